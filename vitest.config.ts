@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One root config: `npm test` runs every workspace's tests in one process pool and prints
+// one closing summary line (see tooling/vitest-summary).
+export default defineConfig({
+  test: {
+    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts', '.github/actions/*/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: ['default', './tooling/vitest-summary/src/reporter.ts'],
+  },
+});
