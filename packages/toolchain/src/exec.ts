@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * The one way this repo runs processes: an argv array handed to `spawn` (no shell, so nothing is
+ * ever re-interpreted), output collected as text, and a typed error from `execOrThrow`.
+ */
+export type ExecOptions = {
+  cwd?: string;
+  /** Merged over `process.env`; a key set to `undefined` is removed from the child's environment. */
+  env?: Record<string, string | undefined>;
+  /** Written to the child's stdin, which is then closed. */
+  input?: string;
+  timeoutMs?: number;
+};
+
+export type ExecResult = { stdout: string; stderr: string; exitCode: number };
+
+/** Anything with `exec`'s shape; tests inject a fake to assert the exact commands. */
+export type Runner = (cmd: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+/** Shell conventions, so callers can tell "not there" and "too slow" from an ordinary failure. */
+export const EXIT_COMMAND_NOT_FOUND = 127;
+export const EXIT_TIMED_OUT = 124;
+
+export class ExecError extends Error {
+  override readonly name = 'ExecError';
+  readonly cmd: string;
+  readonly args: readonly string[];
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+
+  constructor(cmd: string, args: readonly string[], result: ExecResult) {
+    const detail = result.stderr.trim() || result.stdout.trim();
+    super(`\`${[cmd, ...args].join(' ')}\` exited with ${result.exitCode}${detail ? `: ${lastLines(detail, 20)}` : ''}`);
+    this.cmd = cmd;
+    this.args = args;
+    this.stdout = result.stdout;
+    this.stderr = result.stderr;
+    this.exitCode = result.exitCode;
+  }
+}
+
+export const exec: Runner = (cmd, args, options = {}) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, [...args], {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+    const finish = (result: ExecResult) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs)
+      : undefined;
+
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      const exitCode = error.code === 'ENOENT' ? EXIT_COMMAND_NOT_FOUND : 1;
+      finish({ stdout: '', stderr: `${cmd}: ${error.message}`, exitCode });
+    });
+    child.on('close', (code, signal) => {
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (timedOut) {
+        finish({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: `${err}${cmd}: timed out after ${options.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
+        return;
+      }
+      finish({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: err, exitCode: code ?? signalExitCode(signal) });
+    });
+    // A child that exits without reading stdin makes the write fail with EPIPE; that is not our error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+
+export async function execOrThrow(cmd: string, args: readonly string[], options: ExecOptions = {}, runner: Runner = exec): Promise<ExecResult> {
+  const result = await runner(cmd, args, options);
+  if (result.exitCode !== 0) throw new ExecError(cmd, args, result);
+  return result;
+}
+
+function childEnv(overrides: ExecOptions['env']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+function signalExitCode(signal: NodeJS.Signals | null): number {
+  const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + ((signal && signals[signal]) || 0);
+}
+
+function lastLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  return lines.length <= count ? text : ['…', ...lines.slice(-count)].join('\n');
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec, EXIT_COMMAND_NOT_FOUND, type Runner } from './exec.ts';
+import { goModCacheDir, sourcesModuleDir, toolBinDir } from './repo.ts';
+import type { ModulePin } from './versions.ts';
+
+export class GoMissingError extends Error {
+  override readonly name = 'GoMissingError';
+  constructor(detail: string) {
+    super(`Go is required to install the pinned tools and sources but \`go version\` failed (${detail}). Install Go 1.22+ and re-run \`npm run setup\`.`);
+  }
+}
+
+export class GoDownloadError extends Error {
+  override readonly name = 'GoDownloadError';
+  constructor(
+    readonly target: string,
+    readonly detail: string,
+  ) {
+    super(`go could not fetch ${target}: ${detail.trim()}`);
+  }
+}
+
+/** The committed go.mod/go.sum disagree with versions.ts, so a download would not be verified. */
+export class PinMismatchError extends Error {
+  override readonly name = 'PinMismatchError';
+  constructor(readonly problems: readonly string[]) {
+    super(`packages/toolchain/go does not pin what src/versions.ts says:\n  ${problems.join('\n  ')}\nEdit go/go.mod, then run \`go mod download -json <module>@<version>\` in packages/toolchain/go to record go.sum.`);
+  }
+}
+
+/**
+ * Environment for every go invocation: a repo-owned module cache and bin folder, checksum DB on
+ * (any GONOSUMDB/GOPRIVATE/GOINSECURE from the caller's shell is dropped), and no toolchain
+ * auto-download behind our back.
+ */
+export function goEnv(root: string): Record<string, string | undefined> {
+  return {
+    GOMODCACHE: goModCacheDir(root),
+    GOBIN: toolBinDir(root),
+    GOFLAGS: '-mod=mod',
+    GOTOOLCHAIN: 'local',
+    GONOSUMDB: undefined,
+    GONOSUMCHECK: undefined,
+    GONOSUMCHECKSUM: undefined,
+    GOPRIVATE: undefined,
+    GOINSECURE: undefined,
+    GOSUMDB: undefined,
+  };
+}
+
+/** Returns the `go version` line; throws GoMissingError when Go is absent or broken. */
+export async function checkGo(root: string, runner: Runner = exec): Promise<string> {
+  const result = await runner('go', ['version'], { env: goEnv(root) });
+  if (result.exitCode === EXIT_COMMAND_NOT_FOUND) throw new GoMissingError('go is not on PATH');
+  if (result.exitCode !== 0) throw new GoMissingError(result.stderr.trim() || `exit ${result.exitCode}`);
+  return result.stdout.trim();
+}
+
+type DownloadRecord = { Path: string; Version: string; Dir?: string; Error?: string };
+
+/**
+ * `go mod download -json` in the committed sources module, so every zip is checked against
+ * go.sum. Returns each module's extracted folder, keyed `module@version`.
+ */
+export async function downloadModules(root: string, pins: readonly ModulePin[], runner: Runner = exec): Promise<Map<string, string>> {
+  assertPinned(root, pins);
+  const targets = pins.map((pin) => `${pin.module}@${pin.version}`);
+  const result = await runner('go', ['mod', 'download', '-json', ...targets], { cwd: sourcesModuleDir(root), env: goEnv(root), timeoutMs: 15 * 60_000 });
+  const records = parseJsonStream<DownloadRecord>(result.stdout);
+  const dirs = new Map<string, string>();
+  for (const record of records) {
+    const key = `${record.Path}@${record.Version}`;
+    if (record.Error || !record.Dir) throw new GoDownloadError(key, record.Error ?? 'no Dir in go output');
+    dirs.set(key, record.Dir);
+  }
+  const missing = targets.filter((target) => !dirs.has(target));
+  if (result.exitCode !== 0 || missing.length > 0) throw new GoDownloadError(missing.join(', ') || targets.join(', '), result.stderr || `exit ${result.exitCode}`);
+  return dirs;
+}
+
+export async function downloadModule(root: string, pin: ModulePin, runner: Runner = exec): Promise<string> {
+  const dirs = await downloadModules(root, [pin], runner);
+  return dirs.get(`${pin.module}@${pin.version}`)!;
+}
+
+/** `go install <package>@<version>` into `.tools/bin` (module-aware install is checksum-DB verified). */
+export async function goInstall(root: string, pkg: string, version: string, ldflags: string | undefined, runner: Runner = exec): Promise<void> {
+  const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), `${pkg}@${version}`];
+  // Run outside any module so the repo's go.mod (if one ever appears) cannot change the build.
+  const result = await runner('go', args, { cwd: goModCacheDir(root), env: goEnv(root), timeoutMs: 20 * 60_000 });
+  if (result.exitCode !== 0) throw new GoDownloadError(`${pkg}@${version}`, result.stderr || `exit ${result.exitCode}`);
+}
+
+/** `require` lines of a go.mod (block or single-line form). */
+export function parseGoModRequires(goMod: string): Map<string, string> {
+  const requires = new Map<string, string>();
+  let inBlock = false;
+  for (const rawLine of goMod.split('\n')) {
+    const line = rawLine.replace(/\/\/.*$/, '').trim();
+    if (line === 'require (') inBlock = true;
+    else if (inBlock && line === ')') inBlock = false;
+    else {
+      const match = (inBlock ? /^(\S+)\s+(\S+)$/ : /^require\s+(\S+)\s+(\S+)$/).exec(line);
+      if (match) requires.set(match[1]!, match[2]!);
+    }
+  }
+  return requires;
+}
+
+/** Module zip hashes in a go.sum, keyed `module@version` (the `/go.mod` lines are skipped). */
+export function parseGoSum(goSum: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of goSum.split('\n')) {
+    const [module, version, hash] = line.trim().split(/\s+/);
+    if (module && version && hash && !version.endsWith('/go.mod')) sums.set(`${module}@${version}`, hash);
+  }
+  return sums;
+}
+
+/** What is wrong between the pins and the committed go.mod/go.sum; empty when they agree. */
+export function pinProblems(goMod: string, goSum: string, pins: readonly ModulePin[]): string[] {
+  const requires = parseGoModRequires(goMod);
+  const sums = parseGoSum(goSum);
+  const problems: string[] = [];
+  for (const { module, version } of pins) {
+    const required = requires.get(module);
+    if (required !== version) problems.push(`${module}: versions.ts says ${version}, go.mod ${required ? `requires ${required}` : 'does not require it'}`);
+    else if (!sums.has(`${module}@${version}`)) problems.push(`${module}@${version}: no hash in go.sum`);
+  }
+  return problems;
+}
+
+function assertPinned(root: string, pins: readonly ModulePin[]): void {
+  const dir = sourcesModuleDir(root);
+  const problems = pinProblems(readFileSync(join(dir, 'go.mod'), 'utf8'), readFileSync(join(dir, 'go.sum'), 'utf8'), pins);
+  if (problems.length > 0) throw new PinMismatchError(problems);
+}
+
+/** `go ... -json` prints one indented object after another; top-level braces start a line. */
+export function parseJsonStream<T>(text: string): T[] {
+  return text
+    .split(/^(?=\{)/m)
+    .map((chunk) => chunk.trim())
+    .filter((chunk) => chunk.length > 0)
+    .map((chunk) => JSON.parse(chunk) as T);
+}
