@@ -1,0 +1,99 @@
+import { defineService, type Resources } from '@carbon/platform';
+
+const image = { upstream: 'docker.io/trinodb/trino', tag: '455' };
+const security = { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 };
+const probes = {
+  liveness: { http: '/v1/info', port: 'http', initialDelaySeconds: 30 },
+  readiness: { http: '/v1/info', port: 'http', initialDelaySeconds: 15 },
+};
+const coordinatorResources: Record<string, Resources> = {
+  'single-node': { requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '2', memory: '3Gi' } },
+  'multi-node': { requests: { cpu: '1', memory: '3Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+};
+const workerResources: Record<string, Resources> = {
+  'single-node': { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '3Gi' } },
+  'multi-node': { requests: { cpu: '1', memory: '3Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+};
+
+const common = (coordinator: boolean, heap: string) => ({
+  'node.properties': 'node.environment=carbon\nnode.data-dir=/data/trino\n',
+  'jvm.config': ['-server', `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', ''].join('\n'),
+  'config.properties': [
+    `coordinator=${coordinator}`,
+    ...(coordinator ? ['node-scheduler.include-coordinator=false'] : []),
+    'http-server.http.port=8080',
+    'discovery.uri=http://trino-coordinator.data-platform.svc:8080',
+    '',
+  ].join('\n'),
+  'log.properties': 'io.trino=INFO\n',
+  'catalog/postgresql.properties': [
+    'connector.name=postgresql',
+    'connection-url=jdbc:postgresql://postgresql.data-platform.svc:5432/analytics',
+    'connection-user=${ENV:POSTGRES_USER}',
+    'connection-password=${ENV:POSTGRES_PASSWORD}',
+    '',
+  ].join('\n'),
+});
+
+export const service = defineService({
+  name: 'trino',
+  namespace: 'data-platform',
+  layer: 'apps',
+  description: 'Distributed SQL query engine over PostgreSQL and the MinIO lake',
+  dependsOn: ['postgresql', 'minio'],
+  secrets: [{ name: 'trino-postgresql', data: { POSTGRES_USER: 'data-platform/trino#username', POSTGRES_PASSWORD: 'data-platform/trino#password' } }],
+  workloads: [
+    {
+      name: 'coordinator',
+      kind: 'Deployment',
+      singleton: 'Trino supports exactly one coordinator per cluster; workers carry the HA',
+      image,
+      ports: [{ name: 'http', port: 8080 }],
+      probes,
+      resources: coordinatorResources,
+      replicas: { default: 1 },
+      config: { mountPath: '/etc/trino', files: common(true, '2G') },
+      env: {
+        POSTGRES_USER: { secret: 'trino-postgresql', key: 'POSTGRES_USER' },
+        POSTGRES_PASSWORD: { secret: 'trino-postgresql', key: 'POSTGRES_PASSWORD' },
+      },
+      volumes: [{ name: 'data', emptyDir: { sizeLimit: '4Gi' } }],
+      mounts: [{ name: 'data', mountPath: '/data/trino' }],
+      security,
+    },
+    {
+      name: 'worker',
+      kind: 'Deployment',
+      image,
+      ports: [{ name: 'http', port: 8080 }],
+      probes,
+      resources: workerResources,
+      replicas: { 'single-node': 1, 'multi-node': 2 },
+      autoscale: { 'single-node': { min: 1, max: 2, cpuPercent: 75 }, 'multi-node': { min: 2, max: 4, cpuPercent: 70 } },
+      config: { mountPath: '/etc/trino', files: common(false, '2G') },
+      env: {
+        POSTGRES_USER: { secret: 'trino-postgresql', key: 'POSTGRES_USER' },
+        POSTGRES_PASSWORD: { secret: 'trino-postgresql', key: 'POSTGRES_PASSWORD' },
+      },
+      volumes: [{ name: 'data', emptyDir: { sizeLimit: '8Gi' } }],
+      mounts: [{ name: 'data', mountPath: '/data/trino' }],
+      security,
+    },
+  ],
+  public: [
+    {
+      host: 'trino',
+      workload: 'coordinator',
+      port: 'http',
+      catalog: { name: 'Trino', category: 'Analytics', description: 'SQL over PostgreSQL and the data lake', icon: 'trino.svg' },
+    },
+  ],
+  monitoring: { workload: 'coordinator', port: 'http', path: '/metrics' },
+  network: {
+    ingress: [{ workloads: ['coordinator'], peer: { service: 'superset' }, ports: ['http'] }, { workloads: ['coordinator'], peer: { service: 'datahub' }, ports: ['http'] }],
+    egress: [
+      { peer: { service: 'postgresql' }, ports: [5432] },
+      { peer: { service: 'minio' }, ports: [9000] },
+    ],
+  },
+});

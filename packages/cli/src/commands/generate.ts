@@ -1,0 +1,28 @@
+import { generate } from '@carbon/generate';
+import { parseFlags } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { repoRoot } from '../root.ts';
+
+export const summary = 'regenerate Kustomize output; --check fails when committed output is stale';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, { check: { type: 'boolean' }, service: { type: 'string' } }, 'generate');
+  const root = repoRoot(io.cwd);
+  const result = await generate(root, { check: Boolean(values.check), ...(values.service ? { service: values.service } : {}) });
+  const stale = [...result.changed, ...result.removed];
+  if (result.mode === 'check') {
+    if (stale.length === 0) {
+      io.out(`generate --check: ${result.files} generated files are up to date\n`);
+      return EXIT.ok;
+    }
+    io.err(`generate --check: ${stale.length} generated file${stale.length === 1 ? ' is' : 's are'} stale:\n`);
+    for (const f of result.changed) io.err(`  changed  ${f}\n`);
+    for (const f of result.removed) io.err(`  extra    ${f}\n`);
+    io.err(`Run \`npx platform generate${values.service ? ` --service ${values.service}` : ''}\` and commit the result.\n`);
+    return EXIT.findings;
+  }
+  io.out(`generate: ${result.files} files, ${result.changed.length} written, ${result.removed.length} removed\n`);
+  for (const f of result.changed) io.out(`  wrote    ${f}\n`);
+  for (const f of result.removed) io.out(`  removed  ${f}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,48 @@
+import { DefinitionError, DefinitionErrors } from '@carbon/platform';
+
+/** Exit codes of every command (design.md): 0 ok, 1 findings at error severity / stale output, 2 bad usage, bad input, tool failure. */
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+  isTTY: boolean;
+}
+
+export function defaultIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Turns any thrown error into a message on stderr and an exit code. */
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof DefinitionErrors) {
+    io.err(`error: ${e.errors.length} problem${e.errors.length === 1 ? '' : 's'} in the definitions; nothing was written\n`);
+    for (const d of e.errors) io.err(`  ${d.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof DefinitionError) {
+    io.err(`error: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof UsageError) {
+    io.err(`error: ${e.message}\nRun \`platform help\` for usage.\n`);
+    return EXIT.usage;
+  }
+  const err = e as Error & { hint?: string };
+  io.err(`error: ${err?.message ?? String(e)}\n`);
+  if (err?.hint) io.err(`  ${err.hint}\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,77 @@
+import { forCluster, parseBytes, parseCpu, type ClusterFacts } from '@carbon/platform';
+import { replicasFor } from '@carbon/manifests';
+import type { PlatformSources } from './load.ts';
+
+export interface NamespaceInventory {
+  namespace: string;
+  services: string[];
+  pods: number;
+  cpuRequests: number;
+  memoryRequests: number;
+  cpuLimits: number;
+  memoryLimits: number;
+  quotaCpu: number;
+  quotaMemory: number;
+}
+
+export interface ClusterInventory {
+  cluster: string;
+  role: string;
+  nodes: number;
+  allocatableCpu: number;
+  allocatableMemory: number;
+  services: number;
+  workloads: number;
+  namespaces: NamespaceInventory[];
+}
+
+/**
+ * What each cluster runs, summed from the definitions (replicas × container requests; DaemonSets × nodes).
+ * A quick picture for people; the full capacity model with HPA peaks and scheduling is `platform capacity`.
+ */
+export function inventory(p: PlatformSources): ClusterInventory[] {
+  return p.clusters.map((c) => clusterInventory(p, c));
+}
+
+function clusterInventory(p: PlatformSources, c: ClusterFacts): ClusterInventory {
+  const rows = new Map<string, NamespaceInventory>();
+  let workloads = 0;
+  for (const ns of c.namespaces) {
+    rows.set(ns.name, {
+      namespace: ns.name,
+      services: [],
+      pods: 0,
+      cpuRequests: 0,
+      memoryRequests: 0,
+      cpuLimits: 0,
+      memoryLimits: 0,
+      quotaCpu: parseCpu(ns.quota.requests.cpu),
+      quotaMemory: parseBytes(ns.quota.requests.memory),
+    });
+  }
+  for (const s of p.services) {
+    const row = rows.get(s.definition.namespace);
+    if (!row) continue;
+    row.services.push(s.definition.name);
+    for (const w of s.definition.workloads) {
+      workloads += 1;
+      const pods = w.kind === 'DaemonSet' ? c.nodes.length : replicasFor(w, c.name);
+      const r = forCluster(w.resources, c.name)!;
+      row.pods += pods;
+      row.cpuRequests += pods * parseCpu(r.requests.cpu);
+      row.memoryRequests += pods * parseBytes(r.requests.memory);
+      row.cpuLimits += pods * parseCpu(r.limits.cpu);
+      row.memoryLimits += pods * parseBytes(r.limits.memory);
+    }
+  }
+  return {
+    cluster: c.name,
+    role: c.role,
+    nodes: c.nodes.length,
+    allocatableCpu: c.nodes.reduce((a, n) => a + parseCpu(n.allocatable.cpu), 0),
+    allocatableMemory: c.nodes.reduce((a, n) => a + parseBytes(n.allocatable.memory), 0),
+    services: p.services.length,
+    workloads,
+    namespaces: [...rows.values()],
+  };
+}

@@ -1,0 +1,98 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  DefinitionError,
+  DefinitionErrors,
+  loadClusters,
+  YamlSource,
+  type ClusterFacts,
+  type LoadedService,
+  type ServiceDefinition,
+} from '@carbon/platform';
+
+export const SERVICE_FILE = 'src/service.ts';
+export const PINS_FILE = 'pins.yaml';
+const SHA = /^[0-9a-f]{40}$/;
+
+export interface Pin {
+  commit: string;
+}
+
+export interface PlatformSources {
+  root: string;
+  clusters: ClusterFacts[];
+  services: LoadedService[];
+  /** cluster name → service → pin (only clusters with sourcing: pinned) */
+  pins: Map<string, Map<string, Pin>>;
+}
+
+export function listServiceDirs(root: string): string[] {
+  const apps = join(root, 'apps');
+  if (!existsSync(apps)) return [];
+  return readdirSync(apps, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(apps, d.name, SERVICE_FILE)))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Imports every apps/<name>/src/service.ts; a module that fails to load or exports no definition is a located error. */
+export async function loadServices(root: string, only?: string[]): Promise<LoadedService[]> {
+  const dirs = listServiceDirs(root).filter((d) => !only || only.includes(d));
+  const errors: DefinitionError[] = [];
+  const out: LoadedService[] = [];
+  for (const dir of dirs) {
+    const file = `apps/${dir}/${SERVICE_FILE}`;
+    try {
+      const mod = (await import(pathToFileURL(join(root, file)).href)) as { service?: ServiceDefinition; default?: ServiceDefinition };
+      const definition = mod.service ?? mod.default;
+      if (!definition || typeof definition !== 'object') {
+        errors.push(new DefinitionError({ file, field: '', message: 'exports no service definition', hint: 'export const service = defineService({...})' }));
+        continue;
+      }
+      out.push({ definition, file, dir });
+    } catch (e) {
+      if (e instanceof DefinitionErrors) errors.push(...e.errors);
+      else errors.push(new DefinitionError({ file, field: '', message: `cannot load: ${(e as Error).message.split('\n')[0]}` }));
+    }
+  }
+  if (errors.length) throw new DefinitionErrors(errors);
+  return out;
+}
+
+/** Reads clusters/<name>/pins.yaml: which commit each service runs at on a pinned cluster. */
+export function loadPins(root: string, cluster: ClusterFacts, serviceNames: Set<string>): Map<string, Pin> {
+  const rel = `clusters/${cluster.name}/${PINS_FILE}`;
+  const pins = new Map<string, Pin>();
+  if (cluster.sourcing !== 'pinned' || !existsSync(join(root, rel))) return pins;
+  const src = YamlSource.read(join(root, rel), rel);
+  const raw = src.toJS() as { kind?: string; pins?: Record<string, { commit?: unknown }> } | null;
+  const errors: DefinitionError[] = [];
+  if (raw?.kind !== 'PromotionPins') errors.push(src.error('kind', 'must be PromotionPins'));
+  for (const [name, pin] of Object.entries(raw?.pins ?? {})) {
+    if (!serviceNames.has(name)) errors.push(src.error(`pins.${name}`, `no service "${name}" under apps/`, 'remove the pin or add the service'));
+    else if (typeof pin?.commit !== 'string' || !SHA.test(pin.commit)) errors.push(src.error(`pins.${name}.commit`, 'must be a full 40-character commit SHA'));
+    else pins.set(name, { commit: pin.commit });
+  }
+  if (errors.length) throw new DefinitionErrors(errors);
+  return pins;
+}
+
+export async function loadPlatform(root: string, opts: { clusters?: string[] } = {}): Promise<PlatformSources> {
+  let clusters = loadClusters(root);
+  if (opts.clusters) {
+    for (const name of opts.clusters) {
+      if (!clusters.some((c) => c.name === name)) {
+        throw new DefinitionErrors([
+          new DefinitionError({ file: `clusters/${name}/cluster.yaml`, field: '', message: `unknown cluster "${name}"`, hint: `known clusters: ${clusters.map((c) => c.name).join(', ')}` }),
+        ]);
+      }
+    }
+  }
+  const services = await loadServices(root);
+  const names = new Set(services.map((s) => s.definition.name));
+  const pins = new Map<string, Map<string, Pin>>();
+  for (const c of clusters) pins.set(c.name, loadPins(root, c, names));
+  if (opts.clusters) clusters = clusters.filter((c) => opts.clusters!.includes(c.name));
+  return { root, clusters, services, pins };
+}
