@@ -1,0 +1,96 @@
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
+
+/**
+ * The one Octokit the actions use: @octokit/core + retry (5xx and other transient errors,
+ * with backoff) + throttling (primary and secondary rate limits, honouring `retry-after`).
+ * Writes are spaced the way GitHub asks integrators to (1s, 3s for notification-triggering
+ * writes such as comments); tests shrink every delay through `RetryTuning`.
+ */
+
+export interface RetryTuning {
+  /** Retries for 5xx/transient failures of idempotent requests (default 3). */
+  retries?: number;
+  /** Multiplier in ms for both plugins' delays: retry backoff is n² × base, rate limits wait retry-after × base (default 1000). */
+  baseDelayMs?: number;
+  /** Retries after a (secondary) rate limit before giving up (default 2). */
+  rateLimitRetries?: number;
+  /** Minimum gap between writes (default 1000) and between notification-triggering writes (default 3000). */
+  minWriteIntervalMs?: number;
+  minNotificationIntervalMs?: number;
+}
+
+export interface CreateOctokitOptions {
+  token: string;
+  /** Defaults to `https://api.github.com`; in actions pass `GITHUB_API_URL` (GHES, or the test double). */
+  baseUrl?: string;
+  userAgent?: string;
+  tuning?: RetryTuning;
+  log?: (level: 'debug' | 'info' | 'warn', message: string) => void;
+}
+
+export const CarbonOctokit = Octokit.plugin(retry, throttling);
+export type GitHubClient = InstanceType<typeof CarbonOctokit>;
+
+export function createOctokit(options: CreateOctokitOptions): GitHubClient {
+  const tuning = options.tuning ?? {};
+  const base = tuning.baseDelayMs ?? 1000;
+  const rateLimitRetries = tuning.rateLimitRetries ?? 2;
+  const log = options.log ?? (() => undefined);
+  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    const willRetry = retryCount < rateLimitRetries;
+    log('warn', `${kind} rate limit on ${request.method} ${request.url}; ${willRetry ? `retrying after ${retryAfter}s` : 'giving up'}`);
+    return willRetry;
+  };
+  return new CarbonOctokit({
+    auth: options.token,
+    baseUrl: (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
+    userAgent: options.userAgent ?? 'carbon-platform-actions',
+    log: {
+      debug: (message: string) => log('debug', message),
+      info: (message: string) => log('info', message),
+      warn: (message: string) => log('warn', message),
+      error: (message: string) => log('warn', message),
+    },
+    // Not `request.retries`: plugin-retry treats a per-request count as "retry whatever the status", 404s included.
+    retry: { retries: tuning.retries ?? 3, retryAfterBaseValue: base },
+    throttle: {
+      // Own groups (not the plugin's process-wide ones) so the spacing is per client and tunable.
+      id: `carbon-${Math.random().toString(36).slice(2)}`,
+      retryAfterBaseValue: base,
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: tuning.minWriteIntervalMs ?? 1000 }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: tuning.minNotificationIntervalMs ?? 3000 }),
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+    },
+  });
+}
+
+/**
+ * Tuning from `CARBON_GITHUB_RETRY_BASE_MS` / `CARBON_GITHUB_WRITE_INTERVAL_MS`, so a bundled
+ * action run by the test harness (or by hand against a double) need not sleep GitHub's real delays.
+ * Unset in real workflows, where the defaults apply.
+ */
+export function tuningFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): RetryTuning {
+  const number = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: expected a non-negative number of milliseconds, found "${raw}"`);
+    return value;
+  };
+  const write = number('CARBON_GITHUB_WRITE_INTERVAL_MS');
+  return {
+    baseDelayMs: number('CARBON_GITHUB_RETRY_BASE_MS'),
+    minWriteIntervalMs: write,
+    minNotificationIntervalMs: write,
+  };
+}
+
+/** HTTP status of an Octokit `RequestError`, or undefined for network/other errors. */
+export function httpStatusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}

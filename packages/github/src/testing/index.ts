@@ -1,0 +1,4 @@
+export * from './api-double.ts';
+export * from './run-action.ts';
+export * from './git.ts';
+export { matchOperation, responseSchemaOf, sampleFromSchema, validateSchema, type SchemaProblem } from './openapi.ts';
