@@ -7,7 +7,7 @@ import type { ModulePin } from './versions.ts';
 export class GoMissingError extends Error {
   override readonly name = 'GoMissingError';
   constructor(detail: string) {
-    super(`Go is required to install the pinned tools and sources but \`go version\` failed (${detail}). Install Go 1.22+ and re-run \`npm run setup\`.`);
+    super(`Go is required to install the pinned tools and sources but \`go version\` failed (${detail}). Install Go 1.24+ and re-run \`npm run setup\`.`);
   }
 }
 

@@ -110,11 +110,30 @@ export async function ensureSchemas(root: string, options: EnsureSchemasOptions 
   const files = coreFiles.length + crdFiles.length;
   const stamp: SchemaStamp = { ...desiredStamp(), files };
   writeFileSync(join(building, 'stamp.json'), `${JSON.stringify(stamp, null, 2)}\n`);
-  const retired = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, retired);
-  renameSync(building, dir);
-  rmSync(retired, { recursive: true, force: true });
+  swapInto(building, dir);
   return { cached: false, files, dir };
+}
+
+/**
+ * Replaces `live` with `built`. Another setup (or test worker) may be doing the same with an
+ * equivalent tree; whichever lands last wins and neither fails.
+ */
+function swapInto(built: string, live: string): void {
+  const retired = `${live}.old-${process.pid}`;
+  ignoreCodes(['ENOENT'], () => renameSync(live, retired));
+  const placed = ignoreCodes(['ENOTEMPTY', 'EEXIST'], () => renameSync(built, live));
+  if (!placed) rmSync(built, { recursive: true, force: true });
+  rmSync(retired, { recursive: true, force: true });
+}
+
+function ignoreCodes(codes: readonly string[], action: () => void): boolean {
+  try {
+    action();
+    return true;
+  } catch (error) {
+    if (codes.includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+    throw error;
+  }
 }
 
 function writeSchemaFiles(base: string, files: readonly SchemaFile[]): void {

@@ -16,7 +16,7 @@ export async function runSetup(root: string, { mode, runner = exec, log }: Setup
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
   try {
-    if (mode === 'check') return await checkOnly(root, log);
+    if (mode === 'check') return await checkOnly(root, runner, log);
     log(`toolchain: ${await checkGo(root, runner)}`);
     const tools = await ensureTools(root, { runner, log });
     for (const { tool, version, action } of tools) log(`  ${tool} ${version} ${action === 'installed' ? 'installed' : 'already installed'}`);
@@ -33,11 +33,11 @@ export async function runSetup(root: string, { mode, runner = exec, log }: Setup
   }
 }
 
-async function checkOnly(root: string, log: (line: string) => void): Promise<SetupExitCode> {
+async function checkOnly(root: string, runner: Runner, log: (line: string) => void): Promise<SetupExitCode> {
   const problems: string[] = [];
   for (const name of TOOL_NAMES) {
     try {
-      await checkTool(root, name, { probe: true });
+      await checkTool(root, name, { probe: true, runner });
       log(`  ok ${name}`);
     } catch (error) {
       if (!(error instanceof ToolMissingError)) throw error;

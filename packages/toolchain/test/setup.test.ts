@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Runner } from '../src/exec.ts';
+import { runSetup } from '../src/setup.ts';
+
+describe('runSetup', () => {
+  it('exits 2 with the remedy when Go is missing', async () => {
+    const lines: string[] = [];
+    const runner: Runner = async () => ({ stdout: '', stderr: 'spawn go ENOENT', exitCode: 127 });
+
+    const code = await runSetup(mkdtempSync(join(tmpdir(), 'setup-')), { mode: 'install', runner, log: (line) => lines.push(line) });
+
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toContain('Install Go 1.24+ and re-run `npm run setup`');
+  });
+
+  it('--check installs nothing and exits 1 listing what is missing', async () => {
+    const lines: string[] = [];
+    const runner: Runner = async (cmd) => {
+      throw new Error(`--check must not run ${cmd}`);
+    };
+
+    const code = await runSetup(mkdtempSync(join(tmpdir(), 'setup-')), { mode: 'check', runner, log: (line) => lines.push(line) });
+
+    expect(code).toBe(1);
+    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(5);
+    expect(lines.join('\n')).toContain('kubeconform v0.8.0 is not installed in .tools/bin');
+  });
+});
