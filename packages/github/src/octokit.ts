@@ -55,7 +55,8 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       error: (message: string) => log('warn', message),
     },
     // Not `request.retries`: plugin-retry treats a per-request count as "retry whatever the status", 404s included.
-    retry: { retries: tuning.retries ?? 3, retryAfterBaseValue: base },
+    // 429 is left to the throttling plugin, which honours retry-after; retrying it here too would multiply attempts.
+    retry: { retries: tuning.retries ?? 3, retryAfterBaseValue: base, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       // Own groups (not the plugin's process-wide ones) so the spacing is per client and tunable.
       id: `carbon-${Math.random().toString(36).slice(2)}`,

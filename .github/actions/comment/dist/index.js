@@ -25782,8 +25782,9 @@ function createOctokit(options2) {
       warn: (message) => log("warn", message),
       error: (message) => log("warn", message)
     },
-    request: { retries: tuning.retries ?? 3 },
-    retry: { retryAfterBaseValue: base },
+    // Not `request.retries`: plugin-retry treats a per-request count as "retry whatever the status", 404s included.
+    // 429 is left to the throttling plugin, which honours retry-after; retrying it here too would multiply attempts.
+    retry: { retries: tuning.retries ?? 3, retryAfterBaseValue: base, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       // Own groups (not the plugin's process-wide ones) so the spacing is per client and tunable.
       id: `carbon-${Math.random().toString(36).slice(2)}`,
@@ -25894,7 +25895,7 @@ function createGitHubAdapter(octokit, repository) {
         ...status.description !== void 0 ? { description: status.description } : {},
         ...status.targetUrl !== void 0 ? { target_url: status.targetUrl } : {}
       });
-      return { id: data.id };
+      return { id: Number(data.id) };
     },
     async createCheckRun(check) {
       const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
@@ -25907,7 +25908,7 @@ function createGitHubAdapter(octokit, repository) {
         ...check.detailsUrl ? { details_url: check.detailsUrl } : {},
         request: NO_RETRY
       });
-      return { id: data.id, htmlUrl: data.html_url ?? "" };
+      return { id: Number(data.id), htmlUrl: data.html_url ?? "" };
     },
     async getRef(ref) {
       try {
@@ -25933,7 +25934,7 @@ function createGitHubAdapter(octokit, repository) {
   };
 }
 function toComment(raw) {
-  return { id: raw.id, body: raw.body ?? "", author: raw.user?.login ?? "", htmlUrl: raw.html_url };
+  return { id: Number(raw.id), body: raw.body ?? "", author: raw.user?.login ?? "", htmlUrl: raw.html_url };
 }
 function toPullRequest(raw) {
   return {
