@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_MAX_LENGTH } from '../src/index.ts';
+import { REPO } from './fixtures.ts';
 import { inputEnvName, parseAnnotations, parseOutputFile, runAction, startApiDouble, type ApiDouble } from '../src/testing/index.ts';
 
 const ACTION_DIR = resolve(import.meta.dirname, '../../../.github/actions/comment');
-const REPO = 'acme/platform';
 
 describe('the bundled comment action, run like the runner runs it, against the API double', () => {
   let double: ApiDouble;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createGitHubAdapter,
   createOctokit,
@@ -8,12 +8,8 @@ import {
   splitMarkdown,
   StickyCommentError,
   upsertStickyComment,
-  type GitHubAdapter,
 } from '../src/index.ts';
-import { startApiDouble, type ApiDouble } from '../src/testing/index.ts';
-
-const REPO = 'acme/platform';
-const fast = { baseDelayMs: 1, minWriteIntervalMs: 0, minNotificationIntervalMs: 0 };
+import { FAST, REPO, useApiDouble } from './fixtures.ts';
 
 describe('splitting long bodies', () => {
   it('keeps a short body in one part that starts with the marker', () => {
@@ -56,130 +52,104 @@ describe('splitting long bodies', () => {
 });
 
 describe('upsertStickyComment against the API double', () => {
-  let double: ApiDouble;
-  let github: GitHubAdapter;
-  let pr: number;
+  const f = useApiDouble({ checkViolations: true });
 
-  beforeEach(async () => {
-    double = await startApiDouble();
-    double.seedRepo(REPO);
-    pr = double.seedPullRequest(REPO, { head: 'feature' });
-    github = createGitHubAdapter(createOctokit({ token: 't', baseUrl: double.url, tuning: fast }), { owner: 'acme', repo: 'platform', fullName: REPO });
-  });
-  afterEach(async () => {
-    double.assertNoViolations();
-    await double.close();
-  });
-
-  const upsert = (body: string, extra: { author?: string } = {}) => upsertStickyComment(github, { issueNumber: pr, key: 'diff', body, createRetryDelayMs: 1, ...extra });
+  const upsert = (body: string, extra: { author?: string } = {}) => upsertStickyComment(f.github, { issueNumber: f.pr, key: 'diff', body, createRetryDelayMs: 1, ...extra });
 
   it('creates, then updates in place, then reports unchanged', async () => {
     expect((await upsert('one')).outcome).toBe('created');
     const second = await upsert('two');
     expect(second.outcome).toBe('updated');
     expect((await upsert('two')).outcome).toBe('unchanged');
-    expect(double.comments(REPO, pr).map((c) => c.body)).toEqual(['<!-- carbon:diff -->\ntwo']);
-    expect(double.requestsFor('issues/create-comment')).toHaveLength(1);
-    expect(double.requestsFor('issues/update-comment')).toHaveLength(1);
+    expect(f.double.comments(REPO, f.pr).map((c) => c.body)).toEqual(['<!-- carbon:diff -->\ntwo']);
+    expect(f.double.requestsFor('issues/create-comment')).toHaveLength(1);
+    expect(f.double.requestsFor('issues/update-comment')).toHaveLength(1);
   });
 
   it('leaves other keys and comments quoting the marker alone', async () => {
-    await github.createIssueComment(pr, '> <!-- carbon:diff -->\n> quoted by a reviewer');
-    await upsertStickyComment(github, { issueNumber: pr, key: 'validate', body: 'other key' });
+    await f.github.createIssueComment(f.pr, '> <!-- carbon:diff -->\n> quoted by a reviewer');
+    await upsertStickyComment(f.github, { issueNumber: f.pr, key: 'validate', body: 'other key' });
     await upsert('mine');
     await upsert('mine, again');
-    expect(double.comments(REPO, pr)).toHaveLength(3);
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(3);
   });
 
   it('only adopts comments by the expected author', async () => {
     await upsert('posted by the bot');
     const result = await upsert('someone else', { author: 'renovate[bot]' });
     expect(result.outcome).toBe('created');
-    expect(double.comments(REPO, pr)).toHaveLength(2);
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(2);
   });
 
   it('splits a body over 65,536 characters and deletes stale parts on a shorter re-run', async () => {
     const long = Array.from({ length: 3_000 }, (_, i) => `- resource ${i}: ${'z'.repeat(40)}`).join('\n');
     const first = await upsert(long);
     expect(first.parts.length).toBe(3);
-    expect(double.comments(REPO, pr).every((c) => c.body.length <= GITHUB_COMMENT_MAX_LENGTH)).toBe(true);
+    expect(f.double.comments(REPO, f.pr).every((c) => c.body.length <= GITHUB_COMMENT_MAX_LENGTH)).toBe(true);
     const short = await upsert('now short');
     expect(short.outcome).toBe('updated');
     expect(short.parts).toMatchObject([{ part: 1, commentId: first.parts[0]!.commentId, action: 'updated' }]);
     expect(short.deleted.sort()).toEqual([first.parts[1]!.commentId, first.parts[2]!.commentId].sort());
-    expect(double.comments(REPO, pr).map((c) => c.body)).toEqual(['<!-- carbon:diff -->\nnow short']);
+    expect(f.double.comments(REPO, f.pr).map((c) => c.body)).toEqual(['<!-- carbon:diff -->\nnow short']);
   });
 });
 
 describe('retries', () => {
-  let double: ApiDouble;
-  let github: GitHubAdapter;
-  let pr: number;
-
-  beforeEach(async () => {
-    double = await startApiDouble();
-    double.seedRepo(REPO);
-    pr = double.seedPullRequest(REPO, { head: 'feature' });
-    github = createGitHubAdapter(createOctokit({ token: 't', baseUrl: double.url, tuning: fast }), { owner: 'acme', repo: 'platform', fullName: REPO });
-  });
-  afterEach(async () => {
-    double.assertNoViolations();
-    await double.close();
-  });
+  const f = useApiDouble({ checkViolations: true });
 
   const createPath = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
 
   it('a 500 on "create comment" that GitHub did not apply: one retry, exactly one comment', async () => {
-    double.injectFault({ method: 'POST', path: createPath, status: 500 });
-    const result = await upsertStickyComment(github, { issueNumber: pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 });
+    f.double.injectFault({ method: 'POST', path: createPath, status: 500 });
+    const result = await upsertStickyComment(f.github, { issueNumber: f.pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 });
     expect(result.outcome).toBe('created');
-    expect(double.comments(REPO, pr)).toHaveLength(1);
-    expect(double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([500, 201]);
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(1);
+    expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([500, 201]);
   });
 
   it('a 502 on "create comment" that GitHub DID apply: re-lists by marker and adopts it instead of posting twice', async () => {
-    double.injectFault({ method: 'POST', path: createPath, status: 502, afterHandling: true });
-    const result = await upsertStickyComment(github, { issueNumber: pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 });
-    expect(double.comments(REPO, pr)).toHaveLength(1);
-    expect(result.parts[0]!.commentId).toBe(double.comments(REPO, pr)[0]!.id);
-    expect(double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([502]);
-    expect(double.requestsFor('issues/list-comments')).toHaveLength(2);
+    f.double.injectFault({ method: 'POST', path: createPath, status: 502, afterHandling: true });
+    const result = await upsertStickyComment(f.github, { issueNumber: f.pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 });
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(1);
+    expect(result.parts[0]!.commentId).toBe(f.double.comments(REPO, f.pr)[0]!.id);
+    expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([502]);
+    expect(f.double.requestsFor('issues/list-comments')).toHaveLength(2);
   });
 
   it('without the marker rule a retried create would duplicate (the fault really applies the write)', async () => {
-    double.injectFault({ method: 'POST', path: createPath, status: 502, afterHandling: true });
-    await github.createIssueComment(pr, 'x').catch(() => undefined);
-    await github.createIssueComment(pr, 'x');
-    expect(double.comments(REPO, pr)).toHaveLength(2);
+    f.double.injectFault({ method: 'POST', path: createPath, status: 502, afterHandling: true });
+    await f.github.createIssueComment(f.pr, 'x').catch(() => undefined);
+    await f.github.createIssueComment(f.pr, 'x');
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(2);
   });
 
   it('retries idempotent requests after a 5xx', async () => {
-    double.injectFault({ method: 'GET', path: /\/comments$/, status: 502, times: 2 });
-    expect(await github.listIssueComments(pr)).toEqual([]);
-    expect(double.requestsFor('issues/list-comments').map((r) => r.status)).toEqual([502, 502, 200]);
+    f.double.injectFault({ method: 'GET', path: /\/comments$/, status: 502, times: 2 });
+    expect(await f.github.listIssueComments(f.pr)).toEqual([]);
+    expect(f.double.requestsFor('issues/list-comments').map((r) => r.status)).toEqual([502, 502, 200]);
   });
 
   it('waits out a 403 secondary rate limit with retry-after and retries', async () => {
-    const slowOctokit = createOctokit({ token: 't', baseUrl: double.url, tuning: { ...fast, baseDelayMs: 50 } });
+    const slowOctokit = createOctokit({ token: 't', baseUrl: f.double.url, tuning: { ...FAST, baseDelayMs: 50 } });
     const slow = createGitHubAdapter(slowOctokit, { owner: 'acme', repo: 'platform', fullName: REPO });
-    double.injectFault({ method: 'POST', path: createPath, status: 403, retryAfter: 1 });
+    f.double.injectFault({ method: 'POST', path: createPath, status: 403, retryAfter: 1 });
     const started = Date.now();
-    await slow.createIssueComment(pr, 'after the limit');
+    await slow.createIssueComment(f.pr, 'after the limit');
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    expect(double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([403, 201]);
-    expect(double.comments(REPO, pr)).toHaveLength(1);
+    expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([403, 201]);
+    expect(f.double.comments(REPO, f.pr)).toHaveLength(1);
   });
 
   it('a 429 secondary rate limit is retried too, and gives up after the configured retries', async () => {
-    double.injectFault({ method: 'GET', path: /\/comments$/, status: 429, retryAfter: 1, times: 100 });
-    const error = await github.listIssueComments(pr).catch((e: unknown) => e);
+    f.double.injectFault({ method: 'GET', path: /\/comments$/, status: 429, retryAfter: 1, times: 100 });
+    const error = await f.github.listIssueComments(f.pr).catch((e: unknown) => e);
     expect((error as { status: number }).status).toBe(429);
-    expect(double.requestsFor('issues/list-comments')).toHaveLength(3);
+    expect(f.double.requestsFor('issues/list-comments')).toHaveLength(3);
   });
 
   it('does not retry a 404', async () => {
-    const error = await github.updateIssueComment(424242, 'x').catch((e: unknown) => e);
+    const error = await f.github.updateIssueComment(424242, 'x').catch((e: unknown) => e);
     expect((error as { status: number }).status).toBe(404);
-    expect(double.requests).toHaveLength(1);
+    expect(f.double.requests).toHaveLength(1);
   });
 });
