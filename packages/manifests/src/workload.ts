@@ -4,6 +4,7 @@ import {
   type ClusterFacts,
   type EnvFromSecret,
   type Probe,
+  type PublicRoute,
   type ServiceDefinition,
   type Workload,
   workloadObjectName,
@@ -45,7 +46,7 @@ function spreads(w: Workload, cluster: ClusterFacts): boolean {
   return replicasFor(w, cluster.name) > 1 || (hpa ? hpa.max > 1 : false);
 }
 
-export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: ClusterFacts): K8sObject[] {
+export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: ClusterFacts, routes: PublicRoute[] = []): K8sObject[] {
   const name = workloadObjectName(svc.name, w.name);
   const ns = svc.namespace;
   const labels = commonLabels(svc.name, w.name);
@@ -81,7 +82,8 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
   const mounts: Record<string, unknown>[] = [];
   if (w.config) {
     // ConfigMap keys cannot hold "/": nested files are stored flat and mapped back to their paths.
-    const files = sortedRecord(w.config.files);
+    const raw = typeof w.config.files === 'function' ? w.config.files({ cluster, namespace: ns, service: svc.name, publicRoutes: routes }) : w.config.files;
+    const files = sortedRecord(raw);
     const keyOf = (path: string) => path.replace(/\//g, '__');
     const nested = Object.keys(files).some((p) => p.includes('/'));
     out.push(obj('v1', 'ConfigMap', { name: `${name}-config`, namespace: ns, labels }, { data: Object.fromEntries(Object.entries(files).map(([p, t]) => [keyOf(p), t])) }));
@@ -109,7 +111,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
     image: mirrorImage(w.image, cluster).mirror,
     imagePullPolicy: 'IfNotPresent',
     ...(w.command ? { command: w.command } : {}),
-    ...(w.args ? { args: w.args } : {}),
+    ...(w.args ? { args: typeof w.args === 'function' ? w.args({ mirror: (ref) => mirrorImage(ref, cluster).mirror }) : w.args } : {}),
     ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })),
     ...(w.env && Object.keys(w.env).length
       ? { env: Object.entries(w.env).map(([k, v]) => envVar(k, v)) }
@@ -135,7 +137,8 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
   const seccomp = typeof sec.seccomp === 'object' ? { type: 'Unconfined' } : { type: 'RuntimeDefault' };
 
   const podAnnotations: Record<string, string> = {};
-  if (w.config) podAnnotations['platform.254carbon.com/config-hash'] = shortHash(JSON.stringify(sortedRecord(w.config.files)));
+  const configMap = out.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${name}-config`);
+  if (configMap) podAnnotations['platform.254carbon.com/config-hash'] = shortHash(JSON.stringify(configMap.data));
   if (w.singleton) podAnnotations['platform.254carbon.com/singleton-reason'] = w.singleton;
   if (sec.writableRootReason) podAnnotations['platform.254carbon.com/writable-root-reason'] = sec.writableRootReason;
   if (typeof sec.seccomp === 'object') podAnnotations['platform.254carbon.com/seccomp-unconfined-reason'] = sec.seccomp.unconfined;

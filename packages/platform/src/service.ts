@@ -96,7 +96,11 @@ export interface Workload {
   singleton?: string;
   image: ImageRef;
   command?: string[];
-  args?: string[];
+  /**
+   * A function form resolves images the software pulls by itself (ACME solver, config reloader)
+   * to their Harbor mirror; those images must be listed in the service's `extraImages`.
+   */
+  args?: string[] | ((ctx: { mirror: (ref: ImageRef) => string }) => string[]);
   ports: Port[];
   env?: Record<string, string | EnvFromSecret | { fieldPath: string }>;
   probes: { liveness: Probe; readiness: Probe; startup?: Probe };
@@ -107,8 +111,11 @@ export interface Workload {
   storage?: PersistentStorage[];
   volumes?: ExtraVolume[];
   mounts?: VolumeMount[];
-  /** Files rendered into a ConfigMap `<workload>-config` mounted at `mountPath`. */
-  config?: { mountPath: string; files: Record<string, string> };
+  /**
+   * Files rendered into a ConfigMap `<workload>-config` mounted at `mountPath`; a change rolls the pods.
+   * A function receives the platform context (e.g. every public route, for the tunnel and the portal).
+   */
+  config?: { mountPath: string; files: Record<string, string> | ((ctx: ExtraObjectsContext) => Record<string, string>) };
   security: SecurityProfile;
   serviceAccount?: {
     /** Mount the API token: only for workloads that talk to the Kubernetes API. */
@@ -201,6 +208,8 @@ export interface ServiceDefinition {
   backup?: BackupPolicy;
   secrets?: SecretDeclaration[];
   network?: { ingress?: NetworkAllow[]; egress?: NetworkAllow[] };
+  /** Images the software starts by itself (not a workload's container): mirrored and listed by `platform images`. */
+  extraImages?: ImageRef[];
   /** CRDs shipped with this service, from a pinned source in @carbon/toolchain. */
   crds?: { source: string };
   extraObjects?: ExtraObjects;
