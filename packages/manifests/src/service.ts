@@ -50,7 +50,7 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
     out.push(...input.crds(svc.crds.source));
   }
   for (const s of svc.secrets ?? []) out.push(externalSecret(svc, s.name, s.data, s.type));
-  for (const w of svc.workloads) out.push(...buildWorkload(svc, w, cluster));
+  for (const w of svc.workloads) out.push(...buildWorkload(svc, w, cluster, input.publicRoutes));
   out.push(...buildNetworkPolicies(svc, input.namespaceOf));
   if (svc.monitoring && 'workload' in svc.monitoring) {
     const m = svc.monitoring;
