@@ -12,7 +12,7 @@ export function imageMirrors(p: PlatformSources): ImageMirror[] {
   const byUpstream = new Map<string, ImageMirror>();
   for (const c of p.clusters) {
     for (const s of p.services) {
-      for (const ref of [...s.definition.workloads.map((w) => w.image), ...(s.definition.extraImages ?? [])]) {
+      for (const ref of [...s.definition.workloads.flatMap((w) => [w.image, ...(w.initContainers ?? []).map((ic) => ic.image)]), ...(s.definition.extraImages ?? [])]) {
         const m = mirrorImage(ref, c);
         const entry = byUpstream.get(`${m.upstream} ${m.mirror}`) ?? { ...m, services: [] };
         if (!entry.services.includes(s.definition.name)) entry.services.push(s.definition.name);

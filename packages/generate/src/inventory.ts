@@ -63,6 +63,15 @@ function clusterInventory(p: PlatformSources, c: ClusterFacts): ClusterInventory
       row.cpuLimits += pods * parseCpu(r.limits.cpu);
       row.memoryLimits += pods * parseBytes(r.limits.memory);
     }
+    for (const o of s.definition.operatedPods ?? []) {
+      const pods = forCluster(o.replicas, c.name) ?? 0;
+      const r = forCluster(o.resources, c.name)!;
+      row.pods += pods;
+      row.cpuRequests += pods * parseCpu(r.requests.cpu);
+      row.memoryRequests += pods * parseBytes(r.requests.memory);
+      row.cpuLimits += pods * parseCpu(r.limits.cpu);
+      row.memoryLimits += pods * parseBytes(r.limits.memory);
+    }
   }
   return {
     cluster: c.name,

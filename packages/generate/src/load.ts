@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -44,7 +44,9 @@ export async function loadServices(root: string, only?: string[]): Promise<Loade
   for (const dir of dirs) {
     const file = `apps/${dir}/${SERVICE_FILE}`;
     try {
-      const mod = (await import(pathToFileURL(join(root, file)).href)) as { service?: ServiceDefinition; default?: ServiceDefinition };
+      // The mtime in the URL makes a long-lived process (tests, watch) see an edited definition.
+      const url = `${pathToFileURL(join(root, file)).href}?mtime=${statSync(join(root, file)).mtimeMs}`;
+      const mod = (await import(url)) as { service?: ServiceDefinition; default?: ServiceDefinition };
       const definition = mod.service ?? mod.default;
       if (!definition || typeof definition !== 'object') {
         errors.push(new DefinitionError({ file, field: '', message: 'exports no service definition', hint: 'export const service = defineService({...})' }));

@@ -1,0 +1,175 @@
+import { defineService, type Workload } from '@carbon/platform';
+
+const VERSION = 'v1.16.5'; // same as the pinned CRD source in packages/toolchain/src/versions.ts
+const img = (name: string) => ({ upstream: `quay.io/jetstack/cert-manager-${name}`, tag: VERSION });
+const acmeSolver = img('acmesolver');
+const security = { runAsUser: 1000, runAsGroup: 1000 };
+const resources = {
+  'single-node': { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+  'multi-node': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+};
+const ha = { 'single-node': 1, 'multi-node': 2 };
+const read = ['get', 'list', 'watch'];
+const write = [...read, 'create', 'update', 'patch', 'delete'];
+const CM = ['cert-manager.io'];
+const ACME = ['acme.cert-manager.io'];
+const lease = { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] };
+const events = { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] };
+const webhookDns = ['cert-manager-webhook', 'cert-manager-webhook.cert-manager', 'cert-manager-webhook.cert-manager.svc'].join(',');
+
+const controller: Workload = {
+  name: 'controller',
+  kind: 'Deployment',
+  image: img('controller'),
+  args: ({ mirror }) => [
+    '--v=2',
+    '--cluster-resource-namespace=$(POD_NAMESPACE)',
+    '--leader-election-namespace=cert-manager',
+    `--acme-http01-solver-image=${mirror(acmeSolver)}`,
+    '--max-concurrent-challenges=60',
+  ],
+  env: { POD_NAMESPACE: { fieldPath: 'metadata.namespace' } },
+  ports: [
+    { name: 'http-metrics', port: 9402 },
+    { name: 'http-healthz', port: 9403, internal: true },
+  ],
+  probes: { liveness: { http: '/livez', port: 'http-healthz', initialDelaySeconds: 10 }, readiness: { tcp: 'http-metrics' } },
+  resources,
+  replicas: ha,
+  security,
+  serviceAccount: {
+    automountToken: true,
+    clusterRules: [
+      { apiGroups: CM, resources: ['issuers', 'clusterissuers', 'certificates', 'certificaterequests'], verbs: write },
+      { apiGroups: CM, resources: ['issuers/status', 'clusterissuers/status', 'certificates/status', 'certificaterequests/status', 'certificates/finalizers', 'certificaterequests/finalizers'], verbs: ['update', 'patch'] },
+      { apiGroups: CM, resources: ['signers'], verbs: ['approve'], resourceNames: ['issuers.cert-manager.io/*', 'clusterissuers.cert-manager.io/*'] },
+      { apiGroups: ACME, resources: ['orders', 'challenges'], verbs: write },
+      { apiGroups: ACME, resources: ['orders/status', 'challenges/status', 'orders/finalizers', 'challenges/finalizers'], verbs: ['update', 'patch'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: read },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/status'], verbs: ['update', 'patch'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['signers'], verbs: ['sign'], resourceNames: ['issuers.cert-manager.io/*', 'clusterissuers.cert-manager.io/*'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+      // HTTP-01 solver: a pod, service and ingress per challenge.
+      { apiGroups: [''], resources: ['pods', 'services'], verbs: [...read, 'create', 'delete'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: [...read, 'create', 'delete', 'update'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses/finalizers'], verbs: ['update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: write },
+      { apiGroups: [''], resources: ['configmaps'], verbs: read },
+      events,
+      lease,
+    ],
+  },
+};
+
+const webhook: Workload = {
+  name: 'webhook',
+  kind: 'Deployment',
+  image: img('webhook'),
+  args: [
+    '--v=2',
+    '--secure-port=10250',
+    '--dynamic-serving-ca-secret-namespace=$(POD_NAMESPACE)',
+    '--dynamic-serving-ca-secret-name=cert-manager-webhook-ca',
+    `--dynamic-serving-dns-names=${webhookDns}`,
+  ],
+  env: { POD_NAMESPACE: { fieldPath: 'metadata.namespace' } },
+  ports: [
+    { name: 'https', port: 10250 },
+    { name: 'healthcheck', port: 6080, internal: true },
+  ],
+  probes: { liveness: { http: '/livez', port: 'healthcheck', initialDelaySeconds: 60 }, readiness: { http: '/healthz', port: 'healthcheck', initialDelaySeconds: 5 } },
+  resources,
+  replicas: ha,
+  security,
+  serviceAccount: {
+    automountToken: true,
+    rules: [{ apiGroups: [''], resources: ['secrets'], verbs: [...read, 'create', 'update'] }],
+    clusterRules: [{ apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] }],
+  },
+};
+
+const cainjector: Workload = {
+  name: 'cainjector',
+  kind: 'Deployment',
+  image: img('cainjector'),
+  args: ['--v=2', '--leader-election-namespace=cert-manager'],
+  ports: [{ name: 'http-metrics', port: 9402 }],
+  probes: { liveness: { tcp: 'http-metrics', initialDelaySeconds: 20 }, readiness: { tcp: 'http-metrics' } },
+  resources,
+  replicas: ha,
+  security,
+  serviceAccount: {
+    automountToken: true,
+    clusterRules: [
+      { apiGroups: CM, resources: ['certificates'], verbs: read },
+      { apiGroups: [''], resources: ['secrets'], verbs: read },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: [...read, 'update', 'patch'] },
+      { apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], verbs: [...read, 'update', 'patch'] },
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: [...read, 'update', 'patch'] },
+      events,
+      lease,
+    ],
+  },
+};
+
+const webhookClient = { service: { name: 'cert-manager-webhook', namespace: 'cert-manager', port: 10250 } };
+const webhookRules = [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['certificaterequests'], scope: '*' }];
+const labels = { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'webhook', 'app.kubernetes.io/part-of': '254carbon' };
+// The CA bundle is injected by cainjector from this secret; Flux does not own that field.
+const inject = { 'cert-manager.io/inject-ca-from-secret': 'cert-manager/cert-manager-webhook-ca' };
+
+export const service = defineService({
+  name: 'cert-manager',
+  namespace: 'cert-manager',
+  layer: 'controllers',
+  description: "cert-manager: issues and renews Let's Encrypt certificates for every public service",
+  crds: { source: 'cert-manager' },
+  extraImages: [acmeSolver],
+  workloads: [controller, webhook, cainjector],
+  monitoring: { workload: 'controller', port: 'http-metrics', path: '/metrics' },
+  network: {
+    // The API server calls the webhook from the control plane's address, which the generator cannot know.
+    ingress: [{ workloads: ['webhook'], peer: { cidr: '0.0.0.0/0' }, ports: ['https'] }],
+    egress: [
+      { peer: 'kube-apiserver', ports: [443, 6443] },
+      { workloads: ['controller'], peer: 'internet', ports: [443, 80] },
+    ],
+  },
+  extraObjects: () => [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'cert-manager-webhook', labels, annotations: inject },
+      webhooks: [
+        {
+          name: 'webhook.cert-manager.io',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 10,
+          matchPolicy: 'Equivalent',
+          clientConfig: { service: { ...webhookClient.service, path: '/mutate' } },
+          rules: webhookRules,
+        },
+      ],
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'cert-manager-webhook', labels, annotations: inject },
+      webhooks: [
+        {
+          name: 'webhook.cert-manager.io',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 10,
+          matchPolicy: 'Equivalent',
+          namespaceSelector: { matchExpressions: [{ key: 'cert-manager.io/disable-validation', operator: 'NotIn', values: ['true'] }] },
+          clientConfig: { service: { ...webhookClient.service, path: '/validate' } },
+          rules: [{ apiGroups: ['cert-manager.io', 'acme.cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['*/*'], scope: '*' }],
+        },
+      ],
+    },
+  ],
+});
