@@ -7,6 +7,8 @@ import { applyTree, compareTree, ownedDirs, type TreeDelta } from './write.ts';
 export interface GenerateOptions {
   check?: boolean;
   service?: string;
+  /** Only the Flux wiring under clusters/ (the turbo task of the clusters workspace). */
+  clustersOnly?: boolean;
   /** Skip CRD loading (unit tests on inline fixtures without the Go toolchain). */
   crds?: false;
 }
@@ -29,10 +31,14 @@ export async function generate(root: string, opts: GenerateOptions = {}): Promis
       new DefinitionError({ file: `apps/${opts.service}`, field: '', message: `no service "${opts.service}"`, hint: `known: ${platform.services.map((s) => s.definition.name).join(', ')}` }),
     ]);
   }
-  const needsCrds = opts.crds !== false && platform.services.some((s) => s.definition.crds);
-  const crds = needsCrds ? await crdProvider(root) : undefined;
-  const rendered = renderPlatform(platform, { ...(crds ? { crds } : {}), ...(opts.service ? { only: [opts.service] } : {}) });
-  const owned = ownedDirs(root, opts.service ? [opts.service] : 'all', platform.clusters.map((c) => c.name));
+  const needsCrds = opts.crds !== false && !opts.clustersOnly && platform.services.some((s) => s.definition.crds);
+  // The wiring does not depend on CRD contents, so the clusters task skips loading them.
+  const crds = needsCrds ? await crdProvider(root) : opts.clustersOnly ? () => [] : undefined;
+  const only = opts.service ? [opts.service] : opts.clustersOnly ? [] : undefined;
+  const rendered = renderPlatform(platform, { ...(crds ? { crds } : {}), ...(only ? { only } : {}), clusters: !only || opts.clustersOnly === true });
+  const owned = opts.clustersOnly
+    ? platform.clusters.map((c) => `clusters/${c.name}`)
+    : ownedDirs(root, opts.service ? [opts.service] : 'all', platform.clusters.map((c) => c.name));
   const delta = compareTree(root, rendered.files, owned);
   if (!opts.check) applyTree(root, rendered.files, delta);
   return { ...delta, mode: opts.check ? 'check' : 'write', files: rendered.files.size, platform, rendered };

@@ -36,8 +36,10 @@ export interface RenderedPlatform {
 
 export interface RenderOptions {
   crds?: (source: string) => K8sObject[];
-  /** Only render these services' files (cluster wiring is skipped). */
+  /** Only write these services' files. */
   only?: string[];
+  /** Write the Flux wiring under clusters/ (default: when `only` is not given). */
+  clusters?: boolean;
 }
 
 export function fileNameFor(o: K8sObject, serviceNamespace: string): string {
@@ -86,7 +88,7 @@ export function renderPlatform(src: PlatformSources, opts: RenderOptions = {}): 
   const files: FileMap = new Map();
   const selected = src.services.filter((s) => !opts.only || opts.only.includes(s.definition.name));
   for (const s of selected) writeServiceTree(s, src.clusters, objects, files);
-  if (!opts.only) for (const c of src.clusters) writeClusterTree(src, c, dependsOn, files);
+  if (opts.clusters ?? !opts.only) for (const c of src.clusters) writeClusterTree(src, c, dependsOn, files);
   return { files, objects, dependsOn };
 }
 
