@@ -1,0 +1,6 @@
+export { discoverFluxKustomizations, listFluxClusters, locateField, isFluxKustomization, normalisePath, RenderSession } from './render.ts';
+export { Builder, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay } from './build.ts';
+export { extractCommit, includedPaths, GitSourceError } from './git.ts';
+export { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
+export { parseYamlFile, parseStream, type ManifestObject, type Position, type SourceDoc, type YamlProblem, type ParsedFile } from './yaml.ts';
+export * from './types.ts';

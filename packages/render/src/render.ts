@@ -1,0 +1,306 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { exec, findRepoRoot } from '@carbon/toolchain';
+import { Builder, kustomizationFile, overlayOf, type BuiltObject } from './build.ts';
+import { extractCommit, GitSourceError, includedPaths } from './git.ts';
+import { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
+import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
+import type { ManifestObject, Position, SourceDoc } from './yaml.ts';
+
+const KS_GROUP = 'kustomize.toolkit.fluxcd.io/';
+const SOURCE_GROUP = 'source.toolkit.fluxcd.io/';
+
+export const isFluxKustomization = (o: ManifestObject): boolean => o.kind === 'Kustomization' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith(KS_GROUP);
+
+/** Every cluster folder of a Flux repository: `<dir>/clusters/<name>/`, or `dir` itself when it is one cluster's folder. */
+export function listFluxClusters(dir: string): { repoRoot: string; clusters: { name: string; dir: string }[] } {
+  const abs = resolve(dir);
+  const clustersDir = join(abs, 'clusters');
+  if (existsSync(clustersDir) && statSync(clustersDir).isDirectory()) {
+    const clusters = readdirSync(clustersDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => ({ name: e.name, dir: `clusters/${e.name}` }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { repoRoot: abs, clusters };
+  }
+  // A single cluster folder: the source root is the enclosing git work tree (Flux paths are relative to it).
+  let root = abs;
+  for (let d = abs; ; ) {
+    if (existsSync(join(d, '.git'))) {
+      root = d;
+      break;
+    }
+    const up = resolve(d, '..');
+    if (up === d) break;
+    d = up;
+  }
+  const rel = relative(root, abs).split(sep).join('/');
+  return { repoRoot: root, clusters: [{ name: rel.split('/').pop() || 'cluster', dir: rel || '.' }] };
+}
+
+/** Attaches the syntax tree of an object's source document so findings can locate any field. */
+const docs = new WeakMap<RenderedObject, SourceDoc>();
+
+/** Line and column of a field (dotted path as segments) of a rendered object in its source file. */
+export function locateField(o: RenderedObject, path: readonly (string | number)[]): Position | undefined {
+  return docs.get(o)?.locate(path);
+}
+
+/**
+ * Renders every cluster of the Flux repository at `dir` as kustomize-controller would: starting
+ * at `clusters/<name>/`, following each Flux Kustomization's `spec.path` from its source, until
+ * no new Kustomization appears.
+ */
+export async function discoverFluxKustomizations(dir: string, options: RenderOptions = {}): Promise<RenderedCluster[]> {
+  const { repoRoot, clusters } = listFluxClusters(dir);
+  const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
+  const session = new RenderSession(repoRoot, options);
+  try {
+    return await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+  } finally {
+    session.dispose();
+  }
+}
+
+type Entry = FluxKustomization & { raw: ManifestObject; key: string };
+
+export class RenderSession {
+  private readonly temps: string[] = [];
+  private readonly builder: Builder;
+  private readonly commits = new Map<string, Promise<string>>();
+
+  constructor(
+    readonly repoRoot: string,
+    private readonly options: RenderOptions = {},
+  ) {
+    let toolsRoot = options.toolsRoot;
+    if (!toolsRoot) {
+      try {
+        toolsRoot = findRepoRoot(process.cwd());
+      } catch {
+        toolsRoot = repoRoot;
+      }
+    }
+    this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? 2, options.runner ?? exec);
+  }
+
+  get kustomizeRuns(): number {
+    return this.builder.kustomizeRuns;
+  }
+
+  private temp(): string {
+    const d = mkdtempSync(join(tmpdir(), 'carbon-render-'));
+    this.temps.push(d);
+    return d;
+  }
+
+  dispose(): void {
+    for (const d of this.temps.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+
+  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
+  private commitRoot(commit: string, paths: string[]): Promise<string> {
+    const key = `${commit}\0${paths.join('\0')}`;
+    let p = this.commits.get(key);
+    if (!p) {
+      const into = this.temp();
+      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+      this.commits.set(key, p);
+    }
+    return p;
+  }
+
+  async renderCluster(cluster: string, clusterDir: string): Promise<RenderedCluster> {
+    const errors: RenderIssue[] = [];
+    const sources = new Map<string, ManifestObject>();
+    const entries: Entry[] = [];
+    const byKey = new Map<string, Entry>();
+    const rootPath = normalisePath(clusterDir) ?? '';
+
+    const root: Entry = {
+      key: '',
+      name: clusterDir.split('/').pop() ?? cluster,
+      namespace: 'flux-system',
+      path: rootPath,
+      pathExists: existsSync(join(this.repoRoot, rootPath)),
+      dependsOn: [],
+      sourceRef: { kind: 'GitRepository', name: '(working tree)', namespace: 'flux-system', mode: 'worktree' },
+      spec: {},
+      objects: [],
+      raw: {},
+    };
+    entries.push(root);
+    // Until the cluster's own sync Kustomization is found, Flux bootstrap's convention names the root source.
+    let rootSourceKey = 'GitRepository/flux-system/flux-system';
+
+    const discover = (from: Entry, built: RenderedObject[]): Entry[] => {
+      const found: Entry[] = [];
+      for (const ro of built) {
+        const o = ro.object;
+        if (typeof o.apiVersion === 'string' && o.apiVersion.startsWith(SOURCE_GROUP) && o.metadata?.name) {
+          sources.set(`${o.kind}/${o.metadata.namespace ?? from.namespace}/${o.metadata.name}`, o);
+        }
+        if (!isFluxKustomization(o) || !o.metadata?.name) continue;
+        const spec = (o.spec ?? {}) as Record<string, any>;
+        const namespace = o.metadata.namespace ?? 'flux-system';
+        const key = `${namespace}/${o.metadata.name}`;
+        const path = normalisePath(typeof spec.path === 'string' ? spec.path : '');
+        const ref = (spec.sourceRef ?? {}) as Record<string, string>;
+        const sourceRef: SourceRef = { kind: ref.kind ?? 'GitRepository', name: ref.name ?? '', namespace: ref.namespace ?? namespace, mode: 'unresolved' };
+        const entry: Entry = {
+          key,
+          name: o.metadata.name,
+          namespace,
+          path: path ?? String(spec.path ?? ''),
+          pathExists: false,
+          dependsOn: (Array.isArray(spec.dependsOn) ? spec.dependsOn : []).map((d: any) => ({ name: String(d?.name ?? ''), namespace: String(d?.namespace ?? namespace) })),
+          sourceRef,
+          ...(ro.sourceFile ? { definedIn: { file: ro.sourceFile, ...(ro.line ? { line: ro.line } : {}), ...(ro.column ? { column: ro.column } : {}) } } : {}),
+          spec,
+          objects: [],
+          raw: o,
+        };
+        if (path === undefined) {
+          errors.push({ code: 'path', severity: 'error', file: ro.sourceFile ?? clusterDir, ...(ro.line ? { line: ro.line } : {}), message: `Kustomization ${key}: spec.path "${String(spec.path)}" leaves the source`, hint: 'use a path inside the repository, like ./apps/<name>', kustomization: key });
+        }
+        if (byKey.has(key)) continue;
+        // The cluster's own sync (flux-system → ./clusters/<name>) is the root we started from.
+        if (path === rootPath && !root.key) {
+          Object.assign(root, { ...entry, objects: root.objects, pathExists: root.pathExists });
+          rootSourceKey = `${sourceRef.kind}/${sourceRef.namespace}/${sourceRef.name}`;
+          root.sourceRef = { ...sourceRef, mode: 'worktree' };
+          byKey.set(key, root);
+          continue;
+        }
+        byKey.set(key, entry);
+        entries.push(entry);
+        found.push(entry);
+      }
+      return found;
+    };
+
+    const renderEntry = async (e: Entry): Promise<void> => {
+      let base = this.repoRoot;
+      let commit: string | undefined;
+      if (e !== root) {
+        const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
+        const src = sources.get(sk);
+        const pin = (src?.spec as any)?.ref?.commit;
+        if (sk === rootSourceKey || (src && e.sourceRef.kind === 'GitRepository' && (typeof pin !== 'string' || this.options.workingTree))) {
+          e.sourceRef.mode = 'worktree';
+          if (typeof pin === 'string') e.sourceRef.commit = pin;
+        } else if (src && e.sourceRef.kind === 'GitRepository' && typeof pin === 'string') {
+          e.sourceRef.commit = pin;
+          try {
+            base = await this.commitRoot(pin, includedPaths((src.spec as any)?.ignore));
+            commit = pin;
+            e.sourceRef.mode = 'commit';
+          } catch (err) {
+            const where = locOf(src, e);
+            errors.push({ code: 'source', severity: 'error', file: where.file, ...(where.line ? { line: where.line } : {}), message: `GitRepository ${sk} pins ${pin}: ${(err as Error).message}`, hint: err instanceof GitSourceError ? 'fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree' : 'check the pin', kustomization: e.key });
+            return;
+          }
+        } else {
+          return; // unresolved: reported by the Flux checks (FLX003)
+        }
+      }
+      if (e.path === undefined || e.path.startsWith('..')) return;
+      const dir = join(base, e.path);
+      e.pathExists = existsSync(dir) && statSync(dir).isDirectory();
+      if (!e.pathExists) return;
+      const overlay = overlayOf(e.spec);
+      const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree');
+      for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
+      e.objects = this.postBuild(e, res.objects, commit, errors);
+    };
+
+    let queue: Entry[] = [root];
+    let pending: Entry[] = [];
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
+      pending.push(...batch.filter((e) => !ready.includes(e)));
+      await Promise.all(ready.map((e) => renderEntry(e)));
+      for (const e of ready) queue.push(...discover(e, e.objects));
+      if (!queue.length && pending.length) {
+        const nowReady = pending.filter((e) => this.sourceKnown(e, sources, rootSourceKey));
+        pending = pending.filter((e) => !nowReady.includes(e));
+        queue = nowReady;
+      }
+    }
+    return {
+      cluster,
+      clusterDir,
+      repoRoot: this.repoRoot,
+      kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      errors,
+    };
+  }
+
+  private sourceKnown(e: Entry, sources: Map<string, ManifestObject>, rootSourceKey: string | undefined): boolean {
+    const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
+    return sk === rootSourceKey || sources.has(sk);
+  }
+
+  /** Target namespace is applied by the build; here: substitution, then the object's origin. */
+  private postBuild(e: Entry, built: BuiltObject[], commit: string | undefined, errors: RenderIssue[]): RenderedObject[] {
+    const post = (e.spec.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: { kind?: string; name?: string; optional?: boolean }[] };
+    const vars = Object.fromEntries(Object.entries(post.substitute ?? {}).map(([k, v]) => [k, String(v)]));
+    const from = Array.isArray(post.substituteFrom) ? post.substituteFrom : [];
+    const ks = `${e.namespace}/${e.name}`;
+    for (const f of from) {
+      errors.push({
+        code: 'substitution',
+        severity: 'warning',
+        file: e.definedIn?.file ?? e.path,
+        ...(e.definedIn?.line ? { line: e.definedIn.line } : {}),
+        message: `Kustomization ${ks}: postBuild.substituteFrom ${f?.kind ?? '?'}/${f?.name ?? '?'} lives in the cluster and cannot be read offline; its variables are left unsubstituted`,
+        hint: 'inline values under postBuild.substitute if they must be validated',
+        kustomization: ks,
+      });
+    }
+    const substituting = Boolean(post.substitute || from.length);
+    return built.map((b, i) => {
+      let object = b.object;
+      if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== 'disabled') {
+        const text = stringify(object);
+        const next = substitute(text, vars, from.length > 0);
+        if (next !== text) {
+          try {
+            object = parse(next) as ManifestObject;
+          } catch (err) {
+            errors.push({ code: 'substitution', severity: 'error', file: b.doc?.file ?? e.path, ...(b.doc ? { line: b.doc.position.line } : {}), message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${(err as Error).message.split('\n')[0]}`, kustomization: ks });
+          }
+        }
+      }
+      const ro: RenderedObject = {
+        object,
+        documentIndex: i,
+        kustomization: ks,
+        ...(b.doc ? { sourceFile: b.doc.file, line: b.doc.position.line, column: b.doc.position.column } : {}),
+        ...(b.generatedFrom ? { generatedFrom: b.generatedFrom } : {}),
+        ...(commit ? { commit } : {}),
+      };
+      if (b.doc) docs.set(ro, b.doc);
+      return ro;
+    });
+  }
+}
+
+function locOf(_src: ManifestObject, e: Entry): { file: string; line?: number } {
+  return { file: e.definedIn?.file ?? e.path, ...(e.definedIn?.line ? { line: e.definedIn.line } : {}) };
+}
+
+/** `./clusters/x/` → `clusters/x`; '' for the root; undefined when the path leaves the source. */
+export function normalisePath(p: string): string | undefined {
+  if (isAbsolute(p) && !p.startsWith('/')) return undefined;
+  const n = posix.normalize(`/${p.replace(/\\/g, '/')}`).replace(/^\/+/, '').replace(/\/+$/, '');
+  const raw = posix.normalize(p.replace(/\\/g, '/').replace(/^\/+/, ''));
+  if (raw === '..' || raw.startsWith('../')) return undefined;
+  return n === '.' ? '' : n;
+}
+
+export { kustomizationFile };

@@ -1,0 +1,88 @@
+import type { Runner } from '@carbon/toolchain';
+import type { ManifestObject, Position } from './yaml.ts';
+
+export type ObjectRef = { kind: string; name: string; namespace: string };
+
+/** Where a rendered object came from: the YAML file (repo-relative), its line/column, and the service definition that generated it. */
+export type RenderedObject = {
+  object: ManifestObject;
+  /** Index of the document in the build output of its Flux Kustomization. */
+  documentIndex: number;
+  sourceFile?: string;
+  line?: number;
+  column?: number;
+  /** For generated files: the definition named in the header (`apps/<svc>/src/service.ts`). */
+  generatedFrom?: string;
+  /** Set when the object was rendered from a pinned commit rather than the working tree. */
+  commit?: string;
+  /** The Flux Kustomization (namespace/name) that applies this object. */
+  kustomization: string;
+};
+
+export type SourceRef = {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** The commit a GitRepository pins (`spec.ref.commit`), when it does. */
+  commit?: string;
+  /** 'worktree': rendered from the files on disk; 'commit': from `commit` via git; 'unresolved': not found / not renderable offline. */
+  mode: 'worktree' | 'commit' | 'unresolved';
+};
+
+export type FluxKustomization = {
+  name: string;
+  namespace: string;
+  /** spec.path normalised, relative to the source root ('' = the root). */
+  path: string;
+  pathExists: boolean;
+  dependsOn: { name: string; namespace: string }[];
+  sourceRef: SourceRef;
+  /** Where this Flux Kustomization object is declared (undefined for the synthetic cluster root). */
+  definedIn?: { file: string; line?: number; column?: number };
+  /** The Flux Kustomization object itself (spec.interval, spec.timeout, postBuild, ...). */
+  spec: Record<string, unknown>;
+  objects: RenderedObject[];
+};
+
+export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported';
+
+/**
+ * A problem rendering. `yaml`, `duplicate-key`, `not-an-object`, `kustomize` and `read` mean the
+ * input cannot be read (the CLI exits 2); the rest are reported as findings.
+ */
+export type RenderIssue = {
+  code: RenderIssueCode;
+  severity: 'error' | 'warning';
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+  hint?: string;
+  kustomization?: string;
+};
+
+export const INPUT_ERROR_CODES: readonly RenderIssueCode[] = ['yaml', 'duplicate-key', 'not-an-object', 'kustomize', 'read'];
+
+export type RenderedCluster = {
+  cluster: string;
+  /** Repo-relative folder of the cluster (`clusters/<name>`). */
+  clusterDir: string;
+  /** Absolute path of the repository rendered. */
+  repoRoot: string;
+  kustomizations: FluxKustomization[];
+  errors: RenderIssue[];
+};
+
+export type RenderOptions = {
+  /** Folder holding `.tools/bin` (the platform repo); defaults to the nearest repo root above cwd, else `dir`. */
+  toolsRoot?: string;
+  /** Render pinned GitRepository sources from the working tree instead of their commit. */
+  workingTree?: boolean;
+  /** Only these clusters. */
+  clusters?: string[];
+  /** Concurrent kustomize builds (default 2). */
+  parallelism?: number;
+  runner?: Runner;
+};
+
+export type { ManifestObject, Position };
