@@ -36,7 +36,8 @@ describe('the bundled comment action, run like the runner runs it, against the A
   const run = (inputs: Record<string, string>, eventName = 'pull_request', payload: unknown = event()) =>
     runAction({
       actionDir: ACTION_DIR,
-      inputs: { token: 'ghs_test', key: 'platform-diff', ...inputs },
+      // No `token` input: action.yml's `${{ github.token }}` default applies, as on the runner.
+      inputs: { key: 'platform-diff', ...inputs },
       eventName,
       event: payload,
       cwd: workspace,

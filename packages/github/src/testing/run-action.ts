@@ -24,6 +24,8 @@ export interface RunActionOptions {
   /** Working directory and `GITHUB_WORKSPACE` (default: a fresh temp folder). */
   cwd?: string;
   repository?: string;
+  /** What `${{ github.token }}` input defaults resolve to (default: a dummy token the double accepts). */
+  token?: string;
   timeoutMs?: number;
 }
 
@@ -58,7 +60,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const actionDir = resolve(options.actionDir);
   const entry = join(actionDir, 'dist', 'index.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist; bundle the action first (npx tsx tooling/bundle-actions/src/main.ts)`);
-  const defaults = await actionDefaults(actionDir);
+  const defaults = await actionDefaults(actionDir, options.token ?? 'ghs_runaction_harness_token');
 
   const temp = await mkdtemp(join(tmpdir(), 'carbon-run-action-'));
   try {
@@ -110,8 +112,11 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
 }
 
-/** Input defaults from action.yml, minus `${{ }}` expressions (the harness has no expression engine). */
-async function actionDefaults(actionDir: string): Promise<Record<string, string>> {
+/**
+ * Input defaults from action.yml. The harness has no expression engine: `${{ github.token }}`
+ * becomes `token` (like the runner's GITHUB_TOKEN), other `${{ }}` defaults are left unset.
+ */
+async function actionDefaults(actionDir: string, token: string): Promise<Record<string, string>> {
   const file = ['action.yml', 'action.yaml'].map((name) => join(actionDir, name)).find((path) => existsSync(path));
   if (!file) throw new Error(`${actionDir} has no action.yml`);
   const parsed = parseYaml(await readFile(file, 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
@@ -119,7 +124,8 @@ async function actionDefaults(actionDir: string): Promise<Record<string, string>
   for (const [name, input] of Object.entries(parsed.inputs ?? {})) {
     if (input?.default === undefined || input.default === null) continue;
     const value = String(input.default);
-    if (!value.includes('${{')) defaults[name] = value;
+    if (/^\$\{\{\s*github\.token\s*\}\}$/.test(value.trim())) defaults[name] = token;
+    else if (!value.includes('${{')) defaults[name] = value;
   }
   return defaults;
 }
