@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { YamlSource, DefinitionErrors, type DefinitionError } from '@carbon/platform';
+import type { PathFilter } from './fields.ts';
+import type { K8sObject } from './types.ts';
+
+export const CONFIG_FILE = 'platform/diff.yaml';
+
+export interface IgnoreRules {
+  /** Field path globs: `*` matches within one segment, `**` across segments; e.g. `status`, `metadata.annotations`, `spec.template.metadata.annotations`. */
+  paths: string[];
+  /** Annotation key globs, ignored on the object and in pod templates. */
+  annotations: string[];
+  /** Label key globs, ignored in `labels` maps (never in selectors, which are immutable). */
+  labels: string[];
+}
+
+export interface DiffConfig {
+  ignore: IgnoreRules;
+  /** An identical change on at least this many resources becomes one "repeated change" line. */
+  collapseThreshold: number;
+  /** A removed and an added object of the same kind and namespace this similar (0–1) are shown as a rename. */
+  renameSimilarity: number;
+}
+
+/** Defaults when the repository has no platform/diff.yaml (it is merged over these, list by list). */
+export const DEFAULT_CONFIG: DiffConfig = {
+  ignore: {
+    paths: ['status', 'metadata.generation', 'metadata.resourceVersion', 'metadata.uid', 'metadata.creationTimestamp', 'metadata.managedFields'],
+    annotations: ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision', 'kustomize.toolkit.fluxcd.io/checksum', 'config.kubernetes.io/origin'],
+    labels: ['helm.sh/chart', 'kustomize.toolkit.fluxcd.io/name', 'kustomize.toolkit.fluxcd.io/namespace'],
+  },
+  collapseThreshold: 3,
+  renameSimilarity: 0.9,
+};
+
+/** Reads platform/diff.yaml from `root` (the revision being compared, or the repo); errors point at file and field. */
+export function loadDiffConfig(root: string): DiffConfig {
+  const abs = join(root, CONFIG_FILE);
+  if (!existsSync(abs)) return DEFAULT_CONFIG;
+  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync(abs, 'utf8')));
+}
+
+export function parseDiffConfig(src: YamlSource): DiffConfig {
+  const raw = (src.toJS() ?? {}) as Record<string, any>;
+  const errors: DefinitionError[] = [];
+  const list = (field: string, v: unknown, fallback: string[]): string[] => {
+    if (v === undefined) return fallback;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) {
+      errors.push(src.error(field, 'must be a list of non-empty strings'));
+      return fallback;
+    }
+    return v;
+  };
+  const num = (field: string, v: unknown, fallback: number, min: number, max: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || v < min || v > max) {
+      errors.push(src.error(field, `must be a number from ${min} to ${max}`));
+      return fallback;
+    }
+    return v;
+  };
+  for (const k of Object.keys(raw)) if (!['ignore', 'collapseThreshold', 'renameSimilarity'].includes(k)) errors.push(src.error(k, `unknown setting "${k}"`, 'known: ignore, collapseThreshold, renameSimilarity'));
+  const ig = (raw.ignore ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(ig)) if (!['paths', 'annotations', 'labels'].includes(k)) errors.push(src.error(`ignore.${k}`, `unknown ignore list "${k}"`, 'known: paths, annotations, labels'));
+  const config: DiffConfig = {
+    ignore: {
+      paths: list('ignore.paths', ig.paths, DEFAULT_CONFIG.ignore.paths),
+      annotations: list('ignore.annotations', ig.annotations, DEFAULT_CONFIG.ignore.annotations),
+      labels: list('ignore.labels', ig.labels, DEFAULT_CONFIG.ignore.labels),
+    },
+    collapseThreshold: num('collapseThreshold', raw.collapseThreshold, DEFAULT_CONFIG.collapseThreshold, 2, 1000),
+    renameSimilarity: num('renameSimilarity', raw.renameSimilarity, DEFAULT_CONFIG.renameSimilarity, 0.5, 1),
+  };
+  if (errors.length) throw new DefinitionErrors(errors);
+  return config;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const re = glob
+    .split('**')
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^.]*'),
+    )
+    .join('.*');
+  return new RegExp(`^${re}$`);
+}
+
+/** Path filter for one resource; matched against the path and each of its prefixes (so `status` drops `status.x.y`). */
+export function ignoreFilter(rules: IgnoreRules): PathFilter {
+  const paths = rules.paths.map(globToRegExp);
+  const annotations = rules.annotations.map(globToRegExp);
+  const labels = rules.labels.map(globToRegExp);
+  return (path) => {
+    if (paths.some((r) => r.test(path))) return true;
+    const m = /(^|\.)(annotations|labels)\["([^"]+)"\]$|(^|\.)(annotations|labels)\.([A-Za-z_$][\w$-]*)$/.exec(path);
+    if (!m) return false;
+    const which = m[2] ?? m[5];
+    const key = m[3] ?? m[6]!;
+    if (/selector/i.test(path)) return false;
+    return (which === 'annotations' ? annotations : labels).some((r) => r.test(key));
+  };
+}
+
+/** Drops ignored annotations/labels from an object before it is hashed for rename similarity. */
+export function stripIgnored(o: K8sObject, filter: PathFilter): K8sObject {
+  const meta = { ...o.metadata };
+  for (const field of ['annotations', 'labels'] as const) {
+    const m = meta[field];
+    if (!m) continue;
+    const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
+    meta[field] = kept;
+  }
+  return { ...o, metadata: meta };
+}

@@ -1,0 +1,12 @@
+export * from './types.ts';
+export { diffFields, canonical, equal, NATURAL_KEYS, type PathFilter } from './fields.ts';
+export { createMasker, maskObject, isSensitiveKey, type Masker } from './mask.ts';
+export { DEFAULT_CONFIG, CONFIG_FILE, loadDiffConfig, parseDiffConfig, ignoreFilter, type DiffConfig, type IgnoreRules } from './config.ts';
+export { diffSection, describeChange, resourceId, idKey, refOf, stripHashSuffix, type SectionInput, type EngineOptions } from './engine.ts';
+export { assessRisks, imagesOf } from './risks.ts';
+export { capacityInputOf, capacityChange, requestedBy, type CapacityInput } from './capacity.ts';
+export { renderMarkdown, renderMarkdownLevel, COMMENT_BUDGET, type MarkdownLevel, type MarkdownResult } from './format/markdown.ts';
+export { renderTerminal } from './format/terminal.ts';
+export { renderJson } from './format/json.ts';
+export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
+export { totalsOf } from './report.ts';

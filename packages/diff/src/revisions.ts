@@ -1,0 +1,200 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadClusters } from '@carbon/platform';
+import { discoverFluxKustomizations, INPUT_ERROR_CODES, type RenderedCluster, type RenderOptions } from '@carbon/render';
+import { exec, type Runner } from '@carbon/toolchain';
+import { capacityInputOf, type CapacityInput } from './capacity.ts';
+import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
+import { diffSection } from './engine.ts';
+import { createMasker, type Masker } from './mask.ts';
+import { totalsOf } from './report.ts';
+import type { DiffReport, K8sObject, SectionReport, ServiceObjects } from './types.ts';
+
+export class RevisionError extends Error {
+  override readonly name = 'RevisionError';
+  constructor(
+    readonly ref: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The working tree as the head revision (`--head WORKTREE`): read, never written. */
+export const WORKTREE = 'WORKTREE';
+
+export type RenderFn = (dir: string, options: RenderOptions) => Promise<RenderedCluster[]>;
+
+export interface DiffRevisionsOptions {
+  /** The git repository (its working tree is never modified). */
+  repo: string;
+  base: string;
+  head: string;
+  /** Folder with `.tools/bin` (kustomize); defaults to `repo`. */
+  toolsRoot?: string;
+  /** Only these clusters. */
+  clusters?: string[];
+  runner?: Runner;
+  masker?: Masker;
+  /** Overrides platform/diff.yaml (which is read from the base revision, so a change cannot hide itself). */
+  config?: DiffConfig;
+  render?: RenderFn;
+}
+
+const SAFE_REF = /^[A-Za-z0-9._\/@{}^~+-]+$/;
+
+/** `ref` → full commit id; a usage error (exit 2) when it is not a commit of `repo`. */
+export async function resolveRevision(repo: string, ref: string, runner: Runner = exec): Promise<string> {
+  if (!ref || ref.startsWith('-') || !SAFE_REF.test(ref)) throw new RevisionError(ref, `"${ref}" is not a git revision`, 'pass a branch, tag or commit, e.g. --base origin/main');
+  const r = await runner('git', ['-C', repo, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  if (r.exitCode !== 0) throw new RevisionError(ref, `unknown revision "${ref}" in ${repo}`, 'fetch it first (actions/checkout with fetch-depth: 0), or check the spelling');
+  return r.stdout.trim();
+}
+
+interface Checkout {
+  dir: string;
+  dispose: () => Promise<void>;
+}
+
+/** A detached worktree of `commit` in a temporary folder; the user's checkout and index are not touched. */
+async function checkout(repo: string, commit: string, runner: Runner): Promise<Checkout> {
+  const tmp = mkdtempSync(join(tmpdir(), 'carbon-diff-'));
+  const dir = join(tmp, 'tree');
+  const r = await runner('git', ['-C', repo, '-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--quiet', '--detach', dir, commit]);
+  if (r.exitCode !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r.stderr.trim()}`);
+  }
+  return {
+    dir,
+    dispose: async () => {
+      await runner('git', ['-C', repo, 'worktree', 'remove', '--force', dir]);
+      rmSync(tmp, { recursive: true, force: true });
+      await runner('git', ['-C', repo, 'worktree', 'prune']);
+    },
+  };
+}
+
+function serviceName(k: { name: string; namespace: string }): string {
+  return k.namespace === 'flux-system' ? k.name : `${k.namespace}/${k.name}`;
+}
+
+function toServices(c: RenderedCluster): ServiceObjects {
+  const out: ServiceObjects = new Map();
+  for (const k of c.kustomizations) out.set(serviceName(k), [...(out.get(serviceName(k)) ?? []), ...k.objects.map((o) => o.object as unknown as K8sObject)]);
+  return out;
+}
+
+/** Kustomization → pinned commit, for the Kustomizations whose source pins one. */
+function pinsOf(c: RenderedCluster): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const k of c.kustomizations) if (k.sourceRef.commit) out.set(serviceName(k), k.sourceRef.commit);
+  return out;
+}
+
+function inputErrors(clusters: RenderedCluster[], label: string): string[] {
+  return clusters.flatMap((c) =>
+    c.errors
+      .filter((e) => e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code))
+      .map((e) => `${label}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`),
+  );
+}
+
+function otherIssues(clusters: RenderedCluster[], label: string): string[] {
+  return clusters.flatMap((c) =>
+    c.errors.filter((e) => !(INPUT_ERROR_CODES as readonly string[]).includes(e.code)).map((e) => `${label} ${c.cluster}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`),
+  );
+}
+
+function capacityFor(dir: string): Map<string, CapacityInput> {
+  const out = new Map<string, CapacityInput>();
+  try {
+    for (const facts of loadClusters(dir)) out.set(facts.name, capacityInputOf(facts));
+  } catch {
+    // Not every Flux repository declares cluster facts; no headroom figures then.
+  }
+  return out;
+}
+
+export class RenderFailedError extends Error {
+  override readonly name = 'RenderFailedError';
+  constructor(readonly problems: string[]) {
+    super(`the revisions cannot be rendered:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/**
+ * Renders every cluster at base and head (from temporary worktrees) and compares them: one
+ * section per cluster for what applies on merge; for clusters whose services are pinned, the
+ * promotion view (pins changed: old pins → new pins; otherwise production pins → head).
+ */
+export async function diffRevisions(options: DiffRevisionsOptions): Promise<DiffReport> {
+  const runner = options.runner ?? exec;
+  const render = options.render ?? discoverFluxKustomizations;
+  const masker = options.masker ?? createMasker();
+  const baseCommit = await resolveRevision(options.repo, options.base, runner);
+  const headCommit = options.head === WORKTREE ? WORKTREE : await resolveRevision(options.repo, options.head, runner);
+  const toolsRoot = options.toolsRoot ?? options.repo;
+  const opened: Checkout[] = [];
+  try {
+    const baseTree = await checkout(options.repo, baseCommit, runner);
+    opened.push(baseTree);
+    let headDir = options.repo;
+    if (headCommit !== WORKTREE) {
+      const headTree = await checkout(options.repo, headCommit, runner);
+      opened.push(headTree);
+      headDir = headTree.dir;
+    }
+    const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
+    const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner };
+    const [baseR, headR] = await Promise.all([render(baseTree.dir, common), render(headDir, common)]);
+    const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
+    if (problems.length) throw new RenderFailedError(problems);
+    const warnings = [...otherIssues(baseR, 'base'), ...otherIssues(headR, 'head')];
+    const baseCap = capacityFor(baseTree.dir);
+    const headCap = capacityFor(headDir);
+    const sections: SectionReport[] = [];
+    const short = (c: string) => (c === WORKTREE ? 'working tree' : c.slice(0, 7));
+    const clusters = [...new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
+    for (const name of clusters) {
+      const b = baseR.find((c) => c.cluster === name);
+      const h = headR.find((c) => c.cluster === name);
+      const empty: ServiceObjects = new Map();
+      const capacity = { base: baseCap.get(name), head: headCap.get(name) };
+      const cap = capacity.base && capacity.head ? { capacity: { base: capacity.base, head: capacity.head } } : {};
+      const bPins = b ? pinsOf(b) : new Map<string, string>();
+      const hPins = h ? pinsOf(h) : new Map<string, string>();
+      const pinned = bPins.size > 0 || hPins.size > 0;
+      const baseServices = b ? toServices(b) : empty;
+      const headServices = h ? toServices(h) : empty;
+      if (!pinned) {
+        sections.push(diffSection({ cluster: name, kind: 'on-merge', title: `${short(baseCommit)} → ${short(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        continue;
+      }
+      const pinsChanged = [...new Set([...bPins.keys(), ...hPins.keys()])].filter((k) => bPins.get(k) !== hPins.get(k));
+      if (pinsChanged.length) {
+        const list = pinsChanged.map((k) => `${k} ${short(bPins.get(k) ?? 'none')} → ${short(hPins.get(k) ?? 'none')}`).join(', ');
+        sections.push(diffSection({ cluster: name, kind: 'promotion', title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        continue;
+      }
+      // Cluster-wide files apply from main on merge; services wait for promotion.
+      const onMerge = diffSection({ cluster: name, kind: 'on-merge', title: `cluster-wide files ${short(baseCommit)} → ${short(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
+      if (onMerge.resources.length) sections.push(onMerge);
+      const promoted = await render(headDir, { ...common, clusters: [name], workingTree: true });
+      const pending = promoted.find((c) => c.cluster === name);
+      const pendingProblems = inputErrors(promoted, `head ${options.head} (as promoted)`);
+      if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
+      sections.push(
+        diffSection(
+          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...cap },
+          { config, masker },
+        ),
+      );
+    }
+    return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
+  } finally {
+    for (const c of opened.reverse()) await c.dispose();
+  }
+}

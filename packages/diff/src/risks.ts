@@ -1,0 +1,202 @@
+import { parseBytes, parseCpu } from '@carbon/platform';
+import type { FieldChange, K8sObject, ResourceChange, Risk, RiskLevel } from './types.ts';
+
+type Lookup = (change: ResourceChange, side: 'base' | 'head') => K8sObject | undefined;
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+const DATA_KINDS = new Set(['PersistentVolumeClaim', 'StatefulSet', 'PersistentVolume']);
+
+/** Immutable fields per kind: a change here fails to apply (Flux reports the Kustomization not ready). */
+const IMMUTABLE: Record<string, RegExp[]> = {
+  Deployment: [/^spec\.selector(\.|\[|$)/],
+  DaemonSet: [/^spec\.selector(\.|\[|$)/],
+  ReplicaSet: [/^spec\.selector(\.|\[|$)/],
+  StatefulSet: [/^spec\.selector(\.|\[|$)/, /^spec\.volumeClaimTemplates(\.|\[|$)/, /^spec\.serviceName$/, /^spec\.podManagementPolicy$/],
+  Job: [/^spec\.template(\.|\[|$)/, /^spec\.selector(\.|\[|$)/, /^spec\.completions$/],
+  PersistentVolumeClaim: [/^spec\.storageClassName$/, /^spec\.accessModes/, /^spec\.volumeName$/, /^spec\.selector/],
+  Service: [/^spec\.clusterIPs?(\[|$)/],
+  StorageClass: [/^provisioner$/, /^parameters/, /^reclaimPolicy$/, /^volumeBindingMode$/],
+  RoleBinding: [/^roleRef(\.|$)/],
+  ClusterRoleBinding: [/^roleRef(\.|$)/],
+};
+
+function get(o: unknown, path: string[]): unknown {
+  let cur: unknown = o;
+  for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
+  return cur;
+}
+
+function quantity(v: unknown, kind: 'cpu' | 'memory'): number | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  try {
+    return kind === 'cpu' ? parseCpu(v) : parseBytes(v, kind === 'memory' ? 'memory' : 'storage');
+  } catch {
+    return undefined;
+  }
+}
+
+function podSpecs(o: K8sObject | undefined): Array<Record<string, unknown>> {
+  if (!o) return [];
+  const direct = get(o, ['spec', 'template', 'spec']) ?? get(o, ['spec', 'jobTemplate', 'spec', 'template', 'spec']);
+  return direct && typeof direct === 'object' ? [direct as Record<string, unknown>] : [];
+}
+
+export function imagesOf(o: K8sObject | undefined): string[] {
+  const out: string[] = [];
+  for (const spec of podSpecs(o)) {
+    for (const field of ['initContainers', 'containers']) {
+      for (const c of (spec[field] as Array<Record<string, unknown>> | undefined) ?? []) if (typeof c.image === 'string') out.push(c.image);
+    }
+  }
+  return out;
+}
+
+/** (apiGroup, resource, verb) triples a Role/ClusterRole grants, wildcards kept as `*`. */
+function grants(o: K8sObject | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const rule of (o?.rules as Array<Record<string, string[]>> | undefined) ?? []) {
+    for (const g of rule.apiGroups ?? (rule.nonResourceURLs ? ['(url)'] : [''])) {
+      for (const r of rule.resources ?? rule.nonResourceURLs ?? []) for (const v of rule.verbs ?? []) out.add(`${g || 'core'}/${r}:${v}`);
+    }
+  }
+  return out;
+}
+
+const PUBLIC_SERVICE_TYPES = new Set(['LoadBalancer', 'NodePort']);
+
+function ingressHosts(o: K8sObject | undefined): Set<string> {
+  const hosts = new Set<string>();
+  if (!o) return hosts;
+  if (o.kind === 'Ingress') for (const r of (get(o, ['spec', 'rules']) as Array<{ host?: string }> | undefined) ?? []) hosts.add(r.host ?? '*');
+  if (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute' || o.kind === 'TLSRoute') for (const h of (get(o, ['spec', 'hostnames']) as string[] | undefined) ?? ['*']) hosts.add(h);
+  return hosts;
+}
+
+/** A peer list is wide open when it is absent/empty (all sources) or holds an empty selector or 0.0.0.0/0. */
+function widePeers(rule: Record<string, unknown>, field: 'from' | 'to'): boolean {
+  const peers = rule[field] as Array<Record<string, any>> | undefined;
+  if (!peers || peers.length === 0) return true;
+  return peers.some(
+    (p) =>
+      (p.ipBlock && (p.ipBlock.cidr === '0.0.0.0/0' || p.ipBlock.cidr === '::/0')) ||
+      (p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)),
+  );
+}
+
+export function assessRisks(resources: ResourceChange[], lookup: Lookup): Risk[] {
+  const risks: Risk[] = [];
+  const add = (r: ResourceChange, level: RiskLevel, category: Risk['category'], message: string) => risks.push({ level, category, service: r.service, ref: r.ref, message });
+
+  for (const r of resources) {
+    const before = r.change === 'added' ? undefined : lookup(r, 'base');
+    const after = r.change === 'removed' ? undefined : lookup(r, 'head');
+    const kind = r.id.kind;
+
+    if (r.change === 'removed' || (r.change === 'renamed' && DATA_KINDS.has(kind))) {
+      const what = r.change === 'renamed' ? `renamed from ${r.from?.ref}: Flux prunes the old object and creates a new one` : 'deleted: Flux will prune it';
+      if (kind === 'PersistentVolumeClaim' || kind === 'PersistentVolume') add(r, 'high', 'data-at-risk', `${what}; its volume's data is at risk`);
+      else if (kind === 'StatefulSet' && get(before, ['spec', 'volumeClaimTemplates'])) add(r, 'high', 'data-at-risk', `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
+      else if (kind === 'Namespace') add(r, 'high', 'data-at-risk', `${what}; deleting a Namespace deletes everything in it`);
+      else if (kind === 'CustomResourceDefinition') add(r, 'high', 'crd', `${what}; deleting a CRD deletes every object of that kind`);
+      else if (r.change === 'removed') add(r, 'medium', 'prune', what);
+    }
+    if (kind === 'CustomResourceDefinition' && r.change !== 'removed') add(r, r.change === 'added' ? 'info' : 'medium', 'crd', `CRD ${r.change}${r.fields.length ? ` (${r.fields.length} field change${r.fields.length === 1 ? '' : 's'})` : ''}`);
+
+    if (r.change === 'changed' || r.change === 'moved' || r.change === 'renamed') {
+      for (const re of IMMUTABLE[kind] ?? []) {
+        const hit = r.fields.find((f) => re.test(f.path));
+        if (hit) {
+          add(r, 'high', 'immutable-field', `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
+          break;
+        }
+      }
+      if (kind === 'Service') {
+        const ta = get(before, ['spec', 'type']);
+        const tb = get(after, ['spec', 'type']);
+        if (ta !== tb && (ta === 'ExternalName' || tb === 'ExternalName')) add(r, 'high', 'immutable-field', `Service type ${String(ta ?? 'ClusterIP')} → ${String(tb ?? 'ClusterIP')}: ExternalName transitions reset clusterIP and may fail to apply`);
+      }
+      if (kind === 'PersistentVolumeClaim') {
+        const sa = quantity(get(before, ['spec', 'resources', 'requests', 'storage']), 'memory');
+        const sb = quantity(get(after, ['spec', 'resources', 'requests', 'storage']), 'memory');
+        if (sa !== undefined && sb !== undefined && sb < sa) add(r, 'high', 'immutable-field', 'PVC storage request shrinks: volumes cannot shrink; the apply will fail');
+      }
+    }
+
+    // Images
+    const ia = new Set(imagesOf(before));
+    const newImages = imagesOf(after).filter((i) => !ia.has(i));
+    if (newImages.length && r.change !== 'added') add(r, 'info', 'image', `image → ${newImages.join(', ')}`);
+
+    // Replicas and resources
+    for (const path of [['spec', 'replicas'], ['spec', 'minReplicas'], ['spec', 'maxReplicas']]) {
+      const a = get(before, path);
+      const b = get(after, path);
+      if (typeof a === 'number' && typeof b === 'number' && b < a) add(r, b === 0 || b < 2 ? 'medium' : 'info', 'replicas-reduced', `${path.join('.')} ${a} → ${b}`);
+      if (WORKLOADS.has(kind) && path[1] === 'replicas' && typeof a === 'number' && a > 1 && b === undefined && after) add(r, 'info', 'replicas-reduced', `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
+    }
+    for (const f of r.fields) {
+      const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
+      if (m && f.op === 'changed') {
+        const a = quantity(f.before, m[3] as 'cpu' | 'memory');
+        const b = quantity(f.after, m[3] as 'cpu' | 'memory');
+        if (a !== undefined && b !== undefined && b < a) add(r, m[2] === 'limits' && m[3] === 'memory' ? 'medium' : 'info', 'resources-reduced', `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
+      }
+    }
+
+    // RBAC
+    if (kind === 'Role' || kind === 'ClusterRole') {
+      const ga = grants(before);
+      const widened = [...grants(after)].filter((g) => !ga.has(g));
+      if (widened.length) {
+        const wildcard = widened.some((g) => g.includes('*'));
+        add(r, wildcard || kind === 'ClusterRole' ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new role grants' : 'grants added'}: ${widened.slice(0, 8).join(', ')}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ''}`);
+      }
+      if (get(after, ['aggregationRule']) && !get(before, ['aggregationRule'])) add(r, 'medium', 'rbac-widened', 'aggregationRule added: the role gains every matching ClusterRole');
+    }
+    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
+      const subj = (o: K8sObject | undefined) => new Set(((o?.subjects as Array<Record<string, string>> | undefined) ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ''}${s.name}`));
+      const sa = subj(before);
+      const added = [...subj(after)].filter((s) => !sa.has(s));
+      if (added.length) {
+        const role = get(after, ['roleRef', 'name']);
+        add(r, kind === 'ClusterRoleBinding' || role === 'cluster-admin' ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new binding' : 'subjects added'}: ${added.join(', ')} → ${String(get(after, ['roleRef', 'kind']))} ${String(role)}`);
+      }
+    }
+
+    // NetworkPolicy
+    if (kind === 'NetworkPolicy') {
+      if (r.change === 'removed') add(r, 'high', 'network-policy-loosened', 'NetworkPolicy removed: traffic it denied is allowed');
+      else if (before && after) {
+        for (const [dir, peer] of [['ingress', 'from'], ['egress', 'to']] as const) {
+          const ra = (get(before, ['spec', dir]) as Array<Record<string, unknown>> | undefined) ?? [];
+          const rb = (get(after, ['spec', dir]) as Array<Record<string, unknown>> | undefined) ?? [];
+          const key = (x: unknown) => JSON.stringify(x);
+          const existing = new Set(ra.map(key));
+          const newRules = rb.filter((x) => !existing.has(key(x)));
+          if (newRules.length) {
+            const wide = newRules.some((x) => widePeers(x, peer));
+            add(r, wide ? 'high' : 'medium', 'network-policy-loosened', `${dir} rule${newRules.length === 1 ? '' : 's'} added or widened${wide ? ' (open to any peer)' : ''}`);
+          }
+        }
+        const pa = new Set((get(before, ['spec', 'policyTypes']) as string[] | undefined) ?? []);
+        const pb = new Set((get(after, ['spec', 'policyTypes']) as string[] | undefined) ?? []);
+        const dropped = [...pa].filter((p) => !pb.has(p));
+        if (dropped.length) add(r, 'high', 'network-policy-loosened', `policyTypes no longer include ${dropped.join(', ')}: that direction is no longer restricted`);
+      }
+    }
+
+    // Public exposure
+    const ha = ingressHosts(before);
+    const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
+    if (newHosts.length) add(r, 'medium', 'public-exposure', `new public host${newHosts.length === 1 ? '' : 's'}: ${newHosts.join(', ')}`);
+    if (kind === 'Service') {
+      const ta = get(before, ['spec', 'type']);
+      const tb = get(after, ['spec', 'type']);
+      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r, 'high', 'public-exposure', `Service type ${String(tb)}: exposed outside the cluster`);
+    }
+  }
+  const order: Record<RiskLevel, number> = { high: 0, medium: 1, info: 2 };
+  return risks.sort((a, b) => order[a.level] - order[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
+}
+
+export type { FieldChange };
