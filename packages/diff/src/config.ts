@@ -60,7 +60,9 @@ export function parseDiffConfig(src: YamlSource): DiffConfig {
     }
     return v;
   };
-  for (const k of Object.keys(raw)) if (!['ignore', 'collapseThreshold', 'renameSimilarity'].includes(k)) errors.push(src.error(k, `unknown setting "${k}"`, 'known: ignore, collapseThreshold, renameSimilarity'));
+  if (raw.apiVersion !== undefined && raw.apiVersion !== 'platform.254carbon.com/v1alpha1') errors.push(src.error('apiVersion', 'must be platform.254carbon.com/v1alpha1'));
+  if (raw.kind !== undefined && raw.kind !== 'DiffSettings') errors.push(src.error('kind', 'must be DiffSettings'));
+  for (const k of Object.keys(raw)) if (!['apiVersion', 'kind', 'ignore', 'collapseThreshold', 'renameSimilarity'].includes(k)) errors.push(src.error(k, `unknown setting "${k}"`, 'known: ignore, collapseThreshold, renameSimilarity'));
   const ig = (raw.ignore ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(ig)) if (!['paths', 'annotations', 'labels'].includes(k)) errors.push(src.error(`ignore.${k}`, `unknown ignore list "${k}"`, 'known: paths, annotations, labels'));
   const config: DiffConfig = {

@@ -5,7 +5,7 @@ export { DEFAULT_CONFIG, CONFIG_FILE, loadDiffConfig, parseDiffConfig, ignoreFil
 export { diffSection, describeChange, resourceId, idKey, refOf, stripHashSuffix, type SectionInput, type EngineOptions } from './engine.ts';
 export { assessRisks, imagesOf } from './risks.ts';
 export { capacityInputOf, capacityChange, requestedBy, type CapacityInput } from './capacity.ts';
-export { renderMarkdown, renderMarkdownLevel, COMMENT_BUDGET, type MarkdownLevel, type MarkdownResult } from './format/markdown.ts';
+export { renderMarkdown, renderMarkdownLevel, COMMENT_BUDGET, MARKDOWN_NOTICES, type MarkdownLevel, type MarkdownResult } from './format/markdown.ts';
 export { renderTerminal } from './format/terminal.ts';
 export { renderJson } from './format/json.ts';
 export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';

@@ -48,7 +48,8 @@ function risksBlock(s: SectionReport, limit: number): string {
   const images = s.risks.length - visible.length;
   const lines = visible.slice(0, limit).map((r) => `- ${ICON[r.level]} **${r.category}** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
   if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
-  if (images) lines.push(`- 🔵 **image** changes on ${images} resource${images === 1 ? '' : 's'}`);
+  if (images && images <= 5) for (const r of s.risks.filter((x) => x.category === 'image')) lines.push(`- ${ICON[r.level]} **image** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
+  else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
   return lines.length ? `**Risks**\n\n${lines.join('\n')}\n` : '';
 }
 
@@ -113,7 +114,7 @@ export function renderMarkdownLevel(report: DiffReport, level: MarkdownLevel, no
   return parts.join('\n');
 }
 
-const NOTICES: Record<Exclude<MarkdownLevel, 'full'>, string> = {
+export const MARKDOWN_NOTICES: Record<Exclude<MarkdownLevel, 'full'>, string> = {
   compact: 'This diff is too large for one comment: field values are shortened and long resources cut. The full report is in the job summary and the `platform-diff` artifact.',
   'resource-list': 'This diff is too large for one comment: only changed resources are listed, without field changes. The full report is in the job summary and the `platform-diff` artifact.',
   summary: 'This diff is too large for one comment: only the summary is shown. The full report is in the job summary and the `platform-diff` artifact.',
@@ -125,7 +126,7 @@ export function renderMarkdown(report: DiffReport, budget: number = COMMENT_BUDG
   const full = renderMarkdownLevel(report, 'full');
   if (full.length <= budget) return { body: full, level: 'full', full };
   for (const level of ['compact', 'resource-list', 'summary', 'truncated-summary'] as const) {
-    const body = renderMarkdownLevel(report, level, NOTICES[level]);
+    const body = renderMarkdownLevel(report, level, MARKDOWN_NOTICES[level]);
     if (body.length <= budget || level === 'truncated-summary') {
       if (body.length <= budget) return { body, level, full };
       // Last resort: cut at a line boundary, keeping the header, notice and the first tables.

@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/src/main.ts';
+import type { DiffReport } from '../src/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const HAS_KUSTOMIZE = existsSync(join(ROOT, '.tools/bin/kustomize'));
+const CANARY = 'e2e-canary-QmV2ZXI=-value';
+
+const flux = (name: string, path: string, source = 'flux-system') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: { name: ${name}, namespace: flux-system }
+spec: { interval: 10m, path: ${path}, prune: true, sourceRef: { kind: GitRepository, name: ${source} } }
+`;
+const source = (name: string, ref: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: { name: ${name}, namespace: flux-system }
+spec: { interval: 1m, url: ssh://git@example.com/repo.git, ref: { ${ref} } }
+`;
+const app = (tag: string, conf: string, password: string) => ({
+  'apps/web/kustomization.yaml': `resources: [deployment.yaml, secret.yaml]\nconfigMapGenerator:\n  - name: web-config\n    namespace: web\n    literals: ["app.conf=${conf}"]\n`,
+  'apps/web/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+        - name: web
+          image: harbor.example/web:${tag}
+          resources: { requests: { cpu: 250m, memory: 256Mi } }
+          volumeMounts: [{ name: config, mountPath: /etc/web }]
+      volumes: [{ name: config, configMap: { name: web-config } }]
+`,
+  'apps/web/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: { name: web-db, namespace: web }\nstringData: { password: "${password}" }\n`,
+});
+
+let repo = '';
+const commits: Record<string, string> = {};
+
+function write(files: Record<string, string>): void {
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo, p)), { recursive: true });
+    writeFileSync(join(repo, p), text);
+  }
+}
+function commit(message: string): string {
+  const git = (...a: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
+  git('add', '.');
+  git('commit', '-q', '-m', message);
+  return git('rev-parse', 'HEAD');
+}
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['diff', '--repo', repo, ...args], { out: (t) => (out += t), err: (t) => (err += t), cwd: ROOT, isTTY: false });
+  return { code, out, err };
+}
+
+beforeAll(() => {
+  repo = mkdtempSync(join(tmpdir(), 'diff-e2e-'));
+  execFileSync('git', ['-C', repo, 'init', '-q', '-b', 'main']);
+  write({
+    'clusters/staging/flux-system/sync.yaml': `${source('flux-system', 'branch: main')}---\n${flux('flux-system', './clusters/staging')}`,
+    'clusters/staging/apps.yaml': flux('web', './apps/web'),
+    'clusters/production/flux-system/sync.yaml': `${source('flux-system', 'branch: main')}---\n${flux('flux-system', './clusters/production')}`,
+    ...app('455', 'threads=4', 'old-password'),
+  });
+  commits.a = commit('web 455');
+  // Production runs web pinned at the first commit.
+  write({ 'clusters/production/apps.yaml': `${source('web', `commit: ${commits.a}`)}---\n${flux('web', './apps/web', 'web')}` });
+  commits.b = commit('pin production web');
+  write(app('461', 'threads=8', CANARY));
+  commits.c = commit('web 461');
+  write({ 'clusters/production/apps.yaml': `${source('web', `commit: ${commits.c}`)}---\n${flux('web', './apps/web', 'web')}` });
+  commits.d = commit('promote web');
+});
+
+afterAll(() => {
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => {
+  it('renders both revisions, per cluster, with the pending promotion and masked secrets, without touching the working tree', async () => {
+    const status = () => execFileSync('git', ['-C', repo, 'status', '--porcelain'], { encoding: 'utf8' });
+    const before = status();
+    const tmpBefore = readdirSync(tmpdir()).filter((d) => d.startsWith('carbon-diff-')).length;
+    const { code, out, err } = await cli('--base', commits.b!, '--head', commits.c!, '--format', 'json');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as DiffReport;
+    expect(report.sections.map((s) => `${s.cluster}:${s.kind}`)).toEqual(['production:pending-promotion', 'staging:on-merge']);
+    const staging = report.sections[1]!;
+    const changes = Object.fromEntries(staging.resources.map((r) => [r.ref, r.change]));
+    expect(changes['Deployment web/web']).toBe('changed');
+    expect(changes['Secret web/web-db']).toBe('changed');
+    expect(Object.entries(changes).find(([ref]) => ref.startsWith('ConfigMap web/web-config-'))![1]).toBe('renamed');
+    expect(staging.risks.some((r) => r.category === 'image' && r.message.includes('harbor.example/web:461'))).toBe(true);
+    // Production: pins at base (commit a) vs head's version promoted.
+    const prod = report.sections[0]!;
+    expect(prod.resources.find((r) => r.ref === 'Deployment web/web')?.change).toBe('changed');
+    expect(out).not.toContain(CANARY);
+    expect(status()).toBe(before);
+    expect(execFileSync('git', ['-C', repo, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(tmpdir()).filter((d) => d.startsWith('carbon-diff-')).length).toBeLessThanOrEqual(tmpBefore);
+  });
+
+  it('a promotion (pins change) shows the production diff between old and new pins', async () => {
+    const { code, out } = await cli('--base', commits.c!, '--head', commits.d!, '--format', 'markdown');
+    expect(code).toBe(0);
+    expect(out).toContain('production — promotion (old pins → new pins)');
+    expect(out).toContain(`pins: web ${commits.a!.slice(0, 7)} → ${commits.c!.slice(0, 7)}`);
+    expect(out).toMatch(/harbor\.example\/web tag 455 → 461|harbor\.example\/web:455/);
+    expect(out).toContain('**No changes** for staging');
+    expect(out).not.toContain(CANARY);
+  });
+
+  it('terminal output and identical revisions', async () => {
+    const same = await cli('--base', commits.c!, '--head', commits.c!);
+    expect(same.code).toBe(0);
+    expect(same.out).toContain('No changes');
+    const t = await cli('--base', commits.b!, '--head', commits.c!, '--format', 'terminal');
+    expect(t.out).toContain('staging — applies on merge');
+    expect(t.out).not.toContain(CANARY);
+  });
+
+  it('bad refs and flags exit 2 with a clear message', async () => {
+    const bad = await cli('--base', 'no-such-ref');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown revision "no-such-ref"');
+    expect((await cli('--base', '--upload-pack=x')).code).toBe(2);
+    expect((await cli()).code).toBe(2);
+    expect((await cli('--base', 'HEAD', '--format', 'xml')).code).toBe(2);
+  });
+
+  it('--full-output writes the full markdown report for the job summary', async () => {
+    const file = join(repo, '..', `${repo.split('/').pop()}-full.md`);
+    const { code } = await cli('--base', commits.b!, '--head', commits.c!, '--format', 'markdown', '--full-output', file);
+    expect(code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('<details>');
+    rmSync(file);
+  });
+});
