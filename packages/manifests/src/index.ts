@@ -5,3 +5,4 @@ export * from './network.ts';
 export * from './service.ts';
 export * from './cluster.ts';
 export * from './catalog.ts';
+export * from './job.ts';

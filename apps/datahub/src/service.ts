@@ -1,0 +1,254 @@
+import { buildJob } from '@carbon/manifests';
+import { defineService, type Workload } from '@carbon/platform';
+
+/**
+ * DataHub v0.14: GMS (metadata service, also the internal schema registry and the MAE/MCE
+ * consumers) and the React frontend, with their own OpenSearch and single-broker KRaft Kafka.
+ * Entity storage is PostgreSQL database `datahub`. `system-update` (datahub-upgrade SystemUpdate)
+ * creates indices and topics and migrates once per version; GMS waits for it.
+ */
+const version = 'v0.14.1';
+const ns = 'data-platform.svc';
+const db = { secret: 'datahub', key: 'DB_PASSWORD' };
+
+// Shared by GMS and the system-update job.
+const backendEnv: Workload['env'] = {
+  DATAHUB_GMS_HOST: `datahub-gms.${ns}`,
+  DATAHUB_GMS_PORT: '8080',
+  EBEAN_DATASOURCE_HOST: `postgresql.${ns}:5432`,
+  EBEAN_DATASOURCE_URL: `jdbc:postgresql://postgresql.${ns}:5432/datahub`,
+  EBEAN_DATASOURCE_DRIVER: 'org.postgresql.Driver',
+  EBEAN_DATASOURCE_USERNAME: 'datahub',
+  EBEAN_DATASOURCE_PASSWORD: db,
+  KAFKA_BOOTSTRAP_SERVER: `datahub-kafka.${ns}:9092`,
+  SCHEMA_REGISTRY_TYPE: 'INTERNAL',
+  KAFKA_SCHEMAREGISTRY_URL: `http://datahub-gms.${ns}:8080/schema-registry/api/`,
+  ELASTICSEARCH_HOST: `datahub-search.${ns}`,
+  ELASTICSEARCH_PORT: '9200',
+  ELASTICSEARCH_USE_SSL: 'false',
+  GRAPH_SERVICE_IMPL: 'elasticsearch',
+  ENTITY_REGISTRY_CONFIG_PATH: '/datahub/datahub-gms/resources/entity-registry.yml',
+};
+
+const authEnv: Workload['env'] = {
+  METADATA_SERVICE_AUTH_ENABLED: 'true',
+  DATAHUB_SYSTEM_CLIENT_ID: '__datahub_system',
+  DATAHUB_SYSTEM_CLIENT_SECRET: { secret: 'datahub', key: 'SYSTEM_CLIENT_SECRET' },
+};
+
+// acryldata images run as the alpine system user "datahub" (uid 100, gid 101).
+const datahubUser = { runAsUser: 100, runAsGroup: 101 };
+
+export const service = defineService({
+  name: 'datahub',
+  namespace: 'data-platform',
+  layer: 'apps',
+  description: 'Metadata catalog: datasets, lineage and ownership across the platform',
+  dependsOn: ['postgresql'],
+  secrets: [
+    {
+      name: 'datahub',
+      data: {
+        DB_PASSWORD: 'data-platform/datahub#password',
+        SYSTEM_CLIENT_SECRET: 'data-platform/datahub#system-client-secret',
+        TOKEN_SIGNING_KEY: 'data-platform/datahub#token-signing-key',
+        TOKEN_SALT: 'data-platform/datahub#token-salt',
+        FRONTEND_SECRET: 'data-platform/datahub#frontend-secret',
+      },
+    },
+    // JAAS user.props ("admin:<password>"): replaces the image's default datahub:datahub login.
+    { name: 'datahub-users', data: { 'user.props': 'data-platform/datahub#user-props' } },
+  ],
+  workloads: [
+    {
+      name: 'gms',
+      kind: 'Deployment',
+      image: { upstream: 'docker.io/acryldata/datahub-gms', tag: version },
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'metrics', port: 4318 },
+      ],
+      env: {
+        ...backendEnv,
+        ...authEnv,
+        DATAHUB_TOKEN_SERVICE_SIGNING_KEY: { secret: 'datahub', key: 'TOKEN_SIGNING_KEY' },
+        DATAHUB_TOKEN_SERVICE_SALT: { secret: 'datahub', key: 'TOKEN_SALT' },
+        MAE_CONSUMER_ENABLED: 'true',
+        MCE_CONSUMER_ENABLED: 'true',
+        PE_CONSUMER_ENABLED: 'true',
+        UI_INGESTION_ENABLED: 'true',
+        // The image's start script loads the JMX exporter agent on 4318.
+        ENABLE_PROMETHEUS: 'true',
+        JAVA_OPTS: '-Xms512m -Xmx768m -XX:+ExitOnOutOfMemoryError',
+      },
+      probes: {
+        startup: { http: '/health', port: 'http', initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 30 },
+        liveness: { http: '/health', port: 'http', periodSeconds: 15 },
+        readiness: { http: '/health', port: 'http' },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
+        'multi-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
+      },
+      replicas: { 'single-node': 1, 'multi-node': 2 },
+      security: datahubUser,
+    },
+    {
+      name: 'frontend',
+      kind: 'Deployment',
+      image: { upstream: 'docker.io/acryldata/datahub-frontend-react', tag: version },
+      ports: [{ name: 'http', port: 9002 }],
+      env: {
+        ...authEnv,
+        DATAHUB_GMS_HOST: `datahub-gms.${ns}`,
+        DATAHUB_GMS_PORT: '8080',
+        DATAHUB_SECRET: { secret: 'datahub', key: 'FRONTEND_SECRET' },
+        DATAHUB_APP_VERSION: '1.0',
+        DATAHUB_PLAY_MEM_BUFFER_SIZE: '10MB',
+        KAFKA_BOOTSTRAP_SERVER: `datahub-kafka.${ns}:9092`,
+        ELASTIC_CLIENT_HOST: `datahub-search.${ns}`,
+        ELASTIC_CLIENT_PORT: '9200',
+        // pidfile to /dev/null: Play writes RUNNING_PID next to the app otherwise (read-only root).
+        JAVA_OPTS:
+          '-Xms256m -Xmx384m -Dhttp.port=9002 -Dconfig.file=datahub-frontend/conf/application.conf -Djava.security.auth.login.config=datahub-frontend/conf/jaas.conf -Dlogback.configurationFile=datahub-frontend/conf/logback.xml -Dpidfile.path=/dev/null',
+      },
+      probes: {
+        liveness: { http: '/admin', port: 'http', initialDelaySeconds: 30 },
+        readiness: { http: '/admin', port: 'http', initialDelaySeconds: 15 },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
+        'multi-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
+      },
+      replicas: { 'single-node': 1, 'multi-node': 2 },
+      volumes: [{ name: 'users', secret: 'datahub-users' }],
+      mounts: [{ name: 'users', mountPath: '/datahub-frontend/conf/user.props', subPath: 'user.props', readOnly: true }],
+      security: datahubUser,
+    },
+    {
+      name: 'search',
+      kind: 'StatefulSet',
+      singleton:
+        'Search and graph indices are derived data, rebuilt from PostgreSQL with datahub-upgrade RestoreIndices; a 3-node OpenSearch would cost ~3 GiB more for no data safety',
+      image: { upstream: 'docker.io/opensearchproject/opensearch', tag: '2.17.1' },
+      ports: [
+        { name: 'http', port: 9200 },
+        { name: 'transport', port: 9300, internal: true },
+      ],
+      env: {
+        // single-node discovery also skips the production bootstrap checks (no vm.max_map_count sysctl needed).
+        'discovery.type': 'single-node',
+        DISABLE_SECURITY_PLUGIN: 'true',
+        DISABLE_INSTALL_DEMO_CONFIG: 'true',
+        OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
+      },
+      probes: {
+        startup: { http: '/_cluster/health?local=true', port: 'http', initialDelaySeconds: 20, failureThreshold: 30 },
+        liveness: { http: '/_cluster/health?local=true', port: 'http', periodSeconds: 20 },
+        readiness: { http: '/_cluster/health?local=true', port: 'http' },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
+        'multi-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
+      },
+      replicas: { default: 1 },
+      storage: [{ name: 'data', mountPath: '/usr/share/opensearch/data', size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
+      security: {
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        readOnlyRootFilesystem: false,
+        writableRootReason: 'the OpenSearch entrypoint writes the keystore and generated settings into /usr/share/opensearch/config',
+      },
+    },
+    {
+      name: 'kafka',
+      kind: 'StatefulSet',
+      singleton:
+        "One KRaft broker+controller: DataHub's topics carry change events GMS can re-emit; a 3-broker quorum would triple the cost. While it reschedules, ingestion pauses and the UI stays readable",
+      image: { upstream: 'docker.io/apache/kafka', tag: '3.8.0' },
+      ports: [
+        { name: 'kafka', port: 9092 },
+        { name: 'controller', port: 9093, internal: true },
+      ],
+      env: {
+        CLUSTER_ID: 'Y2FyYm9uLWRhdGFodWItaw',
+        KAFKA_NODE_ID: '1',
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://datahub-kafka.${ns}:9092`,
+        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+        // A sub-directory: Kafka rejects lost+found in a log dir.
+        KAFKA_LOG_DIRS: '/var/lib/kafka/data/logs',
+        KAFKA_LOG_RETENTION_HOURS: '168',
+        KAFKA_HEAP_OPTS: '-Xms256m -Xmx384m',
+      },
+      probes: {
+        liveness: { tcp: 'kafka', initialDelaySeconds: 30, periodSeconds: 15 },
+        readiness: { tcp: 'kafka', initialDelaySeconds: 10 },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
+        'multi-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '768Mi' } },
+      },
+      replicas: { default: 1 },
+      storage: [{ name: 'data', mountPath: '/var/lib/kafka/data', size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
+      security: {
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        readOnlyRootFilesystem: false,
+        writableRootReason: 'the apache/kafka launcher renders server.properties from KAFKA_* variables into /opt/kafka/config',
+      },
+    },
+  ],
+  public: [
+    {
+      host: 'datahub',
+      workload: 'frontend',
+      port: 'http',
+      catalog: { name: 'DataHub', category: 'Data', description: 'Metadata catalog: search datasets, lineage, owners', icon: 'datahub.svg' },
+    },
+  ],
+  monitoring: { workload: 'gms', port: 'metrics', path: '/metrics' },
+  backup: { schedule: '15 3 * * *', ttl: '168h' },
+  network: {
+    egress: [
+      { workloads: ['gms'], peer: { service: 'postgresql' }, ports: [5432] },
+      // Ingestion recipes run inside GMS's executor against the platform's sources.
+      { workloads: ['gms'], peer: { service: 'trino', workload: 'coordinator' }, ports: [8080] },
+    ],
+  },
+  extraObjects: (ctx) =>
+    buildJob(
+      service,
+      {
+        name: 'system-update',
+        pod: {
+          name: 'system-update',
+          image: { upstream: 'docker.io/acryldata/datahub-upgrade', tag: version },
+          args: ['-u', 'SystemUpdate'],
+          env: {
+            ...backendEnv,
+            DATAHUB_REVISION: '1',
+            SCHEMA_REGISTRY_SYSTEM_UPDATE: 'true',
+            SPRING_KAFKA_PROPERTIES_AUTO_REGISTER_SCHEMAS: 'true',
+            SPRING_KAFKA_PROPERTIES_USE_LATEST_VERSION: 'true',
+            JAVA_OPTS: '-Xms256m -Xmx512m',
+          },
+          resources: { default: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } } },
+          security: datahubUser,
+        },
+        egress: [{ peer: { service: 'postgresql' }, ports: [5432] }],
+        activeDeadlineSeconds: 3600,
+      },
+      ctx.cluster,
+      () => ctx.namespace,
+    ),
+});
