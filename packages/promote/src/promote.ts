@@ -403,7 +403,9 @@ async function writeBranch(input: BranchInput, deps: PromoteDeps, ctx: Context):
     await deps.git.run(['commit', '--quiet', '-F', '-'], { cwd: dir, input: input.message });
     const sha = await deps.git.run(['rev-parse', 'HEAD'], { cwd: dir });
     const remote = deps.remote ?? 'origin';
-    await deps.git.run(['push', '--quiet', `--force-with-lease=refs/heads/${input.branch}:${input.expectedHead ?? ''}`, remote, `HEAD:refs/heads/${input.branch}`], { cwd: dir });
+    // Lease: the PR's head when updating it; otherwise whatever a merged/closed promotion left behind (or nothing).
+    const lease = input.expectedHead ?? (await deps.git.run(['ls-remote', remote, `refs/heads/${input.branch}`])).split(/\s/)[0] ?? '';
+    await deps.git.run(['push', '--quiet', `--force-with-lease=refs/heads/${input.branch}:${lease}`, remote, `HEAD:refs/heads/${input.branch}`], { cwd: dir });
     return sha;
   } finally {
     await deps.git.run(['worktree', 'remove', '--force', dir]).catch(() => undefined);
