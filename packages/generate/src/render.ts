@@ -8,6 +8,7 @@ import {
   type LoadedService,
 } from '@carbon/platform';
 import {
+  backupTargetsOf,
   buildClusterRoot,
   buildNamespace,
   buildNotifications,
@@ -67,11 +68,12 @@ export function renderPlatform(src: PlatformSources, opts: RenderOptions = {}): 
 
   for (const c of src.clusters) {
     const routes = publicRoutesOf(defs, c);
+    const backups = backupTargetsOf(defs);
     const perService = new Map<string, K8sObject[]>();
     for (const s of src.services) {
       const sink = new ErrorSink(s.file);
       try {
-        perService.set(s.definition.name, renderService(s.definition, { cluster: c, namespaceOf, publicRoutes: routes, ...(opts.crds ? { crds: opts.crds } : {}) }));
+        perService.set(s.definition.name, renderService(s.definition, { cluster: c, namespaceOf, publicRoutes: routes, backups, ...(opts.crds ? { crds: opts.crds } : {}) }));
       } catch (e) {
         if (e instanceof DefinitionErrors) throw e;
         sink.add('', `cannot render for ${c.name}: ${(e as Error).message}`);

@@ -6,3 +6,4 @@ export * from './service.ts';
 export * from './cluster.ts';
 export * from './catalog.ts';
 export * from './job.ts';
+export * from './monitoring.ts';

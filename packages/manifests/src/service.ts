@@ -1,6 +1,7 @@
 import {
   forCluster,
   workloadObjectName,
+  type BackupTarget,
   type ClusterFacts,
   type PublicRoute,
   type ServiceDefinition,
@@ -19,6 +20,8 @@ export interface RenderInput {
   cluster: ClusterFacts;
   namespaceOf: NamespaceOf;
   publicRoutes: PublicRoute[];
+  /** Every service's backup policy (see backupTargetsOf); only the velero service uses it. */
+  backups?: BackupTarget[];
   /** CRDs of a pinned source (from @carbon/toolchain); absent in pure unit tests. */
   crds?: (source: string) => K8sObject[];
 }
@@ -104,28 +107,37 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
       }),
     );
   }
-  if (svc.backup) {
-    out.push(
-      obj('velero.io/v1', 'Schedule', { name: svc.name, namespace: VELERO_NAMESPACE, labels: commonLabels(svc.name) }, {
-        spec: {
-          schedule: svc.backup.schedule,
-          useOwnerReferencesInBackup: false,
-          template: {
-            includedNamespaces: [svc.namespace],
-            labelSelector: { matchLabels: { 'app.kubernetes.io/name': svc.name } },
-            ttl: svc.backup.ttl,
-            snapshotVolumes: false,
-            defaultVolumesToFsBackup: true,
-            storageLocation: 'default',
-          },
-        },
-      }),
-    );
-  }
+  // A service's `backup` becomes a Schedule rendered by the velero service (see backupSchedule).
   if (svc.extraObjects) {
-    out.push(...(svc.extraObjects({ cluster, namespace: svc.namespace, service: svc.name, publicRoutes: input.publicRoutes }) as K8sObject[]));
+    out.push(...(svc.extraObjects({ cluster, namespace: svc.namespace, service: svc.name, publicRoutes: input.publicRoutes, backups: input.backups ?? [] }) as K8sObject[]));
   }
   return out.map((o) => markHeadless(o));
+}
+
+/** Every declared backup policy, for the velero service to turn into Schedules. */
+export function backupTargetsOf(services: ServiceDefinition[]): BackupTarget[] {
+  return services
+    .filter((s) => s.backup)
+    .map((s) => ({ service: s.name, namespace: s.namespace, schedule: s.backup!.schedule, ttl: s.backup!.ttl }))
+    .sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/** The Velero Schedule for one service's backup: its labelled objects and, through kopia, its volumes. */
+export function backupSchedule(t: BackupTarget): K8sObject {
+  return obj('velero.io/v1', 'Schedule', { name: t.service, namespace: VELERO_NAMESPACE, labels: commonLabels(t.service) }, {
+    spec: {
+      schedule: t.schedule,
+      useOwnerReferencesInBackup: false,
+      template: {
+        includedNamespaces: [t.namespace],
+        labelSelector: { matchLabels: { 'app.kubernetes.io/name': t.service } },
+        ttl: t.ttl,
+        snapshotVolumes: false,
+        defaultVolumesToFsBackup: true,
+        storageLocation: 'default',
+      },
+    },
+  });
 }
 
 export const HEADLESS_LABEL = 'platform.254carbon.com/headless';

@@ -134,6 +134,17 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
     },
     ...(mounts.length ? { volumeMounts: mounts } : {}),
   };
+  // Init containers share the pod's volumes and get the same hardened container context (no ports, no probes).
+  const initContainers = (w.initContainers ?? []).map((ic) => ({
+    name: ic.name,
+    image: mirrorImage(ic.image, cluster).mirror,
+    imagePullPolicy: 'IfNotPresent',
+    ...(ic.command ? { command: ic.command } : {}),
+    ...(ic.args ? { args: ic.args } : {}),
+    resources: { requests: { ...ic.resources.requests }, limits: { ...ic.resources.limits } },
+    securityContext: container.securityContext,
+    ...(ic.mounts?.length ? { volumeMounts: ic.mounts.map((m) => ({ ...m })) } : {}),
+  }));
   const seccomp = typeof sec.seccomp === 'object' ? { type: 'Unconfined' } : { type: 'RuntimeDefault' };
 
   const podAnnotations: Record<string, string> = {};
@@ -164,6 +175,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
           ],
         }
       : {}),
+    ...(initContainers.length ? { initContainers } : {}),
     containers: [container],
     ...(volumes.length ? { volumes } : {}),
   };
@@ -243,7 +255,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
         spec: {
           type: 'ClusterIP',
           selector,
-          ports: servicePorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
+          ports: servicePorts.map((p) => ({ name: p.name, port: p.servicePort ?? p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
         },
       }),
     );

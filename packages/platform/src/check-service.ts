@@ -2,7 +2,7 @@ import type { ClusterFacts } from './cluster.ts';
 import { DefinitionErrors, ErrorSink } from './errors.ts';
 import { isDnsLabel } from './names.ts';
 import { parseBytes, parseCpu, QuantityError } from './quantity.ts';
-import { forCluster, isStateless, type PerCluster, type Probe, type ServiceDefinition, type Workload } from './service.ts';
+import { forCluster, isStateless, type ImageRef, type PerCluster, type Probe, type Resources, type ServiceDefinition, type Workload } from './service.ts';
 
 const LAYERS = ['controllers', 'configs', 'apps'] as const;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -66,6 +66,15 @@ export function checkService(svc: LoadedService, clusters: ClusterFacts[]): Erro
     if (!p.catalog?.name || !p.catalog.description || !p.catalog.icon) sink.add(`${at}.catalog`, 'the portal entry needs name, description and icon');
   });
 
+  (d.extraImages ?? []).forEach((img, i) => checkImage(img, `extraImages[${i}]`, sink, clusters));
+  (d.operatedPods ?? []).forEach((o, i) => {
+    const oat = `operatedPods[${i}]`;
+    checkPerCluster(o.replicas, `${oat}.replicas`, sink, clusterNames, true, (n, path) => {
+      if (!Number.isInteger(n) || n < 0) sink.add(path, `${n} is not a replica count`);
+    });
+    checkPerCluster(o.resources, `${oat}.resources`, sink, clusterNames, true, (r, path) => checkResources(r, path, sink));
+  });
+
   if (d.monitoring && 'workload' in d.monitoring) {
     const m = d.monitoring;
     const w = d.workloads.find((x) => x.name === m.workload);
@@ -91,6 +100,47 @@ export function checkService(svc: LoadedService, clusters: ClusterFacts[]): Erro
     });
   }
   return sink;
+}
+
+function checkImage(image: ImageRef | undefined, at: string, sink: ErrorSink, clusters: ClusterFacts[]): void {
+  const upstream = image?.upstream ?? '';
+  const registry = upstream.split('/')[0] ?? '';
+  if (!upstream.includes('/') || !registry.includes('.')) {
+    sink.add(`${at}.upstream`, `"${upstream}" must name its registry`, 'e.g. "docker.io/trinodb/trino"');
+  } else {
+    for (const c of clusters) {
+      if (!c.registry.projects[registry]) sink.add(`${at}.upstream`, `registry "${registry}" has no Harbor mirror project in ${c.file}`, 'add it under spec.registry.projects');
+    }
+  }
+  const tag = image?.tag ?? '';
+  if (!tag || tag === 'latest') sink.add(`${at}.tag`, `"${tag}" is not a pinned tag`, 'pin a version tag or a sha256 digest');
+}
+
+function checkResources(r: Resources, path: string, sink: ErrorSink): void {
+  let req = { cpu: 0, mem: 0 };
+  let lim = { cpu: 0, mem: 0 };
+  try {
+    req = { cpu: parseCpu(r.requests?.cpu), mem: 0 };
+  } catch (e) {
+    sink.add(`${path}.requests.cpu`, msg(e));
+  }
+  try {
+    req.mem = parseBytes(r.requests?.memory);
+  } catch (e) {
+    sink.add(`${path}.requests.memory`, msg(e));
+  }
+  try {
+    lim = { cpu: parseCpu(r.limits?.cpu), mem: 0 };
+  } catch (e) {
+    sink.add(`${path}.limits.cpu`, msg(e));
+  }
+  try {
+    lim.mem = parseBytes(r.limits?.memory);
+  } catch (e) {
+    sink.add(`${path}.limits.memory`, msg(e));
+  }
+  if (lim.cpu && req.cpu > lim.cpu) sink.add(`${path}.limits.cpu`, 'limit is below the request');
+  if (lim.mem && req.mem > lim.mem) sink.add(`${path}.limits.memory`, 'limit is below the request');
 }
 
 function checkPerCluster<T>(
@@ -134,17 +184,7 @@ function checkWorkload(
 ): void {
   if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(w.kind)) sink.add(`${at}.kind`, 'must be Deployment, StatefulSet or DaemonSet');
 
-  const upstream = w.image?.upstream ?? '';
-  const registry = upstream.split('/')[0] ?? '';
-  if (!upstream.includes('/') || !registry.includes('.')) {
-    sink.add(`${at}.image.upstream`, `"${upstream}" must name its registry`, 'e.g. "docker.io/trinodb/trino"');
-  } else {
-    for (const c of clusters) {
-      if (!c.registry.projects[registry]) sink.add(`${at}.image.upstream`, `registry "${registry}" has no Harbor mirror project in ${c.file}`, 'add it under spec.registry.projects');
-    }
-  }
-  const tag = w.image?.tag ?? '';
-  if (!tag || tag === 'latest') sink.add(`${at}.image.tag`, `"${tag}" is not a pinned tag`, 'pin a version tag or a sha256 digest');
+  checkImage(w.image, `${at}.image`, sink, clusters);
 
   const portNames = new Set<string>();
   const portNumbers = new Set<number>();
@@ -154,8 +194,22 @@ function checkWorkload(
     if (portNames.has(p.name)) sink.add(`${pat}.name`, `duplicate port name "${p.name}"`, 'each port of a workload needs its own name');
     if (portNumbers.has(p.port)) sink.add(`${pat}.port`, `duplicate port ${p.port}`);
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) sink.add(`${pat}.port`, `${p.port} is not a port number`);
+    if (p.servicePort !== undefined && (!Number.isInteger(p.servicePort) || p.servicePort < 1 || p.servicePort > 65535)) {
+      sink.add(`${pat}.servicePort`, `${p.servicePort} is not a port number`);
+    }
     portNames.add(p.name);
     portNumbers.add(p.port);
+  });
+  const volumeNames = new Set([...(w.volumes ?? []).map((v) => v.name), ...(w.storage ?? []).map((v) => v.name)]);
+  (w.initContainers ?? []).forEach((ic, j) => {
+    const iat = `${at}.initContainers[${j}]`;
+    if (!isDnsLabel(ic.name ?? '') || ic.name === w.name) sink.add(`${iat}.name`, `"${ic.name}" must be a DNS-1123 label other than the workload's name`);
+    checkImage(ic.image, `${iat}.image`, sink, clusters);
+    if (!ic.resources) sink.add(`${iat}.resources`, 'is required', 'init containers count against the namespace quota too');
+    else checkResources(ic.resources, `${iat}.resources`, sink);
+    (ic.mounts ?? []).forEach((m, k) => {
+      if (!volumeNames.has(m.name)) sink.add(`${iat}.mounts[${k}].name`, `no volume "${m.name}" in the workload`, 'declare it under volumes');
+    });
   });
 
   const checkProbe = (p: Probe | undefined, path: string, required: boolean) => {
@@ -170,32 +224,7 @@ function checkWorkload(
   checkProbe(w.probes?.readiness, `${at}.probes.readiness`, true);
   checkProbe(w.probes?.startup, `${at}.probes.startup`, false);
 
-  checkPerCluster(w.resources, `${at}.resources`, sink, clusterNames, true, (r, path) => {
-    let req = { cpu: 0, mem: 0 };
-    let lim = { cpu: 0, mem: 0 };
-    try {
-      req = { cpu: parseCpu(r.requests?.cpu), mem: 0 };
-    } catch (e) {
-      sink.add(`${path}.requests.cpu`, msg(e));
-    }
-    try {
-      req.mem = parseBytes(r.requests?.memory);
-    } catch (e) {
-      sink.add(`${path}.requests.memory`, msg(e));
-    }
-    try {
-      lim = { cpu: parseCpu(r.limits?.cpu), mem: 0 };
-    } catch (e) {
-      sink.add(`${path}.limits.cpu`, msg(e));
-    }
-    try {
-      lim.mem = parseBytes(r.limits?.memory);
-    } catch (e) {
-      sink.add(`${path}.limits.memory`, msg(e));
-    }
-    if (lim.cpu && req.cpu > lim.cpu) sink.add(`${path}.limits.cpu`, 'limit is below the request');
-    if (lim.mem && req.mem > lim.mem) sink.add(`${path}.limits.memory`, 'limit is below the request');
-  });
+  checkPerCluster(w.resources, `${at}.resources`, sink, clusterNames, true, (r, path) => checkResources(r, path, sink));
 
   const stateless = isStateless(w);
   if (w.kind === 'DaemonSet') {

@@ -24,6 +24,8 @@ export interface Port {
   protocol?: 'TCP' | 'UDP';
   /** Not exposed through the workload's Service (e.g. a container-local admin port). */
   internal?: boolean;
+  /** Port the workload's Service exposes when it differs from the container port (e.g. 443 in front of an unprivileged 8443). */
+  servicePort?: number;
 }
 
 export interface ImageRef {
@@ -86,6 +88,17 @@ export interface Autoscale {
   cpuPercent: number;
 }
 
+/** A container that runs to completion before the workload's container (e.g. copying a plugin binary into a shared volume). */
+export interface InitContainer {
+  name: string;
+  image: ImageRef;
+  command?: string[];
+  args?: string[];
+  /** Mounts of the workload's `volumes`; the init container gets the workload's security context. */
+  mounts?: VolumeMount[];
+  resources: Resources;
+}
+
 export interface Workload {
   /** Component name; object name is `<service>-<name>` (or `<service>` when equal). */
   name: string;
@@ -116,6 +129,8 @@ export interface Workload {
    * A function receives the platform context (e.g. every public route, for the tunnel and the portal).
    */
   config?: { mountPath: string; files: Record<string, string> | ((ctx: ExtraObjectsContext) => Record<string, string>) };
+  /** Run before the workload's container, e.g. to copy a plugin into a shared emptyDir; images are mirrored like the workload's. */
+  initContainers?: InitContainer[];
   security: SecurityProfile;
   serviceAccount?: {
     /** Mount the API token: only for workloads that talk to the Kubernetes API. */
@@ -190,10 +205,27 @@ export interface ExtraObjectsContext {
   service: string;
   /** Every public route of the platform on this cluster, sorted by fqdn. */
   publicRoutes: PublicRoute[];
+  /**
+   * Every service's `backup` on this cluster, sorted by service: the velero service renders their
+   * Schedules, so a backed-up service does not wait on Velero (Vault is backed up and Velero needs Vault).
+   */
+  backups?: BackupTarget[];
+}
+
+export interface BackupTarget extends BackupPolicy {
+  service: string;
+  namespace: string;
 }
 
 /** Objects a service needs that are not workloads (ClusterIssuers, webhooks, catalogs, …), built with typed helpers. */
 export type ExtraObjects = (ctx: ExtraObjectsContext) => { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [field: string]: unknown }[];
+
+export interface OperatedPods {
+  name: string;
+  replicas: PerCluster<number>;
+  /** Requests and limits of one pod, all its containers summed. */
+  resources: PerCluster<Resources>;
+}
 
 export interface ServiceDefinition {
   name: string;
@@ -210,6 +242,8 @@ export interface ServiceDefinition {
   network?: { ingress?: NetworkAllow[]; egress?: NetworkAllow[] };
   /** Images the software starts by itself (not a workload's container): mirrored and listed by `platform images`. */
   extraImages?: ImageRef[];
+  /** Pods an operator creates from this service's custom resources (e.g. Prometheus): counted by inventory like workloads. */
+  operatedPods?: OperatedPods[];
   /** CRDs shipped with this service, from a pinned source in @carbon/toolchain. */
   crds?: { source: string };
   extraObjects?: ExtraObjects;

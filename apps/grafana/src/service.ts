@@ -1,0 +1,112 @@
+import { defineService } from '@carbon/platform';
+
+const HOST = 'grafana';
+
+const grafanaIni = (domain: string) =>
+  [
+    '[paths]',
+    'data = /var/lib/grafana',
+    'plugins = /var/lib/grafana/plugins',
+    'provisioning = /etc/grafana/provisioning',
+    '',
+    '[server]',
+    'http_port = 3000',
+    `domain = ${HOST}.${domain}`,
+    `root_url = https://${HOST}.${domain}/`,
+    '',
+    '[log]',
+    'mode = console',
+    '',
+    '[analytics]',
+    'reporting_enabled = false',
+    'check_for_updates = false',
+    'check_for_plugin_updates = false',
+    '',
+    '[security]',
+    'cookie_secure = true',
+    'disable_gravatar = true',
+    '',
+    '[users]',
+    'allow_sign_up = false',
+    '',
+    '[auth.anonymous]',
+    'enabled = false',
+    '',
+  ].join('\n');
+
+const datasources = [
+  'apiVersion: 1',
+  'datasources:',
+  '  - name: Prometheus',
+  '    type: prometheus',
+  '    uid: prometheus',
+  '    access: proxy',
+  '    url: http://prometheus.monitoring.svc:9090',
+  '    isDefault: true',
+  '    editable: false',
+  '  - name: Loki',
+  '    type: loki',
+  '    uid: loki',
+  '    access: proxy',
+  '    url: http://loki.monitoring.svc:3100',
+  '    editable: false',
+  '',
+].join('\n');
+
+export const service = defineService({
+  name: 'grafana',
+  namespace: 'monitoring',
+  layer: 'apps',
+  description: 'Grafana: dashboards and log search over Prometheus and Loki',
+  secrets: [{ name: 'grafana-admin', data: { ADMIN_USER: 'monitoring/grafana#admin-user', ADMIN_PASSWORD: 'monitoring/grafana#admin-password' } }],
+  workloads: [
+    {
+      name: 'grafana',
+      kind: 'StatefulSet',
+      singleton:
+        'Grafana keeps users, sessions and dashboards in SQLite on its volume; a second replica needs a shared PostgreSQL database (data-platform/grafana), to come once postgresql provisions one',
+      image: { upstream: 'docker.io/grafana/grafana', tag: '11.3.0' },
+      ports: [{ name: 'http', port: 3000 }],
+      probes: {
+        liveness: { http: '/api/health', port: 'http', initialDelaySeconds: 30, failureThreshold: 5 },
+        readiness: { http: '/api/health', port: 'http', initialDelaySeconds: 5 },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '200m', memory: '384Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+        'multi-node': { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      },
+      replicas: { default: 1 },
+      storage: [{ name: 'data', mountPath: '/var/lib/grafana', size: { 'single-node': '2Gi', 'multi-node': '5Gi' } }],
+      config: {
+        mountPath: '/etc/grafana',
+        files: ({ cluster }) => ({
+          'grafana.ini': grafanaIni(cluster.domain),
+          'provisioning/datasources/datasources.yaml': datasources,
+        }),
+      },
+      env: {
+        GF_PATHS_CONFIG: '/etc/grafana/grafana.ini',
+        GF_SECURITY_ADMIN_USER: { secret: 'grafana-admin', key: 'ADMIN_USER' },
+        GF_SECURITY_ADMIN_PASSWORD: { secret: 'grafana-admin', key: 'ADMIN_PASSWORD' },
+      },
+      // The image's grafana user.
+      security: { runAsUser: 472, runAsGroup: 472, fsGroup: 472 },
+    },
+  ],
+  public: [
+    {
+      host: HOST,
+      workload: 'grafana',
+      port: 'http',
+      catalog: { name: 'Grafana', category: 'Observability', description: 'Metrics and log dashboards for the whole platform', icon: 'grafana.svg' },
+    },
+  ],
+  monitoring: { workload: 'grafana', port: 'http', path: '/metrics' },
+  backup: { schedule: '30 2 * * *', ttl: '168h' },
+  network: {
+    egress: [
+      { peer: { service: 'prometheus' }, ports: [9090] },
+      { peer: { service: 'loki', workload: 'loki' }, ports: [3100] },
+    ],
+  },
+});

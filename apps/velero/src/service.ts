@@ -1,0 +1,152 @@
+import { defineService, type PolicyRule } from '@carbon/platform';
+import { backupSchedule, commonLabels } from '@carbon/manifests';
+
+// Same as the pinned CRD source `velero` in packages/toolchain/src/versions.ts.
+const VERSION = 'v1.15.2';
+const image = { upstream: 'docker.io/velero/velero', tag: VERSION };
+// velero-plugin-for-aws v1.11.x is the line built for Velero v1.15.
+const awsPlugin = { upstream: 'docker.io/velero/velero-plugin-for-aws', tag: 'v1.11.1' };
+// The velero images are distroless :nonroot.
+const NONROOT = 65532;
+const CREDENTIALS = 'velero-credentials';
+const read = ['get', 'list', 'watch'];
+const all = [...read, 'create', 'update', 'patch', 'delete'];
+
+const commonEnv = {
+  VELERO_NAMESPACE: { fieldPath: 'metadata.namespace' },
+  VELERO_SCRATCH_DIR: '/scratch',
+  // The AWS plugin and the kopia uploader read the MinIO key pair from this INI file.
+  AWS_SHARED_CREDENTIALS_FILE: '/credentials/cloud',
+};
+const commonVolumes = [
+  { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
+  { name: 'credentials', secret: CREDENTIALS },
+] as const;
+const commonMounts = [
+  { name: 'scratch', mountPath: '/scratch' },
+  { name: 'credentials', mountPath: '/credentials', readOnly: true },
+];
+
+/*
+ * Upstream binds Velero to cluster-admin. Here the server can READ every resource (a backup has to
+ * read whatever it backs up, Secrets included) and WRITE only velero.io objects and its own namespace.
+ * A restore creates arbitrary objects: it runs under a temporary cluster-admin binding granted by the
+ * restore runbook, never a standing one.
+ */
+const serverClusterRules: PolicyRule[] = [
+  { apiGroups: ['*'], resources: ['*'], verbs: read },
+  { apiGroups: ['velero.io'], resources: ['*'], verbs: all },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+const serverRules: PolicyRule[] = [
+  // velero-repo-credentials (kopia repository password), repository maintenance Jobs and their pods.
+  { apiGroups: [''], resources: ['secrets', 'configmaps', 'pods'], verbs: all },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: all },
+];
+const VELERO_KINDS = ['podvolumebackups', 'podvolumerestores', 'datauploads', 'datadownloads', 'backuprepositories', 'backupstoragelocations'];
+const nodeAgentClusterRules: PolicyRule[] = [
+  { apiGroups: ['velero.io'], resources: VELERO_KINDS, verbs: [...read, 'update', 'patch'] },
+  { apiGroups: ['velero.io'], resources: VELERO_KINDS.map((k) => `${k}/status`), verbs: ['update', 'patch'] },
+  { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'persistentvolumes', 'nodes'], verbs: read },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+export const service = defineService({
+  name: 'velero',
+  namespace: 'velero',
+  layer: 'apps',
+  description: 'Velero: scheduled backups of every stateful service (manifests + volumes via kopia) to MinIO',
+  crds: { source: 'velero' },
+  // INI file "[default]\naws_access_key_id=…\naws_secret_access_key=…" for MinIO's velero user.
+  secrets: [{ name: CREDENTIALS, data: { cloud: 'velero/minio#cloud' } }],
+  workloads: [
+    {
+      name: 'server',
+      kind: 'Deployment',
+      singleton: 'the Velero server has no leader election: a second replica would run every backup and schedule twice',
+      image,
+      command: ['/velero'],
+      args: ['server', '--uploader-type=kopia', '--log-format=json', '--metrics-address=:8085'],
+      env: { ...commonEnv, LD_LIBRARY_PATH: '/plugins' },
+      ports: [{ name: 'metrics', port: 8085 }],
+      // Velero serves no health endpoint; /metrics answers once the server is up.
+      probes: {
+        liveness: { tcp: 'metrics', initialDelaySeconds: 30 },
+        readiness: { http: '/metrics', port: 'metrics', initialDelaySeconds: 10 },
+      },
+      resources: {
+        'single-node': { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        'multi-node': { requests: { cpu: '200m', memory: '384Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      },
+      replicas: { default: 1 },
+      initContainers: [
+        {
+          // The image's entrypoint copies the plugin binary into /target.
+          name: 'velero-plugin-for-aws',
+          image: awsPlugin,
+          mounts: [{ name: 'plugins', mountPath: '/target' }],
+          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+        },
+      ],
+      volumes: [{ name: 'plugins', emptyDir: { sizeLimit: '256Mi' } }, ...commonVolumes],
+      mounts: [{ name: 'plugins', mountPath: '/plugins' }, ...commonMounts],
+      security: { runAsUser: NONROOT, runAsGroup: NONROOT },
+      serviceAccount: { automountToken: true, rules: serverRules, clusterRules: serverClusterRules },
+    },
+    {
+      name: 'node-agent',
+      kind: 'DaemonSet',
+      image,
+      command: ['/velero'],
+      args: ['node-agent', 'server', '--log-format=json', '--metrics-address=:8085'],
+      env: { ...commonEnv, NODE_NAME: { fieldPath: 'spec.nodeName' } },
+      ports: [{ name: 'metrics', port: 8085 }],
+      probes: {
+        liveness: { tcp: 'metrics', initialDelaySeconds: 30 },
+        readiness: { http: '/metrics', port: 'metrics', initialDelaySeconds: 10 },
+      },
+      resources: {
+        default: { requests: { cpu: '100m', memory: '384Mi' }, limits: { cpu: '600m', memory: '1Gi' } },
+      },
+      volumes: [
+        {
+          name: 'host-pods',
+          hostPath: { path: '/var/lib/kubelet/pods', reason: 'file-system backup (kopia) reads and restores pod volumes where the kubelet mounts them on each node' },
+        },
+        ...commonVolumes,
+      ],
+      mounts: [{ name: 'host-pods', mountPath: '/host_pods' }, ...commonMounts],
+      tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
+      // Upstream runs the node agent as root; see the report: volumes not readable by this uid are skipped.
+      security: { runAsUser: NONROOT, runAsGroup: NONROOT },
+      serviceAccount: {
+        automountToken: true,
+        rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: read }],
+        clusterRules: nodeAgentClusterRules,
+      },
+    },
+  ],
+  monitoring: { workload: 'server', port: 'metrics', path: '/metrics' },
+  network: {
+    egress: [
+      { peer: 'kube-apiserver', ports: [443, 6443] },
+      { peer: { service: 'minio' }, ports: [9000] },
+    ],
+  },
+  extraObjects: ({ namespace, service, backups }) => [
+    // One Schedule per service that declares `backup` (vault, postgresql, grafana, loki, …).
+    ...(backups ?? []).map((b) => backupSchedule(b)),
+    {
+      apiVersion: 'velero.io/v1',
+      kind: 'BackupStorageLocation',
+      metadata: { name: 'default', namespace, labels: commonLabels(service) },
+      spec: {
+        provider: 'aws',
+        default: true,
+        objectStorage: { bucket: 'velero' },
+        credential: { name: CREDENTIALS, key: 'cloud' },
+        config: { region: 'minio', s3ForcePathStyle: 'true', s3Url: 'http://minio.data-platform.svc:9000' },
+      },
+    },
+  ],
+});
