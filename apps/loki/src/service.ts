@@ -1,4 +1,5 @@
 import { defineService, forCluster, type PerCluster } from '@carbon/platform';
+import { selectorLabels, serviceMonitorFor } from '@carbon/manifests';
 
 const VERSION = '3.3.2';
 // Older lines are deleted by the compactor; the volume is sized for this window.
@@ -153,7 +154,12 @@ export const service = defineService({
   monitoring: { workload: 'loki', port: 'http', path: '/metrics' },
   backup: { schedule: '0 3 * * *', ttl: '168h' },
   network: {
-    ingress: [{ workloads: ['loki'], peer: { service: 'grafana' }, ports: ['http'] }],
+    ingress: [
+      { workloads: ['loki'], peer: { service: 'grafana' }, ports: ['http'] },
+      // `monitoring` covers loki; promtail's own metrics are scraped through the ServiceMonitor below.
+      { workloads: ['promtail'], peer: { service: 'prometheus' }, ports: ['http'] },
+    ],
     egress: [{ workloads: ['promtail'], peer: 'kube-apiserver', ports: [443, 6443] }],
   },
+  extraObjects: ({ namespace, service }) => [serviceMonitorFor({ name: 'loki-promtail', namespace, service }, selectorLabels(service, 'promtail'), [{ port: 'http' }])],
 });

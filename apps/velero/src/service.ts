@@ -1,5 +1,5 @@
 import { defineService, type PolicyRule } from '@carbon/platform';
-import { backupSchedule, commonLabels } from '@carbon/manifests';
+import { backupSchedule, commonLabels, selectorLabels, serviceMonitorFor } from '@carbon/manifests';
 
 // Same as the pinned CRD source `velero` in packages/toolchain/src/versions.ts.
 const VERSION = 'v1.15.2';
@@ -128,6 +128,8 @@ export const service = defineService({
   ],
   monitoring: { workload: 'server', port: 'metrics', path: '/metrics' },
   network: {
+    // `monitoring` covers the server; the node agents' kopia metrics are scraped through their own ServiceMonitor.
+    ingress: [{ workloads: ['node-agent'], peer: { service: 'prometheus' }, ports: ['metrics'] }],
     egress: [
       { peer: 'kube-apiserver', ports: [443, 6443] },
       { peer: { service: 'minio' }, ports: [9000] },
@@ -136,6 +138,7 @@ export const service = defineService({
   extraObjects: ({ namespace, service, backups }) => [
     // One Schedule per service that declares `backup` (vault, postgresql, grafana, loki, …).
     ...(backups ?? []).map((b) => backupSchedule(b)),
+    serviceMonitorFor({ name: 'velero-node-agent', namespace, service }, selectorLabels(service, 'node-agent'), [{ port: 'metrics' }]),
     {
       apiVersion: 'velero.io/v1',
       kind: 'BackupStorageLocation',
