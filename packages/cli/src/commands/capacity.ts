@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { exitCodeOf, formatCapacity, validate } from '@carbon/validate';
+import { oneOf, parseFlags } from '../args.ts';
+import { EXIT, UsageError, type Io } from '../io.ts';
+import { repoRoot } from '../root.ts';
+
+export const summary = 'the fit table: requests/limits per node and namespace against allocatable and quota, headroom, at peak';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, { cluster: { type: 'string', multiple: true }, format: { type: 'string' }, path: { type: 'string' }, 'working-tree': { type: 'boolean' } }, 'capacity');
+  const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
+  const root = repoRoot(io.cwd);
+  const path = values.path ? resolve(io.cwd, values.path) : root;
+  const result = await validate({ root, path, schema: false, ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values['working-tree'] ? { workingTree: true } : {}) });
+  if (exitCodeOf(result) === 2) {
+    for (const f of result.findings.filter((x) => x.id === 'INP001')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);
+    return EXIT.usage;
+  }
+  const reports = result.clusters.flatMap((c) => (c.capacity ? [c.capacity] : []));
+  if (!reports.length) throw new UsageError(`no cluster declares nodes and quotas (clusters/<name>/cluster.yaml) in ${path}`);
+  if (format === 'json') {
+    io.out(`${JSON.stringify({ version: 1, clusters: reports }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(formatCapacity(reports));
+  const over = result.findings.filter((f) => !f.suppressed && f.severity === 'error' && ['CAP001', 'CAP002', 'CAP003', 'CAP005', 'CAP006', 'PLC001'].includes(f.id));
+  for (const f of over) io.out(`${f.id} ${f.cluster}: ${f.message}\n`);
+  return over.length ? EXIT.findings : EXIT.ok;
+}

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
+import { oneOf, parseFlags } from '../args.ts';
+import { UsageError, type Io } from '../io.ts';
+import { repoRoot } from '../root.ts';
+
+export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      cluster: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      'changed-since': { type: 'string' },
+      path: { type: 'string' },
+      'working-tree': { type: 'boolean' },
+    },
+    'validate',
+  );
+  const format = oneOf(values.format, FORMATS, '--format', 'pretty');
+  const root = repoRoot(io.cwd);
+  const path = values.path ? resolve(io.cwd, values.path) : root;
+  const result = await validate({
+    root,
+    path,
+    ...(values.cluster?.length ? { clusters: values.cluster } : {}),
+    ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
+    ...(values['working-tree'] ? { workingTree: true } : {}),
+  });
+  if (values.cluster?.length) {
+    const unknown = values.cluster.filter((c) => !result.clusters.some((s) => s.cluster === c));
+    if (unknown.length) throw new UsageError(`--cluster: no cluster folder ${unknown.map((c) => `clusters/${c}`).join(', ')} in ${path}`);
+  }
+  io.out(formatFindings(result, format, { color: io.isTTY && format === 'pretty' && !process.env.NO_COLOR }));
+  return exitCodeOf(result);
+}

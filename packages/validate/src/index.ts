@@ -1,0 +1,13 @@
+export { validate, exitCodeOf, hasInputErrors, type ValidateOptions, type ValidateResult, type ClusterSummary } from './validate.ts';
+export { RULES, RULE_BY_ID, rule, type Rule, type Severity, type Category } from './rules.ts';
+export { emitter, ref, type Finding, type ClusterView, type Check, type Emit, type FindingPlace } from './types.ts';
+export { workloadChecks, parseImage } from './checks/workload.ts';
+export { clusterChecks, allowedDisruptions } from './checks/cluster.ts';
+export { fluxChecks } from './checks/flux.ts';
+export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, type CapacityReport, type NamespaceUsage, type Placement } from './env.ts';
+export { podGroups, podResources, containerResources, podTemplateOf, selectorMatches, CONFIG_RELOADER, type PodGroup, type Resources } from './pods.ts';
+export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyException } from './policy.ts';
+export { schemaCheck, redactSecret } from './schema.ts';
+export { changedScope, inScope, type Scope } from './changed.ts';
+export { formatFindings, FORMATS, type Format } from './format/index.ts';
+export { formatCapacity } from './format/capacity.ts';

@@ -1,0 +1,106 @@
+/** Every check `platform validate` runs: ID, default severity, one-line rationale, fix hint. */
+export type Severity = 'error' | 'warning' | 'notice';
+
+export type Category =
+  | 'schema'
+  | 'input'
+  | 'security'
+  | 'supply-chain'
+  | 'reliability'
+  | 'efficiency'
+  | 'networking'
+  | 'rbac'
+  | 'secrets'
+  | 'hygiene'
+  | 'flux'
+  | 'capacity'
+  | 'scheduling'
+  | 'resilience'
+  | 'single-node'
+  | 'policy';
+
+export type Rule = { id: string; category: Category; severity: Severity; title: string; rationale: string; hint: string };
+
+const r = (id: string, category: Category, severity: Severity, title: string, rationale: string, hint: string): Rule => ({ id, category, severity, title, rationale, hint });
+
+export const RULES: readonly Rule[] = [
+  r('INP001', 'input', 'error', 'Unreadable input', 'Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.', 'Fix the file at the location given; `kustomize build` reproduces build errors.'),
+  r('KCF001', 'schema', 'error', 'Schema violation', 'The API server rejects objects that do not match the schema (unknown fields included, -strict).', 'Fix the field named in the message; check the apiVersion.'),
+  r('KCF002', 'schema', 'error', 'No schema for kind', 'A kind with no schema cannot be checked, so it is an error rather than a silent skip.', 'Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind.'),
+
+  r('SEC001', 'security', 'error', 'runAsNonRoot', 'A container running as root turns any escape into root on the node.', 'Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser.'),
+  r('SEC002', 'security', 'warning', 'readOnlyRootFilesystem', 'A writable root filesystem lets an intruder persist tools and tamper with binaries.', 'Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes.'),
+  r('SEC003', 'security', 'error', 'privileged', 'A privileged container has every capability and all host devices.', 'Remove securityContext.privileged or set it to false.'),
+  r('SEC004', 'security', 'error', 'allowPrivilegeEscalation', 'setuid binaries can regain privileges unless escalation is disabled.', 'Set securityContext.allowPrivilegeEscalation: false.'),
+  r('SEC005', 'security', 'error', 'capabilities', 'Default capabilities (NET_RAW, ...) are more than a service needs.', 'Set capabilities.drop: [ALL]; add back only NET_BIND_SERVICE when needed.'),
+  r('SEC006', 'security', 'warning', 'seccomp', 'Without a seccomp profile every syscall is reachable.', 'Set securityContext.seccompProfile.type: RuntimeDefault.'),
+  r('SEC007', 'security', 'error', 'hostPath', 'A hostPath volume exposes the node filesystem to the pod.', 'Use a PVC, emptyDir, ConfigMap or Secret; grant an exception with a reason for node agents.'),
+  r('SEC008', 'security', 'error', 'host namespaces', 'hostNetwork/hostPID/hostIPC share the node namespaces and bypass NetworkPolicy.', 'Remove hostNetwork/hostPID/hostIPC, or grant an exception with a reason.'),
+  r('SEC009', 'security', 'error', 'hostPort', 'hostPort binds the node interface and limits scheduling to one pod per node.', 'Expose the port through a Service instead of hostPort.'),
+  r('SEC010', 'security', 'warning', 'service account token', 'An automounted token gives every compromised pod API credentials.', 'Set automountServiceAccountToken: false on the pod (or ServiceAccount) unless it calls the API.'),
+  r('SEC011', 'security', 'error', 'secret literal in env', 'A credential written into env is stored in git and shown by kubectl describe.', 'Use env.valueFrom.secretKeyRef backed by an ExternalSecret from Vault.'),
+
+  r('SUP001', 'supply-chain', 'error', 'image registry', 'Images must come through the Harbor mirror: no rate limits, scanned, available when upstream is not.', 'Use the mirror path `<harbor>/<project>/<image>` (`platform images` lists them).'),
+  r('SUP002', 'supply-chain', 'error', 'image pinned', 'An image without a tag or digest changes under you.', 'Pin a version tag or an @sha256 digest.'),
+  r('SUP003', 'supply-chain', 'error', 'no latest', '`latest` is not a version: rollbacks and diffs become meaningless.', 'Pin a version tag or an @sha256 digest.'),
+
+  r('REL001', 'reliability', 'warning', 'liveness probe', 'A hung process without a liveness probe is never restarted.', 'Add a livenessProbe (httpGet/tcpSocket/exec).'),
+  r('REL002', 'reliability', 'warning', 'readiness probe', 'Without a readiness probe traffic reaches pods before they can serve.', 'Add a readinessProbe.'),
+  r('REL003', 'reliability', 'error', 'selector matches template', 'A selector that does not match the pod template labels is rejected or orphans pods.', 'Make spec.selector.matchLabels a subset of spec.template.metadata.labels.'),
+  r('REL004', 'reliability', 'error', 'PodDisruptionBudget sanity', 'A PDB that selects nothing protects nothing; one that allows no disruption blocks every drain.', 'Select the workload\'s pods and leave at least one pod disruptable (minAvailable < replicas).'),
+  r('REL005', 'reliability', 'error', 'HorizontalPodAutoscaler sanity', 'An HPA with min > max, a missing target, or CPU utilisation without CPU requests never scales.', 'Point scaleTargetRef at an existing workload, set minReplicas <= maxReplicas and CPU requests.'),
+  r('REL006', 'reliability', 'warning', 'rolling update', 'Recreate (or maxUnavailable 100%) takes every replica down on each rollout.', 'Use strategy RollingUpdate with maxUnavailable below the replica count.'),
+
+  r('EFF001', 'efficiency', 'error', 'requests set', 'Without requests the scheduler cannot place pods sensibly and quotas cannot be checked.', 'Set resources.requests.cpu and resources.requests.memory on every container.'),
+  r('EFF002', 'efficiency', 'warning', 'limits set', 'Without a memory limit one pod can take the node down.', 'Set resources.limits.memory (and cpu) on every container.'),
+  r('EFF003', 'efficiency', 'error', 'limits >= requests', 'A limit below the request is rejected by the API server.', 'Raise the limit or lower the request.'),
+
+  r('NET001', 'networking', 'error', 'default-deny', 'Without a default-deny policy every pod can reach every other.', 'Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] to the namespace.'),
+  r('NET002', 'networking', 'error', 'Service targets exist', 'A Service whose selector matches no pod serves nothing.', 'Make the Service selector match a workload\'s pod labels in the same namespace.'),
+  r('NET003', 'networking', 'error', 'Ingress targets exist', 'An Ingress to a missing Service (or port) returns 503.', 'Point the backend at an existing Service and one of its ports.'),
+  r('NET004', 'networking', 'warning', 'NetworkPolicy targets exist', 'A policy that selects no pods is dead configuration and hides a typo.', 'Make podSelector match the workload\'s pod labels.'),
+  r('NET005', 'networking', 'error', 'HPA/PDB targets exist', 'An autoscaler or budget for a missing workload does nothing.', 'Point it at an existing Deployment/StatefulSet (same namespace).'),
+  r('NET006', 'networking', 'error', 'Ingress TLS', 'Every public host is served over TLS.', 'Add spec.tls with the host and a cert-manager issuer annotation.'),
+
+  r('RBAC001', 'rbac', 'error', 'no wildcards', 'Wildcards grant every current and future verb/resource.', 'List the apiGroups, resources and verbs needed.'),
+  r('RBAC002', 'rbac', 'error', 'no cluster-admin', 'Binding cluster-admin gives full control of the cluster.', 'Bind a Role/ClusterRole with the permissions needed.'),
+
+  r('SECR001', 'secrets', 'error', 'no literal Secrets', 'A Secret with data in git is a credential in git (the seeds\' admin/ChangeMe123!).', 'Replace it with an ExternalSecret that reads Vault.'),
+  r('SECR002', 'secrets', 'error', 'Vault references resolve', 'An ExternalSecret whose store is not declared never syncs.', 'Reference a declared SecretStore/ClusterSecretStore.'),
+
+  r('HYG001', 'hygiene', 'error', 'duplicate resources', 'Two sources for one object fight: Flux applies whichever reconciles last.', 'Keep the object in one place.'),
+  r('HYG002', 'hygiene', 'warning', 'duplicate env vars', 'A duplicated env var silently keeps only the last value.', 'Remove the duplicate entry.'),
+
+  r('FLX001', 'flux', 'error', 'path exists', 'A Kustomization whose path is missing fails to reconcile.', 'Fix spec.path (relative to the source root).'),
+  r('FLX002', 'flux', 'error', 'dependsOn targets exist', 'A dependency that does not exist blocks the Kustomization forever.', 'Name an existing Kustomization (and namespace).'),
+  r('FLX003', 'flux', 'error', 'sourceRef resolves', 'A Kustomization with no source never reconciles.', 'Declare the GitRepository (or fix the name/namespace).'),
+  r('FLX004', 'flux', 'error', 'no dependsOn cycle', 'Kustomizations in a dependency cycle never become ready.', 'Break the cycle.'),
+  r('FLX005', 'flux', 'warning', 'interval and timeout', 'Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.', 'Set spec.interval and spec.timeout.'),
+  r('FLX006', 'flux', 'warning', 'substitution resolvable', 'Variables from substituteFrom live in the cluster, so validate cannot see their values.', 'Inline values under postBuild.substitute if they must be validated.'),
+  r('FLX007', 'flux', 'error', 'pinned source available', 'A pinned commit must be renderable to be validated.', 'Fetch full history (fetch-depth: 0) or fix the pin.'),
+
+  r('CAP001', 'capacity', 'error', 'namespace requests within quota', 'The ResourceQuota admission controller rejects pods beyond the quota: they never start.', 'Lower requests or replicas, or raise the namespace quota in cluster.yaml.'),
+  r('CAP002', 'capacity', 'error', 'namespace limits within quota', 'Limits beyond the quota are rejected at admission.', 'Lower limits, or raise quota.limits in cluster.yaml.'),
+  r('CAP003', 'capacity', 'error', 'pod and PVC counts within quota', 'Pods or PVCs beyond the quota count are rejected.', 'Lower replicas/PVCs, or raise the quota counts.'),
+  r('CAP004', 'capacity', 'warning', 'fits at peak', 'At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.', 'Lower HPA maxReplicas or raise quota/allocatable.'),
+  r('CAP005', 'capacity', 'error', 'cluster requests within allocatable', 'Requests beyond the nodes\' allocatable leave pods Pending.', 'Lower requests/replicas or add nodes.'),
+  r('CAP006', 'capacity', 'error', 'storage within declared', 'PVCs beyond the declared storage (node disks or quota) never bind.', 'Shrink PVCs or declare more storage.'),
+  r('PLC001', 'scheduling', 'error', 'every pod placeable', 'A pod no node can take stays Pending.', 'Adjust requests, node selectors, anti-affinity or spread, or add capacity.'),
+  r('RES001', 'resilience', 'error', 'survives losing a node', 'Production must keep running when any one node is lost.', 'Leave headroom on the other nodes for each node\'s pods.'),
+  r('RES002', 'resilience', 'error', 'PDBs let a drain proceed', 'A PDB that allows no eviction blocks node maintenance.', 'Run more replicas than minAvailable, or use maxUnavailable >= 1.'),
+  r('RES003', 'resilience', 'error', 'stateless >= 2 replicas', 'One replica of a stateless service is a single point of failure.', 'Run at least 2 replicas on multi-node clusters.'),
+  r('RES004', 'resilience', 'warning', 'replicas on distinct nodes', 'Replicas that may land on one node fail together.', 'Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname.'),
+  r('SNG001', 'single-node', 'error', 'satisfiable on one node', 'A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.', 'Relax the rule on single-node clusters (preferred, or replicas 1).'),
+  r('SNG002', 'single-node', 'warning', 'PDB blocks node drain', 'On one node, a PDB that allows no eviction blocks every drain and upgrade.', 'Use maxUnavailable: 1 or drop the PDB on single-node.'),
+
+  r('POL001', 'policy', 'error', 'exception expired', 'An exception past its expiry no longer applies; the finding it hid is back.', 'Fix the underlying finding or renew the exception with a reason in platform/policy.yaml.'),
+  r('POL002', 'policy', 'notice', 'environment checks skipped', 'Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).', 'Add a cluster.yaml with nodes and namespaces to enable them.'),
+];
+
+export const RULE_BY_ID: ReadonlyMap<string, Rule> = new Map(RULES.map((x) => [x.id, x]));
+
+export function rule(id: string): Rule {
+  const found = RULE_BY_ID.get(id);
+  if (!found) throw new Error(`unknown check id ${id}`);
+  return found;
+}

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCluster, type ClusterFacts } from '@carbon/platform';
+import { INPUT_ERROR_CODES, listFluxClusters, RenderSession, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
+import { checkTool, exec, type Runner } from '@carbon/toolchain';
+import { changedScope, inScope, type Scope } from './changed.ts';
+import { clusterChecks } from './checks/cluster.ts';
+import { fluxChecks } from './checks/flux.ts';
+import { workloadChecks } from './checks/workload.ts';
+import { environmentChecks, type CapacityReport } from './env.ts';
+import { applyPolicy, loadPolicy } from './policy.ts';
+import { schemaCheck } from './schema.ts';
+import { emitter, type ClusterView, type Emit, type Finding } from './types.ts';
+
+export type ValidateOptions = {
+  /** The platform repo (pinned tools, schemas, platform/policy.yaml). */
+  root: string;
+  /** The Flux repository to validate (default: `root`). */
+  path?: string;
+  clusters?: string[];
+  /** Only report what a change since this git ref affects (same findings for it as a full run). */
+  changedSince?: string;
+  /** Render pinned sources from the working tree instead of their commits. */
+  workingTree?: boolean;
+  /** Skip kubeconform (tests of policy and environment only). */
+  schema?: boolean;
+  runner?: Runner;
+  today?: string;
+};
+
+export type ClusterSummary = { cluster: string; kustomizations: number; objects: number; capacity?: CapacityReport };
+
+export type ValidateResult = {
+  clusters: ClusterSummary[];
+  findings: Finding[];
+  scope?: Scope;
+  stats: { kustomizeRuns: number; objects: number; durationMs: number };
+};
+
+export const hasInputErrors = (r: ValidateResult): boolean => r.findings.some((f) => f.id === 'INP001' && f.severity === 'error' && !f.suppressed);
+
+/** 2 when the input could not be read, 1 when an error-severity finding remains, else 0. */
+export function exitCodeOf(r: ValidateResult): 0 | 1 | 2 {
+  if (hasInputErrors(r)) return 2;
+  return r.findings.some((f) => f.severity === 'error' && !f.suppressed) ? 1 : 0;
+}
+
+/** Render issues become findings: unreadable input is INP001 (exit 2), the rest are Flux findings. */
+function issueFindings(cluster: string, issues: RenderIssue[], emit: Emit): void {
+  for (const i of issues) {
+    const at = { file: i.file, ...(i.line ? { line: i.line } : {}), ...(i.column ? { column: i.column } : {}), ...(i.kustomization ? { object: `Kustomization ${i.kustomization}` } : {}) };
+    if (INPUT_ERROR_CODES.includes(i.code)) emit('INP001', at, i.message);
+    else if (i.code === 'source') emit('FLX007', at, i.message);
+    else if (i.code === 'path') emit('FLX001', at, i.message);
+    else if (i.code === 'substitution' && i.severity === 'warning') emit('FLX006', at, i.message);
+    else emit('INP001', at, i.message);
+  }
+  void cluster;
+}
+
+function factsFor(repo: string, cluster: string): ClusterFacts | undefined {
+  return existsSync(join(repo, 'clusters', cluster, 'cluster.yaml')) ? loadCluster(repo, cluster) : undefined;
+}
+
+/** Schema, policy and environment checks over what Flux would apply to each cluster. */
+export async function validate(options: ValidateOptions): Promise<ValidateResult> {
+  const started = performance.now();
+  const root = resolve(options.root);
+  const repo = resolve(options.path ?? root);
+  const runner = options.runner ?? exec;
+  await checkTool(root, 'kustomize');
+  const kubeconform = options.schema === false ? '' : await checkTool(root, 'kubeconform');
+  const policy = loadPolicy(root);
+  const { clusters } = listFluxClusters(repo);
+  const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
+  const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...(options.workingTree ? { workingTree: true } : {}) });
+  const findings: Finding[] = [];
+  const summaries: ClusterSummary[] = [];
+  let objectsTotal = 0;
+  try {
+    const rendered = await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+    await Promise.all(
+      rendered.map(async (rc: RenderedCluster) => {
+        const own: Finding[] = [];
+        const emit = emitter(rc.cluster, own);
+        issueFindings(rc.cluster, rc.errors, emit);
+        const facts = factsFor(repo, rc.cluster);
+        const objects: RenderedObject[] = rc.kustomizations.flatMap((k) => k.objects);
+        objectsTotal += objects.length;
+        const registry = facts?.registry.host ?? policy.registry;
+        const view: ClusterView = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...(facts ? { facts } : {}), ...(registry ? { registry } : {}) };
+        const checked = scope ? objects.filter((o) => inScope(scope, rc.cluster, o)) : objects;
+        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();
+        workloadChecks(view, emit);
+        clusterChecks(view, emit);
+        fluxChecks(view, emit);
+        const capacityReport = environmentChecks(view, emit, repo);
+        await schema;
+        summaries.push({ cluster: rc.cluster, kustomizations: rc.kustomizations.length, objects: objects.length, ...(capacityReport ? { capacity: capacityReport } : {}) });
+        findings.push(...own);
+      }),
+    );
+  } finally {
+    session.dispose();
+  }
+  const kept = scope ? findings.filter((f) => inScope(scope, f.cluster, f)) : findings;
+  const final = applyPolicy(kept, policy, options.today);
+  final.sort((a, b) => (a.cluster + (a.file ?? '') + String(a.line ?? 0).padStart(6, '0') + a.id < b.cluster + (b.file ?? '') + String(b.line ?? 0).padStart(6, '0') + b.id ? -1 : 1));
+  summaries.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+  return { clusters: summaries, findings: final, ...(scope ? { scope } : {}), stats: { kustomizeRuns: session.kustomizeRuns, objects: objectsTotal, durationMs: Math.round(performance.now() - started) } };
+}
