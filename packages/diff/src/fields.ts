@@ -39,14 +39,31 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-export function equal(a: unknown, b: unknown): boolean {
+/** Structural equality (list order counts); no strings are built, so equal trees cost one walk. */
+export function sameTree(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameTree(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+export function equal(a: unknown, b: unknown): boolean {
+  if (sameTree(a, b)) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   return canonical(a) === canonical(b);
 }
 
 function walk(a: unknown, b: unknown, path: string, lastKey: string, out: FieldChange[], ignore: PathFilter): void {
   if (path !== '' && ignore(path)) return;
+  if (sameTree(a, b)) return;
   if (a === undefined && b === undefined) return;
   if (a === undefined) {
     out.push({ path, op: 'added', after: b as ShownValue });
@@ -84,7 +101,6 @@ function isScalar(v: unknown): v is string | number | boolean {
 }
 
 function walkList(a: unknown[], b: unknown[], path: string, lastKey: string, out: FieldChange[], ignore: PathFilter): void {
-  if (equal(a, b)) return;
   const key = naturalKey(a, b);
   if (key) {
     const byKey = (list: unknown[]) => new Map(list.map((e) => [String((e as Record<string, unknown>)[key]), e]));

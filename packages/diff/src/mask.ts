@@ -39,7 +39,11 @@ function isSensitiveField(key: string): boolean {
 /** `password = hunter2` / `token: abc` lines inside a config file value. */
 const INLINE = /^(\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*)(.+)$/;
 
+/** Cheap pre-check: most strings mention no secret-like word at all. */
+const MAYBE_SENSITIVE = /pass|token|secret|credential|key|pem|dsn|connection/i;
+
 function maskInline(text: string, masker: Masker): string {
+  if (!MAYBE_SENSITIVE.test(text)) return text;
   if (!text.includes('\n') && !INLINE.test(text)) return text;
   return text
     .split('\n')
