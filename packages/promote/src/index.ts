@@ -5,3 +5,5 @@ export * from './git.ts';
 export * from './record.ts';
 export * from './pr.ts';
 export * from './promote.ts';
+export * from './diff.ts';
+export * from './cli-support.ts';

@@ -22,8 +22,12 @@ export interface DiffRequest {
   root: string;
   cluster: string;
   service: string;
-  base: string | null;
-  head: string;
+  /** Old and new pin. */
+  fromPin: string | null;
+  toPin: string;
+  /** main (pins before) and the promotion branch's commit (pins after): a pin-aware diff compares these. */
+  baseCommit: string;
+  headCommit: string;
 }
 
 export interface PromoteDeps {
@@ -73,6 +77,12 @@ async function loadContext(deps: PromoteDeps): Promise<Context> {
 async function fetchBase(deps: PromoteDeps, ctx: Context): Promise<void> {
   const remote = deps.remote ?? 'origin';
   await deps.git.run(['fetch', '--quiet', remote, `+refs/heads/${ctx.policy.branch}:refs/remotes/${remote}/${ctx.policy.branch}`]);
+}
+
+/** Fetches main; a dry run reads what is there, falling back to the local branch when there is no remote. */
+async function prepareBase(deps: PromoteDeps, ctx: Context): Promise<void> {
+  if (!deps.dryRun) return fetchBase(deps, ctx);
+  if (!(await deps.git.isCommit(ctx.baseRef))) ctx.baseRef = ctx.policy.branch;
 }
 
 /** Where the service's multi-node output lives: exactly what its GitRepository (ignore: allow-list) ships. */
@@ -141,7 +151,7 @@ export async function promoteRevision(request: PromoteRequest, deps: PromoteDeps
     { gate: 'success', status: event ? 'pass' : 'skip', detail: event ? `${event.severity}/${event.reason} at ${event.timestamp}` : 'manual promotion' },
   ];
 
-  if (!deps.dryRun) await fetchBase(deps, ctx);
+  await prepareBase(deps, ctx);
   if (!(await deps.git.isCommit(revision)) || !(await deps.git.isAncestor(revision, ctx.baseRef))) {
     return { status: 'rejected', exit: 1, gate: 'on-main', service, message: `${revision} is not a commit on ${ctx.policy.branch}; forged or unpushed revisions are not promoted` };
   }
@@ -240,10 +250,11 @@ async function perform(input: PerformInput, deps: PromoteDeps, ctx: Context): Pr
     Gates: entry.gates.join(',') || 'none',
   };
   const subject = kind === 'rollback' ? `rollback(${state.service}): pin ${target} to ${state.to.slice(0, 12)}` : `promote(${state.service}): ${state.from?.slice(0, 12) ?? 'none'} → ${state.to.slice(0, 12)} on ${target}`;
-  await writeBranch({ branch, subject, message: commitMessage(subject, trailers, kind === 'rollback' ? { 'Rollback-Of': state.from ?? 'none' } : {}), state, entry, expectedHead: input.pr?.head.sha }, deps, ctx);
+  const baseCommit = await deps.git.run(['rev-parse', ctx.baseRef]);
+  const headCommit = await writeBranch({ branch, subject, message: commitMessage(subject, trailers, kind === 'rollback' ? { 'Rollback-Of': state.from ?? 'none' } : {}), state, entry, expectedHead: input.pr?.head.sha }, deps, ctx);
 
   const commits = await commitsBetween(deps, state);
-  const diff = await diffSection(deps, ctx, state);
+  const diff = await diffSection(deps, ctx, state, baseCommit, headCommit);
   const outcomeText = mergeSummary(soft, state);
   const body = renderBody({ state, gates: allGates, commits, diff, outcome: outcomeText });
   let pr: PullRequest;
@@ -354,7 +365,7 @@ async function refreshPullRequest(pr: PullRequest, state: PromotionState, deps: 
 
 /** Re-validates before merging: the target is still on main and the pin on main is still `from`. */
 async function stillCurrent(deps: PromoteDeps, ctx: Context, state: PromotionState): Promise<boolean> {
-  if (!deps.dryRun) await fetchBase(deps, ctx);
+  await prepareBase(deps, ctx);
   const pin = readPin(await deps.git.showFile(ctx.baseRef, pinsPath(ctx.policy.targetCluster)), state.service) ?? null;
   return pin === state.from && (await deps.git.isCommit(state.to)) && (await deps.git.isAncestor(state.to, ctx.baseRef));
 }
@@ -372,8 +383,15 @@ async function commitsBetween(deps: PromoteDeps, state: PromotionState): Promise
   return deps.git.run(['log', '--oneline', '--no-decorate', ...range, '--', `apps/${state.service}`]);
 }
 
-async function diffSection(deps: PromoteDeps, ctx: Context, state: PromotionState): Promise<string> {
-  if (deps.diff) return deps.diff({ root: deps.root, cluster: ctx.policy.targetCluster, service: state.service, base: state.from, head: state.to });
+async function diffSection(deps: PromoteDeps, ctx: Context, state: PromotionState, baseCommit: string, headCommit: string): Promise<string> {
+  if (deps.diff) {
+    try {
+      return await deps.diff({ root: deps.root, cluster: ctx.policy.targetCluster, service: state.service, fromPin: state.from, toPin: state.to, baseCommit, headCommit });
+    } catch (error) {
+      const stat = await deps.git.run(['diff', '--stat', ...(state.from ? [state.from] : []), state.to, '--', ...outputPaths(state.service, ctx.policy.targetCluster)]);
+      return [`> The reviewer diff could not be rendered (${(error as Error).message.split('\n')[0]!.replace(/[`<>]/g, '')}); the file-level change of the output Flux applies:`, '', '````text', stat.replace(/`{4,}/g, '```') || '(no change)', '````'].join('\n');
+    }
+  }
   const stat = state.from ? await deps.git.run(['diff', '--stat', state.from, state.to, '--', ...outputPaths(state.service, ctx.policy.targetCluster)]) : '(first pin: everything under the overlay is new)';
   return ['> The reviewer diff engine (`platform diff`) is not wired in yet; until it is, this is the file-level change of the output Flux applies.', '', '````text', stat.replace(/`{4,}/g, '```') || '(no change)', '````'].join('\n');
 }
@@ -445,7 +463,7 @@ export async function rollback(request: { service: string; to?: string }, deps: 
   if (!ctx.services.has(service)) return { status: 'rejected', exit: 2, gate: 'service', message: `no service "${service.replace(/[^a-z0-9-]/g, '?').slice(0, 63)}" under apps/` };
   if (request.to !== undefined && !/^[0-9a-f]{40}$/.test(request.to)) return { status: 'rejected', exit: 2, gate: 'revision', service, message: '--to must be a full 40-character commit SHA' };
   const target = ctx.policy.targetCluster;
-  if (!deps.dryRun) await fetchBase(deps, ctx);
+  await prepareBase(deps, ctx);
   const pin = readPin(await deps.git.showFile(ctx.baseRef, pinsPath(target)), service);
   if (!pin) return { status: 'rejected', exit: 1, gate: 'pin', service, message: `${service} has no ${target} pin to roll back from` };
   const to = request.to ?? previousPin(readAudit(await deps.git.showFile(ctx.baseRef, logPath(target))), service, pin);

@@ -71,7 +71,7 @@ export async function createFixture(): Promise<Fixture> {
   };
   const now = { value: new Date('2026-11-24T12:00:00Z') }; // a Tuesday
   const [owner, repo] = REPO.split('/') as [string, string];
-  const api = createGitHubAdapter(createOctokit({ token: 'test-token', baseUrl: double.url, tuning: { retries: 0 } }), { owner, repo });
+  const api = createGitHubAdapter(createOctokit({ token: 'test-token', baseUrl: double.url, tuning: { retries: 0 } }), { owner, repo, fullName: REPO });
   // The double records a merge but has no git; merge for real in the origin too, as GitHub would.
   const github = {
     ...api,
