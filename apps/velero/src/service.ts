@@ -27,6 +27,12 @@ const commonMounts = [
   { name: 'credentials', mountPath: '/credentials', readOnly: true },
 ];
 
+// Every kind of the pinned velero CRD source (v1 and v2alpha1).
+const VELERO_ALL = [
+  'backups', 'backupstoragelocations', 'backuprepositories', 'deletebackuprequests', 'downloadrequests', 'podvolumebackups',
+  'podvolumerestores', 'restores', 'schedules', 'serverstatusrequests', 'volumesnapshotlocations', 'datauploads', 'datadownloads',
+];
+
 /*
  * Upstream binds Velero to cluster-admin. Here the server can READ every resource (a backup has to
  * read whatever it backs up, Secrets included) and WRITE only velero.io objects and its own namespace.
@@ -35,7 +41,7 @@ const commonMounts = [
  */
 const serverClusterRules: PolicyRule[] = [
   { apiGroups: ['*'], resources: ['*'], verbs: read },
-  { apiGroups: ['velero.io'], resources: ['*'], verbs: all },
+  { apiGroups: ['velero.io'], resources: [...VELERO_ALL, ...VELERO_ALL.map((k) => `${k}/status`)], verbs: all },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const serverRules: PolicyRule[] = [
