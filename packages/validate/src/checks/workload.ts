@@ -4,6 +4,8 @@ import type { Check } from '../types.ts';
 
 const SECRETISH = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 const SAFE_SECRET_SHAPE = /^(\$\(|\$\{|\/|file:|https?:\/\/)/; // references and paths, not credentials
+/** Names that sit next to a credential but are not one (a user name, where to find the secret). */
+const NOT_SECRET_NAME = /(_USER|_USERNAME|_NAME|_URL|_URI|_HOST|_PORT|_PATH|_FILE|_DIR|_ENDPOINT|_REF|_ENABLED|_TTL|_EXPIRY|_KEY_ID)$/i;
 
 /** Security, supply chain, reliability, efficiency and env hygiene: one pass over every pod template. */
 export const workloadChecks: Check = (view, emit) => {
@@ -56,7 +58,7 @@ export const workloadChecks: Check = (view, emit) => {
         if (seen.has(e.name)) emit('HYG002', ro, `${name} sets env ${e.name} more than once`, cp('env', ei));
         seen.add(e.name);
         // The value is never echoed: the message names the variable only.
-        if (typeof e.value === 'string' && e.value !== '' && SECRETISH.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit('SEC011', ro, `${name} env ${e.name} holds a literal value (a credential in git)`, cp('env', ei, 'value'));
+        if (typeof e.value === 'string' && e.value !== '' && SECRETISH.test(e.name) && !NOT_SECRET_NAME.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit('SEC011', ro, `${name} env ${e.name} holds a literal value (a credential in git)`, cp('env', ei, 'value'));
       });
 
       // Supply chain.
