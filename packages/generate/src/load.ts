@@ -44,8 +44,9 @@ export async function loadServices(root: string, only?: string[]): Promise<Loade
   for (const dir of dirs) {
     const file = `apps/${dir}/${SERVICE_FILE}`;
     try {
-      // The mtime in the URL makes a long-lived process (tests, watch) see an edited definition.
-      const url = `${pathToFileURL(join(root, file)).href}?mtime=${statSync(join(root, file)).mtimeMs}`;
+      // The mtime in the URL makes a long-lived process (tests, watch) see an edited definition;
+      // `&lang.ts` keeps vite (vitest) transforming it as TypeScript despite the query.
+      const url = `${pathToFileURL(join(root, file)).href}?mtime=${statSync(join(root, file)).mtimeMs}&lang.ts`;
       const mod = (await import(url)) as { service?: ServiceDefinition; default?: ServiceDefinition };
       const definition = mod.service ?? mod.default;
       if (!definition || typeof definition !== 'object') {
