@@ -1,0 +1,37 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run as promote } from '../../cli/src/commands/promote.ts';
+import { run as rollbackCmd } from '../../cli/src/commands/rollback.ts';
+import { fluxEvent } from './fixture.ts';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), cwd: process.cwd(), isTTY: false }, out, err };
+}
+
+describe('platform promote / rollback (CLI shells)', () => {
+  it('a hostile event file → exit 2 with the field named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'promote-cli-'));
+    const event = fluxEvent({ revision: 'a'.repeat(40), timestamp: '2026-01-01T00:00:00Z' }) as { client_payload: { metadata: Record<string, string> } };
+    event.client_payload.metadata.revision = 'main@sha1:`reboot`';
+    await writeFile(join(dir, 'event.json'), JSON.stringify(event));
+    const t = io();
+    expect(await promote(['--event', join(dir, 'event.json'), '--dry-run'], t.io)).toBe(2);
+    expect(t.err.join('')).toContain('rejected: event client_payload.metadata.revision');
+  });
+
+  it('an unreadable or non-JSON event → exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'promote-cli-'));
+    await writeFile(join(dir, 'event.json'), '{not json');
+    const t = io();
+    expect(await promote(['--event', join(dir, 'event.json')], t.io)).toBe(2);
+  });
+
+  it('mixing modes or missing --service is a usage error', async () => {
+    await expect(promote(['--event', 'x', '--reevaluate'], io().io)).rejects.toThrow(/exactly one/);
+    expect(await rollbackCmd([], io().io)).toBe(2);
+  });
+});
