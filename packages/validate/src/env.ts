@@ -302,7 +302,8 @@ export function environmentChecks(view: ClusterView, emit: Emit, root?: string):
   }
   for (const d of describeUnplaceable(placement.unplaceable)) {
     if (impossible.has(d.group)) continue;
-    emit('PLC001', d.group.owner, `${d.group.kind} ${d.group.name}: ${d.count} of ${d.group.daemon ? nodes.length : d.group.replicas} pod${d.count === 1 ? '' : 's'} cannot be placed — ${d.reasons.join('; ')}`, d.group.templatePath);
+    const total = d.group.daemon ? nodes.length : d.group.replicas;
+    emit('PLC001', d.group.owner, `${d.group.kind} ${d.group.name}: ${d.count} of ${total} pod${total === 1 ? '' : 's'} cannot be placed — ${d.reasons.join('; ')}`, d.group.templatePath);
   }
 
   // PDBs: a drain needs at least one allowed disruption.
