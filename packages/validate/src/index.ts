@@ -9,5 +9,5 @@ export { podGroups, podResources, containerResources, podTemplateOf, selectorMat
 export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyException } from './policy.ts';
 export { schemaCheck, redactSecret } from './schema.ts';
 export { changedScope, inScope, type Scope } from './changed.ts';
-export { formatFindings, FORMATS, type Format } from './format/index.ts';
+export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
 export { formatCapacity } from './format/capacity.ts';
