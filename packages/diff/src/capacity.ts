@@ -74,9 +74,16 @@ function headroom(input: CapacityInput, used: { cpu: number; memory: number }): 
   };
 }
 
+export const SIMPLE_MODEL = 'sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable';
+
 export function capacityChange(base: CapacityInput, head: CapacityInput, baseObjects: ServiceObjects, headObjects: ServiceObjects): { change: CapacityChange; risks: Risk[] } {
   const before = headroom(base, requestedBy(baseObjects, base.nodes));
   const after = headroom(head, requestedBy(headObjects, head.nodes));
+  return { change: { before, after, model: SIMPLE_MODEL }, risks: headroomRisks(before, after) };
+}
+
+/** Risks of a headroom change: requests past allocatable, or past 85 % of it, when they grow. */
+export function headroomRisks(before: Headroom, after: Headroom): Risk[] {
   const risks: Risk[] = [];
   for (const [label, key] of [
     ['CPU', 'cpuMillicores'],
@@ -90,7 +97,7 @@ export function capacityChange(base: CapacityInput, head: CapacityInput, baseObj
       risks.push({ level: 'medium', category: 'capacity', service: '(cluster)', ref: 'cluster', message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)` });
     }
   }
-  return { change: { before, after, model: 'sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable' }, risks };
+  return risks;
 }
 
 function pct(x: { requested: number; allocatable: number }): string {

@@ -1,9 +1,9 @@
 import { DEFAULT_CONFIG, ignoreFilter, stripIgnored, type DiffConfig } from './config.ts';
 import { canonical, diffFields, type PathFilter } from './fields.ts';
 import { createMasker, maskObject, type Masker } from './mask.ts';
-import { capacityChange, type CapacityInput } from './capacity.ts';
+import { capacityChange, headroomRisks, type CapacityInput } from './capacity.ts';
 import { assessRisks } from './risks.ts';
-import type { FieldChange, K8sObject, RepeatedChange, ResourceChange, ResourceId, SectionKind, SectionReport, ServiceObjects, ServiceSummary } from './types.ts';
+import type { CapacityChange, FieldChange, K8sObject, RepeatedChange, ResourceChange, ResourceId, SectionKind, SectionReport, ServiceObjects, ServiceSummary } from './types.ts';
 
 export function resourceId(o: K8sObject): ResourceId {
   const api = o.apiVersion ?? '';
@@ -46,6 +46,8 @@ export interface SectionInput {
   base: ServiceObjects;
   head: ServiceObjects;
   capacity?: { base?: CapacityInput; head?: CapacityInput };
+  /** Headroom computed by a richer model (validate's capacity); wins over `capacity`. */
+  headroom?: CapacityChange;
 }
 
 export interface EngineOptions {
@@ -162,7 +164,11 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
     return base.get(idKey(change.change === 'renamed' && change.from?.id ? change.from.id : change.id))?.object;
   };
   const risks = assessRisks(resources, lookup);
-  const capacity = input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : undefined;
+  const capacity = input.headroom
+    ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) }
+    : input.capacity?.base && input.capacity?.head
+      ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head)
+      : undefined;
   if (capacity) risks.push(...capacity.risks);
   return {
     cluster: input.cluster,

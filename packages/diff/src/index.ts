@@ -8,5 +8,5 @@ export { capacityInputOf, capacityChange, requestedBy, type CapacityInput } from
 export { renderMarkdown, renderMarkdownLevel, COMMENT_BUDGET, MARKDOWN_NOTICES, type MarkdownLevel, type MarkdownResult } from './format/markdown.ts';
 export { renderTerminal } from './format/terminal.ts';
 export { renderJson } from './format/json.ts';
-export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
+export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, CAPACITY_MODEL, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
 export { totalsOf } from './report.ts';

@@ -1,15 +1,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadClusters } from '@carbon/platform';
+import { loadClusters, type ClusterFacts } from '@carbon/platform';
+import { capacity as capacityModel } from '@carbon/validate';
 import { discoverFluxKustomizations, INPUT_ERROR_CODES, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { exec, type Runner } from '@carbon/toolchain';
-import { capacityInputOf, type CapacityInput } from './capacity.ts';
+
 import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
 import { diffSection } from './engine.ts';
 import { createMasker, type Masker } from './mask.ts';
 import { totalsOf } from './report.ts';
-import type { DiffReport, K8sObject, SectionReport, ServiceObjects } from './types.ts';
+import type { CapacityChange, DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
 
 export class RevisionError extends Error {
   override readonly name = 'RevisionError';
@@ -108,14 +109,32 @@ function otherIssues(clusters: RenderedCluster[], label: string): string[] {
   );
 }
 
-function capacityFor(dir: string): Map<string, CapacityInput> {
-  const out = new Map<string, CapacityInput>();
+function factsFor(dir: string): Map<string, ClusterFacts> {
+  const out = new Map<string, ClusterFacts>();
   try {
-    for (const facts of loadClusters(dir)) out.set(facts.name, capacityInputOf(facts));
+    for (const facts of loadClusters(dir)) out.set(facts.name, facts);
   } catch {
     // Not every Flux repository declares cluster facts; no headroom figures then.
   }
   return out;
+}
+
+export const CAPACITY_MODEL = 'validate capacity model: pod requests with LimitRange defaults, replicas/HPA minimum, DaemonSets per matching node, operator-managed pods; vs node allocatable';
+
+/** Requests vs allocatable of one rendering, from @carbon/validate's capacity model. */
+function headroomOf(c: RenderedCluster | undefined, facts: ClusterFacts | undefined): Headroom | undefined {
+  if (!c || !facts) return undefined;
+  const { report } = capacityModel({ cluster: c.cluster, facts, objects: c.kustomizations.flatMap((k) => k.objects), kustomizations: c.kustomizations });
+  return {
+    cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
+    memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory },
+  };
+}
+
+function headroomChange(b: RenderedCluster | undefined, bf: ClusterFacts | undefined, h: RenderedCluster | undefined, hf: ClusterFacts | undefined): { headroom?: CapacityChange } {
+  const before = headroomOf(b, bf);
+  const after = headroomOf(h, hf);
+  return before && after ? { headroom: { before, after, model: CAPACITY_MODEL } } : {};
 }
 
 export class RenderFailedError extends Error {
@@ -153,8 +172,8 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, 'base'), ...otherIssues(headR, 'head')];
-    const baseCap = capacityFor(baseTree.dir);
-    const headCap = capacityFor(headDir);
+    const baseFacts = factsFor(baseTree.dir);
+    const headFacts = factsFor(headDir);
     const sections: SectionReport[] = [];
     const short = (c: string) => (c === WORKTREE ? 'working tree' : c.slice(0, 7));
     const clusters = [...new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
@@ -162,8 +181,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty: ServiceObjects = new Map();
-      const capacity = { base: baseCap.get(name), head: headCap.get(name) };
-      const cap = capacity.base && capacity.head ? { capacity: { base: capacity.base, head: capacity.head } } : {};
+      const cap = headroomChange(b, baseFacts.get(name), h, headFacts.get(name));
       const bPins = b ? pinsOf(b) : new Map<string, string>();
       const hPins = h ? pinsOf(h) : new Map<string, string>();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -188,7 +206,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection(
-          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...cap },
+          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)) },
           { config, masker },
         ),
       );

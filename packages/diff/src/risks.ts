@@ -62,6 +62,9 @@ function grants(o: K8sObject | undefined): Set<string> {
   return out;
 }
 
+/** Grants that amount to privilege escalation or secret access: high even without a wildcard. */
+const SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
+
 const PUBLIC_SERVICE_TYPES = new Set(['LoadBalancer', 'NodePort']);
 
 function ingressHosts(o: K8sObject | undefined): Set<string> {
@@ -148,8 +151,8 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup): Risk[]
       const ga = grants(before);
       const widened = [...grants(after)].filter((g) => !ga.has(g));
       if (widened.length) {
-        const wildcard = widened.some((g) => g.includes('*'));
-        add(r, wildcard || kind === 'ClusterRole' ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new role grants' : 'grants added'}: ${widened.slice(0, 8).join(', ')}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ''}`);
+        const dangerous = widened.some((g) => g.includes('*') || SENSITIVE_GRANT.test(g));
+        add(r, dangerous ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new role grants' : 'grants added'}: ${widened.slice(0, 8).join(', ')}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ''}`);
       }
       if (get(after, ['aggregationRule']) && !get(before, ['aggregationRule'])) add(r, 'medium', 'rbac-widened', 'aggregationRule added: the role gains every matching ClusterRole');
     }
@@ -159,7 +162,7 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup): Risk[]
       const added = [...subj(after)].filter((s) => !sa.has(s));
       if (added.length) {
         const role = get(after, ['roleRef', 'name']);
-        add(r, kind === 'ClusterRoleBinding' || role === 'cluster-admin' ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new binding' : 'subjects added'}: ${added.join(', ')} → ${String(get(after, ['roleRef', 'kind']))} ${String(role)}`);
+        add(r, role === 'cluster-admin' || role === 'admin' || (kind === 'ClusterRoleBinding' && role === 'edit') ? 'high' : 'medium', 'rbac-widened', `${r.change === 'added' ? 'new binding' : 'subjects added'}: ${added.join(', ')} → ${String(get(after, ['roleRef', 'kind']))} ${String(role)}`);
       }
     }
 

@@ -53,6 +53,8 @@ describe('risk signals', () => {
     expect(categories(section({ a: [base] }, { a: [role('Role', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])] }))).toEqual(['high:rbac-widened']);
     const binding: K8sObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'x', namespace: 'data' }] };
     expect(categories(section({ a: [] }, { a: [binding] }))).toEqual(['high:rbac-widened']);
+    expect(categories(section({ a: [] }, { a: [{ ...binding, roleRef: { kind: 'ClusterRole', name: 'viewer' } }] }))).toEqual(['medium:rbac-widened']);
+    expect(categories(section({ a: [base] }, { a: [role('Role', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])] }))).toEqual(['high:rbac-widened']);
     // Reordered rules widen nothing.
     const two = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] }];
     expect(section({ a: [role('Role', two)] }, { a: [role('Role', [...two].reverse())] }).risks).toEqual([]);

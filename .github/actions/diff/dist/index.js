@@ -968,7 +968,7 @@ var require_util = __commonJS({
     var net = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
-    var { stringify: stringify3 } = __require("node:querystring");
+    var { stringify: stringify4 } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
@@ -1028,7 +1028,7 @@ var require_util = __commonJS({
       if (url.includes("?") || url.includes("#")) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify3(queryParams);
+      const stringified = stringify4(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -2529,15 +2529,15 @@ var require_connect = __commonJS({
             if (this._sessionCache.size < this._maxCachedSessions) {
               return;
             }
-            const ref = this._sessionCache.get(key);
-            if (ref !== void 0 && ref.deref() === void 0) {
+            const ref2 = this._sessionCache.get(key);
+            if (ref2 !== void 0 && ref2.deref() === void 0) {
               this._sessionCache.delete(key);
             }
           });
         }
         get(sessionKey) {
-          const ref = this._sessionCache.get(sessionKey);
-          return ref ? ref.deref() : null;
+          const ref2 = this._sessionCache.get(sessionKey);
+          return ref2 ? ref2.deref() : null;
         }
         set(sessionKey, session) {
           if (this._maxCachedSessions === 0) {
@@ -3791,11 +3791,11 @@ var require_webidl = __commonJS({
       return x;
     };
     webidl.util.IntegerPart = function(n) {
-      const r = Math.floor(Math.abs(n));
+      const r2 = Math.floor(Math.abs(n));
       if (n < 0) {
-        return -1 * r;
+        return -1 * r2;
       }
-      return r;
+      return r2;
     };
     webidl.util.Stringify = function(V) {
       const type = webidl.util.Type(V);
@@ -12856,8 +12856,8 @@ var require_request2 = __commonJS({
           const controllerList = dependentControllerMap.get(ac.signal);
           if (controllerList !== void 0) {
             if (controllerList.size !== 0) {
-              for (const ref of controllerList) {
-                const ctrl = ref.deref();
+              for (const ref2 of controllerList) {
+                const ctrl = ref2.deref();
                 if (ctrl !== void 0) {
                   ctrl.abort(this.reason);
                 }
@@ -15495,8 +15495,8 @@ var require_cache = __commonJS({
           if (typeof request2 === "string") {
             continue;
           }
-          const r = request2[kState];
-          if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
+          const r2 = request2[kState];
+          if (!urlIsHttpHttpsScheme(r2.url) || r2.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
               message: "Expected http/s scheme when method is not GET."
@@ -15505,19 +15505,19 @@ var require_cache = __commonJS({
         }
         const fetchControllers = [];
         for (const request2 of requests) {
-          const r = new Request(request2)[kState];
-          if (!urlIsHttpHttpsScheme(r.url)) {
+          const r2 = new Request(request2)[kState];
+          if (!urlIsHttpHttpsScheme(r2.url)) {
             throw webidl.errors.exception({
               header: prefix,
               message: "Expected http/s scheme."
             });
           }
-          r.initiator = "fetch";
-          r.destination = "subresource";
-          requestList.push(r);
+          r2.initiator = "fetch";
+          r2.destination = "subresource";
+          requestList.push(r2);
           const responsePromise = createDeferredPromise();
           fetchControllers.push(fetching({
-            request: r,
+            request: r2,
             processResponse(response) {
               if (response.type === "error" || response.status === 206 || response.status < 200 || response.status > 299) {
                 responsePromise.reject(webidl.errors.exception({
@@ -15669,20 +15669,20 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        let r = null;
+        let r2 = null;
         if (request2 instanceof Request) {
-          r = request2[kState];
-          if (r.method !== "GET" && !options2.ignoreMethod) {
+          r2 = request2[kState];
+          if (r2.method !== "GET" && !options2.ignoreMethod) {
             return false;
           }
         } else {
           assert(typeof request2 === "string");
-          r = new Request(request2)[kState];
+          r2 = new Request(request2)[kState];
         }
         const operations = [];
         const operation = {
           type: "delete",
-          request: r,
+          request: r2,
           options: options2
         };
         operations.push(operation);
@@ -15714,15 +15714,15 @@ var require_cache = __commonJS({
         const prefix = "Cache.keys";
         if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        let r = null;
+        let r2 = null;
         if (request2 !== void 0) {
           if (request2 instanceof Request) {
-            r = request2[kState];
-            if (r.method !== "GET" && !options2.ignoreMethod) {
+            r2 = request2[kState];
+            if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r2 = new Request(request2)[kState];
           }
         }
         const promise = createDeferredPromise();
@@ -15732,7 +15732,7 @@ var require_cache = __commonJS({
             requests.push(requestResponse[0]);
           }
         } else {
-          const requestResponses = this.#queryCache(r, options2);
+          const requestResponses = this.#queryCache(r2, options2);
           for (const requestResponse of requestResponses) {
             requests.push(requestResponse[0]);
           }
@@ -15796,14 +15796,14 @@ var require_cache = __commonJS({
                   message: "put operation should have an associated response"
                 });
               }
-              const r = operation.request;
-              if (!urlIsHttpHttpsScheme(r.url)) {
+              const r2 = operation.request;
+              if (!urlIsHttpHttpsScheme(r2.url)) {
                 throw webidl.errors.exception({
                   header: "Cache.#batchCacheOperations",
                   message: "expected http or https scheme"
                 });
               }
-              if (r.method !== "GET") {
+              if (r2.method !== "GET") {
                 throw webidl.errors.exception({
                   header: "Cache.#batchCacheOperations",
                   message: "not get method"
@@ -15886,15 +15886,15 @@ var require_cache = __commonJS({
         return true;
       }
       #internalMatchAll(request2, options2, maxResponses = Infinity) {
-        let r = null;
+        let r2 = null;
         if (request2 !== void 0) {
           if (request2 instanceof Request) {
-            r = request2[kState];
-            if (r.method !== "GET" && !options2.ignoreMethod) {
+            r2 = request2[kState];
+            if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r2 = new Request(request2)[kState];
           }
         }
         const responses = [];
@@ -15903,7 +15903,7 @@ var require_cache = __commonJS({
             responses.push(requestResponse[1]);
           }
         } else {
-          const requestResponses = this.#queryCache(r, options2);
+          const requestResponses = this.#queryCache(r2, options2);
           for (const requestResponse of requestResponses) {
             responses.push(requestResponse[1]);
           }
@@ -16235,7 +16235,7 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify3(cookie) {
+    function stringify4(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -16293,7 +16293,7 @@ var require_util6 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify: stringify3
+      stringify: stringify4
     };
   }
 });
@@ -16439,7 +16439,7 @@ var require_cookies = __commonJS({
   "node_modules/undici/lib/web/cookies/index.js"(exports2, module2) {
     "use strict";
     var { parseSetCookie } = require_parse();
-    var { stringify: stringify3 } = require_util6();
+    var { stringify: stringify4 } = require_util6();
     var { webidl } = require_webidl();
     var { Headers: Headers2 } = require_headers();
     function getCookies(headers) {
@@ -16482,7 +16482,7 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify3(cookie);
+      const str = stringify4(cookie);
       if (str) {
         headers.append("Set-Cookie", str);
       }
@@ -19584,9 +19584,9 @@ var require_anchors = __commonJS({
          */
         setAnchors: () => {
           for (const source of aliasObjects) {
-            const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
-              ref.node.anchor = ref.anchor;
+            const ref2 = sourceObjects.get(source);
+            if (typeof ref2 === "object" && ref2.anchor && (identity.isScalar(ref2.node) || identity.isCollection(ref2.node))) {
+              ref2.node.anchor = ref2.anchor;
             } else {
               const error2 = new Error("Failed to resolve repeated object (this should not happen)");
               error2.source = source;
@@ -19905,15 +19905,15 @@ var require_createNode = __commonJS({
         value = value.valueOf();
       }
       const { aliasDuplicateObjects, onAnchor, onTagObj, schema, sourceObjects } = ctx;
-      let ref = void 0;
+      let ref2 = void 0;
       if (aliasDuplicateObjects && value && typeof value === "object") {
-        ref = sourceObjects.get(value);
-        if (ref) {
-          ref.anchor ?? (ref.anchor = onAnchor(value));
-          return new Alias.Alias(ref.anchor);
+        ref2 = sourceObjects.get(value);
+        if (ref2) {
+          ref2.anchor ?? (ref2.anchor = onAnchor(value));
+          return new Alias.Alias(ref2.anchor);
         } else {
-          ref = { anchor: null, node: null };
-          sourceObjects.set(value, ref);
+          ref2 = { anchor: null, node: null };
+          sourceObjects.set(value, ref2);
         }
       }
       if (tagName?.startsWith("!!"))
@@ -19925,8 +19925,8 @@ var require_createNode = __commonJS({
         }
         if (!value || typeof value !== "object") {
           const node2 = new Scalar.Scalar(value);
-          if (ref)
-            ref.node = node2;
+          if (ref2)
+            ref2.node = node2;
           return node2;
         }
         tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
@@ -19940,8 +19940,8 @@ var require_createNode = __commonJS({
         node.tag = tagName;
       else if (!tagObj.default)
         node.tag = tagObj.tag;
-      if (ref)
-        ref.node = node;
+      if (ref2)
+        ref2.node = node;
       return node;
     }
     exports2.createNode = createNode;
@@ -20618,7 +20618,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify3(item, ctx, onComment, onChompKeep) {
+    function stringify4(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -20647,7 +20647,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports2.createStringifyContext = createStringifyContext;
-    exports2.stringify = stringify3;
+    exports2.stringify = stringify4;
   }
 });
 
@@ -20657,7 +20657,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify3 = require_stringify();
+    var stringify4 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -20679,7 +20679,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify3.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify4.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -20731,7 +20731,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify3.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify4.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -20872,7 +20872,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge2 = require_merge();
-    var stringify3 = require_stringify();
+    var stringify4 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
@@ -20908,7 +20908,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify3.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify4.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -20975,12 +20975,12 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify3 = require_stringify();
+    var stringify4 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options2) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify4 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify4(collection, ctx, options2);
+      const stringify5 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify5(collection, ctx, options2);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -21005,7 +21005,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify4.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -21072,7 +21072,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify3.stringify(item, itemCtx, () => comment = null);
+        let str = stringify4.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -22433,7 +22433,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify3 = require_stringify();
+    var stringify4 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options2) {
       const lines = [];
@@ -22448,7 +22448,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify3.createStringifyContext(doc, options2);
+      const ctx = stringify4.createStringifyContext(doc, options2);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -22470,7 +22470,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify3.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify4.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -22478,7 +22478,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify3.stringify(doc.contents, ctx));
+        lines.push(stringify4.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -24614,7 +24614,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
-    var stringify3 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify4 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -24667,7 +24667,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports2.stringify = stringify3;
+    exports2.stringify = stringify4;
   }
 });
 
@@ -26397,7 +26397,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options2));
     }
-    function stringify3(value, replacer, options2) {
+    function stringify4(value, replacer, options2) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -26422,7 +26422,7 @@ var require_public_api = __commonJS({
     exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
-    exports2.stringify = stringify3;
+    exports2.stringify = stringify4;
   }
 });
 
@@ -26490,10 +26490,10 @@ var require_light = __commonJS({
         return n && n["default"] || n;
       }
       var load = function(received, defaults, onto = {}) {
-        var k, ref, v;
+        var k, ref2, v;
         for (k in defaults) {
           v = defaults[k];
-          onto[k] = (ref = received[k]) != null ? ref : v;
+          onto[k] = (ref2 = received[k]) != null ? ref2 : v;
         }
         return onto;
       };
@@ -26563,11 +26563,11 @@ var require_light = __commonJS({
           }
         }
         getArray() {
-          var node, ref, results;
+          var node, ref2, results;
           node = this._first;
           results = [];
           while (node != null) {
-            results.push((ref = node, node = node.next, ref.value));
+            results.push((ref2 = node, node = node.next, ref2.value));
           }
           return results;
         }
@@ -26580,14 +26580,14 @@ var require_light = __commonJS({
           return void 0;
         }
         debug() {
-          var node, ref, ref1, ref2, results;
+          var node, ref2, ref1, ref22, results;
           node = this._first;
           results = [];
           while (node != null) {
-            results.push((ref = node, node = node.next, {
-              value: ref.value,
-              prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-              next: (ref2 = ref.next) != null ? ref2.value : void 0
+            results.push((ref2 = node, node = node.next, {
+              value: ref2.value,
+              prev: (ref1 = ref2.prev) != null ? ref1.value : void 0,
+              next: (ref22 = ref2.next) != null ? ref22.value : void 0
             }));
           }
           return results;
@@ -26688,9 +26688,9 @@ var require_light = __commonJS({
           this.Events = new Events$1(this);
           this._length = 0;
           this._lists = (function() {
-            var j, ref, results;
+            var j, ref2, results;
             results = [];
-            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+            for (i = j = 1, ref2 = num_priorities; 1 <= ref2 ? j <= ref2 : j >= ref2; i = 1 <= ref2 ? ++j : --j) {
               results.push(new DLList$1((() => {
                 return this.incr();
               }), (() => {
@@ -26936,8 +26936,8 @@ var require_light = __commonJS({
           });
         }
         computePenalty() {
-          var ref;
-          return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
+          var ref2;
+          return (ref2 = this.storeOptions.penalty) != null ? ref2 : 15 * this.storeOptions.minTime || 5e3;
         }
         async __updateSettings__(options2) {
           await this.yieldLoop();
@@ -26976,9 +26976,9 @@ var require_light = __commonJS({
           }
         }
         conditionsCheck(weight) {
-          var capacity;
-          capacity = this.computeCapacity();
-          return capacity == null || weight <= capacity;
+          var capacity2;
+          capacity2 = this.computeCapacity();
+          return capacity2 == null || weight <= capacity2;
         }
         async __incrementReservoir__(incr) {
           var reservoir;
@@ -27098,20 +27098,20 @@ var require_light = __commonJS({
           return current != null;
         }
         jobStatus(id) {
-          var ref;
-          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+          var ref2;
+          return (ref2 = this.status[this._jobs[id]]) != null ? ref2 : null;
         }
         statusJobs(status) {
-          var k, pos, ref, results, v;
+          var k, pos, ref2, results, v;
           if (status != null) {
             pos = this.status.indexOf(status);
             if (pos < 0) {
               throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
             }
-            ref = this._jobs;
+            ref2 = this._jobs;
             results = [];
-            for (k in ref) {
-              v = ref[k];
+            for (k in ref2) {
+              v = ref2[k];
               if (v === pos) {
                 results.push(k);
               }
@@ -27215,8 +27215,8 @@ var require_light = __commonJS({
             }
           }
           key(key = "") {
-            var ref;
-            return (ref = this.instances[key]) != null ? ref : (() => {
+            var ref2;
+            return (ref2 = this.instances[key]) != null ? ref2 : (() => {
               var limiter2;
               limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
                 id: `${this.id}-${key}`,
@@ -27240,11 +27240,11 @@ var require_light = __commonJS({
             return instance != null || deleted > 0;
           }
           limiters() {
-            var k, ref, results, v;
-            ref = this.instances;
+            var k, ref2, results, v;
+            ref2 = this.instances;
             results = [];
-            for (k in ref) {
-              v = ref[k];
+            for (k in ref2) {
+              v = ref2[k];
               results.push({
                 key: k,
                 limiter: v
@@ -27278,12 +27278,12 @@ var require_light = __commonJS({
             var base;
             clearInterval(this.interval);
             return typeof (base = this.interval = setInterval(async () => {
-              var e, k, ref, results, time, v;
+              var e, k, ref2, results, time, v;
               time = Date.now();
-              ref = this.instances;
+              ref2 = this.instances;
               results = [];
-              for (k in ref) {
-                v = ref[k];
+              for (k in ref2) {
+                v = ref2[k];
                 try {
                   if (await v._store.__groupCheck__(time)) {
                     results.push(this.deleteKey(k));
@@ -27306,9 +27306,9 @@ var require_light = __commonJS({
             }
           }
           disconnect(flush = true) {
-            var ref;
+            var ref2;
             if (!this.sharedConnection) {
-              return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+              return (ref2 = this.connection) != null ? ref2.disconnect(flush) : void 0;
             }
           }
         }
@@ -27409,12 +27409,12 @@ var require_light = __commonJS({
               }
             }).call(this);
             this._queues.on("leftzero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+              var ref2;
+              return (ref2 = this._store.heartbeat) != null ? typeof ref2.ref === "function" ? ref2.ref() : void 0 : void 0;
             });
             this._queues.on("zero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+              var ref2;
+              return (ref2 = this._store.heartbeat) != null ? typeof ref2.unref === "function" ? ref2.unref() : void 0 : void 0;
             });
           }
           _validateOptions(options2, invalid) {
@@ -27512,7 +27512,7 @@ var require_light = __commonJS({
               job
             };
           }
-          _drainOne(capacity) {
+          _drainOne(capacity2) {
             return this._registerLock.schedule(() => {
               var args, index2, next, options2, queue;
               if (this.queued() === 0) {
@@ -27520,7 +27520,7 @@ var require_light = __commonJS({
               }
               queue = this._queues.getFirst();
               ({ options: options2, args } = next = queue.first());
-              if (capacity != null && options2.weight > capacity) {
+              if (capacity2 != null && options2.weight > capacity2) {
                 return this.Promise.resolve(null);
               }
               this.Events.trigger("debug", `Draining ${options2.id}`, { args, options: options2 });
@@ -27545,11 +27545,11 @@ var require_light = __commonJS({
               });
             });
           }
-          _drainAll(capacity, total = 0) {
-            return this._drainOne(capacity).then((drained) => {
+          _drainAll(capacity2, total = 0) {
+            return this._drainOne(capacity2).then((drained) => {
               var newCapacity;
               if (drained != null) {
-                newCapacity = capacity != null ? capacity - drained : capacity;
+                newCapacity = capacity2 != null ? capacity2 - drained : capacity2;
                 return this._drainAll(newCapacity, total + drained);
               } else {
                 return this.Promise.resolve(total);
@@ -27594,10 +27594,10 @@ var require_light = __commonJS({
               return this.Promise.resolve(null);
             }, this._registerLock.schedule(() => {
               return this._submitLock.schedule(() => {
-                var k, ref, v;
-                ref = this._scheduled;
-                for (k in ref) {
-                  v = ref[k];
+                var k, ref2, v;
+                ref2 = this._scheduled;
+                for (k in ref2) {
+                  v = ref2[k];
                   if (this.jobStatus(v.job.options.id) === "RUNNING") {
                     clearTimeout(v.timeout);
                     clearTimeout(v.expiration);
@@ -27664,9 +27664,9 @@ var require_light = __commonJS({
             }
           }
           submit(...args) {
-            var cb, fn, job, options2, ref, ref1, task;
+            var cb, fn, job, options2, ref2, ref1, task;
             if (typeof args[0] === "function") {
-              ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+              ref2 = args, [fn, ...args] = ref2, [cb] = splice.call(args, -1);
               options2 = parser$5.load({}, this.jobDefaults);
             } else {
               ref1 = args, [options2, fn, ...args] = ref1, [cb] = splice.call(args, -1);
@@ -27802,10 +27802,10 @@ var require_parser2 = __commonJS({
   "node_modules/bottleneck/lib/parser.js"(exports2) {
     "use strict";
     exports2.load = function(received, defaults, onto = {}) {
-      var k, ref, v;
+      var k, ref2, v;
       for (k in defaults) {
         v = defaults[k];
-        onto[k] = (ref = received[k]) != null ? ref : v;
+        onto[k] = (ref2 = received[k]) != null ? ref2 : v;
       }
       return onto;
     };
@@ -27878,11 +27878,11 @@ var require_DLList = __commonJS({
         }
       }
       getArray() {
-        var node, ref, results;
+        var node, ref2, results;
         node = this._first;
         results = [];
         while (node != null) {
-          results.push((ref = node, node = node.next, ref.value));
+          results.push((ref2 = node, node = node.next, ref2.value));
         }
         return results;
       }
@@ -27895,14 +27895,14 @@ var require_DLList = __commonJS({
         return void 0;
       }
       debug() {
-        var node, ref, ref1, ref2, results;
+        var node, ref2, ref1, ref22, results;
         node = this._first;
         results = [];
         while (node != null) {
-          results.push((ref = node, node = node.next, {
-            value: ref.value,
-            prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-            next: (ref2 = ref.next) != null ? ref2.value : void 0
+          results.push((ref2 = node, node = node.next, {
+            value: ref2.value,
+            prev: (ref1 = ref2.prev) != null ? ref1.value : void 0,
+            next: (ref22 = ref2.next) != null ? ref22.value : void 0
           }));
         }
         return results;
@@ -28061,9 +28061,9 @@ var require_Queues = __commonJS({
         this.Events = new Events2(this);
         this._length = 0;
         this._lists = function() {
-          var j, ref, results;
+          var j, ref2, results;
           results = [];
-          for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+          for (i = j = 1, ref2 = num_priorities; 1 <= ref2 ? j <= ref2 : j >= ref2; i = 1 <= ref2 ? ++j : --j) {
             results.push(new DLList(() => {
               return this.incr();
             }, () => {
@@ -28432,8 +28432,8 @@ var require_LocalDatastore = __commonJS({
         });
       }
       computePenalty() {
-        var ref;
-        return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
+        var ref2;
+        return (ref2 = this.storeOptions.penalty) != null ? ref2 : 15 * this.storeOptions.minTime || 5e3;
       }
       __updateSettings__(options2) {
         var _this3 = this;
@@ -28489,9 +28489,9 @@ var require_LocalDatastore = __commonJS({
         }
       }
       conditionsCheck(weight) {
-        var capacity;
-        capacity = this.computeCapacity();
-        return capacity == null || weight <= capacity;
+        var capacity2;
+        capacity2 = this.computeCapacity();
+        return capacity2 == null || weight <= capacity2;
       }
       __incrementReservoir__(incr) {
         var _this8 = this;
@@ -28968,8 +28968,8 @@ var require_RedisConnection = __commonJS({
             });
             if (sub) {
               client.on("message", (channel, message) => {
-                var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+                var ref2;
+                return (ref2 = this.limiters[channel]) != null ? ref2._store.onMessage(channel, message) : void 0;
               });
             }
             if (client.ready) {
@@ -29062,10 +29062,10 @@ var require_RedisConnection = __commonJS({
           return this.client.evalsha.bind(this.client);
         }
         disconnect(flush = true) {
-          var i, k, len, ref;
-          ref = Object.keys(this.limiters);
-          for (i = 0, len = ref.length; i < len; i++) {
-            k = ref[i];
+          var i, k, len, ref2;
+          ref2 = Object.keys(this.limiters);
+          for (i = 0, len = ref2.length; i < len; i++) {
+            k = ref2[i];
             clearInterval(this.limiters[k]._store.heartbeat);
           }
           this.limiters = {};
@@ -29200,8 +29200,8 @@ var require_IORedisConnection = __commonJS({
             });
             if (sub) {
               client.on("message", (channel, message) => {
-                var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+                var ref2;
+                return (ref2 = this.limiters[channel]) != null ? ref2._store.onMessage(channel, message) : void 0;
               });
             }
             if (client.status === "ready") {
@@ -29266,10 +29266,10 @@ var require_IORedisConnection = __commonJS({
           return this.client[name].bind(this.client);
         }
         disconnect(flush = true) {
-          var i, k, len, ref;
-          ref = Object.keys(this.limiters);
-          for (i = 0, len = ref.length; i < len; i++) {
-            k = ref[i];
+          var i, k, len, ref2;
+          ref2 = Object.keys(this.limiters);
+          for (i = 0, len = ref2.length; i < len; i++) {
+            k = ref2[i];
             clearInterval(this.limiters[k]._store.heartbeat);
           }
           this.limiters = {};
@@ -29429,7 +29429,7 @@ var require_RedisDatastore = __commonJS({
       onMessage(channel, message) {
         var _this2 = this;
         return _asyncToGenerator2(function* () {
-          var capacity, counter, data, drained, e, newCapacity, pos, priorityClient, rawCapacity, type;
+          var capacity2, counter, data, drained, e, newCapacity, pos, priorityClient, rawCapacity, type;
           try {
             pos = message.indexOf(":");
             var _ref2 = [message.slice(0, pos), message.slice(pos + 1)];
@@ -29443,15 +29443,15 @@ var require_RedisDatastore = __commonJS({
               rawCapacity = _data$split2[0];
               priorityClient = _data$split2[1];
               counter = _data$split2[2];
-              capacity = rawCapacity.length > 0 ? ~~rawCapacity : void 0;
+              capacity2 = rawCapacity.length > 0 ? ~~rawCapacity : void 0;
               if (priorityClient === _this2.clientId) {
-                drained = yield _this2.instance._drainAll(capacity);
-                newCapacity = capacity != null ? capacity - (drained || 0) : "";
+                drained = yield _this2.instance._drainAll(capacity2);
+                newCapacity = capacity2 != null ? capacity2 - (drained || 0) : "";
                 return yield _this2.clients.client.publish(_this2.instance.channel(), `capacity-priority:${newCapacity}::${counter}`);
               } else if (priorityClient === "") {
                 clearTimeout(_this2.capacityPriorityCounters[counter]);
                 delete _this2.capacityPriorityCounters[counter];
-                return _this2.instance._drainAll(capacity);
+                return _this2.instance._drainAll(capacity2);
               } else {
                 return _this2.capacityPriorityCounters[counter] = setTimeout(
                   /* @__PURE__ */ _asyncToGenerator2(function* () {
@@ -29459,7 +29459,7 @@ var require_RedisDatastore = __commonJS({
                     try {
                       delete _this2.capacityPriorityCounters[counter];
                       yield _this2.runScript("blacklist_client", [priorityClient]);
-                      return yield _this2.instance._drainAll(capacity);
+                      return yield _this2.instance._drainAll(capacity2);
                     } catch (error2) {
                       e2 = error2;
                       return _this2.instance.Events.trigger("error", e2);
@@ -29694,20 +29694,20 @@ var require_States = __commonJS({
         return current != null;
       }
       jobStatus(id) {
-        var ref;
-        return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+        var ref2;
+        return (ref2 = this.status[this._jobs[id]]) != null ? ref2 : null;
       }
       statusJobs(status) {
-        var k, pos, ref, results, v;
+        var k, pos, ref2, results, v;
         if (status != null) {
           pos = this.status.indexOf(status);
           if (pos < 0) {
             throw new BottleneckError(`status must be one of ${this.status.join(", ")}`);
           }
-          ref = this._jobs;
+          ref2 = this._jobs;
           results = [];
-          for (k in ref) {
-            v = ref[k];
+          for (k in ref2) {
+            v = ref2[k];
             if (v === pos) {
               results.push(k);
             }
@@ -29932,8 +29932,8 @@ var require_Group = __commonJS({
           }
         }
         key(key = "") {
-          var ref;
-          return (ref = this.instances[key]) != null ? ref : (() => {
+          var ref2;
+          return (ref2 = this.instances[key]) != null ? ref2 : (() => {
             var limiter2;
             limiter2 = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
               id: `${this.id}-${key}`,
@@ -29960,11 +29960,11 @@ var require_Group = __commonJS({
           })();
         }
         limiters() {
-          var k, ref, results, v;
-          ref = this.instances;
+          var k, ref2, results, v;
+          ref2 = this.instances;
           results = [];
-          for (k in ref) {
-            v = ref[k];
+          for (k in ref2) {
+            v = ref2[k];
             results.push({
               key: k,
               limiter: v
@@ -30006,12 +30006,12 @@ var require_Group = __commonJS({
           clearInterval(this.interval);
           return typeof (base = this.interval = setInterval(
             /* @__PURE__ */ _asyncToGenerator2(function* () {
-              var e, k, ref, results, time, v;
+              var e, k, ref2, results, time, v;
               time = Date.now();
-              ref = _this3.instances;
+              ref2 = _this3.instances;
               results = [];
-              for (k in ref) {
-                v = ref[k];
+              for (k in ref2) {
+                v = ref2[k];
                 try {
                   if (yield v._store.__groupCheck__(time)) {
                     results.push(_this3.deleteKey(k));
@@ -30036,9 +30036,9 @@ var require_Group = __commonJS({
           }
         }
         disconnect(flush = true) {
-          var ref;
+          var ref2;
           if (!this.sharedConnection) {
-            return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+            return (ref2 = this.connection) != null ? ref2.disconnect(flush) : void 0;
           }
         }
       }
@@ -30232,12 +30232,12 @@ var require_Bottleneck = __commonJS({
             }
           }.call(this);
           this._queues.on("leftzero", () => {
-            var ref;
-            return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+            var ref2;
+            return (ref2 = this._store.heartbeat) != null ? typeof ref2.ref === "function" ? ref2.ref() : void 0 : void 0;
           });
           this._queues.on("zero", () => {
-            var ref;
-            return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+            var ref2;
+            return (ref2 = this._store.heartbeat) != null ? typeof ref2.unref === "function" ? ref2.unref() : void 0 : void 0;
           });
         }
         _validateOptions(options2, invalid) {
@@ -30339,7 +30339,7 @@ var require_Bottleneck = __commonJS({
             job
           };
         }
-        _drainOne(capacity) {
+        _drainOne(capacity2) {
           return this._registerLock.schedule(() => {
             var args, index2, next, options2, queue;
             if (this.queued() === 0) {
@@ -30349,7 +30349,7 @@ var require_Bottleneck = __commonJS({
             var _next2 = next = queue.first();
             options2 = _next2.options;
             args = _next2.args;
-            if (capacity != null && options2.weight > capacity) {
+            if (capacity2 != null && options2.weight > capacity2) {
               return this.Promise.resolve(null);
             }
             this.Events.trigger("debug", `Draining ${options2.id}`, {
@@ -30385,11 +30385,11 @@ var require_Bottleneck = __commonJS({
             });
           });
         }
-        _drainAll(capacity, total = 0) {
-          return this._drainOne(capacity).then((drained) => {
+        _drainAll(capacity2, total = 0) {
+          return this._drainOne(capacity2).then((drained) => {
             var newCapacity;
             if (drained != null) {
-              newCapacity = capacity != null ? capacity - drained : capacity;
+              newCapacity = capacity2 != null ? capacity2 - drained : capacity2;
               return this._drainAll(newCapacity, total + drained);
             } else {
               return this.Promise.resolve(total);
@@ -30436,10 +30436,10 @@ var require_Bottleneck = __commonJS({
             return this.Promise.resolve(null);
           }, this._registerLock.schedule(() => {
             return this._submitLock.schedule(() => {
-              var k, ref, v;
-              ref = this._scheduled;
-              for (k in ref) {
-                v = ref[k];
+              var k, ref2, v;
+              ref2 = this._scheduled;
+              for (k in ref2) {
+                v = ref2[k];
                 if (this.jobStatus(v.job.options.id) === "RUNNING") {
                   clearTimeout(v.timeout);
                   clearTimeout(v.expiration);
@@ -30519,10 +30519,10 @@ var require_Bottleneck = __commonJS({
           }
         }
         submit(...args) {
-          var cb, fn, job, options2, ref, ref1, task;
+          var cb, fn, job, options2, ref2, ref1, task;
           if (typeof args[0] === "function") {
             var _ref3, _ref4, _splice$call, _splice$call2;
-            ref = args, _ref3 = ref, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3, _splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray2(_splice$call, 1), cb = _splice$call2[0], _splice$call;
+            ref2 = args, _ref3 = ref2, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3, _splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray2(_splice$call, 1), cb = _splice$call2[0], _splice$call;
             options2 = parser2.load({}, this.jobDefaults);
           } else {
             var _ref5, _ref6, _splice$call3, _splice$call4;
@@ -31456,6 +31456,12 @@ function parseBytes(value, kind = "memory") {
   if (!m) throw new QuantityError(value, kind);
   return Number(m[1]) * (MEMORY_FACTORS[m[2] ?? ""] ?? 1);
 }
+function cores(millicores) {
+  return (millicores / 1e3).toFixed(millicores % 100 === 0 ? 1 : 2);
+}
+function gib(bytes) {
+  return (bytes / 1024 ** 3).toFixed(1);
+}
 
 // node_modules/@carbon/platform/src/names.ts
 var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -31563,7 +31569,7 @@ function parseClusterFacts(src, expectedName) {
     if (typeof v !== "string" || v === "") fail(field, "required string is missing");
     return typeof v === "string" ? v : "";
   };
-  const cpu = (field, v) => {
+  const cpu2 = (field, v) => {
     try {
       parseCpu(v);
     } catch (e) {
@@ -31613,7 +31619,7 @@ function parseClusterFacts(src, expectedName) {
     nodes.push({
       name,
       allocatable: {
-        cpu: cpu(`${at}.allocatable.cpu`, n?.allocatable?.cpu),
+        cpu: cpu2(`${at}.allocatable.cpu`, n?.allocatable?.cpu),
         memory: bytes(`${at}.allocatable.memory`, n?.allocatable?.memory),
         pods: int(`${at}.allocatable.pods`, n?.allocatable?.pods)
       },
@@ -31624,24 +31630,24 @@ function parseClusterFacts(src, expectedName) {
   const namespaces = [];
   const nsMap = spec.namespaces;
   if (!nsMap || typeof nsMap !== "object" || Array.isArray(nsMap)) fail("spec.namespaces", "must be a map of namespace name → quota and limitRange");
-  for (const [name, ns] of Object.entries(nsMap ?? {})) {
+  for (const [name, ns2] of Object.entries(nsMap ?? {})) {
     const at = `spec.namespaces.${name}`;
     if (!isDnsLabel(name)) fail(at, `"${name}" is not a DNS-1123 label`);
-    const q = ns?.quota ?? {};
-    const l = ns?.limitRange ?? {};
+    const q = ns2?.quota ?? {};
+    const l = ns2?.limitRange ?? {};
     namespaces.push({
       name,
       quota: {
-        requests: { cpu: cpu(`${at}.quota.requests.cpu`, q.requests?.cpu), memory: bytes(`${at}.quota.requests.memory`, q.requests?.memory) },
-        limits: { cpu: cpu(`${at}.quota.limits.cpu`, q.limits?.cpu), memory: bytes(`${at}.quota.limits.memory`, q.limits?.memory) },
+        requests: { cpu: cpu2(`${at}.quota.requests.cpu`, q.requests?.cpu), memory: bytes(`${at}.quota.requests.memory`, q.requests?.memory) },
+        limits: { cpu: cpu2(`${at}.quota.limits.cpu`, q.limits?.cpu), memory: bytes(`${at}.quota.limits.memory`, q.limits?.memory) },
         pods: int(`${at}.quota.pods`, q.pods),
         storage: bytes(`${at}.quota.storage`, q.storage, "storage"),
         persistentVolumeClaims: int(`${at}.quota.persistentVolumeClaims`, q.persistentVolumeClaims)
       },
       limitRange: {
-        defaultRequest: { cpu: cpu(`${at}.limitRange.defaultRequest.cpu`, l.defaultRequest?.cpu), memory: bytes(`${at}.limitRange.defaultRequest.memory`, l.defaultRequest?.memory) },
-        default: { cpu: cpu(`${at}.limitRange.default.cpu`, l.default?.cpu), memory: bytes(`${at}.limitRange.default.memory`, l.default?.memory) },
-        max: { cpu: cpu(`${at}.limitRange.max.cpu`, l.max?.cpu), memory: bytes(`${at}.limitRange.max.memory`, l.max?.memory) }
+        defaultRequest: { cpu: cpu2(`${at}.limitRange.defaultRequest.cpu`, l.defaultRequest?.cpu), memory: bytes(`${at}.limitRange.defaultRequest.memory`, l.defaultRequest?.memory) },
+        default: { cpu: cpu2(`${at}.limitRange.default.cpu`, l.default?.cpu), memory: bytes(`${at}.limitRange.default.memory`, l.default?.memory) },
+        max: { cpu: cpu2(`${at}.limitRange.max.cpu`, l.max?.cpu), memory: bytes(`${at}.limitRange.max.memory`, l.max?.memory) }
       }
     });
   }
@@ -31657,6 +31663,9 @@ function parseClusterFacts(src, expectedName) {
     namespaces,
     file: src.file
   };
+}
+function namespaceFacts(cluster, name) {
+  return cluster.namespaces.find((n) => n.name === name);
 }
 
 // node_modules/@carbon/diff/src/config.ts
@@ -31722,13 +31731,13 @@ function ignoreFilter(rules) {
   const annotations = rules.annotations.map(globToRegExp);
   const labels = rules.labels.map(globToRegExp);
   return (path) => {
-    if (paths.some((r) => r.test(path))) return true;
+    if (paths.some((r2) => r2.test(path))) return true;
     const m = /(^|\.)(annotations|labels)\["([^"]+)"\]$|(^|\.)(annotations|labels)\.([A-Za-z_$][\w$-]*)$/.exec(path);
     if (!m) return false;
     const which2 = m[2] ?? m[5];
     const key = m[3] ?? m[6];
     if (/selector/i.test(path)) return false;
-    return (which2 === "annotations" ? annotations : labels).some((r) => r.test(key));
+    return (which2 === "annotations" ? annotations : labels).some((r2) => r2.test(key));
   };
 }
 function stripIgnored(o, filter) {
@@ -31743,15 +31752,6 @@ function stripIgnored(o, filter) {
 }
 
 // node_modules/@carbon/diff/src/capacity.ts
-function capacityInputOf(facts) {
-  let cpu = 0;
-  let mem = 0;
-  for (const n of facts.nodes) {
-    cpu += parseCpu(n.allocatable.cpu);
-    mem += parseBytes(n.allocatable.memory);
-  }
-  return { nodes: facts.nodes.length, allocatableCpu: cpu, allocatableMemory: mem };
-}
 function safe(f, fallback) {
   try {
     return f();
@@ -31761,17 +31761,17 @@ function safe(f, fallback) {
 }
 function podRequests(spec) {
   if (!spec) return { cpu: 0, memory: 0 };
-  let cpu = 0;
+  let cpu2 = 0;
   let memory = 0;
   for (const c of spec.containers ?? []) {
-    cpu += safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0);
+    cpu2 += safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0);
     memory += safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0);
   }
   for (const c of spec.initContainers ?? []) {
-    cpu = Math.max(cpu, safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0));
+    cpu2 = Math.max(cpu2, safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0));
     memory = Math.max(memory, safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0));
   }
-  return { cpu, memory };
+  return { cpu: cpu2, memory };
 }
 function requestedBy(services, nodes) {
   const all = [...services.values()].flat();
@@ -31781,7 +31781,7 @@ function requestedBy(services, nodes) {
     const t = o.spec?.scaleTargetRef;
     if (t?.name) hpaMin.set(`${t.kind}/${o.metadata.namespace ?? ""}/${t.name}`, Number(o.spec?.minReplicas ?? 1));
   }
-  let cpu = 0;
+  let cpu2 = 0;
   let memory = 0;
   for (const o of all) {
     let count = 0;
@@ -31790,11 +31790,11 @@ function requestedBy(services, nodes) {
       count = Math.max(replicas, hpaMin.get(`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`) ?? 0);
     } else if (o.kind === "DaemonSet") count = nodes;
     else continue;
-    const r = podRequests(o.spec?.template?.spec);
-    cpu += r.cpu * count;
-    memory += r.memory * count;
+    const r2 = podRequests(o.spec?.template?.spec);
+    cpu2 += r2.cpu * count;
+    memory += r2.memory * count;
   }
-  return { cpu, memory };
+  return { cpu: cpu2, memory };
 }
 function headroom(input, used) {
   return {
@@ -31802,9 +31802,13 @@ function headroom(input, used) {
     memoryBytes: { requested: used.memory, allocatable: input.allocatableMemory }
   };
 }
+var SIMPLE_MODEL = "sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable";
 function capacityChange(base, head, baseObjects, headObjects) {
   const before = headroom(base, requestedBy(baseObjects, base.nodes));
   const after = headroom(head, requestedBy(headObjects, head.nodes));
+  return { change: { before, after, model: SIMPLE_MODEL }, risks: headroomRisks(before, after) };
+}
+function headroomRisks(before, after) {
   const risks = [];
   for (const [label, key] of [
     ["CPU", "cpuMillicores"],
@@ -31818,7 +31822,7 @@ function capacityChange(base, head, baseObjects, headObjects) {
       risks.push({ level: "medium", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)` });
     }
   }
-  return { change: { before, after, model: "sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable" }, risks };
+  return risks;
 }
 function pct(x) {
   return x.allocatable > 0 ? `${Math.round(100 * x.requested / x.allocatable)}%` : "n/a";
@@ -31868,23 +31872,24 @@ function imagesOf(o) {
 }
 function grants(o) {
   const out = /* @__PURE__ */ new Set();
-  for (const rule of o?.rules ?? []) {
-    for (const g of rule.apiGroups ?? (rule.nonResourceURLs ? ["(url)"] : [""])) {
-      for (const r of rule.resources ?? rule.nonResourceURLs ?? []) for (const v of rule.verbs ?? []) out.add(`${g || "core"}/${r}:${v}`);
+  for (const rule2 of o?.rules ?? []) {
+    for (const g of rule2.apiGroups ?? (rule2.nonResourceURLs ? ["(url)"] : [""])) {
+      for (const r2 of rule2.resources ?? rule2.nonResourceURLs ?? []) for (const v of rule2.verbs ?? []) out.add(`${g || "core"}/${r2}:${v}`);
     }
   }
   return out;
 }
+var SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
 var PUBLIC_SERVICE_TYPES = /* @__PURE__ */ new Set(["LoadBalancer", "NodePort"]);
 function ingressHosts(o) {
   const hosts = /* @__PURE__ */ new Set();
   if (!o) return hosts;
-  if (o.kind === "Ingress") for (const r of get(o, ["spec", "rules"]) ?? []) hosts.add(r.host ?? "*");
+  if (o.kind === "Ingress") for (const r2 of get(o, ["spec", "rules"]) ?? []) hosts.add(r2.host ?? "*");
   if (o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TLSRoute") for (const h of get(o, ["spec", "hostnames"]) ?? ["*"]) hosts.add(h);
   return hosts;
 }
-function widePeers(rule, field) {
-  const peers = rule[field];
+function widePeers(rule2, field) {
+  const peers = rule2[field];
   if (!peers || peers.length === 0) return true;
   return peers.some(
     (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
@@ -31892,64 +31897,64 @@ function widePeers(rule, field) {
 }
 function assessRisks(resources, lookup) {
   const risks = [];
-  const add = (r, level, category, message) => risks.push({ level, category, service: r.service, ref: r.ref, message });
-  for (const r of resources) {
-    const before = r.change === "added" ? void 0 : lookup(r, "base");
-    const after = r.change === "removed" ? void 0 : lookup(r, "head");
-    const kind = r.id.kind;
-    if (r.change === "removed" || r.change === "renamed" && DATA_KINDS.has(kind)) {
-      const what = r.change === "renamed" ? `renamed from ${r.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
-      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r, "high", "data-at-risk", `${what}; its volume's data is at risk`);
-      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
-      else if (kind === "Namespace") add(r, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
-      else if (kind === "CustomResourceDefinition") add(r, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
-      else if (r.change === "removed") add(r, "medium", "prune", what);
+  const add = (r2, level, category, message) => risks.push({ level, category, service: r2.service, ref: r2.ref, message });
+  for (const r2 of resources) {
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    const kind = r2.id.kind;
+    if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
+      const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
+      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
+      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
+      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
+      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
+      else if (r2.change === "removed") add(r2, "medium", "prune", what);
     }
-    if (kind === "CustomResourceDefinition" && r.change !== "removed") add(r, r.change === "added" ? "info" : "medium", "crd", `CRD ${r.change}${r.fields.length ? ` (${r.fields.length} field change${r.fields.length === 1 ? "" : "s"})` : ""}`);
-    if (r.change === "changed" || r.change === "moved" || r.change === "renamed") {
+    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
+    if (r2.change === "changed" || r2.change === "moved" || r2.change === "renamed") {
       for (const re of IMMUTABLE[kind] ?? []) {
-        const hit = r.fields.find((f) => re.test(f.path));
+        const hit = r2.fields.find((f) => re.test(f.path));
         if (hit) {
-          add(r, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
+          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
           break;
         }
       }
       if (kind === "Service") {
         const ta = get(before, ["spec", "type"]);
         const tb = get(after, ["spec", "type"]);
-        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
+        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
       }
       if (kind === "PersistentVolumeClaim") {
         const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
         const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
-        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
+        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
       }
     }
     const ia = new Set(imagesOf(before));
     const newImages = imagesOf(after).filter((i) => !ia.has(i));
-    if (newImages.length && r.change !== "added") add(r, "info", "image", `image → ${newImages.join(", ")}`);
+    if (newImages.length && r2.change !== "added") add(r2, "info", "image", `image → ${newImages.join(", ")}`);
     for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
       const a = get(before, path);
       const b = get(after, path);
-      if (typeof a === "number" && typeof b === "number" && b < a) add(r, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
-      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
+      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
+      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
     }
-    for (const f of r.fields) {
+    for (const f of r2.fields) {
       const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
       if (m && f.op === "changed") {
         const a = quantity(f.before, m[3]);
         const b = quantity(f.after, m[3]);
-        if (a !== void 0 && b !== void 0 && b < a) add(r, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
+        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
       }
     }
     if (kind === "Role" || kind === "ClusterRole") {
       const ga = grants(before);
       const widened = [...grants(after)].filter((g) => !ga.has(g));
       if (widened.length) {
-        const wildcard = widened.some((g) => g.includes("*"));
-        add(r, wildcard || kind === "ClusterRole" ? "high" : "medium", "rbac-widened", `${r.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
+        const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
+        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
       }
-      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
+      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
     }
     if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
       const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
@@ -31957,11 +31962,11 @@ function assessRisks(resources, lookup) {
       const added = [...subj(after)].filter((s) => !sa.has(s));
       if (added.length) {
         const role = get(after, ["roleRef", "name"]);
-        add(r, kind === "ClusterRoleBinding" || role === "cluster-admin" ? "high" : "medium", "rbac-widened", `${r.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
+        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
       }
     }
     if (kind === "NetworkPolicy") {
-      if (r.change === "removed") add(r, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
+      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
       else if (before && after) {
         for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
           const ra = get(before, ["spec", dir]) ?? [];
@@ -31971,22 +31976,22 @@ function assessRisks(resources, lookup) {
           const newRules = rb.filter((x) => !existing.has(key(x)));
           if (newRules.length) {
             const wide = newRules.some((x) => widePeers(x, peer));
-            add(r, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
+            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
           }
         }
         const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
         const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
         const dropped = [...pa].filter((p) => !pb.has(p));
-        if (dropped.length) add(r, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
+        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
       }
     }
     const ha = ingressHosts(before);
     const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
-    if (newHosts.length) add(r, "medium", "public-exposure", `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`);
+    if (newHosts.length) add(r2, "medium", "public-exposure", `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`);
     if (kind === "Service") {
       const ta = get(before, ["spec", "type"]);
       const tb = get(after, ["spec", "type"]);
-      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
+      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
   const order = { high: 0, medium: 1, info: 2 };
@@ -32043,19 +32048,19 @@ function detectRenames(removed, added, config, filter) {
   for (const a of added) addedByGroup.set(group(a), [...addedByGroup.get(group(a)) ?? [], a]);
   const taken = /* @__PURE__ */ new Set();
   const leftover = [];
-  for (const r of removed) {
-    const stem = stripHashSuffix(r.id.name);
-    const hit = stem !== r.id.name ? (addedByGroup.get(group(r)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
+  for (const r2 of removed) {
+    const stem = stripHashSuffix(r2.id.name);
+    const hit = stem !== r2.id.name ? (addedByGroup.get(group(r2)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
     if (hit) {
       taken.add(hit.key);
-      pairs.push([r, hit, similarity(leaves(stripIgnored(r.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
-    } else leftover.push(r);
+      pairs.push([r2, hit, similarity(leaves(stripIgnored(r2.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
+    } else leftover.push(r2);
   }
   const MAX_CANDIDATES = 300;
-  for (const r of leftover) {
-    const candidates = (addedByGroup.get(group(r)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
+  for (const r2 of leftover) {
+    const candidates = (addedByGroup.get(group(r2)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
     if (candidates.length === 0) continue;
-    const rl = leaves(stripIgnored(r.object, filter));
+    const rl = leaves(stripIgnored(r2.object, filter));
     let best;
     for (const a of candidates) {
       const s = similarity(rl, leaves(stripIgnored(a.object, filter)));
@@ -32063,7 +32068,7 @@ function detectRenames(removed, added, config, filter) {
     }
     if (best) {
       taken.add(best[0].key);
-      pairs.push([r, best[0], best[1]]);
+      pairs.push([r2, best[0], best[1]]);
     }
   }
   return pairs;
@@ -32089,20 +32094,20 @@ function diffSection(input, options2 = {}) {
   }
   for (const [key, h] of head) if (!base.has(key)) added.push(h);
   const renames = detectRenames(removed, added, config, filter);
-  const renamedFrom = new Set(renames.map(([r]) => r.key));
+  const renamedFrom = new Set(renames.map(([r2]) => r2.key));
   const renamedTo = new Set(renames.map(([, a]) => a.key));
-  for (const [r, a, s] of renames) {
-    const fields = diffFields({ ...r.object, metadata: { ...r.object.metadata, name: a.id.name } }, a.object, filter);
+  for (const [r2, a, s] of renames) {
+    const fields = diffFields({ ...r2.object, metadata: { ...r2.object.metadata, name: a.id.name } }, a.object, filter);
     resources.push({
       change: "renamed",
       id: a.id,
       ref: refOf(a.id),
       service: a.service,
-      from: { id: r.id, ref: refOf(r.id), ...r.service !== a.service ? { service: r.service } : {}, similarity: Math.round(s * 100) / 100 },
+      from: { id: r2.id, ref: refOf(r2.id), ...r2.service !== a.service ? { service: r2.service } : {}, similarity: Math.round(s * 100) / 100 },
       fields
     });
   }
-  for (const r of removed) if (!renamedFrom.has(r.key)) resources.push({ change: "removed", id: r.id, ref: refOf(r.id), service: r.service, fields: [] });
+  for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
   for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
   resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
   const repeated = collapseRepeated(resources, config.collapseThreshold);
@@ -32111,8 +32116,8 @@ function diffSection(input, options2 = {}) {
     return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
   };
   const risks = assessRisks(resources, lookup);
-  const capacity = input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
-  if (capacity) risks.push(...capacity.risks);
+  const capacity2 = input.headroom ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
+  if (capacity2) risks.push(...capacity2.risks);
   return {
     cluster: input.cluster,
     kind: input.kind,
@@ -32121,7 +32126,7 @@ function diffSection(input, options2 = {}) {
     resources,
     repeated,
     risks,
-    ...capacity ? { capacity: capacity.change } : {}
+    ...capacity2 ? { capacity: capacity2.change } : {}
   };
 }
 function lastSegment(path) {
@@ -32148,11 +32153,11 @@ function describeChange(c) {
 }
 function collapseRepeated(resources, threshold) {
   const groups2 = /* @__PURE__ */ new Map();
-  for (const r of resources) {
-    for (const f of r.fields) {
+  for (const r2 of resources) {
+    for (const f of r2.fields) {
       const d = describeChange(f);
       const g = groups2.get(d) ?? { refs: /* @__PURE__ */ new Set(), fields: [] };
-      g.refs.add(r.ref);
+      g.refs.add(r2.ref);
       g.fields.push(f);
       groups2.set(d, g);
     }
@@ -32172,11 +32177,11 @@ function summarize(resources, risks) {
     if (!s) by.set(service, s = { service, added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 });
     return s;
   };
-  for (const r of resources) get2(r.service)[r.change]++;
-  for (const r of risks) {
-    const s = get2(r.service);
+  for (const r2 of resources) get2(r2.service)[r2.change]++;
+  for (const r2 of risks) {
+    const s = get2(r2.service);
     s.risks++;
-    if (r.level === "high") s.highRisks++;
+    if (r2.level === "high") s.highRisks++;
   }
   return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
@@ -32228,18 +32233,18 @@ function fieldLines(f, detail) {
   }
   return [`~ ${f.path}: ${showValue(f.before, max)} → ${showValue(f.after, max)}`];
 }
-function resourceHeadline(r) {
-  switch (r.change) {
+function resourceHeadline(r2) {
+  switch (r2.change) {
     case "added":
-      return `${r.ref} added`;
+      return `${r2.ref} added`;
     case "removed":
-      return `${r.ref} removed`;
+      return `${r2.ref} removed`;
     case "changed":
-      return `${r.ref} changed`;
+      return `${r2.ref} changed`;
     case "renamed":
-      return `${r.ref} renamed from ${r.from?.id?.name ?? "?"}${r.from?.similarity !== void 0 ? ` (${Math.round(r.from.similarity * 100)}% similar)` : ""}${r.from?.service ? `, moved from ${r.from.service}` : ""}`;
+      return `${r2.ref} renamed from ${r2.from?.id?.name ?? "?"}${r2.from?.similarity !== void 0 ? ` (${Math.round(r2.from.similarity * 100)}% similar)` : ""}${r2.from?.service ? `, moved from ${r2.from.service}` : ""}`;
     case "moved":
-      return `${r.ref} moved from ${r.from?.service ?? "?"}`;
+      return `${r2.ref} moved from ${r2.from?.service ?? "?"}`;
   }
 }
 var SYMBOL = { added: "+", removed: "-", changed: "~", renamed: "→", moved: "⇄" };
@@ -32250,24 +32255,24 @@ function sectionLabel(s) {
 function isEmpty(s) {
   return s.resources.length === 0;
 }
-function cores(m) {
+function cores2(m) {
   return (m / 1e3).toFixed(m % 1e3 === 0 ? 0 : 1);
 }
-function gib(b) {
+function gib2(b) {
   return (b / 1024 ** 3).toFixed(1);
 }
-function pct2(r, a) {
-  return a > 0 ? `${Math.round(100 * r / a)}%` : "n/a";
+function pct2(r2, a) {
+  return a > 0 ? `${Math.round(100 * r2 / a)}%` : "n/a";
 }
 function capacityLine(c) {
   const { before: b, after: a } = c;
-  const cpu = `CPU ${cores(b.cpuMillicores.requested)}/${cores(b.cpuMillicores.allocatable)} cores (${pct2(b.cpuMillicores.requested, b.cpuMillicores.allocatable)}) → ${cores(a.cpuMillicores.requested)}/${cores(a.cpuMillicores.allocatable)} (${pct2(a.cpuMillicores.requested, a.cpuMillicores.allocatable)})`;
-  const mem = `memory ${gib(b.memoryBytes.requested)}/${gib(b.memoryBytes.allocatable)} GiB (${pct2(b.memoryBytes.requested, b.memoryBytes.allocatable)}) → ${gib(a.memoryBytes.requested)}/${gib(a.memoryBytes.allocatable)} (${pct2(a.memoryBytes.requested, a.memoryBytes.allocatable)})`;
-  return `${cpu}; ${mem}`;
+  const cpu2 = `CPU ${cores2(b.cpuMillicores.requested)}/${cores2(b.cpuMillicores.allocatable)} cores (${pct2(b.cpuMillicores.requested, b.cpuMillicores.allocatable)}) → ${cores2(a.cpuMillicores.requested)}/${cores2(a.cpuMillicores.allocatable)} (${pct2(a.cpuMillicores.requested, a.cpuMillicores.allocatable)})`;
+  const mem2 = `memory ${gib2(b.memoryBytes.requested)}/${gib2(b.memoryBytes.allocatable)} GiB (${pct2(b.memoryBytes.requested, b.memoryBytes.allocatable)}) → ${gib2(a.memoryBytes.requested)}/${gib2(a.memoryBytes.allocatable)} (${pct2(a.memoryBytes.requested, a.memoryBytes.allocatable)})`;
+  return `${cpu2}; ${mem2}`;
 }
-function shownFields(r) {
-  const fields = r.fields.filter((f) => !f.repeated);
-  return { fields, repeatedCount: r.fields.length - fields.length };
+function shownFields(r2) {
+  const fields = r2.fields.filter((f) => !f.repeated);
+  return { fields, repeatedCount: r2.fields.length - fields.length };
 }
 function counts(s) {
   const parts = [
@@ -32306,11 +32311,11 @@ function summaryTable(s) {
   return ["| service | added | changed | removed | renamed/moved | risks |", "|---|--:|--:|--:|--:|---|", ...rows].join("\n") + "\n";
 }
 function risksBlock(s, limit) {
-  const visible = s.risks.filter((r) => r.category !== "image");
+  const visible = s.risks.filter((r2) => r2.category !== "image");
   const images = s.risks.length - visible.length;
-  const lines = visible.slice(0, limit).map((r) => `- ${ICON[r.level]} **${r.category}** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
+  const lines = visible.slice(0, limit).map((r2) => `- ${ICON[r2.level]} **${r2.category}** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
   if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
-  if (images && images <= 5) for (const r of s.risks.filter((x) => x.category === "image")) lines.push(`- ${ICON[r.level]} **image** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
+  if (images && images <= 5) for (const r2 of s.risks.filter((x) => x.category === "image")) lines.push(`- ${ICON[r2.level]} **image** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
   else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
   return lines.length ? `**Risks**
 
@@ -32319,17 +32324,17 @@ ${lines.join("\n")}
 }
 function repeatedBlock(s, limit) {
   if (!s.repeated.length) return "";
-  const lines = s.repeated.slice(0, limit).map((r) => `- ${cell(r.description)} on ${r.count} resources`);
+  const lines = s.repeated.slice(0, limit).map((r2) => `- ${cell(r2.description)} on ${r2.count} resources`);
   if (s.repeated.length > limit) lines.push(`- … and ${s.repeated.length - limit} more repeated changes`);
   return `**Repeated changes**
 
 ${lines.join("\n")}
 `;
 }
-function resourceBlock(r, level) {
-  const head = `- ${SYMBOL[r.change]} **${cell(resourceHeadline(r))}**`;
-  if (level === "resource-list") return `${head}${r.fields.length ? ` (${r.fields.length} field change${r.fields.length === 1 ? "" : "s"})` : ""}`;
-  const { fields, repeatedCount } = shownFields(r);
+function resourceBlock(r2, level) {
+  const head = `- ${SYMBOL[r2.change]} **${cell(resourceHeadline(r2))}**`;
+  if (level === "resource-list") return `${head}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`;
+  const { fields, repeatedCount } = shownFields(r2);
   const detail = level;
   const cap = level === "full" ? Infinity : 15;
   const lines = fields.slice(0, cap).flatMap((f) => fieldLines(f, detail));
@@ -32344,11 +32349,11 @@ ${fence(lines).split("\n").map((l) => `  ${l}`).join("\n")}`;
 function detailsBlocks(s, level) {
   const out = [];
   for (const svc of s.services) {
-    const resources = s.resources.filter((r) => r.service === svc.service);
+    const resources = s.resources.filter((r2) => r2.service === svc.service);
     if (!resources.length) continue;
     out.push(`<details><summary><b>${cell(svc.service)}</b> · ${counts(svc)}</summary>
 
-${resources.map((r) => resourceBlock(r, level)).join("\n")}
+${resources.map((r2) => resourceBlock(r2, level)).join("\n")}
 
 </details>`);
   }
@@ -32630,7 +32635,7 @@ function limiter(n) {
   let active = 0;
   const waiting = [];
   return async (fn) => {
-    if (active >= n) await new Promise((r) => waiting.push(r));
+    if (active >= n) await new Promise((r2) => waiting.push(r2));
     active++;
     try {
       return await fn();
@@ -32661,9 +32666,9 @@ var Builder = class {
     try {
       text = readFileSync4(abs, "utf8");
     } catch (e) {
-      const r = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
-      this.files.set(abs, r);
-      return r;
+      const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
+      this.files.set(abs, r2);
+      return r2;
     }
     const parsed = parseYamlFile(text, display);
     const m = HEADER.exec(text);
@@ -32834,8 +32839,8 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const tar = join7(into, ".source.tar");
   const existing = [];
   for (const p of paths) {
-    const r = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
-    if (r.exitCode === 0) existing.push(p);
+    const r2 = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
+    if (r2.exitCode === 0) existing.push(p);
   }
   if (paths.length && !existing.length) return;
   const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
@@ -32964,8 +32969,8 @@ var RenderSession = class {
         const namespace = o.metadata.namespace ?? "flux-system";
         const key = `${namespace}/${o.metadata.name}`;
         const path = normalisePath(typeof spec.path === "string" ? spec.path : "");
-        const ref = spec.sourceRef ?? {};
-        const sourceRef = { kind: ref.kind ?? "GitRepository", name: ref.name ?? "", namespace: ref.namespace ?? namespace, mode: "unresolved" };
+        const ref2 = spec.sourceRef ?? {};
+        const sourceRef = { kind: ref2.kind ?? "GitRepository", name: ref2.name ?? "", namespace: ref2.namespace ?? namespace, mode: "unresolved" };
         const entry = {
           key,
           name: o.metadata.name,
@@ -33115,41 +33120,440 @@ function normalisePath(p) {
 // node_modules/@carbon/render/src/types.ts
 var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read"];
 
+// node_modules/@carbon/validate/src/pods.ts
+var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+function podTemplateOf(ro) {
+  const o = ro.object;
+  if (WORKLOAD_KINDS.has(o.kind) && o.spec?.template) return { owner: ro, spec: o.spec.template.spec ?? {}, labels: o.spec.template.metadata?.labels ?? {}, path: ["spec", "template", "spec"] };
+  if (o.kind === "CronJob" && o.spec?.jobTemplate?.spec?.template)
+    return { owner: ro, spec: o.spec.jobTemplate.spec.template.spec ?? {}, labels: o.spec.jobTemplate.spec.template.metadata?.labels ?? {}, path: ["spec", "jobTemplate", "spec", "template", "spec"] };
+  if (o.kind === "Pod") return { owner: ro, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, path: ["spec"] };
+  return void 0;
+}
+var cpu = (v) => {
+  if (v === void 0 || v === null) return void 0;
+  try {
+    return parseCpu(v);
+  } catch {
+    return void 0;
+  }
+};
+var mem = (v) => {
+  if (v === void 0 || v === null) return void 0;
+  try {
+    return parseBytes(v);
+  } catch {
+    return void 0;
+  }
+};
+function containerResources(c, lr) {
+  const req = c.resources?.requests ?? {};
+  const lim = c.resources?.limits ?? {};
+  const limCpu = cpu(lim.cpu) ?? (lr ? cpu(lr.default.cpu) : void 0);
+  const limMem = mem(lim.memory) ?? (lr ? mem(lr.default.memory) : void 0);
+  const reqCpu = cpu(req.cpu) ?? (cpu(lim.cpu) ?? (lr ? cpu(lr.defaultRequest.cpu) : void 0));
+  const reqMem = mem(req.memory) ?? (mem(lim.memory) ?? (lr ? mem(lr.defaultRequest.memory) : void 0));
+  return { requests: { cpu: reqCpu ?? 0, memory: reqMem ?? 0 }, limits: { cpu: limCpu ?? 0, memory: limMem ?? 0 } };
+}
+function podResources(spec, lr) {
+  const sum = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  for (const c of spec.containers ?? []) {
+    const r2 = containerResources(c, lr);
+    sum.requests.cpu += r2.requests.cpu;
+    sum.requests.memory += r2.requests.memory;
+    sum.limits.cpu += r2.limits.cpu;
+    sum.limits.memory += r2.limits.memory;
+  }
+  let initMax = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  let sidecars = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  for (const c of spec.initContainers ?? []) {
+    const r2 = containerResources(c, lr);
+    if (c.restartPolicy === "Always") {
+      sidecars = add2(sidecars, r2);
+      continue;
+    }
+    const withSidecars = add2(sidecars, r2);
+    initMax = {
+      requests: { cpu: Math.max(initMax.requests.cpu, withSidecars.requests.cpu), memory: Math.max(initMax.requests.memory, withSidecars.requests.memory) },
+      limits: { cpu: Math.max(initMax.limits.cpu, withSidecars.limits.cpu), memory: Math.max(initMax.limits.memory, withSidecars.limits.memory) }
+    };
+  }
+  const main = add2(sum, sidecars);
+  const overhead = spec.overhead ?? {};
+  return {
+    requests: { cpu: Math.max(main.requests.cpu, initMax.requests.cpu) + (cpu(overhead.cpu) ?? 0), memory: Math.max(main.requests.memory, initMax.requests.memory) + (mem(overhead.memory) ?? 0) },
+    limits: { cpu: Math.max(main.limits.cpu, initMax.limits.cpu), memory: Math.max(main.limits.memory, initMax.limits.memory) }
+  };
+}
+function add2(a, b) {
+  return {
+    requests: { cpu: a.requests.cpu + b.requests.cpu, memory: a.requests.memory + b.requests.memory },
+    limits: { cpu: a.limits.cpu + b.limits.cpu, memory: a.limits.memory + b.limits.memory }
+  };
+}
+var CONFIG_RELOADER = { name: "config-reloader", resources: { requests: { cpu: "10m", memory: "50Mi" }, limits: { cpu: "10m", memory: "50Mi" } } };
+var OPERATOR_DEFAULTS = { Prometheus: { requests: { memory: "2Gi" } }, Alertmanager: { requests: { memory: "200Mi" } } };
+var ns = (o) => o.metadata?.namespace ?? "default";
+function podGroups(objects, nodes, limitRangeOf) {
+  const hpaMax = /* @__PURE__ */ new Map();
+  for (const ro of objects) {
+    const o = ro.object;
+    if (o.kind !== "HorizontalPodAutoscaler") continue;
+    const t = o.spec?.scaleTargetRef ?? {};
+    hpaMax.set(`${t.kind}/${ns(o)}/${t.name}`, { min: Number(o.spec?.minReplicas ?? 1), max: Number(o.spec?.maxReplicas ?? 1) });
+  }
+  const groups2 = [];
+  for (const ro of objects) {
+    const o = ro.object;
+    const namespace = ns(o);
+    const lr = limitRangeOf(namespace);
+    if (o.kind === "Prometheus" || o.kind === "Alertmanager") {
+      const replicas2 = Number(o.spec?.replicas ?? 1) * (o.kind === "Prometheus" ? Number(o.spec?.shards ?? 1) : 1);
+      const spec = {
+        containers: [{ name: o.kind.toLowerCase(), resources: o.spec?.resources ?? OPERATOR_DEFAULTS[o.kind] }, CONFIG_RELOADER],
+        nodeSelector: o.spec?.nodeSelector,
+        affinity: o.spec?.affinity,
+        topologySpreadConstraints: o.spec?.topologySpreadConstraints
+      };
+      const res2 = podResources(spec, lr);
+      const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
+      const labels = { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind === "Prometheus" ? "prometheus" : "alertmanager"]: o.metadata?.name ?? "", ...o.spec?.podMetadata?.labels ?? {} };
+      groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
+      continue;
+    }
+    const t = podTemplateOf(ro);
+    if (!t || o.kind === "CronJob" || o.kind === "Job") continue;
+    const res = podResources(t.spec, lr);
+    const daemon = o.kind === "DaemonSet";
+    const declared = o.kind === "Pod" ? 1 : Number(o.spec?.replicas ?? 1);
+    const hpa = hpaMax.get(`${o.kind}/${namespace}/${o.metadata?.name}`);
+    const replicas = daemon ? nodes : hpa ? Math.max(declared, hpa.min) : declared;
+    const peak = daemon ? nodes : hpa ? Math.max(replicas, hpa.max) : replicas;
+    let claimBytes = 0;
+    for (const v of o.spec?.volumeClaimTemplates ?? []) claimBytes += mem(v.spec?.resources?.requests?.storage) ?? 0;
+    groups2.push({
+      owner: ro,
+      namespace,
+      name: o.metadata?.name ?? "",
+      kind: o.kind,
+      replicas,
+      peak,
+      daemon,
+      stateless: o.kind === "Deployment" && !(t.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
+      spec: t.spec,
+      labels: t.labels,
+      ...res,
+      claimBytes,
+      templatePath: t.path
+    });
+  }
+  return groups2;
+}
+function selectorMatches(sel, labels) {
+  if (!sel) return false;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const val = labels[e.key];
+    if (e.operator === "In" && !(has && (e.values ?? []).includes(val))) return false;
+    if (e.operator === "NotIn" && has && (e.values ?? []).includes(val)) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+// node_modules/@carbon/validate/src/rules.ts
+var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
+var RULES = [
+  r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
+  r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
+  r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind."),
+  r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),
+  r("SEC002", "security", "warning", "readOnlyRootFilesystem", "A writable root filesystem lets an intruder persist tools and tamper with binaries.", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes."),
+  r("SEC003", "security", "error", "privileged", "A privileged container has every capability and all host devices.", "Remove securityContext.privileged or set it to false."),
+  r("SEC004", "security", "error", "allowPrivilegeEscalation", "setuid binaries can regain privileges unless escalation is disabled.", "Set securityContext.allowPrivilegeEscalation: false."),
+  r("SEC005", "security", "error", "capabilities", "Default capabilities (NET_RAW, ...) are more than a service needs.", "Set capabilities.drop: [ALL]; add back only NET_BIND_SERVICE when needed."),
+  r("SEC006", "security", "warning", "seccomp", "Without a seccomp profile every syscall is reachable.", "Set securityContext.seccompProfile.type: RuntimeDefault."),
+  r("SEC007", "security", "error", "hostPath", "A hostPath volume exposes the node filesystem to the pod.", "Use a PVC, emptyDir, ConfigMap or Secret; grant an exception with a reason for node agents."),
+  r("SEC008", "security", "error", "host namespaces", "hostNetwork/hostPID/hostIPC share the node namespaces and bypass NetworkPolicy.", "Remove hostNetwork/hostPID/hostIPC, or grant an exception with a reason."),
+  r("SEC009", "security", "error", "hostPort", "hostPort binds the node interface and limits scheduling to one pod per node.", "Expose the port through a Service instead of hostPort."),
+  r("SEC010", "security", "warning", "service account token", "An automounted token gives every compromised pod API credentials.", "Set automountServiceAccountToken: false on the pod (or ServiceAccount) unless it calls the API."),
+  r("SEC011", "security", "error", "secret literal in env", "A credential written into env is stored in git and shown by kubectl describe.", "Use env.valueFrom.secretKeyRef backed by an ExternalSecret from Vault."),
+  r("SUP001", "supply-chain", "error", "image registry", "Images must come through the Harbor mirror: no rate limits, scanned, available when upstream is not.", "Use the mirror path `<harbor>/<project>/<image>` (`platform images` lists them)."),
+  r("SUP002", "supply-chain", "error", "image pinned", "An image without a tag or digest changes under you.", "Pin a version tag or an @sha256 digest."),
+  r("SUP003", "supply-chain", "error", "no latest", "`latest` is not a version: rollbacks and diffs become meaningless.", "Pin a version tag or an @sha256 digest."),
+  r("REL001", "reliability", "warning", "liveness probe", "A hung process without a liveness probe is never restarted.", "Add a livenessProbe (httpGet/tcpSocket/exec)."),
+  r("REL002", "reliability", "warning", "readiness probe", "Without a readiness probe traffic reaches pods before they can serve.", "Add a readinessProbe."),
+  r("REL003", "reliability", "error", "selector matches template", "A selector that does not match the pod template labels is rejected or orphans pods.", "Make spec.selector.matchLabels a subset of spec.template.metadata.labels."),
+  r("REL004", "reliability", "error", "PodDisruptionBudget sanity", "A PDB that selects nothing protects nothing; one that allows no disruption blocks every drain.", "Select the workload's pods and leave at least one pod disruptable (minAvailable < replicas)."),
+  r("REL005", "reliability", "error", "HorizontalPodAutoscaler sanity", "An HPA with min > max, a missing target, or CPU utilisation without CPU requests never scales.", "Point scaleTargetRef at an existing workload, set minReplicas <= maxReplicas and CPU requests."),
+  r("REL006", "reliability", "warning", "rolling update", "Recreate (or maxUnavailable 100%) takes every replica down on each rollout.", "Use strategy RollingUpdate with maxUnavailable below the replica count."),
+  r("EFF001", "efficiency", "error", "requests set", "Without requests the scheduler cannot place pods sensibly and quotas cannot be checked.", "Set resources.requests.cpu and resources.requests.memory on every container."),
+  r("EFF002", "efficiency", "warning", "limits set", "Without a memory limit one pod can take the node down.", "Set resources.limits.memory (and cpu) on every container."),
+  r("EFF003", "efficiency", "error", "limits >= requests", "A limit below the request is rejected by the API server.", "Raise the limit or lower the request."),
+  r("NET001", "networking", "error", "default-deny", "Without a default-deny policy every pod can reach every other.", "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] to the namespace."),
+  r("NET002", "networking", "error", "Service targets exist", "A Service whose selector matches no pod serves nothing.", "Make the Service selector match a workload's pod labels in the same namespace."),
+  r("NET003", "networking", "error", "Ingress targets exist", "An Ingress to a missing Service (or port) returns 503.", "Point the backend at an existing Service and one of its ports."),
+  r("NET004", "networking", "warning", "NetworkPolicy targets exist", "A policy that selects no pods is dead configuration and hides a typo.", "Make podSelector match the workload's pod labels."),
+  r("NET005", "networking", "error", "HPA/PDB targets exist", "An autoscaler or budget for a missing workload does nothing.", "Point it at an existing Deployment/StatefulSet (same namespace)."),
+  r("NET006", "networking", "error", "Ingress TLS", "Every public host is served over TLS.", "Add spec.tls with the host and a cert-manager issuer annotation."),
+  r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
+  r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
+  r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
+  r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
+  r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
+  r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
+  r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
+  r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
+  r("FLX003", "flux", "error", "sourceRef resolves", "A Kustomization with no source never reconciles.", "Declare the GitRepository (or fix the name/namespace)."),
+  r("FLX004", "flux", "error", "no dependsOn cycle", "Kustomizations in a dependency cycle never become ready.", "Break the cycle."),
+  r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
+  r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
+  r("FLX007", "flux", "error", "pinned source available", "A pinned commit must be renderable to be validated.", "Fetch full history (fetch-depth: 0) or fix the pin."),
+  r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
+  r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
+  r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
+  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
+  r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
+  r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
+  r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
+  r("RES001", "resilience", "error", "survives losing a node", "Production must keep running when any one node is lost.", "Leave headroom on the other nodes for each node's pods."),
+  r("RES002", "resilience", "error", "PDBs let a drain proceed", "A PDB that allows no eviction blocks node maintenance.", "Run more replicas than minAvailable, or use maxUnavailable >= 1."),
+  r("RES003", "resilience", "error", "stateless >= 2 replicas", "One replica of a stateless service is a single point of failure.", "Run at least 2 replicas on multi-node clusters."),
+  r("RES004", "resilience", "warning", "replicas on distinct nodes", "Replicas that may land on one node fail together.", "Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname."),
+  r("SNG001", "single-node", "error", "satisfiable on one node", "A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.", "Relax the rule on single-node clusters (preferred, or replicas 1)."),
+  r("SNG002", "single-node", "warning", "PDB blocks node drain", "On one node, a PDB that allows no eviction blocks every drain and upgrade.", "Use maxUnavailable: 1 or drop the PDB on single-node."),
+  r("POL001", "policy", "error", "exception expired", "An exception past its expiry no longer applies; the finding it hid is back.", "Fix the underlying finding or renew the exception with a reason in platform/policy.yaml."),
+  r("POL002", "policy", "notice", "environment checks skipped", "Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).", "Add a cluster.yaml with nodes and namespaces to enable them.")
+];
+var RULE_BY_ID = new Map(RULES.map((x) => [x.id, x]));
+
+// node_modules/@carbon/validate/src/env.ts
+function nodesOf(facts) {
+  return facts.nodes.map((n) => ({
+    name: n.name,
+    labels: { "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", ...n.labels },
+    allocatable: { cpu: parseCpu(n.allocatable.cpu), memory: parseBytes(n.allocatable.memory), pods: n.allocatable.pods },
+    used: { cpu: 0, memory: 0, pods: 0 },
+    limits: { cpu: 0, memory: 0 },
+    pods: []
+  }));
+}
+function nodeSelectorOk(spec, node) {
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return `nodeSelector ${k}=${v} does not match`;
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms?.length && !terms.some((t) => selectorMatches({ matchExpressions: t.matchExpressions ?? [] }, node.labels))) return "required node affinity does not match";
+  return void 0;
+}
+var antiTerms = (spec) => spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+var spreads = (spec) => (spec.topologySpreadConstraints ?? []).filter((c) => (c.whenUnsatisfiable ?? "DoNotSchedule") === "DoNotSchedule");
+function misfit(p, node, all) {
+  const g = p.group;
+  const sel = nodeSelectorOk(g.spec, node);
+  if (sel) return sel;
+  if (node.used.cpu + g.requests.cpu > node.allocatable.cpu) return `insufficient cpu (needs ${cores(g.requests.cpu)}, free ${cores(node.allocatable.cpu - node.used.cpu)})`;
+  if (node.used.memory + g.requests.memory > node.allocatable.memory) return `insufficient memory (needs ${gib(g.requests.memory)} GiB, free ${gib(node.allocatable.memory - node.used.memory)} GiB)`;
+  if (node.used.pods + 1 > node.allocatable.pods) return "too many pods";
+  const domainPods = (key) => all.filter((n) => n.labels[key] !== void 0 && n.labels[key] === node.labels[key]).flatMap((n) => n.pods);
+  for (const t of antiTerms(g.spec)) {
+    const namespaces = t.namespaces ?? [g.namespace];
+    const clash = domainPods(t.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t.labelSelector, q.group.labels));
+    if (clash) return `required anti-affinity (${t.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
+  }
+  for (const n of all)
+    for (const q of n.pods)
+      for (const t of antiTerms(q.group.spec)) {
+        if (n.labels[t.topologyKey] === void 0 || n.labels[t.topologyKey] !== node.labels[t.topologyKey]) continue;
+        if ((t.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t.topologyKey})`;
+      }
+  for (const c of spreads(g.spec)) {
+    const key = c.topologyKey;
+    if (node.labels[key] === void 0) return `topology spread needs node label ${key}`;
+    const eligible = all.filter((n) => n.labels[key] !== void 0 && !nodeSelectorOk(g.spec, n));
+    const counts2 = /* @__PURE__ */ new Map();
+    for (const n of eligible) counts2.set(n.labels[key], (counts2.get(n.labels[key]) ?? 0) + n.pods.filter((q) => q.group.namespace === g.namespace && selectorMatches(c.labelSelector, q.group.labels)).length);
+    const min = Math.min(...counts2.values());
+    const skew = (counts2.get(node.labels[key]) ?? 0) + 1 - min;
+    if (skew > Number(c.maxSkew ?? 1)) return `topology spread on ${key} (skew ${skew} > maxSkew ${c.maxSkew ?? 1})`;
+  }
+  return void 0;
+}
+function put(p, node) {
+  node.used.cpu += p.group.requests.cpu;
+  node.used.memory += p.group.requests.memory;
+  node.used.pods += 1;
+  node.limits.cpu += p.group.limits.cpu;
+  node.limits.memory += p.group.limits.memory;
+  node.pods.push(p);
+  p.node = node.name;
+}
+function placePods(groups2, nodeTemplate, which2 = "replicas") {
+  const nodes = nodeTemplate.map((n) => ({ ...n, used: { cpu: 0, memory: 0, pods: 0 }, limits: { cpu: 0, memory: 0 }, pods: [] }));
+  const unplaceable = [];
+  for (const g of groups2.filter((x) => x.daemon)) {
+    for (const n of nodes) {
+      if (nodeSelectorOk(g.spec, n)) continue;
+      const p = { group: g, index: 0 };
+      const why = misfit(p, n, nodes);
+      if (why) unplaceable.push({ pod: p, reasons: [`${n.name}: ${why}`] });
+      else put(p, n);
+    }
+  }
+  const pods = groups2.filter((x) => !x.daemon).flatMap((g) => Array.from({ length: g[which2] }, (_, index2) => ({ group: g, index: index2 })));
+  const constrained = (g) => antiTerms(g.spec).length || spreads(g.spec).length || g.spec.nodeSelector ? 1 : 0;
+  pods.sort((a, b) => constrained(b.group) - constrained(a.group) || b.group.requests.cpu - a.group.requests.cpu || b.group.requests.memory - a.group.requests.memory || a.index - b.index);
+  for (const p of pods) {
+    const reasons = [];
+    let best;
+    let bestScore = Infinity;
+    for (const n of nodes) {
+      const why = misfit(p, n, nodes);
+      if (why) {
+        reasons.push(`${n.name}: ${why}`);
+        continue;
+      }
+      const score = Math.max((n.used.cpu + p.group.requests.cpu) / Math.max(n.allocatable.cpu, 1), (n.used.memory + p.group.requests.memory) / Math.max(n.allocatable.memory, 1));
+      if (score < bestScore) {
+        best = n;
+        bestScore = score;
+      }
+    }
+    if (best) put(p, best);
+    else unplaceable.push({ pod: p, reasons });
+  }
+  return { nodes, unplaceable };
+}
+function describeUnplaceable(list) {
+  const out = /* @__PURE__ */ new Map();
+  for (const u of list) {
+    const e = out.get(u.pod.group) ?? { group: u.pod.group, count: 0, reasons: u.reasons };
+    e.count++;
+    out.set(u.pod.group, e);
+  }
+  return [...out.values()];
+}
+function pvcBytes(ro) {
+  try {
+    return parseBytes(ro.object.spec?.resources?.requests?.storage ?? 0, "storage");
+  } catch {
+    return 0;
+  }
+}
+function capacity(view) {
+  const facts = view.facts;
+  const nodes = nodesOf(facts);
+  const groups2 = podGroups(view.objects, nodes.length, (ns2) => namespaceFacts(facts, ns2)?.limitRange);
+  for (const g of groups2) if (g.daemon) g.replicas = g.peak = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).length;
+  const placement = placePods(groups2, nodes);
+  const usage = /* @__PURE__ */ new Map();
+  const zero = () => ({ cpu: 0, memory: 0 });
+  const nsUsage = (ns2) => {
+    let u = usage.get(ns2);
+    if (!u) {
+      const q = namespaceFacts(facts, ns2)?.quota;
+      u = { namespace: ns2, pods: 0, peakPods: 0, requests: zero(), limits: zero(), peakRequests: zero(), peakLimits: zero(), pvcs: 0, storage: 0, top: [] };
+      if (q)
+        u.quota = {
+          requests: { cpu: parseCpu(q.requests.cpu), memory: parseBytes(q.requests.memory) },
+          limits: { cpu: parseCpu(q.limits.cpu), memory: parseBytes(q.limits.memory) },
+          pods: q.pods,
+          pvcs: q.persistentVolumeClaims,
+          storage: parseBytes(q.storage, "storage")
+        };
+      usage.set(ns2, u);
+    }
+    return u;
+  };
+  for (const ns2 of facts.namespaces) nsUsage(ns2.name);
+  for (const g of groups2) {
+    const u = nsUsage(g.namespace);
+    u.pods += g.replicas;
+    u.peakPods += g.peak;
+    u.requests.cpu += g.requests.cpu * g.replicas;
+    u.requests.memory += g.requests.memory * g.replicas;
+    u.limits.cpu += g.limits.cpu * g.replicas;
+    u.limits.memory += g.limits.memory * g.replicas;
+    u.peakRequests.cpu += g.requests.cpu * g.peak;
+    u.peakRequests.memory += g.requests.memory * g.peak;
+    u.peakLimits.cpu += g.limits.cpu * g.peak;
+    u.peakLimits.memory += g.limits.memory * g.peak;
+    if (g.claimBytes) {
+      u.pvcs += g.replicas;
+      u.storage += g.claimBytes * g.replicas;
+    }
+    u.top.push({ name: g.name, kind: g.kind, replicas: g.replicas, requests: { cpu: g.requests.cpu * g.replicas, memory: g.requests.memory * g.replicas } });
+  }
+  for (const ro of view.objects.filter((x) => x.object.kind === "PersistentVolumeClaim")) {
+    const u = nsUsage(ro.object.metadata?.namespace ?? "default");
+    u.pvcs += 1;
+    u.storage += pvcBytes(ro);
+  }
+  for (const u of usage.values()) u.top.sort((a, b) => b.requests.cpu - a.requests.cpu).splice(3);
+  const sum = (f) => [...usage.values()].reduce((n, u) => n + f(u), 0);
+  const report = {
+    cluster: facts.name,
+    role: facts.role,
+    nodes: placement.nodes.map((n) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods })),
+    namespaces: [...usage.values()].sort((a, b) => a.namespace < b.namespace ? -1 : 1),
+    totals: {
+      allocatable: {
+        cpu: nodes.reduce((n, x) => n + x.allocatable.cpu, 0),
+        memory: nodes.reduce((n, x) => n + x.allocatable.memory, 0),
+        pods: nodes.reduce((n, x) => n + x.allocatable.pods, 0),
+        storage: facts.nodes.reduce((n, x) => n + parseBytes(x.storage, "storage"), 0)
+      },
+      requests: { cpu: sum((u) => u.requests.cpu), memory: sum((u) => u.requests.memory) },
+      limits: { cpu: sum((u) => u.limits.cpu), memory: sum((u) => u.limits.memory) },
+      peakRequests: { cpu: sum((u) => u.peakRequests.cpu), memory: sum((u) => u.peakRequests.memory) },
+      peakLimits: { cpu: sum((u) => u.peakLimits.cpu), memory: sum((u) => u.peakLimits.memory) },
+      pods: sum((u) => u.pods),
+      peakPods: sum((u) => u.peakPods),
+      storage: sum((u) => u.storage)
+    },
+    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons }))
+  };
+  return { report, groups: groups2, placement, nodes };
+}
+
+// node_modules/@carbon/validate/src/schema.ts
+var import_yaml8 = __toESM(require_dist(), 1);
+
 // node_modules/@carbon/diff/src/report.ts
 function totalsOf(sections) {
   const t = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
   for (const s of sections) {
-    for (const r of s.resources) t[r.change]++;
+    for (const r2 of s.resources) t[r2.change]++;
     t.risks += s.risks.length;
-    t.highRisks += s.risks.filter((r) => r.level === "high").length;
+    t.highRisks += s.risks.filter((r2) => r2.level === "high").length;
   }
   return t;
 }
 
 // node_modules/@carbon/diff/src/revisions.ts
 var RevisionError = class extends Error {
-  constructor(ref, message, hint) {
+  constructor(ref2, message, hint) {
     super(message);
-    this.ref = ref;
+    this.ref = ref2;
     this.hint = hint;
   }
   name = "RevisionError";
 };
 var WORKTREE = "WORKTREE";
 var SAFE_REF = /^[A-Za-z0-9._\/@{}^~+-]+$/;
-async function resolveRevision(repo, ref, runner = exec) {
-  if (!ref || ref.startsWith("-") || !SAFE_REF.test(ref)) throw new RevisionError(ref, `"${ref}" is not a git revision`, "pass a branch, tag or commit, e.g. --base origin/main");
-  const r = await runner("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-  if (r.exitCode !== 0) throw new RevisionError(ref, `unknown revision "${ref}" in ${repo}`, "fetch it first (actions/checkout with fetch-depth: 0), or check the spelling");
-  return r.stdout.trim();
+async function resolveRevision(repo, ref2, runner = exec) {
+  if (!ref2 || ref2.startsWith("-") || !SAFE_REF.test(ref2)) throw new RevisionError(ref2, `"${ref2}" is not a git revision`, "pass a branch, tag or commit, e.g. --base origin/main");
+  const r2 = await runner("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref2}^{commit}`]);
+  if (r2.exitCode !== 0) throw new RevisionError(ref2, `unknown revision "${ref2}" in ${repo}`, "fetch it first (actions/checkout with fetch-depth: 0), or check the spelling");
+  return r2.stdout.trim();
 }
 async function checkout(repo, commit, runner) {
   const tmp = mkdtempSync2(join9(tmpdir2(), "carbon-diff-"));
   const dir = join9(tmp, "tree");
-  const r = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
-  if (r.exitCode !== 0) {
+  const r2 = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
+  if (r2.exitCode !== 0) {
     rmSync3(tmp, { recursive: true, force: true });
-    throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r.stderr.trim()}`);
+    throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r2.stderr.trim()}`);
   }
   return {
     dir,
@@ -33183,13 +33587,27 @@ function otherIssues(clusters, label) {
     (c) => c.errors.filter((e) => !INPUT_ERROR_CODES.includes(e.code)).map((e) => `${label} ${c.cluster}: ${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`)
   );
 }
-function capacityFor(dir) {
+function factsFor(dir) {
   const out = /* @__PURE__ */ new Map();
   try {
-    for (const facts of loadClusters(dir)) out.set(facts.name, capacityInputOf(facts));
+    for (const facts of loadClusters(dir)) out.set(facts.name, facts);
   } catch {
   }
   return out;
+}
+var CAPACITY_MODEL = "validate capacity model: pod requests with LimitRange defaults, replicas/HPA minimum, DaemonSets per matching node, operator-managed pods; vs node allocatable";
+function headroomOf(c, facts) {
+  if (!c || !facts) return void 0;
+  const { report } = capacity({ cluster: c.cluster, facts, objects: c.kustomizations.flatMap((k) => k.objects), kustomizations: c.kustomizations });
+  return {
+    cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
+    memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory }
+  };
+}
+function headroomChange(b, bf, h, hf) {
+  const before = headroomOf(b, bf);
+  const after = headroomOf(h, hf);
+  return before && after ? { headroom: { before, after, model: CAPACITY_MODEL } } : {};
 }
 var RenderFailedError = class extends Error {
   constructor(problems) {
@@ -33222,8 +33640,8 @@ async function diffRevisions(options2) {
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, "base"), ...otherIssues(headR, "head")];
-    const baseCap = capacityFor(baseTree.dir);
-    const headCap = capacityFor(headDir);
+    const baseFacts = factsFor(baseTree.dir);
+    const headFacts = factsFor(headDir);
     const sections = [];
     const short2 = (c) => c === WORKTREE ? "working tree" : c.slice(0, 7);
     const clusters = [.../* @__PURE__ */ new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
@@ -33231,8 +33649,7 @@ async function diffRevisions(options2) {
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty = /* @__PURE__ */ new Map();
-      const capacity = { base: baseCap.get(name), head: headCap.get(name) };
-      const cap = capacity.base && capacity.head ? { capacity: { base: capacity.base, head: capacity.head } } : {};
+      const cap = headroomChange(b, baseFacts.get(name), h, headFacts.get(name));
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -33256,7 +33673,7 @@ async function diffRevisions(options2) {
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection(
-          { cluster: name, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...cap },
+          { cluster: name, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)) },
           { config, masker }
         )
       );
@@ -35038,7 +35455,7 @@ function routeMatcher(paths) {
   const regexes = paths.map(
     (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
 }
 var regex = routeMatcher(triggers_notification_paths_default);
@@ -35129,7 +35546,7 @@ function throttling(octokit, octokitOptions) {
     state.notifications = state.notifications ?? groups.notifications;
     state.retryLimiter = state.retryLimiter ?? new Bottleneck3();
     const events = {};
-    const emitter = new Bottleneck3.Events(events);
+    const emitter2 = new Bottleneck3.Events(events);
     events.on("secondary-limit", state.onSecondaryRateLimit);
     events.on("rate-limit", state.onRateLimit);
     events.on(
@@ -35149,7 +35566,7 @@ function throttling(octokit, octokitOptions) {
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error2.message)) {
           const retryAfter2 = Number(error2.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
+          const wantRetry2 = await emitter2.trigger(
             "secondary-limit",
             retryAfter2,
             options2,
@@ -35170,7 +35587,7 @@ function throttling(octokit, octokitOptions) {
             Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
             0
           );
-          const wantRetry2 = await emitter.trigger(
+          const wantRetry2 = await emitter2.trigger(
             "rate-limit",
             retryAfter2,
             options2,
