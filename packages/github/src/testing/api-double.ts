@@ -310,7 +310,9 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
     name,
     color: 'ededed',
     default: false,
-    description: null,
+    // A string, not null: pulls/list requires a non-nullable `description` (other operations allow
+    // null), and GitHub itself sends "" for a label created without one.
+    description: '',
   });
   const pullJson = (repo: RepoState, pull: PullRecord) => {
     const side = (ref: string, sha: string) => ({ label: `${repo.owner}:${ref}`, ref, sha, user: userJson({ login: repo.owner, id: repo.id + 1, type: 'User' }), repo: repoJson(repo) });
