@@ -36,25 +36,25 @@ function isSensitiveField(key: string): boolean {
   return SENSITIVE.test(key);
 }
 
-/** `password = hunter2` / `token: abc` lines inside a config file value. */
-const INLINE = /^(\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*)(.+)$/;
-
+/**
+ * `key = value` / `key: value` / `"key": "value"` / `--key=value` / `?key=value` inside any
+ * string (config files, JSON blobs, args, URLs) where the key is secret-named.
+ */
+const INLINE = /(["']?)([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|client[-_.]?key|auth[-_.]?key)[A-Za-z0-9_.-]*)\1([ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,;&}\]\n]+)/gi;
+/** `scheme://user:password@host` */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
 /** Cheap pre-check: most strings mention no secret-like word at all. */
-const MAYBE_SENSITIVE = /pass|token|secret|credential|key|pem|dsn|connection/i;
+const MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 
 function maskInline(text: string, masker: Masker): string {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  if (!text.includes('\n') && !INLINE.test(text)) return text;
   return text
-    .split('\n')
-    .map((line) => {
-      const m = INLINE.exec(line);
-      if (!m || !isSensitiveKey(m[2]!) || REFERENCE.test(m[2]!)) return line;
-      const value = m[3]!.trim();
-      if (value === '' || value === '""' || value === "''") return line;
-      return `${m[1]}${masker.mask(value)}`;
-    })
-    .join('\n');
+    .replace(URL_CREDENTIALS, (_m, pre: string, secret: string, at: string) => `${pre}${masker.mask(secret)}${at}`)
+    .replace(INLINE, (m, quote: string, key: string, sep: string, value: string) => {
+      if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith('‹masked')) return m;
+      const inner = /^(["'])(.*)\1$/.exec(value);
+      return `${quote}${key}${quote}${sep}${inner ? `${inner[1]}${masker.mask(inner[2]!)}${inner[1]}` : masker.mask(value)}`;
+    });
 }
 
 function maskTree(value: unknown, masker: Masker, underKey?: string): unknown {

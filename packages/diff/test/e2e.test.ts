@@ -131,6 +131,38 @@ describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => 
     expect(t.out).not.toContain(CANARY);
   });
 
+  it('--head WORKTREE reads uncommitted changes without writing them', async () => {
+    const file = join(repo, 'apps/web/deployment.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('replicas: 2', 'replicas: 1'));
+    try {
+      const { code, out } = await cli('--base', 'HEAD', '--head', 'WORKTREE', '--format', 'json', '--cluster', 'staging');
+      expect(code).toBe(0);
+      const report = JSON.parse(out) as DiffReport;
+      expect(report.head.commit).toBe('WORKTREE');
+      expect(report.sections.map((s) => s.cluster)).toEqual(['staging']);
+      expect(report.sections[0]!.resources).toEqual([expect.objectContaining({ ref: 'Deployment web/web', change: 'changed', fields: [{ path: 'spec.replicas', op: 'changed', before: 2, after: 1 }] })]);
+      expect(report.sections[0]!.risks).toEqual([expect.objectContaining({ category: 'replicas-reduced', message: 'spec.replicas 2 → 1' })]);
+      expect(readFileSync(file, 'utf8')).toContain('replicas: 1');
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('JSON has the documented top-level shape (docs/cli.md, "diff --format json")', async () => {
+    const { out } = await cli('--base', commits.b!, '--head', commits.c!, '--format', 'json');
+    const report = JSON.parse(out) as Record<string, any>;
+    expect(Object.keys(report).sort()).toEqual(['base', 'head', 'schemaVersion', 'sections', 'totals', 'warnings']);
+    expect(report.schemaVersion).toBe(1);
+    for (const s of report.sections) {
+      expect(Object.keys(s).filter((k) => k !== 'capacity').sort()).toEqual(['cluster', 'kind', 'repeated', 'resources', 'risks', 'services', 'title']);
+      for (const r of s.resources) expect(Object.keys(r).filter((k) => k !== 'from').sort()).toEqual(['change', 'fields', 'id', 'ref', 'service']);
+    }
+    const doc = readFileSync(resolve(ROOT, 'docs/cli.md'), 'utf8');
+    expect(doc).toContain('### diff --format json');
+    for (const key of ['schemaVersion', 'totals', 'warnings', 'sections', 'repeated', 'risks', 'capacity', 'similarity']) expect(doc).toContain(key);
+  });
+
   it('bad refs and flags exit 2 with a clear message', async () => {
     const bad = await cli('--base', 'no-such-ref');
     expect(bad.code).toBe(2);

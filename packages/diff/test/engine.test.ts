@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffFields, DEFAULT_CONFIG, createMasker, diffSection, parseDiffConfig } from '../src/index.ts';
+import { diffFields, DEFAULT_CONFIG, createMasker, diffSection, maskObject, parseDiffConfig } from '../src/index.ts';
 import { YamlSource } from '@carbon/platform';
 import { deployment, section, services } from './fixtures.ts';
 
@@ -115,5 +115,29 @@ describe('secrets', () => {
     const b = createMasker();
     expect(a.mask('x')).toBe(a.mask('x'));
     expect(a.mask('x')).not.toBe(b.mask('x'));
+  });
+});
+
+describe('masking inside strings', () => {
+  const CANARY = 'Cz9-canary-inline';
+  const masker = createMasker();
+  const maskOne = (o: Record<string, unknown>) => JSON.stringify(maskObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n' }, ...o }, masker));
+  it.each([
+    ['JSON blob', { data: { 'settings.json': `{"db":{"host":"pg","password":"${CANARY}"}}` } }],
+    ['URL credentials', { data: { DATABASE_URL: `postgres://app:${CANARY}@pg:5432/db` } }],
+    ['args flag', { data: { cmd: `serve --api-key=${CANARY} --port=80` } }],
+    ['query string', { data: { hook: `https://x.example/h?token=${CANARY}&a=1` } }],
+    ['ini line', { data: { 'app.ini': `[auth]\nsecret_key = ${CANARY}\n` } }],
+    ['HelmRelease values', { spec: { values: { auth: { adminPassword: CANARY } } } }],
+    ['annotation', { metadata: { name: 'x', namespace: 'n', annotations: { 'example.com/token': CANARY } } }],
+  ])('%s', (_name, o) => {
+    const text = maskOne(o);
+    expect(text).not.toContain(CANARY);
+    expect(text).toContain('‹masked');
+  });
+
+  it('leaves references and ordinary text alone', () => {
+    const text = maskOne({ data: { note: 'the keyboard is fine', ref: 'secretName: db-creds', file: 'passwordFile=/etc/pw' } });
+    expect(text).not.toContain('‹masked');
   });
 });

@@ -31317,18 +31317,16 @@ function isSensitiveField(key) {
   if (key === "key" || REFERENCE.test(key)) return false;
   return SENSITIVE.test(key);
 }
-var INLINE = /^(\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*)(.+)$/;
-var MAYBE_SENSITIVE = /pass|token|secret|credential|key|pem|dsn|connection/i;
+var INLINE = /(["']?)([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|client[-_.]?key|auth[-_.]?key)[A-Za-z0-9_.-]*)\1([ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,;&}\]\n]+)/gi;
+var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
+var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 function maskInline(text, masker) {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  if (!text.includes("\n") && !INLINE.test(text)) return text;
-  return text.split("\n").map((line) => {
-    const m = INLINE.exec(line);
-    if (!m || !isSensitiveKey(m[2]) || REFERENCE.test(m[2])) return line;
-    const value = m[3].trim();
-    if (value === "" || value === '""' || value === "''") return line;
-    return `${m[1]}${masker.mask(value)}`;
-  }).join("\n");
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep4, value) => {
+    if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked")) return m;
+    const inner = /^(["'])(.*)\1$/.exec(value);
+    return `${quote}${key}${quote}${sep4}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+  });
 }
 function maskTree(value, masker, underKey) {
   if (typeof value === "string") {
