@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { createGitHubAdapter, createOctokit, type GitHubAdapter } from '@carbon/github';
 import { generate } from '@carbon/generate';
+import { exec, ExecError, type Runner } from '@carbon/toolchain';
 import { multiNodeDiff } from './diff.ts';
 import { createGit } from './git.ts';
 import type { Outcome, PromoteDeps } from './promote.ts';
@@ -20,6 +22,20 @@ export function depsFromEnv(root: string, env: Readonly<Record<string, string | 
     diff: multiNodeDiff,
     dryRun: options.dryRun === true || !env.GITHUB_TOKEN,
     ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
+  };
+}
+
+/**
+ * Regenerates a worktree with the checkout's own `platform generate` (argv, no shell), as the
+ * promotion PR's `generate --check` will. For the bundled promote action: a bundle running on plain
+ * Node cannot import the TypeScript service definitions, and a generator frozen into the bundle
+ * could disagree with the one the PR is checked against.
+ */
+export function checkoutGenerator(root: string, runner: Runner = exec): (dir: string) => Promise<void> {
+  const cli = join(root, 'packages', 'cli', 'bin', 'platform.mjs');
+  return async (dir) => {
+    const result = await runner(process.execPath, [cli, 'generate'], { cwd: dir, timeoutMs: 10 * 60_000 });
+    if (result.exitCode !== 0) throw new ExecError('platform', ['generate'], result);
   };
 }
 

@@ -89,6 +89,15 @@ export interface BodyParts {
 
 const ICON: Record<GateResult['status'], string> = { pass: '✅', fail: '⛔', wait: '⏳', skip: '➖' };
 
+/** The gate table of a PR body (and of the promote action's job summary). */
+export function renderGateTable(gates: readonly GateResult[]): string {
+  return [
+    '| gate | result | detail |',
+    '| --- | --- | --- |',
+    ...gates.map((g) => `| ${g.gate} | ${ICON[g.status]} ${g.status} | ${g.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+  ].join('\n');
+}
+
 export function renderBody(parts: BodyParts): string {
   const { state } = parts;
   const title = state.kind === 'rollback' ? `Rollback of \`${state.service}\` on multi-node` : `Promotion of \`${state.service}\` to multi-node`;
@@ -102,9 +111,7 @@ export function renderBody(parts: BodyParts): string {
     '',
     '### Gates',
     '',
-    '| gate | result | detail |',
-    '| --- | --- | --- |',
-    ...parts.gates.map((g) => `| ${g.gate} | ${ICON[g.status]} ${g.status} | ${g.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+    renderGateTable(parts.gates),
     '',
     ...(failures.length ? ['### Failure events from single-node', '', ...failures, ''] : []),
     `### Commits to \`apps/${state.service}\` between the pins`,

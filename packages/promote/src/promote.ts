@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listServiceDirs } from '@carbon/generate';
 import type { GitHubAdapter, PullRequest } from '@carbon/github';
@@ -414,6 +414,9 @@ async function writeBranch(input: BranchInput, deps: PromoteDeps, ctx: Context):
   await mkdir(join(deps.root, '.git', 'carbon-promote'), { recursive: true });
   await deps.git.run(['worktree', 'add', '--quiet', '--force', '--detach', dir, ctx.baseRef]);
   try {
+    // The pinned tools and offline module cache (.tools, git-ignored) live in the checkout, not in
+    // git: without them generate would try to download the CRD sources inside the worktree.
+    if (existsSync(join(deps.root, '.tools')) && !existsSync(join(dir, '.tools'))) await symlink(join(deps.root, '.tools'), join(dir, '.tools'), 'dir');
     await atomicEdit(join(dir, pinsPath(target)), (text) => writePin(text, input.state.service, input.state.to, input.entry.at));
     await atomicEdit(join(dir, logPath(target)), (text) => appendAudit(text, input.entry));
     await deps.regenerate(dir);
