@@ -46,6 +46,8 @@ export interface SectionInput {
   base: ServiceObjects;
   head: ServiceObjects;
   capacity?: { base?: CapacityInput; head?: CapacityInput };
+  /** Flux Kustomizations (services) with `spec.prune: false` at base: their removals are orphaned, not deleted. */
+  noPrune?: ReadonlySet<string>;
   /** Headroom computed by a richer model (validate's capacity); wins over `capacity`. */
   headroom?: CapacityChange;
 }
@@ -163,7 +165,7 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
     if (side === 'head') return head.get(idKey(change.id))?.object;
     return base.get(idKey(change.change === 'renamed' && change.from?.id ? change.from.id : change.id))?.object;
   };
-  const risks = assessRisks(resources, lookup);
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service));
   const capacity = input.headroom
     ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) }
     : input.capacity?.base && input.capacity?.head

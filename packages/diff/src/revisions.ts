@@ -88,6 +88,12 @@ function toServices(c: RenderedCluster): ServiceObjects {
   return out;
 }
 
+/** Services whose Flux Kustomization does not prune: what they stop applying stays in the cluster. */
+function noPruneOf(c: RenderedCluster | undefined): { noPrune?: Set<string> } {
+  const off = new Set((c?.kustomizations ?? []).filter((k) => k.spec.prune === false).map(serviceName));
+  return off.size ? { noPrune: off } : {};
+}
+
 /** Kustomization → pinned commit, for the Kustomizations whose source pins one. */
 function pinsOf(c: RenderedCluster): Map<string, string> {
   const out = new Map<string, string>();
@@ -181,7 +187,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty: ServiceObjects = new Map();
-      const cap = headroomChange(b, baseFacts.get(name), h, headFacts.get(name));
+      const cap = { ...headroomChange(b, baseFacts.get(name), h, headFacts.get(name)), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : new Map<string, string>();
       const hPins = h ? pinsOf(h) : new Map<string, string>();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -206,7 +212,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection(
-          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)) },
+          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)), ...noPruneOf(b) },
           { config, masker },
         ),
       );

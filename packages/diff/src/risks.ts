@@ -86,7 +86,10 @@ function widePeers(rule: Record<string, unknown>, field: 'from' | 'to'): boolean
   );
 }
 
-export function assessRisks(resources: ResourceChange[], lookup: Lookup): Risk[] {
+/** Flux Kustomization name → whether it prunes (spec.prune); unknown services are assumed to prune. */
+export type PruneLookup = (service: string) => boolean;
+
+export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes: PruneLookup = () => true): Risk[] {
   const risks: Risk[] = [];
   const add = (r: ResourceChange, level: RiskLevel, category: Risk['category'], message: string) => risks.push({ level, category, service: r.service, ref: r.ref, message });
 
@@ -95,7 +98,10 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup): Risk[]
     const after = r.change === 'removed' ? undefined : lookup(r, 'head');
     const kind = r.id.kind;
 
-    if (r.change === 'removed' || (r.change === 'renamed' && DATA_KINDS.has(kind))) {
+    const pruned = prunes(r.change === 'renamed' ? (r.from?.service ?? r.service) : r.service);
+    if (!pruned && (r.change === 'removed' || r.change === 'renamed')) {
+      add(r, 'info', 'prune', `${r.change === 'renamed' ? `renamed from ${r.from?.ref}; the old object` : 'removed from git; it'} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
+    } else if (r.change === 'removed' || (r.change === 'renamed' && DATA_KINDS.has(kind))) {
       const what = r.change === 'renamed' ? `renamed from ${r.from?.ref}: Flux prunes the old object and creates a new one` : 'deleted: Flux will prune it';
       if (kind === 'PersistentVolumeClaim' || kind === 'PersistentVolume') add(r, 'high', 'data-at-risk', `${what}; its volume's data is at risk`);
       else if (kind === 'StatefulSet' && get(before, ['spec', 'volumeClaimTemplates'])) add(r, 'high', 'data-at-risk', `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);

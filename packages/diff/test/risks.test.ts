@@ -27,6 +27,11 @@ describe('risk signals', () => {
     expect(categories(s).sort()).toEqual(['high:data-at-risk', 'high:data-at-risk', 'medium:prune']);
   });
 
+  it('a Kustomization without prune orphans instead of deleting', () => {
+    const s = section({ keep: [pvc('data')] }, { keep: [] }, { noPrune: new Set(['keep']) });
+    expect(s.risks).toEqual([expect.objectContaining({ level: 'info', category: 'prune', message: expect.stringContaining('spec.prune is false') })]);
+  });
+
   it('immutable fields: selector, StatefulSet serviceName/volumeClaimTemplates, PVC class and shrink, Service clusterIP', () => {
     expect(categories(section({ a: [deployment('w')] }, { a: [deployment('w', { selector: { app: 'x' } })] }))).toContain('high:immutable-field');
     expect(categories(section({ a: [sts()] }, { a: [sts({ serviceName: 'db2' })] }))).toContain('high:immutable-field');

@@ -31893,14 +31893,17 @@ function widePeers(rule2, field) {
     (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
   );
 }
-function assessRisks(resources, lookup) {
+function assessRisks(resources, lookup, prunes = () => true) {
   const risks = [];
   const add = (r2, level, category, message) => risks.push({ level, category, service: r2.service, ref: r2.ref, message });
   for (const r2 of resources) {
     const before = r2.change === "added" ? void 0 : lookup(r2, "base");
     const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
     const kind = r2.id.kind;
-    if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
+    const pruned = prunes(r2.change === "renamed" ? r2.from?.service ?? r2.service : r2.service);
+    if (!pruned && (r2.change === "removed" || r2.change === "renamed")) {
+      add(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
+    } else if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
       const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
       if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
       else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
@@ -32113,7 +32116,7 @@ function diffSection(input, options2 = {}) {
     if (side === "head") return head.get(idKey(change.id))?.object;
     return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
   };
-  const risks = assessRisks(resources, lookup);
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service));
   const capacity2 = input.headroom ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
   if (capacity2) risks.push(...capacity2.risks);
   return {
@@ -33570,6 +33573,10 @@ function toServices(c) {
   for (const k of c.kustomizations) out.set(serviceName(k), [...out.get(serviceName(k)) ?? [], ...k.objects.map((o) => o.object)]);
   return out;
 }
+function noPruneOf(c) {
+  const off = new Set((c?.kustomizations ?? []).filter((k) => k.spec.prune === false).map(serviceName));
+  return off.size ? { noPrune: off } : {};
+}
 function pinsOf(c) {
   const out = /* @__PURE__ */ new Map();
   for (const k of c.kustomizations) if (k.sourceRef.commit) out.set(serviceName(k), k.sourceRef.commit);
@@ -33647,7 +33654,7 @@ async function diffRevisions(options2) {
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty = /* @__PURE__ */ new Map();
-      const cap = headroomChange(b, baseFacts.get(name), h, headFacts.get(name));
+      const cap = { ...headroomChange(b, baseFacts.get(name), h, headFacts.get(name)), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -33671,7 +33678,7 @@ async function diffRevisions(options2) {
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection(
-          { cluster: name, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)) },
+          { cluster: name, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)), ...noPruneOf(b) },
           { config, masker }
         )
       );
