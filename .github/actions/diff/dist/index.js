@@ -32377,7 +32377,7 @@ function renderMarkdownLevel(report, level, notice) {
 _${cell(s.title)}_
 `);
     parts.push(summaryTable(s));
-    if (s.capacity) parts.push(`**Capacity** (${cell(s.capacity.model)}): ${capacityLine(s.capacity)}
+    if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}
 `);
     const risks = risksBlock(s, riskLimit);
     if (risks) parts.push(risks);

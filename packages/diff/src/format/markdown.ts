@@ -98,7 +98,7 @@ export function renderMarkdownLevel(report: DiffReport, level: MarkdownLevel, no
   for (const s of report.sections) {
     parts.push(`### ${cell(sectionLabel(s))}\n\n_${cell(s.title)}_\n`);
     parts.push(summaryTable(s));
-    if (s.capacity) parts.push(`**Capacity** (${cell(s.capacity.model)}): ${capacityLine(s.capacity)}\n`);
+    if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}\n`);
     const risks = risksBlock(s, riskLimit);
     if (risks) parts.push(risks);
     const rep = repeatedBlock(s, repLimit);
