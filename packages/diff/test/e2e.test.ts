@@ -179,4 +179,14 @@ describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => 
     expect(readFileSync(file, 'utf8')).toContain('<details>');
     rmSync(file);
   });
+
+  it('a revision that cannot be rendered exits 2 naming the file (last: it adds a commit)', async () => {
+    write({ 'apps/web/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web\n' });
+    const broken = commit('broken yaml');
+    const { code, err } = await cli('--base', commits.d!, '--head', broken);
+    expect(code).toBe(2);
+    expect(err).toContain('cannot be rendered');
+    expect(err).toContain('apps/web');
+    expect(execFileSync('git', ['-C', repo, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
+  });
 });
