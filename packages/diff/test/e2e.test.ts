@@ -168,6 +168,9 @@ describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => 
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('unknown revision "no-such-ref"');
     expect((await cli('--base', '--upload-pack=x')).code).toBe(2);
+    const optionLike = await cli('--base=--output=/tmp/pwned');
+    expect(optionLike.code).toBe(2);
+    expect(optionLike.err).toContain('is not a git revision');
     expect((await cli()).code).toBe(2);
     expect((await cli('--base', 'HEAD', '--format', 'xml')).code).toBe(2);
   });
