@@ -1,6 +1,7 @@
-export { discoverFluxKustomizations, listFluxClusters, locateField, isFluxKustomization, normalisePath, RenderSession } from './render.ts';
-export { Builder, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay } from './build.ts';
+export { discoverFluxKustomizations, listFluxClusters, locateField, rawYaml, isFluxKustomization, normalisePath, RenderSession } from './render.ts';
+export { Builder, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay, type Located } from './build.ts';
 export { extractCommit, includedPaths, GitSourceError } from './git.ts';
 export { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 export { parseYamlFile, parseStream, type ManifestObject, type Position, type SourceDoc, type YamlProblem, type ParsedFile } from './yaml.ts';
 export * from './types.ts';
+export { lazyObject, scanDocuments, splitDocuments } from './lazy.ts';

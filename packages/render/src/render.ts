@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
-import { Builder, kustomizationFile, overlayOf, type BuiltObject } from './build.ts';
+import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
 import { extractCommit, GitSourceError, includedPaths } from './git.ts';
 import { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
-import type { ManifestObject, Position, SourceDoc } from './yaml.ts';
+import type { ManifestObject, Position } from './yaml.ts';
 
 const KS_GROUP = 'kustomize.toolkit.fluxcd.io/';
 const SOURCE_GROUP = 'source.toolkit.fluxcd.io/';
@@ -41,7 +41,13 @@ export function listFluxClusters(dir: string): { repoRoot: string; clusters: { n
 }
 
 /** Attaches the syntax tree of an object's source document so findings can locate any field. */
-const docs = new WeakMap<RenderedObject, SourceDoc>();
+const docs = new WeakMap<RenderedObject, Located>();
+const raws = new WeakMap<RenderedObject, string>();
+
+/** The object's YAML exactly as kustomize printed it (undefined when substitution changed it or no kustomize ran). */
+export function rawYaml(o: RenderedObject): string | undefined {
+  return raws.get(o);
+}
 
 /** Line and column of a field (dotted path as segments) of a rendered object in its source file. */
 export function locateField(o: RenderedObject, path: readonly (string | number)[]): Position | undefined {
@@ -265,12 +271,14 @@ export class RenderSession {
     const substituting = Boolean(post.substitute || from.length);
     return built.map((b, i) => {
       let object = b.object;
+      let raw = b.raw;
       if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== 'disabled') {
         const text = stringify(object);
         const next = substitute(text, vars, from.length > 0);
         if (next !== text) {
           try {
             object = parse(next) as ManifestObject;
+            raw = undefined;
           } catch (err) {
             errors.push({ code: 'substitution', severity: 'error', file: b.doc?.file ?? e.path, ...(b.doc ? { line: b.doc.position.line } : {}), message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${(err as Error).message.split('\n')[0]}`, kustomization: ks });
           }
@@ -285,6 +293,7 @@ export class RenderSession {
         ...(commit ? { commit } : {}),
       };
       if (b.doc) docs.set(ro, b.doc);
+      if (raw !== undefined) raws.set(ro, raw);
       return ro;
     });
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { RenderedObject } from '@carbon/render';
+import { rawYaml, type RenderedObject } from '@carbon/render';
 import { exec, ExecError, schemaLocations, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
 
@@ -25,7 +25,11 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
   if (!objects.length) return;
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
   try {
-    objects.forEach((ro, i) => writeFileSync(join(dir, `${i}.yaml`), stringify(redactSecret(ro.object as Record<string, any>)), { mode: 0o600 }));
+    // kustomize's own text when we have it (no re-serialisation); Secrets always go through redaction.
+    objects.forEach((ro, i) => {
+      const raw = ro.object.kind === 'Secret' ? undefined : rawYaml(ro);
+      writeFileSync(join(dir, `${i}.yaml`), raw ?? stringify(redactSecret(ro.object as Record<string, any>)), { mode: 0o600 });
+    });
     const args = ['-strict', '-summary', '-output', 'json', '-n', '2', ...schemaLocations(toolsRoot).flatMap((l) => ['-schema-location', l]), dir];
     const res = await runner(kubeconform, args, { timeoutMs: 300_000 });
     let parsed: { resources?: KcResource[] };

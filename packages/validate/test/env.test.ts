@@ -36,7 +36,7 @@ describe('capacity', () => {
       ],
       { apps: { cpu: '4', memory: '8Gi' } },
     );
-    const ds = { ...dep('agent', 1, '100m', '100Mi', 'apps'), kind: 'DaemonSet' };
+    const ds: Record<string, any> = { ...dep('agent', 1, '100m', '100Mi', 'apps'), kind: 'DaemonSet' };
     delete (ds.spec as any).replicas;
     delete (ds.spec as any).strategy;
     const init = dep('migrate', 2, '100m', '128Mi', 'apps', { initContainers: [{ name: 'init', image: 'harbor.example.com/x/y:1', resources: { requests: { cpu: '500m', memory: '64Mi' } } }] });

@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: runs every registered benchmark in this process and prints each result, then a
+ * JSON summary. A benchmark is a module exporting `run…Bench(options)`; register it below.
+ *
+ *   npm run bench                 every bench
+ *   npm run bench -- validate     only the named ones
+ *   npm run bench -- --runs 5     median of 5 runs
+ */
+import { runDiffBench } from './diff.ts';
+import { runValidateBench } from './validate.ts';
+
+type BenchOptions = { runs?: number; log: (line: string) => void };
+type Bench = { name: string; run: (options: BenchOptions) => Promise<unknown> };
+
+export const BENCHES: Bench[] = [
+  { name: 'validate', run: (o) => runValidateBench(o) },
+  { name: 'diff', run: (o) => runDiffBench(o) },
+];
+
+async function main(argv: string[]): Promise<number> {
+  const i = argv.indexOf('--runs');
+  const runs = i >= 0 ? Number(argv[i + 1]) : undefined;
+  const names = argv.filter((a, j) => !a.startsWith('--') && argv[j - 1] !== '--runs');
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) {
+    process.stderr.write(`unknown bench ${unknown.join(', ')}; benches: ${BENCHES.map((b) => b.name).join(', ')}\n`);
+    return 2;
+  }
+  const selected = names.length ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const results: unknown[] = [];
+  for (const b of selected) {
+    process.stdout.write(`== ${b.name}\n`);
+    results.push(await b.run({ ...(runs ? { runs } : {}), log: (l) => process.stdout.write(`${l}\n`) }));
+  }
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
