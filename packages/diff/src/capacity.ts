@@ -1,5 +1,7 @@
 import { parseBytes, parseCpu, type ClusterFacts } from '@carbon/platform';
-import type { CapacityChange, Headroom, K8sObject, Risk, ServiceObjects } from './types.ts';
+import type { RenderedObject } from '@carbon/render';
+import { podGroups } from '@carbon/validate';
+import type { CapacityChange, Headroom, Risk, ServiceObjects } from './types.ts';
 
 /** What the headroom is measured against: the sum of the cluster's node allocatable. */
 export interface CapacityInput {
@@ -18,51 +20,17 @@ export function capacityInputOf(facts: ClusterFacts): CapacityInput {
   return { nodes: facts.nodes.length, allocatableCpu: cpu, allocatableMemory: mem };
 }
 
-function safe<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch {
-    return fallback;
-  }
-}
-
-/** Requests of one pod: containers summed, init containers as the max (they run one at a time before). */
-function podRequests(spec: Record<string, any> | undefined): { cpu: number; memory: number } {
-  if (!spec) return { cpu: 0, memory: 0 };
-  let cpu = 0;
-  let memory = 0;
-  for (const c of (spec.containers ?? []) as Array<Record<string, any>>) {
-    cpu += safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0);
-    memory += safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0);
-  }
-  for (const c of (spec.initContainers ?? []) as Array<Record<string, any>>) {
-    cpu = Math.max(cpu, safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0));
-    memory = Math.max(memory, safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0));
-  }
-  return { cpu, memory };
-}
-
-/** Steady-state requests of a rendering: Deployments/StatefulSets × replicas, DaemonSets × nodes; HPAs at their minimum when above replicas. */
+/**
+ * Steady-state requests of a rendering, through @carbon/validate's pod model (replicas, HPA
+ * minimum, DaemonSets × nodes, operator-managed pods), without LimitRange defaults or placement.
+ */
 export function requestedBy(services: ServiceObjects, nodes: number): { cpu: number; memory: number } {
-  const all: K8sObject[] = [...services.values()].flat();
-  const hpaMin = new Map<string, number>();
-  for (const o of all) {
-    if (o.kind !== 'HorizontalPodAutoscaler') continue;
-    const t = (o.spec as any)?.scaleTargetRef;
-    if (t?.name) hpaMin.set(`${t.kind}/${o.metadata.namespace ?? ''}/${t.name}`, Number((o.spec as any)?.minReplicas ?? 1));
-  }
+  const objects = [...services.values()].flat().map((object, documentIndex) => ({ object: object as RenderedObject['object'], documentIndex, kustomization: '' }));
   let cpu = 0;
   let memory = 0;
-  for (const o of all) {
-    let count = 0;
-    if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
-      const replicas = typeof (o.spec as any)?.replicas === 'number' ? (o.spec as any).replicas : 1;
-      count = Math.max(replicas, hpaMin.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`) ?? 0);
-    } else if (o.kind === 'DaemonSet') count = nodes;
-    else continue;
-    const r = podRequests((o.spec as any)?.template?.spec);
-    cpu += r.cpu * count;
-    memory += r.memory * count;
+  for (const g of podGroups(objects, nodes, () => undefined)) {
+    cpu += g.requests.cpu * g.replicas;
+    memory += g.requests.memory * g.replicas;
   }
   return { cpu, memory };
 }
@@ -74,7 +42,7 @@ function headroom(input: CapacityInput, used: { cpu: number; memory: number }): 
   };
 }
 
-export const SIMPLE_MODEL = 'sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable';
+export const SIMPLE_MODEL = 'validate pod model (replicas, HPA minimum, DaemonSets × nodes), without LimitRange defaults; vs node allocatable';
 
 export function capacityChange(base: CapacityInput, head: CapacityInput, baseObjects: ServiceObjects, headObjects: ServiceObjects): { change: CapacityChange; risks: Risk[] } {
   const before = headroom(base, requestedBy(baseObjects, base.nodes));

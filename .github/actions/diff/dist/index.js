@@ -11806,8 +11806,8 @@ var require_dns = __commonJS({
         }
         this.#records.set(origin.hostname, records);
       }
-      getHandler(meta, opts) {
-        return new DNSDispatchHandler(this, meta, opts);
+      getHandler(meta2, opts) {
+        return new DNSDispatchHandler(this, meta2, opts);
       }
     };
     var DNSDispatchHandler = class extends DecoratorHandler {
@@ -23558,13 +23558,13 @@ var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
-    function resolveBlockScalar(ctx, scalar, onError) {
-      const start = scalar.offset;
-      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+    function resolveBlockScalar(ctx, scalar2, onError) {
+      const start = scalar2.offset;
+      const header2 = parseBlockScalarHeader(scalar2, ctx.options.strict, onError);
       if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
       const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines(scalar.source) : [];
+      const lines = scalar2.source ? splitLines(scalar2.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
         const content = lines[i][1];
@@ -23576,12 +23576,12 @@ var require_resolve_block_scalar = __commonJS({
       if (chompStart === 0) {
         const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
         let end2 = start + header2.length;
-        if (scalar.source)
-          end2 += scalar.source.length;
+        if (scalar2.source)
+          end2 += scalar2.source.length;
         return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header2.indent;
-      let offset = scalar.offset + header2.length;
+      let trimIndent = scalar2.indent + header2.indent;
+      let offset = scalar2.offset + header2.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
         const [indent, content] = lines[i];
@@ -23659,7 +23659,7 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header2.length + scalar.source.length;
+      const end = start + header2.length + scalar2.source.length;
       return { value, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
@@ -23742,8 +23742,8 @@ var require_resolve_flow_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
-    function resolveFlowScalar(scalar, strict, onError) {
-      const { offset, type, source, end } = scalar;
+    function resolveFlowScalar(scalar2, strict, onError) {
+      const { offset, type, source, end } = scalar2;
       let _type;
       let value;
       const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
@@ -23762,7 +23762,7 @@ var require_resolve_flow_scalar = __commonJS({
           break;
         /* istanbul ignore next should not happen */
         default:
-          onError(scalar, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
+          onError(scalar2, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
           return {
             value: "",
             type: null,
@@ -23977,26 +23977,26 @@ var require_compose_scalar = __commonJS({
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
         tag = ctx.schema[identity.SCALAR];
-      let scalar;
+      let scalar2;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar2 = identity.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar2 = new Scalar.Scalar(value);
       }
-      scalar.range = range;
-      scalar.source = value;
+      scalar2.range = range;
+      scalar2.source = value;
       if (type)
-        scalar.type = type;
+        scalar2.type = type;
       if (tagName)
-        scalar.tag = tagName;
+        scalar2.tag = tagName;
       if (tag.format)
-        scalar.format = tag.format;
+        scalar2.format = tag.format;
       if (comment)
-        scalar.comment = comment;
-      return scalar;
+        scalar2.comment = comment;
+      return scalar2;
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
@@ -25824,37 +25824,37 @@ var require_parser = __commonJS({
           };
         }
       }
-      *scalar(scalar) {
+      *scalar(scalar2) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
           let sep4;
-          if (scalar.end) {
-            sep4 = scalar.end;
+          if (scalar2.end) {
+            sep4 = scalar2.end;
             sep4.push(this.sourceToken);
-            delete scalar.end;
+            delete scalar2.end;
           } else
             sep4 = [this.sourceToken];
           const map = {
             type: "block-map",
-            offset: scalar.offset,
-            indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep4 }]
+            offset: scalar2.offset,
+            indent: scalar2.indent,
+            items: [{ start, key: scalar2, sep: sep4 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
         } else
-          yield* this.lineEnd(scalar);
+          yield* this.lineEnd(scalar2);
       }
-      *blockScalar(scalar) {
+      *blockScalar(scalar2) {
         switch (this.type) {
           case "space":
           case "comment":
           case "newline":
-            scalar.props.push(this.sourceToken);
+            scalar2.props.push(this.sourceToken);
             return;
           case "scalar":
-            scalar.source = this.source;
+            scalar2.source = this.source;
             this.atNewLine = true;
             this.indent = 0;
             if (this.onNewLine) {
@@ -26378,7 +26378,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options2) {
+    function parse5(src, reviver, options2) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26419,7 +26419,7 @@ var require_public_api = __commonJS({
         return value.toString(options2);
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify4;
@@ -31739,58 +31739,1238 @@ function ignoreFilter(rules) {
   };
 }
 function stripIgnored(o, filter) {
-  const meta = { ...o.metadata };
+  const meta2 = { ...o.metadata };
   for (const field of ["annotations", "labels"]) {
-    const m = meta[field];
+    const m = meta2[field];
     if (!m) continue;
     const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
-    meta[field] = kept;
+    meta2[field] = kept;
   }
-  return { ...o, metadata: meta };
+  return { ...o, metadata: meta2 };
 }
 
-// node_modules/@carbon/diff/src/capacity.ts
-function safe(f, fallback) {
+// node_modules/@carbon/render/src/render.ts
+var import_yaml7 = __toESM(require_dist(), 1);
+import { existsSync as existsSync6, mkdtempSync, readdirSync as readdirSync3, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join as join8, posix, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+
+// node_modules/@carbon/toolchain/src/exec.ts
+import { spawn } from "node:child_process";
+var EXIT_COMMAND_NOT_FOUND = 127;
+var EXIT_TIMED_OUT = 124;
+var exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
+  const child = spawn(cmd, [...args], {
+    cwd: options2.cwd,
+    env: childEnv(options2.env),
+    shell: false,
+    stdio: ["pipe", "pipe", "pipe"]
+  });
+  const stdout = [];
+  const stderr = [];
+  let timedOut = false;
+  let settled = false;
+  const finish = (result) => {
+    if (settled) return;
+    settled = true;
+    if (timer) clearTimeout(timer);
+    resolve5(result);
+  };
+  const timer = options2.timeoutMs ? setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, options2.timeoutMs) : void 0;
+  child.stdout.on("data", (chunk) => stdout.push(chunk));
+  child.stderr.on("data", (chunk) => stderr.push(chunk));
+  child.on("error", (error2) => {
+    const exitCode = error2.code === "ENOENT" ? EXIT_COMMAND_NOT_FOUND : 1;
+    finish({ stdout: "", stderr: `${cmd}: ${error2.message}`, exitCode });
+  });
+  child.on("close", (code, signal) => {
+    const err = Buffer.concat(stderr).toString("utf8");
+    if (timedOut) {
+      finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: `${err}${cmd}: timed out after ${options2.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
+      return;
+    }
+    finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: err, exitCode: code ?? signalExitCode(signal) });
+  });
+  child.stdin.on("error", () => void 0);
+  child.stdin.end(options2.input ?? "");
+});
+function childEnv(overrides) {
+  const env = { ...process.env };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === void 0) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+function signalExitCode(signal) {
+  const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + (signal && signals[signal] || 0);
+}
+
+// node_modules/@carbon/toolchain/src/repo.ts
+import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
+import { dirname, join as join4, resolve } from "node:path";
+var RepoRootNotFoundError = class extends Error {
+  constructor(from) {
+    super(`no repo root above ${from}: looked for a folder holding turbo.json and a package.json with "workspaces"`);
+    this.from = from;
+  }
+  name = "RepoRootNotFoundError";
+};
+function findRepoRoot(from = process.cwd()) {
+  let dir = resolve(from);
+  for (; ; ) {
+    if (isRepoRoot(dir)) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new RepoRootNotFoundError(from);
+    dir = parent;
+  }
+}
+function isRepoRoot(dir) {
+  const manifest = join4(dir, "package.json");
+  if (!existsSync4(join4(dir, "turbo.json")) || !existsSync4(manifest)) return false;
   try {
-    return f();
+    const parsed = JSON.parse(readFileSync3(manifest, "utf8"));
+    return parsed.workspaces !== void 0;
   } catch {
-    return fallback;
+    return false;
   }
 }
-function podRequests(spec) {
-  if (!spec) return { cpu: 0, memory: 0 };
-  let cpu2 = 0;
-  let memory = 0;
+var toolsDir = (root) => join4(root, ".tools");
+var toolBinDir = (root) => join4(toolsDir(root), "bin");
+
+// node_modules/@carbon/toolchain/src/versions.ts
+var KUBERNETES = {
+  module: "k8s.io/kubernetes",
+  version: "v1.31.14",
+  swaggerPath: "api/openapi-spec/swagger.json"
+};
+var KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
+
+// node_modules/@carbon/toolchain/src/tools.ts
+import { join as join5 } from "node:path";
+var toolPath = (root, name) => join5(toolBinDir(root), name);
+
+// node_modules/@carbon/toolchain/src/crds.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// node_modules/@carbon/toolchain/src/schemas.ts
+var CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
+
+// node_modules/@carbon/render/src/build.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync4, statSync, writeFileSync } from "node:fs";
+import { dirname as dirname2, join as join6, relative, resolve as resolve2, sep } from "node:path";
+
+// node_modules/@carbon/render/src/lazy.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
+var DOC_SEP = /^---(?:\s.*)?$/;
+function splitDocuments(text) {
+  const out = [];
+  let cur = [];
+  for (const line of text.split("\n")) {
+    if (DOC_SEP.test(line)) {
+      out.push(cur.join("\n"));
+      cur = [];
+    } else cur.push(line);
+  }
+  out.push(cur.join("\n"));
+  return out.filter((d) => d.split("\n").some((l) => l.trim() && !l.trimStart().startsWith("#")));
+}
+function lazyObject(doc) {
+  const lines = doc.split("\n");
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l || l.startsWith(" ") || l.startsWith("#") || l.startsWith("	")) continue;
+    const m = TOP_KEY.exec(l);
+    if (!m) return (0, import_yaml3.parse)(doc);
+    if (blocks.length) blocks[blocks.length - 1].end = i;
+    blocks.push({ key: m[1], start: i, end: lines.length });
+  }
+  const o = {};
+  for (const b of blocks) {
+    const text = lines.slice(b.start, b.end).join("\n");
+    Object.defineProperty(o, b.key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = (0, import_yaml3.parse)(text)?.[b.key];
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+      }
+    });
+  }
+  return o;
+}
+var scalar = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
+function scanDocuments(text) {
+  const lines = text.split("\n");
+  const docs2 = [];
+  let complete = true;
+  let start = 0;
+  const flush = (from, to) => {
+    let first = -1;
+    let inMeta = false;
+    const d = { position: { line: 0, column: 1 } };
+    for (let i = from; i < to; i++) {
+      const l = lines[i];
+      if (first < 0 && l.trim() && !l.trimStart().startsWith("#")) first = i;
+      if (/^\S/.test(l)) inMeta = /^metadata:\s*$/.test(l);
+      if (l.startsWith("kind:")) d.kind = scalar(l.slice(5));
+      else if (l.startsWith("metadata:") && !inMeta) complete = false;
+      else if (inMeta) {
+        const m = /^ {2}(name|namespace):\s*(\S.*)$/.exec(l);
+        if (m) d[m[1]] = scalar(m[2]);
+      }
+    }
+    if (first < 0) return;
+    d.position = { line: first + 1, column: 1 };
+    if (!d.kind || !d.name) complete = false;
+    docs2.push(d);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (DOC_SEP.test(lines[i])) {
+      flush(start, i);
+      start = i + 1;
+    }
+  }
+  flush(start, lines.length);
+  return { docs: docs2, complete };
+}
+
+// node_modules/@carbon/render/src/yaml.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+function parseYamlFile(text, file) {
+  const lines = new import_yaml4.LineCounter();
+  const docs2 = (0, import_yaml4.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const problems = [];
+  const out = [];
+  const list = Array.isArray(docs2) ? docs2 : [];
+  list.forEach((d, i) => {
+    for (const err of d.errors) {
+      const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0);
+      const dup = /Map keys must be unique/i.test(err.message);
+      const msg = err.message.split("\n")[0] ?? err.message;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
+    }
+    if (d.errors.length) return;
+    const js = d.toJS({ maxAliasCount: 100 });
+    if (js === null || js === void 0) return;
+    if (typeof js !== "object" || Array.isArray(js)) {
+      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
+      return;
+    }
+    const start = d.contents?.range?.[0] ?? 0;
+    const sp = lines.linePos(start);
+    out.push({
+      file,
+      documentIndex: i,
+      object: js,
+      position: { line: sp.line, column: sp.col },
+      locate: (path) => {
+        const node = nodeAt(d.contents, path);
+        if (!node?.range) return void 0;
+        const p = lines.linePos(node.range[0]);
+        return { line: p.line, column: p.col };
+      }
+    });
+  });
+  return { docs: out, problems };
+}
+function nodeAt(root, path) {
+  let node = root;
+  let best = root;
+  for (const part of path) {
+    if ((0, import_yaml4.isMap)(node)) {
+      const pair = node.items.find((it) => (0, import_yaml4.isScalar)(it.key) && String(it.key.value) === String(part));
+      if (!pair) break;
+      best = pair.key ?? best;
+      node = pair.value;
+    } else if ((0, import_yaml4.isSeq)(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (!item) break;
+      best = item;
+      node = item;
+    } else break;
+  }
+  return best;
+}
+
+// node_modules/@carbon/render/src/build.ts
+var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+function kustomizationFile(dir) {
+  for (const f of KUSTOMIZATION_FILES) {
+    const p = join6(dir, f);
+    if (existsSync5(p) && statSync(p).isFile()) return p;
+  }
+  return void 0;
+}
+function overlayOf(spec) {
+  const o = {};
+  if (typeof spec.targetNamespace === "string") o.targetNamespace = spec.targetNamespace;
+  if (typeof spec.namePrefix === "string") o.namePrefix = spec.namePrefix;
+  if (typeof spec.nameSuffix === "string") o.nameSuffix = spec.nameSuffix;
+  if (Array.isArray(spec.patches) && spec.patches.length) o.patches = spec.patches;
+  if (Array.isArray(spec.images) && spec.images.length) o.images = spec.images;
+  if (Array.isArray(spec.components) && spec.components.length) o.components = spec.components;
+  if (spec.commonMetadata && typeof spec.commonMetadata === "object") o.commonMetadata = spec.commonMetadata;
+  return Object.keys(o).length ? o : void 0;
+}
+function limiter(n) {
+  let active = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (active >= n) await new Promise((r2) => waiting.push(r2));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
+var Builder = class {
+  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec) {
+    this.tempDir = tempDir;
+    this.runner = runner;
+    this.kustomize = toolPath(toolsRoot, "kustomize");
+    this.limit = limiter(parallelism);
+  }
+  files = /* @__PURE__ */ new Map();
+  scans = /* @__PURE__ */ new Map();
+  builds = /* @__PURE__ */ new Map();
+  limit;
+  kustomize;
+  kustomizeRuns = 0;
+  /** Parses a file once per run; `display` is the repo-relative name used in messages. */
+  file(abs, display) {
+    const cached = this.files.get(abs);
+    if (cached) return cached;
+    let text;
+    try {
+      text = readFileSync4(abs, "utf8");
+    } catch (e) {
+      const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
+      this.files.set(abs, r2);
+      return r2;
+    }
+    const parsed = parseYamlFile(text, display);
+    const m = HEADER.exec(text);
+    if (m) parsed.generatedFrom = m[1];
+    this.files.set(abs, parsed);
+    return parsed;
+  }
+  /**
+   * The documents of a file by kind/name/line, from a line scan; the syntax tree is built only
+   * when a finding asks for a field position (or when the scan cannot read the file's style).
+   */
+  scan(abs, display) {
+    const cached = this.scans.get(abs);
+    if (cached) return cached;
+    let text = "";
+    try {
+      text = readFileSync4(abs, "utf8");
+    } catch {
+      text = "";
+    }
+    const m = HEADER.exec(text);
+    const { docs: docs2, complete } = scanDocuments(text);
+    let out;
+    if (!complete) {
+      const full = this.file(abs, display);
+      out = { docs: full.docs.map((d) => ({ file: d.file, position: d.position, locate: d.locate, ...meta(d.object) })) };
+    } else {
+      out = {
+        docs: docs2.map((d) => ({
+          file: display,
+          position: d.position,
+          ...d.kind ? { kind: d.kind } : {},
+          ...d.name ? { name: d.name } : {},
+          ...d.namespace ? { namespace: d.namespace } : {},
+          locate: (path) => this.file(abs, display).docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? void 0) === d.namespace)?.locate(path)
+        }))
+      };
+    }
+    if (m) out.generatedFrom = m[1];
+    this.scans.set(abs, out);
+    return out;
+  }
+  /**
+   * Builds `dir` (absolute, inside `root`). `display(abs)` names files for messages (repo-relative).
+   */
+  build(root, dir, overlay, cacheKey) {
+    const key = `${cacheKey}\0${dir}\0${overlay ? JSON.stringify(overlay) : ""}`;
+    let p = this.builds.get(key);
+    if (!p) {
+      p = this.doBuild(root, dir, overlay);
+      this.builds.set(key, p);
+    }
+    return p;
+  }
+  rel(root, abs) {
+    return relative(root, abs).split(sep).join("/") || ".";
+  }
+  async doBuild(root, dir, overlay) {
+    const kfile = kustomizationFile(dir);
+    const issues = [];
+    const files = [];
+    const problemsOf = (abs) => {
+      const f = this.file(abs, this.rel(root, abs));
+      for (const p of f.problems) {
+        issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : p.message.startsWith("cannot read") ? "read" : p.message.startsWith("document is not") ? "not-an-object" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
+      }
+      return f;
+    };
+    if (kfile) {
+      this.collect(root, dir, /* @__PURE__ */ new Set(), (abs) => files.push(abs), issues);
+      if (issues.length) return { objects: [], issues };
+      const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
+      return this.runKustomize(root, target, kfile, files, problemsOf, issues);
+    }
+    const subdirs = [];
+    const walk2 = (d) => {
+      for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join6(d, e.name);
+        if (e.isDirectory()) {
+          if (e.name.startsWith(".")) continue;
+          if (kustomizationFile(p)) subdirs.push(p);
+          else walk2(p);
+        } else if (/\.ya?ml$/.test(e.name)) files.push(p);
+      }
+    };
+    walk2(dir);
+    const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
+    for (const { f } of parsed) {
+      for (const d of f.docs) {
+        if (typeof d.object.apiVersion !== "string" || typeof d.object.kind !== "string") {
+          issues.push({ code: "not-an-object", severity: "error", file: d.file, line: d.position.line, column: d.position.column, message: "document has no apiVersion/kind: kustomize-controller cannot decode it as a Kubernetes object", hint: "add apiVersion and kind, or move the file out of the Flux path" });
+        }
+      }
+    }
+    if (issues.length) return { objects: [], issues };
+    if (overlay || subdirs.length) {
+      const sub = [];
+      for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), (abs) => sub.push(abs), issues);
+      if (issues.length) return { objects: [], issues };
+      const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {});
+      return this.runKustomize(root, target, void 0, [...files, ...sub], problemsOf, issues);
+    }
+    return {
+      objects: parsed.flatMap(({ f }) => f.docs.map((d) => ({ object: d.object, doc: d, ...f.generatedFrom ? { generatedFrom: f.generatedFrom } : {} }))),
+      issues
+    };
+  }
+  /** A temporary kustomization that lists `resources` (absolute) plus the Flux Kustomization's own transforms. */
+  wrap(_dir, resources, o) {
+    const d = this.tempDir();
+    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
+    if (o.targetNamespace) k.namespace = o.targetNamespace;
+    if (o.namePrefix) k.namePrefix = o.namePrefix;
+    if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
+    if (o.patches) k.patches = o.patches;
+    if (o.images) k.images = o.images;
+    if (o.components) k.components = o.components.map((c) => resolve2(_dir, c));
+    if (o.commonMetadata?.labels) k.labels = [{ pairs: o.commonMetadata.labels }];
+    if (o.commonMetadata?.annotations) k.commonAnnotations = o.commonMetadata.annotations;
+    writeFileSync(join6(d, "kustomization.yaml"), (0, import_yaml5.stringify)(k));
+    return d;
+  }
+  /** Follows resources/bases/components of a kustomization to every local file it reads. */
+  collect(root, dir, seen, addFile, issues) {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const kfile = kustomizationFile(dir);
+    if (!kfile) return;
+    const k = this.file(kfile, this.rel(root, kfile));
+    if (k.problems.length) {
+      for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the kustomization file" });
+      return;
+    }
+    const spec = k.docs[0]?.object ?? {};
+    const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
+    for (const e of entries) {
+      if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
+      const abs = resolve2(dir, e);
+      if (!existsSync5(abs)) continue;
+      if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
+      else if (/\.ya?ml$/.test(abs)) addFile(abs);
+    }
+  }
+  async runKustomize(root, target, kfile, files, problemsOf, issues) {
+    const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
+    const res = await this.limit(() => {
+      this.kustomizeRuns++;
+      return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
+    });
+    if (res.exitCode !== 0) {
+      for (const f of files) problemsOf(f);
+      if (issues.length) return { objects: [], issues };
+      issues.push({
+        code: "kustomize",
+        severity: "error",
+        file: kfile ? this.rel(root, kfile) : this.rel(root, dirname2(target)),
+        message: `kustomize build failed: ${firstErrorLine(res.stderr || res.stdout)}`,
+        hint: "run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce"
+      });
+      return { objects: [], issues };
+    }
+    const byKey = /* @__PURE__ */ new Map();
+    for (const f of files) {
+      const scanned = this.scan(f, this.rel(root, f));
+      for (const d of scanned.docs) {
+        const key = `${d.kind}/${d.name}`;
+        byKey.set(key, [...byKey.get(key) ?? [], { doc: d, ...scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {} }]);
+      }
+    }
+    const objects = splitDocuments(res.stdout).map((raw) => {
+      const object = lazyObject(raw);
+      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? [];
+      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
+      return { object, raw, ...hit ? { doc: hit.doc } : {}, ...hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {} };
+    });
+    return { objects, issues };
+  }
+};
+var meta = (o) => ({
+  ...o.kind ? { kind: o.kind } : {},
+  ...o.metadata?.name ? { name: o.metadata.name } : {},
+  ...o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}
+});
+function firstErrorLine(text) {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const err = lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? "no output";
+  const rest = lines.slice(lines.indexOf(err) + 1).filter((l) => /^line \d+:/.test(l)).slice(0, 3);
+  return [err.replace(/^Error:\s*/, ""), ...rest].join("; ").slice(0, 500);
+}
+
+// node_modules/@carbon/render/src/git.ts
+import { mkdirSync, rmSync } from "node:fs";
+import { join as join7 } from "node:path";
+var SHA = /^[0-9a-f]{7,64}$/i;
+function includedPaths(ignore) {
+  if (typeof ignore !== "string") return [];
+  const lines = ignore.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  if (!lines.includes("/*")) return [];
+  return lines.filter((l) => l.startsWith("!/")).map((l) => l.slice(2).replace(/\/+$/, "")).filter((p) => p && !p.split("/").includes(".."));
+}
+var GitSourceError = class extends Error {
+  constructor(commit, message) {
+    super(message);
+    this.commit = commit;
+  }
+  name = "GitSourceError";
+};
+async function extractCommit(repo, commit, paths, into, runner = exec) {
+  if (!SHA.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
+  const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
+  if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
+  mkdirSync(into, { recursive: true });
+  const tar = join7(into, ".source.tar");
+  const existing = [];
+  for (const p of paths) {
+    const r2 = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
+    if (r2.exitCode === 0) existing.push(p);
+  }
+  if (paths.length && !existing.length) return;
+  const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
+  if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
+  const x = await runner("tar", ["-xf", tar, "-C", into]);
+  if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
+  rmSync(tar, { force: true });
+}
+
+// node_modules/@carbon/render/src/substitute.ts
+var SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute";
+var VAR = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::?([=-])([^}]*))?\}/g;
+function substitute(text, vars, keepUnknown) {
+  return text.replace(VAR, (whole, escaped, name, op, def) => {
+    if (escaped) return whole.slice(1);
+    const value = vars[name];
+    if (value !== void 0) return value;
+    if (op !== void 0) return def ?? "";
+    return keepUnknown ? whole : "";
+  });
+}
+
+// node_modules/@carbon/render/src/render.ts
+var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
+var SOURCE_GROUP = "source.toolkit.fluxcd.io/";
+var isFluxKustomization = (o) => o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith(KS_GROUP);
+function listFluxClusters(dir) {
+  const abs = resolve3(dir);
+  const clustersDir = join8(abs, "clusters");
+  if (existsSync6(clustersDir) && statSync2(clustersDir).isDirectory()) {
+    const clusters = readdirSync3(clustersDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => ({ name: e.name, dir: `clusters/${e.name}` })).sort((a, b) => a.name < b.name ? -1 : 1);
+    return { repoRoot: abs, clusters };
+  }
+  let root = abs;
+  for (let d = abs; ; ) {
+    if (existsSync6(join8(d, ".git"))) {
+      root = d;
+      break;
+    }
+    const up = resolve3(d, "..");
+    if (up === d) break;
+    d = up;
+  }
+  const rel = relative2(root, abs).split(sep2).join("/");
+  return { repoRoot: root, clusters: [{ name: rel.split("/").pop() || "cluster", dir: rel || "." }] };
+}
+var docs = /* @__PURE__ */ new WeakMap();
+var raws = /* @__PURE__ */ new WeakMap();
+async function discoverFluxKustomizations(dir, options2 = {}) {
+  const { repoRoot, clusters } = listFluxClusters(dir);
+  const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
+  const session = new RenderSession(repoRoot, options2);
+  try {
+    return await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+  } finally {
+    session.dispose();
+  }
+}
+var RenderSession = class {
+  constructor(repoRoot, options2 = {}) {
+    this.repoRoot = repoRoot;
+    this.options = options2;
+    let toolsRoot = options2.toolsRoot;
+    if (!toolsRoot) {
+      try {
+        toolsRoot = findRepoRoot(process.cwd());
+      } catch {
+        toolsRoot = repoRoot;
+      }
+    }
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec);
+  }
+  temps = [];
+  builder;
+  commits = /* @__PURE__ */ new Map();
+  get kustomizeRuns() {
+    return this.builder.kustomizeRuns;
+  }
+  temp() {
+    const d = mkdtempSync(join8(tmpdir(), "carbon-render-"));
+    this.temps.push(d);
+    return d;
+  }
+  dispose() {
+    for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
+  }
+  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
+  commitRoot(commit, paths) {
+    const key = `${commit}\0${paths.join("\0")}`;
+    let p = this.commits.get(key);
+    if (!p) {
+      const into = this.temp();
+      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+      this.commits.set(key, p);
+    }
+    return p;
+  }
+  async renderCluster(cluster, clusterDir) {
+    const errors = [];
+    const sources = /* @__PURE__ */ new Map();
+    const entries = [];
+    const byKey = /* @__PURE__ */ new Map();
+    const rootPath = normalisePath(clusterDir) ?? "";
+    const root = {
+      key: "",
+      name: clusterDir.split("/").pop() ?? cluster,
+      namespace: "flux-system",
+      path: rootPath,
+      pathExists: existsSync6(join8(this.repoRoot, rootPath)),
+      dependsOn: [],
+      sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
+      spec: {},
+      objects: [],
+      raw: {}
+    };
+    entries.push(root);
+    let rootSourceKey = "GitRepository/flux-system/flux-system";
+    const discover = (from, built) => {
+      const found = [];
+      for (const ro of built) {
+        const o = ro.object;
+        if (typeof o.apiVersion === "string" && o.apiVersion.startsWith(SOURCE_GROUP) && o.metadata?.name) {
+          sources.set(`${o.kind}/${o.metadata.namespace ?? from.namespace}/${o.metadata.name}`, o);
+        }
+        if (!isFluxKustomization(o) || !o.metadata?.name) continue;
+        const spec = o.spec ?? {};
+        const namespace = o.metadata.namespace ?? "flux-system";
+        const key = `${namespace}/${o.metadata.name}`;
+        const path = normalisePath(typeof spec.path === "string" ? spec.path : "");
+        const ref2 = spec.sourceRef ?? {};
+        const sourceRef = { kind: ref2.kind ?? "GitRepository", name: ref2.name ?? "", namespace: ref2.namespace ?? namespace, mode: "unresolved" };
+        const entry = {
+          key,
+          name: o.metadata.name,
+          namespace,
+          path: path ?? String(spec.path ?? ""),
+          pathExists: false,
+          dependsOn: (Array.isArray(spec.dependsOn) ? spec.dependsOn : []).map((d) => ({ name: String(d?.name ?? ""), namespace: String(d?.namespace ?? namespace) })),
+          sourceRef,
+          ...ro.sourceFile ? { definedIn: { file: ro.sourceFile, ...ro.line ? { line: ro.line } : {}, ...ro.column ? { column: ro.column } : {} } } : {},
+          spec,
+          objects: [],
+          raw: o
+        };
+        if (path === void 0) {
+          errors.push({ code: "path", severity: "error", file: ro.sourceFile ?? clusterDir, ...ro.line ? { line: ro.line } : {}, message: `Kustomization ${key}: spec.path "${String(spec.path)}" leaves the source`, hint: "use a path inside the repository, like ./apps/<name>", kustomization: key });
+        }
+        if (byKey.has(key)) continue;
+        if (path === rootPath && !root.key) {
+          Object.assign(root, { ...entry, objects: root.objects, pathExists: root.pathExists });
+          rootSourceKey = `${sourceRef.kind}/${sourceRef.namespace}/${sourceRef.name}`;
+          root.sourceRef = { ...sourceRef, mode: "worktree" };
+          byKey.set(key, root);
+          continue;
+        }
+        byKey.set(key, entry);
+        entries.push(entry);
+        found.push(entry);
+      }
+      return found;
+    };
+    const renderEntry = async (e) => {
+      let base = this.repoRoot;
+      let commit;
+      if (e !== root) {
+        const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
+        const src = sources.get(sk);
+        const pin = src?.spec?.ref?.commit;
+        if (sk === rootSourceKey || src && e.sourceRef.kind === "GitRepository" && (typeof pin !== "string" || this.options.workingTree)) {
+          e.sourceRef.mode = "worktree";
+          if (typeof pin === "string") e.sourceRef.commit = pin;
+        } else if (src && e.sourceRef.kind === "GitRepository" && typeof pin === "string") {
+          e.sourceRef.commit = pin;
+          try {
+            base = await this.commitRoot(pin, includedPaths(src.spec?.ignore));
+            commit = pin;
+            e.sourceRef.mode = "commit";
+          } catch (err) {
+            const where = locOf(src, e);
+            errors.push({ code: "source", severity: "error", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
+            return;
+          }
+        } else {
+          return;
+        }
+      }
+      if (e.path === void 0 || e.path.startsWith("..")) return;
+      const dir = join8(base, e.path);
+      e.pathExists = existsSync6(dir) && statSync2(dir).isDirectory();
+      if (!e.pathExists) return;
+      const overlay = overlayOf(e.spec);
+      const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
+      for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
+      e.objects = this.postBuild(e, res.objects, commit, errors);
+    };
+    let queue = [root];
+    let pending = [];
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
+      pending.push(...batch.filter((e) => !ready.includes(e)));
+      await Promise.all(ready.map((e) => renderEntry(e)));
+      for (const e of ready) queue.push(...discover(e, e.objects));
+      if (!queue.length && pending.length) {
+        const nowReady = pending.filter((e) => this.sourceKnown(e, sources, rootSourceKey));
+        pending = pending.filter((e) => !nowReady.includes(e));
+        queue = nowReady;
+      }
+    }
+    return {
+      cluster,
+      clusterDir,
+      repoRoot: this.repoRoot,
+      kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      errors
+    };
+  }
+  sourceKnown(e, sources, rootSourceKey) {
+    const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
+    return sk === rootSourceKey || sources.has(sk);
+  }
+  /** Target namespace is applied by the build; here: substitution, then the object's origin. */
+  postBuild(e, built, commit, errors) {
+    const post = e.spec.postBuild ?? {};
+    const vars = Object.fromEntries(Object.entries(post.substitute ?? {}).map(([k, v]) => [k, String(v)]));
+    const from = Array.isArray(post.substituteFrom) ? post.substituteFrom : [];
+    const ks = `${e.namespace}/${e.name}`;
+    for (const f of from) {
+      errors.push({
+        code: "substitution",
+        severity: "warning",
+        file: e.definedIn?.file ?? e.path,
+        ...e.definedIn?.line ? { line: e.definedIn.line } : {},
+        message: `Kustomization ${ks}: postBuild.substituteFrom ${f?.kind ?? "?"}/${f?.name ?? "?"} lives in the cluster and cannot be read offline; its variables are left unsubstituted`,
+        hint: "inline values under postBuild.substitute if they must be validated",
+        kustomization: ks
+      });
+    }
+    const substituting = Boolean(post.substitute || from.length);
+    return built.map((b, i) => {
+      let object = b.object;
+      let raw = b.raw;
+      if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== "disabled") {
+        const text = (0, import_yaml7.stringify)(object);
+        const next = substitute(text, vars, from.length > 0);
+        if (next !== text) {
+          try {
+            object = (0, import_yaml7.parse)(next);
+            raw = void 0;
+          } catch (err) {
+            errors.push({ code: "substitution", severity: "error", file: b.doc?.file ?? e.path, ...b.doc ? { line: b.doc.position.line } : {}, message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${err.message.split("\n")[0]}`, kustomization: ks });
+          }
+        }
+      }
+      const ro = {
+        object,
+        documentIndex: i,
+        kustomization: ks,
+        ...b.doc ? { sourceFile: b.doc.file, line: b.doc.position.line, column: b.doc.position.column } : {},
+        ...b.generatedFrom ? { generatedFrom: b.generatedFrom } : {},
+        ...commit ? { commit } : {}
+      };
+      if (b.doc) docs.set(ro, b.doc);
+      if (raw !== void 0) raws.set(ro, raw);
+      return ro;
+    });
+  }
+};
+function locOf(_src, e) {
+  return { file: e.definedIn?.file ?? e.path, ...e.definedIn?.line ? { line: e.definedIn.line } : {} };
+}
+function normalisePath(p) {
+  if (isAbsolute(p) && !p.startsWith("/")) return void 0;
+  const n = posix.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
+  const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
+  if (raw === ".." || raw.startsWith("../")) return void 0;
+  return n === "." ? "" : n;
+}
+
+// node_modules/@carbon/render/src/types.ts
+var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read"];
+
+// node_modules/@carbon/validate/src/pods.ts
+var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+function podTemplateOf(ro) {
+  const o = ro.object;
+  if (WORKLOAD_KINDS.has(o.kind) && o.spec?.template) return { owner: ro, spec: o.spec.template.spec ?? {}, labels: o.spec.template.metadata?.labels ?? {}, path: ["spec", "template", "spec"] };
+  if (o.kind === "CronJob" && o.spec?.jobTemplate?.spec?.template)
+    return { owner: ro, spec: o.spec.jobTemplate.spec.template.spec ?? {}, labels: o.spec.jobTemplate.spec.template.metadata?.labels ?? {}, path: ["spec", "jobTemplate", "spec", "template", "spec"] };
+  if (o.kind === "Pod") return { owner: ro, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, path: ["spec"] };
+  return void 0;
+}
+var cpu = (v) => {
+  if (v === void 0 || v === null) return void 0;
+  try {
+    return parseCpu(v);
+  } catch {
+    return void 0;
+  }
+};
+var mem = (v) => {
+  if (v === void 0 || v === null) return void 0;
+  try {
+    return parseBytes(v);
+  } catch {
+    return void 0;
+  }
+};
+function containerResources(c, lr) {
+  const req = c.resources?.requests ?? {};
+  const lim = c.resources?.limits ?? {};
+  const limCpu = cpu(lim.cpu) ?? (lr ? cpu(lr.default.cpu) : void 0);
+  const limMem = mem(lim.memory) ?? (lr ? mem(lr.default.memory) : void 0);
+  const reqCpu = cpu(req.cpu) ?? (cpu(lim.cpu) ?? (lr ? cpu(lr.defaultRequest.cpu) : void 0));
+  const reqMem = mem(req.memory) ?? (mem(lim.memory) ?? (lr ? mem(lr.defaultRequest.memory) : void 0));
+  return { requests: { cpu: reqCpu ?? 0, memory: reqMem ?? 0 }, limits: { cpu: limCpu ?? 0, memory: limMem ?? 0 } };
+}
+function podResources(spec, lr) {
+  const sum = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
   for (const c of spec.containers ?? []) {
-    cpu2 += safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0);
-    memory += safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0);
+    const r2 = containerResources(c, lr);
+    sum.requests.cpu += r2.requests.cpu;
+    sum.requests.memory += r2.requests.memory;
+    sum.limits.cpu += r2.limits.cpu;
+    sum.limits.memory += r2.limits.memory;
   }
+  let initMax = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  let sidecars = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
   for (const c of spec.initContainers ?? []) {
-    cpu2 = Math.max(cpu2, safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0));
-    memory = Math.max(memory, safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0));
+    const r2 = containerResources(c, lr);
+    if (c.restartPolicy === "Always") {
+      sidecars = add2(sidecars, r2);
+      continue;
+    }
+    const withSidecars = add2(sidecars, r2);
+    initMax = {
+      requests: { cpu: Math.max(initMax.requests.cpu, withSidecars.requests.cpu), memory: Math.max(initMax.requests.memory, withSidecars.requests.memory) },
+      limits: { cpu: Math.max(initMax.limits.cpu, withSidecars.limits.cpu), memory: Math.max(initMax.limits.memory, withSidecars.limits.memory) }
+    };
   }
-  return { cpu: cpu2, memory };
+  const main = add2(sum, sidecars);
+  const overhead = spec.overhead ?? {};
+  return {
+    requests: { cpu: Math.max(main.requests.cpu, initMax.requests.cpu) + (cpu(overhead.cpu) ?? 0), memory: Math.max(main.requests.memory, initMax.requests.memory) + (mem(overhead.memory) ?? 0) },
+    limits: { cpu: Math.max(main.limits.cpu, initMax.limits.cpu), memory: Math.max(main.limits.memory, initMax.limits.memory) }
+  };
 }
-function requestedBy(services, nodes) {
-  const all = [...services.values()].flat();
-  const hpaMin = /* @__PURE__ */ new Map();
-  for (const o of all) {
+function add2(a, b) {
+  return {
+    requests: { cpu: a.requests.cpu + b.requests.cpu, memory: a.requests.memory + b.requests.memory },
+    limits: { cpu: a.limits.cpu + b.limits.cpu, memory: a.limits.memory + b.limits.memory }
+  };
+}
+var CONFIG_RELOADER = { name: "config-reloader", resources: { requests: { cpu: "10m", memory: "50Mi" }, limits: { cpu: "10m", memory: "50Mi" } } };
+var OPERATOR_DEFAULTS = { Prometheus: { requests: { memory: "2Gi" } }, Alertmanager: { requests: { memory: "200Mi" } } };
+var ns = (o) => o.metadata?.namespace ?? "default";
+function podGroups(objects, nodes, limitRangeOf) {
+  const hpaMax = /* @__PURE__ */ new Map();
+  for (const ro of objects) {
+    const o = ro.object;
     if (o.kind !== "HorizontalPodAutoscaler") continue;
-    const t = o.spec?.scaleTargetRef;
-    if (t?.name) hpaMin.set(`${t.kind}/${o.metadata.namespace ?? ""}/${t.name}`, Number(o.spec?.minReplicas ?? 1));
+    const t = o.spec?.scaleTargetRef ?? {};
+    hpaMax.set(`${t.kind}/${ns(o)}/${t.name}`, { min: Number(o.spec?.minReplicas ?? 1), max: Number(o.spec?.maxReplicas ?? 1) });
   }
+  const groups2 = [];
+  for (const ro of objects) {
+    const o = ro.object;
+    const namespace = ns(o);
+    const lr = limitRangeOf(namespace);
+    if (o.kind === "Prometheus" || o.kind === "Alertmanager") {
+      const replicas2 = Number(o.spec?.replicas ?? 1) * (o.kind === "Prometheus" ? Number(o.spec?.shards ?? 1) : 1);
+      const spec = {
+        containers: [{ name: o.kind.toLowerCase(), resources: o.spec?.resources ?? OPERATOR_DEFAULTS[o.kind] }, CONFIG_RELOADER],
+        nodeSelector: o.spec?.nodeSelector,
+        affinity: o.spec?.affinity,
+        topologySpreadConstraints: o.spec?.topologySpreadConstraints
+      };
+      const res2 = podResources(spec, lr);
+      const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
+      const labels = { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind === "Prometheus" ? "prometheus" : "alertmanager"]: o.metadata?.name ?? "", ...o.spec?.podMetadata?.labels ?? {} };
+      groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
+      continue;
+    }
+    const t = podTemplateOf(ro);
+    if (!t || o.kind === "CronJob" || o.kind === "Job") continue;
+    const res = podResources(t.spec, lr);
+    const daemon = o.kind === "DaemonSet";
+    const declared = o.kind === "Pod" ? 1 : Number(o.spec?.replicas ?? 1);
+    const hpa = hpaMax.get(`${o.kind}/${namespace}/${o.metadata?.name}`);
+    const replicas = daemon ? nodes : hpa ? Math.max(declared, hpa.min) : declared;
+    const peak = daemon ? nodes : hpa ? Math.max(replicas, hpa.max) : replicas;
+    let claimBytes = 0;
+    for (const v of o.spec?.volumeClaimTemplates ?? []) claimBytes += mem(v.spec?.resources?.requests?.storage) ?? 0;
+    groups2.push({
+      owner: ro,
+      namespace,
+      name: o.metadata?.name ?? "",
+      kind: o.kind,
+      replicas,
+      peak,
+      daemon,
+      stateless: o.kind === "Deployment" && !(t.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
+      spec: t.spec,
+      labels: t.labels,
+      ...res,
+      claimBytes,
+      templatePath: t.path
+    });
+  }
+  return groups2;
+}
+function selectorMatches(sel, labels) {
+  if (!sel) return false;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const val = labels[e.key];
+    if (e.operator === "In" && !(has && (e.values ?? []).includes(val))) return false;
+    if (e.operator === "NotIn" && has && (e.values ?? []).includes(val)) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+// node_modules/@carbon/validate/src/rules.ts
+var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
+var RULES = [
+  r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
+  r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
+  r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind."),
+  r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),
+  r("SEC002", "security", "warning", "readOnlyRootFilesystem", "A writable root filesystem lets an intruder persist tools and tamper with binaries.", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes."),
+  r("SEC003", "security", "error", "privileged", "A privileged container has every capability and all host devices.", "Remove securityContext.privileged or set it to false."),
+  r("SEC004", "security", "error", "allowPrivilegeEscalation", "setuid binaries can regain privileges unless escalation is disabled.", "Set securityContext.allowPrivilegeEscalation: false."),
+  r("SEC005", "security", "error", "capabilities", "Default capabilities (NET_RAW, ...) are more than a service needs.", "Set capabilities.drop: [ALL]; add back only NET_BIND_SERVICE when needed."),
+  r("SEC006", "security", "warning", "seccomp", "Without a seccomp profile every syscall is reachable.", "Set securityContext.seccompProfile.type: RuntimeDefault."),
+  r("SEC007", "security", "error", "hostPath", "A hostPath volume exposes the node filesystem to the pod.", "Use a PVC, emptyDir, ConfigMap or Secret; grant an exception with a reason for node agents."),
+  r("SEC008", "security", "error", "host namespaces", "hostNetwork/hostPID/hostIPC share the node namespaces and bypass NetworkPolicy.", "Remove hostNetwork/hostPID/hostIPC, or grant an exception with a reason."),
+  r("SEC009", "security", "error", "hostPort", "hostPort binds the node interface and limits scheduling to one pod per node.", "Expose the port through a Service instead of hostPort."),
+  r("SEC010", "security", "warning", "service account token", "An automounted token gives every compromised pod API credentials.", "Set automountServiceAccountToken: false on the pod (or ServiceAccount) unless it calls the API."),
+  r("SEC011", "security", "error", "secret literal in env", "A credential written into env is stored in git and shown by kubectl describe.", "Use env.valueFrom.secretKeyRef backed by an ExternalSecret from Vault."),
+  r("SUP001", "supply-chain", "error", "image registry", "Images must come through the Harbor mirror: no rate limits, scanned, available when upstream is not.", "Use the mirror path `<harbor>/<project>/<image>` (`platform images` lists them)."),
+  r("SUP002", "supply-chain", "error", "image pinned", "An image without a tag or digest changes under you.", "Pin a version tag or an @sha256 digest."),
+  r("SUP003", "supply-chain", "error", "no latest", "`latest` is not a version: rollbacks and diffs become meaningless.", "Pin a version tag or an @sha256 digest."),
+  r("REL001", "reliability", "warning", "liveness probe", "A hung process without a liveness probe is never restarted.", "Add a livenessProbe (httpGet/tcpSocket/exec)."),
+  r("REL002", "reliability", "warning", "readiness probe", "Without a readiness probe traffic reaches pods before they can serve.", "Add a readinessProbe."),
+  r("REL003", "reliability", "error", "selector matches template", "A selector that does not match the pod template labels is rejected or orphans pods.", "Make spec.selector.matchLabels a subset of spec.template.metadata.labels."),
+  r("REL004", "reliability", "error", "PodDisruptionBudget sanity", "A PDB that selects nothing protects nothing; one that allows no disruption blocks every drain.", "Select the workload's pods and leave at least one pod disruptable (minAvailable < replicas)."),
+  r("REL005", "reliability", "error", "HorizontalPodAutoscaler sanity", "An HPA with min > max, a missing target, or CPU utilisation without CPU requests never scales.", "Point scaleTargetRef at an existing workload, set minReplicas <= maxReplicas and CPU requests."),
+  r("REL006", "reliability", "warning", "rolling update", "Recreate (or maxUnavailable 100%) takes every replica down on each rollout.", "Use strategy RollingUpdate with maxUnavailable below the replica count."),
+  r("EFF001", "efficiency", "error", "requests set", "Without requests the scheduler cannot place pods sensibly and quotas cannot be checked.", "Set resources.requests.cpu and resources.requests.memory on every container."),
+  r("EFF002", "efficiency", "warning", "limits set", "Without a memory limit one pod can take the node down.", "Set resources.limits.memory (and cpu) on every container."),
+  r("EFF003", "efficiency", "error", "limits >= requests", "A limit below the request is rejected by the API server.", "Raise the limit or lower the request."),
+  r("NET001", "networking", "error", "default-deny", "Without a default-deny policy every pod can reach every other.", "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] to the namespace."),
+  r("NET002", "networking", "error", "Service targets exist", "A Service whose selector matches no pod serves nothing.", "Make the Service selector match a workload's pod labels in the same namespace."),
+  r("NET003", "networking", "error", "Ingress targets exist", "An Ingress to a missing Service (or port) returns 503.", "Point the backend at an existing Service and one of its ports."),
+  r("NET004", "networking", "warning", "NetworkPolicy targets exist", "A policy that selects no pods is dead configuration and hides a typo.", "Make podSelector match the workload's pod labels."),
+  r("NET005", "networking", "error", "HPA/PDB targets exist", "An autoscaler or budget for a missing workload does nothing.", "Point it at an existing Deployment/StatefulSet (same namespace)."),
+  r("NET006", "networking", "error", "Ingress TLS", "Every public host is served over TLS.", "Add spec.tls with the host and a cert-manager issuer annotation."),
+  r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
+  r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
+  r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
+  r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
+  r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
+  r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
+  r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
+  r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
+  r("FLX003", "flux", "error", "sourceRef resolves", "A Kustomization with no source never reconciles.", "Declare the GitRepository (or fix the name/namespace)."),
+  r("FLX004", "flux", "error", "no dependsOn cycle", "Kustomizations in a dependency cycle never become ready.", "Break the cycle."),
+  r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
+  r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
+  r("FLX007", "flux", "error", "pinned source available", "A pinned commit must be renderable to be validated.", "Fetch full history (fetch-depth: 0) or fix the pin."),
+  r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
+  r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
+  r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
+  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
+  r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
+  r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
+  r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
+  r("RES001", "resilience", "error", "survives losing a node", "Production must keep running when any one node is lost.", "Leave headroom on the other nodes for each node's pods."),
+  r("RES002", "resilience", "error", "PDBs let a drain proceed", "A PDB that allows no eviction blocks node maintenance.", "Run more replicas than minAvailable, or use maxUnavailable >= 1."),
+  r("RES003", "resilience", "error", "stateless >= 2 replicas", "One replica of a stateless service is a single point of failure.", "Run at least 2 replicas on multi-node clusters."),
+  r("RES004", "resilience", "warning", "replicas on distinct nodes", "Replicas that may land on one node fail together.", "Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname."),
+  r("SNG001", "single-node", "error", "satisfiable on one node", "A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.", "Relax the rule on single-node clusters (preferred, or replicas 1)."),
+  r("SNG002", "single-node", "warning", "PDB blocks node drain", "On one node, a PDB that allows no eviction blocks every drain and upgrade.", "Use maxUnavailable: 1 or drop the PDB on single-node."),
+  r("POL001", "policy", "error", "exception expired", "An exception past its expiry no longer applies; the finding it hid is back.", "Fix the underlying finding or renew the exception with a reason in platform/policy.yaml."),
+  r("POL002", "policy", "notice", "environment checks skipped", "Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).", "Add a cluster.yaml with nodes and namespaces to enable them.")
+];
+var RULE_BY_ID = new Map(RULES.map((x) => [x.id, x]));
+
+// node_modules/@carbon/validate/src/env.ts
+function nodesOf(facts) {
+  return facts.nodes.map((n) => ({
+    name: n.name,
+    labels: { "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", ...n.labels },
+    allocatable: { cpu: parseCpu(n.allocatable.cpu), memory: parseBytes(n.allocatable.memory), pods: n.allocatable.pods },
+    used: { cpu: 0, memory: 0, pods: 0 },
+    limits: { cpu: 0, memory: 0 },
+    pods: []
+  }));
+}
+function nodeSelectorOk(spec, node) {
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return `nodeSelector ${k}=${v} does not match`;
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms?.length && !terms.some((t) => selectorMatches({ matchExpressions: t.matchExpressions ?? [] }, node.labels))) return "required node affinity does not match";
+  return void 0;
+}
+var antiTerms = (spec) => spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+var spreads = (spec) => (spec.topologySpreadConstraints ?? []).filter((c) => (c.whenUnsatisfiable ?? "DoNotSchedule") === "DoNotSchedule");
+function misfit(p, node, all) {
+  const g = p.group;
+  const sel = nodeSelectorOk(g.spec, node);
+  if (sel) return sel;
+  if (node.used.cpu + g.requests.cpu > node.allocatable.cpu) return `insufficient cpu (needs ${cores(g.requests.cpu)}, free ${cores(node.allocatable.cpu - node.used.cpu)})`;
+  if (node.used.memory + g.requests.memory > node.allocatable.memory) return `insufficient memory (needs ${gib(g.requests.memory)} GiB, free ${gib(node.allocatable.memory - node.used.memory)} GiB)`;
+  if (node.used.pods + 1 > node.allocatable.pods) return "too many pods";
+  const domainPods = (key) => all.filter((n) => n.labels[key] !== void 0 && n.labels[key] === node.labels[key]).flatMap((n) => n.pods);
+  for (const t of antiTerms(g.spec)) {
+    const namespaces = t.namespaces ?? [g.namespace];
+    const clash = domainPods(t.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t.labelSelector, q.group.labels));
+    if (clash) return `required anti-affinity (${t.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
+  }
+  for (const n of all)
+    for (const q of n.pods)
+      for (const t of antiTerms(q.group.spec)) {
+        if (n.labels[t.topologyKey] === void 0 || n.labels[t.topologyKey] !== node.labels[t.topologyKey]) continue;
+        if ((t.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t.topologyKey})`;
+      }
+  for (const c of spreads(g.spec)) {
+    const key = c.topologyKey;
+    if (node.labels[key] === void 0) return `topology spread needs node label ${key}`;
+    const eligible = all.filter((n) => n.labels[key] !== void 0 && !nodeSelectorOk(g.spec, n));
+    const counts2 = /* @__PURE__ */ new Map();
+    for (const n of eligible) counts2.set(n.labels[key], (counts2.get(n.labels[key]) ?? 0) + n.pods.filter((q) => q.group.namespace === g.namespace && selectorMatches(c.labelSelector, q.group.labels)).length);
+    const min = Math.min(...counts2.values());
+    const skew = (counts2.get(node.labels[key]) ?? 0) + 1 - min;
+    if (skew > Number(c.maxSkew ?? 1)) return `topology spread on ${key} (skew ${skew} > maxSkew ${c.maxSkew ?? 1})`;
+  }
+  return void 0;
+}
+function put(p, node) {
+  node.used.cpu += p.group.requests.cpu;
+  node.used.memory += p.group.requests.memory;
+  node.used.pods += 1;
+  node.limits.cpu += p.group.limits.cpu;
+  node.limits.memory += p.group.limits.memory;
+  node.pods.push(p);
+  p.node = node.name;
+}
+function placePods(groups2, nodeTemplate, which2 = "replicas") {
+  const nodes = nodeTemplate.map((n) => ({ ...n, used: { cpu: 0, memory: 0, pods: 0 }, limits: { cpu: 0, memory: 0 }, pods: [] }));
+  const unplaceable = [];
+  for (const g of groups2.filter((x) => x.daemon)) {
+    for (const n of nodes) {
+      if (nodeSelectorOk(g.spec, n)) continue;
+      const p = { group: g, index: 0 };
+      const why = misfit(p, n, nodes);
+      if (why) unplaceable.push({ pod: p, reasons: [`${n.name}: ${why}`] });
+      else put(p, n);
+    }
+  }
+  const pods = groups2.filter((x) => !x.daemon).flatMap((g) => Array.from({ length: g[which2] }, (_, index2) => ({ group: g, index: index2 })));
+  const constrained = (g) => antiTerms(g.spec).length || spreads(g.spec).length || g.spec.nodeSelector ? 1 : 0;
+  pods.sort((a, b) => constrained(b.group) - constrained(a.group) || b.group.requests.cpu - a.group.requests.cpu || b.group.requests.memory - a.group.requests.memory || a.index - b.index);
+  for (const p of pods) {
+    const reasons = [];
+    let best;
+    let bestScore = Infinity;
+    for (const n of nodes) {
+      const why = misfit(p, n, nodes);
+      if (why) {
+        reasons.push(`${n.name}: ${why}`);
+        continue;
+      }
+      const score = Math.max((n.used.cpu + p.group.requests.cpu) / Math.max(n.allocatable.cpu, 1), (n.used.memory + p.group.requests.memory) / Math.max(n.allocatable.memory, 1));
+      if (score < bestScore) {
+        best = n;
+        bestScore = score;
+      }
+    }
+    if (best) put(p, best);
+    else unplaceable.push({ pod: p, reasons });
+  }
+  return { nodes, unplaceable };
+}
+function describeUnplaceable(list) {
+  const out = /* @__PURE__ */ new Map();
+  for (const u of list) {
+    const e = out.get(u.pod.group) ?? { group: u.pod.group, count: 0, reasons: u.reasons };
+    e.count++;
+    out.set(u.pod.group, e);
+  }
+  return [...out.values()];
+}
+function pvcBytes(ro) {
+  try {
+    return parseBytes(ro.object.spec?.resources?.requests?.storage ?? 0, "storage");
+  } catch {
+    return 0;
+  }
+}
+function capacity(view) {
+  const facts = view.facts;
+  const nodes = nodesOf(facts);
+  const groups2 = podGroups(view.objects, nodes.length, (ns2) => namespaceFacts(facts, ns2)?.limitRange);
+  for (const g of groups2) if (g.daemon) g.replicas = g.peak = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).length;
+  const placement = placePods(groups2, nodes);
+  const usage = /* @__PURE__ */ new Map();
+  const zero = () => ({ cpu: 0, memory: 0 });
+  const nsUsage = (ns2) => {
+    let u = usage.get(ns2);
+    if (!u) {
+      const q = namespaceFacts(facts, ns2)?.quota;
+      u = { namespace: ns2, pods: 0, peakPods: 0, requests: zero(), limits: zero(), peakRequests: zero(), peakLimits: zero(), pvcs: 0, storage: 0, top: [] };
+      if (q)
+        u.quota = {
+          requests: { cpu: parseCpu(q.requests.cpu), memory: parseBytes(q.requests.memory) },
+          limits: { cpu: parseCpu(q.limits.cpu), memory: parseBytes(q.limits.memory) },
+          pods: q.pods,
+          pvcs: q.persistentVolumeClaims,
+          storage: parseBytes(q.storage, "storage")
+        };
+      usage.set(ns2, u);
+    }
+    return u;
+  };
+  for (const ns2 of facts.namespaces) nsUsage(ns2.name);
+  for (const g of groups2) {
+    const u = nsUsage(g.namespace);
+    u.pods += g.replicas;
+    u.peakPods += g.peak;
+    u.requests.cpu += g.requests.cpu * g.replicas;
+    u.requests.memory += g.requests.memory * g.replicas;
+    u.limits.cpu += g.limits.cpu * g.replicas;
+    u.limits.memory += g.limits.memory * g.replicas;
+    u.peakRequests.cpu += g.requests.cpu * g.peak;
+    u.peakRequests.memory += g.requests.memory * g.peak;
+    u.peakLimits.cpu += g.limits.cpu * g.peak;
+    u.peakLimits.memory += g.limits.memory * g.peak;
+    if (g.claimBytes) {
+      u.pvcs += g.replicas;
+      u.storage += g.claimBytes * g.replicas;
+    }
+    u.top.push({ name: g.name, kind: g.kind, replicas: g.replicas, requests: { cpu: g.requests.cpu * g.replicas, memory: g.requests.memory * g.replicas } });
+  }
+  for (const ro of view.objects.filter((x) => x.object.kind === "PersistentVolumeClaim")) {
+    const u = nsUsage(ro.object.metadata?.namespace ?? "default");
+    u.pvcs += 1;
+    u.storage += pvcBytes(ro);
+  }
+  for (const u of usage.values()) u.top.sort((a, b) => b.requests.cpu - a.requests.cpu).splice(3);
+  const sum = (f) => [...usage.values()].reduce((n, u) => n + f(u), 0);
+  const report = {
+    cluster: facts.name,
+    role: facts.role,
+    nodes: placement.nodes.map((n) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods })),
+    namespaces: [...usage.values()].sort((a, b) => a.namespace < b.namespace ? -1 : 1),
+    totals: {
+      allocatable: {
+        cpu: nodes.reduce((n, x) => n + x.allocatable.cpu, 0),
+        memory: nodes.reduce((n, x) => n + x.allocatable.memory, 0),
+        pods: nodes.reduce((n, x) => n + x.allocatable.pods, 0),
+        storage: facts.nodes.reduce((n, x) => n + parseBytes(x.storage, "storage"), 0)
+      },
+      requests: { cpu: sum((u) => u.requests.cpu), memory: sum((u) => u.requests.memory) },
+      limits: { cpu: sum((u) => u.limits.cpu), memory: sum((u) => u.limits.memory) },
+      peakRequests: { cpu: sum((u) => u.peakRequests.cpu), memory: sum((u) => u.peakRequests.memory) },
+      peakLimits: { cpu: sum((u) => u.peakLimits.cpu), memory: sum((u) => u.peakLimits.memory) },
+      pods: sum((u) => u.pods),
+      peakPods: sum((u) => u.peakPods),
+      storage: sum((u) => u.storage)
+    },
+    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons }))
+  };
+  return { report, groups: groups2, placement, nodes };
+}
+
+// node_modules/@carbon/validate/src/schema.ts
+var import_yaml9 = __toESM(require_dist(), 1);
+
+// node_modules/@carbon/diff/src/capacity.ts
+function requestedBy(services, nodes) {
+  const objects = [...services.values()].flat().map((object, documentIndex) => ({ object, documentIndex, kustomization: "" }));
   let cpu2 = 0;
   let memory = 0;
-  for (const o of all) {
-    let count = 0;
-    if (o.kind === "Deployment" || o.kind === "StatefulSet") {
-      const replicas = typeof o.spec?.replicas === "number" ? o.spec.replicas : 1;
-      count = Math.max(replicas, hpaMin.get(`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`) ?? 0);
-    } else if (o.kind === "DaemonSet") count = nodes;
-    else continue;
-    const r2 = podRequests(o.spec?.template?.spec);
-    cpu2 += r2.cpu * count;
-    memory += r2.memory * count;
+  for (const g of podGroups(objects, nodes, () => void 0)) {
+    cpu2 += g.requests.cpu * g.replicas;
+    memory += g.requests.memory * g.replicas;
   }
   return { cpu: cpu2, memory };
 }
@@ -31800,7 +32980,7 @@ function headroom(input, used) {
     memoryBytes: { requested: used.memory, allocatable: input.allocatableMemory }
   };
 }
-var SIMPLE_MODEL = "sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable";
+var SIMPLE_MODEL = "validate pod model (replicas, HPA minimum, DaemonSets × nodes), without LimitRange defaults; vs node allocatable";
 function capacityChange(base, head, baseObjects, headObjects) {
   const before = headroom(base, requestedBy(baseObjects, base.nodes));
   const after = headroom(head, requestedBy(headObjects, head.nodes));
@@ -32432,1093 +33612,6 @@ function renderJson(report) {
 import { existsSync as existsSync7, mkdtempSync as mkdtempSync2, rmSync as rmSync3 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join9 } from "node:path";
-
-// node_modules/@carbon/render/src/render.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-import { existsSync as existsSync6, mkdtempSync, readdirSync as readdirSync3, rmSync as rmSync2, statSync as statSync2 } from "node:fs";
-import { tmpdir } from "node:os";
-import { isAbsolute, join as join8, posix, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
-
-// node_modules/@carbon/toolchain/src/exec.ts
-import { spawn } from "node:child_process";
-var EXIT_COMMAND_NOT_FOUND = 127;
-var EXIT_TIMED_OUT = 124;
-var exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
-  const child = spawn(cmd, [...args], {
-    cwd: options2.cwd,
-    env: childEnv(options2.env),
-    shell: false,
-    stdio: ["pipe", "pipe", "pipe"]
-  });
-  const stdout = [];
-  const stderr = [];
-  let timedOut = false;
-  let settled = false;
-  const finish = (result) => {
-    if (settled) return;
-    settled = true;
-    if (timer) clearTimeout(timer);
-    resolve5(result);
-  };
-  const timer = options2.timeoutMs ? setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, options2.timeoutMs) : void 0;
-  child.stdout.on("data", (chunk) => stdout.push(chunk));
-  child.stderr.on("data", (chunk) => stderr.push(chunk));
-  child.on("error", (error2) => {
-    const exitCode = error2.code === "ENOENT" ? EXIT_COMMAND_NOT_FOUND : 1;
-    finish({ stdout: "", stderr: `${cmd}: ${error2.message}`, exitCode });
-  });
-  child.on("close", (code, signal) => {
-    const err = Buffer.concat(stderr).toString("utf8");
-    if (timedOut) {
-      finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: `${err}${cmd}: timed out after ${options2.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
-      return;
-    }
-    finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: err, exitCode: code ?? signalExitCode(signal) });
-  });
-  child.stdin.on("error", () => void 0);
-  child.stdin.end(options2.input ?? "");
-});
-function childEnv(overrides) {
-  const env = { ...process.env };
-  for (const [key, value] of Object.entries(overrides ?? {})) {
-    if (value === void 0) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-function signalExitCode(signal) {
-  const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return 128 + (signal && signals[signal] || 0);
-}
-
-// node_modules/@carbon/toolchain/src/repo.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
-import { dirname, join as join4, resolve } from "node:path";
-var RepoRootNotFoundError = class extends Error {
-  constructor(from) {
-    super(`no repo root above ${from}: looked for a folder holding turbo.json and a package.json with "workspaces"`);
-    this.from = from;
-  }
-  name = "RepoRootNotFoundError";
-};
-function findRepoRoot(from = process.cwd()) {
-  let dir = resolve(from);
-  for (; ; ) {
-    if (isRepoRoot(dir)) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new RepoRootNotFoundError(from);
-    dir = parent;
-  }
-}
-function isRepoRoot(dir) {
-  const manifest = join4(dir, "package.json");
-  if (!existsSync4(join4(dir, "turbo.json")) || !existsSync4(manifest)) return false;
-  try {
-    const parsed = JSON.parse(readFileSync3(manifest, "utf8"));
-    return parsed.workspaces !== void 0;
-  } catch {
-    return false;
-  }
-}
-var toolsDir = (root) => join4(root, ".tools");
-var toolBinDir = (root) => join4(toolsDir(root), "bin");
-
-// node_modules/@carbon/toolchain/src/versions.ts
-var KUBERNETES = {
-  module: "k8s.io/kubernetes",
-  version: "v1.31.14",
-  swaggerPath: "api/openapi-spec/swagger.json"
-};
-var KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
-
-// node_modules/@carbon/toolchain/src/tools.ts
-import { join as join5 } from "node:path";
-var toolPath = (root, name) => join5(toolBinDir(root), name);
-
-// node_modules/@carbon/toolchain/src/crds.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// node_modules/@carbon/toolchain/src/schemas.ts
-var CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
-
-// node_modules/@carbon/render/src/build.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync4, statSync, writeFileSync } from "node:fs";
-import { dirname as dirname2, join as join6, relative, resolve as resolve2, sep } from "node:path";
-
-// node_modules/@carbon/render/src/yaml.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-function parseYamlFile(text, file) {
-  const lines = new import_yaml3.LineCounter();
-  const docs2 = (0, import_yaml3.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const problems = [];
-  const out = [];
-  const list = Array.isArray(docs2) ? docs2 : [];
-  list.forEach((d, i) => {
-    for (const err of d.errors) {
-      const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0);
-      const dup = /Map keys must be unique/i.test(err.message);
-      const msg = err.message.split("\n")[0] ?? err.message;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
-    }
-    if (d.errors.length) return;
-    const js = d.toJS({ maxAliasCount: 100 });
-    if (js === null || js === void 0) return;
-    if (typeof js !== "object" || Array.isArray(js)) {
-      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
-      return;
-    }
-    const start = d.contents?.range?.[0] ?? 0;
-    const sp = lines.linePos(start);
-    out.push({
-      file,
-      documentIndex: i,
-      object: js,
-      position: { line: sp.line, column: sp.col },
-      locate: (path) => {
-        const node = nodeAt(d.contents, path);
-        if (!node?.range) return void 0;
-        const p = lines.linePos(node.range[0]);
-        return { line: p.line, column: p.col };
-      }
-    });
-  });
-  return { docs: out, problems };
-}
-function nodeAt(root, path) {
-  let node = root;
-  let best = root;
-  for (const part of path) {
-    if ((0, import_yaml3.isMap)(node)) {
-      const pair = node.items.find((it) => (0, import_yaml3.isScalar)(it.key) && String(it.key.value) === String(part));
-      if (!pair) break;
-      best = pair.key ?? best;
-      node = pair.value;
-    } else if ((0, import_yaml3.isSeq)(node) && typeof part === "number") {
-      const item = node.items[part];
-      if (!item) break;
-      best = item;
-      node = item;
-    } else break;
-  }
-  return best;
-}
-function parseStream(text, file) {
-  const parsed = parseYamlFile(text, file);
-  return { objects: parsed.docs.map((d) => d.object), problems: parsed.problems };
-}
-
-// node_modules/@carbon/render/src/build.ts
-var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-function kustomizationFile(dir) {
-  for (const f of KUSTOMIZATION_FILES) {
-    const p = join6(dir, f);
-    if (existsSync5(p) && statSync(p).isFile()) return p;
-  }
-  return void 0;
-}
-function overlayOf(spec) {
-  const o = {};
-  if (typeof spec.targetNamespace === "string") o.targetNamespace = spec.targetNamespace;
-  if (typeof spec.namePrefix === "string") o.namePrefix = spec.namePrefix;
-  if (typeof spec.nameSuffix === "string") o.nameSuffix = spec.nameSuffix;
-  if (Array.isArray(spec.patches) && spec.patches.length) o.patches = spec.patches;
-  if (Array.isArray(spec.images) && spec.images.length) o.images = spec.images;
-  if (Array.isArray(spec.components) && spec.components.length) o.components = spec.components;
-  if (spec.commonMetadata && typeof spec.commonMetadata === "object") o.commonMetadata = spec.commonMetadata;
-  return Object.keys(o).length ? o : void 0;
-}
-function limiter(n) {
-  let active = 0;
-  const waiting = [];
-  return async (fn) => {
-    if (active >= n) await new Promise((r2) => waiting.push(r2));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
-var Builder = class {
-  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec) {
-    this.tempDir = tempDir;
-    this.runner = runner;
-    this.kustomize = toolPath(toolsRoot, "kustomize");
-    this.limit = limiter(parallelism);
-  }
-  files = /* @__PURE__ */ new Map();
-  builds = /* @__PURE__ */ new Map();
-  limit;
-  kustomize;
-  kustomizeRuns = 0;
-  /** Parses a file once per run; `display` is the repo-relative name used in messages. */
-  file(abs, display) {
-    const cached = this.files.get(abs);
-    if (cached) return cached;
-    let text;
-    try {
-      text = readFileSync4(abs, "utf8");
-    } catch (e) {
-      const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
-      this.files.set(abs, r2);
-      return r2;
-    }
-    const parsed = parseYamlFile(text, display);
-    const m = HEADER.exec(text);
-    if (m) parsed.generatedFrom = m[1];
-    this.files.set(abs, parsed);
-    return parsed;
-  }
-  /**
-   * Builds `dir` (absolute, inside `root`). `display(abs)` names files for messages (repo-relative).
-   */
-  build(root, dir, overlay, cacheKey) {
-    const key = `${cacheKey}\0${dir}\0${overlay ? JSON.stringify(overlay) : ""}`;
-    let p = this.builds.get(key);
-    if (!p) {
-      p = this.doBuild(root, dir, overlay);
-      this.builds.set(key, p);
-    }
-    return p;
-  }
-  rel(root, abs) {
-    return relative(root, abs).split(sep).join("/") || ".";
-  }
-  async doBuild(root, dir, overlay) {
-    const kfile = kustomizationFile(dir);
-    const issues = [];
-    const index2 = [];
-    const generatedFrom = /* @__PURE__ */ new Map();
-    const addFile = (abs) => {
-      const f = this.file(abs, this.rel(root, abs));
-      for (const p of f.problems) {
-        issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : p.message.startsWith("cannot read") ? "read" : p.message.startsWith("document is not") ? "not-an-object" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
-      }
-      for (const d of f.docs) {
-        index2.push(d);
-        if (f.generatedFrom) generatedFrom.set(d, f.generatedFrom);
-      }
-    };
-    if (kfile) {
-      this.collect(root, dir, /* @__PURE__ */ new Set(), addFile, issues);
-      if (issues.length) return { objects: [], issues };
-      const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return this.runKustomize(root, target, kfile, index2, generatedFrom, issues);
-    }
-    const files = [];
-    const subdirs = [];
-    const walk2 = (d) => {
-      for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
-        if (e.isDirectory()) {
-          if (e.name.startsWith(".")) continue;
-          if (kustomizationFile(p)) subdirs.push(p);
-          else walk2(p);
-        } else if (/\.ya?ml$/.test(e.name)) files.push(p);
-      }
-    };
-    walk2(dir);
-    for (const f of files) addFile(f);
-    for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), addFile, issues);
-    for (const d of index2) {
-      if (typeof d.object.apiVersion !== "string" || typeof d.object.kind !== "string") {
-        issues.push({ code: "not-an-object", severity: "error", file: d.file, line: d.position.line, column: d.position.column, message: "document has no apiVersion/kind: kustomize-controller cannot decode it as a Kubernetes object", hint: "add apiVersion and kind, or move the file out of the Flux path" });
-      }
-    }
-    if (issues.length) return { objects: [], issues };
-    if (overlay || subdirs.length) {
-      const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {});
-      return this.runKustomize(root, target, void 0, index2, generatedFrom, issues);
-    }
-    return { objects: index2.map((d) => ({ object: d.object, doc: d, ...generatedFrom.get(d) ? { generatedFrom: generatedFrom.get(d) } : {} })), issues };
-  }
-  /** A temporary kustomization that lists `resources` (absolute) plus the Flux Kustomization's own transforms. */
-  wrap(_dir, resources, o) {
-    const d = this.tempDir();
-    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
-    if (o.targetNamespace) k.namespace = o.targetNamespace;
-    if (o.namePrefix) k.namePrefix = o.namePrefix;
-    if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
-    if (o.patches) k.patches = o.patches;
-    if (o.images) k.images = o.images;
-    if (o.components) k.components = o.components.map((c) => resolve2(_dir, c));
-    if (o.commonMetadata?.labels) k.labels = [{ pairs: o.commonMetadata.labels }];
-    if (o.commonMetadata?.annotations) k.commonAnnotations = o.commonMetadata.annotations;
-    writeFileSync(join6(d, "kustomization.yaml"), (0, import_yaml4.stringify)(k));
-    return d;
-  }
-  /** Follows resources/bases/components of a kustomization to every local file it reads. */
-  collect(root, dir, seen, addFile, issues) {
-    if (seen.has(dir)) return;
-    seen.add(dir);
-    const kfile = kustomizationFile(dir);
-    if (!kfile) return;
-    const k = this.file(kfile, this.rel(root, kfile));
-    if (k.problems.length) {
-      for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the kustomization file" });
-      return;
-    }
-    const spec = k.docs[0]?.object ?? {};
-    const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
-    for (const e of entries) {
-      if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
-      const abs = resolve2(dir, e);
-      if (!existsSync5(abs)) continue;
-      if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
-      else if (/\.ya?ml$/.test(abs)) addFile(abs);
-    }
-  }
-  async runKustomize(root, target, kfile, index2, generatedFrom, issues) {
-    const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
-    const res = await this.limit(() => {
-      this.kustomizeRuns++;
-      return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
-    });
-    if (res.exitCode !== 0) {
-      issues.push({
-        code: "kustomize",
-        severity: "error",
-        file: kfile ? this.rel(root, kfile) : this.rel(root, dirname2(target)),
-        message: `kustomize build failed: ${firstErrorLine(res.stderr || res.stdout)}`,
-        hint: "run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce"
-      });
-      return { objects: [], issues };
-    }
-    const parsed = parseStream(res.stdout, `kustomize build ${this.rel(root, target)}`);
-    for (const p of parsed.problems) issues.push({ code: "yaml", severity: "error", file: p.file, message: p.message });
-    const byKey = /* @__PURE__ */ new Map();
-    for (const d of index2) {
-      const key = `${d.object.kind}/${d.object.metadata?.name}`;
-      byKey.set(key, [...byKey.get(key) ?? [], d]);
-    }
-    const objects = parsed.objects.map((object) => {
-      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? [];
-      const doc = cands.find((c) => c.object.metadata?.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
-      const gen = doc ? generatedFrom.get(doc) : void 0;
-      return { object, ...doc ? { doc } : {}, ...gen ? { generatedFrom: gen } : {} };
-    });
-    return { objects, issues };
-  }
-};
-function firstErrorLine(text) {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  const err = lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? "no output";
-  const rest = lines.slice(lines.indexOf(err) + 1).filter((l) => /^line \d+:/.test(l)).slice(0, 3);
-  return [err.replace(/^Error:\s*/, ""), ...rest].join("; ").slice(0, 500);
-}
-
-// node_modules/@carbon/render/src/git.ts
-import { mkdirSync, rmSync } from "node:fs";
-import { join as join7 } from "node:path";
-var SHA = /^[0-9a-f]{7,64}$/i;
-function includedPaths(ignore) {
-  if (typeof ignore !== "string") return [];
-  const lines = ignore.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-  if (!lines.includes("/*")) return [];
-  return lines.filter((l) => l.startsWith("!/")).map((l) => l.slice(2).replace(/\/+$/, "")).filter((p) => p && !p.split("/").includes(".."));
-}
-var GitSourceError = class extends Error {
-  constructor(commit, message) {
-    super(message);
-    this.commit = commit;
-  }
-  name = "GitSourceError";
-};
-async function extractCommit(repo, commit, paths, into, runner = exec) {
-  if (!SHA.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
-  const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
-  if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
-  mkdirSync(into, { recursive: true });
-  const tar = join7(into, ".source.tar");
-  const existing = [];
-  for (const p of paths) {
-    const r2 = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
-    if (r2.exitCode === 0) existing.push(p);
-  }
-  if (paths.length && !existing.length) return;
-  const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
-  if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
-  const x = await runner("tar", ["-xf", tar, "-C", into]);
-  if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
-  rmSync(tar, { force: true });
-}
-
-// node_modules/@carbon/render/src/substitute.ts
-var SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute";
-var VAR = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::?([=-])([^}]*))?\}/g;
-function substitute(text, vars, keepUnknown) {
-  return text.replace(VAR, (whole, escaped, name, op, def) => {
-    if (escaped) return whole.slice(1);
-    const value = vars[name];
-    if (value !== void 0) return value;
-    if (op !== void 0) return def ?? "";
-    return keepUnknown ? whole : "";
-  });
-}
-
-// node_modules/@carbon/render/src/render.ts
-var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
-var SOURCE_GROUP = "source.toolkit.fluxcd.io/";
-var isFluxKustomization = (o) => o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith(KS_GROUP);
-function listFluxClusters(dir) {
-  const abs = resolve3(dir);
-  const clustersDir = join8(abs, "clusters");
-  if (existsSync6(clustersDir) && statSync2(clustersDir).isDirectory()) {
-    const clusters = readdirSync3(clustersDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => ({ name: e.name, dir: `clusters/${e.name}` })).sort((a, b) => a.name < b.name ? -1 : 1);
-    return { repoRoot: abs, clusters };
-  }
-  let root = abs;
-  for (let d = abs; ; ) {
-    if (existsSync6(join8(d, ".git"))) {
-      root = d;
-      break;
-    }
-    const up = resolve3(d, "..");
-    if (up === d) break;
-    d = up;
-  }
-  const rel = relative2(root, abs).split(sep2).join("/");
-  return { repoRoot: root, clusters: [{ name: rel.split("/").pop() || "cluster", dir: rel || "." }] };
-}
-var docs = /* @__PURE__ */ new WeakMap();
-async function discoverFluxKustomizations(dir, options2 = {}) {
-  const { repoRoot, clusters } = listFluxClusters(dir);
-  const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
-  const session = new RenderSession(repoRoot, options2);
-  try {
-    return await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
-  } finally {
-    session.dispose();
-  }
-}
-var RenderSession = class {
-  constructor(repoRoot, options2 = {}) {
-    this.repoRoot = repoRoot;
-    this.options = options2;
-    let toolsRoot = options2.toolsRoot;
-    if (!toolsRoot) {
-      try {
-        toolsRoot = findRepoRoot(process.cwd());
-      } catch {
-        toolsRoot = repoRoot;
-      }
-    }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec);
-  }
-  temps = [];
-  builder;
-  commits = /* @__PURE__ */ new Map();
-  get kustomizeRuns() {
-    return this.builder.kustomizeRuns;
-  }
-  temp() {
-    const d = mkdtempSync(join8(tmpdir(), "carbon-render-"));
-    this.temps.push(d);
-    return d;
-  }
-  dispose() {
-    for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
-  }
-  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
-  commitRoot(commit, paths) {
-    const key = `${commit}\0${paths.join("\0")}`;
-    let p = this.commits.get(key);
-    if (!p) {
-      const into = this.temp();
-      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
-      this.commits.set(key, p);
-    }
-    return p;
-  }
-  async renderCluster(cluster, clusterDir) {
-    const errors = [];
-    const sources = /* @__PURE__ */ new Map();
-    const entries = [];
-    const byKey = /* @__PURE__ */ new Map();
-    const rootPath = normalisePath(clusterDir) ?? "";
-    const root = {
-      key: "",
-      name: clusterDir.split("/").pop() ?? cluster,
-      namespace: "flux-system",
-      path: rootPath,
-      pathExists: existsSync6(join8(this.repoRoot, rootPath)),
-      dependsOn: [],
-      sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
-      spec: {},
-      objects: [],
-      raw: {}
-    };
-    entries.push(root);
-    let rootSourceKey = "GitRepository/flux-system/flux-system";
-    const discover = (from, built) => {
-      const found = [];
-      for (const ro of built) {
-        const o = ro.object;
-        if (typeof o.apiVersion === "string" && o.apiVersion.startsWith(SOURCE_GROUP) && o.metadata?.name) {
-          sources.set(`${o.kind}/${o.metadata.namespace ?? from.namespace}/${o.metadata.name}`, o);
-        }
-        if (!isFluxKustomization(o) || !o.metadata?.name) continue;
-        const spec = o.spec ?? {};
-        const namespace = o.metadata.namespace ?? "flux-system";
-        const key = `${namespace}/${o.metadata.name}`;
-        const path = normalisePath(typeof spec.path === "string" ? spec.path : "");
-        const ref2 = spec.sourceRef ?? {};
-        const sourceRef = { kind: ref2.kind ?? "GitRepository", name: ref2.name ?? "", namespace: ref2.namespace ?? namespace, mode: "unresolved" };
-        const entry = {
-          key,
-          name: o.metadata.name,
-          namespace,
-          path: path ?? String(spec.path ?? ""),
-          pathExists: false,
-          dependsOn: (Array.isArray(spec.dependsOn) ? spec.dependsOn : []).map((d) => ({ name: String(d?.name ?? ""), namespace: String(d?.namespace ?? namespace) })),
-          sourceRef,
-          ...ro.sourceFile ? { definedIn: { file: ro.sourceFile, ...ro.line ? { line: ro.line } : {}, ...ro.column ? { column: ro.column } : {} } } : {},
-          spec,
-          objects: [],
-          raw: o
-        };
-        if (path === void 0) {
-          errors.push({ code: "path", severity: "error", file: ro.sourceFile ?? clusterDir, ...ro.line ? { line: ro.line } : {}, message: `Kustomization ${key}: spec.path "${String(spec.path)}" leaves the source`, hint: "use a path inside the repository, like ./apps/<name>", kustomization: key });
-        }
-        if (byKey.has(key)) continue;
-        if (path === rootPath && !root.key) {
-          Object.assign(root, { ...entry, objects: root.objects, pathExists: root.pathExists });
-          rootSourceKey = `${sourceRef.kind}/${sourceRef.namespace}/${sourceRef.name}`;
-          root.sourceRef = { ...sourceRef, mode: "worktree" };
-          byKey.set(key, root);
-          continue;
-        }
-        byKey.set(key, entry);
-        entries.push(entry);
-        found.push(entry);
-      }
-      return found;
-    };
-    const renderEntry = async (e) => {
-      let base = this.repoRoot;
-      let commit;
-      if (e !== root) {
-        const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
-        const src = sources.get(sk);
-        const pin = src?.spec?.ref?.commit;
-        if (sk === rootSourceKey || src && e.sourceRef.kind === "GitRepository" && (typeof pin !== "string" || this.options.workingTree)) {
-          e.sourceRef.mode = "worktree";
-          if (typeof pin === "string") e.sourceRef.commit = pin;
-        } else if (src && e.sourceRef.kind === "GitRepository" && typeof pin === "string") {
-          e.sourceRef.commit = pin;
-          try {
-            base = await this.commitRoot(pin, includedPaths(src.spec?.ignore));
-            commit = pin;
-            e.sourceRef.mode = "commit";
-          } catch (err) {
-            const where = locOf(src, e);
-            errors.push({ code: "source", severity: "error", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
-            return;
-          }
-        } else {
-          return;
-        }
-      }
-      if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join8(base, e.path);
-      e.pathExists = existsSync6(dir) && statSync2(dir).isDirectory();
-      if (!e.pathExists) return;
-      const overlay = overlayOf(e.spec);
-      const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
-      for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
-      e.objects = this.postBuild(e, res.objects, commit, errors);
-    };
-    let queue = [root];
-    let pending = [];
-    while (queue.length) {
-      const batch = queue;
-      queue = [];
-      const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
-      pending.push(...batch.filter((e) => !ready.includes(e)));
-      await Promise.all(ready.map((e) => renderEntry(e)));
-      for (const e of ready) queue.push(...discover(e, e.objects));
-      if (!queue.length && pending.length) {
-        const nowReady = pending.filter((e) => this.sourceKnown(e, sources, rootSourceKey));
-        pending = pending.filter((e) => !nowReady.includes(e));
-        queue = nowReady;
-      }
-    }
-    return {
-      cluster,
-      clusterDir,
-      repoRoot: this.repoRoot,
-      kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
-      errors
-    };
-  }
-  sourceKnown(e, sources, rootSourceKey) {
-    const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
-    return sk === rootSourceKey || sources.has(sk);
-  }
-  /** Target namespace is applied by the build; here: substitution, then the object's origin. */
-  postBuild(e, built, commit, errors) {
-    const post = e.spec.postBuild ?? {};
-    const vars = Object.fromEntries(Object.entries(post.substitute ?? {}).map(([k, v]) => [k, String(v)]));
-    const from = Array.isArray(post.substituteFrom) ? post.substituteFrom : [];
-    const ks = `${e.namespace}/${e.name}`;
-    for (const f of from) {
-      errors.push({
-        code: "substitution",
-        severity: "warning",
-        file: e.definedIn?.file ?? e.path,
-        ...e.definedIn?.line ? { line: e.definedIn.line } : {},
-        message: `Kustomization ${ks}: postBuild.substituteFrom ${f?.kind ?? "?"}/${f?.name ?? "?"} lives in the cluster and cannot be read offline; its variables are left unsubstituted`,
-        hint: "inline values under postBuild.substitute if they must be validated",
-        kustomization: ks
-      });
-    }
-    const substituting = Boolean(post.substitute || from.length);
-    return built.map((b, i) => {
-      let object = b.object;
-      if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== "disabled") {
-        const text = (0, import_yaml6.stringify)(object);
-        const next = substitute(text, vars, from.length > 0);
-        if (next !== text) {
-          try {
-            object = (0, import_yaml6.parse)(next);
-          } catch (err) {
-            errors.push({ code: "substitution", severity: "error", file: b.doc?.file ?? e.path, ...b.doc ? { line: b.doc.position.line } : {}, message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${err.message.split("\n")[0]}`, kustomization: ks });
-          }
-        }
-      }
-      const ro = {
-        object,
-        documentIndex: i,
-        kustomization: ks,
-        ...b.doc ? { sourceFile: b.doc.file, line: b.doc.position.line, column: b.doc.position.column } : {},
-        ...b.generatedFrom ? { generatedFrom: b.generatedFrom } : {},
-        ...commit ? { commit } : {}
-      };
-      if (b.doc) docs.set(ro, b.doc);
-      return ro;
-    });
-  }
-};
-function locOf(_src, e) {
-  return { file: e.definedIn?.file ?? e.path, ...e.definedIn?.line ? { line: e.definedIn.line } : {} };
-}
-function normalisePath(p) {
-  if (isAbsolute(p) && !p.startsWith("/")) return void 0;
-  const n = posix.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
-  const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
-  if (raw === ".." || raw.startsWith("../")) return void 0;
-  return n === "." ? "" : n;
-}
-
-// node_modules/@carbon/render/src/types.ts
-var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read"];
-
-// node_modules/@carbon/validate/src/pods.ts
-var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
-function podTemplateOf(ro) {
-  const o = ro.object;
-  if (WORKLOAD_KINDS.has(o.kind) && o.spec?.template) return { owner: ro, spec: o.spec.template.spec ?? {}, labels: o.spec.template.metadata?.labels ?? {}, path: ["spec", "template", "spec"] };
-  if (o.kind === "CronJob" && o.spec?.jobTemplate?.spec?.template)
-    return { owner: ro, spec: o.spec.jobTemplate.spec.template.spec ?? {}, labels: o.spec.jobTemplate.spec.template.metadata?.labels ?? {}, path: ["spec", "jobTemplate", "spec", "template", "spec"] };
-  if (o.kind === "Pod") return { owner: ro, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, path: ["spec"] };
-  return void 0;
-}
-var cpu = (v) => {
-  if (v === void 0 || v === null) return void 0;
-  try {
-    return parseCpu(v);
-  } catch {
-    return void 0;
-  }
-};
-var mem = (v) => {
-  if (v === void 0 || v === null) return void 0;
-  try {
-    return parseBytes(v);
-  } catch {
-    return void 0;
-  }
-};
-function containerResources(c, lr) {
-  const req = c.resources?.requests ?? {};
-  const lim = c.resources?.limits ?? {};
-  const limCpu = cpu(lim.cpu) ?? (lr ? cpu(lr.default.cpu) : void 0);
-  const limMem = mem(lim.memory) ?? (lr ? mem(lr.default.memory) : void 0);
-  const reqCpu = cpu(req.cpu) ?? (cpu(lim.cpu) ?? (lr ? cpu(lr.defaultRequest.cpu) : void 0));
-  const reqMem = mem(req.memory) ?? (mem(lim.memory) ?? (lr ? mem(lr.defaultRequest.memory) : void 0));
-  return { requests: { cpu: reqCpu ?? 0, memory: reqMem ?? 0 }, limits: { cpu: limCpu ?? 0, memory: limMem ?? 0 } };
-}
-function podResources(spec, lr) {
-  const sum = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
-  for (const c of spec.containers ?? []) {
-    const r2 = containerResources(c, lr);
-    sum.requests.cpu += r2.requests.cpu;
-    sum.requests.memory += r2.requests.memory;
-    sum.limits.cpu += r2.limits.cpu;
-    sum.limits.memory += r2.limits.memory;
-  }
-  let initMax = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
-  let sidecars = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
-  for (const c of spec.initContainers ?? []) {
-    const r2 = containerResources(c, lr);
-    if (c.restartPolicy === "Always") {
-      sidecars = add2(sidecars, r2);
-      continue;
-    }
-    const withSidecars = add2(sidecars, r2);
-    initMax = {
-      requests: { cpu: Math.max(initMax.requests.cpu, withSidecars.requests.cpu), memory: Math.max(initMax.requests.memory, withSidecars.requests.memory) },
-      limits: { cpu: Math.max(initMax.limits.cpu, withSidecars.limits.cpu), memory: Math.max(initMax.limits.memory, withSidecars.limits.memory) }
-    };
-  }
-  const main = add2(sum, sidecars);
-  const overhead = spec.overhead ?? {};
-  return {
-    requests: { cpu: Math.max(main.requests.cpu, initMax.requests.cpu) + (cpu(overhead.cpu) ?? 0), memory: Math.max(main.requests.memory, initMax.requests.memory) + (mem(overhead.memory) ?? 0) },
-    limits: { cpu: Math.max(main.limits.cpu, initMax.limits.cpu), memory: Math.max(main.limits.memory, initMax.limits.memory) }
-  };
-}
-function add2(a, b) {
-  return {
-    requests: { cpu: a.requests.cpu + b.requests.cpu, memory: a.requests.memory + b.requests.memory },
-    limits: { cpu: a.limits.cpu + b.limits.cpu, memory: a.limits.memory + b.limits.memory }
-  };
-}
-var CONFIG_RELOADER = { name: "config-reloader", resources: { requests: { cpu: "10m", memory: "50Mi" }, limits: { cpu: "10m", memory: "50Mi" } } };
-var OPERATOR_DEFAULTS = { Prometheus: { requests: { memory: "2Gi" } }, Alertmanager: { requests: { memory: "200Mi" } } };
-var ns = (o) => o.metadata?.namespace ?? "default";
-function podGroups(objects, nodes, limitRangeOf) {
-  const hpaMax = /* @__PURE__ */ new Map();
-  for (const ro of objects) {
-    const o = ro.object;
-    if (o.kind !== "HorizontalPodAutoscaler") continue;
-    const t = o.spec?.scaleTargetRef ?? {};
-    hpaMax.set(`${t.kind}/${ns(o)}/${t.name}`, { min: Number(o.spec?.minReplicas ?? 1), max: Number(o.spec?.maxReplicas ?? 1) });
-  }
-  const groups2 = [];
-  for (const ro of objects) {
-    const o = ro.object;
-    const namespace = ns(o);
-    const lr = limitRangeOf(namespace);
-    if (o.kind === "Prometheus" || o.kind === "Alertmanager") {
-      const replicas2 = Number(o.spec?.replicas ?? 1) * (o.kind === "Prometheus" ? Number(o.spec?.shards ?? 1) : 1);
-      const spec = {
-        containers: [{ name: o.kind.toLowerCase(), resources: o.spec?.resources ?? OPERATOR_DEFAULTS[o.kind] }, CONFIG_RELOADER],
-        nodeSelector: o.spec?.nodeSelector,
-        affinity: o.spec?.affinity,
-        topologySpreadConstraints: o.spec?.topologySpreadConstraints
-      };
-      const res2 = podResources(spec, lr);
-      const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
-      const labels = { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind === "Prometheus" ? "prometheus" : "alertmanager"]: o.metadata?.name ?? "", ...o.spec?.podMetadata?.labels ?? {} };
-      groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
-      continue;
-    }
-    const t = podTemplateOf(ro);
-    if (!t || o.kind === "CronJob" || o.kind === "Job") continue;
-    const res = podResources(t.spec, lr);
-    const daemon = o.kind === "DaemonSet";
-    const declared = o.kind === "Pod" ? 1 : Number(o.spec?.replicas ?? 1);
-    const hpa = hpaMax.get(`${o.kind}/${namespace}/${o.metadata?.name}`);
-    const replicas = daemon ? nodes : hpa ? Math.max(declared, hpa.min) : declared;
-    const peak = daemon ? nodes : hpa ? Math.max(replicas, hpa.max) : replicas;
-    let claimBytes = 0;
-    for (const v of o.spec?.volumeClaimTemplates ?? []) claimBytes += mem(v.spec?.resources?.requests?.storage) ?? 0;
-    groups2.push({
-      owner: ro,
-      namespace,
-      name: o.metadata?.name ?? "",
-      kind: o.kind,
-      replicas,
-      peak,
-      daemon,
-      stateless: o.kind === "Deployment" && !(t.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
-      spec: t.spec,
-      labels: t.labels,
-      ...res,
-      claimBytes,
-      templatePath: t.path
-    });
-  }
-  return groups2;
-}
-function selectorMatches(sel, labels) {
-  if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const val = labels[e.key];
-    if (e.operator === "In" && !(has && (e.values ?? []).includes(val))) return false;
-    if (e.operator === "NotIn" && has && (e.values ?? []).includes(val)) return false;
-    if (e.operator === "Exists" && !has) return false;
-    if (e.operator === "DoesNotExist" && has) return false;
-  }
-  return true;
-}
-
-// node_modules/@carbon/validate/src/rules.ts
-var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
-var RULES = [
-  r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
-  r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
-  r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind."),
-  r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),
-  r("SEC002", "security", "warning", "readOnlyRootFilesystem", "A writable root filesystem lets an intruder persist tools and tamper with binaries.", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes."),
-  r("SEC003", "security", "error", "privileged", "A privileged container has every capability and all host devices.", "Remove securityContext.privileged or set it to false."),
-  r("SEC004", "security", "error", "allowPrivilegeEscalation", "setuid binaries can regain privileges unless escalation is disabled.", "Set securityContext.allowPrivilegeEscalation: false."),
-  r("SEC005", "security", "error", "capabilities", "Default capabilities (NET_RAW, ...) are more than a service needs.", "Set capabilities.drop: [ALL]; add back only NET_BIND_SERVICE when needed."),
-  r("SEC006", "security", "warning", "seccomp", "Without a seccomp profile every syscall is reachable.", "Set securityContext.seccompProfile.type: RuntimeDefault."),
-  r("SEC007", "security", "error", "hostPath", "A hostPath volume exposes the node filesystem to the pod.", "Use a PVC, emptyDir, ConfigMap or Secret; grant an exception with a reason for node agents."),
-  r("SEC008", "security", "error", "host namespaces", "hostNetwork/hostPID/hostIPC share the node namespaces and bypass NetworkPolicy.", "Remove hostNetwork/hostPID/hostIPC, or grant an exception with a reason."),
-  r("SEC009", "security", "error", "hostPort", "hostPort binds the node interface and limits scheduling to one pod per node.", "Expose the port through a Service instead of hostPort."),
-  r("SEC010", "security", "warning", "service account token", "An automounted token gives every compromised pod API credentials.", "Set automountServiceAccountToken: false on the pod (or ServiceAccount) unless it calls the API."),
-  r("SEC011", "security", "error", "secret literal in env", "A credential written into env is stored in git and shown by kubectl describe.", "Use env.valueFrom.secretKeyRef backed by an ExternalSecret from Vault."),
-  r("SUP001", "supply-chain", "error", "image registry", "Images must come through the Harbor mirror: no rate limits, scanned, available when upstream is not.", "Use the mirror path `<harbor>/<project>/<image>` (`platform images` lists them)."),
-  r("SUP002", "supply-chain", "error", "image pinned", "An image without a tag or digest changes under you.", "Pin a version tag or an @sha256 digest."),
-  r("SUP003", "supply-chain", "error", "no latest", "`latest` is not a version: rollbacks and diffs become meaningless.", "Pin a version tag or an @sha256 digest."),
-  r("REL001", "reliability", "warning", "liveness probe", "A hung process without a liveness probe is never restarted.", "Add a livenessProbe (httpGet/tcpSocket/exec)."),
-  r("REL002", "reliability", "warning", "readiness probe", "Without a readiness probe traffic reaches pods before they can serve.", "Add a readinessProbe."),
-  r("REL003", "reliability", "error", "selector matches template", "A selector that does not match the pod template labels is rejected or orphans pods.", "Make spec.selector.matchLabels a subset of spec.template.metadata.labels."),
-  r("REL004", "reliability", "error", "PodDisruptionBudget sanity", "A PDB that selects nothing protects nothing; one that allows no disruption blocks every drain.", "Select the workload's pods and leave at least one pod disruptable (minAvailable < replicas)."),
-  r("REL005", "reliability", "error", "HorizontalPodAutoscaler sanity", "An HPA with min > max, a missing target, or CPU utilisation without CPU requests never scales.", "Point scaleTargetRef at an existing workload, set minReplicas <= maxReplicas and CPU requests."),
-  r("REL006", "reliability", "warning", "rolling update", "Recreate (or maxUnavailable 100%) takes every replica down on each rollout.", "Use strategy RollingUpdate with maxUnavailable below the replica count."),
-  r("EFF001", "efficiency", "error", "requests set", "Without requests the scheduler cannot place pods sensibly and quotas cannot be checked.", "Set resources.requests.cpu and resources.requests.memory on every container."),
-  r("EFF002", "efficiency", "warning", "limits set", "Without a memory limit one pod can take the node down.", "Set resources.limits.memory (and cpu) on every container."),
-  r("EFF003", "efficiency", "error", "limits >= requests", "A limit below the request is rejected by the API server.", "Raise the limit or lower the request."),
-  r("NET001", "networking", "error", "default-deny", "Without a default-deny policy every pod can reach every other.", "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] to the namespace."),
-  r("NET002", "networking", "error", "Service targets exist", "A Service whose selector matches no pod serves nothing.", "Make the Service selector match a workload's pod labels in the same namespace."),
-  r("NET003", "networking", "error", "Ingress targets exist", "An Ingress to a missing Service (or port) returns 503.", "Point the backend at an existing Service and one of its ports."),
-  r("NET004", "networking", "warning", "NetworkPolicy targets exist", "A policy that selects no pods is dead configuration and hides a typo.", "Make podSelector match the workload's pod labels."),
-  r("NET005", "networking", "error", "HPA/PDB targets exist", "An autoscaler or budget for a missing workload does nothing.", "Point it at an existing Deployment/StatefulSet (same namespace)."),
-  r("NET006", "networking", "error", "Ingress TLS", "Every public host is served over TLS.", "Add spec.tls with the host and a cert-manager issuer annotation."),
-  r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
-  r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
-  r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
-  r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
-  r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
-  r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
-  r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
-  r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
-  r("FLX003", "flux", "error", "sourceRef resolves", "A Kustomization with no source never reconciles.", "Declare the GitRepository (or fix the name/namespace)."),
-  r("FLX004", "flux", "error", "no dependsOn cycle", "Kustomizations in a dependency cycle never become ready.", "Break the cycle."),
-  r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
-  r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
-  r("FLX007", "flux", "error", "pinned source available", "A pinned commit must be renderable to be validated.", "Fetch full history (fetch-depth: 0) or fix the pin."),
-  r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
-  r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
-  r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
-  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
-  r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
-  r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
-  r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
-  r("RES001", "resilience", "error", "survives losing a node", "Production must keep running when any one node is lost.", "Leave headroom on the other nodes for each node's pods."),
-  r("RES002", "resilience", "error", "PDBs let a drain proceed", "A PDB that allows no eviction blocks node maintenance.", "Run more replicas than minAvailable, or use maxUnavailable >= 1."),
-  r("RES003", "resilience", "error", "stateless >= 2 replicas", "One replica of a stateless service is a single point of failure.", "Run at least 2 replicas on multi-node clusters."),
-  r("RES004", "resilience", "warning", "replicas on distinct nodes", "Replicas that may land on one node fail together.", "Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname."),
-  r("SNG001", "single-node", "error", "satisfiable on one node", "A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.", "Relax the rule on single-node clusters (preferred, or replicas 1)."),
-  r("SNG002", "single-node", "warning", "PDB blocks node drain", "On one node, a PDB that allows no eviction blocks every drain and upgrade.", "Use maxUnavailable: 1 or drop the PDB on single-node."),
-  r("POL001", "policy", "error", "exception expired", "An exception past its expiry no longer applies; the finding it hid is back.", "Fix the underlying finding or renew the exception with a reason in platform/policy.yaml."),
-  r("POL002", "policy", "notice", "environment checks skipped", "Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).", "Add a cluster.yaml with nodes and namespaces to enable them.")
-];
-var RULE_BY_ID = new Map(RULES.map((x) => [x.id, x]));
-
-// node_modules/@carbon/validate/src/env.ts
-function nodesOf(facts) {
-  return facts.nodes.map((n) => ({
-    name: n.name,
-    labels: { "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", ...n.labels },
-    allocatable: { cpu: parseCpu(n.allocatable.cpu), memory: parseBytes(n.allocatable.memory), pods: n.allocatable.pods },
-    used: { cpu: 0, memory: 0, pods: 0 },
-    limits: { cpu: 0, memory: 0 },
-    pods: []
-  }));
-}
-function nodeSelectorOk(spec, node) {
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return `nodeSelector ${k}=${v} does not match`;
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms?.length && !terms.some((t) => selectorMatches({ matchExpressions: t.matchExpressions ?? [] }, node.labels))) return "required node affinity does not match";
-  return void 0;
-}
-var antiTerms = (spec) => spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
-var spreads = (spec) => (spec.topologySpreadConstraints ?? []).filter((c) => (c.whenUnsatisfiable ?? "DoNotSchedule") === "DoNotSchedule");
-function misfit(p, node, all) {
-  const g = p.group;
-  const sel = nodeSelectorOk(g.spec, node);
-  if (sel) return sel;
-  if (node.used.cpu + g.requests.cpu > node.allocatable.cpu) return `insufficient cpu (needs ${cores(g.requests.cpu)}, free ${cores(node.allocatable.cpu - node.used.cpu)})`;
-  if (node.used.memory + g.requests.memory > node.allocatable.memory) return `insufficient memory (needs ${gib(g.requests.memory)} GiB, free ${gib(node.allocatable.memory - node.used.memory)} GiB)`;
-  if (node.used.pods + 1 > node.allocatable.pods) return "too many pods";
-  const domainPods = (key) => all.filter((n) => n.labels[key] !== void 0 && n.labels[key] === node.labels[key]).flatMap((n) => n.pods);
-  for (const t of antiTerms(g.spec)) {
-    const namespaces = t.namespaces ?? [g.namespace];
-    const clash = domainPods(t.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t.labelSelector, q.group.labels));
-    if (clash) return `required anti-affinity (${t.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
-  }
-  for (const n of all)
-    for (const q of n.pods)
-      for (const t of antiTerms(q.group.spec)) {
-        if (n.labels[t.topologyKey] === void 0 || n.labels[t.topologyKey] !== node.labels[t.topologyKey]) continue;
-        if ((t.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t.topologyKey})`;
-      }
-  for (const c of spreads(g.spec)) {
-    const key = c.topologyKey;
-    if (node.labels[key] === void 0) return `topology spread needs node label ${key}`;
-    const eligible = all.filter((n) => n.labels[key] !== void 0 && !nodeSelectorOk(g.spec, n));
-    const counts2 = /* @__PURE__ */ new Map();
-    for (const n of eligible) counts2.set(n.labels[key], (counts2.get(n.labels[key]) ?? 0) + n.pods.filter((q) => q.group.namespace === g.namespace && selectorMatches(c.labelSelector, q.group.labels)).length);
-    const min = Math.min(...counts2.values());
-    const skew = (counts2.get(node.labels[key]) ?? 0) + 1 - min;
-    if (skew > Number(c.maxSkew ?? 1)) return `topology spread on ${key} (skew ${skew} > maxSkew ${c.maxSkew ?? 1})`;
-  }
-  return void 0;
-}
-function put(p, node) {
-  node.used.cpu += p.group.requests.cpu;
-  node.used.memory += p.group.requests.memory;
-  node.used.pods += 1;
-  node.limits.cpu += p.group.limits.cpu;
-  node.limits.memory += p.group.limits.memory;
-  node.pods.push(p);
-  p.node = node.name;
-}
-function placePods(groups2, nodeTemplate, which2 = "replicas") {
-  const nodes = nodeTemplate.map((n) => ({ ...n, used: { cpu: 0, memory: 0, pods: 0 }, limits: { cpu: 0, memory: 0 }, pods: [] }));
-  const unplaceable = [];
-  for (const g of groups2.filter((x) => x.daemon)) {
-    for (const n of nodes) {
-      if (nodeSelectorOk(g.spec, n)) continue;
-      const p = { group: g, index: 0 };
-      const why = misfit(p, n, nodes);
-      if (why) unplaceable.push({ pod: p, reasons: [`${n.name}: ${why}`] });
-      else put(p, n);
-    }
-  }
-  const pods = groups2.filter((x) => !x.daemon).flatMap((g) => Array.from({ length: g[which2] }, (_, index2) => ({ group: g, index: index2 })));
-  const constrained = (g) => antiTerms(g.spec).length || spreads(g.spec).length || g.spec.nodeSelector ? 1 : 0;
-  pods.sort((a, b) => constrained(b.group) - constrained(a.group) || b.group.requests.cpu - a.group.requests.cpu || b.group.requests.memory - a.group.requests.memory || a.index - b.index);
-  for (const p of pods) {
-    const reasons = [];
-    let best;
-    let bestScore = Infinity;
-    for (const n of nodes) {
-      const why = misfit(p, n, nodes);
-      if (why) {
-        reasons.push(`${n.name}: ${why}`);
-        continue;
-      }
-      const score = Math.max((n.used.cpu + p.group.requests.cpu) / Math.max(n.allocatable.cpu, 1), (n.used.memory + p.group.requests.memory) / Math.max(n.allocatable.memory, 1));
-      if (score < bestScore) {
-        best = n;
-        bestScore = score;
-      }
-    }
-    if (best) put(p, best);
-    else unplaceable.push({ pod: p, reasons });
-  }
-  return { nodes, unplaceable };
-}
-function describeUnplaceable(list) {
-  const out = /* @__PURE__ */ new Map();
-  for (const u of list) {
-    const e = out.get(u.pod.group) ?? { group: u.pod.group, count: 0, reasons: u.reasons };
-    e.count++;
-    out.set(u.pod.group, e);
-  }
-  return [...out.values()];
-}
-function pvcBytes(ro) {
-  try {
-    return parseBytes(ro.object.spec?.resources?.requests?.storage ?? 0, "storage");
-  } catch {
-    return 0;
-  }
-}
-function capacity(view) {
-  const facts = view.facts;
-  const nodes = nodesOf(facts);
-  const groups2 = podGroups(view.objects, nodes.length, (ns2) => namespaceFacts(facts, ns2)?.limitRange);
-  for (const g of groups2) if (g.daemon) g.replicas = g.peak = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).length;
-  const placement = placePods(groups2, nodes);
-  const usage = /* @__PURE__ */ new Map();
-  const zero = () => ({ cpu: 0, memory: 0 });
-  const nsUsage = (ns2) => {
-    let u = usage.get(ns2);
-    if (!u) {
-      const q = namespaceFacts(facts, ns2)?.quota;
-      u = { namespace: ns2, pods: 0, peakPods: 0, requests: zero(), limits: zero(), peakRequests: zero(), peakLimits: zero(), pvcs: 0, storage: 0, top: [] };
-      if (q)
-        u.quota = {
-          requests: { cpu: parseCpu(q.requests.cpu), memory: parseBytes(q.requests.memory) },
-          limits: { cpu: parseCpu(q.limits.cpu), memory: parseBytes(q.limits.memory) },
-          pods: q.pods,
-          pvcs: q.persistentVolumeClaims,
-          storage: parseBytes(q.storage, "storage")
-        };
-      usage.set(ns2, u);
-    }
-    return u;
-  };
-  for (const ns2 of facts.namespaces) nsUsage(ns2.name);
-  for (const g of groups2) {
-    const u = nsUsage(g.namespace);
-    u.pods += g.replicas;
-    u.peakPods += g.peak;
-    u.requests.cpu += g.requests.cpu * g.replicas;
-    u.requests.memory += g.requests.memory * g.replicas;
-    u.limits.cpu += g.limits.cpu * g.replicas;
-    u.limits.memory += g.limits.memory * g.replicas;
-    u.peakRequests.cpu += g.requests.cpu * g.peak;
-    u.peakRequests.memory += g.requests.memory * g.peak;
-    u.peakLimits.cpu += g.limits.cpu * g.peak;
-    u.peakLimits.memory += g.limits.memory * g.peak;
-    if (g.claimBytes) {
-      u.pvcs += g.replicas;
-      u.storage += g.claimBytes * g.replicas;
-    }
-    u.top.push({ name: g.name, kind: g.kind, replicas: g.replicas, requests: { cpu: g.requests.cpu * g.replicas, memory: g.requests.memory * g.replicas } });
-  }
-  for (const ro of view.objects.filter((x) => x.object.kind === "PersistentVolumeClaim")) {
-    const u = nsUsage(ro.object.metadata?.namespace ?? "default");
-    u.pvcs += 1;
-    u.storage += pvcBytes(ro);
-  }
-  for (const u of usage.values()) u.top.sort((a, b) => b.requests.cpu - a.requests.cpu).splice(3);
-  const sum = (f) => [...usage.values()].reduce((n, u) => n + f(u), 0);
-  const report = {
-    cluster: facts.name,
-    role: facts.role,
-    nodes: placement.nodes.map((n) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods })),
-    namespaces: [...usage.values()].sort((a, b) => a.namespace < b.namespace ? -1 : 1),
-    totals: {
-      allocatable: {
-        cpu: nodes.reduce((n, x) => n + x.allocatable.cpu, 0),
-        memory: nodes.reduce((n, x) => n + x.allocatable.memory, 0),
-        pods: nodes.reduce((n, x) => n + x.allocatable.pods, 0),
-        storage: facts.nodes.reduce((n, x) => n + parseBytes(x.storage, "storage"), 0)
-      },
-      requests: { cpu: sum((u) => u.requests.cpu), memory: sum((u) => u.requests.memory) },
-      limits: { cpu: sum((u) => u.limits.cpu), memory: sum((u) => u.limits.memory) },
-      peakRequests: { cpu: sum((u) => u.peakRequests.cpu), memory: sum((u) => u.peakRequests.memory) },
-      peakLimits: { cpu: sum((u) => u.peakLimits.cpu), memory: sum((u) => u.peakLimits.memory) },
-      pods: sum((u) => u.pods),
-      peakPods: sum((u) => u.peakPods),
-      storage: sum((u) => u.storage)
-    },
-    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons }))
-  };
-  return { report, groups: groups2, placement, nodes };
-}
-
-// node_modules/@carbon/validate/src/schema.ts
-var import_yaml8 = __toESM(require_dist(), 1);
 
 // node_modules/@carbon/diff/src/report.ts
 function totalsOf(sections) {
@@ -34204,7 +34297,7 @@ function expand(template, context) {
     return template.replace(/\/$/, "");
   }
 }
-function parse2(options2) {
+function parse3(options2) {
   let method = options2.method.toUpperCase();
   let url = (options2.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options2.headers);
@@ -34268,7 +34361,7 @@ function parse2(options2) {
   );
 }
 function endpointWithDefaults(defaults, route, options2) {
-  return parse2(merge(defaults, route, options2));
+  return parse3(merge(defaults, route, options2));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
@@ -34277,7 +34370,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS2,
     defaults: withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
-    parse: parse2
+    parse: parse3
   });
 }
 var endpoint = withDefaults(null, DEFAULTS);
@@ -34323,7 +34416,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse3(header2, options2) {
+function parse4(header2, options2) {
   const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options2?.start ?? 0;
@@ -34959,7 +35052,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse3(contentType);
+  const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
