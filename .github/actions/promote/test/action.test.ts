@@ -1,10 +1,9 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request as forward, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupGitRepos, git, listBranches, runAction, type ActionRun } from '@carbon/github/testing';
-import { createFixture, fluxEvent, REPO, type Fixture } from '../../../../packages/promote/test/fixture.ts';
+import { createFixture, fluxEvent, REPO, startBranchSyncProxy, type BranchSyncProxy, type Fixture } from '../../../../packages/promote/test/fixture.ts';
 
 /**
  * The bundled promote action run the way the runner runs it (runAction: INPUT_*, the event file,
@@ -37,35 +36,10 @@ services:
 `;
 
 let f: Fixture;
-let proxy: { url: string; server: Server };
+let proxy: BranchSyncProxy;
 let pushLog: string;
 const pushes = () => (existsSync(pushLog) ? readFileSync(pushLog, 'utf8').split('\n').filter(Boolean).length : 0);
 const writes = () => f.double.requests.filter((r) => r.method !== 'GET').length;
-
-/**
- * GitHub knows a branch as soon as it is pushed; the double only knows what it is told. This
- * loopback proxy tells it (origin's branches → double) before forwarding each request.
- */
-async function startSyncingProxy(fixture: Fixture): Promise<{ url: string; server: Server }> {
-  const target = new URL(fixture.double.url);
-  const server = createServer((req, res) => {
-    req.pause();
-    void listBranches(fixture.origin).then((branches) => {
-      for (const [branch, sha] of Object.entries(branches)) fixture.double.setBranch(REPO, branch, sha);
-      const upstream = forward({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
-      });
-      upstream.on('error', (error) => res.writeHead(502).end(String(error)));
-      req.pipe(upstream);
-      req.resume();
-    });
-  });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('proxy has no port');
-  return { url: `http://127.0.0.1:${address.port}`, server };
-}
 
 function dispatch(payload: Record<string, unknown>): Record<string, unknown> {
   // What GitHub writes to GITHUB_EVENT_PATH for a repository_dispatch: event_type arrives as `action`.
@@ -94,12 +68,12 @@ beforeAll(async () => {
   writeFileSync(join(f.origin.path, 'hooks', 'pre-receive'), `#!/bin/sh\ncat >> '${pushLog}'\n`);
   chmodSync(join(f.origin.path, 'hooks', 'pre-receive'), 0o755);
   await f.commitMain({ 'packages/cli/bin/platform.mjs': GENERATOR, 'platform/promotion.yaml': POLICY }, 'fixture generator; policy without freeze');
-  proxy = await startSyncingProxy(f);
+  proxy = await startBranchSyncProxy(f.double, f.origin, REPO);
 }, 60_000);
 
 afterAll(async () => {
   f.double.assertNoViolations();
-  await new Promise((done) => proxy.server.close(done));
+  await proxy.close();
   await f.double.close();
   await cleanupGitRepos();
 });
