@@ -11809,8 +11809,8 @@ var require_dns = __commonJS({
         }
         this.#records.set(origin.hostname, records);
       }
-      getHandler(meta, opts) {
-        return new DNSDispatchHandler(this, meta, opts);
+      getHandler(meta2, opts) {
+        return new DNSDispatchHandler(this, meta2, opts);
       }
     };
     var DNSDispatchHandler = class extends DecoratorHandler {
@@ -27753,13 +27753,13 @@ var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     var Scalar = require_Scalar();
-    function resolveBlockScalar(ctx, scalar, onError) {
-      const start = scalar.offset;
-      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+    function resolveBlockScalar(ctx, scalar2, onError) {
+      const start = scalar2.offset;
+      const header2 = parseBlockScalarHeader(scalar2, ctx.options.strict, onError);
       if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
       const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines(scalar.source) : [];
+      const lines = scalar2.source ? splitLines(scalar2.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
         const content = lines[i][1];
@@ -27771,12 +27771,12 @@ var require_resolve_block_scalar = __commonJS({
       if (chompStart === 0) {
         const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
         let end2 = start + header2.length;
-        if (scalar.source)
-          end2 += scalar.source.length;
+        if (scalar2.source)
+          end2 += scalar2.source.length;
         return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header2.indent;
-      let offset = scalar.offset + header2.length;
+      let trimIndent = scalar2.indent + header2.indent;
+      let offset = scalar2.offset + header2.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
         const [indent, content] = lines[i];
@@ -27854,7 +27854,7 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header2.length + scalar.source.length;
+      const end = start + header2.length + scalar2.source.length;
       return { value, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
@@ -27937,8 +27937,8 @@ var require_resolve_flow_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
-    function resolveFlowScalar(scalar, strict, onError) {
-      const { offset, type, source, end } = scalar;
+    function resolveFlowScalar(scalar2, strict, onError) {
+      const { offset, type, source, end } = scalar2;
       let _type;
       let value;
       const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
@@ -27957,7 +27957,7 @@ var require_resolve_flow_scalar = __commonJS({
           break;
         /* istanbul ignore next should not happen */
         default:
-          onError(scalar, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
+          onError(scalar2, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
           return {
             value: "",
             type: null,
@@ -28172,26 +28172,26 @@ var require_compose_scalar = __commonJS({
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
         tag = ctx.schema[identity.SCALAR];
-      let scalar;
+      let scalar2;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar2 = identity.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar2 = new Scalar.Scalar(value);
       }
-      scalar.range = range;
-      scalar.source = value;
+      scalar2.range = range;
+      scalar2.source = value;
       if (type)
-        scalar.type = type;
+        scalar2.type = type;
       if (tagName)
-        scalar.tag = tagName;
+        scalar2.tag = tagName;
       if (tag.format)
-        scalar.format = tag.format;
+        scalar2.format = tag.format;
       if (comment)
-        scalar.comment = comment;
-      return scalar;
+        scalar2.comment = comment;
+      return scalar2;
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
@@ -30019,37 +30019,37 @@ var require_parser2 = __commonJS({
           };
         }
       }
-      *scalar(scalar) {
+      *scalar(scalar2) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
           let sep4;
-          if (scalar.end) {
-            sep4 = scalar.end;
+          if (scalar2.end) {
+            sep4 = scalar2.end;
             sep4.push(this.sourceToken);
-            delete scalar.end;
+            delete scalar2.end;
           } else
             sep4 = [this.sourceToken];
           const map = {
             type: "block-map",
-            offset: scalar.offset,
-            indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep4 }]
+            offset: scalar2.offset,
+            indent: scalar2.indent,
+            items: [{ start, key: scalar2, sep: sep4 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
         } else
-          yield* this.lineEnd(scalar);
+          yield* this.lineEnd(scalar2);
       }
-      *blockScalar(scalar) {
+      *blockScalar(scalar2) {
         switch (this.type) {
           case "space":
           case "comment":
           case "newline":
-            scalar.props.push(this.sourceToken);
+            scalar2.props.push(this.sourceToken);
             return;
           case "scalar":
-            scalar.source = this.source;
+            scalar2.source = this.source;
             this.atNewLine = true;
             this.indent = 0;
             if (this.onNewLine) {
@@ -30573,7 +30573,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse5(src, reviver, options2) {
+    function parse6(src, reviver, options2) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -30614,7 +30614,7 @@ var require_public_api = __commonJS({
         return value.toString(options2);
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
-    exports2.parse = parse5;
+    exports2.parse = parse6;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify7;
@@ -34864,709 +34864,115 @@ function ignoreFilter(rules) {
   };
 }
 function stripIgnored(o, filter) {
-  const meta = { ...o.metadata };
+  const meta2 = { ...o.metadata };
   for (const field of ["annotations", "labels"]) {
-    const m = meta[field];
+    const m = meta2[field];
     if (!m) continue;
     const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
-    meta[field] = kept;
+    meta2[field] = kept;
   }
-  return { ...o, metadata: meta };
+  return { ...o, metadata: meta2 };
 }
-
-// node_modules/@carbon/diff/src/capacity.ts
-function safe(f, fallback) {
-  try {
-    return f();
-  } catch {
-    return fallback;
-  }
-}
-function podRequests(spec) {
-  if (!spec) return { cpu: 0, memory: 0 };
-  let cpu2 = 0;
-  let memory = 0;
-  for (const c of spec.containers ?? []) {
-    cpu2 += safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0);
-    memory += safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0);
-  }
-  for (const c of spec.initContainers ?? []) {
-    cpu2 = Math.max(cpu2, safe(() => parseCpu(c.resources?.requests?.cpu ?? 0), 0));
-    memory = Math.max(memory, safe(() => parseBytes(c.resources?.requests?.memory ?? 0), 0));
-  }
-  return { cpu: cpu2, memory };
-}
-function requestedBy(services, nodes) {
-  const all = [...services.values()].flat();
-  const hpaMin = /* @__PURE__ */ new Map();
-  for (const o of all) {
-    if (o.kind !== "HorizontalPodAutoscaler") continue;
-    const t = o.spec?.scaleTargetRef;
-    if (t?.name) hpaMin.set(`${t.kind}/${o.metadata.namespace ?? ""}/${t.name}`, Number(o.spec?.minReplicas ?? 1));
-  }
-  let cpu2 = 0;
-  let memory = 0;
-  for (const o of all) {
-    let count = 0;
-    if (o.kind === "Deployment" || o.kind === "StatefulSet") {
-      const replicas = typeof o.spec?.replicas === "number" ? o.spec.replicas : 1;
-      count = Math.max(replicas, hpaMin.get(`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`) ?? 0);
-    } else if (o.kind === "DaemonSet") count = nodes;
-    else continue;
-    const r2 = podRequests(o.spec?.template?.spec);
-    cpu2 += r2.cpu * count;
-    memory += r2.memory * count;
-  }
-  return { cpu: cpu2, memory };
-}
-function headroom(input, used) {
-  return {
-    cpuMillicores: { requested: used.cpu, allocatable: input.allocatableCpu },
-    memoryBytes: { requested: used.memory, allocatable: input.allocatableMemory }
-  };
-}
-var SIMPLE_MODEL = "sum of pod requests (replicas, HPA minimum, DaemonSet × nodes) vs node allocatable";
-function capacityChange(base, head, baseObjects, headObjects) {
-  const before = headroom(base, requestedBy(baseObjects, base.nodes));
-  const after = headroom(head, requestedBy(headObjects, head.nodes));
-  return { change: { before, after, model: SIMPLE_MODEL }, risks: headroomRisks(before, after) };
-}
-function headroomRisks(before, after) {
-  const risks = [];
-  for (const [label, key] of [
-    ["CPU", "cpuMillicores"],
-    ["memory", "memoryBytes"]
-  ]) {
-    const a = after[key];
-    const b = before[key];
-    if (a.requested > a.allocatable && a.requested > b.requested) {
-      risks.push({ level: "high", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} requests exceed node allocatable after this change (${pct(a)} of allocatable)` });
-    } else if (a.requested > 0.85 * a.allocatable && a.requested > b.requested) {
-      risks.push({ level: "medium", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)` });
-    }
-  }
-  return risks;
-}
-function pct(x) {
-  return x.allocatable > 0 ? `${Math.round(100 * x.requested / x.allocatable)}%` : "n/a";
-}
-
-// node_modules/@carbon/diff/src/risks.ts
-var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
-var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
-var IMMUTABLE = {
-  Deployment: [/^spec\.selector(\.|\[|$)/],
-  DaemonSet: [/^spec\.selector(\.|\[|$)/],
-  ReplicaSet: [/^spec\.selector(\.|\[|$)/],
-  StatefulSet: [/^spec\.selector(\.|\[|$)/, /^spec\.volumeClaimTemplates(\.|\[|$)/, /^spec\.serviceName$/, /^spec\.podManagementPolicy$/],
-  Job: [/^spec\.template(\.|\[|$)/, /^spec\.selector(\.|\[|$)/, /^spec\.completions$/],
-  PersistentVolumeClaim: [/^spec\.storageClassName$/, /^spec\.accessModes/, /^spec\.volumeName$/, /^spec\.selector/],
-  Service: [/^spec\.clusterIPs?(\[|$)/],
-  StorageClass: [/^provisioner$/, /^parameters/, /^reclaimPolicy$/, /^volumeBindingMode$/],
-  RoleBinding: [/^roleRef(\.|$)/],
-  ClusterRoleBinding: [/^roleRef(\.|$)/]
-};
-function get(o, path) {
-  let cur = o;
-  for (const p of path) cur = cur && typeof cur === "object" ? cur[p] : void 0;
-  return cur;
-}
-function quantity(v, kind) {
-  if (typeof v !== "string" && typeof v !== "number") return void 0;
-  try {
-    return kind === "cpu" ? parseCpu(v) : parseBytes(v, kind === "memory" ? "memory" : "storage");
-  } catch {
-    return void 0;
-  }
-}
-function podSpecs(o) {
-  if (!o) return [];
-  const direct = get(o, ["spec", "template", "spec"]) ?? get(o, ["spec", "jobTemplate", "spec", "template", "spec"]);
-  return direct && typeof direct === "object" ? [direct] : [];
-}
-function imagesOf(o) {
-  const out = [];
-  for (const spec of podSpecs(o)) {
-    for (const field of ["initContainers", "containers"]) {
-      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.push(c.image);
-    }
-  }
-  return out;
-}
-function grants(o) {
-  const out = /* @__PURE__ */ new Set();
-  for (const rule2 of o?.rules ?? []) {
-    for (const g of rule2.apiGroups ?? (rule2.nonResourceURLs ? ["(url)"] : [""])) {
-      for (const r2 of rule2.resources ?? rule2.nonResourceURLs ?? []) for (const v of rule2.verbs ?? []) out.add(`${g || "core"}/${r2}:${v}`);
-    }
-  }
-  return out;
-}
-var SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
-var PUBLIC_SERVICE_TYPES = /* @__PURE__ */ new Set(["LoadBalancer", "NodePort"]);
-function ingressHosts(o) {
-  const hosts = /* @__PURE__ */ new Set();
-  if (!o) return hosts;
-  if (o.kind === "Ingress") for (const r2 of get(o, ["spec", "rules"]) ?? []) hosts.add(r2.host ?? "*");
-  if (o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TLSRoute") for (const h of get(o, ["spec", "hostnames"]) ?? ["*"]) hosts.add(h);
-  return hosts;
-}
-function widePeers(rule2, field) {
-  const peers = rule2[field];
-  if (!peers || peers.length === 0) return true;
-  return peers.some(
-    (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
-  );
-}
-function assessRisks(resources, lookup) {
-  const risks = [];
-  const add = (r2, level, category, message) => risks.push({ level, category, service: r2.service, ref: r2.ref, message });
-  for (const r2 of resources) {
-    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
-    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
-    const kind = r2.id.kind;
-    if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
-      const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
-      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
-      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
-      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
-      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
-      else if (r2.change === "removed") add(r2, "medium", "prune", what);
-    }
-    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
-    if (r2.change === "changed" || r2.change === "moved" || r2.change === "renamed") {
-      for (const re of IMMUTABLE[kind] ?? []) {
-        const hit = r2.fields.find((f) => re.test(f.path));
-        if (hit) {
-          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
-          break;
-        }
-      }
-      if (kind === "Service") {
-        const ta = get(before, ["spec", "type"]);
-        const tb = get(after, ["spec", "type"]);
-        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
-      }
-      if (kind === "PersistentVolumeClaim") {
-        const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
-        const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
-        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
-      }
-    }
-    const ia = new Set(imagesOf(before));
-    const newImages = imagesOf(after).filter((i) => !ia.has(i));
-    if (newImages.length && r2.change !== "added") add(r2, "info", "image", `image → ${newImages.join(", ")}`);
-    for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
-      const a = get(before, path);
-      const b = get(after, path);
-      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
-      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
-    }
-    for (const f of r2.fields) {
-      const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
-      if (m && f.op === "changed") {
-        const a = quantity(f.before, m[3]);
-        const b = quantity(f.after, m[3]);
-        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
-      }
-    }
-    if (kind === "Role" || kind === "ClusterRole") {
-      const ga = grants(before);
-      const widened = [...grants(after)].filter((g) => !ga.has(g));
-      if (widened.length) {
-        const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
-        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
-      }
-      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
-    }
-    if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
-      const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
-      const sa = subj(before);
-      const added = [...subj(after)].filter((s) => !sa.has(s));
-      if (added.length) {
-        const role = get(after, ["roleRef", "name"]);
-        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
-      }
-    }
-    if (kind === "NetworkPolicy") {
-      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
-      else if (before && after) {
-        for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
-          const ra = get(before, ["spec", dir]) ?? [];
-          const rb = get(after, ["spec", dir]) ?? [];
-          const key = (x) => JSON.stringify(x);
-          const existing = new Set(ra.map(key));
-          const newRules = rb.filter((x) => !existing.has(key(x)));
-          if (newRules.length) {
-            const wide = newRules.some((x) => widePeers(x, peer));
-            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
-          }
-        }
-        const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
-        const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
-        const dropped = [...pa].filter((p) => !pb.has(p));
-        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
-      }
-    }
-    const ha = ingressHosts(before);
-    const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
-    if (newHosts.length) add(r2, "medium", "public-exposure", `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`);
-    if (kind === "Service") {
-      const ta = get(before, ["spec", "type"]);
-      const tb = get(after, ["spec", "type"]);
-      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
-    }
-  }
-  const order = { high: 0, medium: 1, info: 2 };
-  return risks.sort((a, b) => order[a.level] - order[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
-}
-
-// node_modules/@carbon/diff/src/engine.ts
-function resourceId(o) {
-  const api = o.apiVersion ?? "";
-  return { group: api.includes("/") ? api.split("/")[0] : "", kind: o.kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" };
-}
-function idKey(id) {
-  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
-}
-function refOf(id) {
-  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ""}${id.name}`;
-}
-function index(services, masker) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    for (const o of objects) {
-      if (!o || typeof o !== "object" || !o.kind || !o.metadata?.name) continue;
-      const id = resourceId(o);
-      const key = idKey(id);
-      if (!out.has(key)) out.set(key, { id, key, service, object: maskObject(o, masker) });
-    }
-  }
-  return out;
-}
-var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
-function stripHashSuffix(name) {
-  return name.replace(HASH_SUFFIX, "");
-}
-function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
-  if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
-  else if (o && typeof o === "object") {
-    for (const [k, v] of Object.entries(o)) {
-      if (path === "metadata" && k === "name") continue;
-      leaves(v, path ? `${path}.${k}` : k, out);
-    }
-  } else out.add(`${path}=${canonical(o)}`);
-  return out;
-}
-function similarity(a, b) {
-  if (a.size === 0 && b.size === 0) return 1;
-  let common = 0;
-  for (const x of a) if (b.has(x)) common++;
-  return 2 * common / (a.size + b.size);
-}
-function detectRenames(removed, added, config, filter) {
-  const pairs = [];
-  const group = (e) => `${e.id.group}/${e.id.kind}/${e.id.namespace}`;
-  const addedByGroup = /* @__PURE__ */ new Map();
-  for (const a of added) addedByGroup.set(group(a), [...addedByGroup.get(group(a)) ?? [], a]);
-  const taken = /* @__PURE__ */ new Set();
-  const leftover = [];
-  for (const r2 of removed) {
-    const stem = stripHashSuffix(r2.id.name);
-    const hit = stem !== r2.id.name ? (addedByGroup.get(group(r2)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
-    if (hit) {
-      taken.add(hit.key);
-      pairs.push([r2, hit, similarity(leaves(stripIgnored(r2.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
-    } else leftover.push(r2);
-  }
-  const MAX_CANDIDATES = 300;
-  for (const r2 of leftover) {
-    const candidates = (addedByGroup.get(group(r2)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
-    if (candidates.length === 0) continue;
-    const rl = leaves(stripIgnored(r2.object, filter));
-    let best;
-    for (const a of candidates) {
-      const s = similarity(rl, leaves(stripIgnored(a.object, filter)));
-      if (s >= config.renameSimilarity && (!best || s > best[1])) best = [a, s];
-    }
-    if (best) {
-      taken.add(best[0].key);
-      pairs.push([r2, best[0], best[1]]);
-    }
-  }
-  return pairs;
-}
-function diffSection2(input, options2 = {}) {
-  const config = options2.config ?? DEFAULT_CONFIG;
-  const masker = options2.masker ?? createMasker();
-  const filter = ignoreFilter(config.ignore);
-  const base = index(input.base, masker);
-  const head = index(input.head, masker);
-  const resources = [];
-  const removed = [];
-  const added = [];
-  for (const [key, b] of base) {
-    const h = head.get(key);
-    if (!h) {
-      removed.push(b);
-      continue;
-    }
-    const fields = diffFields(b.object, h.object, filter);
-    if (b.service !== h.service) resources.push({ change: "moved", id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
-    else if (fields.length > 0) resources.push({ change: "changed", id: h.id, ref: refOf(h.id), service: h.service, fields });
-  }
-  for (const [key, h] of head) if (!base.has(key)) added.push(h);
-  const renames = detectRenames(removed, added, config, filter);
-  const renamedFrom = new Set(renames.map(([r2]) => r2.key));
-  const renamedTo = new Set(renames.map(([, a]) => a.key));
-  for (const [r2, a, s] of renames) {
-    const fields = diffFields({ ...r2.object, metadata: { ...r2.object.metadata, name: a.id.name } }, a.object, filter);
-    resources.push({
-      change: "renamed",
-      id: a.id,
-      ref: refOf(a.id),
-      service: a.service,
-      from: { id: r2.id, ref: refOf(r2.id), ...r2.service !== a.service ? { service: r2.service } : {}, similarity: Math.round(s * 100) / 100 },
-      fields
-    });
-  }
-  for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
-  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
-  resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
-  const repeated = collapseRepeated(resources, config.collapseThreshold);
-  const lookup = (change, side) => {
-    if (side === "head") return head.get(idKey(change.id))?.object;
-    return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
-  };
-  const risks = assessRisks(resources, lookup);
-  const capacity2 = input.headroom ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
-  if (capacity2) risks.push(...capacity2.risks);
-  return {
-    cluster: input.cluster,
-    kind: input.kind,
-    title: input.title,
-    services: summarize(resources, risks),
-    resources,
-    repeated,
-    risks,
-    ...capacity2 ? { capacity: capacity2.change } : {}
-  };
-}
-function lastSegment(path) {
-  const m = /(?:\.|^)([^.[\]]+)(\[[^\]]*\])*$/.exec(path);
-  return m?.[1] ?? path;
-}
-function short2(v) {
-  const s = typeof v === "string" ? v : canonical(v);
-  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
-}
-var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
-function describeChange(c) {
-  const leaf = lastSegment(c.path);
-  const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
-  const name = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
-  if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
-    const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
-    const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
-    if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
-  }
-  if (c.op === "added") return `${name} added: ${short2(c.after)}`;
-  if (c.op === "removed") return `${name} removed: ${short2(c.before)}`;
-  return `${name}: ${short2(c.before)} → ${short2(c.after)}`;
-}
-function collapseRepeated(resources, threshold) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const r2 of resources) {
-    for (const f of r2.fields) {
-      const d = describeChange(f);
-      const g = groups2.get(d) ?? { refs: /* @__PURE__ */ new Set(), fields: [] };
-      g.refs.add(r2.ref);
-      g.fields.push(f);
-      groups2.set(d, g);
-    }
-  }
-  const out = [];
-  for (const [description, g] of groups2) {
-    if (g.refs.size < threshold) continue;
-    for (const f of g.fields) f.repeated = description;
-    out.push({ description, count: g.refs.size, refs: [...g.refs].sort() });
-  }
-  return out.sort((a, b) => b.count - a.count || a.description.localeCompare(b.description));
-}
-function summarize(resources, risks) {
-  const by = /* @__PURE__ */ new Map();
-  const get2 = (service) => {
-    let s = by.get(service);
-    if (!s) by.set(service, s = { service, added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 });
-    return s;
-  };
-  for (const r2 of resources) get2(r2.service)[r2.change]++;
-  for (const r2 of risks) {
-    const s = get2(r2.service);
-    s.risks++;
-    if (r2.level === "high") s.highRisks++;
-  }
-  return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
-}
-
-// node_modules/@carbon/diff/src/format/lines.ts
-function showValue(v, max) {
-  const s = typeof v === "string" ? /^[\w./:@‹›# -]*$/.test(v) && v !== "" ? v : JSON.stringify(v) : canonical(v);
-  return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
-}
-function textDiff(a, b, context = 2, maxLines = 400) {
-  const la = a.split("\n");
-  const lb = b.split("\n");
-  if (la.length > maxLines || lb.length > maxLines) return [`(${la.length} → ${lb.length} lines; too long to show line by line)`];
-  const n = la.length;
-  const m = lb.length;
-  const dp = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
-  for (let i2 = n - 1; i2 >= 0; i2--) for (let j2 = m - 1; j2 >= 0; j2--) dp[i2][j2] = la[i2] === lb[j2] ? dp[i2 + 1][j2 + 1] + 1 : Math.max(dp[i2 + 1][j2], dp[i2][j2 + 1]);
-  const ops = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (la[i] === lb[j]) {
-      ops.push([" ", la[i]]);
-      i++;
-      j++;
-    } else if (dp[i + 1][j] >= dp[i][j + 1]) ops.push(["-", la[i++]]);
-    else ops.push(["+", lb[j++]]);
-  }
-  while (i < n) ops.push(["-", la[i++]]);
-  while (j < m) ops.push(["+", lb[j++]]);
-  const keep = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some(([t]) => t !== " "));
-  const out = [];
-  let skipped = false;
-  ops.forEach(([t, line], k) => {
-    if (keep[k]) {
-      if (skipped) out.push("…");
-      skipped = false;
-      out.push(`${t} ${line}`);
-    } else skipped = true;
-  });
-  return out;
-}
-function fieldLines(f, detail) {
-  const max = detail === "full" ? 240 : 60;
-  if (f.op === "added") return [`+ ${f.path}: ${showValue(f.after, max)}`];
-  if (f.op === "removed") return [`- ${f.path}: ${showValue(f.before, max)}`];
-  if (detail === "full" && typeof f.before === "string" && typeof f.after === "string" && (f.before.includes("\n") || f.after.includes("\n"))) {
-    return [`~ ${f.path}:`, ...textDiff(f.before, f.after).map((l) => `    ${l}`)];
-  }
-  return [`~ ${f.path}: ${showValue(f.before, max)} → ${showValue(f.after, max)}`];
-}
-function resourceHeadline(r2) {
-  switch (r2.change) {
-    case "added":
-      return `${r2.ref} added`;
-    case "removed":
-      return `${r2.ref} removed`;
-    case "changed":
-      return `${r2.ref} changed`;
-    case "renamed":
-      return `${r2.ref} renamed from ${r2.from?.id?.name ?? "?"}${r2.from?.similarity !== void 0 ? ` (${Math.round(r2.from.similarity * 100)}% similar)` : ""}${r2.from?.service ? `, moved from ${r2.from.service}` : ""}`;
-    case "moved":
-      return `${r2.ref} moved from ${r2.from?.service ?? "?"}`;
-  }
-}
-var SYMBOL = { added: "+", removed: "-", changed: "~", renamed: "→", moved: "⇄" };
-function sectionLabel(s) {
-  const what = s.kind === "on-merge" ? "applies on merge" : s.kind === "pending-promotion" ? "pending promotion (production pins → head)" : "promotion (old pins → new pins)";
-  return `${s.cluster} — ${what}`;
-}
-function isEmpty(s) {
-  return s.resources.length === 0;
-}
-function cores2(m) {
-  return (m / 1e3).toFixed(m % 1e3 === 0 ? 0 : 1);
-}
-function gib2(b) {
-  return (b / 1024 ** 3).toFixed(1);
-}
-function pct2(r2, a) {
-  return a > 0 ? `${Math.round(100 * r2 / a)}%` : "n/a";
-}
-function capacityLine(c) {
-  const { before: b, after: a } = c;
-  const cpu2 = `CPU ${cores2(b.cpuMillicores.requested)}/${cores2(b.cpuMillicores.allocatable)} cores (${pct2(b.cpuMillicores.requested, b.cpuMillicores.allocatable)}) → ${cores2(a.cpuMillicores.requested)}/${cores2(a.cpuMillicores.allocatable)} (${pct2(a.cpuMillicores.requested, a.cpuMillicores.allocatable)})`;
-  const mem2 = `memory ${gib2(b.memoryBytes.requested)}/${gib2(b.memoryBytes.allocatable)} GiB (${pct2(b.memoryBytes.requested, b.memoryBytes.allocatable)}) → ${gib2(a.memoryBytes.requested)}/${gib2(a.memoryBytes.allocatable)} (${pct2(a.memoryBytes.requested, a.memoryBytes.allocatable)})`;
-  return `${cpu2}; ${mem2}`;
-}
-function shownFields(r2) {
-  const fields = r2.fields.filter((f) => !f.repeated);
-  return { fields, repeatedCount: r2.fields.length - fields.length };
-}
-function counts(s) {
-  const parts = [
-    s.added && `${s.added} added`,
-    s.changed && `${s.changed} changed`,
-    s.removed && `${s.removed} removed`,
-    s.renamed && `${s.renamed} renamed`,
-    s.moved && `${s.moved} moved`
-  ].filter(Boolean);
-  return parts.length ? parts.join(", ") : "no changes";
-}
-
-// node_modules/@carbon/diff/src/format/markdown.ts
-var COMMENT_BUDGET = 65536 - 512;
-var ICON2 = { high: "🔴", medium: "🟠", info: "🔵" };
-function cell(s) {
-  return s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\n/g, " ");
-}
-function inline(s) {
-  return `\`${s.replace(/`/g, "ʼ")}\``;
-}
-function fence(lines) {
-  return ["```diff", ...lines.map((l) => l.replace(/```/g, "ʼʼʼ")), "```"].join("\n");
-}
-function header(report) {
-  const short3 = (c) => c.slice(0, 7);
-  return `## Platform diff: \`${cell(report.base.ref)}\` (${short3(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short3(report.head.commit)})
-`;
-}
-function summaryTable(s) {
-  if (isEmpty(s)) return `**No changes** for ${s.cluster}${s.kind === "on-merge" ? "" : ` (${s.kind})`}.
-`;
-  const rows = s.services.map(
-    (x) => `| ${cell(x.service)} | ${x.added || ""} | ${x.changed || ""} | ${x.removed || ""} | ${x.renamed + x.moved || ""} | ${x.highRisks ? `🔴 ${x.highRisks}` : ""}${x.risks - x.highRisks ? ` ${x.risks - x.highRisks}` : ""} |`
-  );
-  return ["| service | added | changed | removed | renamed/moved | risks |", "|---|--:|--:|--:|--:|---|", ...rows].join("\n") + "\n";
-}
-function risksBlock(s, limit) {
-  const visible = s.risks.filter((r2) => r2.category !== "image");
-  const images = s.risks.length - visible.length;
-  const lines = visible.slice(0, limit).map((r2) => `- ${ICON2[r2.level]} **${r2.category}** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
-  if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
-  if (images && images <= 5) for (const r2 of s.risks.filter((x) => x.category === "image")) lines.push(`- ${ICON2[r2.level]} **image** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
-  else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
-  return lines.length ? `**Risks**
-
-${lines.join("\n")}
-` : "";
-}
-function repeatedBlock(s, limit) {
-  if (!s.repeated.length) return "";
-  const lines = s.repeated.slice(0, limit).map((r2) => `- ${cell(r2.description)} on ${r2.count} resources`);
-  if (s.repeated.length > limit) lines.push(`- … and ${s.repeated.length - limit} more repeated changes`);
-  return `**Repeated changes**
-
-${lines.join("\n")}
-`;
-}
-function resourceBlock(r2, level) {
-  const head = `- ${SYMBOL[r2.change]} **${cell(resourceHeadline(r2))}**`;
-  if (level === "resource-list") return `${head}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`;
-  const { fields, repeatedCount } = shownFields(r2);
-  const detail = level;
-  const cap = level === "full" ? Infinity : 15;
-  const lines = fields.slice(0, cap).flatMap((f) => fieldLines(f, detail));
-  if (fields.length > cap) lines.push(`… ${fields.length - cap} more field changes`);
-  const note = repeatedCount ? `  
-  _plus ${repeatedCount} repeated change${repeatedCount === 1 ? "" : "s"} listed above_` : "";
-  if (!lines.length) return head + note;
-  return `${head}${note}
-
-${fence(lines).split("\n").map((l) => `  ${l}`).join("\n")}`;
-}
-function detailsBlocks(s, level) {
-  const out = [];
-  for (const svc of s.services) {
-    const resources = s.resources.filter((r2) => r2.service === svc.service);
-    if (!resources.length) continue;
-    out.push(`<details><summary><b>${cell(svc.service)}</b> · ${counts(svc)}</summary>
-
-${resources.map((r2) => resourceBlock(r2, level)).join("\n")}
-
-</details>`);
-  }
-  return out.join("\n");
-}
-function renderMarkdownLevel(report, level, notice) {
-  const parts = [header(report)];
-  if (notice) parts.push(`> [!NOTE]
-> ${notice}
-`);
-  if (report.sections.every(isEmpty)) {
-    parts.push("**No changes**: both revisions render identically for every cluster.\n");
-    return parts.join("\n");
-  }
-  const riskLimit = level === "truncated-summary" ? 10 : level === "summary" ? 60 : 200;
-  const repLimit = level === "truncated-summary" ? 5 : 50;
-  for (const s of report.sections) {
-    parts.push(`### ${cell(sectionLabel(s))}
-
-_${cell(s.title)}_
-`);
-    parts.push(summaryTable(s));
-    if (s.capacity) parts.push(`**Capacity** (${cell(s.capacity.model)}): ${capacityLine(s.capacity)}
-`);
-    const risks = risksBlock(s, riskLimit);
-    if (risks) parts.push(risks);
-    const rep = repeatedBlock(s, repLimit);
-    if (rep) parts.push(rep);
-  }
-  if (level === "full" || level === "compact" || level === "resource-list") {
-    for (const s of report.sections) {
-      if (isEmpty(s)) continue;
-      parts.push(`#### Details: ${cell(sectionLabel(s))}
-
-${detailsBlocks(s, level)}
-`);
-    }
-  }
-  if (report.warnings.length) parts.push(`**Warnings**
-
-${report.warnings.map((w) => `- ${cell(w)}`).join("\n")}
-`);
-  return parts.join("\n");
-}
-var MARKDOWN_NOTICES = {
-  compact: "This diff is too large for one comment: field values are shortened and long resources cut. The full report is in the job summary and the `platform-diff` artifact.",
-  "resource-list": "This diff is too large for one comment: only changed resources are listed, without field changes. The full report is in the job summary and the `platform-diff` artifact.",
-  summary: "This diff is too large for one comment: only the summary is shown. The full report is in the job summary and the `platform-diff` artifact.",
-  "truncated-summary": "This diff is too large even for a summary: the tables are cut. The full report is in the job summary and the `platform-diff` artifact."
-};
-function renderMarkdown(report, budget = COMMENT_BUDGET) {
-  const full = renderMarkdownLevel(report, "full");
-  if (full.length <= budget) return { body: full, level: "full", full };
-  for (const level of ["compact", "resource-list", "summary", "truncated-summary"]) {
-    const body = renderMarkdownLevel(report, level, MARKDOWN_NOTICES[level]);
-    if (body.length <= budget || level === "truncated-summary") {
-      if (body.length <= budget) return { body, level, full };
-      const cut = body.slice(0, budget - 200);
-      return { body: `${cut.slice(0, cut.lastIndexOf("\n"))}
-
-_… cut to fit GitHub's comment limit._
-`, level, full };
-    }
-  }
-  throw new Error("unreachable");
-}
-
-// node_modules/@carbon/diff/src/revisions.ts
-import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, rmSync as rmSync3 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
 
 // node_modules/@carbon/render/src/render.ts
-var import_yaml9 = __toESM(require_dist(), 1);
+var import_yaml10 = __toESM(require_dist(), 1);
 init_src();
 import { existsSync as existsSync9, mkdtempSync, readdirSync as readdirSync4, rmSync as rmSync2, statSync as statSync3 } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join as join11, posix, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
-var import_yaml7 = __toESM(require_dist(), 1);
+var import_yaml8 = __toESM(require_dist(), 1);
 init_src();
 import { existsSync as existsSync8, readdirSync as readdirSync3, readFileSync as readFileSync5, statSync as statSync2, writeFileSync } from "node:fs";
 import { dirname as dirname2, join as join9, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
-// node_modules/@carbon/render/src/yaml.ts
+// node_modules/@carbon/render/src/lazy.ts
 var import_yaml6 = __toESM(require_dist(), 1);
+var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
+var DOC_SEP = /^---(?:\s.*)?$/;
+function splitDocuments(text) {
+  const out = [];
+  let cur = [];
+  for (const line of text.split("\n")) {
+    if (DOC_SEP.test(line)) {
+      out.push(cur.join("\n"));
+      cur = [];
+    } else cur.push(line);
+  }
+  out.push(cur.join("\n"));
+  return out.filter((d) => d.split("\n").some((l) => l.trim() && !l.trimStart().startsWith("#")));
+}
+function lazyObject(doc) {
+  const lines = doc.split("\n");
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l || l.startsWith(" ") || l.startsWith("#") || l.startsWith("	")) continue;
+    const m = TOP_KEY.exec(l);
+    if (!m) return (0, import_yaml6.parse)(doc);
+    if (blocks.length) blocks[blocks.length - 1].end = i;
+    blocks.push({ key: m[1], start: i, end: lines.length });
+  }
+  const o = {};
+  for (const b of blocks) {
+    const text = lines.slice(b.start, b.end).join("\n");
+    Object.defineProperty(o, b.key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = (0, import_yaml6.parse)(text)?.[b.key];
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+      }
+    });
+  }
+  return o;
+}
+var scalar = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
+function scanDocuments(text) {
+  const lines = text.split("\n");
+  const docs2 = [];
+  let complete = true;
+  let start = 0;
+  const flush = (from, to) => {
+    let first = -1;
+    let inMeta = false;
+    const d = { position: { line: 0, column: 1 } };
+    for (let i = from; i < to; i++) {
+      const l = lines[i];
+      if (first < 0 && l.trim() && !l.trimStart().startsWith("#")) first = i;
+      if (/^\S/.test(l)) inMeta = /^metadata:\s*$/.test(l);
+      if (l.startsWith("kind:")) d.kind = scalar(l.slice(5));
+      else if (l.startsWith("metadata:") && !inMeta) complete = false;
+      else if (inMeta) {
+        const m = /^ {2}(name|namespace):\s*(\S.*)$/.exec(l);
+        if (m) d[m[1]] = scalar(m[2]);
+      }
+    }
+    if (first < 0) return;
+    d.position = { line: first + 1, column: 1 };
+    if (!d.kind || !d.name) complete = false;
+    docs2.push(d);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (DOC_SEP.test(lines[i])) {
+      flush(start, i);
+      start = i + 1;
+    }
+  }
+  flush(start, lines.length);
+  return { docs: docs2, complete };
+}
+
+// node_modules/@carbon/render/src/yaml.ts
+var import_yaml7 = __toESM(require_dist(), 1);
 function parseYamlFile(text, file) {
-  const lines = new import_yaml6.LineCounter();
-  const docs2 = (0, import_yaml6.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const lines = new import_yaml7.LineCounter();
+  const docs2 = (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const problems = [];
   const out = [];
   const list = Array.isArray(docs2) ? docs2 : [];
@@ -35606,12 +35012,12 @@ function nodeAt(root, path) {
   let node = root;
   let best = root;
   for (const part of path) {
-    if ((0, import_yaml6.isMap)(node)) {
-      const pair = node.items.find((it) => (0, import_yaml6.isScalar)(it.key) && String(it.key.value) === String(part));
+    if ((0, import_yaml7.isMap)(node)) {
+      const pair = node.items.find((it) => (0, import_yaml7.isScalar)(it.key) && String(it.key.value) === String(part));
       if (!pair) break;
       best = pair.key ?? best;
       node = pair.value;
-    } else if ((0, import_yaml6.isSeq)(node) && typeof part === "number") {
+    } else if ((0, import_yaml7.isSeq)(node) && typeof part === "number") {
       const item = node.items[part];
       if (!item) break;
       best = item;
@@ -35619,10 +35025,6 @@ function nodeAt(root, path) {
     } else break;
   }
   return best;
-}
-function parseStream(text, file) {
-  const parsed = parseYamlFile(text, file);
-  return { objects: parsed.docs.map((d) => d.object), problems: parsed.problems };
 }
 
 // node_modules/@carbon/render/src/build.ts
@@ -35668,6 +35070,7 @@ var Builder = class {
     this.limit = limiter(parallelism);
   }
   files = /* @__PURE__ */ new Map();
+  scans = /* @__PURE__ */ new Map();
   builds = /* @__PURE__ */ new Map();
   limit;
   kustomize;
@@ -35691,6 +35094,41 @@ var Builder = class {
     return parsed;
   }
   /**
+   * The documents of a file by kind/name/line, from a line scan; the syntax tree is built only
+   * when a finding asks for a field position (or when the scan cannot read the file's style).
+   */
+  scan(abs, display) {
+    const cached = this.scans.get(abs);
+    if (cached) return cached;
+    let text = "";
+    try {
+      text = readFileSync5(abs, "utf8");
+    } catch {
+      text = "";
+    }
+    const m = HEADER.exec(text);
+    const { docs: docs2, complete } = scanDocuments(text);
+    let out;
+    if (!complete) {
+      const full = this.file(abs, display);
+      out = { docs: full.docs.map((d) => ({ file: d.file, position: d.position, locate: d.locate, ...meta(d.object) })) };
+    } else {
+      out = {
+        docs: docs2.map((d) => ({
+          file: display,
+          position: d.position,
+          ...d.kind ? { kind: d.kind } : {},
+          ...d.name ? { name: d.name } : {},
+          ...d.namespace ? { namespace: d.namespace } : {},
+          locate: (path) => this.file(abs, display).docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? void 0) === d.namespace)?.locate(path)
+        }))
+      };
+    }
+    if (m) out.generatedFrom = m[1];
+    this.scans.set(abs, out);
+    return out;
+  }
+  /**
    * Builds `dir` (absolute, inside `root`). `display(abs)` names files for messages (repo-relative).
    */
   build(root, dir, overlay, cacheKey) {
@@ -35708,25 +35146,20 @@ var Builder = class {
   async doBuild(root, dir, overlay) {
     const kfile = kustomizationFile(dir);
     const issues = [];
-    const index2 = [];
-    const generatedFrom = /* @__PURE__ */ new Map();
-    const addFile = (abs) => {
+    const files = [];
+    const problemsOf = (abs) => {
       const f = this.file(abs, this.rel(root, abs));
       for (const p of f.problems) {
         issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : p.message.startsWith("cannot read") ? "read" : p.message.startsWith("document is not") ? "not-an-object" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       }
-      for (const d of f.docs) {
-        index2.push(d);
-        if (f.generatedFrom) generatedFrom.set(d, f.generatedFrom);
-      }
+      return f;
     };
     if (kfile) {
-      this.collect(root, dir, /* @__PURE__ */ new Set(), addFile, issues);
+      this.collect(root, dir, /* @__PURE__ */ new Set(), (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
       const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return this.runKustomize(root, target, kfile, index2, generatedFrom, issues);
+      return this.runKustomize(root, target, kfile, files, problemsOf, issues);
     }
-    const files = [];
     const subdirs = [];
     const walk2 = (d) => {
       for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
@@ -35739,19 +35172,26 @@ var Builder = class {
       }
     };
     walk2(dir);
-    for (const f of files) addFile(f);
-    for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), addFile, issues);
-    for (const d of index2) {
-      if (typeof d.object.apiVersion !== "string" || typeof d.object.kind !== "string") {
-        issues.push({ code: "not-an-object", severity: "error", file: d.file, line: d.position.line, column: d.position.column, message: "document has no apiVersion/kind: kustomize-controller cannot decode it as a Kubernetes object", hint: "add apiVersion and kind, or move the file out of the Flux path" });
+    const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
+    for (const { f } of parsed) {
+      for (const d of f.docs) {
+        if (typeof d.object.apiVersion !== "string" || typeof d.object.kind !== "string") {
+          issues.push({ code: "not-an-object", severity: "error", file: d.file, line: d.position.line, column: d.position.column, message: "document has no apiVersion/kind: kustomize-controller cannot decode it as a Kubernetes object", hint: "add apiVersion and kind, or move the file out of the Flux path" });
+        }
       }
     }
     if (issues.length) return { objects: [], issues };
     if (overlay || subdirs.length) {
+      const sub = [];
+      for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), (abs) => sub.push(abs), issues);
+      if (issues.length) return { objects: [], issues };
       const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {});
-      return this.runKustomize(root, target, void 0, index2, generatedFrom, issues);
+      return this.runKustomize(root, target, void 0, [...files, ...sub], problemsOf, issues);
     }
-    return { objects: index2.map((d) => ({ object: d.object, doc: d, ...generatedFrom.get(d) ? { generatedFrom: generatedFrom.get(d) } : {} })), issues };
+    return {
+      objects: parsed.flatMap(({ f }) => f.docs.map((d) => ({ object: d.object, doc: d, ...f.generatedFrom ? { generatedFrom: f.generatedFrom } : {} }))),
+      issues
+    };
   }
   /** A temporary kustomization that lists `resources` (absolute) plus the Flux Kustomization's own transforms. */
   wrap(_dir, resources, o) {
@@ -35765,7 +35205,7 @@ var Builder = class {
     if (o.components) k.components = o.components.map((c) => resolve2(_dir, c));
     if (o.commonMetadata?.labels) k.labels = [{ pairs: o.commonMetadata.labels }];
     if (o.commonMetadata?.annotations) k.commonAnnotations = o.commonMetadata.annotations;
-    writeFileSync(join9(d, "kustomization.yaml"), (0, import_yaml7.stringify)(k));
+    writeFileSync(join9(d, "kustomization.yaml"), (0, import_yaml8.stringify)(k));
     return d;
   }
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
@@ -35789,13 +35229,15 @@ var Builder = class {
       else if (/\.ya?ml$/.test(abs)) addFile(abs);
     }
   }
-  async runKustomize(root, target, kfile, index2, generatedFrom, issues) {
+  async runKustomize(root, target, kfile, files, problemsOf, issues) {
     const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
     const res = await this.limit(() => {
       this.kustomizeRuns++;
       return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
     });
     if (res.exitCode !== 0) {
+      for (const f of files) problemsOf(f);
+      if (issues.length) return { objects: [], issues };
       issues.push({
         code: "kustomize",
         severity: "error",
@@ -35805,22 +35247,28 @@ var Builder = class {
       });
       return { objects: [], issues };
     }
-    const parsed = parseStream(res.stdout, `kustomize build ${this.rel(root, target)}`);
-    for (const p of parsed.problems) issues.push({ code: "yaml", severity: "error", file: p.file, message: p.message });
     const byKey = /* @__PURE__ */ new Map();
-    for (const d of index2) {
-      const key = `${d.object.kind}/${d.object.metadata?.name}`;
-      byKey.set(key, [...byKey.get(key) ?? [], d]);
+    for (const f of files) {
+      const scanned = this.scan(f, this.rel(root, f));
+      for (const d of scanned.docs) {
+        const key = `${d.kind}/${d.name}`;
+        byKey.set(key, [...byKey.get(key) ?? [], { doc: d, ...scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {} }]);
+      }
     }
-    const objects = parsed.objects.map((object) => {
+    const objects = splitDocuments(res.stdout).map((raw) => {
+      const object = lazyObject(raw);
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? [];
-      const doc = cands.find((c) => c.object.metadata?.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
-      const gen = doc ? generatedFrom.get(doc) : void 0;
-      return { object, ...doc ? { doc } : {}, ...gen ? { generatedFrom: gen } : {} };
+      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
+      return { object, raw, ...hit ? { doc: hit.doc } : {}, ...hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {} };
     });
     return { objects, issues };
   }
 };
+var meta = (o) => ({
+  ...o.kind ? { kind: o.kind } : {},
+  ...o.metadata?.name ? { name: o.metadata.name } : {},
+  ...o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}
+});
 function firstErrorLine(text) {
   const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
   const err = lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? "no output";
@@ -35903,6 +35351,7 @@ function listFluxClusters(dir) {
   return { repoRoot: root, clusters: [{ name: rel.split("/").pop() || "cluster", dir: rel || "." }] };
 }
 var docs = /* @__PURE__ */ new WeakMap();
+var raws = /* @__PURE__ */ new WeakMap();
 async function discoverFluxKustomizations(dir, options2 = {}) {
   const { repoRoot, clusters } = listFluxClusters(dir);
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
@@ -36097,12 +35546,14 @@ var RenderSession = class {
     const substituting = Boolean(post.substitute || from.length);
     return built.map((b, i) => {
       let object = b.object;
+      let raw = b.raw;
       if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== "disabled") {
-        const text = (0, import_yaml9.stringify)(object);
+        const text = (0, import_yaml10.stringify)(object);
         const next = substitute(text, vars, from.length > 0);
         if (next !== text) {
           try {
-            object = (0, import_yaml9.parse)(next);
+            object = (0, import_yaml10.parse)(next);
+            raw = void 0;
           } catch (err) {
             errors.push({ code: "substitution", severity: "error", file: b.doc?.file ?? e.path, ...b.doc ? { line: b.doc.position.line } : {}, message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${err.message.split("\n")[0]}`, kustomization: ks });
           }
@@ -36117,6 +35568,7 @@ var RenderSession = class {
         ...commit ? { commit } : {}
       };
       if (b.doc) docs.set(ro, b.doc);
+      if (raw !== void 0) raws.set(ro, raw);
       return ro;
     });
   }
@@ -36538,10 +35990,652 @@ function capacity(view) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-var import_yaml11 = __toESM(require_dist(), 1);
+var import_yaml12 = __toESM(require_dist(), 1);
 init_src();
 
+// node_modules/@carbon/diff/src/capacity.ts
+function requestedBy(services, nodes) {
+  const objects = [...services.values()].flat().map((object, documentIndex) => ({ object, documentIndex, kustomization: "" }));
+  let cpu2 = 0;
+  let memory = 0;
+  for (const g of podGroups(objects, nodes, () => void 0)) {
+    cpu2 += g.requests.cpu * g.replicas;
+    memory += g.requests.memory * g.replicas;
+  }
+  return { cpu: cpu2, memory };
+}
+function headroom(input, used) {
+  return {
+    cpuMillicores: { requested: used.cpu, allocatable: input.allocatableCpu },
+    memoryBytes: { requested: used.memory, allocatable: input.allocatableMemory }
+  };
+}
+var SIMPLE_MODEL = "validate pod model (replicas, HPA minimum, DaemonSets × nodes), without LimitRange defaults; vs node allocatable";
+function capacityChange(base, head, baseObjects, headObjects) {
+  const before = headroom(base, requestedBy(baseObjects, base.nodes));
+  const after = headroom(head, requestedBy(headObjects, head.nodes));
+  return { change: { before, after, model: SIMPLE_MODEL }, risks: headroomRisks(before, after) };
+}
+function headroomRisks(before, after) {
+  const risks = [];
+  for (const [label, key] of [
+    ["CPU", "cpuMillicores"],
+    ["memory", "memoryBytes"]
+  ]) {
+    const a = after[key];
+    const b = before[key];
+    if (a.requested > a.allocatable && a.requested > b.requested) {
+      risks.push({ level: "high", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} requests exceed node allocatable after this change (${pct(a)} of allocatable)` });
+    } else if (a.requested > 0.85 * a.allocatable && a.requested > b.requested) {
+      risks.push({ level: "medium", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)` });
+    }
+  }
+  return risks;
+}
+function pct(x) {
+  return x.allocatable > 0 ? `${Math.round(100 * x.requested / x.allocatable)}%` : "n/a";
+}
+
+// node_modules/@carbon/diff/src/risks.ts
+var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
+var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
+var IMMUTABLE = {
+  Deployment: [/^spec\.selector(\.|\[|$)/],
+  DaemonSet: [/^spec\.selector(\.|\[|$)/],
+  ReplicaSet: [/^spec\.selector(\.|\[|$)/],
+  StatefulSet: [/^spec\.selector(\.|\[|$)/, /^spec\.volumeClaimTemplates(\.|\[|$)/, /^spec\.serviceName$/, /^spec\.podManagementPolicy$/],
+  Job: [/^spec\.template(\.|\[|$)/, /^spec\.selector(\.|\[|$)/, /^spec\.completions$/],
+  PersistentVolumeClaim: [/^spec\.storageClassName$/, /^spec\.accessModes/, /^spec\.volumeName$/, /^spec\.selector/],
+  Service: [/^spec\.clusterIPs?(\[|$)/],
+  StorageClass: [/^provisioner$/, /^parameters/, /^reclaimPolicy$/, /^volumeBindingMode$/],
+  RoleBinding: [/^roleRef(\.|$)/],
+  ClusterRoleBinding: [/^roleRef(\.|$)/]
+};
+function get(o, path) {
+  let cur = o;
+  for (const p of path) cur = cur && typeof cur === "object" ? cur[p] : void 0;
+  return cur;
+}
+function quantity(v, kind) {
+  if (typeof v !== "string" && typeof v !== "number") return void 0;
+  try {
+    return kind === "cpu" ? parseCpu(v) : parseBytes(v, kind === "memory" ? "memory" : "storage");
+  } catch {
+    return void 0;
+  }
+}
+function podSpecs(o) {
+  if (!o) return [];
+  const direct = get(o, ["spec", "template", "spec"]) ?? get(o, ["spec", "jobTemplate", "spec", "template", "spec"]);
+  return direct && typeof direct === "object" ? [direct] : [];
+}
+function imagesOf(o) {
+  const out = [];
+  for (const spec of podSpecs(o)) {
+    for (const field of ["initContainers", "containers"]) {
+      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.push(c.image);
+    }
+  }
+  return out;
+}
+function grants(o) {
+  const out = /* @__PURE__ */ new Set();
+  for (const rule2 of o?.rules ?? []) {
+    for (const g of rule2.apiGroups ?? (rule2.nonResourceURLs ? ["(url)"] : [""])) {
+      for (const r2 of rule2.resources ?? rule2.nonResourceURLs ?? []) for (const v of rule2.verbs ?? []) out.add(`${g || "core"}/${r2}:${v}`);
+    }
+  }
+  return out;
+}
+var SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
+var PUBLIC_SERVICE_TYPES = /* @__PURE__ */ new Set(["LoadBalancer", "NodePort"]);
+function ingressHosts(o) {
+  const hosts = /* @__PURE__ */ new Set();
+  if (!o) return hosts;
+  if (o.kind === "Ingress") for (const r2 of get(o, ["spec", "rules"]) ?? []) hosts.add(r2.host ?? "*");
+  if (o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TLSRoute") for (const h of get(o, ["spec", "hostnames"]) ?? ["*"]) hosts.add(h);
+  return hosts;
+}
+function widePeers(rule2, field) {
+  const peers = rule2[field];
+  if (!peers || peers.length === 0) return true;
+  return peers.some(
+    (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
+  );
+}
+function assessRisks(resources, lookup, prunes = () => true) {
+  const risks = [];
+  const add = (r2, level, category, message) => risks.push({ level, category, service: r2.service, ref: r2.ref, message });
+  for (const r2 of resources) {
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    const kind = r2.id.kind;
+    const pruned = prunes(r2.change === "renamed" ? r2.from?.service ?? r2.service : r2.service);
+    if (!pruned && (r2.change === "removed" || r2.change === "renamed")) {
+      add(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
+    } else if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
+      const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
+      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
+      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
+      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
+      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
+      else if (r2.change === "removed") add(r2, "medium", "prune", what);
+    }
+    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
+    if (r2.change === "changed" || r2.change === "moved" || r2.change === "renamed") {
+      for (const re of IMMUTABLE[kind] ?? []) {
+        const hit = r2.fields.find((f) => re.test(f.path));
+        if (hit) {
+          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
+          break;
+        }
+      }
+      if (kind === "Service") {
+        const ta = get(before, ["spec", "type"]);
+        const tb = get(after, ["spec", "type"]);
+        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
+      }
+      if (kind === "PersistentVolumeClaim") {
+        const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
+        const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
+        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
+      }
+    }
+    const ia = new Set(imagesOf(before));
+    const newImages = imagesOf(after).filter((i) => !ia.has(i));
+    if (newImages.length && r2.change !== "added") add(r2, "info", "image", `image → ${newImages.join(", ")}`);
+    for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
+      const a = get(before, path);
+      const b = get(after, path);
+      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
+      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
+    }
+    for (const f of r2.fields) {
+      const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
+      if (m && f.op === "changed") {
+        const a = quantity(f.before, m[3]);
+        const b = quantity(f.after, m[3]);
+        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
+      }
+    }
+    if (kind === "Role" || kind === "ClusterRole") {
+      const ga = grants(before);
+      const widened = [...grants(after)].filter((g) => !ga.has(g));
+      if (widened.length) {
+        const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
+        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
+      }
+      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
+    }
+    if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
+      const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
+      const sa = subj(before);
+      const added = [...subj(after)].filter((s) => !sa.has(s));
+      if (added.length) {
+        const role = get(after, ["roleRef", "name"]);
+        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
+      }
+    }
+    if (kind === "NetworkPolicy") {
+      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
+      else if (before && after) {
+        for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
+          const ra = get(before, ["spec", dir]) ?? [];
+          const rb = get(after, ["spec", dir]) ?? [];
+          const key = (x) => JSON.stringify(x);
+          const existing = new Set(ra.map(key));
+          const newRules = rb.filter((x) => !existing.has(key(x)));
+          if (newRules.length) {
+            const wide = newRules.some((x) => widePeers(x, peer));
+            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
+          }
+        }
+        const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
+        const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
+        const dropped = [...pa].filter((p) => !pb.has(p));
+        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
+      }
+    }
+    const ha = ingressHosts(before);
+    const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
+    if (newHosts.length) add(r2, "medium", "public-exposure", `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`);
+    if (kind === "Service") {
+      const ta = get(before, ["spec", "type"]);
+      const tb = get(after, ["spec", "type"]);
+      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
+    }
+  }
+  const order = { high: 0, medium: 1, info: 2 };
+  return risks.sort((a, b) => order[a.level] - order[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
+}
+
+// node_modules/@carbon/diff/src/engine.ts
+function resourceId(o) {
+  const api = o.apiVersion ?? "";
+  return { group: api.includes("/") ? api.split("/")[0] : "", kind: o.kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" };
+}
+function idKey(id) {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+function refOf(id) {
+  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ""}${id.name}`;
+}
+function index(services, masker) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const o of objects) {
+      if (!o || typeof o !== "object" || !o.kind || !o.metadata?.name) continue;
+      const id = resourceId(o);
+      const key = idKey(id);
+      if (!out.has(key)) out.set(key, { id, key, service, object: maskObject(o, masker) });
+    }
+  }
+  return out;
+}
+var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
+function stripHashSuffix(name) {
+  return name.replace(HASH_SUFFIX, "");
+}
+function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
+  if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
+  else if (o && typeof o === "object") {
+    for (const [k, v] of Object.entries(o)) {
+      if (path === "metadata" && k === "name") continue;
+      leaves(v, path ? `${path}.${k}` : k, out);
+    }
+  } else out.add(`${path}=${canonical(o)}`);
+  return out;
+}
+function similarity(a, b) {
+  if (a.size === 0 && b.size === 0) return 1;
+  let common = 0;
+  for (const x of a) if (b.has(x)) common++;
+  return 2 * common / (a.size + b.size);
+}
+function detectRenames(removed, added, config, filter) {
+  const pairs = [];
+  const group = (e) => `${e.id.group}/${e.id.kind}/${e.id.namespace}`;
+  const addedByGroup = /* @__PURE__ */ new Map();
+  for (const a of added) addedByGroup.set(group(a), [...addedByGroup.get(group(a)) ?? [], a]);
+  const taken = /* @__PURE__ */ new Set();
+  const leftover = [];
+  for (const r2 of removed) {
+    const stem = stripHashSuffix(r2.id.name);
+    const hit = stem !== r2.id.name ? (addedByGroup.get(group(r2)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
+    if (hit) {
+      taken.add(hit.key);
+      pairs.push([r2, hit, similarity(leaves(stripIgnored(r2.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
+    } else leftover.push(r2);
+  }
+  const MAX_CANDIDATES = 300;
+  for (const r2 of leftover) {
+    const candidates = (addedByGroup.get(group(r2)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
+    if (candidates.length === 0) continue;
+    const rl = leaves(stripIgnored(r2.object, filter));
+    let best;
+    for (const a of candidates) {
+      const s = similarity(rl, leaves(stripIgnored(a.object, filter)));
+      if (s >= config.renameSimilarity && (!best || s > best[1])) best = [a, s];
+    }
+    if (best) {
+      taken.add(best[0].key);
+      pairs.push([r2, best[0], best[1]]);
+    }
+  }
+  return pairs;
+}
+function diffSection2(input, options2 = {}) {
+  const config = options2.config ?? DEFAULT_CONFIG;
+  const masker = options2.masker ?? createMasker();
+  const filter = ignoreFilter(config.ignore);
+  const base = index(input.base, masker);
+  const head = index(input.head, masker);
+  const resources = [];
+  const removed = [];
+  const added = [];
+  for (const [key, b] of base) {
+    const h = head.get(key);
+    if (!h) {
+      removed.push(b);
+      continue;
+    }
+    const fields = diffFields(b.object, h.object, filter);
+    if (b.service !== h.service) resources.push({ change: "moved", id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
+    else if (fields.length > 0) resources.push({ change: "changed", id: h.id, ref: refOf(h.id), service: h.service, fields });
+  }
+  for (const [key, h] of head) if (!base.has(key)) added.push(h);
+  const renames = detectRenames(removed, added, config, filter);
+  const renamedFrom = new Set(renames.map(([r2]) => r2.key));
+  const renamedTo = new Set(renames.map(([, a]) => a.key));
+  for (const [r2, a, s] of renames) {
+    const fields = diffFields({ ...r2.object, metadata: { ...r2.object.metadata, name: a.id.name } }, a.object, filter);
+    resources.push({
+      change: "renamed",
+      id: a.id,
+      ref: refOf(a.id),
+      service: a.service,
+      from: { id: r2.id, ref: refOf(r2.id), ...r2.service !== a.service ? { service: r2.service } : {}, similarity: Math.round(s * 100) / 100 },
+      fields
+    });
+  }
+  for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
+  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
+  resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
+  const repeated = collapseRepeated(resources, config.collapseThreshold);
+  const lookup = (change, side) => {
+    if (side === "head") return head.get(idKey(change.id))?.object;
+    return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
+  };
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service));
+  const capacity2 = input.headroom ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
+  if (capacity2) risks.push(...capacity2.risks);
+  return {
+    cluster: input.cluster,
+    kind: input.kind,
+    title: input.title,
+    services: summarize(resources, risks),
+    resources,
+    repeated,
+    risks,
+    ...capacity2 ? { capacity: capacity2.change } : {}
+  };
+}
+function lastSegment(path) {
+  const m = /(?:\.|^)([^.[\]]+)(\[[^\]]*\])*$/.exec(path);
+  return m?.[1] ?? path;
+}
+function short2(v) {
+  const s = typeof v === "string" ? v : canonical(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
+function describeChange(c) {
+  const leaf = lastSegment(c.path);
+  const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
+  const name = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
+  if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
+    const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
+    const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
+    if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
+  }
+  if (c.op === "added") return `${name} added: ${short2(c.after)}`;
+  if (c.op === "removed") return `${name} removed: ${short2(c.before)}`;
+  return `${name}: ${short2(c.before)} → ${short2(c.after)}`;
+}
+function collapseRepeated(resources, threshold) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const r2 of resources) {
+    for (const f of r2.fields) {
+      const d = describeChange(f);
+      const g = groups2.get(d) ?? { refs: /* @__PURE__ */ new Set(), fields: [] };
+      g.refs.add(r2.ref);
+      g.fields.push(f);
+      groups2.set(d, g);
+    }
+  }
+  const out = [];
+  for (const [description, g] of groups2) {
+    if (g.refs.size < threshold) continue;
+    for (const f of g.fields) f.repeated = description;
+    out.push({ description, count: g.refs.size, refs: [...g.refs].sort() });
+  }
+  return out.sort((a, b) => b.count - a.count || a.description.localeCompare(b.description));
+}
+function summarize(resources, risks) {
+  const by = /* @__PURE__ */ new Map();
+  const get2 = (service) => {
+    let s = by.get(service);
+    if (!s) by.set(service, s = { service, added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 });
+    return s;
+  };
+  for (const r2 of resources) get2(r2.service)[r2.change]++;
+  for (const r2 of risks) {
+    const s = get2(r2.service);
+    s.risks++;
+    if (r2.level === "high") s.highRisks++;
+  }
+  return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+// node_modules/@carbon/diff/src/format/lines.ts
+function showValue(v, max) {
+  const s = typeof v === "string" ? /^[\w./:@‹›# -]*$/.test(v) && v !== "" ? v : JSON.stringify(v) : canonical(v);
+  return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
+}
+function textDiff(a, b, context = 2, maxLines = 400) {
+  const la = a.split("\n");
+  const lb = b.split("\n");
+  if (la.length > maxLines || lb.length > maxLines) return [`(${la.length} → ${lb.length} lines; too long to show line by line)`];
+  const n = la.length;
+  const m = lb.length;
+  const dp = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
+  for (let i2 = n - 1; i2 >= 0; i2--) for (let j2 = m - 1; j2 >= 0; j2--) dp[i2][j2] = la[i2] === lb[j2] ? dp[i2 + 1][j2 + 1] + 1 : Math.max(dp[i2 + 1][j2], dp[i2][j2 + 1]);
+  const ops = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (la[i] === lb[j]) {
+      ops.push([" ", la[i]]);
+      i++;
+      j++;
+    } else if (dp[i + 1][j] >= dp[i][j + 1]) ops.push(["-", la[i++]]);
+    else ops.push(["+", lb[j++]]);
+  }
+  while (i < n) ops.push(["-", la[i++]]);
+  while (j < m) ops.push(["+", lb[j++]]);
+  const keep = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some(([t]) => t !== " "));
+  const out = [];
+  let skipped = false;
+  ops.forEach(([t, line], k) => {
+    if (keep[k]) {
+      if (skipped) out.push("…");
+      skipped = false;
+      out.push(`${t} ${line}`);
+    } else skipped = true;
+  });
+  return out;
+}
+function fieldLines(f, detail) {
+  const max = detail === "full" ? 240 : 60;
+  if (f.op === "added") return [`+ ${f.path}: ${showValue(f.after, max)}`];
+  if (f.op === "removed") return [`- ${f.path}: ${showValue(f.before, max)}`];
+  if (detail === "full" && typeof f.before === "string" && typeof f.after === "string" && (f.before.includes("\n") || f.after.includes("\n"))) {
+    return [`~ ${f.path}:`, ...textDiff(f.before, f.after).map((l) => `    ${l}`)];
+  }
+  return [`~ ${f.path}: ${showValue(f.before, max)} → ${showValue(f.after, max)}`];
+}
+function resourceHeadline(r2) {
+  switch (r2.change) {
+    case "added":
+      return `${r2.ref} added`;
+    case "removed":
+      return `${r2.ref} removed`;
+    case "changed":
+      return `${r2.ref} changed`;
+    case "renamed":
+      return `${r2.ref} renamed from ${r2.from?.id?.name ?? "?"}${r2.from?.similarity !== void 0 ? ` (${Math.round(r2.from.similarity * 100)}% similar)` : ""}${r2.from?.service ? `, moved from ${r2.from.service}` : ""}`;
+    case "moved":
+      return `${r2.ref} moved from ${r2.from?.service ?? "?"}`;
+  }
+}
+var SYMBOL = { added: "+", removed: "-", changed: "~", renamed: "→", moved: "⇄" };
+function sectionLabel(s) {
+  const what = s.kind === "on-merge" ? "applies on merge" : s.kind === "pending-promotion" ? "pending promotion (production pins → head)" : "promotion (old pins → new pins)";
+  return `${s.cluster} — ${what}`;
+}
+function isEmpty(s) {
+  return s.resources.length === 0;
+}
+function cores2(m) {
+  return (m / 1e3).toFixed(m % 1e3 === 0 ? 0 : 1);
+}
+function gib2(b) {
+  return (b / 1024 ** 3).toFixed(1);
+}
+function pct2(r2, a) {
+  return a > 0 ? `${Math.round(100 * r2 / a)}%` : "n/a";
+}
+function capacityLine(c) {
+  const { before: b, after: a } = c;
+  const cpu2 = `CPU ${cores2(b.cpuMillicores.requested)}/${cores2(b.cpuMillicores.allocatable)} cores (${pct2(b.cpuMillicores.requested, b.cpuMillicores.allocatable)}) → ${cores2(a.cpuMillicores.requested)}/${cores2(a.cpuMillicores.allocatable)} (${pct2(a.cpuMillicores.requested, a.cpuMillicores.allocatable)})`;
+  const mem2 = `memory ${gib2(b.memoryBytes.requested)}/${gib2(b.memoryBytes.allocatable)} GiB (${pct2(b.memoryBytes.requested, b.memoryBytes.allocatable)}) → ${gib2(a.memoryBytes.requested)}/${gib2(a.memoryBytes.allocatable)} (${pct2(a.memoryBytes.requested, a.memoryBytes.allocatable)})`;
+  return `${cpu2}; ${mem2}`;
+}
+function shownFields(r2) {
+  const fields = r2.fields.filter((f) => !f.repeated);
+  return { fields, repeatedCount: r2.fields.length - fields.length };
+}
+function counts(s) {
+  const parts = [
+    s.added && `${s.added} added`,
+    s.changed && `${s.changed} changed`,
+    s.removed && `${s.removed} removed`,
+    s.renamed && `${s.renamed} renamed`,
+    s.moved && `${s.moved} moved`
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "no changes";
+}
+
+// node_modules/@carbon/diff/src/format/markdown.ts
+var COMMENT_BUDGET = 65536 - 512;
+var ICON2 = { high: "🔴", medium: "🟠", info: "🔵" };
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\n/g, " ");
+}
+function inline(s) {
+  return `\`${s.replace(/`/g, "ʼ")}\``;
+}
+function fence(lines) {
+  return ["```diff", ...lines.map((l) => l.replace(/```/g, "ʼʼʼ")), "```"].join("\n");
+}
+function header(report) {
+  const short3 = (c) => c.slice(0, 7);
+  return `## Platform diff: \`${cell(report.base.ref)}\` (${short3(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short3(report.head.commit)})
+`;
+}
+function summaryTable(s) {
+  if (isEmpty(s)) return `**No changes** for ${s.cluster}${s.kind === "on-merge" ? "" : ` (${s.kind})`}.
+`;
+  const rows = s.services.map(
+    (x) => `| ${cell(x.service)} | ${x.added || ""} | ${x.changed || ""} | ${x.removed || ""} | ${x.renamed + x.moved || ""} | ${x.highRisks ? `🔴 ${x.highRisks}` : ""}${x.risks - x.highRisks ? ` ${x.risks - x.highRisks}` : ""} |`
+  );
+  return ["| service | added | changed | removed | renamed/moved | risks |", "|---|--:|--:|--:|--:|---|", ...rows].join("\n") + "\n";
+}
+function risksBlock(s, limit) {
+  const visible = s.risks.filter((r2) => r2.category !== "image");
+  const images = s.risks.length - visible.length;
+  const lines = visible.slice(0, limit).map((r2) => `- ${ICON2[r2.level]} **${r2.category}** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
+  if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
+  if (images && images <= 5) for (const r2 of s.risks.filter((x) => x.category === "image")) lines.push(`- ${ICON2[r2.level]} **image** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
+  else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
+  return lines.length ? `**Risks**
+
+${lines.join("\n")}
+` : "";
+}
+function repeatedBlock(s, limit) {
+  if (!s.repeated.length) return "";
+  const lines = s.repeated.slice(0, limit).map((r2) => `- ${cell(r2.description)} on ${r2.count} resources`);
+  if (s.repeated.length > limit) lines.push(`- … and ${s.repeated.length - limit} more repeated changes`);
+  return `**Repeated changes**
+
+${lines.join("\n")}
+`;
+}
+function resourceBlock(r2, level) {
+  const head = `- ${SYMBOL[r2.change]} **${cell(resourceHeadline(r2))}**`;
+  if (level === "resource-list") return `${head}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`;
+  const { fields, repeatedCount } = shownFields(r2);
+  const detail = level;
+  const cap = level === "full" ? Infinity : 15;
+  const lines = fields.slice(0, cap).flatMap((f) => fieldLines(f, detail));
+  if (fields.length > cap) lines.push(`… ${fields.length - cap} more field changes`);
+  const note = repeatedCount ? `  
+  _plus ${repeatedCount} repeated change${repeatedCount === 1 ? "" : "s"} listed above_` : "";
+  if (!lines.length) return head + note;
+  return `${head}${note}
+
+${fence(lines).split("\n").map((l) => `  ${l}`).join("\n")}`;
+}
+function detailsBlocks(s, level) {
+  const out = [];
+  for (const svc of s.services) {
+    const resources = s.resources.filter((r2) => r2.service === svc.service);
+    if (!resources.length) continue;
+    out.push(`<details><summary><b>${cell(svc.service)}</b> · ${counts(svc)}</summary>
+
+${resources.map((r2) => resourceBlock(r2, level)).join("\n")}
+
+</details>`);
+  }
+  return out.join("\n");
+}
+function renderMarkdownLevel(report, level, notice) {
+  const parts = [header(report)];
+  if (notice) parts.push(`> [!NOTE]
+> ${notice}
+`);
+  if (report.sections.every(isEmpty)) {
+    parts.push("**No changes**: both revisions render identically for every cluster.\n");
+    return parts.join("\n");
+  }
+  const riskLimit = level === "truncated-summary" ? 10 : level === "summary" ? 60 : 200;
+  const repLimit = level === "truncated-summary" ? 5 : 50;
+  for (const s of report.sections) {
+    parts.push(`### ${cell(sectionLabel(s))}
+
+_${cell(s.title)}_
+`);
+    parts.push(summaryTable(s));
+    if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}
+`);
+    const risks = risksBlock(s, riskLimit);
+    if (risks) parts.push(risks);
+    const rep = repeatedBlock(s, repLimit);
+    if (rep) parts.push(rep);
+  }
+  if (level === "full" || level === "compact" || level === "resource-list") {
+    for (const s of report.sections) {
+      if (isEmpty(s)) continue;
+      parts.push(`#### Details: ${cell(sectionLabel(s))}
+
+${detailsBlocks(s, level)}
+`);
+    }
+  }
+  if (report.warnings.length) parts.push(`**Warnings**
+
+${report.warnings.map((w) => `- ${cell(w)}`).join("\n")}
+`);
+  return parts.join("\n");
+}
+var MARKDOWN_NOTICES = {
+  compact: "This diff is too large for one comment: field values are shortened and long resources cut. The full report is in the job summary and the `platform-diff` artifact.",
+  "resource-list": "This diff is too large for one comment: only changed resources are listed, without field changes. The full report is in the job summary and the `platform-diff` artifact.",
+  summary: "This diff is too large for one comment: only the summary is shown. The full report is in the job summary and the `platform-diff` artifact.",
+  "truncated-summary": "This diff is too large even for a summary: the tables are cut. The full report is in the job summary and the `platform-diff` artifact."
+};
+function renderMarkdown(report, budget = COMMENT_BUDGET) {
+  const full = renderMarkdownLevel(report, "full");
+  if (full.length <= budget) return { body: full, level: "full", full };
+  for (const level of ["compact", "resource-list", "summary", "truncated-summary"]) {
+    const body = renderMarkdownLevel(report, level, MARKDOWN_NOTICES[level]);
+    if (body.length <= budget || level === "truncated-summary") {
+      if (body.length <= budget) return { body, level, full };
+      const cut = body.slice(0, budget - 200);
+      return { body: `${cut.slice(0, cut.lastIndexOf("\n"))}
+
+_… cut to fit GitHub's comment limit._
+`, level, full };
+    }
+  }
+  throw new Error("unreachable");
+}
+
 // node_modules/@carbon/diff/src/revisions.ts
+import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, rmSync as rmSync3 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join12 } from "node:path";
 init_src();
 
 // node_modules/@carbon/diff/src/report.ts
@@ -36596,6 +36690,10 @@ function toServices(c) {
   const out = /* @__PURE__ */ new Map();
   for (const k of c.kustomizations) out.set(serviceName(k), [...out.get(serviceName(k)) ?? [], ...k.objects.map((o) => o.object)]);
   return out;
+}
+function noPruneOf(c) {
+  const off = new Set((c?.kustomizations ?? []).filter((k) => k.spec.prune === false).map(serviceName));
+  return off.size ? { noPrune: off } : {};
 }
 function pinsOf(c) {
   const out = /* @__PURE__ */ new Map();
@@ -36674,7 +36772,7 @@ async function diffRevisions(options2) {
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty = /* @__PURE__ */ new Map();
-      const cap = headroomChange(b, baseFacts.get(name), h, headFacts.get(name));
+      const cap = { ...headroomChange(b, baseFacts.get(name), h, headFacts.get(name)), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -36698,7 +36796,7 @@ async function diffRevisions(options2) {
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection2(
-          { cluster: name, kind: "pending-promotion", title: `production pins at ${short3(baseCommit)} → every service promoted to ${short3(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)) },
+          { cluster: name, kind: "pending-promotion", title: `production pins at ${short3(baseCommit)} → every service promoted to ${short3(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)), ...noPruneOf(b) },
           { config, masker }
         )
       );
