@@ -75,6 +75,8 @@ type ScannedFile = { docs: Located[]; generatedFrom?: string };
 export class Builder {
   private readonly files = new Map<string, IndexedFile>();
   private readonly scans = new Map<string, ScannedFile>();
+  /** Every file a build read (kustomization files, resources, patches, plain files): the rest of a cluster folder is not applied. */
+  readonly readFiles = new Set<string>();
   private readonly builds = new Map<string, Promise<BuildResult>>();
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly kustomize: string;
@@ -107,6 +109,22 @@ export class Builder {
     if (m) parsed.generatedFrom = m[1];
     this.files.set(abs, parsed);
     return parsed;
+  }
+
+  /** YAML files under `dir` (absolute) that no build read. */
+  unread(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      if (!existsSync(d)) return;
+      for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) {
+          if (!e.name.startsWith('.')) walk(p);
+        } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
+      }
+    };
+    walk(dir);
+    return out;
   }
 
   /**
@@ -195,6 +213,7 @@ export class Builder {
       }
     };
     walk(dir);
+    for (const f of files) this.readFiles.add(f);
     const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
     for (const { f } of parsed) {
       for (const d of f.docs) {
@@ -245,14 +264,29 @@ export class Builder {
       for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? 'duplicate-key' : 'yaml', severity: 'error', file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.column ? { column: p.column } : {}), message: p.message, hint: 'fix the kustomization file' });
       return;
     }
-    const spec = (k.docs[0]?.object ?? {}) as Record<string, unknown>;
+    this.readFiles.add(kfile);
+    const spec = (k.docs[0]?.object ?? {}) as Record<string, any>;
+    // Files kustomize reads that are not resources: patches, generator inputs, replacements, CRDs.
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+    const aux = [
+      ...list(spec.patches).map((x: any) => x?.path),
+      ...list(spec.patchesStrategicMerge),
+      ...list(spec.patchesJson6902).map((x: any) => x?.path),
+      ...list(spec.replacements).map((x: any) => x?.path),
+      ...list(spec.crds),
+      ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g: any) => [...list(g?.files), ...list(g?.envs), g?.env]),
+    ];
+    for (const a of aux) if (typeof a === 'string') this.readFiles.add(resolve(dir, a.includes('=') ? a.slice(a.indexOf('=') + 1) : a));
     const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => (Array.isArray(v) ? v : [])).filter((v): v is string => typeof v === 'string');
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith('github.com/') || e.startsWith('git@')) continue;
       const abs = resolve(dir, e);
       if (!existsSync(abs)) continue; // kustomize reports it, with its own wording
       if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
-      else if (/\.ya?ml$/.test(abs)) addFile(abs);
+      else if (/\.ya?ml$/.test(abs)) {
+        this.readFiles.add(abs);
+        addFile(abs);
+      }
     }
   }
 

@@ -204,9 +204,11 @@ export class RenderSession {
             commit = pin;
             e.sourceRef.mode = 'commit';
           } catch (err) {
+            // A shallow CI clone lacks older pins: validate the working tree's files for that path
+            // instead (the closest thing available) and say so.
             const where = locOf(src, e);
-            errors.push({ code: 'source', severity: 'error', file: where.file, ...(where.line ? { line: where.line } : {}), message: `GitRepository ${sk} pins ${pin}: ${(err as Error).message}`, hint: err instanceof GitSourceError ? 'fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree' : 'check the pin', kustomization: e.key });
-            return;
+            errors.push({ code: 'source', severity: 'warning', file: where.file, ...(where.line ? { line: where.line } : {}), message: `GitRepository ${sk} pins ${pin}: ${(err as Error).message}; validated from the working tree instead`, hint: err instanceof GitSourceError ? 'fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree' : 'check the pin', kustomization: e.key });
+            e.sourceRef.mode = 'worktree';
           }
         } else {
           return; // unresolved: reported by the Flux checks (FLX003)
@@ -237,11 +239,28 @@ export class RenderSession {
         queue = nowReady;
       }
     }
+    // The cluster folder is validated too: a YAML file there that no build reads is not applied by Flux.
+    const unapplied: RenderedCluster['unapplied'] = [];
+    for (const abs of this.builder.unread(join(this.repoRoot, clusterDir))) {
+      const display = relative(this.repoRoot, abs).split(sep).join('/');
+      const parsed = this.builder.file(abs, display);
+      // Only syntax problems count here: a non-object YAML file (an audit log, a list) is not a manifest.
+      for (const p of parsed.problems.filter((x) => !x.message.startsWith('document is not'))) errors.push({ code: /^duplicate key/.test(p.message) ? 'duplicate-key' : 'yaml', severity: 'error', file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.column ? { column: p.column } : {}), message: p.message, hint: 'fix the YAML in this file' });
+      const objects = parsed.docs
+        .filter((d) => typeof d.object.apiVersion === 'string' && typeof d.object.kind === 'string' && !d.object.apiVersion.startsWith('platform.254carbon.com/'))
+        .map((d, i): RenderedObject => {
+          const ro: RenderedObject = { object: d.object, documentIndex: i, kustomization: '(not applied)', sourceFile: d.file, line: d.position.line, column: d.position.column };
+          docs.set(ro, d);
+          return ro;
+        });
+      if (objects.length) unapplied.push({ file: display, objects });
+    }
     return {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
       kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      unapplied,
       errors,
     };
   }

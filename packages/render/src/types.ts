@@ -70,6 +70,8 @@ export type RenderedCluster = {
   /** Absolute path of the repository rendered. */
   repoRoot: string;
   kustomizations: FluxKustomization[];
+  /** YAML files under the cluster folder that no Flux build reads (so Flux never applies them). */
+  unapplied: { file: string; objects: RenderedObject[] }[];
   errors: RenderIssue[];
 };
 

@@ -85,8 +85,9 @@ describe('discoverFluxKustomizations', () => {
   it('reports a pin that is not in the clone, naming the file', async () => {
     const dir = writeRepo({ 'clusters/p/s.yaml': `${gitRepo('s', 'commit: 0123456789abcdef0123456789abcdef01234567')}---\n${ks('s', './x').replace('name: flux-system\n', 'name: s\n')}`, 'x/a.yaml': cm('a') }, { git: true });
     const [c] = await render(dir);
-    expect(c!.errors[0]).toMatchObject({ code: 'source', file: 'clusters/p/s.yaml' });
-    expect(c!.errors[0]!.message).toMatch(/not in the local clone/);
+    expect(c!.errors[0]).toMatchObject({ code: 'source', severity: 'warning', file: 'clusters/p/s.yaml' });
+    expect(c!.errors[0]!.message).toMatch(/not in the local clone; validated from the working tree instead/);
+    expect(c!.kustomizations.find((k) => k.name === 's')!.objects.map((o) => o.object.metadata?.name)).toEqual(['a']);
   });
 
   it('gives located input errors for malformed YAML, duplicate keys and kustomize failures', async () => {
@@ -113,6 +114,20 @@ describe('discoverFluxKustomizations', () => {
     const o = c!.kustomizations.find((k) => k.name === 'a')!.objects[0]!;
     expect(o.object.metadata?.namespace).toBe('moved');
     expect(o.sourceFile).toBe('a/cm.yaml');
+  });
+
+  it('reports manifests in the cluster folder that no kustomization lists (Flux never applies them)', async () => {
+    const dir = writeRepo({
+      'clusters/one/kustomization.yaml': 'resources: [a.yaml]\n',
+      'clusters/one/a.yaml': ks('a', './a'),
+      'clusters/one/forgotten.yaml': cm('forgotten'),
+      'clusters/one/cluster.yaml': 'apiVersion: platform.254carbon.com/v1alpha1\nkind: ClusterFacts\nmetadata: {name: one}\n',
+      'clusters/one/log.yaml': '- a\n- b\n',
+      'a/x.yaml': cm('x'),
+    });
+    const [c] = await render(dir);
+    expect(c!.unapplied.map((u) => [u.file, u.objects.map((o) => o.object.metadata?.name)])).toEqual([['clusters/one/forgotten.yaml', ['forgotten']]]);
+    expect(c!.errors).toEqual([]);
   });
 
   it('rejects paths that leave the source', () => {

@@ -146,7 +146,7 @@ export function podGroups(objects: RenderedObject[], nodes: number, limitRangeOf
       };
       const res = podResources(spec, lr);
       const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
-      const labels = { 'app.kubernetes.io/name': o.kind.toLowerCase(), [o.kind === 'Prometheus' ? 'prometheus' : 'alertmanager']: o.metadata?.name ?? '', ...(o.spec?.podMetadata?.labels ?? {}) };
+      const labels = operatorPodLabels(o);
       groups.push({ owner: ro, namespace, name: o.metadata?.name ?? '', kind: o.kind, replicas, peak: replicas, daemon: false, stateless: false, spec, labels, ...res, claimBytes: storage ? (mem(storage) ?? 0) : 0, templatePath: ['spec'] });
       continue;
     }
@@ -198,4 +198,18 @@ export function selectorMatches(sel: Record<string, any> | undefined, labels: Re
 export function mapMatches(sel: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   const entries = Object.entries(sel ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** The labels prometheus-operator puts on the pods of a Prometheus/Alertmanager CR. */
+export function operatorPodLabels(o: Record<string, any>): Record<string, string> {
+  const kind = String(o.kind).toLowerCase();
+  const name = String(o.metadata?.name ?? '');
+  return {
+    ...(o.spec?.podMetadata?.labels ?? {}),
+    'app.kubernetes.io/name': kind,
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/managed-by': 'prometheus-operator',
+    [kind]: name,
+    ...(kind === 'prometheus' ? { 'operator.prometheus.io/name': name, 'operator.prometheus.io/shard': '0' } : {}),
+  };
 }

@@ -69,6 +69,7 @@ export const RULES: readonly Rule[] = [
   r('SECR002', 'secrets', 'error', 'Vault references resolve', 'An ExternalSecret whose store is not declared never syncs.', 'Reference a declared SecretStore/ClusterSecretStore.'),
 
   r('HYG001', 'hygiene', 'error', 'duplicate resources', 'Two sources for one object fight: Flux applies whichever reconciles last.', 'Keep the object in one place.'),
+  r('HYG003', 'hygiene', 'error', 'cluster files are applied', 'A manifest in a cluster folder that no kustomization lists is never applied: whoever added it expects otherwise.', 'List the file in the folder\'s kustomization.yaml resources, or delete it.'),
   r('HYG002', 'hygiene', 'warning', 'duplicate env vars', 'A duplicated env var silently keeps only the last value.', 'Remove the duplicate entry.'),
 
   r('FLX001', 'flux', 'error', 'path exists', 'A Kustomization whose path is missing fails to reconcile.', 'Fix spec.path (relative to the source root).'),
@@ -77,7 +78,7 @@ export const RULES: readonly Rule[] = [
   r('FLX004', 'flux', 'error', 'no dependsOn cycle', 'Kustomizations in a dependency cycle never become ready.', 'Break the cycle.'),
   r('FLX005', 'flux', 'warning', 'interval and timeout', 'Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.', 'Set spec.interval and spec.timeout.'),
   r('FLX006', 'flux', 'warning', 'substitution resolvable', 'Variables from substituteFrom live in the cluster, so validate cannot see their values.', 'Inline values under postBuild.substitute if they must be validated.'),
-  r('FLX007', 'flux', 'error', 'pinned source available', 'A pinned commit must be renderable to be validated.', 'Fetch full history (fetch-depth: 0) or fix the pin.'),
+  r('FLX007', 'flux', 'warning', 'pinned source available', 'A pinned commit not in the clone cannot be rendered as deployed; the working tree\'s files for that path are validated instead.', 'Fetch full history (actions/checkout fetch-depth: 0), or fix the pin.'),
 
   r('CAP001', 'capacity', 'error', 'namespace requests within quota', 'The ResourceQuota admission controller rejects pods beyond the quota: they never start.', 'Lower requests or replicas, or raise the namespace quota in cluster.yaml.'),
   r('CAP002', 'capacity', 'error', 'namespace limits within quota', 'Limits beyond the quota are rejected at admission.', 'Lower limits, or raise quota.limits in cluster.yaml.'),

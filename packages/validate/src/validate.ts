@@ -90,7 +90,9 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         objectsTotal += objects.length;
         const registry = facts?.registry.host ?? policy.registry;
         const view: ClusterView = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...(facts ? { facts } : {}), ...(registry ? { registry } : {}) };
-        const checked = scope ? objects.filter((o) => inScope(scope, rc.cluster, o)) : objects;
+        for (const u of rc.unapplied) emit('HYG003', u.objects[0], `${u.file} is in the cluster folder but no kustomization lists it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? '' : 's'}`, []);
+        const unapplied = rc.unapplied.flatMap((u) => u.objects);
+        const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);

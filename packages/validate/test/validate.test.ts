@@ -63,6 +63,14 @@ describe('validate (real kustomize + kubeconform)', () => {
     expect(h.out).toMatch(re);
   });
 
+  it('a broken manifest dropped into a cluster folder without being listed is an error (HYG003) with its schema errors', async () => {
+    const dir = fluxRepo({ 'clusters/test/kustomization.yaml': 'resources: [web.yaml]\n', 'clusters/test/extra.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  namespace: web\nspec:\n  replicas: two\n' });
+    const r = await validate({ root, path: dir });
+    expect(r.findings.find((f) => f.id === 'HYG003')).toMatchObject({ file: 'clusters/test/extra.yaml', line: 1, severity: 'error' });
+    expect(r.findings.filter((f) => f.id === 'KCF001' && f.file === 'clusters/test/extra.yaml').map((f) => [f.line, f.message])).toContainEqual([7, expect.stringMatching(/replicas/)]);
+    expect(exitCodeOf(r)).toBe(1);
+  });
+
   it('a kustomize build error is a located message and exit 2', async () => {
     const dir = fluxRepo({ 'clusters/test/bad.yaml': ks('bad', './apps/bad'), 'apps/bad/kustomization.yaml': 'resources: [nope.yaml]\n' });
     const h = io(root);

@@ -33815,6 +33815,8 @@ var Builder = class {
   }
   files = /* @__PURE__ */ new Map();
   scans = /* @__PURE__ */ new Map();
+  /** Every file a build read (kustomization files, resources, patches, plain files): the rest of a cluster folder is not applied. */
+  readFiles = /* @__PURE__ */ new Set();
   builds = /* @__PURE__ */ new Map();
   limit;
   kustomize;
@@ -33836,6 +33838,21 @@ var Builder = class {
     if (m) parsed.generatedFrom = m[1];
     this.files.set(abs, parsed);
     return parsed;
+  }
+  /** YAML files under `dir` (absolute) that no build read. */
+  unread(dir) {
+    const out = [];
+    const walk = (d) => {
+      if (!existsSync5(d)) return;
+      for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join5(d, e.name);
+        if (e.isDirectory()) {
+          if (!e.name.startsWith(".")) walk(p);
+        } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
+      }
+    };
+    walk(dir);
+    return out;
   }
   /**
    * The documents of a file by kind/name/line, from a line scan; the syntax tree is built only
@@ -33916,6 +33933,7 @@ var Builder = class {
       }
     };
     walk(dir);
+    for (const f of files) this.readFiles.add(f);
     const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
     for (const { f } of parsed) {
       for (const d of f.docs) {
@@ -33963,14 +33981,28 @@ var Builder = class {
       for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the kustomization file" });
       return;
     }
+    this.readFiles.add(kfile);
     const spec = k.docs[0]?.object ?? {};
+    const list = (v) => Array.isArray(v) ? v : [];
+    const aux = [
+      ...list(spec.patches).map((x) => x?.path),
+      ...list(spec.patchesStrategicMerge),
+      ...list(spec.patchesJson6902).map((x) => x?.path),
+      ...list(spec.replacements).map((x) => x?.path),
+      ...list(spec.crds),
+      ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g) => [...list(g?.files), ...list(g?.envs), g?.env])
+    ];
+    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve2(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
     const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
       const abs = resolve2(dir, e);
       if (!existsSync5(abs)) continue;
       if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
-      else if (/\.ya?ml$/.test(abs)) addFile(abs);
+      else if (/\.ya?ml$/.test(abs)) {
+        this.readFiles.add(abs);
+        addFile(abs);
+      }
     }
   }
   async runKustomize(root, target, kfile, files, problemsOf, issues) {
@@ -34222,8 +34254,8 @@ var RenderSession = class {
             e.sourceRef.mode = "commit";
           } catch (err) {
             const where = locOf(src, e);
-            errors.push({ code: "source", severity: "error", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
-            return;
+            errors.push({ code: "source", severity: "warning", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}; validated from the working tree instead`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
+            e.sourceRef.mode = "worktree";
           }
         } else {
           return;
@@ -34253,11 +34285,24 @@ var RenderSession = class {
         queue = nowReady;
       }
     }
+    const unapplied = [];
+    for (const abs of this.builder.unread(join7(this.repoRoot, clusterDir))) {
+      const display = relative2(this.repoRoot, abs).split(sep3).join("/");
+      const parsed = this.builder.file(abs, display);
+      for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
+      const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
+        const ro = { object: d.object, documentIndex: i, kustomization: "(not applied)", sourceFile: d.file, line: d.position.line, column: d.position.column };
+        docs.set(ro, d);
+        return ro;
+      });
+      if (objects.length) unapplied.push({ file: display, objects });
+    }
     return {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
       kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      unapplied,
       errors
     };
   }
@@ -34452,7 +34497,7 @@ function podGroups(objects, nodes, limitRangeOf) {
       };
       const res2 = podResources(spec, lr);
       const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
-      const labels = { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind === "Prometheus" ? "prometheus" : "alertmanager"]: o.metadata?.name ?? "", ...o.spec?.podMetadata?.labels ?? {} };
+      const labels = operatorPodLabels(o);
       groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
       continue;
     }
@@ -34501,6 +34546,18 @@ function mapMatches(sel, labels) {
   const entries = Object.entries(sel ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
+function operatorPodLabels(o) {
+  const kind = String(o.kind).toLowerCase();
+  const name = String(o.metadata?.name ?? "");
+  return {
+    ...o.spec?.podMetadata?.labels ?? {},
+    "app.kubernetes.io/name": kind,
+    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/managed-by": "prometheus-operator",
+    [kind]: name,
+    ...kind === "prometheus" ? { "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" } : {}
+  };
+}
 
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
@@ -34542,6 +34599,7 @@ var RULES = [
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
+  r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
   r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
   r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
   r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
@@ -34549,7 +34607,7 @@ var RULES = [
   r("FLX004", "flux", "error", "no dependsOn cycle", "Kustomizations in a dependency cycle never become ready.", "Break the cycle."),
   r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
   r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
-  r("FLX007", "flux", "error", "pinned source available", "A pinned commit must be renderable to be validated.", "Fetch full history (fetch-depth: 0) or fix the pin."),
+  r("FLX007", "flux", "warning", "pinned source available", "A pinned commit not in the clone cannot be rendered as deployed; the working tree's files for that path are validated instead.", "Fetch full history (actions/checkout fetch-depth: 0), or fix the pin."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
@@ -34621,10 +34679,10 @@ function podsOf(view) {
   const out = [];
   for (const ro of view.objects) {
     const t = podTemplateOf(ro);
-    if (t) out.push({ ro, namespace: nsOf(ro), labels: t.labels, spec: t.spec });
     const o = ro.object;
+    if (t) out.push({ ro, namespace: nsOf(ro), labels: t.labels, spec: t.spec, replicas: o.kind === "DaemonSet" ? 1 : Number(o.spec?.replicas ?? 1) });
     if (o.kind === "Prometheus" || o.kind === "Alertmanager") {
-      out.push({ ro, namespace: nsOf(ro), labels: { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind.toLowerCase()]: o.metadata?.name, ...o.spec?.podMetadata?.labels ?? {} }, spec: {} });
+      out.push({ ro, namespace: nsOf(ro), labels: operatorPodLabels(o), spec: {}, replicas: Number(o.spec?.replicas ?? 1) });
     }
   }
   return out;
@@ -34693,15 +34751,13 @@ var clusterChecks = (view, emit) => {
   }
   for (const ro of byKind("PodDisruptionBudget")) {
     const s = ro.object.spec ?? {};
-    const matched = view.objects.filter((x) => {
-      const t = podTemplateOf(x);
-      return t && WORKLOAD_KINDS.has(x.object.kind ?? "") && nsOf(x) === nsOf(ro) && selectorMatches(s.selector, t.labels);
-    });
+    const matchedPods = pods.filter((p) => !["CronJob", "Job"].includes(p.ro.object.kind ?? "") && p.namespace === nsOf(ro) && selectorMatches(s.selector, p.labels));
+    const matched = matchedPods.map((p) => p.ro);
     if (!matched.length) {
       emit("NET005", ro, `selector ${fmt(s.selector?.matchLabels ?? {})} matches no workload in ${nsOf(ro)}`, ["spec", "selector"]);
       continue;
     }
-    const replicas = matched.reduce((n, x) => n + Number(x.object.spec?.replicas ?? 1), 0);
+    const replicas = matchedPods.reduce((n, p) => n + p.replicas, 0);
     if (s.minAvailable !== void 0 && s.maxUnavailable !== void 0) emit("REL004", ro, "sets both minAvailable and maxUnavailable (the API rejects it)", ["spec"]);
     else if (typeof s.minAvailable === "number" && s.minAvailable > replicas) emit("REL004", ro, `minAvailable ${s.minAvailable} exceeds the ${replicas} replica${replicas === 1 ? "" : "s"} it selects: never satisfied`, ["spec", "minAvailable"]);
     else if (matched.length > 1) emit("REL004", ro, `selects pods of ${matched.length} workloads (${matched.map((m) => m.object.metadata?.name).join(", ")}): the budget is shared`, ["spec", "selector"]);
@@ -35328,7 +35384,9 @@ async function validate(options2) {
         objectsTotal += objects.length;
         const registry = facts?.registry.host ?? policy.registry;
         const view = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...facts ? { facts } : {}, ...registry ? { registry } : {} };
-        const checked = scope ? objects.filter((o) => inScope(scope, rc.cluster, o)) : objects;
+        for (const u of rc.unapplied) emit("HYG003", u.objects[0], `${u.file} is in the cluster folder but no kustomization lists it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? "" : "s"}`, []);
+        const unapplied = rc.unapplied.flatMap((u) => u.objects);
+        const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);

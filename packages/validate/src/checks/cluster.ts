@@ -1,5 +1,5 @@
 import type { RenderedObject } from '@carbon/render';
-import { mapMatches, podTemplateOf, selectorMatches, WORKLOAD_KINDS } from '../pods.ts';
+import { mapMatches, operatorPodLabels, podTemplateOf, selectorMatches, WORKLOAD_KINDS } from '../pods.ts';
 import { ref, type Check } from '../types.ts';
 
 const CLUSTER_SCOPED = new Set([
@@ -9,16 +9,16 @@ const CLUSTER_SCOPED = new Set([
 const nsOf = (ro: RenderedObject) => (CLUSTER_SCOPED.has(ro.object.kind ?? '') ? '' : (ro.object.metadata?.namespace ?? 'default'));
 const group = (apiVersion = '') => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
-type Pods = { ro: RenderedObject; namespace: string; labels: Record<string, string>; spec: Record<string, any> }[];
+type Pods = { ro: RenderedObject; namespace: string; labels: Record<string, string>; spec: Record<string, any>; replicas: number }[];
 
 function podsOf(view: { objects: RenderedObject[] }): Pods {
   const out: Pods = [];
   for (const ro of view.objects) {
     const t = podTemplateOf(ro);
-    if (t) out.push({ ro, namespace: nsOf(ro), labels: t.labels, spec: t.spec });
     const o = ro.object as Record<string, any>;
+    if (t) out.push({ ro, namespace: nsOf(ro), labels: t.labels, spec: t.spec, replicas: o.kind === 'DaemonSet' ? 1 : Number(o.spec?.replicas ?? 1) });
     if (o.kind === 'Prometheus' || o.kind === 'Alertmanager') {
-      out.push({ ro, namespace: nsOf(ro), labels: { 'app.kubernetes.io/name': o.kind.toLowerCase(), [o.kind.toLowerCase()]: o.metadata?.name, ...(o.spec?.podMetadata?.labels ?? {}) }, spec: {} });
+      out.push({ ro, namespace: nsOf(ro), labels: operatorPodLabels(o), spec: {}, replicas: Number(o.spec?.replicas ?? 1) });
     }
   }
   return out;
@@ -101,15 +101,13 @@ export const clusterChecks: Check = (view, emit) => {
   // PDB: selects something (NET005), allows disruption (REL004).
   for (const ro of byKind('PodDisruptionBudget')) {
     const s = (ro.object as any).spec ?? {};
-    const matched = view.objects.filter((x) => {
-      const t = podTemplateOf(x);
-      return t && WORKLOAD_KINDS.has(x.object.kind ?? '') && nsOf(x) === nsOf(ro) && selectorMatches(s.selector, t.labels);
-    });
+    const matchedPods = pods.filter((p) => !['CronJob', 'Job'].includes(p.ro.object.kind ?? '') && p.namespace === nsOf(ro) && selectorMatches(s.selector, p.labels));
+    const matched = matchedPods.map((p) => p.ro);
     if (!matched.length) {
       emit('NET005', ro, `selector ${fmt(s.selector?.matchLabels ?? {})} matches no workload in ${nsOf(ro)}`, ['spec', 'selector']);
       continue;
     }
-    const replicas = matched.reduce((n, x) => n + Number((x.object as any).spec?.replicas ?? 1), 0);
+    const replicas = matchedPods.reduce((n, p) => n + p.replicas, 0);
     // Blocking a drain (zero allowed disruptions) is the resilience check's finding (RES002/SNG002); here: budgets that cannot mean anything.
     if (s.minAvailable !== undefined && s.maxUnavailable !== undefined) emit('REL004', ro, 'sets both minAvailable and maxUnavailable (the API rejects it)', ['spec']);
     else if (typeof s.minAvailable === 'number' && s.minAvailable > replicas) emit('REL004', ro, `minAvailable ${s.minAvailable} exceeds the ${replicas} replica${replicas === 1 ? '' : 's'} it selects: never satisfied`, ['spec', 'minAvailable']);
