@@ -21,7 +21,7 @@ export function kustomizationFile(dir: string): string | undefined {
 
 /** One object of a build with the source document it was matched to (when found). */
 export type BuiltObject = { object: ManifestObject; doc?: Located; generatedFrom?: string; /** The document as kustomize printed it (kubeconform reads it as is). */ raw?: string };
-export type BuildResult = { objects: BuiltObject[]; issues: RenderIssue[] };
+export type BuildResult = { objects: BuiltObject[]; issues: RenderIssue[]; /** Folders whose kustomization file the build read. */ dirs?: string[] };
 
 /** What kustomize-controller adds on top of the folder's own kustomization (spec fields of the Flux Kustomization). */
 export type Overlay = {
@@ -112,14 +112,14 @@ export class Builder {
   }
 
   /** YAML files under `dir` (absolute) that no build read. */
-  unread(dir: string): string[] {
+  unread(dir: string, recursive = true): string[] {
     const out: string[] = [];
     const walk = (d: string) => {
       if (!existsSync(d)) return;
       for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const p = join(d, e.name);
         if (e.isDirectory()) {
-          if (!e.name.startsWith('.')) walk(p);
+          if (recursive && !e.name.startsWith('.')) walk(p);
         } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
       }
     };
@@ -193,10 +193,11 @@ export class Builder {
     };
 
     if (kfile) {
-      this.collect(root, dir, new Set(), (abs) => files.push(abs), issues);
+      const seen = new Set<string>();
+      this.collect(root, dir, seen, (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
       const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return this.runKustomize(root, target, kfile, files, problemsOf, issues);
+      return { ...(await this.runKustomize(root, target, kfile, files, problemsOf, issues)), dirs: [...seen] };
     }
 
     // No kustomization file: kustomize-controller generates one listing every .yaml/.yml file under

@@ -187,6 +187,8 @@ export class RenderSession {
       return found;
     };
 
+    /** Working-tree folders whose kustomization this cluster's builds read: a YAML file there that is not listed is not applied. */
+    const kustomizationDirs = new Set<string>();
     const renderEntry = async (e: Entry): Promise<void> => {
       let base = this.repoRoot;
       let commit: string | undefined;
@@ -221,6 +223,7 @@ export class RenderSession {
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree');
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
+      if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       e.objects = this.postBuild(e, res.objects, commit, errors);
     };
 
@@ -239,9 +242,13 @@ export class RenderSession {
         queue = nowReady;
       }
     }
-    // The cluster folder is validated too: a YAML file there that no build reads is not applied by Flux.
+    // The cluster folder is validated too: a YAML file there (or next to a kustomization a build
+    // read) that no build reads is not applied by Flux.
     const unapplied: RenderedCluster['unapplied'] = [];
-    for (const abs of this.builder.unread(join(this.repoRoot, clusterDir))) {
+    const clusterAbs = join(this.repoRoot, clusterDir);
+    const unread = new Set(this.builder.unread(clusterAbs));
+    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    for (const abs of [...unread].sort()) {
       const display = relative(this.repoRoot, abs).split(sep).join('/');
       const parsed = this.builder.file(abs, display);
       // Only syntax problems count here: a non-object YAML file (an audit log, a list) is not a manifest.

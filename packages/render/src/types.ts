@@ -70,7 +70,7 @@ export type RenderedCluster = {
   /** Absolute path of the repository rendered. */
   repoRoot: string;
   kustomizations: FluxKustomization[];
-  /** YAML files under the cluster folder that no Flux build reads (so Flux never applies them). */
+  /** YAML files under the cluster folder, or next to a kustomization file a build read, that no build reads (Flux never applies them). */
   unapplied: { file: string; objects: RenderedObject[] }[];
   errors: RenderIssue[];
 };

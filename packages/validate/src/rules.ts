@@ -69,7 +69,7 @@ export const RULES: readonly Rule[] = [
   r('SECR002', 'secrets', 'error', 'Vault references resolve', 'An ExternalSecret whose store is not declared never syncs.', 'Reference a declared SecretStore/ClusterSecretStore.'),
 
   r('HYG001', 'hygiene', 'error', 'duplicate resources', 'Two sources for one object fight: Flux applies whichever reconciles last.', 'Keep the object in one place.'),
-  r('HYG003', 'hygiene', 'error', 'cluster files are applied', 'A manifest in a cluster folder that no kustomization lists is never applied: whoever added it expects otherwise.', 'List the file in the folder\'s kustomization.yaml resources, or delete it.'),
+  r('HYG003', 'hygiene', 'error', 'cluster files are applied', 'A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.', 'List the file in the folder\'s kustomization.yaml resources, or delete it.'),
   r('HYG002', 'hygiene', 'warning', 'duplicate env vars', 'A duplicated env var silently keeps only the last value.', 'Remove the duplicate entry.'),
 
   r('FLX001', 'flux', 'error', 'path exists', 'A Kustomization whose path is missing fails to reconcile.', 'Fix spec.path (relative to the source root).'),

@@ -90,7 +90,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         objectsTotal += objects.length;
         const registry = facts?.registry.host ?? policy.registry;
         const view: ClusterView = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...(facts ? { facts } : {}), ...(registry ? { registry } : {}) };
-        for (const u of rc.unapplied) emit('HYG003', u.objects[0], `${u.file} is in the cluster folder but no kustomization lists it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? '' : 's'}`, []);
+        for (const u of rc.unapplied) emit('HYG003', u.objects[0], `${u.file} is not listed by the kustomization next to it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? '' : 's'}`, []);
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();

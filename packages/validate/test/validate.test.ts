@@ -71,6 +71,12 @@ describe('validate (real kustomize + kubeconform)', () => {
     expect(exitCodeOf(r)).toBe(1);
   });
 
+  it('a manifest next to an app kustomization.yaml but not listed in it is HYG003', async () => {
+    const dir = fluxRepo({ 'clusters/test/api.yaml': ks('api', './apps/api'), 'apps/api/kustomization.yaml': 'resources: [cm.yaml]\n', 'apps/api/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\n', 'apps/api/forgotten.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: web\n' });
+    const r = await validate({ root, path: dir });
+    expect(r.findings.filter((f) => f.id === 'HYG003').map((f) => f.file)).toEqual(['apps/api/forgotten.yaml']);
+  });
+
   it('a kustomize build error is a located message and exit 2', async () => {
     const dir = fluxRepo({ 'clusters/test/bad.yaml': ks('bad', './apps/bad'), 'apps/bad/kustomization.yaml': 'resources: [nope.yaml]\n' });
     const h = io(root);

@@ -33840,14 +33840,14 @@ var Builder = class {
     return parsed;
   }
   /** YAML files under `dir` (absolute) that no build read. */
-  unread(dir) {
+  unread(dir, recursive = true) {
     const out = [];
     const walk = (d) => {
       if (!existsSync5(d)) return;
       for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
         const p = join5(d, e.name);
         if (e.isDirectory()) {
-          if (!e.name.startsWith(".")) walk(p);
+          if (recursive && !e.name.startsWith(".")) walk(p);
         } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
       }
     };
@@ -33916,10 +33916,11 @@ var Builder = class {
       return f;
     };
     if (kfile) {
-      this.collect(root, dir, /* @__PURE__ */ new Set(), (abs) => files.push(abs), issues);
+      const seen = /* @__PURE__ */ new Set();
+      this.collect(root, dir, seen, (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
       const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return this.runKustomize(root, target, kfile, files, problemsOf, issues);
+      return { ...await this.runKustomize(root, target, kfile, files, problemsOf, issues), dirs: [...seen] };
     }
     const subdirs = [];
     const walk = (d) => {
@@ -34236,6 +34237,7 @@ var RenderSession = class {
       }
       return found;
     };
+    const kustomizationDirs = /* @__PURE__ */ new Set();
     const renderEntry = async (e) => {
       let base = this.repoRoot;
       let commit;
@@ -34268,6 +34270,7 @@ var RenderSession = class {
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
+      if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       e.objects = this.postBuild(e, res.objects, commit, errors);
     };
     let queue = [root];
@@ -34286,7 +34289,10 @@ var RenderSession = class {
       }
     }
     const unapplied = [];
-    for (const abs of this.builder.unread(join7(this.repoRoot, clusterDir))) {
+    const clusterAbs = join7(this.repoRoot, clusterDir);
+    const unread = new Set(this.builder.unread(clusterAbs));
+    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep3}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    for (const abs of [...unread].sort()) {
       const display = relative2(this.repoRoot, abs).split(sep3).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
@@ -34599,7 +34605,7 @@ var RULES = [
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
-  r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
+  r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
   r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
   r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
   r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
@@ -35384,7 +35390,7 @@ async function validate(options2) {
         objectsTotal += objects.length;
         const registry = facts?.registry.host ?? policy.registry;
         const view = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...facts ? { facts } : {}, ...registry ? { registry } : {} };
-        for (const u of rc.unapplied) emit("HYG003", u.objects[0], `${u.file} is in the cluster folder but no kustomization lists it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? "" : "s"}`, []);
+        for (const u of rc.unapplied) emit("HYG003", u.objects[0], `${u.file} is not listed by the kustomization next to it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? "" : "s"}`, []);
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();
