@@ -13,9 +13,9 @@ import { schemaCheck } from './schema.ts';
 import { emitter, type ClusterView, type Emit, type Finding } from './types.ts';
 
 export type ValidateOptions = {
-  /** The platform repo (pinned tools, schemas, platform/policy.yaml). */
+  /** The platform repo (pinned tools and schemas). */
   root: string;
-  /** The Flux repository to validate (default: `root`). */
+  /** The Flux repository to validate (default: `root`); its platform/policy.yaml applies. */
   path?: string;
   clusters?: string[];
   /** Only report what a change since this git ref affects (same findings for it as a full run). */
@@ -46,7 +46,7 @@ export function exitCodeOf(r: ValidateResult): 0 | 1 | 2 {
 }
 
 /** Render issues become findings: unreadable input is INP001 (exit 2), the rest are Flux findings. */
-function issueFindings(cluster: string, issues: RenderIssue[], emit: Emit): void {
+function issueFindings(issues: RenderIssue[], emit: Emit): void {
   for (const i of issues) {
     const at = { file: i.file, ...(i.line ? { line: i.line } : {}), ...(i.column ? { column: i.column } : {}), ...(i.kustomization ? { object: `Kustomization ${i.kustomization}` } : {}) };
     if (INPUT_ERROR_CODES.includes(i.code)) emit('INP001', at, i.message);
@@ -55,7 +55,6 @@ function issueFindings(cluster: string, issues: RenderIssue[], emit: Emit): void
     else if (i.code === 'substitution' && i.severity === 'warning') emit('FLX006', at, i.message);
     else emit('INP001', at, i.message);
   }
-  void cluster;
 }
 
 function factsFor(repo: string, cluster: string): ClusterFacts | undefined {
@@ -70,7 +69,8 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const runner = options.runner ?? exec;
   await checkTool(root, 'kustomize');
   const kubeconform = options.schema === false ? '' : await checkTool(root, 'kubeconform');
-  const policy = loadPolicy(root);
+  // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
+  const policy = loadPolicy(repo);
   const { clusters } = listFluxClusters(repo);
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
@@ -84,7 +84,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
       rendered.map(async (rc: RenderedCluster) => {
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
-        issueFindings(rc.cluster, rc.errors, emit);
+        issueFindings(rc.errors, emit);
         const facts = factsFor(repo, rc.cluster);
         const objects: RenderedObject[] = rc.kustomizations.flatMap((k) => k.objects);
         objectsTotal += objects.length;
