@@ -35349,7 +35349,7 @@ function exitCodeOf(r2) {
   if (hasInputErrors(r2)) return 2;
   return r2.findings.some((f) => f.severity === "error" && !f.suppressed) ? 1 : 0;
 }
-function issueFindings(cluster, issues, emit) {
+function issueFindings(issues, emit) {
   for (const i of issues) {
     const at = { file: i.file, ...i.line ? { line: i.line } : {}, ...i.column ? { column: i.column } : {}, ...i.kustomization ? { object: `Kustomization ${i.kustomization}` } : {} };
     if (INPUT_ERROR_CODES.includes(i.code)) emit("INP001", at, i.message);
@@ -35358,7 +35358,6 @@ function issueFindings(cluster, issues, emit) {
     else if (i.code === "substitution" && i.severity === "warning") emit("FLX006", at, i.message);
     else emit("INP001", at, i.message);
   }
-  void cluster;
 }
 function factsFor(repo, cluster) {
   return existsSync9(join11(repo, "clusters", cluster, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
@@ -35370,7 +35369,7 @@ async function validate(options2) {
   const runner = options2.runner ?? exec;
   await checkTool(root, "kustomize");
   const kubeconform = options2.schema === false ? "" : await checkTool(root, "kubeconform");
-  const policy = loadPolicy(root);
+  const policy = loadPolicy(repo);
   const { clusters } = listFluxClusters(repo);
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
@@ -35384,7 +35383,7 @@ async function validate(options2) {
       rendered.map(async (rc) => {
         const own = [];
         const emit = emitter(rc.cluster, own);
-        issueFindings(rc.cluster, rc.errors, emit);
+        issueFindings(rc.errors, emit);
         const facts = factsFor(repo, rc.cluster);
         const objects = rc.kustomizations.flatMap((k) => k.objects);
         objectsTotal += objects.length;
