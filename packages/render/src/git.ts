@@ -36,10 +36,12 @@ export async function extractCommit(repo: string, commit: string, paths: string[
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync(into, { recursive: true });
   const tar = join(into, '.source.tar');
-  const existing: string[] = [];
-  for (const p of paths) {
-    const r = await runner('git', ['-C', repo, 'cat-file', '-e', `${commit}:${p}`]);
-    if (r.exitCode === 0) existing.push(p);
+  // One ls-tree names which of the kept folders exist at that commit (git archive fails on a missing one).
+  let existing: string[] = [];
+  if (paths.length) {
+    const ls = await runner('git', ['-C', repo, 'ls-tree', '--name-only', commit, '--', ...paths]);
+    const found = new Set(ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    existing = paths.filter((p) => found.has(p));
   }
   if (paths.length && !existing.length) return; // nothing the source keeps exists at that commit: an empty artifact
   const arch = await runner('git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit, '--', ...existing]);
@@ -47,4 +49,11 @@ export async function extractCommit(repo: string, commit: string, paths: string[
   const x = await runner('tar', ['-xf', tar, '-C', into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
   rmSync(tar, { force: true });
+}
+
+/** Whether an extraction of `have` (folders; [] = the whole tree) contains everything `want` needs. */
+export function covers(have: string[], want: string[]): boolean {
+  if (!have.length) return true;
+  if (!want.length) return false;
+  return want.every((w) => have.some((h) => w === h || w.startsWith(`${h}/`)));
 }

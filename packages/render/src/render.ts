@@ -4,7 +4,7 @@ import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
 import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
-import { extractCommit, GitSourceError, includedPaths } from './git.ts';
+import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
 import { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
 import type { ManifestObject, Position } from './yaml.ts';
@@ -75,7 +75,8 @@ type Entry = FluxKustomization & { raw: ManifestObject; key: string };
 export class RenderSession {
   private readonly temps: string[] = [];
   private readonly builder: Builder;
-  private readonly commits = new Map<string, Promise<string>>();
+  /** Extractions per commit: the folders each holds ([] = the whole tree). */
+  private readonly commits = new Map<string, { paths: string[]; dir: Promise<string> }[]>();
 
   constructor(
     readonly repoRoot: string,
@@ -106,16 +107,29 @@ export class RenderSession {
     for (const d of this.temps.splice(0)) rmSync(d, { recursive: true, force: true });
   }
 
-  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
+  /**
+   * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
+   * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
+   * so 22 services promoted together cost one `git archive`, not 22.
+   */
   private commitRoot(commit: string, paths: string[]): Promise<string> {
-    const key = `${commit}\0${paths.join('\0')}`;
-    let p = this.commits.get(key);
-    if (!p) {
-      const into = this.temp();
-      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
-      this.commits.set(key, p);
+    const list = this.commits.get(commit) ?? [];
+    const hit = list.find((x) => covers(x.paths, paths));
+    if (hit) return hit.dir;
+    const into = this.temp();
+    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    list.push({ paths, dir });
+    this.commits.set(commit, list);
+    return dir;
+  }
+
+  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  private prefetch(wanted: Map<string, string[][]>): void {
+    for (const [commit, lists] of wanted) {
+      const all = lists.some((l) => !l.length);
+      const union = all ? [] : [...new Set(lists.flat())].sort();
+      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => undefined);
     }
-    return p;
   }
 
   async renderCluster(cluster: string, clusterDir: string): Promise<RenderedCluster> {
@@ -234,6 +248,16 @@ export class RenderSession {
       queue = [];
       const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
       pending.push(...batch.filter((e) => !ready.includes(e)));
+      if (!this.options.workingTree) {
+        const wanted = new Map<string, string[][]>();
+        for (const e of ready) {
+          const src = sources.get(`${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`);
+          const pin = (src?.spec as any)?.ref?.commit;
+          if (e === root || typeof pin !== 'string' || `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}` === rootSourceKey) continue;
+          wanted.set(pin, [...(wanted.get(pin) ?? []), includedPaths((src!.spec as any)?.ignore)]);
+        }
+        this.prefetch(wanted);
+      }
       await Promise.all(ready.map((e) => renderEntry(e)));
       for (const e of ready) queue.push(...discover(e, e.objects));
       if (!queue.length && pending.length) {

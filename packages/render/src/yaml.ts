@@ -37,7 +37,7 @@ export function parseYamlFile(text: string, file: string): ParsedFile {
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((d: Document.Parsed, i) => {
     for (const err of d.errors) {
-      const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : undefined);
+      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : undefined));
       const dup = /Map keys must be unique/i.test(err.message);
       const msg = err.message.split('\n')[0] ?? err.message;
       problems.push({ file, ...(pos ? { line: pos.line, column: pos.col } : {}), message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
@@ -92,4 +92,23 @@ function nodeAt(root: Node | null, path: readonly (string | number)[]): Node | n
 export function parseStream(text: string, file: string): { objects: ManifestObject[]; problems: YamlProblem[] } {
   const parsed = parseYamlFile(text, file);
   return { objects: parsed.docs.map((d) => d.object), problems: parsed.problems };
+}
+
+/**
+ * An unclosed quote or flow collection is reported by the parser where the file ends; point at
+ * the line that opened it instead (the last line before with an unbalanced quote or bracket).
+ */
+function opening(text: string, message: string, at: { line: number; col: number } | undefined): { line: number; col: number } | undefined {
+  if (!at) return at;
+  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ['[', ']'] : /end with a \}|Flow map/.test(message) ? ['{', '}'] : undefined;
+  if (!pair) return at;
+  const lines = text.split('\n').slice(0, at.line);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    const opens = l.split(pair[0]!).length - 1;
+    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]!).length - 1;
+    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]!) + 1 };
+  }
+  return at;
 }

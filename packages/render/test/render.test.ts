@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepoRoot } from '@carbon/toolchain';
+import { exec, findRepoRoot, type Runner } from '@carbon/toolchain';
 import { discoverFluxKustomizations, INPUT_ERROR_CODES, locateField, normalisePath, substitute } from '../src/index.ts';
 import { cm, gitRepo, head, ks, writeRepo } from './fixture.ts';
 
@@ -82,6 +82,21 @@ describe('discoverFluxKustomizations', () => {
     expect((wt!.kustomizations.find((k) => k.name === 'svc')!.objects[0]!.object as any).data.version).toBe('new');
   });
 
+  it('services pinned to the same commit share one git archive', async () => {
+    const svc = (n: string, pin: string) => `${gitRepo(n, `commit: ${pin}`).replace('  ref:', `  ignore: |\n    /*\n    !/apps/${n}/\n  ref:`)}---\n${ks(n, `./apps/${n}`).replace('name: flux-system\n', `name: ${n}\n`)}`;
+    const dir = writeRepo({ 'apps/a/cm.yaml': cm('a'), 'apps/b/cm.yaml': cm('b'), 'clusters/p/kustomization.yaml': 'resources: []\n' }, { git: true });
+    const pin = head(dir);
+    writeFileSync(join(dir, 'clusters/p/kustomization.yaml'), 'resources: [a.yaml, b.yaml]\n');
+    writeFileSync(join(dir, 'clusters/p/a.yaml'), svc('a', pin));
+    writeFileSync(join(dir, 'clusters/p/b.yaml'), svc('b', pin));
+    const calls: string[][] = [];
+    const runner: Runner = (cmd, args, o) => (calls.push([cmd, ...args]), exec(cmd, args, o));
+    const [c] = await render(dir, { runner });
+    expect(c!.errors).toEqual([]);
+    expect(c!.kustomizations.filter((k) => k.sourceRef.mode === 'commit').map((k) => k.objects[0]!.object.metadata?.name).sort()).toEqual(['a', 'b']);
+    expect(calls.filter((a) => a[0] === 'git' && a.includes('archive'))).toHaveLength(1);
+  });
+
   it('reports a pin that is not in the clone, naming the file', async () => {
     const dir = writeRepo({ 'clusters/p/s.yaml': `${gitRepo('s', 'commit: 0123456789abcdef0123456789abcdef01234567')}---\n${ks('s', './x').replace('name: flux-system\n', 'name: s\n')}`, 'x/a.yaml': cm('a') }, { git: true });
     const [c] = await render(dir);
@@ -101,7 +116,7 @@ describe('discoverFluxKustomizations', () => {
     });
     const [c] = await render(dir);
     const byFile = Object.fromEntries(c!.errors.map((e) => [e.file, e]));
-    expect(byFile['a/bad.yaml']).toMatchObject({ code: 'yaml', line: expect.any(Number) });
+    expect(byFile['a/bad.yaml']).toMatchObject({ code: 'yaml', line: 4, column: 9 }); // where the unclosed [ opens, not where the file ends
     expect(byFile['b/dup.yaml']).toMatchObject({ code: 'duplicate-key', line: 5 });
     expect(byFile['c/kustomization.yaml']).toMatchObject({ code: 'kustomize' });
     expect(byFile['c/kustomization.yaml']!.message).toMatch(/missing\.yaml/);

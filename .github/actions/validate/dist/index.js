@@ -33722,7 +33722,7 @@ function parseYamlFile(text, file) {
   const list = Array.isArray(docs2) ? docs2 : [];
   list.forEach((d, i) => {
     for (const err of d.errors) {
-      const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0);
+      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
       const dup = /Map keys must be unique/i.test(err.message);
       const msg = err.message.split("\n")[0] ?? err.message;
       problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
@@ -33769,6 +33769,20 @@ function nodeAt(root, path) {
     } else break;
   }
   return best;
+}
+function opening(text, message, at) {
+  if (!at) return at;
+  const pair2 = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
+  if (!pair2) return at;
+  const lines = text.split("\n").slice(0, at.line);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i];
+    const opens = l.split(pair2[0]).length - 1;
+    const closes = pair2[0] === pair2[1] ? 0 : l.split(pair2[1]).length - 1;
+    const unbalanced = pair2[0] === pair2[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair2[0]) + 1 };
+  }
+  return at;
 }
 
 // node_modules/@carbon/render/src/build.ts
@@ -34076,10 +34090,11 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync2(into, { recursive: true });
   const tar = join6(into, ".source.tar");
-  const existing = [];
-  for (const p of paths) {
-    const r2 = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
-    if (r2.exitCode === 0) existing.push(p);
+  let existing = [];
+  if (paths.length) {
+    const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
+    const found = new Set(ls.stdout.split("\n").map((l) => l.trim()).filter(Boolean));
+    existing = paths.filter((p) => found.has(p));
   }
   if (paths.length && !existing.length) return;
   const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
@@ -34087,6 +34102,11 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
   rmSync(tar, { force: true });
+}
+function covers(have, want) {
+  if (!have.length) return true;
+  if (!want.length) return false;
+  return want.every((w) => have.some((h) => w === h || w.startsWith(`${h}/`)));
 }
 
 // node_modules/@carbon/render/src/substitute.ts
@@ -34150,6 +34170,7 @@ var RenderSession = class {
   }
   temps = [];
   builder;
+  /** Extractions per commit: the folders each holds ([] = the whole tree). */
   commits = /* @__PURE__ */ new Map();
   get kustomizeRuns() {
     return this.builder.kustomizeRuns;
@@ -34162,16 +34183,28 @@ var RenderSession = class {
   dispose() {
     for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
   }
-  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
+  /**
+   * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
+   * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
+   * so 22 services promoted together cost one `git archive`, not 22.
+   */
   commitRoot(commit, paths) {
-    const key = `${commit}\0${paths.join("\0")}`;
-    let p = this.commits.get(key);
-    if (!p) {
-      const into = this.temp();
-      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
-      this.commits.set(key, p);
+    const list = this.commits.get(commit) ?? [];
+    const hit = list.find((x) => covers(x.paths, paths));
+    if (hit) return hit.dir;
+    const into = this.temp();
+    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    list.push({ paths, dir });
+    this.commits.set(commit, list);
+    return dir;
+  }
+  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  prefetch(wanted) {
+    for (const [commit, lists] of wanted) {
+      const all = lists.some((l) => !l.length);
+      const union = all ? [] : [...new Set(lists.flat())].sort();
+      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
     }
-    return p;
   }
   async renderCluster(cluster, clusterDir) {
     const errors = [];
@@ -34280,6 +34313,16 @@ var RenderSession = class {
       queue = [];
       const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
       pending.push(...batch.filter((e) => !ready.includes(e)));
+      if (!this.options.workingTree) {
+        const wanted = /* @__PURE__ */ new Map();
+        for (const e of ready) {
+          const src = sources.get(`${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`);
+          const pin = src?.spec?.ref?.commit;
+          if (e === root || typeof pin !== "string" || `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}` === rootSourceKey) continue;
+          wanted.set(pin, [...wanted.get(pin) ?? [], includedPaths(src.spec?.ignore)]);
+        }
+        this.prefetch(wanted);
+      }
       await Promise.all(ready.map((e) => renderEntry(e)));
       for (const e of ready) queue.push(...discover(e, e.objects));
       if (!queue.length && pending.length) {
