@@ -79,9 +79,10 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const summaries: ClusterSummary[] = [];
   let objectsTotal = 0;
   try {
-    const rendered = await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+    // Each cluster is checked as soon as it is rendered (kubeconform overlaps the other's builds).
     await Promise.all(
-      rendered.map(async (rc: RenderedCluster) => {
+      selected.map(async (c) => {
+        const rc: RenderedCluster = await session.renderCluster(c.name, c.dir);
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);
