@@ -26478,6 +26478,145 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/content-type/dist/index.js
+var require_dist2 = __commonJS({
+  "node_modules/content-type/dist/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.format = format;
+    exports2.parse = parse5;
+    var TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+    var TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var QUOTE_REGEXP = /[\\"]/g;
+    var TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+    function format(obj) {
+      const { type, parameters } = obj;
+      if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+      }
+      let result = type;
+      if (parameters) {
+        for (const param of Object.keys(parameters)) {
+          if (!TOKEN_REGEXP.test(param)) {
+            throw new TypeError(`Invalid parameter name: ${param}`);
+          }
+          result += `; ${param}=${qstring(parameters[param])}`;
+        }
+      }
+      return result;
+    }
+    function parse5(header2, options2) {
+      const stopChar = options2?.comma === true ? COMMA : 65536;
+      const len = header2.length;
+      let index2 = skipOWS(header2, options2?.start ?? 0, len);
+      const valueStart = index2;
+      index2 = skipValue(header2, index2, len, stopChar);
+      const valueEnd = trailingOWS(header2, valueStart, index2);
+      const type = header2.slice(valueStart, valueEnd).toLowerCase();
+      if (options2?.parameters === false) {
+        return { type, index: index2, parameters: new NullObject() };
+      }
+      return parseParameters(header2, type, index2, len, stopChar);
+    }
+    var SP = 32;
+    var HTAB = 9;
+    var SEMI = 59;
+    var EQ = 61;
+    var DQUOTE = 34;
+    var BSLASH = 92;
+    var COMMA = 44;
+    function parseParameters(header2, type, index2, len, stopChar) {
+      const parameters = new NullObject();
+      parameter: while (index2 < len) {
+        if (header2.charCodeAt(index2) === stopChar)
+          break;
+        index2 = skipOWS(header2, index2 + 1, len);
+        const keyStart = index2;
+        while (index2 < len) {
+          const code = header2.charCodeAt(index2);
+          if (code === stopChar)
+            break parameter;
+          if (code === SEMI)
+            continue parameter;
+          if (code === EQ) {
+            const keyEnd = trailingOWS(header2, keyStart, index2);
+            const key = header2.slice(keyStart, keyEnd).toLowerCase();
+            index2 = skipOWS(header2, index2 + 1, len);
+            if (index2 < len && header2.charCodeAt(index2) === DQUOTE) {
+              index2++;
+              let value = "";
+              while (index2 < len) {
+                const code2 = header2.charCodeAt(index2++);
+                if (code2 === DQUOTE) {
+                  index2 = skipValue(header2, index2, len, stopChar);
+                  if (parameters[key] === void 0)
+                    parameters[key] = value;
+                  break;
+                }
+                if (code2 === BSLASH && index2 < len) {
+                  value += header2[index2++];
+                  continue;
+                }
+                value += String.fromCharCode(code2);
+              }
+              continue parameter;
+            }
+            const valueStart = index2;
+            index2 = skipValue(header2, index2, len, stopChar);
+            if (parameters[key] === void 0) {
+              const valueEnd = trailingOWS(header2, valueStart, index2);
+              parameters[key] = header2.slice(valueStart, valueEnd);
+            }
+            continue parameter;
+          }
+          index2++;
+        }
+      }
+      return { type, index: index2, parameters };
+    }
+    function skipValue(str, index2, len, stopChar) {
+      while (index2 < len) {
+        const code = str.charCodeAt(index2);
+        if (code === SEMI || code === stopChar)
+          break;
+        index2++;
+      }
+      return index2;
+    }
+    function skipOWS(header2, index2, len) {
+      while (index2 < len) {
+        const char = header2.charCodeAt(index2);
+        if (char !== SP && char !== HTAB)
+          break;
+        index2++;
+      }
+      return index2;
+    }
+    function trailingOWS(header2, start, end) {
+      while (end > start) {
+        const char = header2.charCodeAt(end - 1);
+        if (char !== SP && char !== HTAB)
+          break;
+        end--;
+      }
+      return end;
+    }
+    function qstring(str) {
+      if (TOKEN_REGEXP.test(str))
+        return str;
+      if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+      throw new TypeError(`Invalid parameter value: ${str}`);
+    }
+  }
+});
+
 // node_modules/bottleneck/light.js
 var require_light = __commonJS({
   "node_modules/bottleneck/light.js"(exports2, module2) {
@@ -31956,7 +32095,7 @@ function parseYamlFile(text, file) {
   const list = Array.isArray(docs2) ? docs2 : [];
   list.forEach((d, i) => {
     for (const err of d.errors) {
-      const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0);
+      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
       const dup = /Map keys must be unique/i.test(err.message);
       const msg = err.message.split("\n")[0] ?? err.message;
       problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
@@ -32004,6 +32143,20 @@ function nodeAt(root, path) {
   }
   return best;
 }
+function opening(text, message, at) {
+  if (!at) return at;
+  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
+  if (!pair) return at;
+  const lines = text.split("\n").slice(0, at.line);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i];
+    const opens = l.split(pair[0]).length - 1;
+    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
+    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
+  }
+  return at;
+}
 
 // node_modules/@carbon/render/src/build.ts
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -32049,6 +32202,8 @@ var Builder = class {
   }
   files = /* @__PURE__ */ new Map();
   scans = /* @__PURE__ */ new Map();
+  /** Every file a build read (kustomization files, resources, patches, plain files): the rest of a cluster folder is not applied. */
+  readFiles = /* @__PURE__ */ new Set();
   builds = /* @__PURE__ */ new Map();
   limit;
   kustomize;
@@ -32070,6 +32225,21 @@ var Builder = class {
     if (m) parsed.generatedFrom = m[1];
     this.files.set(abs, parsed);
     return parsed;
+  }
+  /** YAML files under `dir` (absolute) that no build read. */
+  unread(dir, recursive = true) {
+    const out = [];
+    const walk2 = (d) => {
+      if (!existsSync5(d)) return;
+      for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join6(d, e.name);
+        if (e.isDirectory()) {
+          if (recursive && !e.name.startsWith(".")) walk2(p);
+        } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
+      }
+    };
+    walk2(dir);
+    return out;
   }
   /**
    * The documents of a file by kind/name/line, from a line scan; the syntax tree is built only
@@ -32133,10 +32303,11 @@ var Builder = class {
       return f;
     };
     if (kfile) {
-      this.collect(root, dir, /* @__PURE__ */ new Set(), (abs) => files.push(abs), issues);
+      const seen = /* @__PURE__ */ new Set();
+      this.collect(root, dir, seen, (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
       const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return this.runKustomize(root, target, kfile, files, problemsOf, issues);
+      return { ...await this.runKustomize(root, target, kfile, files, problemsOf, issues), dirs: [...seen] };
     }
     const subdirs = [];
     const walk2 = (d) => {
@@ -32150,6 +32321,7 @@ var Builder = class {
       }
     };
     walk2(dir);
+    for (const f of files) this.readFiles.add(f);
     const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
     for (const { f } of parsed) {
       for (const d of f.docs) {
@@ -32197,14 +32369,28 @@ var Builder = class {
       for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the kustomization file" });
       return;
     }
+    this.readFiles.add(kfile);
     const spec = k.docs[0]?.object ?? {};
+    const list = (v) => Array.isArray(v) ? v : [];
+    const aux = [
+      ...list(spec.patches).map((x) => x?.path),
+      ...list(spec.patchesStrategicMerge),
+      ...list(spec.patchesJson6902).map((x) => x?.path),
+      ...list(spec.replacements).map((x) => x?.path),
+      ...list(spec.crds),
+      ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g) => [...list(g?.files), ...list(g?.envs), g?.env])
+    ];
+    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve2(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
     const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
       const abs = resolve2(dir, e);
       if (!existsSync5(abs)) continue;
       if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
-      else if (/\.ya?ml$/.test(abs)) addFile(abs);
+      else if (/\.ya?ml$/.test(abs)) {
+        this.readFiles.add(abs);
+        addFile(abs);
+      }
     }
   }
   async runKustomize(root, target, kfile, files, problemsOf, issues) {
@@ -32277,10 +32463,11 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync(into, { recursive: true });
   const tar = join7(into, ".source.tar");
-  const existing = [];
-  for (const p of paths) {
-    const r2 = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}:${p}`]);
-    if (r2.exitCode === 0) existing.push(p);
+  let existing = [];
+  if (paths.length) {
+    const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
+    const found = new Set(ls.stdout.split("\n").map((l) => l.trim()).filter(Boolean));
+    existing = paths.filter((p) => found.has(p));
   }
   if (paths.length && !existing.length) return;
   const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
@@ -32288,6 +32475,11 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
   rmSync(tar, { force: true });
+}
+function covers(have, want) {
+  if (!have.length) return true;
+  if (!want.length) return false;
+  return want.every((w) => have.some((h) => w === h || w.startsWith(`${h}/`)));
 }
 
 // node_modules/@carbon/render/src/substitute.ts
@@ -32355,6 +32547,7 @@ var RenderSession = class {
   }
   temps = [];
   builder;
+  /** Extractions per commit: the folders each holds ([] = the whole tree). */
   commits = /* @__PURE__ */ new Map();
   get kustomizeRuns() {
     return this.builder.kustomizeRuns;
@@ -32367,16 +32560,28 @@ var RenderSession = class {
   dispose() {
     for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
   }
-  /** The folder holding `commit`'s tree (limited to `paths`), extracted once per run. */
+  /**
+   * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
+   * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
+   * so 22 services promoted together cost one `git archive`, not 22.
+   */
   commitRoot(commit, paths) {
-    const key = `${commit}\0${paths.join("\0")}`;
-    let p = this.commits.get(key);
-    if (!p) {
-      const into = this.temp();
-      p = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
-      this.commits.set(key, p);
+    const list = this.commits.get(commit) ?? [];
+    const hit = list.find((x) => covers(x.paths, paths));
+    if (hit) return hit.dir;
+    const into = this.temp();
+    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    list.push({ paths, dir });
+    this.commits.set(commit, list);
+    return dir;
+  }
+  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  prefetch(wanted) {
+    for (const [commit, lists] of wanted) {
+      const all = lists.some((l) => !l.length);
+      const union = all ? [] : [...new Set(lists.flat())].sort();
+      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
     }
-    return p;
   }
   async renderCluster(cluster, clusterDir) {
     const errors = [];
@@ -32442,6 +32647,7 @@ var RenderSession = class {
       }
       return found;
     };
+    const kustomizationDirs = /* @__PURE__ */ new Set();
     const renderEntry = async (e) => {
       let base = this.repoRoot;
       let commit;
@@ -32460,8 +32666,8 @@ var RenderSession = class {
             e.sourceRef.mode = "commit";
           } catch (err) {
             const where = locOf(src, e);
-            errors.push({ code: "source", severity: "error", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
-            return;
+            errors.push({ code: "source", severity: "warning", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}; validated from the working tree instead`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
+            e.sourceRef.mode = "worktree";
           }
         } else {
           return;
@@ -32474,6 +32680,7 @@ var RenderSession = class {
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
+      if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       e.objects = this.postBuild(e, res.objects, commit, errors);
     };
     let queue = [root];
@@ -32483,6 +32690,16 @@ var RenderSession = class {
       queue = [];
       const ready = batch.filter((e) => e === root || this.sourceKnown(e, sources, rootSourceKey));
       pending.push(...batch.filter((e) => !ready.includes(e)));
+      if (!this.options.workingTree) {
+        const wanted = /* @__PURE__ */ new Map();
+        for (const e of ready) {
+          const src = sources.get(`${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`);
+          const pin = src?.spec?.ref?.commit;
+          if (e === root || typeof pin !== "string" || `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}` === rootSourceKey) continue;
+          wanted.set(pin, [...wanted.get(pin) ?? [], includedPaths(src.spec?.ignore)]);
+        }
+        this.prefetch(wanted);
+      }
       await Promise.all(ready.map((e) => renderEntry(e)));
       for (const e of ready) queue.push(...discover(e, e.objects));
       if (!queue.length && pending.length) {
@@ -32491,11 +32708,27 @@ var RenderSession = class {
         queue = nowReady;
       }
     }
+    const unapplied = [];
+    const clusterAbs = join8(this.repoRoot, clusterDir);
+    const unread = new Set(this.builder.unread(clusterAbs));
+    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep2}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    for (const abs of [...unread].sort()) {
+      const display = relative2(this.repoRoot, abs).split(sep2).join("/");
+      const parsed = this.builder.file(abs, display);
+      for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
+      const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
+        const ro = { object: d.object, documentIndex: i, kustomization: "(not applied)", sourceFile: d.file, line: d.position.line, column: d.position.column };
+        docs.set(ro, d);
+        return ro;
+      });
+      if (objects.length) unapplied.push({ file: display, objects });
+    }
     return {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
       kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      unapplied,
       errors
     };
   }
@@ -32661,7 +32894,7 @@ function podGroups(objects, nodes, limitRangeOf) {
       };
       const res2 = podResources(spec, lr);
       const storage = o.spec?.storage?.volumeClaimTemplate?.spec?.resources?.requests?.storage;
-      const labels = { "app.kubernetes.io/name": o.kind.toLowerCase(), [o.kind === "Prometheus" ? "prometheus" : "alertmanager"]: o.metadata?.name ?? "", ...o.spec?.podMetadata?.labels ?? {} };
+      const labels = operatorPodLabels(o);
       groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
       continue;
     }
@@ -32706,6 +32939,18 @@ function selectorMatches(sel, labels) {
   }
   return true;
 }
+function operatorPodLabels(o) {
+  const kind = String(o.kind).toLowerCase();
+  const name = String(o.metadata?.name ?? "");
+  return {
+    ...o.spec?.podMetadata?.labels ?? {},
+    "app.kubernetes.io/name": kind,
+    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/managed-by": "prometheus-operator",
+    [kind]: name,
+    ...kind === "prometheus" ? { "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" } : {}
+  };
+}
 
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
@@ -32747,6 +32992,7 @@ var RULES = [
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
+  r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
   r("HYG002", "hygiene", "warning", "duplicate env vars", "A duplicated env var silently keeps only the last value.", "Remove the duplicate entry."),
   r("FLX001", "flux", "error", "path exists", "A Kustomization whose path is missing fails to reconcile.", "Fix spec.path (relative to the source root)."),
   r("FLX002", "flux", "error", "dependsOn targets exist", "A dependency that does not exist blocks the Kustomization forever.", "Name an existing Kustomization (and namespace)."),
@@ -32754,7 +33000,7 @@ var RULES = [
   r("FLX004", "flux", "error", "no dependsOn cycle", "Kustomizations in a dependency cycle never become ready.", "Break the cycle."),
   r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
   r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
-  r("FLX007", "flux", "error", "pinned source available", "A pinned commit must be renderable to be validated.", "Fetch full history (fetch-depth: 0) or fix the pin."),
+  r("FLX007", "flux", "warning", "pinned source available", "A pinned commit not in the clone cannot be rendered as deployed; the working tree's files for that path are validated instead.", "Fetch full history (actions/checkout fetch-depth: 0), or fix the pin."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
@@ -34375,189 +34621,8 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
-var SP = 32;
-var HTAB = 9;
-var SEMI = 59;
-var EQ = 61;
-var DQUOTE = 34;
-var BSLASH = 92;
-var COMMA = 44;
-var LOWER_CASE = 1;
-var OWS = 2;
-var SEMI_FLAG = 4;
-var COMMA_FLAG = 8;
-var TOKEN_FLAG = 16;
-var NON_ASCII = 65280;
-var CASE_FLAGS = LOWER_CASE | NON_ASCII;
-var CHAR_MAP = new Uint8Array(256);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 128; code <= 255; code++) {
-  CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 48; code <= 57; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 65; code <= 90; code++) {
-  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 97; code <= 122; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
-  };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
-})();
-function parse4(header2, options2) {
-  const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
-  const len = header2.length;
-  let valueStart = options2?.start ?? 0;
-  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index2 = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options2?.parameters === false ? COMMA_FLAG : 0;
-  while (index2 < len) {
-    const code = header2.charCodeAt(index2);
-    const flags = CHAR_MAP[code];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index2;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code & NON_ASCII | flags;
-    index2++;
-  }
-  const valueEnd = whitespace === -1 ? index2 : whitespace;
-  const value = header2.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index2 === len || stop !== 0) {
-    return { type, index: index2, parameters: new NullObject() };
-  }
-  return parseParameters(header2, type, index2, len, stopFlags);
-}
-function parseParameters(header2, type, index2, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index2 < len) {
-    index2++;
-    while ((CHAR_MAP[header2.charCodeAt(index2)] & OWS) !== 0) {
-      index2++;
-    }
-    const keyStart = index2;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index2 < len) {
-      const code = header2.charCodeAt(index2);
-      const flags = CHAR_MAP[code];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index2 : keyWhitespace;
-        const value = header2.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index2++;
-        while ((CHAR_MAP[header2.charCodeAt(index2)] & OWS) !== 0) {
-          index2++;
-        }
-        if (index2 < len && header2.charCodeAt(index2) === DQUOTE) {
-          const quotedStart = ++index2;
-          let escaped = false;
-          while (index2 < len) {
-            const code2 = header2.charCodeAt(index2);
-            if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index2) : header2.slice(quotedStart, index2);
-              }
-              index2++;
-              let stop2 = 0;
-              while (index2 < len) {
-                const code3 = header2.charCodeAt(index2);
-                const flags2 = CHAR_MAP[code3];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index2++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code2 === BSLASH && index2 + 1 < len) {
-              escaped = true;
-              index2 += 2;
-              continue;
-            }
-            index2++;
-          }
-          continue parameter;
-        }
-        const valueStart = index2;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index2 < len) {
-          const code2 = header2.charCodeAt(index2);
-          const flags2 = CHAR_MAP[code2];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index2;
-          } else {
-            valueWhitespace = -1;
-          }
-          index2++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index2 : valueWhitespace;
-          parameters[key] = header2.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index2;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code & NON_ASCII | flags;
-      index2++;
-    }
-  }
-  return { type, index: index2, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index2 = start; index2 < end; index2++) {
-    if (str.charCodeAt(index2) === BSLASH) {
-      result += str.slice(start, index2);
-      start = ++index2;
-    }
-  }
-  return result + str.slice(start, end);
-}
+// node_modules/@octokit/request/dist-bundle/index.js
+var import_content_type = __toESM(require_dist2(), 1);
 
 // node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
@@ -34934,7 +34999,7 @@ var RequestError = class extends Error {
 };
 
 // node_modules/@octokit/request/dist-bundle/index.js
-var VERSION2 = "10.0.16";
+var VERSION2 = "10.0.14";
 var defaults_default = {
   headers: {
     "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
@@ -35052,7 +35117,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse4(contentType);
+  const mimetype = (0, import_content_type.parse)(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
