@@ -156,7 +156,7 @@ export type NamespaceUsage = {
 export type CapacityReport = {
   cluster: string;
   role?: string;
-  nodes: { name: string; allocatable: { cpu: number; memory: number; pods: number }; requests: Resources; limits: Resources; pods: number }[];
+  nodes: { name: string; allocatable: { cpu: number; memory: number; pods: number }; requests: Resources; limits: Resources; pods: number; /** Requests on this node when every HPA is at maxReplicas (placed the same way). */ peakRequests: Resources }[];
   namespaces: NamespaceUsage[];
   totals: { allocatable: Resources & { pods: number; storage: number }; requests: Resources; limits: Resources; peakRequests: Resources; peakLimits: Resources; pods: number; peakPods: number; storage: number };
   unplaceable: { workload: string; count: number; reasons: string[] }[];
@@ -178,6 +178,7 @@ export function capacity(view: ClusterView & { facts: ClusterFacts }): { report:
   // DaemonSets run on every node their selector matches.
   for (const g of groups) if (g.daemon) g.replicas = g.peak = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).length;
   const placement = placePods(groups, nodes);
+  const peak = groups.some((g) => g.peak !== g.replicas) ? placePods(groups, nodes, 'peak') : placement;
   const usage = new Map<string, NamespaceUsage>();
   const zero = () => ({ cpu: 0, memory: 0 });
   const nsUsage = (ns: string): NamespaceUsage => {
@@ -226,7 +227,7 @@ export function capacity(view: ClusterView & { facts: ClusterFacts }): { report:
   const report: CapacityReport = {
     cluster: facts.name,
     role: facts.role,
-    nodes: placement.nodes.map((n) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods })),
+    nodes: placement.nodes.map((n, i) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods, peakRequests: { cpu: peak.nodes[i]!.used.cpu, memory: peak.nodes[i]!.used.memory } })),
     namespaces: [...usage.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : 1)),
     totals: {
       allocatable: {

@@ -58,6 +58,7 @@ describe('capacity', () => {
     const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'web' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 5 } };
     const { report } = capacity(view([d, hpa], f));
     expect(report.namespaces.find((n) => n.namespace === 'web')!.peakRequests.cpu).toBe(5000);
+    expect(report.nodes[0]).toMatchObject({ requests: { cpu: 2000 }, peakRequests: { cpu: 5000 } });
     expect(envIds([d, hpa], f)).toEqual(['CAP004']);
   });
 

@@ -35070,6 +35070,7 @@ function capacity(view) {
   const groups2 = podGroups(view.objects, nodes.length, (ns2) => namespaceFacts(facts, ns2)?.limitRange);
   for (const g of groups2) if (g.daemon) g.replicas = g.peak = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).length;
   const placement = placePods(groups2, nodes);
+  const peak = groups2.some((g) => g.peak !== g.replicas) ? placePods(groups2, nodes, "peak") : placement;
   const usage = /* @__PURE__ */ new Map();
   const zero = () => ({ cpu: 0, memory: 0 });
   const nsUsage = (ns2) => {
@@ -35118,7 +35119,7 @@ function capacity(view) {
   const report = {
     cluster: facts.name,
     role: facts.role,
-    nodes: placement.nodes.map((n) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods })),
+    nodes: placement.nodes.map((n, i) => ({ name: n.name, allocatable: n.allocatable, requests: { cpu: n.used.cpu, memory: n.used.memory }, limits: n.limits, pods: n.used.pods, peakRequests: { cpu: peak.nodes[i].used.cpu, memory: peak.nodes[i].used.memory } })),
     namespaces: [...usage.values()].sort((a, b) => a.namespace < b.namespace ? -1 : 1),
     totals: {
       allocatable: {
@@ -35471,7 +35472,7 @@ function formatCapacity(reports) {
     out.push(head("node"));
     for (const n of r2.nodes) {
       out.push(
-        `  ${n.name.padEnd(20)} ${pair(String(n.pods), String(n.allocatable.pods)).padStart(9)} ${pair(cores(n.requests.cpu), cores(n.allocatable.cpu)).padStart(14)} ${cores(n.limits.cpu).padStart(8)} ${pair(gib(n.requests.memory), gib(n.allocatable.memory)).padStart(18)} ${gib(n.limits.memory).padStart(8)} ${pair(pct(n.requests.cpu, n.allocatable.cpu), pct(n.requests.memory, n.allocatable.memory)).padStart(17)} ${"".padStart(16)}`
+        `  ${n.name.padEnd(20)} ${pair(String(n.pods), String(n.allocatable.pods)).padStart(9)} ${pair(cores(n.requests.cpu), cores(n.allocatable.cpu)).padStart(14)} ${cores(n.limits.cpu).padStart(8)} ${pair(gib(n.requests.memory), gib(n.allocatable.memory)).padStart(18)} ${gib(n.limits.memory).padStart(8)} ${pair(pct(n.requests.cpu, n.allocatable.cpu), pct(n.requests.memory, n.allocatable.memory)).padStart(17)} ${pair(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}`
       );
     }
     out.push(

@@ -15,7 +15,7 @@ export function formatCapacity(reports: CapacityReport[]): string {
     out.push(head('node'));
     for (const n of r.nodes) {
       out.push(
-        `  ${n.name.padEnd(20)} ${pair(String(n.pods), String(n.allocatable.pods)).padStart(9)} ${pair(cores(n.requests.cpu), cores(n.allocatable.cpu)).padStart(14)} ${cores(n.limits.cpu).padStart(8)} ${pair(gib(n.requests.memory), gib(n.allocatable.memory)).padStart(18)} ${gib(n.limits.memory).padStart(8)} ${pair(pct(n.requests.cpu, n.allocatable.cpu), pct(n.requests.memory, n.allocatable.memory)).padStart(17)} ${''.padStart(16)}`,
+        `  ${n.name.padEnd(20)} ${pair(String(n.pods), String(n.allocatable.pods)).padStart(9)} ${pair(cores(n.requests.cpu), cores(n.allocatable.cpu)).padStart(14)} ${cores(n.limits.cpu).padStart(8)} ${pair(gib(n.requests.memory), gib(n.allocatable.memory)).padStart(18)} ${gib(n.limits.memory).padStart(8)} ${pair(pct(n.requests.cpu, n.allocatable.cpu), pct(n.requests.memory, n.allocatable.memory)).padStart(17)} ${pair(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}`,
       );
     }
     out.push(
