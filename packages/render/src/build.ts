@@ -282,6 +282,11 @@ export class Builder {
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith('github.com/') || e.startsWith('git@')) continue;
       const abs = resolve(dir, e);
+      // kustomize-controller reads through a filesystem rooted at the source: nothing outside it.
+      if (abs !== root && !abs.startsWith(`${root}${sep}`)) {
+        issues.push({ code: 'kustomize', severity: 'error', file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: 'reference files inside the repository only' });
+        continue;
+      }
       if (!existsSync(abs)) continue; // kustomize reports it, with its own wording
       if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
       else if (/\.ya?ml$/.test(abs)) {

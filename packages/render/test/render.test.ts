@@ -145,6 +145,12 @@ describe('discoverFluxKustomizations', () => {
     expect(c!.errors).toEqual([]);
   });
 
+  it('refuses kustomization resources outside the repository, as kustomize-controller does', async () => {
+    const dir = writeRepo({ 'clusters/one/a.yaml': ks('a', './a'), 'a/kustomization.yaml': 'resources: [../../../../../etc/hostname]\n' });
+    const [c] = await render(dir);
+    expect(c!.errors).toEqual([expect.objectContaining({ code: 'kustomize', file: 'a/kustomization.yaml', message: expect.stringMatching(/outside the repository/) })]);
+  });
+
   it('rejects paths that leave the source', () => {
     expect(normalisePath('./clusters/x/')).toBe('clusters/x');
     expect(normalisePath('./')).toBe('');

@@ -33970,6 +33970,10 @@ var Builder = class {
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
       const abs = resolve2(dir, e);
+      if (abs !== root && !abs.startsWith(`${root}${sep2}`)) {
+        issues.push({ code: "kustomize", severity: "error", file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: "reference files inside the repository only" });
+        continue;
+      }
       if (!existsSync5(abs)) continue;
       if (statSync(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
       else if (/\.ya?ml$/.test(abs)) {
