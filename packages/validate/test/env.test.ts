@@ -74,6 +74,16 @@ describe('capacity', () => {
     expect(m.requests.memory).toBe(2 * (2 * 1024 ** 3 + 50 * 1024 ** 2) + 200 * 1024 ** 2 + 50 * 1024 ** 2);
   });
 
+  it('CAP002 limits and CAP003 pod/PVC counts against the quota; CAP005 against node allocatable', () => {
+    const f = facts([{ name: 'n', cpu: '4', memory: '64Gi' }], { web: { cpu: '4', memory: '8Gi', limCpu: '1', pods: 3 } });
+    const d = noAnti(dep('web', 4, '500m', '256Mi', 'web')); // limits 4 × 500m = 2 > 1; 4 pods > 3
+    expect(envIds([d], f)).toEqual(['CAP002', 'CAP003']);
+    expect(envIds([noAnti(dep('web', 2, '500m', '256Mi', 'web'))], f)).toEqual([]);
+    const big = noAnti(dep('big', 3, '2', '1Gi', 'web'));
+    const roomy = facts([{ name: 'n', cpu: '4', memory: '64Gi' }], { web: { cpu: '100', memory: '100Gi', limCpu: '100' } });
+    expect(envIds([big], roomy)).toEqual(['CAP005', 'PLC001']);
+  });
+
   it('PVC sizes against the quota and the declared node storage', () => {
     const f = facts([{ name: 'n', cpu: '16', memory: '64Gi', storage: '100Gi' }], { db: { cpu: '4', memory: '8Gi', storage: '50Gi' } });
     const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'db' }, spec: { resources: { requests: { storage: '80Gi' } } } };
