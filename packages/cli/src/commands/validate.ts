@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
@@ -21,6 +22,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf(values.format, FORMATS, '--format', 'pretty');
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
+  if (!existsSync(path) || !statSync(path).isDirectory()) throw new UsageError(`--path: ${path} is not a folder`);
   const result = await validate({
     root,
     path,
