@@ -5,3 +5,4 @@ export * from './generate.ts';
 export * from './images.ts';
 export * from './inventory.ts';
 export * from './yaml-out.ts';
+export * from './crds.ts';

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseAllDocuments, stringify } from 'yaml';
 import { diffSection, renderMarkdown, totalsOf, type K8sObject, type ServiceObjects } from '@carbon/diff';
-import { loadPlatform, renderPlatform } from '@carbon/generate';
-import { ensureTools, exec, findRepoRoot, loadCrds, toolPath } from '@carbon/toolchain';
+import { crdProvider, loadPlatform, renderPlatform } from '@carbon/generate';
+import { ensureTools, exec, findRepoRoot, toolPath } from '@carbon/toolchain';
 
 export interface DiffBenchCase {
   name: string;
@@ -55,9 +55,7 @@ function median(xs: number[]): number {
 async function repoPair(root: string): Promise<Pair> {
   const platform = await loadPlatform(root);
   // CRDs as the generator ships them (the same pinned sources); they are the largest objects in the rendering.
-  const sources = [...new Set(platform.services.map((s) => s.definition.crds?.source).filter((c): c is string => typeof c === 'string'))];
-  const crds = new Map(await Promise.all(sources.map(async (s) => [s, (await loadCrds(root, s)) as K8sObject[]] as const)));
-  const rendered = renderPlatform(platform, { crds: (source: string) => crds.get(source) ?? [] });
+  const rendered = renderPlatform(platform, { crds: await crdProvider(root) });
   const base: K8sObject[] = [];
   for (const [cluster, services] of rendered.objects) {
     for (const [, objects] of services) for (const o of objects) base.push({ ...clone(o), metadata: { ...clone(o.metadata), annotations: { ...(o.metadata.annotations ?? {}), 'bench/cluster': cluster } } });
