@@ -331,6 +331,9 @@ export function environmentChecks(view: ClusterView, emit: Emit, root?: string):
     for (const g of groups) {
       if (!g.stateless) continue;
       if (g.replicas < 2) {
+        // A workload that can only ever run one pod says why on its pod template (the generator writes
+        // a definition's `singleton` reason there): the reason travels with the object, reviewers see it in diffs.
+        if (singletonReason(g.owner)) continue;
         emit('RES003', g.owner, `${g.kind} ${g.name} is stateless but runs ${g.replicas} replica on a ${nodes.length}-node cluster`, ['spec', 'replicas']);
         continue;
       }
@@ -339,4 +342,11 @@ export function environmentChecks(view: ClusterView, emit: Emit, root?: string):
     }
   }
   return report;
+}
+
+export const SINGLETON_ANNOTATION = 'platform.254carbon.com/singleton-reason';
+
+function singletonReason(owner: RenderedObject): string | undefined {
+  const reason = (owner.object as { spec?: { template?: { metadata?: { annotations?: Record<string, unknown> } } } }).spec?.template?.metadata?.annotations?.[SINGLETON_ANNOTATION];
+  return typeof reason === 'string' && reason.trim() !== '' ? reason : undefined;
 }

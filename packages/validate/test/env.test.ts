@@ -153,6 +153,15 @@ describe('resilience (multi-node) and single-node sanity', () => {
     expect(envIds([noAnti(dep('web', 2, '1', '1Gi', 'web'))], three)).toEqual(['RES004']);
     expect(envIds([dep('web', 2, '1', '1Gi', 'web')], three)).toEqual([]);
   });
+  it('RES003: a singleton that says why on its pod template is not reported; an empty reason is', () => {
+    const singleton = (reason: string) => {
+      const d = dep('coordinator', 1, '1', '1Gi', 'web');
+      d.spec.template.metadata = { ...(d.spec.template.metadata ?? {}), annotations: { 'platform.254carbon.com/singleton-reason': reason } };
+      return d;
+    };
+    expect(envIds([singleton('exactly one coordinator per cluster')], three)).toEqual([]);
+    expect(envIds([singleton('  ')], three)).toEqual(['RES003']);
+  });
   const one = facts([{ name: 'n', cpu: '16', memory: '64Gi' }]);
   it('SNG001: required anti-affinity across hostnames can never hold on one node', () => {
     expect(envIds([dep('web', 2, '1', '1Gi', 'web')], one)).toEqual(['SNG001']);
