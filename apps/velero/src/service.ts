@@ -123,8 +123,19 @@ export const service = defineService({
       ],
       mounts: [{ name: 'host-pods', mountPath: '/host_pods' }, ...commonMounts],
       tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
-      // Upstream runs the node agent as root; see the report: volumes not readable by this uid are skipped.
-      security: { runAsUser: NONROOT, runAsGroup: NONROOT },
+      // Volumes belong to many uids (PostgreSQL's data directory is 0700 uid 999): only root with the
+      // DAC capabilities can read them for a backup and write them back with their owners on restore.
+      security: {
+        runAsUser: 0,
+        runAsGroup: 0,
+        rootReason: 'file-system backup reads and restores every pod volume, whatever uid owns the files',
+        addCapabilities: [
+          { name: 'DAC_READ_SEARCH', reason: 'read files and directories of any owner during a backup' },
+          { name: 'DAC_OVERRIDE', reason: 'write restored files into directories of any owner' },
+          { name: 'CHOWN', reason: 'restore files with their original owner' },
+          { name: 'FOWNER', reason: 'restore permissions and timestamps of files it does not own' },
+        ],
+      },
       serviceAccount: {
         automountToken: true,
         rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: read }],

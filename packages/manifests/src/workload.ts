@@ -121,7 +121,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
     readinessProbe: probe(w.probes.readiness),
     ...(w.probes.startup ? { startupProbe: probe(w.probes.startup) } : {}),
     securityContext: {
-      runAsNonRoot: true,
+      runAsNonRoot: sec.runAsUser !== 0,
       runAsUser: sec.runAsUser,
       ...(sec.runAsGroup !== undefined ? { runAsGroup: sec.runAsGroup } : {}),
       allowPrivilegeEscalation: false,
@@ -151,6 +151,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
   const configMap = out.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${name}-config`);
   if (configMap) podAnnotations['platform.254carbon.com/config-hash'] = shortHash(JSON.stringify(configMap.data));
   if (w.singleton) podAnnotations['platform.254carbon.com/singleton-reason'] = w.singleton;
+  if (sec.rootReason) podAnnotations['platform.254carbon.com/root-reason'] = sec.rootReason;
   if (sec.writableRootReason) podAnnotations['platform.254carbon.com/writable-root-reason'] = sec.writableRootReason;
   if (typeof sec.seccomp === 'object') podAnnotations['platform.254carbon.com/seccomp-unconfined-reason'] = sec.seccomp.unconfined;
 
@@ -158,7 +159,7 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
     serviceAccountName: name,
     automountServiceAccountToken: automount,
     securityContext: {
-      runAsNonRoot: true,
+      runAsNonRoot: sec.runAsUser !== 0,
       runAsUser: sec.runAsUser,
       ...(sec.runAsGroup !== undefined ? { runAsGroup: sec.runAsGroup } : {}),
       ...(sec.fsGroup !== undefined ? { fsGroup: sec.fsGroup } : {}),

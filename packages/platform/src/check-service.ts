@@ -275,9 +275,10 @@ function checkWorkload(
   }
 
   const sec = w.security;
-  if (!sec || !Number.isInteger(sec.runAsUser) || sec.runAsUser === 0) {
-    sink.add(`${at}.security.runAsUser`, 'workloads run as a non-root user', 'set the image\'s non-root uid');
+  if (!sec || !Number.isInteger(sec.runAsUser) || (sec.runAsUser === 0 && !sec.rootReason?.trim())) {
+    sink.add(`${at}.security.runAsUser`, 'workloads run as a non-root user', 'set the image\'s non-root uid, or give security.rootReason when uid 0 is unavoidable');
   }
+  if (sec?.rootReason && sec.runAsUser !== 0) sink.add(`${at}.security.rootReason`, 'is only for workloads that run as uid 0', 'remove it');
   if (sec?.readOnlyRootFilesystem === false && !sec.writableRootReason) {
     sink.add(`${at}.security.writableRootReason`, 'a writable root filesystem needs a reason');
   }

@@ -35,6 +35,8 @@ export class ErrorSink {
   constructor(readonly file: string) {}
 
   add(field: string, message: string, hint?: string): void {
+    // A `default` value is checked once per cluster: say each problem once.
+    if (this.errors.some((e) => e.field === field && e.message.includes(`${field}: ${message}`))) return;
     this.errors.push(new DefinitionError({ file: this.file, field, message, ...(hint ? { hint } : {}) }));
   }
 

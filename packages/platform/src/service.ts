@@ -42,6 +42,12 @@ export interface SecurityProfile {
   /** Default true; an image that writes to its root filesystem says why in `writableRootReason`. */
   readOnlyRootFilesystem?: boolean;
   writableRootReason?: string;
+  /**
+   * Why the process must run as uid 0 (e.g. a backup agent that reads every pod's files). Only with
+   * a reason may `runAsUser` be 0; privilege escalation stays off and capabilities stay dropped
+   * except the ones listed in `addCapabilities`.
+   */
+  rootReason?: string;
   /** Capabilities the process needs beyond none (e.g. NET_BIND_SERVICE); each needs a reason. */
   addCapabilities?: { name: string; reason: string }[];
   /** Default RuntimeDefault; `Unconfined` needs a reason. */
