@@ -44,7 +44,7 @@ export interface DiffRevisionsOptions {
   render?: RenderFn;
 }
 
-const SAFE_REF = /^[A-Za-z0-9._\/@{}^~+-]+$/;
+const SAFE_REF = /^[A-Za-z0-9._/@{}^~+-]+$/;
 
 /** `ref` → full commit id; a usage error (exit 2) when it is not a commit of `repo`. */
 export async function resolveRevision(repo: string, ref: string, runner: Runner = exec): Promise<string> {

@@ -1,5 +1,4 @@
 import {
-  forCluster,
   workloadObjectName,
   type BackupTarget,
   type ClusterFacts,

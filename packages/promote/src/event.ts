@@ -59,6 +59,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:
 const META_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
 const SHA = /^[0-9a-f]{40}$/;
 /** Things that mean "execute" to a shell, or end the HTML comment / code fence we quote text in. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern rejects
 const HOSTILE_TEXT = /[`\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]|\$\(|\$\{|<!--|-->|<\/?script/i;
 const MAX_MESSAGE = 4096;
 const MAX_META_VALUE = 1024;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefinitionError, DefinitionErrors, YamlSource } from '@carbon/platform';
+import { type DefinitionError, DefinitionErrors, YamlSource } from '@carbon/platform';
 
 /** platform/promotion.yaml: promotion gates with defaults and per-service overrides. */
 

@@ -3,7 +3,7 @@ import { execOrThrow, type Runner } from '@carbon/toolchain';
 /** What a change touches: services (apps/<name>/), cluster folders, or everything (shared code, policy). */
 export type Scope = { ref: string; files: string[]; services: string[]; clusters: string[]; everything: boolean };
 
-const REF = /^[A-Za-z0-9._\/@^~{}-]+$/;
+const REF = /^[A-Za-z0-9._/@^~{}-]+$/;
 
 /** `git diff --name-only REF` plus untracked files, mapped to services and clusters. */
 export async function changedScope(repo: string, ref: string, runner: Runner): Promise<Scope> {

@@ -1,5 +1,5 @@
 import type { RenderedObject } from '@carbon/render';
-import { mapMatches, operatorPodLabels, podTemplateOf, selectorMatches, WORKLOAD_KINDS } from '../pods.ts';
+import { mapMatches, operatorPodLabels, podTemplateOf, selectorMatches } from '../pods.ts';
 import { ref, type Check } from '../types.ts';
 
 const CLUSTER_SCOPED = new Set([
