@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { parseYamlFast } from './fast-yaml.ts';
 import type { ManifestObject, Position } from './yaml.ts';
 
 /**
@@ -9,23 +9,27 @@ import type { ManifestObject, Position } from './yaml.ts';
  *    value is parsed on first access (a getter that replaces itself with the value);
  *  - source files are scanned line by line for kind/name/namespace (to map objects to file:line);
  *    the full syntax tree is built only when a finding asks for a field's position.
+ * Values are parsed with `parseYamlFast` (js-yaml with `yaml`'s core schema, `yaml` as fallback).
  */
 
 const TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
-const DOC_SEP = /^---(?:\s.*)?$/;
+/** A `---` line (anything after a blank on it is a comment or directive end); `[^\S\n]` keeps it on one line. */
+const DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
+/** A line whose first non-blank character is not `#`: the document has content. */
+const CONTENT = /^\s*[^\s#]/m;
+/** The start of a line that is not indented, blank or a comment: a top-level key in block style. */
+const TOP_LINE = /^[^ \t#\n]/gm;
 
 /** Splits a multi-document YAML stream into document texts (separator lines dropped). */
 export function splitDocuments(text: string): string[] {
   const out: string[] = [];
-  let cur: string[] = [];
-  for (const line of text.split('\n')) {
-    if (DOC_SEP.test(line)) {
-      out.push(cur.join('\n'));
-      cur = [];
-    } else cur.push(line);
+  let start = 0;
+  for (const m of text.matchAll(DOC_SEP)) {
+    out.push(text.slice(start, Math.max(start, m.index - 1)));
+    start = m.index + m[0].length + 1;
   }
-  out.push(cur.join('\n'));
-  return out.filter((d) => d.split('\n').some((l) => l.trim() && !l.trimStart().startsWith('#')));
+  out.push(text.slice(start));
+  return out.filter((d) => CONTENT.test(d));
 }
 
 /**
@@ -33,24 +37,22 @@ export function splitDocuments(text: string): string[] {
  * the document is not in the block style kustomize writes (a top-level line that is not `key:`).
  */
 export function lazyObject(doc: string): ManifestObject {
-  const lines = doc.split('\n');
   const blocks: { key: string; start: number; end: number }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (!l || l.startsWith(' ') || l.startsWith('#') || l.startsWith('\t')) continue;
-    const m = TOP_KEY.exec(l);
-    if (!m) return parse(doc) as ManifestObject;
-    if (blocks.length) blocks[blocks.length - 1]!.end = i;
-    blocks.push({ key: m[1]!, start: i, end: lines.length });
+  for (const m of doc.matchAll(TOP_LINE)) {
+    const eol = doc.indexOf('\n', m.index);
+    const key = TOP_KEY.exec(doc.slice(m.index, eol < 0 ? doc.length : eol));
+    if (!key) return parseYamlFast(doc) as ManifestObject;
+    if (blocks.length) blocks[blocks.length - 1]!.end = m.index - 1;
+    blocks.push({ key: key[1]!, start: m.index, end: doc.length });
   }
   const o: Record<string, unknown> = {};
   for (const b of blocks) {
-    const text = lines.slice(b.start, b.end).join('\n');
+    const text = doc.slice(b.start, b.end);
     Object.defineProperty(o, b.key, {
       enumerable: true,
       configurable: true,
       get() {
-        const value = (parse(text) as Record<string, unknown> | null)?.[b.key];
+        const value = (parseYamlFast(text) as Record<string, unknown> | null)?.[b.key];
         Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
         return value;
       },
@@ -60,6 +62,11 @@ export function lazyObject(doc: string): ManifestObject {
     });
   }
   return o as ManifestObject;
+}
+
+/** A multi-document stream of machine-written YAML (kustomize output, a rendering) → objects, parsed lazily and fast. */
+export function parseManifestStream(text: string): ManifestObject[] {
+  return splitDocuments(text).map(lazyObject);
 }
 
 export type ScannedDoc = { kind?: string; name?: string; namespace?: string; position: Position };

@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
 import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
+import { parseYamlFast } from './fast-yaml.ts';
 import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
 import { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
@@ -327,7 +328,7 @@ export class RenderSession {
         const next = substitute(text, vars, from.length > 0);
         if (next !== text) {
           try {
-            object = parse(next) as ManifestObject;
+            object = parseYamlFast(next) as ManifestObject;
             raw = undefined;
           } catch (err) {
             errors.push({ code: 'substitution', severity: 'error', file: b.doc?.file ?? e.path, ...(b.doc ? { line: b.doc.position.line } : {}), message: `Kustomization ${ks}: substitution produced invalid YAML for ${object.kind}/${object.metadata?.name}: ${(err as Error).message.split('\n')[0]}`, kustomization: ks });
