@@ -423,6 +423,8 @@ export const service = defineService({
       host: 'harbor',
       workload: 'portal',
       port: 'http',
+      // Image layers are pushed through this host; nginx's 1m default would reject them.
+      maxBodySize: '0',
       catalog: { name: 'Harbor', category: 'Platform', description: 'Container registry and proxy cache for every upstream registry', icon: 'harbor.svg' },
     },
   ],

@@ -91,6 +91,7 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
         annotations: {
           'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
           ...(p.backendTls ? { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' } : {}),
+          ...(p.maxBodySize !== undefined ? { 'nginx.ingress.kubernetes.io/proxy-body-size': p.maxBodySize } : {}),
         },
       }, {
         spec: {

@@ -62,6 +62,7 @@ export function checkService(svc: LoadedService, clusters: ClusterFacts[]): Erro
     const w = d.workloads.find((x) => x.name === p.workload);
     if (!w) sink.add(`${at}.workload`, `no workload "${p.workload}"`, `one of: ${[...workloadNames].join(', ')}`);
     else if (!w.ports.some((x) => x.name === p.port)) sink.add(`${at}.port`, `workload "${p.workload}" has no port "${p.port}"`);
+    if (p.maxBodySize !== undefined && !/^\d+[kmg]?$/.test(p.maxBodySize)) sink.add(`${at}.maxBodySize`, `"${p.maxBodySize}" is not an nginx size`, 'write e.g. "0" (unlimited), "512m" or "10g"');
     if (p.host !== '@' && !isDnsLabel(p.host)) sink.add(`${at}.host`, `"${p.host}" is not a host label`, 'use e.g. "trino" for trino.<domain>, or "@" for the apex');
     if (!p.catalog?.name || !p.catalog.description || !p.catalog.icon) sink.add(`${at}.catalog`, 'the portal entry needs name, description and icon');
   });

@@ -173,6 +173,8 @@ export interface PublicEndpoint {
   path?: string;
   /** Backend speaks TLS (e.g. Vault with its own certificate). */
   backendTls?: boolean;
+  /** Largest request body ingress-nginx accepts (its default is 1m); "0" means unlimited, e.g. image pushes. */
+  maxBodySize?: string;
   catalog: { name: string; category: 'Data' | 'Analytics' | 'Security' | 'Observability' | 'Platform' | 'Storage'; description: string; icon: string };
 }
 
