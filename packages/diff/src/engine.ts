@@ -1,3 +1,4 @@
+import { documentText } from '@carbon/render';
 import { DEFAULT_CONFIG, ignoreFilter, stripIgnored, type DiffConfig } from './config.ts';
 import { canonical, diffFields, type PathFilter } from './fields.ts';
 import { createMasker, maskObject, type Masker } from './mask.ts';
@@ -22,21 +23,40 @@ interface Entry {
   id: ResourceId;
   key: string;
   service: string;
-  object: K8sObject;
+  /** The YAML text the object was parsed from, when known (see `documentText`). */
+  text: string | undefined;
+  /** The masked object, computed (and, for lazily parsed objects, parsed) on first access. */
+  readonly object: K8sObject;
 }
 
-function index(services: ServiceObjects, masker: Masker): Map<string, Entry> {
+function index(services: ServiceObjects, masker: Masker, textOf: (o: K8sObject) => string | undefined): Map<string, Entry> {
   const out = new Map<string, Entry>();
   for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     for (const o of objects) {
+      // Only the header (apiVersion, kind, metadata) is read here: a lazily parsed spec stays unparsed.
       if (!o || typeof o !== 'object' || !o.kind || !o.metadata?.name) continue;
       const id = resourceId(o);
       const key = idKey(id);
       // The same object applied by two Kustomizations: Flux fights over it; the first service wins here.
-      if (!out.has(key)) out.set(key, { id, key, service, object: maskObject(o, masker) });
+      if (out.has(key)) continue;
+      let masked: K8sObject | undefined;
+      out.set(key, {
+        id,
+        key,
+        service,
+        text: textOf(o),
+        get object() {
+          return (masked ??= maskObject(o, masker));
+        },
+      });
     }
   }
   return out;
+}
+
+/** Same service, same document text: the object is unchanged, no need to parse, mask or compare it. */
+function identical(b: Entry, h: Entry): boolean {
+  return b.service === h.service && b.text !== undefined && b.text === h.text;
 }
 
 export interface SectionInput {
@@ -55,6 +75,13 @@ export interface SectionInput {
 export interface EngineOptions {
   config?: DiffConfig;
   masker?: Masker;
+  /**
+   * Skip objects whose YAML text is byte-identical at base and head in the same service (default
+   * true): they are unchanged, so they are never parsed beyond their header, masked or compared.
+   * The text comes from `documentText` (objects made by @carbon/render's lazy parser); objects
+   * without one are always compared. `false` compares everything (tests prove both agree).
+   */
+  skipIdentical?: boolean;
 }
 
 /** kustomize's configMapGenerator / secretGenerator suffix: `-` and 10 characters of its hash alphabet. */
@@ -124,8 +151,9 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
   const config = options.config ?? DEFAULT_CONFIG;
   const masker = options.masker ?? createMasker();
   const filter = ignoreFilter(config.ignore);
-  const base = index(input.base, masker);
-  const head = index(input.head, masker);
+  const textOf = options.skipIdentical === false ? () => undefined : documentText;
+  const base = index(input.base, masker, textOf);
+  const head = index(input.head, masker, textOf);
   const resources: ResourceChange[] = [];
 
   const removed: Entry[] = [];
@@ -136,6 +164,7 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
       removed.push(b);
       continue;
     }
+    if (identical(b, h)) continue;
     const fields = diffFields(b.object, h.object, filter);
     if (b.service !== h.service) resources.push({ change: 'moved', id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
     else if (fields.length > 0) resources.push({ change: 'changed', id: h.id, ref: refOf(h.id), service: h.service, fields });

@@ -4,5 +4,5 @@ export { extractCommit, includedPaths, GitSourceError } from './git.ts';
 export { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 export { parseYamlFile, parseStream, type ManifestObject, type Position, type SourceDoc, type YamlProblem, type ParsedFile } from './yaml.ts';
 export * from './types.ts';
-export { lazyObject, parseManifestStream, scanDocuments, splitDocuments } from './lazy.ts';
+export { documentText, lazyObject, parseManifestStream, scanDocuments, splitDocuments } from './lazy.ts';
 export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } from './fast-yaml.ts';

@@ -32,6 +32,19 @@ export function splitDocuments(text: string): string[] {
   return out.filter((d) => CONTENT.test(d));
 }
 
+/** Document text of objects made by `lazyObject`/`parseManifestStream`, while no top-level key was assigned. */
+const sourceTexts = new WeakMap<object, string>();
+
+/**
+ * The exact YAML text an object was parsed from (by `lazyObject` or `parseManifestStream`), or
+ * undefined. Two objects with the same text are equal without parsing either: `@carbon/diff`
+ * skips documents that are byte-identical at base and head. Assigning a top-level key forgets
+ * the text; the objects are read-only otherwise (nothing in render, validate or diff writes them).
+ */
+export function documentText(o: unknown): string | undefined {
+  return o && typeof o === 'object' ? sourceTexts.get(o) : undefined;
+}
+
 /**
  * An object whose top-level values are parsed on first access. Falls back to a full parse when
  * the document is not in the block style kustomize writes (a top-level line that is not `key:`).
@@ -41,7 +54,11 @@ export function lazyObject(doc: string): ManifestObject {
   for (const m of doc.matchAll(TOP_LINE)) {
     const eol = doc.indexOf('\n', m.index);
     const key = TOP_KEY.exec(doc.slice(m.index, eol < 0 ? doc.length : eol));
-    if (!key) return parseYamlFast(doc) as ManifestObject;
+    if (!key) {
+      const parsed = parseYamlFast(doc) as ManifestObject;
+      if (parsed && typeof parsed === 'object') sourceTexts.set(parsed, doc);
+      return parsed;
+    }
     if (blocks.length) blocks[blocks.length - 1]!.end = m.index - 1;
     blocks.push({ key: key[1]!, start: m.index, end: doc.length });
   }
@@ -57,10 +74,12 @@ export function lazyObject(doc: string): ManifestObject {
         return value;
       },
       set(value: unknown) {
+        sourceTexts.delete(o);
         Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
       },
     });
   }
+  sourceTexts.set(o, doc);
   return o as ManifestObject;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findRepoRoot } from '@carbon/toolchain';
-import { discoverFluxKustomizations, lazyObject, parseManifestStream, parseYamlFast, parseYamlFastWith, rawYaml, splitDocuments } from '../src/index.ts';
+import { discoverFluxKustomizations, documentText, lazyObject, parseManifestStream, parseYamlFast, parseYamlFastWith, rawYaml, splitDocuments } from '../src/index.ts';
 
 const root = findRepoRoot(process.cwd());
 
@@ -79,4 +79,19 @@ describe('parseYamlFast', () => {
     // The fast parser is what actually runs (a fallback on every document would hide a regression).
     expect(fast / objects).toBeGreaterThan(0.99);
   }, 120_000);
+});
+
+describe('documentText', () => {
+  it('is the exact text each lazily parsed document came from, until a top-level key is assigned', () => {
+    const [a, b, flow] = parseManifestStream('kind: A\nmetadata:\n  name: a\n---\nkind: B\nspec: {x: 1}\n---\n{kind: C}\n');
+    expect(documentText(a)).toBe('kind: A\nmetadata:\n  name: a');
+    expect(documentText(b)).toBe('kind: B\nspec: {x: 1}');
+    // Not block style: parsed at once, the text is still known.
+    expect(documentText(flow)).toBe('{kind: C}\n');
+    void b!.spec;
+    expect(documentText(b)).toBe('kind: B\nspec: {x: 1}');
+    (a as Record<string, unknown>).kind = 'Changed';
+    expect(documentText(a)).toBeUndefined();
+    expect(documentText({ kind: 'A' })).toBeUndefined();
+  });
 });

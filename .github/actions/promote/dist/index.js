@@ -37491,12 +37491,20 @@ function splitDocuments(text) {
   out.push(text.slice(start));
   return out.filter((d) => CONTENT.test(d));
 }
+var sourceTexts = /* @__PURE__ */ new WeakMap();
+function documentText(o) {
+  return o && typeof o === "object" ? sourceTexts.get(o) : void 0;
+}
 function lazyObject(doc) {
   const blocks = [];
   for (const m of doc.matchAll(TOP_LINE)) {
     const eol = doc.indexOf("\n", m.index);
     const key = TOP_KEY.exec(doc.slice(m.index, eol < 0 ? doc.length : eol));
-    if (!key) return parseYamlFast(doc);
+    if (!key) {
+      const parsed = parseYamlFast(doc);
+      if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
+      return parsed;
+    }
     if (blocks.length) blocks[blocks.length - 1].end = m.index - 1;
     blocks.push({ key: key[1], start: m.index, end: doc.length });
   }
@@ -37512,10 +37520,12 @@ function lazyObject(doc) {
         return value;
       },
       set(value) {
+        sourceTexts.delete(o);
         Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
       }
     });
   }
+  sourceTexts.set(o, doc);
   return o;
 }
 var scalar2 = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
@@ -38918,17 +38928,30 @@ function idKey(id) {
 function refOf(id) {
   return `${id.kind} ${id.namespace ? `${id.namespace}/` : ""}${id.name}`;
 }
-function index(services, masker) {
+function index(services, masker, textOf) {
   const out = /* @__PURE__ */ new Map();
   for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     for (const o of objects) {
       if (!o || typeof o !== "object" || !o.kind || !o.metadata?.name) continue;
       const id = resourceId(o);
       const key = idKey(id);
-      if (!out.has(key)) out.set(key, { id, key, service, object: maskObject(o, masker) });
+      if (out.has(key)) continue;
+      let masked;
+      out.set(key, {
+        id,
+        key,
+        service,
+        text: textOf(o),
+        get object() {
+          return masked ??= maskObject(o, masker);
+        }
+      });
     }
   }
   return out;
+}
+function identical(b, h) {
+  return b.service === h.service && b.text !== void 0 && b.text === h.text;
 }
 var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
 function stripHashSuffix(name) {
@@ -38986,8 +39009,9 @@ function diffSection2(input, options2 = {}) {
   const config = options2.config ?? DEFAULT_CONFIG;
   const masker = options2.masker ?? createMasker();
   const filter = ignoreFilter(config.ignore);
-  const base = index(input.base, masker);
-  const head = index(input.head, masker);
+  const textOf = options2.skipIdentical === false ? () => void 0 : documentText;
+  const base = index(input.base, masker, textOf);
+  const head = index(input.head, masker, textOf);
   const resources = [];
   const removed = [];
   const added = [];
@@ -38997,6 +39021,7 @@ function diffSection2(input, options2 = {}) {
       removed.push(b);
       continue;
     }
+    if (identical(b, h)) continue;
     const fields = diffFields(b.object, h.object, filter);
     if (b.service !== h.service) resources.push({ change: "moved", id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
     else if (fields.length > 0) resources.push({ change: "changed", id: h.id, ref: refOf(h.id), service: h.service, fields });

@@ -36235,12 +36235,17 @@ function splitDocuments(text) {
   out.push(text.slice(start));
   return out.filter((d) => CONTENT.test(d));
 }
+var sourceTexts = /* @__PURE__ */ new WeakMap();
 function lazyObject(doc) {
   const blocks = [];
   for (const m of doc.matchAll(TOP_LINE)) {
     const eol = doc.indexOf("\n", m.index);
     const key = TOP_KEY.exec(doc.slice(m.index, eol < 0 ? doc.length : eol));
-    if (!key) return parseYamlFast(doc);
+    if (!key) {
+      const parsed = parseYamlFast(doc);
+      if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
+      return parsed;
+    }
     if (blocks.length) blocks[blocks.length - 1].end = m.index - 1;
     blocks.push({ key: key[1], start: m.index, end: doc.length });
   }
@@ -36256,10 +36261,12 @@ function lazyObject(doc) {
         return value;
       },
       set(value) {
+        sourceTexts.delete(o);
         Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
       }
     });
   }
+  sourceTexts.set(o, doc);
   return o;
 }
 var scalar2 = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
