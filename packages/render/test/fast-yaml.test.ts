@@ -95,3 +95,12 @@ describe('documentText', () => {
     expect(documentText({ kind: 'A' })).toBeUndefined();
   });
 });
+
+describe('lazyObject one-line values', () => {
+  it('reads plain words without a parser and everything else as yaml does', () => {
+    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'a: true', 'b: Null', 'c: FALSE', 'd: y', 'e: e1', 'f: word # comment', 'g: two words', 'h: 0x1f', 'i: .inf', "j: 'quoted'", 'k: x:y', 'l: Yes', 'm:', '  - 1', 'n: last'].join('\n');
+    const lazy = lazyObject(text);
+    expect({ ...lazy }).toEqual(parse(text));
+    expect(Object.keys(lazy)).toEqual(Object.keys(parse(text) as object));
+  });
+});

@@ -33,11 +33,15 @@ export interface DiffBenchCase {
   oursMs: number;
   /** End to end, like dyff: reading and parsing both YAML files (`parseManifestStream`) + engine + markdown. */
   oursWithParseMs: number;
+  /** The same end to end with the identical-document shortcut off (`skipIdentical: false`): every document parsed and compared. */
+  oursEverythingMs: number;
   dyffMs: number;
   /** dyff time / our engine time: above 1 means we are faster. */
   ratio: number;
   /** dyff time / our end-to-end time. */
   ratioWithParse: number;
+  /** dyff time / our end-to-end time without the shortcut. */
+  ratioEverything: number;
   changedResources: number;
 }
 
@@ -161,8 +165,9 @@ export async function runDiffBench(options: { root?: string; runs?: number; log?
       const oursWithParse: number[] = [];
       const theirs: number[] = [];
       let changed = 0;
-      const engine = (base: ServiceObjects, head: ServiceObjects) => {
-        const section = diffSection({ cluster: 'bench', kind: 'on-merge', title: pair.name, base, head });
+      const everything: number[] = [];
+      const engine = (base: ServiceObjects, head: ServiceObjects, skipIdentical = true) => {
+        const section = diffSection({ cluster: 'bench', kind: 'on-merge', title: pair.name, base, head }, { skipIdentical });
         renderMarkdown({ schemaVersion: 1, base: { ref: 'base', commit: '0'.repeat(40) }, head: { ref: 'head', commit: '1'.repeat(40) }, sections: [section], totals: totalsOf([section]), warnings: [] });
         return section;
       };
@@ -174,6 +179,9 @@ export async function runDiffBench(options: { root?: string; runs?: number; log?
         const t1 = performance.now();
         engine(pb, ph);
         ours.push(performance.now() - t1);
+        const t2 = performance.now();
+        engine(parseFile(from), parseFile(to), false);
+        everything.push(performance.now() - t2);
         const t3 = performance.now();
         // -i: order-insensitive like ours; brief output so dyff's own formatting is not the bottleneck.
         const res = await exec(dyff, ['between', '--omit-header', '--ignore-order-changes', '--output', 'brief', from, to]);
@@ -188,11 +196,13 @@ export async function runDiffBench(options: { root?: string; runs?: number; log?
         dyffMs: median(theirs),
         ratio: median(theirs) / median(ours),
         ratioWithParse: median(theirs) / median(oursWithParse),
+        oursEverythingMs: median(everything),
+        ratioEverything: median(theirs) / median(everything),
         changedResources: changed,
       };
       cases.push(c);
       log(
-        `diff/${c.name}: ${c.objects} objects, ${c.changedResources} changed resources — dyff ${c.dyffMs.toFixed(0)} ms; ours ${c.oursMs.toFixed(0)} ms (dyff/ours ${c.ratio.toFixed(2)}×), ours end to end (read + parse + engine + markdown) ${c.oursWithParseMs.toFixed(0)} ms (dyff/ours ${c.ratioWithParse.toFixed(2)}×); median of ${runs}`,
+        `diff/${c.name}: ${c.objects} objects, ${c.changedResources} changed resources — dyff ${c.dyffMs.toFixed(0)} ms; ours ${c.oursMs.toFixed(0)} ms (dyff/ours ${c.ratio.toFixed(2)}×), ours end to end (read + parse + engine + markdown) ${c.oursWithParseMs.toFixed(0)} ms (dyff/ours ${c.ratioWithParse.toFixed(2)}×); without the identical-document shortcut ${c.oursEverythingMs.toFixed(0)} ms (dyff/ours ${c.ratioEverything.toFixed(2)}×); median of ${runs}`,
       );
     }
   } finally {

@@ -34639,7 +34639,6 @@ function parseYamlFastWith(text) {
 var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
 var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
 var CONTENT = /^\s*[^\s#]/m;
-var TOP_LINE = /^[^ \t#\n]/gm;
 function splitDocuments(text) {
   const out = [];
   let start = 0;
@@ -34656,16 +34655,21 @@ function documentText(o) {
 }
 function lazyObject(doc) {
   const blocks = [];
-  for (const m of doc.matchAll(TOP_LINE)) {
-    const eol = doc.indexOf("\n", m.index);
-    const key = TOP_KEY.exec(doc.slice(m.index, eol < 0 ? doc.length : eol));
-    if (!key) {
-      const parsed = parseYamlFast(doc);
-      if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
-      return parsed;
+  for (let at = 0; at < doc.length; ) {
+    const eol = doc.indexOf("\n", at);
+    const c = doc.charCodeAt(at);
+    if (c !== 32 && c !== 9 && c !== 35 && c !== 10) {
+      const key = TOP_KEY.exec(doc.slice(at, eol < 0 ? doc.length : eol));
+      if (!key) {
+        const parsed = parseYamlFast(doc);
+        if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
+        return parsed;
+      }
+      if (blocks.length) blocks[blocks.length - 1].end = at - 1;
+      blocks.push({ key: key[1], start: at, end: doc.length });
     }
-    if (blocks.length) blocks[blocks.length - 1].end = m.index - 1;
-    blocks.push({ key: key[1], start: m.index, end: doc.length });
+    if (eol < 0) break;
+    at = eol + 1;
   }
   const o = {};
   for (const b of blocks) {
@@ -34674,7 +34678,7 @@ function lazyObject(doc) {
       enumerable: true,
       configurable: true,
       get() {
-        const value = parseYamlFast(text)?.[b.key];
+        const value = plainWord(text, b.key) ?? parseYamlFast(text)?.[b.key];
         Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
         return value;
       },
@@ -34686,6 +34690,13 @@ function lazyObject(doc) {
   }
   sourceTexts.set(o, doc);
   return o;
+}
+var PLAIN_WORD = /^[A-Za-z][A-Za-z0-9._/-]*$/;
+var NOT_STRING = /* @__PURE__ */ new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"]);
+function plainWord(text, key) {
+  if (text.charCodeAt(key.length) !== 58 || text.charCodeAt(key.length + 1) !== 32) return void 0;
+  const value = text.slice(key.length + 2);
+  return PLAIN_WORD.test(value) && !NOT_STRING.has(value) ? value : void 0;
 }
 var scalar2 = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
 function scanDocuments(text) {
