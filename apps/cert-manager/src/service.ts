@@ -118,6 +118,30 @@ const labels = { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/co
 // The CA bundle is injected by cainjector from this secret; Flux does not own that field.
 const inject = { 'cert-manager.io/inject-ca-from-secret': 'cert-manager/cert-manager-webhook-ca' };
 
+function webhookConfiguration(
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
+  hook: { path: string; rules: Record<string, unknown>[]; namespaceSelector?: Record<string, unknown> },
+) {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name: 'cert-manager-webhook', labels, annotations: inject },
+    webhooks: [
+      {
+        name: 'webhook.cert-manager.io',
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 10,
+        matchPolicy: 'Equivalent',
+        ...(hook.namespaceSelector ? { namespaceSelector: hook.namespaceSelector } : {}),
+        clientConfig: { service: { ...webhookClient.service, path: hook.path } },
+        rules: hook.rules,
+      },
+    ],
+  };
+}
+
 export const service = defineService({
   name: 'cert-manager',
   namespace: 'cert-manager',
@@ -136,40 +160,11 @@ export const service = defineService({
     ],
   },
   extraObjects: () => [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name: 'cert-manager-webhook', labels, annotations: inject },
-      webhooks: [
-        {
-          name: 'webhook.cert-manager.io',
-          admissionReviewVersions: ['v1'],
-          sideEffects: 'None',
-          failurePolicy: 'Fail',
-          timeoutSeconds: 10,
-          matchPolicy: 'Equivalent',
-          clientConfig: { service: { ...webhookClient.service, path: '/mutate' } },
-          rules: webhookRules,
-        },
-      ],
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: { name: 'cert-manager-webhook', labels, annotations: inject },
-      webhooks: [
-        {
-          name: 'webhook.cert-manager.io',
-          admissionReviewVersions: ['v1'],
-          sideEffects: 'None',
-          failurePolicy: 'Fail',
-          timeoutSeconds: 10,
-          matchPolicy: 'Equivalent',
-          namespaceSelector: { matchExpressions: [{ key: 'cert-manager.io/disable-validation', operator: 'NotIn', values: ['true'] }] },
-          clientConfig: { service: { ...webhookClient.service, path: '/validate' } },
-          rules: [{ apiGroups: ['cert-manager.io', 'acme.cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['*/*'], scope: '*' }],
-        },
-      ],
-    },
+    webhookConfiguration('MutatingWebhookConfiguration', { path: '/mutate', rules: webhookRules }),
+    webhookConfiguration('ValidatingWebhookConfiguration', {
+      path: '/validate',
+      rules: [{ apiGroups: ['cert-manager.io', 'acme.cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['*/*'], scope: '*' }],
+      namespaceSelector: { matchExpressions: [{ key: 'cert-manager.io/disable-validation', operator: 'NotIn', values: ['true'] }] },
+    }),
   ],
 });
