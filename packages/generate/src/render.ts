@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  checkPlatform,
+  checkDependencies,
+  checkServices,
   DefinitionErrors,
   ErrorSink,
   type ClusterFacts,
@@ -14,7 +15,6 @@ import {
   buildNotifications,
   buildServiceKustomization,
   dependenciesOf,
-  isClusterScoped,
   LAYERS,
   objectKey,
   podSecurityFor,
@@ -65,6 +65,8 @@ export function renderPlatform(src: PlatformSources, opts: RenderOptions = {}): 
   const namespaceOf = (name: string) => defs.find((d) => d.name === name)?.namespace;
   const objects = new Map<string, Map<string, K8sObject[]>>();
   const dependsOn = new Map<string, string[]>();
+  // Definitions are checked field by field before any builder runs on them.
+  checkServices(src.services, src.clusters);
 
   for (const c of src.clusters) {
     const routes = publicRoutesOf(defs, c);
@@ -84,7 +86,7 @@ export function renderPlatform(src: PlatformSources, opts: RenderOptions = {}): 
     }
     objects.set(c.name, perService);
   }
-  checkPlatform(src.services, src.clusters, dependsOn);
+  checkDependencies(src.services, dependsOn);
   checkDuplicates(src, objects);
 
   const files: FileMap = new Map();
@@ -203,5 +205,3 @@ export function githubAddress(url: string): string {
   const m = /github\.com[/:]([^/]+)\/([^/.]+)(\.git)?$/.exec(url);
   return m ? `https://github.com/${m[1]}/${m[2]}` : url;
 }
-
-export { isClusterScoped };

@@ -87,6 +87,8 @@ describe('bad definitions fail clearly and write nothing', () => {
     ['a duplicate port name', { web: serviceSource('web', { ports: "[{ name: 'http', port: 8080 }, { name: 'http', port: 9090 }]" }) }, /apps\/web\/src\/service\.ts: workloads\[0\]\.ports\[1\]\.name: duplicate port name "http"/],
     ['zero replicas for a stateless service on production', { web: serviceSource('web', { replicas: '{ staging: 1, production: 0 }' }) }, /workloads\[0\]\.replicas\.production: a stateless workload needs at least 2 replicas on production \(production\), got 0/],
     ['an unknown cluster name', { web: serviceSource('web', { replicas: "{ staging: 1, production: 2, 'prodution': 2 }" }) }, /workloads\[0\]\.replicas\.prodution: unknown cluster name "prodution"/],
+    // Checked before any builder runs: a field path, not a render failure.
+    ['an image from a registry with no Harbor mirror', { web: serviceSource('web').replace('docker.io/library/nginx', 'quay.io/library/nginx') }, /apps\/web\/src\/service\.ts: workloads\[0\]\.image\.upstream: registry "quay\.io" has no Harbor mirror project in clusters\/(production|staging)\/cluster\.yaml/],
     ['two services claiming one hostname', { web: serviceSource('web', { host: 'shared' }), api: serviceSource('api', { host: 'shared' }) }, /apps\/web\/src\/service\.ts: public\[0\]\.host: host "shared" is already claimed by apps\/api\/src\/service\.ts/],
   ];
   for (const [what, services, message] of cases) {

@@ -35,25 +35,6 @@ export function obj(apiVersion: string, kind: string, metadata: ObjectMeta, body
   return { apiVersion, kind, metadata, ...body };
 }
 
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'ClusterIssuer',
-  'ClusterSecretStore',
-  'APIService',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'IngressClass',
-  'PriorityClass',
-  'StorageClass',
-]);
-
-export function isClusterScoped(kind: string): boolean {
-  return CLUSTER_SCOPED.has(kind);
-}
-
 /** group/version/kind/namespace/name: one key per object in a cluster. */
 export function objectKey(o: K8sObject): string {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';

@@ -1,6 +1,5 @@
 import {
   forCluster,
-  isStateless,
   type ClusterFacts,
   type EnvFromSecret,
   type Probe,
@@ -284,10 +283,6 @@ export function buildWorkload(svc: ServiceDefinition, w: Workload, cluster: Clus
     );
   }
   return out;
-}
-
-export function isStatelessWorkload(w: Workload): boolean {
-  return isStateless(w);
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {

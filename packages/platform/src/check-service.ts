@@ -298,16 +298,14 @@ function msg(e: unknown): string {
 }
 
 /**
- * Checks that need every service at once: hostnames claimed twice, dependsOn and network peers
- * that name no service, layers that depend on later layers, and dependency cycles.
+ * Everything that can be checked before rendering: each definition on its own against every
+ * cluster, plus hostnames claimed twice and dependsOn / network peers that name no service.
+ * Runs before any builder, so a bad definition is reported by field, never as a render failure.
  */
-export function checkPlatform(services: LoadedService[], clusters: ClusterFacts[], derivedDeps: Map<string, string[]>): void {
+export function checkServices(services: LoadedService[], clusters: ClusterFacts[]): void {
   const errors = [] as ErrorSink['errors'];
   const byName = new Map(services.map((s) => [s.definition.name, s]));
-  for (const s of services) {
-    const sink = checkService(s, clusters);
-    errors.push(...sink.errors);
-  }
+  for (const s of services) errors.push(...checkService(s, clusters).errors);
 
   const hosts = new Map<string, LoadedService>();
   for (const s of services) {
@@ -321,24 +319,38 @@ export function checkPlatform(services: LoadedService[], clusters: ClusterFacts[
     });
   }
 
-  const layerIndex = (l: string) => LAYERS.indexOf(l as (typeof LAYERS)[number]);
   for (const s of services) {
     const sink = new ErrorSink(s.file);
     (s.definition.dependsOn ?? []).forEach((dep, i) => {
       if (!byName.has(dep)) sink.add(`dependsOn[${i}]`, `no service "${dep}"`, `services live in apps/<name>`);
     });
-    for (const dep of derivedDeps.get(s.definition.name) ?? []) {
-      const other = byName.get(dep);
-      if (other && layerIndex(other.definition.layer) > layerIndex(s.definition.layer)) {
-        sink.add('layer', `"${s.definition.layer}" service depends on "${dep}" in the later layer "${other.definition.layer}"`, `move ${s.definition.name} to layer "${other.definition.layer}" or later`);
-      }
-    }
     for (const dir of ['ingress', 'egress'] as const) {
       (s.definition.network?.[dir] ?? []).forEach((a, i) => {
         if (typeof a.peer === 'object' && 'service' in a.peer && a.peer.service && !byName.has(a.peer.service)) {
           sink.add(`network.${dir}[${i}].peer.service`, `no service "${a.peer.service}"`);
         }
       });
+    }
+    errors.push(...sink.errors);
+  }
+  if (errors.length) throw new DefinitionErrors(errors);
+}
+
+/**
+ * Checks on the dependency graph, which is known only after rendering (dependsOn is what a service
+ * declares plus the providers of the kinds it renders): no dependency on a later layer, no cycle.
+ */
+export function checkDependencies(services: LoadedService[], derivedDeps: Map<string, string[]>): void {
+  const errors = [] as ErrorSink['errors'];
+  const byName = new Map(services.map((s) => [s.definition.name, s]));
+  const layerIndex = (l: string) => LAYERS.indexOf(l as (typeof LAYERS)[number]);
+  for (const s of services) {
+    const sink = new ErrorSink(s.file);
+    for (const dep of derivedDeps.get(s.definition.name) ?? []) {
+      const other = byName.get(dep);
+      if (other && layerIndex(other.definition.layer) > layerIndex(s.definition.layer)) {
+        sink.add('layer', `"${s.definition.layer}" service depends on "${dep}" in the later layer "${other.definition.layer}"`, `move ${s.definition.name} to layer "${other.definition.layer}" or later`);
+      }
     }
     errors.push(...sink.errors);
   }

@@ -7,6 +7,8 @@ export class DefinitionError extends Error {
   readonly field: string;
   readonly hint: string;
   readonly line: number | undefined;
+  /** The problem alone, without location or hint. */
+  readonly detail: string;
 
   constructor(opts: { file: string; field: string; message: string; hint?: string; line?: number }) {
     const where = opts.line ? `${opts.file}:${opts.line}` : opts.file;
@@ -15,6 +17,7 @@ export class DefinitionError extends Error {
     this.file = opts.file;
     this.field = opts.field;
     this.hint = opts.hint ?? '';
+    this.detail = opts.message;
     this.line = opts.line;
   }
 }
@@ -36,7 +39,7 @@ export class ErrorSink {
 
   add(field: string, message: string, hint?: string): void {
     // A `default` value is checked once per cluster: say each problem once.
-    if (this.errors.some((e) => e.field === field && e.message.includes(`${field}: ${message}`))) return;
+    if (this.errors.some((e) => e.field === field && e.detail === message)) return;
     this.errors.push(new DefinitionError({ file: this.file, field, message, ...(hint ? { hint } : {}) }));
   }
 

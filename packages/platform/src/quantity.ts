@@ -57,20 +57,6 @@ export function parseBytes(value: string | number, kind: 'memory' | 'storage' = 
   return Number(m[1]) * (MEMORY_FACTORS[m[2] ?? ''] ?? 1);
 }
 
-export function formatCpu(millicores: number): string {
-  if (millicores % 1000 === 0) return String(millicores / 1000);
-  return `${Math.round(millicores)}m`;
-}
-
-export function formatBytes(bytes: number): string {
-  const gi = 1024 ** 3;
-  const mi = 1024 ** 2;
-  if (bytes >= gi && bytes % (gi / 10) === 0) return `${Number((bytes / gi).toFixed(1))}Gi`;
-  if (bytes >= gi) return `${(bytes / gi).toFixed(2)}Gi`;
-  if (bytes >= mi) return `${Math.round(bytes / mi)}Mi`;
-  return `${Math.round(bytes / 1024)}Ki`;
-}
-
 /** Human figure for tables: "25.9" vCPU, "52.0" GiB. */
 export function cores(millicores: number): string {
   return (millicores / 1000).toFixed(millicores % 100 === 0 ? 1 : 2);

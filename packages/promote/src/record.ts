@@ -22,8 +22,8 @@ export function readPin(pinsText: string | undefined, service: string): string |
 export function writePin(pinsText: string | undefined, service: string, commit: string, promotedAt: string): string {
   const doc = parseDocument(pinsText ?? 'apiVersion: platform.254carbon.com/v1alpha1\nkind: PromotionPins\npins: {}\n');
   if (!doc.has('pins') || doc.get('pins') === null) doc.set('pins', doc.createNode({}));
-  const previous = readPin(pinsText, service);
-  doc.setIn(['pins', service], doc.createNode({ commit, promotedAt, ...(previous ? { previous } : {}) }));
+  // The previous pin is not stored here: the audit log is the one record of history (previousPin).
+  doc.setIn(['pins', service], doc.createNode({ commit, promotedAt }));
   return doc.toString();
 }
 

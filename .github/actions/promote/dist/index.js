@@ -33614,6 +33614,8 @@ var DefinitionError = class extends Error {
   field;
   hint;
   line;
+  /** The problem alone, without location or hint. */
+  detail;
   constructor(opts) {
     const where = opts.line ? `${opts.file}:${opts.line}` : opts.file;
     super(`${where}: ${opts.field ? `${opts.field}: ` : ""}${opts.message}${opts.hint ? ` (${opts.hint})` : ""}`);
@@ -33621,6 +33623,7 @@ var DefinitionError = class extends Error {
     this.file = opts.file;
     this.field = opts.field;
     this.hint = opts.hint ?? "";
+    this.detail = opts.message;
     this.line = opts.line;
   }
 };
@@ -34064,8 +34067,7 @@ function readPin(pinsText, service) {
 function writePin(pinsText, service, commit, promotedAt) {
   const doc = (0, import_yaml3.parseDocument)(pinsText ?? "apiVersion: platform.254carbon.com/v1alpha1\nkind: PromotionPins\npins: {}\n");
   if (!doc.has("pins") || doc.get("pins") === null) doc.set("pins", doc.createNode({}));
-  const previous = readPin(pinsText, service);
-  doc.setIn(["pins", service], doc.createNode({ commit, promotedAt, ...previous ? { previous } : {} }));
+  doc.setIn(["pins", service], doc.createNode({ commit, promotedAt }));
   return doc.toString();
 }
 var LOG_HEADER = "# Append-only audit trail of multi-node promotions and rollbacks.\n# Written by `platform promote` / `platform rollback`; read with `platform promote --history <service>`.\n";

@@ -33076,6 +33076,8 @@ var DefinitionError = class extends Error {
   field;
   hint;
   line;
+  /** The problem alone, without location or hint. */
+  detail;
   constructor(opts) {
     const where = opts.line ? `${opts.file}:${opts.line}` : opts.file;
     super(`${where}: ${opts.field ? `${opts.field}: ` : ""}${opts.message}${opts.hint ? ` (${opts.hint})` : ""}`);
@@ -33083,6 +33085,7 @@ var DefinitionError = class extends Error {
     this.file = opts.file;
     this.field = opts.field;
     this.hint = opts.hint ?? "";
+    this.detail = opts.message;
     this.line = opts.line;
   }
 };
