@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { renderCacheFor, type RenderCache } from '@carbon/render';
 import { UsageError } from './io.ts';
 
 /** The repository root: the nearest folder up from cwd with turbo.json and a workspaces package.json. */
@@ -12,4 +13,13 @@ export function repoRoot(from: string): string {
     if (up === dir) throw new UsageError(`not inside the platform repository (no turbo.json + package.json with workspaces above ${from})`);
     dir = up;
   }
+}
+
+/**
+ * `{ cache }` for commands that render: $PLATFORM_RENDER_CACHE, else `<repo>/.cache/render` (kept
+ * between runs, git-ignored); `{}` when PLATFORM_RENDER_CACHE=off.
+ */
+export function renderCache(root: string): { cache?: RenderCache } {
+  const cache = renderCacheFor(join(root, '.cache', 'render'));
+  return cache ? { cache } : {};
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusters, type ClusterFacts } from '@carbon/platform';
 import { capacity as capacityModel } from '@carbon/validate';
-import { discoverFluxKustomizations, INPUT_ERROR_CODES, type RenderedCluster, type RenderOptions } from '@carbon/render';
+import { discoverFluxKustomizations, INPUT_ERROR_CODES, cacheOption, type RenderCache, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { exec, type Runner } from '@carbon/toolchain';
 
 import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
@@ -42,6 +42,8 @@ export interface DiffRevisionsOptions {
   /** Overrides platform/diff.yaml (which is read from the base revision, so a change cannot hide itself). */
   config?: DiffConfig;
   render?: RenderFn;
+  /** Builds shared by base and head (and with a validate of the same check); default: $PLATFORM_RENDER_CACHE, else this diff only. */
+  cache?: RenderCache;
 }
 
 const SAFE_REF = /^[A-Za-z0-9._/@{}^~+-]+$/;
@@ -173,7 +175,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       headDir = headTree.dir;
     }
     const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
-    const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner };
+    const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache) };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common), render(headDir, common)]);
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);

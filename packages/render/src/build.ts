@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { exec, toolPath, type Runner } from '@carbon/toolchain';
 import type { RenderIssue } from './types.ts';
+import { InputHasher, type RenderCache } from './cache.ts';
 import { lazyObject, scanDocuments, splitDocuments } from './lazy.ts';
 import { parseYamlFile, type ManifestObject, type ParsedFile, type Position } from './yaml.ts';
 
@@ -81,12 +82,15 @@ export class Builder {
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly kustomize: string;
   kustomizeRuns = 0;
+  private readonly hasher = new InputHasher();
 
   constructor(
     toolsRoot: string,
     private readonly tempDir: () => string,
     parallelism = 2,
     private readonly runner: Runner = exec,
+    /** Content-addressed builds shared with other sessions (base and head, validate and diff) and runs. */
+    private readonly cache?: RenderCache,
   ) {
     this.kustomize = toolPath(toolsRoot, 'kustomize');
     this.limit = limiter(parallelism);
@@ -300,10 +304,12 @@ export class Builder {
     // kustomize-controller builds with load restrictions off (it confines reads to the source
     // artifact itself); plugins are disabled there and here.
     const args = ['build', '--load-restrictor', 'LoadRestrictionsNone', target];
-    const res = await this.limit(() => {
-      this.kustomizeRuns++;
-      return this.runner(this.kustomize, args, { timeoutMs: 120_000 });
-    });
+    const produce = () =>
+      this.limit(() => {
+        this.kustomizeRuns++;
+        return this.runner(this.kustomize, args, { timeoutMs: 120_000 });
+      });
+    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
     if (res.exitCode !== 0) {
       // Name the exact file and line when the cause is YAML kustomize read; otherwise its message.
       for (const f of files) problemsOf(f);

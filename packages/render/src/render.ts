@@ -91,7 +91,7 @@ export class RenderSession {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? 2, options.runner ?? exec);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? 2, options.runner ?? exec, options.cache);
   }
 
   get kustomizeRuns(): number {

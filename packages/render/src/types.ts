@@ -1,4 +1,5 @@
 import type { Runner } from '@carbon/toolchain';
+import type { RenderCache } from './cache.ts';
 import type { ManifestObject, Position } from './yaml.ts';
 
 export type ObjectRef = { kind: string; name: string; namespace: string };
@@ -85,6 +86,8 @@ export type RenderOptions = {
   /** Concurrent kustomize builds (default 2). */
   parallelism?: number;
   runner?: Runner;
+  /** Reuse kustomize builds by the content of what they read (see cache.ts); none by default. */
+  cache?: RenderCache;
 };
 
 export type { ManifestObject, Position };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCluster, type ClusterFacts } from '@carbon/platform';
-import { INPUT_ERROR_CODES, listFluxClusters, RenderSession, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
+import { INPUT_ERROR_CODES, listFluxClusters, RenderSession, cacheOption, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
 import { checkTool, exec, type Runner } from '@carbon/toolchain';
 import { changedScope, inScope, type Scope } from './changed.ts';
 import { clusterChecks } from './checks/cluster.ts';
@@ -26,6 +26,10 @@ export type ValidateOptions = {
   schema?: boolean;
   runner?: Runner;
   today?: string;
+  /** Reuse kustomize builds (shared with a diff in the same check, or kept between runs); default: $PLATFORM_RENDER_CACHE, else this run only. */
+  cache?: RenderCache;
+  /** Receives each cluster's rendering (`platform check` hands it to the diff). */
+  onRendered?: (cluster: RenderedCluster) => void;
 };
 
 export type ClusterSummary = { cluster: string; kustomizations: number; objects: number; capacity?: CapacityReport };
@@ -74,7 +78,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const { clusters } = listFluxClusters(repo);
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...(options.workingTree ? { workingTree: true } : {}) });
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options.cache), ...(options.workingTree ? { workingTree: true } : {}) });
   const findings: Finding[] = [];
   const summaries: ClusterSummary[] = [];
   let objectsTotal = 0;
@@ -83,6 +87,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     await Promise.all(
       selected.map(async (c) => {
         const rc: RenderedCluster = await session.renderCluster(c.name, c.dir);
+        options.onRendered?.(rc);
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);

@@ -4,7 +4,7 @@ import { diffRevisions, RenderFailedError, renderJson, renderMarkdown, renderTer
 import { exec } from '@carbon/toolchain';
 import { oneOf, parseFlags } from '../args.ts';
 import { EXIT, UsageError, type Io } from '../io.ts';
-import { repoRoot } from '../root.ts';
+import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'what each cluster receives between two revisions (--base REF [--head REF|WORKTREE] [--format terminal|markdown|json])';
 
@@ -52,6 +52,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       base: values.base,
       head: values.head ?? 'HEAD',
       toolsRoot,
+      ...renderCache(toolsRoot),
       ...(values.cluster?.length ? { clusters: values.cluster } : {}),
     });
   } catch (e) {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
 import { UsageError, type Io } from '../io.ts';
-import { repoRoot } from '../root.ts';
+import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
 
@@ -26,6 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const result = await validate({
     root,
     path,
+    ...renderCache(root),
     ...(values.cluster?.length ? { clusters: values.cluster } : {}),
     ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
     ...(values['working-tree'] ? { workingTree: true } : {}),
