@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { exec, toolPath, type Runner } from '@carbon/toolchain';
 import type { RenderIssue } from './types.ts';
@@ -32,7 +32,6 @@ export type Overlay = {
   patches?: unknown[];
   images?: unknown[];
   components?: string[];
-  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 };
 
 export function overlayOf(spec: Record<string, any>): Overlay | undefined {
@@ -43,7 +42,6 @@ export function overlayOf(spec: Record<string, any>): Overlay | undefined {
   if (Array.isArray(spec.patches) && spec.patches.length) o.patches = spec.patches;
   if (Array.isArray(spec.images) && spec.images.length) o.images = spec.images;
   if (Array.isArray(spec.components) && spec.components.length) o.components = spec.components;
-  if (spec.commonMetadata && typeof spec.commonMetadata === 'object') o.commonMetadata = spec.commonMetadata;
   return Object.keys(o).length ? o : undefined;
 }
 
@@ -200,8 +198,10 @@ export class Builder {
       const seen = new Set<string>();
       this.collect(root, dir, seen, (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
-      const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return { ...(await this.runKustomize(root, target, kfile, files, problemsOf, issues)), dirs: [...seen] };
+      if (!overlay) return { ...(await this.runKustomize(root, dir, kfile, files, problemsOf, issues)), dirs: [...seen] };
+      const w = this.wrap(root, dir, [dir], overlay);
+      if (w.issues.length) return { objects: [], issues: w.issues };
+      return { ...(await this.runKustomize(root, w.target, kfile, files, problemsOf, issues, dir, overlay)), dirs: [...seen] };
     }
 
     // No kustomization file: kustomize-controller generates one listing every .yaml/.yml file under
@@ -232,8 +232,9 @@ export class Builder {
       const sub: string[] = [];
       for (const s of subdirs) this.collect(root, s, new Set(), (abs) => sub.push(abs), issues);
       if (issues.length) return { objects: [], issues };
-      const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {});
-      return this.runKustomize(root, target, undefined, [...files, ...sub], problemsOf, issues);
+      const w = this.wrap(root, dir, [...files, ...subdirs], overlay ?? {});
+      if (w.issues.length) return { objects: [], issues: w.issues };
+      return this.runKustomize(root, w.target, undefined, [...files, ...sub], problemsOf, issues, dir, overlay);
     }
     // Plain files and nothing to transform: the build is the files themselves, parsed once.
     return {
@@ -242,20 +243,34 @@ export class Builder {
     };
   }
 
-  /** A temporary kustomization that lists `resources` (absolute) plus the Flux Kustomization's own transforms. */
-  private wrap(_dir: string, resources: string[], o: Overlay): string {
+  /**
+   * The kustomization kustomize-controller generates for a Flux Kustomization, written in a
+   * temporary folder: `resources` (absolute) and `components` (relative to the Flux path, as Flux
+   * reads them) are listed relative to that folder (kustomize refuses absolute folder paths), plus
+   * the Flux Kustomization's own transforms. `commonMetadata` is applied after the build (render.ts),
+   * to objects' metadata only, as the controller does.
+   */
+  private wrap(root: string, dir: string, resources: string[], o: Overlay): { target: string; issues: RenderIssue[] } {
     const d = this.tempDir();
-    const k: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+    const rel = (abs: string) => relative(d, abs).split(sep).join('/');
+    const issues: RenderIssue[] = [];
+    const k: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.map(rel) };
     if (o.targetNamespace) k.namespace = o.targetNamespace;
     if (o.namePrefix) k.namePrefix = o.namePrefix;
     if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
-    if (o.components) k.components = o.components.map((c) => resolve(_dir, c));
-    if (o.commonMetadata?.labels) k.labels = [{ pairs: o.commonMetadata.labels }];
-    if (o.commonMetadata?.annotations) k.commonAnnotations = o.commonMetadata.annotations;
+    if (o.components) {
+      const comps: string[] = [];
+      for (const c of o.components) {
+        const abs = resolve(dir, String(c));
+        if (abs !== root && !abs.startsWith(`${root}${sep}`)) issues.push({ code: 'kustomize', severity: 'error', file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: 'list components by a path relative to spec.path, inside the repository' });
+        else comps.push(rel(abs));
+      }
+      k.components = comps;
+    }
     writeFileSync(join(d, 'kustomization.yaml'), stringify(k));
-    return d;
+    return { target: d, issues };
   }
 
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
@@ -300,7 +315,8 @@ export class Builder {
     }
   }
 
-  private async runKustomize(root: string, target: string, kfile: string | undefined, files: string[], problemsOf: (abs: string) => ParsedFile, issues: RenderIssue[]): Promise<BuildResult> {
+  /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
+  private async runKustomize(root: string, target: string, kfile: string | undefined, files: string[], problemsOf: (abs: string) => ParsedFile, issues: RenderIssue[], dir = target, overlay?: Overlay): Promise<BuildResult> {
     // kustomize-controller builds with load restrictions off (it confines reads to the source
     // artifact itself); plugins are disabled there and here.
     const args = ['build', '--load-restrictor', 'LoadRestrictionsNone', target];
@@ -317,9 +333,12 @@ export class Builder {
       issues.push({
         code: 'kustomize',
         severity: 'error',
-        file: kfile ? this.rel(root, kfile) : this.rel(root, dirname(target)),
+        file: kfile ? this.rel(root, kfile) : this.rel(root, dir),
         message: `kustomize build failed: ${firstErrorLine(res.stderr || res.stdout)}`,
-        hint: 'run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce',
+        hint:
+          target === dir
+            ? 'run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce'
+            : `the build of ${this.rel(root, dir)} with the Flux Kustomization's own spec (targetNamespace, namePrefix/nameSuffix, patches, images, components) on top failed: check those fields against the folder`,
       });
       return { objects: [], issues };
     }
@@ -333,12 +352,20 @@ export class Builder {
     }
     const objects = splitDocuments(res.stdout).map((raw): BuiltObject => {
       const object = lazyObject(raw);
-      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? [];
+      // The Flux Kustomization's namePrefix/nameSuffix renamed it: its source document has the name without them.
+      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ''), overlay)}`) ?? [];
       const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
       return { object, raw, ...(hit ? { doc: hit.doc } : {}), ...(hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {}) };
     });
     return { objects, issues };
   }
+}
+
+function unaffixed(name: string, o: Overlay | undefined): string {
+  let n = name;
+  if (o?.namePrefix && n.startsWith(o.namePrefix)) n = n.slice(o.namePrefix.length);
+  if (o?.nameSuffix && n.endsWith(o.nameSuffix)) n = n.slice(0, n.length - o.nameSuffix.length);
+  return n;
 }
 
 const meta = (o: ManifestObject) => ({

@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
+import { listFluxClusters } from './discover.ts';
 import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
-import { substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
+import { isSopsEncrypted, substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
 import type { ManifestObject, Position } from './yaml.ts';
 
@@ -15,31 +16,7 @@ const SOURCE_GROUP = 'source.toolkit.fluxcd.io/';
 
 export const isFluxKustomization = (o: ManifestObject): boolean => o.kind === 'Kustomization' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith(KS_GROUP);
 
-/** Every cluster folder of a Flux repository: `<dir>/clusters/<name>/`, or `dir` itself when it is one cluster's folder. */
-export function listFluxClusters(dir: string): { repoRoot: string; clusters: { name: string; dir: string }[] } {
-  const abs = resolve(dir);
-  const clustersDir = join(abs, 'clusters');
-  if (existsSync(clustersDir) && statSync(clustersDir).isDirectory()) {
-    const clusters = readdirSync(clustersDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => ({ name: e.name, dir: `clusters/${e.name}` }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { repoRoot: abs, clusters };
-  }
-  // A single cluster folder: the source root is the enclosing git work tree (Flux paths are relative to it).
-  let root = abs;
-  for (let d = abs; ; ) {
-    if (existsSync(join(d, '.git'))) {
-      root = d;
-      break;
-    }
-    const up = resolve(d, '..');
-    if (up === d) break;
-    d = up;
-  }
-  const rel = relative(root, abs).split(sep).join('/');
-  return { repoRoot: root, clusters: [{ name: rel.split('/').pop() || 'cluster', dir: rel || '.' }] };
-}
+export { listFluxClusters } from './discover.ts';
 
 /** Attaches the syntax tree of an object's source document so findings can locate any field. */
 const docs = new WeakMap<RenderedObject, Located>();
@@ -204,6 +181,22 @@ export class RenderSession {
 
     /** Working-tree folders whose kustomization this cluster's builds read: a YAML file there that is not listed is not applied. */
     const kustomizationDirs = new Set<string>();
+    // Kustomizations of one wave render concurrently; one that substitutes from a ConfigMap/Secret
+    // waits for its dependsOn targets of that wave first (Flux applies those before it), never
+    // for one that (transitively) waits for it.
+    const running = new Map<string, Promise<void>>();
+    const waits = new Map<string, Set<string>>();
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+      if (from === to) return true;
+      if (seen.has(from)) return false;
+      seen.add(from);
+      return [...(waits.get(from) ?? [])].some((n) => reaches(n, to, seen));
+    };
+    const afterDependencies = async (e: Entry): Promise<void> => {
+      const deps = e.dependsOn.map((d) => `${d.namespace}/${d.name}`).filter((k) => k !== e.key && running.has(k) && !reaches(k, e.key));
+      waits.set(e.key, new Set(deps));
+      await Promise.all(deps.map((k) => running.get(k)));
+    };
     const renderEntry = async (e: Entry): Promise<void> => {
       let base = this.repoRoot;
       let commit: string | undefined;
@@ -211,6 +204,11 @@ export class RenderSession {
         const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
         const src = sources.get(sk);
         const pin = (src?.spec as any)?.ref?.commit;
+        const external = src && e.sourceRef.kind === 'GitRepository' && sk !== rootSourceKey ? await this.externalReason(src, sources.get(rootSourceKey)) : undefined;
+        if (external) {
+          Object.assign(e.sourceRef, { mode: 'external', reason: external });
+          return;
+        }
         if (sk === rootSourceKey || (src && e.sourceRef.kind === 'GitRepository' && (typeof pin !== 'string' || this.options.workingTree))) {
           e.sourceRef.mode = 'worktree';
           if (typeof pin === 'string') e.sourceRef.commit = pin;
@@ -228,7 +226,9 @@ export class RenderSession {
             e.sourceRef.mode = 'worktree';
           }
         } else {
-          return; // unresolved: reported by the Flux checks (FLX003)
+          const reason = src ? await this.externalReason(src, sources.get(rootSourceKey)) : undefined;
+          if (reason) Object.assign(e.sourceRef, { mode: 'external', reason });
+          return; // external (FLX008, a notice), or undeclared (FLX003)
         }
       }
       if (e.path === undefined || e.path.startsWith('..')) return;
@@ -239,7 +239,8 @@ export class RenderSession {
       const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree');
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
-      e.objects = this.postBuild(e, res.objects, commit, errors);
+      if (Array.isArray((e.spec.postBuild as any)?.substituteFrom)) await afterDependencies(e);
+      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns, name) => findObject(entries, kind, ns, name));
     };
 
     let queue: Entry[] = [root];
@@ -259,7 +260,9 @@ export class RenderSession {
         }
         this.prefetch(wanted);
       }
-      await Promise.all(ready.map((e) => renderEntry(e)));
+      running.clear();
+      for (const e of ready) running.set(e.key, Promise.resolve().then(() => renderEntry(e)));
+      await Promise.all(running.values());
       for (const e of ready) queue.push(...discover(e, e.objects));
       if (!queue.length && pending.length) {
         const nowReady = pending.filter((e) => this.sourceKnown(e, sources, rootSourceKey));
@@ -297,35 +300,89 @@ export class RenderSession {
     };
   }
 
+  private selfUrls?: Promise<Set<string>>;
+
+  /** This repository's URLs: its `origin` remote, if any (the root GitRepository's URL is added per cluster). */
+  private ownUrls(): Promise<Set<string>> {
+    this.selfUrls ??= (this.options.runner ?? exec)('git', ['-C', this.repoRoot, 'config', '--get', 'remote.origin.url']).then(
+      (r) => new Set(r.exitCode === 0 && r.stdout.trim() ? [repoUrl(r.stdout.trim())] : []),
+      () => new Set<string>(),
+    );
+    return this.selfUrls;
+  }
+
+  /**
+   * Why a declared source is not rendered from this repository, or undefined when it is this
+   * repository: OCIRepository, Bucket, ExternalArtifact (and any non-Git kind) are artifacts built
+   * elsewhere; a GitRepository is another repository when its URL is neither this clone's `origin`
+   * nor the cluster's root GitRepository's (with neither known, every GitRepository is this one).
+   */
+  private async externalReason(src: ManifestObject, root: ManifestObject | undefined): Promise<string | undefined> {
+    const spec = (src.spec ?? {}) as Record<string, unknown>;
+    const where = typeof spec.url === 'string' ? ` ${spec.url}` : typeof spec.bucketName === 'string' ? ` (bucket ${spec.bucketName})` : '';
+    if (src.kind !== 'GitRepository') return `its source is ${src.kind === 'ExternalArtifact' ? 'an ExternalArtifact (produced by another controller)' : `a${/^[AEIOU]/.test(String(src.kind)) ? 'n' : ''} ${String(src.kind)}${where}`}, not this repository`;
+    if (typeof spec.url !== 'string') return undefined;
+    const own = new Set(await this.ownUrls());
+    const rootUrl = (root?.spec as Record<string, unknown> | undefined)?.url;
+    if (typeof rootUrl === 'string') own.add(repoUrl(rootUrl));
+    if (!own.size || own.has(repoUrl(spec.url))) return undefined;
+    return `its source is another Git repository (${spec.url})`;
+  }
+
   private sourceKnown(e: Entry, sources: Map<string, ManifestObject>, rootSourceKey: string | undefined): boolean {
     const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
     return sk === rootSourceKey || sources.has(sk);
   }
 
-  /** Target namespace is applied by the build; here: substitution, then the object's origin. */
-  private postBuild(e: Entry, built: BuiltObject[], commit: string | undefined, errors: RenderIssue[]): RenderedObject[] {
+  /**
+   * Target namespace and the other transforms are applied by the build; here, as kustomize-controller
+   * does after it: `postBuild` substitution (`substituteFrom` ConfigMaps and Secrets found in what
+   * this cluster renders, in order, then `substitute` over them), `commonMetadata`, and the object's origin.
+   */
+  private postBuild(e: Entry, built: BuiltObject[], commit: string | undefined, errors: RenderIssue[], find: (kind: string, namespace: string, name: string) => ManifestObject | undefined): RenderedObject[] {
     const post = (e.spec.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: { kind?: string; name?: string; optional?: boolean }[] };
-    const vars = Object.fromEntries(Object.entries(post.substitute ?? {}).map(([k, v]) => [k, String(v)]));
     const from = Array.isArray(post.substituteFrom) ? post.substituteFrom : [];
     const ks = `${e.namespace}/${e.name}`;
+    const vars: Record<string, string> = {};
+    let unknownValues = false;
     for (const f of from) {
+      const kind = String(f?.kind ?? '');
+      const name = String(f?.name ?? '');
+      const found = kind === 'ConfigMap' || kind === 'Secret' ? find(kind, e.namespace, name) : undefined;
+      const values = found ? variablesOf(found) : undefined;
+      if (values) {
+        Object.assign(vars, values);
+        continue;
+      }
+      if (!found && f?.optional === true) continue; // Flux skips a missing optional source
+      unknownValues = true;
+      const why = found ? 'is SOPS-encrypted (its values are never decrypted here)' : `is not in what this cluster renders (it is created in the cluster, or by a Kustomization that runs later)`;
       errors.push({
         code: 'substitution',
         severity: 'warning',
         file: e.definedIn?.file ?? e.path,
         ...(e.definedIn?.line ? { line: e.definedIn.line } : {}),
-        message: `Kustomization ${ks}: postBuild.substituteFrom ${f?.kind ?? '?'}/${f?.name ?? '?'} lives in the cluster and cannot be read offline; its variables are left unsubstituted`,
+        message: `Kustomization ${ks}: postBuild.substituteFrom ${kind || '?'}/${name || '?'} ${why}; its variables are left unsubstituted`,
         hint: 'inline values under postBuild.substitute if they must be validated',
         kustomization: ks,
       });
     }
+    for (const [k, v] of Object.entries(post.substitute ?? {})) vars[k] = String(v);
+    const meta = (e.spec.commonMetadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    const common = (meta.labels && typeof meta.labels === 'object') || (meta.annotations && typeof meta.annotations === 'object');
     const substituting = Boolean(post.substitute || from.length);
     return built.map((b, i) => {
       let object = b.object;
       let raw = b.raw;
+      if (common) {
+        // A copy: builds are cached and shared by Kustomizations of the same path.
+        const m = object.metadata ?? {};
+        object = { ...object, metadata: { ...m, ...(meta.labels ? { labels: { ...(m.labels ?? {}), ...meta.labels } } : {}), ...(meta.annotations ? { annotations: { ...(m.annotations ?? {}), ...meta.annotations } } : {}) } };
+        raw = undefined;
+      }
       if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== 'disabled') {
         const text = stringify(object);
-        const next = substitute(text, vars, from.length > 0);
+        const next = substitute(text, vars, unknownValues);
         if (next !== text) {
           try {
             object = parseYamlFast(next) as ManifestObject;
@@ -348,6 +405,35 @@ export class RenderSession {
       return ro;
     });
   }
+}
+
+/** A Git URL reduced to host/path: `ssh://git@github.com/o/r.git`, `git@github.com:o/r` and `https://github.com/o/r` are one repository. */
+export function repoUrl(url: string): string {
+  return url
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z+]+:\/\//, '')
+    .replace(/^[^@/]+@/, '')
+    .replace(/^([^/:]+):(?!\d+\/)/, '$1/')
+    .replace(/^([^/:]+):\d+\//, '$1/')
+    .replace(/\.git\/?$/, '')
+    .replace(/\/+$/, '');
+}
+
+/** A ConfigMap or Secret (namespace/name) among the objects rendered so far. */
+function findObject(entries: Entry[], kind: string, namespace: string, name: string): ManifestObject | undefined {
+  for (const e of entries) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
+  return undefined;
+}
+
+/** The variables a ConfigMap or Secret offers to substitution; undefined for a SOPS-encrypted Secret. */
+function variablesOf(o: ManifestObject): Record<string, string> | undefined {
+  if (isSopsEncrypted(o)) return undefined;
+  const out: Record<string, string> = {};
+  const data = (o.data ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(data)) out[k] = o.kind === 'Secret' ? Buffer.from(String(v), 'base64').toString('utf8') : String(v);
+  if (o.kind === 'Secret') for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, unknown>)) out[k] = String(v);
+  return out;
 }
 
 function locOf(_src: ManifestObject, e: Entry): { file: string; line?: number } {

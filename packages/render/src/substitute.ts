@@ -20,3 +20,12 @@ export function substitute(text: string, vars: Record<string, string>, keepUnkno
     return keepUnknown ? whole : '';
   });
 }
+
+/**
+ * A file encrypted with SOPS: a top-level `sops` stanza holding its key groups and MAC.
+ * kustomize-controller decrypts it in the cluster; here its values are never decrypted or printed.
+ */
+export function isSopsEncrypted(o: { [k: string]: unknown }): boolean {
+  const s = o.sops;
+  return Boolean(s && typeof s === 'object' && ('mac' in s || 'lastmodified' in s || 'version' in s));
+}

@@ -26,8 +26,13 @@ export type SourceRef = {
   namespace: string;
   /** The commit a GitRepository pins (`spec.ref.commit`), when it does. */
   commit?: string;
-  /** 'worktree': rendered from the files on disk; 'commit': from `commit` via git; 'unresolved': not found / not renderable offline. */
-  mode: 'worktree' | 'commit' | 'unresolved';
+  /**
+   * 'worktree': rendered from the files on disk; 'commit': from `commit` via git; 'external': declared,
+   * but an artifact from outside this repository (not rendered, see `reason`); 'unresolved': not declared.
+   */
+  mode: 'worktree' | 'commit' | 'external' | 'unresolved';
+  /** Why an 'external' source is not rendered. */
+  reason?: string;
 };
 
 export type FluxKustomization = {

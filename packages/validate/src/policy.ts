@@ -26,6 +26,11 @@ export type PolicyConfig = {
   exceptions: PolicyException[];
   /** Registry every image must come from when the cluster declares none. */
   registry?: string;
+  /**
+   * Extra JSON schema folders (repo-relative, kubeconform's CRD layout `<group>/<kind>_<version>.json`),
+   * consulted after the CRDs the rendering installs and before the pinned schemas.
+   */
+  schemas?: string[];
 };
 
 /** Reads platform/policy.yaml (absent = defaults). Every problem names file:line and the field. */
@@ -51,8 +56,19 @@ export function loadPolicy(root: string): PolicyConfig {
     const line = src.lineOf(at);
     exceptions.push({ ...e, ...(expires !== undefined ? { expires: String(expires) } : {}), ...(line ? { line } : {}) });
   });
+  const schemas: string[] = [];
+  if (raw.schemas !== undefined) {
+    if (!Array.isArray(raw.schemas)) errors.push(src.error('schemas', 'must be a list of folders', 'e.g. schemas: [schemas/crds]'));
+    else
+      (raw.schemas as unknown[]).forEach((d, i) => {
+        const rel = typeof d === 'string' ? d.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '') : '';
+        if (!rel || rel.startsWith('/') || rel.split('/').includes('..')) errors.push(src.error(`schemas.${i}`, 'must be a folder inside the repository, relative to its root', 'e.g. schemas/crds'));
+        else if (!existsSync(join(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else schemas.push(rel);
+      });
+  }
   if (errors.length) throw new DefinitionErrors(errors);
-  return { file: POLICY_FILE, checks, exceptions, ...(typeof raw.registry === 'string' ? { registry: raw.registry } : {}) };
+  return { file: POLICY_FILE, checks, exceptions, ...(typeof raw.registry === 'string' ? { registry: raw.registry } : {}), ...(schemas.length ? { schemas } : {}) };
 }
 
 function matches(e: PolicyException, f: Finding): boolean {

@@ -26,7 +26,7 @@ const r = (id: string, category: Category, severity: Severity, title: string, ra
 export const RULES: readonly Rule[] = [
   r('INP001', 'input', 'error', 'Unreadable input', 'Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.', 'Fix the file at the location given; `kustomize build` reproduces build errors.'),
   r('KCF001', 'schema', 'error', 'Schema violation', 'The API server rejects objects that do not match the schema (unknown fields included, -strict).', 'Fix the field named in the message; check the apiVersion.'),
-  r('KCF002', 'schema', 'error', 'No schema for kind', 'A kind with no schema cannot be checked, so it is an error rather than a silent skip.', 'Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind.'),
+  r('KCF002', 'schema', 'error', 'No schema for kind', 'A kind with no schema cannot be checked, so it is an error rather than a silent skip.', 'Fix the apiVersion/kind, or give it a schema: have a Kustomization of this cluster install its CRD (converted for the run), list a folder of JSON schemas (<group>/<kind>_<version>.json) under `schemas:` in platform/policy.yaml, or (this platform) add the CRD source to @carbon/toolchain versions.ts and run `npm run setup`.'),
 
   r('SEC001', 'security', 'error', 'runAsNonRoot', 'A container running as root turns any escape into root on the node.', 'Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser.'),
   r('SEC002', 'security', 'warning', 'readOnlyRootFilesystem', 'A writable root filesystem lets an intruder persist tools and tamper with binaries.', 'Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes.'),
@@ -79,6 +79,7 @@ export const RULES: readonly Rule[] = [
   r('FLX005', 'flux', 'warning', 'interval and timeout', 'Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.', 'Set spec.interval and spec.timeout.'),
   r('FLX006', 'flux', 'warning', 'substitution resolvable', 'Variables from substituteFrom live in the cluster, so validate cannot see their values.', 'Inline values under postBuild.substitute if they must be validated.'),
   r('FLX007', 'flux', 'warning', 'pinned source available', 'A pinned commit not in the clone cannot be rendered as deployed; the working tree\'s files for that path are validated instead.', 'Fetch full history (actions/checkout fetch-depth: 0), or fix the pin.'),
+  r('FLX008', 'flux', 'notice', 'source outside the repository', 'A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.', 'Validate that source in its own repository; nothing to fix here.'),
 
   r('CAP001', 'capacity', 'error', 'namespace requests within quota', 'The ResourceQuota admission controller rejects pods beyond the quota: they never start.', 'Lower requests or replicas, or raise the namespace quota in cluster.yaml.'),
   r('CAP002', 'capacity', 'error', 'namespace limits within quota', 'Limits beyond the quota are rejected at admission.', 'Lower limits, or raise quota.limits in cluster.yaml.'),

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { rawYaml, type RenderedObject } from '@carbon/render';
-import { exec, ExecError, schemaLocations, type Runner } from '@carbon/toolchain';
+import { isSopsEncrypted, rawYaml, type RenderedObject } from '@carbon/render';
+import { crdToSchemas, exec, ExecError, SchemaConversionError, schemaLocations, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
 
 type KcResource = { filename: string; kind: string; name: string; version: string; status: string; msg: string; validationErrors?: { path: string; msg: string }[] };
@@ -12,25 +12,75 @@ type KcResource = { filename: string; kind: string; name: string; version: strin
 export function redactSecret(o: Record<string, any>): Record<string, any> {
   if (o.kind !== 'Secret') return o;
   const out = { ...o };
+  // The SOPS stanza (key groups, MAC) is not part of the object the API server receives.
+  delete out.sops;
   if (o.data && typeof o.data === 'object') out.data = Object.fromEntries(Object.keys(o.data).map((k) => [k, 'cmVkYWN0ZWQ=']));
   if (o.stringData && typeof o.stringData === 'object') out.stringData = Object.fromEntries(Object.keys(o.stringData).map((k) => [k, 'redacted']));
   return out;
 }
 
+/** A SOPS-encrypted object as kustomize-controller applies it (decrypted): without the `sops` stanza. */
+function withoutSops(o: Record<string, any>): Record<string, any> {
+  const { sops: _sops, ...rest } = o;
+  return rest;
+}
+
+const CRD_LAYOUT = join('{{ .Group }}', '{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json');
+
+/**
+ * Every CustomResourceDefinition among `objects` converted (by the toolchain's converter) into
+ * kubeconform's CRD layout under `dir`: the repository's own CRDs describe its custom resources,
+ * whatever the pinned set holds. A CRD that cannot be converted is a KCF001 on it.
+ */
+function writeRepoCrdSchemas(objects: RenderedObject[], dir: string, emit: Emit): number {
+  let n = 0;
+  for (const ro of objects) {
+    const o = ro.object as Record<string, any>;
+    if (o.kind !== 'CustomResourceDefinition' || o.apiVersion !== 'apiextensions.k8s.io/v1' || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
+    try {
+      for (const f of crdToSchemas(o as unknown as Crd)) {
+        mkdirSync(dirname(join(dir, f.fileName)), { recursive: true });
+        writeFileSync(join(dir, f.fileName), JSON.stringify(f.schema));
+        n++;
+      }
+    } catch (e) {
+      if (e instanceof SchemaConversionError) emit('KCF001', ro, `CRD schema cannot be used: ${e.message}`, ['spec', 'versions']);
+      else throw e;
+    }
+  }
+  return n;
+}
+
+export type SchemaOptions = {
+  /** Absolute folders in kubeconform's CRD layout consulted before the pinned schemas (platform/policy.yaml `schemas`). */
+  extraFolders?: string[];
+  /** CRDs of the cluster that are not among `objects` (a changed-only run): their schemas still apply. */
+  extraCrds?: RenderedObject[];
+};
+
 /**
  * Validates every object with one kubeconform process: each object is written to its own file
  * (so a result names the object exactly) and kubeconform walks the folder with its own workers.
+ * Schemas are looked up in order: CRDs found in `objects`, `extraFolders`, then the pinned set.
  */
-export async function schemaCheck(kubeconform: string, toolsRoot: string, objects: RenderedObject[], emit: Emit, runner: Runner = exec): Promise<void> {
+export async function schemaCheck(kubeconform: string, toolsRoot: string, objects: RenderedObject[], emit: Emit, runner: Runner = exec, options: SchemaOptions = {}): Promise<void> {
   if (!objects.length) return;
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
   try {
+    const crdDir = join(dir, 'crd-schemas');
+    const own = writeRepoCrdSchemas([...objects, ...(options.extraCrds ?? [])], crdDir, emit) ? [join(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options.extraFolders ?? []).map((f) => join(f, CRD_LAYOUT));
+    const manifests = join(dir, 'objects');
+    mkdirSync(manifests);
     // kustomize's own text when we have it (no re-serialisation); Secrets always go through redaction.
     objects.forEach((ro, i) => {
-      const raw = ro.object.kind === 'Secret' ? undefined : rawYaml(ro);
-      writeFileSync(join(dir, `${i}.yaml`), raw ?? stringify(redactSecret(ro.object as Record<string, any>)), { mode: 0o600 });
+      const sops = isSopsEncrypted(ro.object);
+      const raw = ro.object.kind === 'Secret' || sops ? undefined : rawYaml(ro);
+      const object = sops ? withoutSops(ro.object as Record<string, any>) : (ro.object as Record<string, any>);
+      writeFileSync(join(manifests, `${i}.yaml`), raw ?? stringify(redactSecret(object)), { mode: 0o600 });
     });
-    const args = ['-strict', '-summary', '-output', 'json', '-n', '2', ...schemaLocations(toolsRoot).flatMap((l) => ['-schema-location', l]), dir];
+    const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
+    const args = ['-strict', '-summary', '-output', 'json', '-n', '2', ...locations.flatMap((l) => ['-schema-location', l]), manifests];
     const res = await runner(kubeconform, args, { timeoutMs: 300_000 });
     let parsed: { resources?: KcResource[] };
     try {
@@ -52,7 +102,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
           emit('KCF001', ro, `${v.path || '/'}: ${v.msg}`, path);
         }
       } else if (r.status === 'statusInvalid' || r.status === 'statusError') {
-        emit('KCF001', ro, r.msg.replace(dir, '').slice(0, 300), []);
+        emit('KCF001', ro, r.msg.replace(manifests, '').slice(0, 300), []);
       }
     }
   } finally {

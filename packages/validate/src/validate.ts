@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadCluster, type ClusterFacts } from '@carbon/platform';
 import { INPUT_ERROR_CODES, listFluxClusters, RenderSession, cacheOption, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
 import { checkTool, exec, type Runner } from '@carbon/toolchain';
@@ -9,6 +9,7 @@ import { fluxChecks } from './checks/flux.ts';
 import { workloadChecks } from './checks/workload.ts';
 import { environmentChecks, type CapacityReport } from './env.ts';
 import { applyPolicy, loadPolicy } from './policy.ts';
+import { rule } from './rules.ts';
 import { schemaCheck } from './schema.ts';
 import { emitter, type ClusterView, type Emit, type Finding } from './types.ts';
 
@@ -61,21 +62,23 @@ function issueFindings(issues: RenderIssue[], emit: Emit): void {
   }
 }
 
-function factsFor(repo: string, cluster: string): ClusterFacts | undefined {
-  return existsSync(join(repo, 'clusters', cluster, 'cluster.yaml')) ? loadCluster(repo, cluster) : undefined;
+/** Declared facts of a `clusters/<name>/` cluster (`cluster.yaml`), when it has them. */
+function factsFor(repo: string, cluster: string, dir: string): ClusterFacts | undefined {
+  return dir === `clusters/${cluster}` && existsSync(join(repo, dir, 'cluster.yaml')) ? loadCluster(repo, cluster) : undefined;
 }
 
 /** Schema, policy and environment checks over what Flux would apply to each cluster. */
 export async function validate(options: ValidateOptions): Promise<ValidateResult> {
   const started = performance.now();
   const root = resolve(options.root);
-  const repo = resolve(options.path ?? root);
+  const given = resolve(options.path ?? root);
   const runner = options.runner ?? exec;
   await checkTool(root, 'kustomize');
   const kubeconform = options.schema === false ? '' : await checkTool(root, 'kubeconform');
   // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
+  // The repository is the git work tree around --path (Flux paths are relative to its root).
+  const { repoRoot: repo, clusters } = listFluxClusters(given);
   const policy = loadPolicy(repo);
-  const { clusters } = listFluxClusters(repo);
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options.cache), ...(options.workingTree ? { workingTree: true } : {}) });
@@ -91,7 +94,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);
-        const facts = factsFor(repo, rc.cluster);
+        const facts = factsFor(repo, rc.cluster, rc.clusterDir);
         const objects: RenderedObject[] = rc.kustomizations.flatMap((k) => k.objects);
         objectsTotal += objects.length;
         const registry = facts?.registry.host ?? policy.registry;
@@ -99,7 +102,9 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         for (const u of rc.unapplied) emit('HYG003', u.objects[0], `${u.file} is not listed by the kustomization next to it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? '' : 's'}`, []);
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
-        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner) : Promise.resolve();
+        // The cluster's own CRDs describe its custom resources, checked or not (changed-only runs too).
+        const crds = [...objects, ...unapplied].filter((o) => o.object.kind === 'CustomResourceDefinition' && !checked.includes(o));
+        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds }) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
@@ -111,6 +116,11 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     );
   } finally {
     session.dispose();
+  }
+  // Nothing rendered is never a green result: a path that yields zero objects checked nothing.
+  if (!objectsTotal && !findings.some((f) => f.id === 'INP001')) {
+    const where = selected.map((c) => c.dir).join(', ') || '(none)';
+    findings.push({ id: 'INP001', severity: 'error', category: rule('INP001').category, cluster: selected[0]?.name ?? '', file: relative(repo, given) || '.', message: `no objects rendered from ${where}: nothing was checked`, hint: 'point --path at a Flux repository root or a cluster folder (`platform clusters --path DIR` lists what is found there)' });
   }
   const kept = scope ? findings.filter((f) => inScope(scope, f.cluster, f)) : findings;
   const final = applyPolicy(kept, policy, options.today);

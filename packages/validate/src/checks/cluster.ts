@@ -1,3 +1,4 @@
+import { isSopsEncrypted } from '@carbon/render';
 import type { RenderedObject } from '@carbon/render';
 import { mapMatches, operatorPodLabels, podTemplateOf, selectorMatches } from '../pods.ts';
 import { ref, type Check } from '../types.ts';
@@ -125,9 +126,11 @@ export const clusterChecks: Check = (view, emit) => {
     if ((ro.object as any).roleRef?.name === 'cluster-admin') emit('RBAC002', ro, `binds cluster-admin to ${((ro.object as any).subjects ?? []).map((s: any) => `${s.kind}/${s.name}`).join(', ') || 'nobody'}`, ['roleRef']);
   }
 
-  // Secrets: literal data (values never printed), ExternalSecret stores resolve.
+  // Secrets: literal data (values never printed), ExternalSecret stores resolve. A SOPS-encrypted
+  // Secret (its `sops:` stanza) holds ciphertext, not a credential: kustomize-controller decrypts it.
   for (const ro of byKind('Secret')) {
     const o = ro.object as any;
+    if (isSopsEncrypted(o)) continue;
     const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
     if (keys.length) emit('SECR001', ro, `Secret carries literal values for ${keys.length} key${keys.length === 1 ? '' : 's'} (${keys.join(', ')})`, [o.data ? 'data' : 'stringData']);
   }

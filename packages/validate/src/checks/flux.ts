@@ -12,6 +12,7 @@ export const fluxChecks: Check = (view, emit) => {
   const byKey = new Map(view.kustomizations.map((k) => [`${k.namespace}/${k.name}`, k]));
   for (const k of ks) {
     if (k.sourceRef.mode === 'unresolved' && !k.objects.length) emit('FLX003', place(k), `Kustomization ${k.name}: sourceRef ${k.sourceRef.kind}/${k.sourceRef.namespace}/${k.sourceRef.name} is not declared on this cluster`);
+    else if (k.sourceRef.mode === 'external') emit('FLX008', place(k), `Kustomization ${k.name} is not rendered: ${k.sourceRef.reason ?? 'its source is outside this repository'}`);
     else if (!k.pathExists && k.sourceRef.mode !== 'unresolved') emit('FLX001', place(k), `Kustomization ${k.name}: path ./${k.path} does not exist${k.sourceRef.commit && k.sourceRef.mode === 'commit' ? ` at ${k.sourceRef.commit.slice(0, 12)}` : ''}`);
     for (const d of k.dependsOn) if (!byKey.has(`${d.namespace}/${d.name}`)) emit('FLX002', place(k), `Kustomization ${k.name} depends on ${d.namespace}/${d.name}, which does not exist`);
     const missing = ['interval', 'timeout'].filter((f) => !k.spec[f]);

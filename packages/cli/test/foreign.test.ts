@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { discoverFluxKustomizations } from '@carbon/render';
+import { main } from '../src/main.ts';
+import { bootstrapLayout, clusterRootLayout, crdFiles, sopsFiles, tenantLayout, type Files } from './layouts.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const HAS_TOOLS = existsSync(join(ROOT, '.tools/bin/kustomize')) && existsSync(join(ROOT, '.tools/bin/kubeconform'));
+const made: string[] = [];
+
+/** A git repository holding `v1` (committed), then `v2` (committed): returns the folder and both commits. */
+function twoCommits(v1: Files, v2: Files): { dir: string; a: string; b: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'foreign-'));
+  made.push(dir);
+  const git = (...a: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
+  const write = (files: Files) => {
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+  };
+  git('init', '-q', '-b', 'main');
+  write(v1);
+  git('add', '.');
+  git('commit', '-q', '-m', 'v1');
+  const a = git('rev-parse', 'HEAD');
+  write(v2);
+  git('add', '.');
+  git('commit', '-q', '-m', 'v2');
+  return { dir, a, b: git('rev-parse', 'HEAD') };
+}
+
+async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false });
+  return { code, out, err };
+}
+
+type Finding = { id: string; severity: string; file?: string; message: string };
+async function validateJson(path: string): Promise<{ code: number; findings: Finding[]; clusters: { cluster: string; objects: number; kustomizations: number }[] }> {
+  const r = await cli(ROOT, 'validate', '--path', path, '--format', 'json');
+  const parsed = JSON.parse(r.out) as { findings: Finding[]; clusters: { cluster: string; objects: number; kustomizations: number }[] };
+  return { code: r.code, ...parsed };
+}
+
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+describe.skipIf(!HAS_TOOLS)('Flux repositories of other layouts (issue 10)', () => {
+  it('flux bootstrap layout: folders without kustomization.yaml, Kustomization patches/images/components/targetNamespace/namePrefix/commonMetadata, a SOPS Secret and a repo-installed CRD', async () => {
+    const { dir, a } = twoCommits({ ...bootstrapLayout(1), ...sopsFiles(1), ...crdFiles(1) }, { ...bootstrapLayout(2), ...sopsFiles(2), ...crdFiles(2) });
+    const clusters = await cli(ROOT, 'clusters', '--path', dir, '--format', 'json');
+    expect(clusters.code).toBe(0);
+    expect(JSON.parse(clusters.out).clusters).toEqual([{ name: 'production', dir: 'clusters/production', how: 'clusters-folder' }]);
+
+    const v = await validateJson(dir);
+    expect(v.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(v.code).toBe(0);
+    expect(v.clusters).toEqual([expect.objectContaining({ cluster: 'production', kustomizations: 4 })]);
+    // Starting from a cluster folder or a folder inside it gives the same cluster (paths are relative to the git root).
+    const fromFolder = await validateJson(join(dir, 'clusters/production'));
+    expect(fromFolder.clusters).toEqual(v.clusters);
+    const fromInside = await validateJson(join(dir, 'clusters/production/flux-system'));
+    expect(fromInside.clusters).toEqual(v.clusters);
+
+    // What kustomize-controller would apply: its generated kustomization and the Kustomizations' own spec.
+    const [c] = await discoverFluxKustomizations(dir, { toolsRoot: ROOT });
+    const objs = (name: string) => c!.kustomizations.find((k) => k.name === name)!.objects.map((o) => o.object as any);
+    expect(objs('flux-system').map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['GitRepository/flux-system', 'Kustomization/apps', 'Kustomization/flux-system', 'Kustomization/infra-configs', 'Kustomization/infra-controllers', 'Namespace/flux-system', 'NetworkPolicy/default-deny-all']);
+    const controllers = objs('infra-controllers');
+    expect(controllers.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual(['CustomResourceDefinition//widgets.example.io', 'Deployment/ingress/ingress', 'Namespace//cert-manager', 'Namespace//ingress', 'NetworkPolicy/cert-manager/default-deny-all', 'NetworkPolicy/ingress/default-deny-all']);
+    expect(controllers.every((o) => o.metadata.labels?.team === 'platform')).toBe(true);
+    expect(controllers.find((o) => o.kind === 'Deployment').spec.template.metadata.labels).toEqual({ app: 'ingress' }); // metadata only
+    expect(objs('infra-configs').map((o) => o.metadata.name).sort()).toEqual(['prod-dns-token', 'prod-main', 'prod-settings']);
+    const podinfo = objs('apps').find((o) => o.kind === 'Deployment');
+    expect(podinfo.metadata).toMatchObject({ namespace: 'podinfo', labels: { tier: 'frontend' } });
+    expect(podinfo.spec.replicas).toBe(3);
+    expect(podinfo.spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.1');
+
+    // The repository's CRD is the schema of its custom resources: a wrong field is a located KCF001.
+    writeFileSync(join(dir, 'infrastructure/configs/widget.yaml'), crdFiles(2)['infrastructure/configs/widget.yaml']!.replace('colour: red', 'colour: green'));
+    const bad = await validateJson(dir);
+    expect(bad.findings.filter((f) => f.severity === 'error')).toEqual([expect.objectContaining({ id: 'KCF001', file: 'infrastructure/configs/widget.yaml', message: expect.stringMatching(/colour/) })]);
+    execFileSync('git', ['-C', dir, 'checkout', '--', '.']);
+
+    const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--head', 'HEAD', '--format', 'json');
+    expect(d.err).toBe('');
+    expect(d.code).toBe(0);
+    const text = d.out;
+    expect(text).toContain('ghcr.io/stefanprodan/podinfo:6.7.1');
+    expect(text).toContain('prod-settings');
+    expect(text).not.toContain('c2VjcmV0LXR3bw'); // the SOPS ciphertext of v2 is never printed
+  });
+
+  it('kubernetes/flux/cluster root with a ks.yaml per app and postBuild substitutions from a ConfigMap in the rendering', async () => {
+    const { dir, a } = twoCommits(clusterRootLayout(1), clusterRootLayout(2));
+    const listed = JSON.parse((await cli(ROOT, 'clusters', '--path', dir, '--format', 'json')).out);
+    expect(listed.clusters).toEqual([{ name: 'cluster', dir: 'kubernetes/flux/cluster', how: 'unreached', declaredIn: 'kubernetes/flux/cluster/ks.yaml' }]);
+    for (const path of [dir, join(dir, 'kubernetes/flux/cluster')]) {
+      const v = await validateJson(path);
+      expect(v.findings.filter((f) => f.severity !== 'notice')).toEqual([]);
+      expect(v.code).toBe(0);
+      expect(v.clusters).toEqual([expect.objectContaining({ cluster: 'cluster', kustomizations: 4 })]);
+      expect(v.clusters[0]!.objects).toBeGreaterThan(4);
+    }
+    const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--format', 'json');
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('echo.example.org');
+    expect(d.out).toContain('echo.example.com');
+  });
+
+  it('tenants from other repositories, OCIRepository, Bucket and ExternalArtifact: listed as not rendered (notice), no FLX001/FLX003', async () => {
+    const { dir, a } = twoCommits(tenantLayout(1), tenantLayout(2));
+    const v = await validateJson(dir);
+    expect(v.code).toBe(0);
+    expect(v.findings.filter((f) => f.severity !== 'notice')).toEqual([]);
+    const notices = v.findings.filter((f) => f.id === 'FLX008').map((f) => f.message);
+    expect(notices).toHaveLength(4);
+    expect(notices.join('\n')).toMatch(/team-a is not rendered: its source is another Git repository \(https:\/\/github.com\/acme\/team-a\)/);
+    expect(notices.join('\n')).toMatch(/podinfo is not rendered: its source is an OCIRepository oci:\/\/ghcr.io/);
+    expect(notices.join('\n')).toMatch(/reports is not rendered: its source is a Bucket/);
+    expect(notices.join('\n')).toMatch(/generated is not rendered: its source is an ExternalArtifact/);
+    // the same repository under its ssh URL is rendered from here
+    expect(v.clusters[0]!.objects).toBeGreaterThan(1);
+    const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--format', 'json');
+    expect(d.code).toBe(0);
+  });
+
+  it('a path that yields no objects is an error (exit 2), never a green 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'foreign-empty-'));
+    made.push(dir);
+    mkdirSync(join(dir, 'clusters/empty/flux-system'), { recursive: true });
+    writeFileSync(join(dir, 'clusters/empty/flux-system/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n');
+    const r = await cli(ROOT, 'validate', '--path', dir);
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toMatch(/no objects rendered/);
+  });
+});

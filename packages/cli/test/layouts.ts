@@ -1,0 +1,280 @@
+/**
+ * Small Flux repositories in the layouts people already have (issue 10): `flux bootstrap`'s
+ * clusters/<name>/ with folders without kustomization.yaml, a kubernetes/flux/cluster root with a
+ * ks.yaml per app and postBuild substitutions, a multi-tenant layout whose sources live elsewhere,
+ * a SOPS-encrypted Secret, and a CRD the repository installs with a custom resource of it.
+ * Each is a function of a version, so a test can commit two versions and diff them.
+ */
+export type Files = Record<string, string>;
+
+const fluxKs = (name: string, path: string, extra = '', source = 'flux-system', kind = 'GitRepository') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  timeout: 5m
+  path: ${path}
+  prune: true
+  sourceRef:
+    kind: ${kind}
+    name: ${source}
+${extra}`;
+
+const gitSource = (name: string, url: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: ${url}
+  ref:
+    branch: main
+`;
+
+/** A namespace that passes the policy checks: default-deny and DNS egress. */
+const namespace = (name: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-all
+  namespace: ${name}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`;
+
+const deployment = (name: string, ns: string, image: string, replicas = 2) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${ns}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      automountServiceAccountToken: false
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: ${name}
+          image: ${image}
+          ports: [{ containerPort: 9898, name: http }]
+          readinessProbe: { httpGet: { path: /readyz, port: http } }
+          livenessProbe: { httpGet: { path: /healthz, port: http } }
+          resources: { requests: { cpu: 50m, memory: 64Mi }, limits: { memory: 128Mi } }
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+`;
+
+const configMap = (name: string, ns: string, data: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n${Object.entries(data)
+    .map(([k, v]) => `  ${k}: "${v}"`)
+    .join('\n')}\n`;
+
+/**
+ * `flux bootstrap`: clusters/production/flux-system/{gotk-components,gotk-sync,kustomization}.yaml,
+ * no kustomization.yaml in clusters/production nor in infrastructure/controllers (Flux generates
+ * one: every manifest below, sub-folders with their own kustomization built as such); the Flux
+ * Kustomizations use patches, images, components, targetNamespace, namePrefix and commonMetadata.
+ */
+export function bootstrapLayout(v: 1 | 2): Files {
+  return {
+    'clusters/production/flux-system/gotk-components.yaml': namespace('flux-system'),
+    'clusters/production/flux-system/gotk-sync.yaml': `${gitSource('flux-system', 'ssh://git@github.com/acme/fleet.git')}---\n${fluxKs('flux-system', './clusters/production')}`,
+    'clusters/production/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-components.yaml, gotk-sync.yaml]\n',
+    'clusters/production/infrastructure.yaml': `${fluxKs('infra-controllers', './infrastructure/controllers', '  commonMetadata:\n    labels:\n      team: platform\n')}---\n${fluxKs('infra-configs', './infrastructure/configs', '  dependsOn:\n    - name: infra-controllers\n  namePrefix: prod-\n')}`,
+    'clusters/production/apps.yaml': fluxKs(
+      'apps',
+      './apps/production',
+      `  dependsOn:
+    - name: infra-configs
+  targetNamespace: podinfo
+  components:
+    - ../components/tier
+  images:
+    - name: ghcr.io/stefanprodan/podinfo
+      newTag: "${v === 1 ? '6.7.0' : '6.7.1'}"
+  patches:
+    - target:
+        kind: Deployment
+        name: podinfo
+      patch: |
+        - op: replace
+          path: /spec/replicas
+          value: ${v === 1 ? 2 : 3}
+`,
+    ),
+    // no kustomization.yaml: every manifest below, recursively; cert-manager/ has its own
+    'infrastructure/controllers/ingress/namespace.yaml': namespace('ingress'),
+    'infrastructure/controllers/ingress/deployment.yaml': deployment('ingress', 'ingress', 'registry.example/ingress:1.0'),
+    'infrastructure/controllers/cert-manager/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [ns.yaml]\n',
+    'infrastructure/controllers/cert-manager/ns.yaml': namespace('cert-manager'),
+    'infrastructure/controllers/cert-manager/README.yaml.txt': 'not a manifest',
+    'infrastructure/configs/settings.yaml': configMap('settings', 'ingress', { mode: v === 1 ? 'a' : 'b' }),
+    'apps/base/podinfo/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml]\n',
+    'apps/base/podinfo/deployment.yaml': deployment('podinfo', 'default', 'ghcr.io/stefanprodan/podinfo:6.6.0'),
+    'apps/production/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [namespace.yaml, ../base/podinfo]\n',
+    'apps/production/namespace.yaml': namespace('podinfo'),
+    'apps/components/tier/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs:\n      tier: frontend\n',
+  };
+}
+
+/**
+ * A kubernetes/flux/cluster root (the sync itself is declared outside the repository): ks.yaml
+ * files, cluster-wide variables from a ConfigMap (substituteFrom), a missing optional Secret, and
+ * a patch that hands the variables down to every app's Kustomization.
+ */
+export function clusterRootLayout(v: 1 | 2): Files {
+  return {
+    'kubernetes/flux/cluster/ks.yaml': `${fluxKs('cluster-vars', './kubernetes/flux/vars')}---\n${fluxKs(
+      'cluster-apps',
+      './kubernetes/apps',
+      `  dependsOn:
+    - name: cluster-vars
+  postBuild:
+    substituteFrom:
+      - kind: ConfigMap
+        name: cluster-settings
+      - kind: Secret
+        name: cluster-secrets
+        optional: true
+  patches:
+    - target:
+        group: kustomize.toolkit.fluxcd.io
+        kind: Kustomization
+      patch: |
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: not-used
+        spec:
+          postBuild:
+            substituteFrom:
+              - kind: ConfigMap
+                name: cluster-settings
+`,
+    )}`,
+    'kubernetes/flux/vars/cluster-settings.yaml': configMap('cluster-settings', 'flux-system', { DOMAIN: v === 1 ? 'example.com' : 'example.org', TIMEZONE: 'Etc/UTC' }),
+    'kubernetes/apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [./default]\n',
+    'kubernetes/apps/default/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [./namespace.yaml, ./echo/ks.yaml]\n',
+    'kubernetes/apps/default/namespace.yaml': namespace('echo'),
+    'kubernetes/apps/default/echo/ks.yaml': fluxKs('echo', './kubernetes/apps/default/echo/app', '  targetNamespace: echo\n  postBuild:\n    substitute:\n      APP: echo\n'),
+    'kubernetes/apps/default/echo/app/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [./configmap.yaml]\n',
+    'kubernetes/apps/default/echo/app/configmap.yaml': configMap('echo', 'default', { host: '${APP}.${DOMAIN}', tz: '${TIMEZONE}' }),
+  };
+}
+
+/** Tenants whose manifests live elsewhere: another Git repository, an OCI artifact, a bucket, an ExternalArtifact. */
+export function tenantLayout(v: 1 | 2): Files {
+  return {
+    'clusters/staging/flux-system/gotk-sync.yaml': `${gitSource('flux-system', 'https://github.com/acme/fleet')}---\n${fluxKs('flux-system', './clusters/staging')}`,
+    // the same repository under another URL form: rendered from here
+    'clusters/staging/common.yaml': `${gitSource('fleet-ssh', 'ssh://git@github.com/acme/fleet.git')}---\n${fluxKs('common', './tenants/common', '', 'fleet-ssh')}`,
+    'clusters/staging/team-a.yaml': `${gitSource('team-a', 'https://github.com/acme/team-a')}---\n${fluxKs('team-a', './deploy/staging', '  targetNamespace: team-a\n', 'team-a')}`,
+    'clusters/staging/podinfo.yaml': `apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: OCIRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  interval: 10m
+  url: oci://ghcr.io/stefanprodan/manifests/podinfo
+  ref:
+    tag: "${v === 1 ? '6.7.0' : '6.7.1'}"
+---
+${fluxKs('podinfo', './', '', 'podinfo', 'OCIRepository')}`,
+    'clusters/staging/bucket.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata:
+  name: reports
+  namespace: flux-system
+spec:
+  interval: 10m
+  bucketName: reports
+  endpoint: minio.example:9000
+---
+${fluxKs('reports', './manifests', '', 'reports', 'Bucket')}---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: ExternalArtifact
+metadata:
+  name: generated
+  namespace: flux-system
+spec:
+  sourceRef:
+    apiVersion: example.io/v1
+    kind: Generator
+    name: generated
+---
+${fluxKs('generated', './', '', 'generated', 'ExternalArtifact')}`,
+    'tenants/common/namespace.yaml': namespace('team-a'),
+  };
+}
+
+/** A SOPS-encrypted Secret (values are ciphertext; never decrypted, never printed). */
+export const sopsFiles = (v: 1 | 2): Files => ({
+  'infrastructure/configs/secret.sops.yaml': `apiVersion: v1
+kind: Secret
+metadata:
+  name: dns-token
+  namespace: ingress
+type: Opaque
+stringData:
+  token: ENC[AES256_GCM,data:${v === 1 ? 'c2VjcmV0LW9uZQ' : 'c2VjcmV0LXR3bw'},iv:AAAA,tag:BBBB,type:str]
+sops:
+  age:
+    - recipient: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq
+      enc: |
+        -----BEGIN AGE ENCRYPTED FILE-----
+        YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOQ
+        -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2026-01-0${v}T00:00:00Z"
+  mac: ENC[AES256_GCM,data:bWFj,iv:AAAA,tag:BBBB,type:str]
+  unencrypted_suffix: _unencrypted
+  version: 3.9.0
+`,
+});
+
+/** A CRD the repository installs, and a custom resource of it. */
+export const crdFiles = (v: 1 | 2): Files => ({
+  'infrastructure/controllers/widgets/crd.yaml': `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.io
+spec:
+  group: example.io
+  names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: { type: integer, minimum: 1 }
+                colour: { type: string, enum: [red, blue] }
+`,
+  'infrastructure/configs/widget.yaml': `apiVersion: example.io/v1
+kind: Widget
+metadata:
+  name: main
+  namespace: ingress
+spec:
+  size: ${v === 1 ? 2 : 3}
+  colour: red
+`,
+});
