@@ -1370,15 +1370,15 @@ var require_util = __commonJS({
         size: m[3] ? parseInt(m[3]) : null
       } : null;
     }
-    function addListener(obj, name, listener) {
+    function addListener(obj, name2, listener) {
       const listeners = obj[kListeners] ??= [];
-      listeners.push([name, listener]);
-      obj.on(name, listener);
+      listeners.push([name2, listener]);
+      obj.on(name2, listener);
       return obj;
     }
     function removeAllListeners(obj) {
-      for (const [name, listener] of obj[kListeners] ?? []) {
-        obj.removeListener(name, listener);
+      for (const [name2, listener] of obj[kListeners] ?? []) {
+        obj.removeListener(name2, listener);
       }
       obj[kListeners] = null;
     }
@@ -2159,9 +2159,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve6(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -2199,12 +2199,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve6(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -3546,9 +3546,9 @@ var require_data_url = __commonJS({
       assert(mimeType !== "failure");
       const { parameters, essence } = mimeType;
       let serialization = essence;
-      for (let [name, value] of parameters.entries()) {
+      for (let [name2, value] of parameters.entries()) {
         serialization += ";";
-        serialization += name;
+        serialization += name2;
         serialization += "=";
         if (!HTTP_TOKEN_CODEPOINTS.test(value)) {
           value = value.replace(/(\\|")/g, "\\$1");
@@ -3996,11 +3996,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
+    webidl.converters.TypedArray = function(V, T, prefix, name2, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${name} ("${webidl.util.Stringify(V)}")`,
+          argument: `${name2} ("${webidl.util.Stringify(V)}")`,
           types: [T.name]
         });
       }
@@ -4018,11 +4018,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.DataView = function(V, prefix, name, opts) {
+    webidl.converters.DataView = function(V, prefix, name2, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix,
-          message: `${name} is not a DataView.`
+          message: `${name2} is not a DataView.`
         });
       }
       if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
@@ -4039,19 +4039,19 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.BufferSource = function(V, prefix, name, opts) {
+    webidl.converters.BufferSource = function(V, prefix, name2, opts) {
       if (types.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.ArrayBuffer(V, prefix, name2, { ...opts, allowShared: false });
       }
       if (types.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.TypedArray(V, V.constructor, prefix, name2, { ...opts, allowShared: false });
       }
       if (types.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.DataView(V, prefix, name2, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix,
-        argument: `${name} ("${webidl.util.Stringify(V)}")`,
+        argument: `${name2} ("${webidl.util.Stringify(V)}")`,
         types: ["BufferSource"]
       });
     };
@@ -4471,8 +4471,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve6, reject) => {
-        res = resolve6;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -4495,7 +4495,7 @@ var require_util2 = __commonJS({
       return result;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
-    function createIterator(name, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function createIterator(name2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       class FastIterableIterator {
         /** @type {any} */
         #target;
@@ -4516,7 +4516,7 @@ var require_util2 = __commonJS({
         next() {
           if (typeof this !== "object" || this === null || !(#target in this)) {
             throw new TypeError(
-              `'next' called on an object that does not implement interface ${name} Iterator.`
+              `'next' called on an object that does not implement interface ${name2} Iterator.`
             );
           }
           const index2 = this.#index;
@@ -4555,7 +4555,7 @@ var require_util2 = __commonJS({
           writable: false,
           enumerable: false,
           configurable: true,
-          value: `${name} Iterator`
+          value: `${name2} Iterator`
         },
         next: { writable: true, enumerable: true, configurable: true }
       });
@@ -4563,8 +4563,8 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
-      const makeIterator = createIterator(name, kInternalIterator, keyIndex, valueIndex);
+    function iteratorMixin(name2, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+      const makeIterator = createIterator(name2, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
           writable: true,
@@ -4599,10 +4599,10 @@ var require_util2 = __commonJS({
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
             webidl.brandCheck(this, object);
-            webidl.argumentLengthCheck(arguments, 1, `${name}.forEach`);
+            webidl.argumentLengthCheck(arguments, 1, `${name2}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
-                `Failed to execute 'forEach' on '${name}': parameter 1 is not of type 'Function'.`
+                `Failed to execute 'forEach' on '${name2}': parameter 1 is not of type 'Function'.`
               );
             }
             for (const { 0: key, 1: value } of makeIterator(this, "key+value")) {
@@ -4854,8 +4854,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list) {
-      const value = list.get(name, true);
+    function getDecodeSplit(name2, list) {
+      const value = list.get(name2, true);
       if (value === null) {
         return null;
       }
@@ -5042,7 +5042,7 @@ var require_formdata = __commonJS({
         }
         this[kState] = [];
       }
-      append(name, value, filename = void 0) {
+      append(name2, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.append";
         webidl.argumentLengthCheck(arguments, 2, prefix);
@@ -5051,45 +5051,45 @@ var require_formdata = __commonJS({
             "Failed to execute 'append' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name = webidl.converters.USVString(name, prefix, "name");
+        name2 = webidl.converters.USVString(name2, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "value", { strict: false }) : webidl.converters.USVString(value, prefix, "value");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "filename") : void 0;
-        const entry = makeEntry(name, value, filename);
+        const entry = makeEntry(name2, value, filename);
         this[kState].push(entry);
       }
-      delete(name) {
+      delete(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name = webidl.converters.USVString(name, prefix, "name");
-        this[kState] = this[kState].filter((entry) => entry.name !== name);
+        name2 = webidl.converters.USVString(name2, prefix, "name");
+        this[kState] = this[kState].filter((entry) => entry.name !== name2);
       }
-      get(name) {
+      get(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.get";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name = webidl.converters.USVString(name, prefix, "name");
-        const idx = this[kState].findIndex((entry) => entry.name === name);
+        name2 = webidl.converters.USVString(name2, prefix, "name");
+        const idx = this[kState].findIndex((entry) => entry.name === name2);
         if (idx === -1) {
           return null;
         }
         return this[kState][idx].value;
       }
-      getAll(name) {
+      getAll(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.getAll";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name = webidl.converters.USVString(name, prefix, "name");
-        return this[kState].filter((entry) => entry.name === name).map((entry) => entry.value);
+        name2 = webidl.converters.USVString(name2, prefix, "name");
+        return this[kState].filter((entry) => entry.name === name2).map((entry) => entry.value);
       }
-      has(name) {
+      has(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.has";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name = webidl.converters.USVString(name, prefix, "name");
-        return this[kState].findIndex((entry) => entry.name === name) !== -1;
+        name2 = webidl.converters.USVString(name2, prefix, "name");
+        return this[kState].findIndex((entry) => entry.name === name2) !== -1;
       }
-      set(name, value, filename = void 0) {
+      set(name2, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.set";
         webidl.argumentLengthCheck(arguments, 2, prefix);
@@ -5098,16 +5098,16 @@ var require_formdata = __commonJS({
             "Failed to execute 'set' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name = webidl.converters.USVString(name, prefix, "name");
+        name2 = webidl.converters.USVString(name2, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "name", { strict: false }) : webidl.converters.USVString(value, prefix, "name");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "name") : void 0;
-        const entry = makeEntry(name, value, filename);
-        const idx = this[kState].findIndex((entry2) => entry2.name === name);
+        const entry = makeEntry(name2, value, filename);
+        const idx = this[kState].findIndex((entry2) => entry2.name === name2);
         if (idx !== -1) {
           this[kState] = [
             ...this[kState].slice(0, idx),
             entry,
-            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name)
+            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name2)
           ];
         } else {
           this[kState].push(entry);
@@ -5145,7 +5145,7 @@ var require_formdata = __commonJS({
         configurable: true
       }
     });
-    function makeEntry(name, value, filename) {
+    function makeEntry(name2, value, filename) {
       if (typeof value === "string") {
       } else {
         if (!isFileLike(value)) {
@@ -5159,7 +5159,7 @@ var require_formdata = __commonJS({
           value = value instanceof NativeFile ? new File([value], filename, options2) : new FileLike(value, filename, options2);
         }
       }
-      return { name, value };
+      return { name: name2, value };
     }
     module2.exports = { FormData, makeEntry };
   }
@@ -5238,7 +5238,7 @@ var require_formdata_parser = __commonJS({
         if (result === "failure") {
           return "failure";
         }
-        let { name, filename, contentType, encoding } = result;
+        let { name: name2, filename, contentType, encoding } = result;
         position.position += 2;
         let body;
         {
@@ -5267,22 +5267,22 @@ var require_formdata_parser = __commonJS({
         } else {
           value = utf8DecodeBytes(Buffer.from(body));
         }
-        assert(isUSVString(name));
+        assert(isUSVString(name2));
         assert(typeof value === "string" && isUSVString(value) || isFileLike(value));
-        entryList.push(makeEntry(name, value, filename));
+        entryList.push(makeEntry(name2, value, filename));
       }
     }
     function parseMultipartFormDataHeaders(input, position) {
-      let name = null;
+      let name2 = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
         if (input[position.position] === 13 && input[position.position + 1] === 10) {
-          if (name === null) {
+          if (name2 === null) {
             return "failure";
           }
-          return { name, filename, contentType, encoding };
+          return { name: name2, filename, contentType, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
@@ -5304,13 +5304,13 @@ var require_formdata_parser = __commonJS({
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
-            name = filename = null;
+            name2 = filename = null;
             if (!bufferStartsWith(input, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
-            if (name === null) {
+            name2 = parseMultipartFormDataName(input, position);
+            if (name2 === null) {
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
@@ -5367,7 +5367,7 @@ var require_formdata_parser = __commonJS({
     }
     function parseMultipartFormDataName(input, position) {
       assert(input[position.position - 1] === 34);
-      let name = collectASequenceOfBytes(
+      let name2 = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
         input,
         position
@@ -5377,8 +5377,8 @@ var require_formdata_parser = __commonJS({
       } else {
         position.position++;
       }
-      name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
-      return name;
+      name2 = new TextDecoder().decode(name2).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
+      return name2;
     }
     function collectASequenceOfBytes(condition, input, position) {
       let start = position.position;
@@ -5505,16 +5505,16 @@ Content-Disposition: form-data`;
         const rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
+        for (const [name2, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name2))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5658,8 +5658,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                 case "application/x-www-form-urlencoded": {
                   const entries = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name, value2] of entries) {
-                    fd.append(name, value2);
+                  for (const [name2, value2] of entries) {
+                    fd.append(name2, value2);
                   }
                   return fd;
                 }
@@ -6723,12 +6723,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -6915,13 +6915,13 @@ var require_client_h2 = __commonJS({
     } = http2;
     function parseH2Headers(headers) {
       const result = [];
-      for (const [name, value] of Object.entries(headers)) {
+      for (const [name2, value] of Object.entries(headers)) {
         if (Array.isArray(value)) {
           for (const subvalue of value) {
-            result.push(Buffer.from(name), Buffer.from(subvalue));
+            result.push(Buffer.from(name2), Buffer.from(subvalue));
           }
         } else {
-          result.push(Buffer.from(name), Buffer.from(value));
+          result.push(Buffer.from(name2), Buffer.from(value));
         }
       }
       return result;
@@ -7398,12 +7398,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7565,8 +7565,8 @@ var require_redirect_handler = __commonJS({
         return true;
       }
       if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
-        const name = util.headerNameToString(header2);
-        return name === "authorization" || name === "cookie" || name === "proxy-authorization";
+        const name2 = util.headerNameToString(header2);
+        return name2 === "authorization" || name2 === "cookie" || name2 === "proxy-authorization";
       }
       return false;
     }
@@ -7882,16 +7882,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve6) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve6;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve6(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve6) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7902,7 +7902,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve6(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7953,7 +7953,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve6, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7965,7 +7965,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve6(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8301,8 +8301,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve6) => {
-            this[kClosedResolve] = resolve6;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -9571,7 +9571,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve6, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9584,7 +9584,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve6(null);
+              resolve5(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9603,7 +9603,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve6, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9620,7 +9620,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve6,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9690,18 +9690,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve6, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve6(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve6(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve6(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve6(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve6(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9958,9 +9958,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve5, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10183,9 +10183,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10470,9 +10470,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10564,9 +10564,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10819,13 +10819,13 @@ var require_mock_utils = __commonJS({
       for (let i = 0; i < keys.length; ++i) {
         const key = keys[i];
         const value = data[key];
-        const name = Buffer.from(`${key}`);
+        const name2 = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
           for (let j = 0; j < value.length; ++j) {
-            result.push(name, Buffer.from(`${value[j]}`));
+            result.push(name2, Buffer.from(`${value[j]}`));
           }
         } else {
-          result.push(name, Buffer.from(`${value}`));
+          result.push(name2, Buffer.from(`${value}`));
         }
       }
       return result;
@@ -11975,12 +11975,12 @@ var require_headers = __commonJS({
         });
       }
     }
-    function appendHeader(headers, name, value) {
+    function appendHeader(headers, name2, value) {
       value = headerValueNormalize(value);
-      if (!isValidHeaderName(name)) {
+      if (!isValidHeaderName(name2)) {
         throw webidl.errors.invalidArgument({
           prefix: "Headers.append",
-          value: name,
+          value: name2,
           type: "header name"
         });
       } else if (!isValidHeaderValue(value)) {
@@ -11993,7 +11993,7 @@ var require_headers = __commonJS({
       if (getHeadersGuard(headers) === "immutable") {
         throw new TypeError("immutable");
       }
-      return getHeadersList(headers).append(name, value, false);
+      return getHeadersList(headers).append(name2, value, false);
     }
     function compareHeaderName(a, b) {
       return a[0] < b[0] ? -1 : 1;
@@ -12016,8 +12016,8 @@ var require_headers = __commonJS({
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      contains(name, isLowerCase) {
-        return this[kHeadersMap].has(isLowerCase ? name : name.toLowerCase());
+      contains(name2, isLowerCase) {
+        return this[kHeadersMap].has(isLowerCase ? name2 : name2.toLowerCase());
       }
       clear() {
         this[kHeadersMap].clear();
@@ -12030,9 +12030,9 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      append(name, value, isLowerCase) {
+      append(name2, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name : name.toLowerCase();
+        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
@@ -12041,7 +12041,7 @@ var require_headers = __commonJS({
             value: `${exists2.value}${delimiter}${value}`
           });
         } else {
-          this[kHeadersMap].set(lowercaseName, { name, value });
+          this[kHeadersMap].set(lowercaseName, { name: name2, value });
         }
         if (lowercaseName === "set-cookie") {
           (this.cookies ??= []).push(value);
@@ -12053,26 +12053,26 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      set(name, value, isLowerCase) {
+      set(name2, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name : name.toLowerCase();
+        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
         if (lowercaseName === "set-cookie") {
           this.cookies = [value];
         }
-        this[kHeadersMap].set(lowercaseName, { name, value });
+        this[kHeadersMap].set(lowercaseName, { name: name2, value });
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-delete
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      delete(name, isLowerCase) {
+      delete(name2, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        if (!isLowerCase) name = name.toLowerCase();
-        if (name === "set-cookie") {
+        if (!isLowerCase) name2 = name2.toLowerCase();
+        if (name2 === "set-cookie") {
           this.cookies = null;
         }
-        this[kHeadersMap].delete(name);
+        this[kHeadersMap].delete(name2);
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-get
@@ -12080,19 +12080,19 @@ var require_headers = __commonJS({
        * @param {boolean} isLowerCase
        * @returns {string | null}
        */
-      get(name, isLowerCase) {
-        return this[kHeadersMap].get(isLowerCase ? name : name.toLowerCase())?.value ?? null;
+      get(name2, isLowerCase) {
+        return this[kHeadersMap].get(isLowerCase ? name2 : name2.toLowerCase())?.value ?? null;
       }
       *[Symbol.iterator]() {
-        for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-          yield [name, value];
+        for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
+          yield [name2, value];
         }
       }
       get entries() {
         const headers = {};
         if (this[kHeadersMap].size !== 0) {
-          for (const { name, value } of this[kHeadersMap].values()) {
-            headers[name] = value;
+          for (const { name: name2, value } of this[kHeadersMap].values()) {
+            headers[name2] = value;
           }
         }
         return headers;
@@ -12103,13 +12103,13 @@ var require_headers = __commonJS({
       get entriesList() {
         const headers = [];
         if (this[kHeadersMap].size !== 0) {
-          for (const { 0: lowerName, 1: { name, value } } of this[kHeadersMap]) {
+          for (const { 0: lowerName, 1: { name: name2, value } } of this[kHeadersMap]) {
             if (lowerName === "set-cookie") {
               for (const cookie of this.cookies) {
-                headers.push([name, cookie]);
+                headers.push([name2, cookie]);
               }
             } else {
-              headers.push([name, value]);
+              headers.push([name2, value]);
             }
           }
         }
@@ -12155,8 +12155,8 @@ var require_headers = __commonJS({
           return array;
         } else {
           let i = 0;
-          for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name, value];
+          for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
+            array[i++] = [name2, value];
             assert(value !== null);
           }
           return array.sort(compareHeaderName);
@@ -12179,77 +12179,77 @@ var require_headers = __commonJS({
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
-      append(name, value) {
+      append(name2, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.append");
         const prefix = "Headers.append";
-        name = webidl.converters.ByteString(name, prefix, "name");
+        name2 = webidl.converters.ByteString(name2, prefix, "name");
         value = webidl.converters.ByteString(value, prefix, "value");
-        return appendHeader(this, name, value);
+        return appendHeader(this, name2, value);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-delete
-      delete(name) {
+      delete(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.delete");
         const prefix = "Headers.delete";
-        name = webidl.converters.ByteString(name, prefix, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix: "Headers.delete",
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        if (!this.#headersList.contains(name, false)) {
+        if (!this.#headersList.contains(name2, false)) {
           return;
         }
-        this.#headersList.delete(name, false);
+        this.#headersList.delete(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-get
-      get(name) {
+      get(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.get");
         const prefix = "Headers.get";
-        name = webidl.converters.ByteString(name, prefix, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
-        return this.#headersList.get(name, false);
+        return this.#headersList.get(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-has
-      has(name) {
+      has(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.has");
         const prefix = "Headers.has";
-        name = webidl.converters.ByteString(name, prefix, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
-        return this.#headersList.contains(name, false);
+        return this.#headersList.contains(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-set
-      set(name, value) {
+      set(name2, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.set");
         const prefix = "Headers.set";
-        name = webidl.converters.ByteString(name, prefix, "name");
+        name2 = webidl.converters.ByteString(name2, prefix, "name");
         value = webidl.converters.ByteString(value, prefix, "value");
         value = headerValueNormalize(value);
-        if (!isValidHeaderName(name)) {
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name,
+            value: name2,
             type: "header name"
           });
         } else if (!isValidHeaderValue(value)) {
@@ -12262,7 +12262,7 @@ var require_headers = __commonJS({
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        this.#headersList.set(name, value, false);
+        this.#headersList.set(name2, value, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
@@ -12285,13 +12285,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap] = names;
         }
         for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
-          if (name === "set-cookie") {
+          const { 0: name2, 1: value } = names[i];
+          if (name2 === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name, cookies[j]]);
+              headers.push([name2, cookies[j]]);
             }
           } else {
-            headers.push([name, value]);
+            headers.push([name2, value]);
           }
         }
         return this.#headersList[kHeadersSortedMap] = headers;
@@ -12711,23 +12711,23 @@ var require_response = __commonJS({
     webidl.converters.URLSearchParams = webidl.interfaceConverter(
       URLSearchParams
     );
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name) {
+    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name2) {
       if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix, name);
+        return webidl.converters.USVString(V, prefix, name2);
       }
       if (isBlobLike(V)) {
-        return webidl.converters.Blob(V, prefix, name, { strict: false });
+        return webidl.converters.Blob(V, prefix, name2, { strict: false });
       }
       if (ArrayBuffer.isView(V) || types.isArrayBuffer(V)) {
-        return webidl.converters.BufferSource(V, prefix, name);
+        return webidl.converters.BufferSource(V, prefix, name2);
       }
       if (util.isFormDataLike(V)) {
-        return webidl.converters.FormData(V, prefix, name, { strict: false });
+        return webidl.converters.FormData(V, prefix, name2, { strict: false });
       }
       if (V instanceof URLSearchParams) {
-        return webidl.converters.URLSearchParams(V, prefix, name);
+        return webidl.converters.URLSearchParams(V, prefix, name2);
       }
-      return webidl.converters.DOMString(V, prefix, name);
+      return webidl.converters.DOMString(V, prefix, name2);
     };
     webidl.converters.BodyInit = function(V, prefix, argument) {
       if (V instanceof ReadableStream) {
@@ -13098,8 +13098,8 @@ var require_request2 = __commonJS({
           const headers = init.headers !== void 0 ? init.headers : new HeadersList(headersList);
           headersList.clear();
           if (headers instanceof HeadersList) {
-            for (const { name, value } of headers.rawValues()) {
-              headersList.append(name, value, false);
+            for (const { name: name2, value } of headers.rawValues()) {
+              headersList.append(name2, value, false);
             }
             headersList.cookies = headers.cookies;
           } else {
@@ -14429,7 +14429,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve6, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14505,7 +14505,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve6({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -14548,7 +14548,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve6({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16103,9 +16103,9 @@ var require_util6 = __commonJS({
       }
       return false;
     }
-    function validateCookieName(name) {
-      for (let i = 0; i < name.length; ++i) {
-        const code = name.charCodeAt(i);
+    function validateCookieName(name2) {
+      for (let i = 0; i < name2.length; ++i) {
+        const code = name2.charCodeAt(i);
         if (code < 33 || // exclude CTLs (0-31), SP and HT
         code > 126 || // exclude non-ascii and DEL
         code === 34 || // "
@@ -16312,7 +16312,7 @@ var require_parse = __commonJS({
       }
       let nameValuePair = "";
       let unparsedAttributes = "";
-      let name = "";
+      let name2 = "";
       let value = "";
       if (header2.includes(";")) {
         const position = { position: 0 };
@@ -16325,20 +16325,20 @@ var require_parse = __commonJS({
         value = nameValuePair;
       } else {
         const position = { position: 0 };
-        name = collectASequenceOfCodePointsFast(
+        name2 = collectASequenceOfCodePointsFast(
           "=",
           nameValuePair,
           position
         );
         value = nameValuePair.slice(position.position + 1);
       }
-      name = name.trim();
+      name2 = name2.trim();
       value = value.trim();
-      if (name.length + value.length > maxNameValuePairSize) {
+      if (name2.length + value.length > maxNameValuePairSize) {
         return null;
       }
       return {
-        name,
+        name: name2,
         value,
         ...parseUnparsedAttributes(unparsedAttributes)
       };
@@ -16451,19 +16451,19 @@ var require_cookies = __commonJS({
         return out;
       }
       for (const piece of cookie.split(";")) {
-        const [name, ...value] = piece.split("=");
-        out[name.trim()] = value.join("=");
+        const [name2, ...value] = piece.split("=");
+        out[name2.trim()] = value.join("=");
       }
       return out;
     }
-    function deleteCookie(headers, name, attributes) {
+    function deleteCookie(headers, name2, attributes) {
       webidl.brandCheck(headers, Headers2, { strict: false });
       const prefix = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix);
-      name = webidl.converters.DOMString(name, prefix, "name");
+      name2 = webidl.converters.DOMString(name2, prefix, "name");
       attributes = webidl.converters.DeleteCookieAttributes(attributes);
       setCookie(headers, {
-        name,
+        name: name2,
         value: "",
         expires: /* @__PURE__ */ new Date(0),
         ...attributes
@@ -17025,9 +17025,9 @@ var require_util7 = __commonJS({
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
         const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name, value = ""] = pair.split("=");
+        const [name2, value = ""] = pair.split("=");
         extensionList.set(
-          removeHTTPWhitespace(name, true, false),
+          removeHTTPWhitespace(name2, true, false),
           removeHTTPWhitespace(value, false, true)
         );
         position.position++;
@@ -18289,8 +18289,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve6) => {
-        setTimeout(resolve6, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module2.exports = {
@@ -19422,8 +19422,8 @@ var require_directives = __commonJS({
           this.atNextDocument = false;
         }
         const parts = line.trim().split(/[ \t]+/);
-        const name = parts.shift();
-        switch (name) {
+        const name2 = parts.shift();
+        switch (name2) {
           case "%TAG": {
             if (parts.length !== 2) {
               onError(0, "%TAG directive should contain exactly two parts");
@@ -19451,7 +19451,7 @@ var require_directives = __commonJS({
             }
           }
           default:
-            onError(0, `Unknown directive ${name}`, true);
+            onError(0, `Unknown directive ${name2}`, true);
             return false;
         }
       }
@@ -19560,9 +19560,9 @@ var require_anchors = __commonJS({
     }
     function findNewAnchor(prefix, exclude) {
       for (let i = 1; true; ++i) {
-        const name = `${prefix}${i}`;
-        if (!exclude.has(name))
-          return name;
+        const name2 = `${prefix}${i}`;
+        if (!exclude.has(name2))
+          return name2;
       }
     }
     function createNodeAnchors(doc, prefix) {
@@ -20599,8 +20599,8 @@ var require_stringify = __commonJS({
         tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
       }
       if (!tagObj) {
-        const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
-        throw new Error(`Tag not resolved for ${name} value`);
+        const name2 = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
+        throw new Error(`Tag not resolved for ${name2} value`);
       }
       return tagObj;
     }
@@ -22599,11 +22599,11 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node, name) {
+      createAlias(node, name2) {
         if (!node.anchor) {
           const prev = anchors.anchorNames(this);
           node.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
-          !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
+          !name2 || prev.has(name2) ? anchors.findNewAnchor(name2 || "a", prev) : name2;
         }
         return new Alias.Alias(node.anchor);
       }
@@ -22822,9 +22822,9 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name2, pos, code, message) {
         super();
-        this.name = name;
+        this.name = name2;
         this.code = code;
         this.message = message;
         this.pos = pos;
@@ -23464,8 +23464,8 @@ var require_resolve_flow_collection = __commonJS({
       if (ce?.source === expectedEnd)
         cePos = ce.offset + ce.source.length;
       else {
-        const name = fcName[0].toUpperCase() + fcName.substring(1);
-        const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
+        const name2 = fcName[0].toUpperCase() + fcName.substring(1);
+        const msg = atRoot ? `${name2} must end with a ${expectedEnd}` : `${name2} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
         if (ce && ce.source.length !== 1)
           ee.unshift(ce);
@@ -26741,48 +26741,48 @@ var require_light = __commonJS({
           if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
             throw new Error("An Emitter already exists for this object");
           }
-          this.instance.on = (name, cb) => {
-            return this._addListener(name, "many", cb);
+          this.instance.on = (name2, cb) => {
+            return this._addListener(name2, "many", cb);
           };
-          this.instance.once = (name, cb) => {
-            return this._addListener(name, "once", cb);
+          this.instance.once = (name2, cb) => {
+            return this._addListener(name2, "once", cb);
           };
-          this.instance.removeAllListeners = (name = null) => {
-            if (name != null) {
-              return delete this._events[name];
+          this.instance.removeAllListeners = (name2 = null) => {
+            if (name2 != null) {
+              return delete this._events[name2];
             } else {
               return this._events = {};
             }
           };
         }
-        _addListener(name, status, cb) {
+        _addListener(name2, status, cb) {
           var base;
-          if ((base = this._events)[name] == null) {
-            base[name] = [];
+          if ((base = this._events)[name2] == null) {
+            base[name2] = [];
           }
-          this._events[name].push({ cb, status });
+          this._events[name2].push({ cb, status });
           return this.instance;
         }
-        listenerCount(name) {
-          if (this._events[name] != null) {
-            return this._events[name].length;
+        listenerCount(name2) {
+          if (this._events[name2] != null) {
+            return this._events[name2].length;
           } else {
             return 0;
           }
         }
-        async trigger(name, ...args) {
+        async trigger(name2, ...args) {
           var e, promises3;
           try {
-            if (name !== "debug") {
-              this.trigger("debug", `Event triggered: ${name}`, args);
+            if (name2 !== "debug") {
+              this.trigger("debug", `Event triggered: ${name2}`, args);
             }
-            if (this._events[name] == null) {
+            if (this._events[name2] == null) {
               return;
             }
-            this._events[name] = this._events[name].filter(function(listener) {
+            this._events[name2] = this._events[name2].filter(function(listener) {
               return listener.status !== "none";
             });
-            promises3 = this._events[name].map(async (listener) => {
+            promises3 = this._events[name2].map(async (listener) => {
               var e2, returned;
               if (listener.status === "none") {
                 return;
@@ -27070,8 +27070,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve6, reject) {
-            return setTimeout(resolve6, t);
+          return new this.Promise(function(resolve5, reject) {
+            return setTimeout(resolve5, t);
           });
         }
         computePenalty() {
@@ -27271,9 +27271,9 @@ var require_light = __commonJS({
       var DLList$2, Sync;
       DLList$2 = DLList_1;
       Sync = class Sync {
-        constructor(name, Promise2) {
+        constructor(name2, Promise2) {
           this.schedule = this.schedule.bind(this);
-          this.name = name;
+          this.name = name2;
           this.Promise = Promise2;
           this._running = 0;
           this._queue = new DLList$2();
@@ -27282,15 +27282,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve5, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve5, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve5(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -27305,13 +27305,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve6;
-          resolve6 = reject = null;
+          var promise, reject, resolve5;
+          resolve5 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve6 = _resolve;
+            resolve5 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve6, reject });
+          this._queue.push({ task, args, resolve: resolve5, reject });
           this._tryToRun();
           return promise;
         }
@@ -27712,14 +27712,14 @@ var require_light = __commonJS({
                 counts2 = this._states.counts;
                 return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
-              return new this.Promise((resolve6, reject) => {
+              return new this.Promise((resolve5, reject) => {
                 if (finished()) {
-                  return resolve6();
+                  return resolve5();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve6();
+                      return resolve5();
                     }
                   });
                 }
@@ -27812,9 +27812,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve6, reject) {
+              return new this.Promise(function(resolve5, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve6)(args3);
+                  return (args3[0] != null ? reject : resolve5)(args3);
                 });
               });
             };
@@ -28055,7 +28055,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -28064,7 +28064,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -28072,13 +28072,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -28092,53 +28092,53 @@ var require_Events = __commonJS({
         if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
           throw new Error("An Emitter already exists for this object");
         }
-        this.instance.on = (name, cb) => {
-          return this._addListener(name, "many", cb);
+        this.instance.on = (name2, cb) => {
+          return this._addListener(name2, "many", cb);
         };
-        this.instance.once = (name, cb) => {
-          return this._addListener(name, "once", cb);
+        this.instance.once = (name2, cb) => {
+          return this._addListener(name2, "once", cb);
         };
-        this.instance.removeAllListeners = (name = null) => {
-          if (name != null) {
-            return delete this._events[name];
+        this.instance.removeAllListeners = (name2 = null) => {
+          if (name2 != null) {
+            return delete this._events[name2];
           } else {
             return this._events = {};
           }
         };
       }
-      _addListener(name, status, cb) {
+      _addListener(name2, status, cb) {
         var base;
-        if ((base = this._events)[name] == null) {
-          base[name] = [];
+        if ((base = this._events)[name2] == null) {
+          base[name2] = [];
         }
-        this._events[name].push({
+        this._events[name2].push({
           cb,
           status
         });
         return this.instance;
       }
-      listenerCount(name) {
-        if (this._events[name] != null) {
-          return this._events[name].length;
+      listenerCount(name2) {
+        if (this._events[name2] != null) {
+          return this._events[name2].length;
         } else {
           return 0;
         }
       }
-      trigger(name, ...args) {
+      trigger(name2, ...args) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var e, promises3;
           try {
-            if (name !== "debug") {
-              _this.trigger("debug", `Event triggered: ${name}`, args);
+            if (name2 !== "debug") {
+              _this.trigger("debug", `Event triggered: ${name2}`, args);
             }
-            if (_this._events[name] == null) {
+            if (_this._events[name2] == null) {
               return;
             }
-            _this._events[name] = _this._events[name].filter(function(listener) {
+            _this._events[name2] = _this._events[name2].filter(function(listener) {
               return listener.status !== "none";
             });
-            promises3 = _this._events[name].map(
+            promises3 = _this._events[name2].map(
               /* @__PURE__ */ (function() {
                 var _ref = _asyncToGenerator2(function* (listener) {
                   var e2, returned;
@@ -28270,7 +28270,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -28279,7 +28279,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -28287,13 +28287,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -28474,7 +28474,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -28483,7 +28483,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -28491,13 +28491,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -28566,8 +28566,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t = 0) {
-        return new this.Promise(function(resolve6, reject) {
-          return setTimeout(resolve6, t);
+        return new this.Promise(function(resolve5, reject) {
+          return setTimeout(resolve5, t);
         });
       }
       computePenalty() {
@@ -29020,12 +29020,12 @@ var require_Scripts = __commonJS({
       }
     };
     exports2.names = Object.keys(templates);
-    exports2.keys = function(name, id) {
-      return templates[name].keys(id);
+    exports2.keys = function(name2, id) {
+      return templates[name2].keys(id);
     };
-    exports2.payload = function(name) {
+    exports2.payload = function(name2) {
       var template;
-      template = templates[name];
+      template = templates[name2];
       return Array.prototype.concat(headers.refs, template.headers.map(function(h) {
         return headers[h];
       }), template.refresh_expiration ? headers.refresh_expiration : "", template.code).join("\n");
@@ -29037,7 +29037,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -29046,7 +29046,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -29054,13 +29054,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -29101,7 +29101,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve5, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -29112,22 +29112,22 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve6();
+              return resolve5();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve5);
             }
           });
         }
-        _loadScript(name) {
-          return new this.Promise((resolve6, reject) => {
+        _loadScript(name2) {
+          return new this.Promise((resolve5, reject) => {
             var payload;
-            payload = Scripts.payload(name);
+            payload = Scripts.payload(name2);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
               if (err != null) {
                 return reject(err);
               }
-              this.shas[name] = replies[0];
-              return resolve6(replies[0]);
+              this.shas[name2] = replies[0];
+              return resolve5(replies[0]);
             });
           });
         }
@@ -29140,12 +29140,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve6, reject) => {
+            return new _this.Promise((resolve5, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve6(replies[0]);
+                  return resolve5(replies[0]);
                 }
               });
             });
@@ -29153,13 +29153,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve5, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve6();
+                  return resolve5();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -29173,13 +29173,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve6, reject) => {
+                  yield new _this2.Promise((resolve5, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve6();
+                        return resolve5();
                       }
                     });
                   });
@@ -29192,12 +29192,12 @@ var require_RedisConnection = __commonJS({
             })()
           ));
         }
-        __scriptArgs__(name, id, args, cb) {
+        __scriptArgs__(name2, id, args, cb) {
           var keys;
-          keys = Scripts.keys(name, id);
-          return [this.shas[name], keys.length].concat(keys, args, cb);
+          keys = Scripts.keys(name2, id);
+          return [this.shas[name2], keys.length].concat(keys, args, cb);
         }
-        __scriptFn__(name) {
+        __scriptFn__(name2) {
           return this.client.evalsha.bind(this.client);
         }
         disconnect(flush = true) {
@@ -29264,7 +29264,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -29273,7 +29273,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -29281,13 +29281,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -29333,7 +29333,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve5, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -29344,16 +29344,16 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve6();
+              return resolve5();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve5);
             }
           });
         }
         _loadScripts() {
-          return Scripts.names.forEach((name) => {
-            return this.client.defineCommand(name, {
-              lua: Scripts.payload(name)
+          return Scripts.names.forEach((name2) => {
+            return this.client.defineCommand(name2, {
+              lua: Scripts.payload(name2)
             });
           });
         }
@@ -29372,10 +29372,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve5, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve6();
+                return resolve5();
               });
             });
           }));
@@ -29396,13 +29396,13 @@ var require_IORedisConnection = __commonJS({
             })()
           );
         }
-        __scriptArgs__(name, id, args, cb) {
+        __scriptArgs__(name2, id, args, cb) {
           var keys;
-          keys = Scripts.keys(name, id);
+          keys = Scripts.keys(name2, id);
           return [keys.length].concat(keys, args, cb);
         }
-        __scriptFn__(name) {
-          return this.client[name].bind(this.client);
+        __scriptFn__(name2) {
+          return this.client[name2].bind(this.client);
         }
         disconnect(flush = true) {
           var i, k, len, ref2;
@@ -29473,7 +29473,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -29482,7 +29482,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -29490,13 +29490,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -29626,35 +29626,35 @@ var require_RedisDatastore = __commonJS({
           return this.connection.disconnect(flush);
         }
       }
-      runScript(name, args) {
+      runScript(name2, args) {
         var _this3 = this;
         return _asyncToGenerator2(function* () {
-          if (!(name === "init" || name === "register_client")) {
+          if (!(name2 === "init" || name2 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve6, reject) => {
+          return new _this3.Promise((resolve5, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
-            _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
-            arr = _this3.connection.__scriptArgs__(name, _this3.originalId, all_args, function(err, replies) {
+            _this3.instance.Events.trigger("debug", `Calling Redis script: ${name2}.lua`, all_args);
+            arr = _this3.connection.__scriptArgs__(name2, _this3.originalId, all_args, function(err, replies) {
               if (err != null) {
                 return reject(err);
               }
-              return resolve6(replies);
+              return resolve5(replies);
             });
-            return _this3.connection.__scriptFn__(name)(...arr);
+            return _this3.connection.__scriptFn__(name2)(...arr);
           }).catch((e) => {
             if (e.message === "SETTINGS_KEY_NOT_FOUND") {
-              if (name === "heartbeat") {
+              if (name2 === "heartbeat") {
                 return _this3.Promise.resolve();
               } else {
                 return _this3.runScript("init", _this3.prepareInitSettings(false)).then(() => {
-                  return _this3.runScript(name, args);
+                  return _this3.runScript(name2, args);
                 });
               }
             } else if (e.message === "UNKNOWN_CLIENT") {
               return _this3.runScript("register_client", [_this3.instance.queued()]).then(() => {
-                return _this3.runScript(name, args);
+                return _this3.runScript(name2, args);
               });
             } else {
               return _this3.Promise.reject(e);
@@ -29871,7 +29871,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -29880,7 +29880,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -29888,13 +29888,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -29904,9 +29904,9 @@ var require_Sync = __commonJS({
     var Sync;
     DLList = require_DLList();
     Sync = class Sync {
-      constructor(name, Promise2) {
+      constructor(name2, Promise2) {
         this.schedule = this.schedule.bind(this);
-        this.name = name;
+        this.name = name2;
         this.Promise = Promise2;
         this._running = 0;
         this._queue = new DLList();
@@ -29917,19 +29917,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve5, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve6 = _this$_queue$shift.resolve;
+            resolve5 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve5(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -29945,16 +29945,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve6;
-        resolve6 = reject = null;
+        var promise, reject, resolve5;
+        resolve5 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve6 = _resolve;
+          resolve5 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve6,
+          resolve: resolve5,
           reject
         });
         this._tryToRun();
@@ -30007,7 +30007,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -30016,7 +30016,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -30024,13 +30024,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30293,7 +30293,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -30302,7 +30302,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -30310,13 +30310,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30554,14 +30554,14 @@ var require_Bottleneck = __commonJS({
               counts2 = this._states.counts;
               return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
             };
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve5, reject) => {
               if (finished()) {
-                return resolve6();
+                return resolve5();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve6();
+                    return resolve5();
                   }
                 });
               }
@@ -30669,9 +30669,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve6, reject) {
+            return new this.Promise(function(resolve5, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve6)(args3);
+                return (args3[0] != null ? reject : resolve5)(args3);
               });
             });
           };
@@ -30971,11 +30971,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve6, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -30991,7 +30991,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -31273,23 +31273,23 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
-function getInput(name, options2) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+function getInput(name2, options2) {
+  const val = process.env[`INPUT_${name2.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options2 && options2.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
+    throw new Error(`Input required and not supplied: ${name2}`);
   }
   if (options2 && options2.trimWhitespace === false) {
     return val;
   }
   return val.trim();
 }
-function setOutput(name, value) {
+function setOutput(name2, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name2, value));
   }
   process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
+  issueCommand("set-output", { name: name2 }, toCommandValue(value));
 }
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
@@ -31606,11 +31606,11 @@ function gib(bytes) {
 // node_modules/@carbon/platform/src/names.ts
 var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-function isDnsLabel(name) {
-  return name.length <= 63 && DNS1123_LABEL.test(name);
+function isDnsLabel(name2) {
+  return name2.length <= 63 && DNS1123_LABEL.test(name2);
 }
-function isDnsSubdomain(name) {
-  return name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+function isDnsSubdomain(name2) {
+  return name2.length <= 253 && DNS1123_SUBDOMAIN.test(name2);
 }
 
 // node_modules/@carbon/platform/src/yaml-source.ts
@@ -31685,16 +31685,16 @@ function listClusterNames(root) {
 function loadClusters(root) {
   return listClusterNames(root).map((n) => loadCluster(root, n));
 }
-function loadCluster(root, name) {
-  const rel = `clusters/${name}/${CLUSTER_FILE}`;
+function loadCluster(root, name2) {
+  const rel = `clusters/${name2}/${CLUSTER_FILE}`;
   const abs = join2(root, rel);
   if (!existsSync2(abs)) {
     const known = listClusterNames(root);
     throw new DefinitionErrors([
-      new YamlSource(rel, "{}").error("", `unknown cluster "${name}"`, `known clusters: ${known.join(", ") || "none"}`)
+      new YamlSource(rel, "{}").error("", `unknown cluster "${name2}"`, `known clusters: ${known.join(", ") || "none"}`)
     ]);
   }
-  return parseClusterFacts(YamlSource.read(abs, rel), name);
+  return parseClusterFacts(YamlSource.read(abs, rel), name2);
 }
 function parseClusterFacts(src, expectedName) {
   const errors = [];
@@ -31753,11 +31753,11 @@ function parseClusterFacts(src, expectedName) {
   if (!Array.isArray(spec.nodes) || spec.nodes.length === 0) fail("spec.nodes", "declare at least one node");
   (Array.isArray(spec.nodes) ? spec.nodes : []).forEach((n, i) => {
     const at = `spec.nodes.${i}`;
-    const name = str2(`${at}.name`, n?.name);
-    if (name && !isDnsSubdomain(name)) fail(`${at}.name`, `"${name}" is not a valid node name`);
-    if (nodes.some((o) => o.name === name)) fail(`${at}.name`, `duplicate node name "${name}"`);
+    const name2 = str2(`${at}.name`, n?.name);
+    if (name2 && !isDnsSubdomain(name2)) fail(`${at}.name`, `"${name2}" is not a valid node name`);
+    if (nodes.some((o) => o.name === name2)) fail(`${at}.name`, `duplicate node name "${name2}"`);
     nodes.push({
-      name,
+      name: name2,
       allocatable: {
         cpu: cpu2(`${at}.allocatable.cpu`, n?.allocatable?.cpu),
         memory: bytes(`${at}.allocatable.memory`, n?.allocatable?.memory),
@@ -31770,13 +31770,13 @@ function parseClusterFacts(src, expectedName) {
   const namespaces = [];
   const nsMap = spec.namespaces;
   if (!nsMap || typeof nsMap !== "object" || Array.isArray(nsMap)) fail("spec.namespaces", "must be a map of namespace name → quota and limitRange");
-  for (const [name, ns2] of Object.entries(nsMap ?? {})) {
-    const at = `spec.namespaces.${name}`;
-    if (!isDnsLabel(name)) fail(at, `"${name}" is not a DNS-1123 label`);
+  for (const [name2, ns2] of Object.entries(nsMap ?? {})) {
+    const at = `spec.namespaces.${name2}`;
+    if (!isDnsLabel(name2)) fail(at, `"${name2}" is not a DNS-1123 label`);
     const q = ns2?.quota ?? {};
     const l = ns2?.limitRange ?? {};
     namespaces.push({
-      name,
+      name: name2,
       quota: {
         requests: { cpu: cpu2(`${at}.quota.requests.cpu`, q.requests?.cpu), memory: bytes(`${at}.quota.requests.memory`, q.requests?.memory) },
         limits: { cpu: cpu2(`${at}.quota.limits.cpu`, q.limits?.cpu), memory: bytes(`${at}.quota.limits.memory`, q.limits?.memory) },
@@ -31804,8 +31804,8 @@ function parseClusterFacts(src, expectedName) {
     file: src.file
   };
 }
-function namespaceFacts(cluster, name) {
-  return cluster.namespaces.find((n) => n.name === name);
+function namespaceFacts(cluster, name2) {
+  return cluster.namespaces.find((n) => n.name === name2);
 }
 
 // node_modules/@carbon/diff/src/config.ts
@@ -31892,16 +31892,16 @@ function stripIgnored(o, filter) {
 }
 
 // node_modules/@carbon/render/src/render.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-import { existsSync as existsSync7, mkdtempSync, readdirSync as readdirSync4, rmSync as rmSync3, statSync as statSync3 } from "node:fs";
+var import_yaml8 = __toESM(require_dist(), 1);
+import { existsSync as existsSync7, mkdtempSync, rmSync as rmSync2, statSync as statSync3 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join as join9, posix, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
+import { isAbsolute, join as join9, posix, relative as relative3, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
 var EXIT_COMMAND_NOT_FOUND = 127;
 var EXIT_TIMED_OUT = 124;
-var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
+var exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
   const child = spawn(cmd, [...args], {
     cwd: options2.cwd,
     env: childEnv(options2.env),
@@ -31916,7 +31916,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
     if (settled) return;
     settled = true;
     if (timer) clearTimeout(timer);
-    resolve6(result);
+    resolve5(result);
   };
   const timer = options2.timeoutMs ? setTimeout(() => {
     timedOut = true;
@@ -31994,7 +31994,7 @@ var KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
 
 // node_modules/@carbon/toolchain/src/tools.ts
 import { join as join5 } from "node:path";
-var toolPath = (root, name) => join5(toolBinDir(root), name);
+var toolPath = (root, name2) => join5(toolBinDir(root), name2);
 
 // node_modules/@carbon/toolchain/src/crds.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -32002,15 +32002,202 @@ var import_yaml2 = __toESM(require_dist(), 1);
 // node_modules/@carbon/toolchain/src/schemas.ts
 var CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
 
-// node_modules/@carbon/render/src/build.ts
-var import_yaml5 = __toESM(require_dist(), 1);
-import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync5, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname2, join as join7, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+// node_modules/@carbon/render/src/discover.ts
+import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync4, statSync } from "node:fs";
+import { basename, dirname as dirname2, join as join6, relative, resolve as resolve2, sep } from "node:path";
 
-// node_modules/@carbon/render/src/cache.ts
-import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
-import { existsSync as existsSync5, mkdirSync, readdirSync as readdirSync2, readFileSync as readFileSync4, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join as join6, relative, resolve as resolve2, sep } from "node:path";
+// node_modules/@carbon/render/src/yaml.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+function parseYamlFile(text, file) {
+  const lines = new import_yaml3.LineCounter();
+  const docs2 = (0, import_yaml3.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const problems = [];
+  const out = [];
+  const list = Array.isArray(docs2) ? docs2 : [];
+  list.forEach((d, i) => {
+    for (const err of d.errors) {
+      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
+      const dup = /Map keys must be unique/i.test(err.message);
+      const msg = err.message.split("\n")[0] ?? err.message;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
+    }
+    if (d.errors.length) return;
+    const js = d.toJS({ maxAliasCount: 100 });
+    if (js === null || js === void 0) return;
+    if (typeof js !== "object" || Array.isArray(js)) {
+      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
+      return;
+    }
+    const start = d.contents?.range?.[0] ?? 0;
+    const sp = lines.linePos(start);
+    out.push({
+      file,
+      documentIndex: i,
+      object: js,
+      position: { line: sp.line, column: sp.col },
+      locate: (path) => {
+        const node = nodeAt(d.contents, path);
+        if (!node?.range) return void 0;
+        const p = lines.linePos(node.range[0]);
+        return { line: p.line, column: p.col };
+      }
+    });
+  });
+  return { docs: out, problems };
+}
+function nodeAt(root, path) {
+  let node = root;
+  let best = root;
+  for (const part of path) {
+    if ((0, import_yaml3.isMap)(node)) {
+      const pair = node.items.find((it) => (0, import_yaml3.isScalar)(it.key) && String(it.key.value) === String(part));
+      if (!pair) break;
+      best = pair.key ?? best;
+      node = pair.value;
+    } else if ((0, import_yaml3.isSeq)(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (!item) break;
+      best = item;
+      node = item;
+    } else break;
+  }
+  return best;
+}
+function opening(text, message, at) {
+  if (!at) return at;
+  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
+  if (!pair) return at;
+  const lines = text.split("\n").slice(0, at.line);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i];
+    const opens = l.split(pair[0]).length - 1;
+    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
+    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
+  }
+  return at;
+}
+
+// node_modules/@carbon/render/src/discover.ts
+var MAX_FILES = 5e4;
+var MAX_FILE_BYTES = 2 * 1024 * 1024;
+var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
+function findGitRoot(dir) {
+  for (let d = resolve2(dir); ; ) {
+    if (existsSync5(join6(d, ".git"))) return d;
+    const up = dirname2(d);
+    if (up === d) return void 0;
+    d = up;
+  }
+}
+var toPosix = (p) => p.split(sep).join("/");
+function cleanPath(p) {
+  if (typeof p !== "string") return void 0;
+  const parts = [];
+  for (const seg of p.replace(/\\/g, "/").split("/")) {
+    if (!seg || seg === ".") continue;
+    if (seg === "..") {
+      if (!parts.length) return void 0;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}
+var under = (child, parent) => parent === "" || child === parent || child.startsWith(`${parent}/`);
+function scanFlux(root) {
+  const kustomizations = [];
+  const instances = [];
+  let files = 0;
+  const stack = [root];
+  while (stack.length && files < MAX_FILES) {
+    const d = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync2(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
+      if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
+      const abs = join6(d, e.name);
+      if (e.isDirectory()) {
+        stack.push(abs);
+        continue;
+      }
+      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
+      let text;
+      try {
+        if (statSync(abs).size > MAX_FILE_BYTES) continue;
+        text = readFileSync4(abs, "utf8");
+      } catch {
+        continue;
+      }
+      const isKs = text.includes("kustomize.toolkit.fluxcd.io");
+      const isInstance = text.includes("FluxInstance");
+      if (!isKs && !isInstance) continue;
+      const file = toPosix(relative(root, abs));
+      const docs2 = parseYamlFile(text, file).docs.map((x) => x.object);
+      for (const o of docs2) {
+        const spec = o.spec ?? {};
+        if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
+          const path = cleanPath(spec.path ?? "");
+          if (path === void 0) continue;
+          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
+        } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
+          const path = cleanPath(spec.sync?.path);
+          if (path !== void 0) instances.push({ file, path });
+        }
+      }
+    }
+  }
+  return { kustomizations, instances };
+}
+function discoverClusters(root) {
+  const found = /* @__PURE__ */ new Map();
+  const add = (dir, how, declaredIn) => {
+    const key = dir || ".";
+    if (found.has(key) || !existsSync5(join6(root, dir)) || !statSync(join6(root, dir)).isDirectory()) return;
+    found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
+  };
+  const clustersDir = join6(root, "clusters");
+  if (existsSync5(clustersDir) && statSync(clustersDir).isDirectory()) {
+    for (const e of readdirSync2(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+  }
+  const { kustomizations, instances } = scanFlux(root);
+  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
+  for (const i of instances) add(i.path, "flux-instance", i.file);
+  if (!found.size) {
+    const unreached = kustomizations.filter((k) => !kustomizations.some((o) => o.file !== k.file && under(k.dir, o.path)));
+    const dirs = [...new Set(unreached.map((k) => k.dir))].sort();
+    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add(d, "unreached", unreached.find((k) => k.dir === d).file);
+  }
+  return name([...found.values()], root);
+}
+function name(clusters, root) {
+  const last = (c) => c.dir === "." ? basename(root) : c.dir.split("/").pop();
+  const counts2 = /* @__PURE__ */ new Map();
+  for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
+  return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
+}
+function listFluxClusters(dir) {
+  const abs = resolve2(dir);
+  const repoRoot = findGitRoot(abs) ?? abs;
+  const rel = toPosix(relative(repoRoot, abs));
+  const all = discoverClusters(repoRoot);
+  if (!all.length) return { repoRoot, clusters: [{ name: basename(abs), dir: rel || ".", how: "path" }] };
+  if (!rel) return { repoRoot, clusters: all };
+  const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
+  if (below.length) return { repoRoot, clusters: below };
+  const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  if (enclosing) return { repoRoot, clusters: [enclosing] };
+  return { repoRoot, clusters: [{ name: basename(abs), dir: rel, how: "path" }] };
+}
+
+// node_modules/@carbon/render/src/build.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync5, statSync as statSync2, writeFileSync } from "node:fs";
+import { join as join7, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -32191,9 +32378,9 @@ function compileStyleAliases(map2) {
 }
 function Type$1(tag, options2) {
   options2 = options2 || {};
-  Object.keys(options2).forEach(function(name) {
-    if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name) === -1) {
-      throw new exception('Unknown option "' + name + '" is met in definition of "' + tag + '" YAML type.');
+  Object.keys(options2).forEach(function(name2) {
+    if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name2) === -1) {
+      throw new exception('Unknown option "' + name2 + '" is met in definition of "' + tag + '" YAML type.');
     }
   });
   this.options = options2;
@@ -32217,9 +32404,9 @@ function Type$1(tag, options2) {
   }
 }
 var type = Type$1;
-function compileList(schema2, name) {
+function compileList(schema2, name2) {
   var result = [];
-  schema2[name].forEach(function(currentType) {
+  schema2[name2].forEach(function(currentType) {
     var newIndex = result.length;
     result.forEach(function(previousType, previousIndex) {
       if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
@@ -32922,7 +33109,7 @@ function throwWarning(state, message) {
   }
 }
 var directiveHandlers = {
-  YAML: function handleYamlDirective(state, name, args) {
+  YAML: function handleYamlDirective(state, name2, args) {
     var match, major, minor;
     if (state.version !== null) {
       throwError(state, "duplication of %YAML directive");
@@ -32945,7 +33132,7 @@ var directiveHandlers = {
       throwWarning(state, "unsupported YAML version of the document");
     }
   },
-  TAG: function handleTagDirective(state, name, args) {
+  TAG: function handleTagDirective(state, name2, args) {
     var handle, prefix;
     if (args.length !== 2) {
       throwError(state, "TAG directive accepts exactly two arguments");
@@ -34598,7 +34785,7 @@ var safeLoadAll = renamed("safeLoadAll", "loadAll");
 var safeDump = renamed("safeDump", "dump");
 
 // node_modules/@carbon/render/src/fast-yaml.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var scalar = (tag, test, construct, acceptEmpty = false) => new Type(`tag:yaml.org,2002:${tag}`, {
   kind: "scalar",
   resolve: (s) => s === null ? acceptEmpty : test.test(s),
@@ -34640,210 +34827,7 @@ function parseYamlFastWith(text) {
     } catch {
     }
   }
-  return { value: (0, import_yaml3.parse)(text), parser: "yaml" };
-}
-
-// node_modules/@carbon/render/src/cache.ts
-var RENDER_CACHE_VERSION = "render-cache/1";
-var RenderCache = class {
-  /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
-  constructor(dir) {
-    this.dir = dir;
-  }
-  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
-  memory = /* @__PURE__ */ new Map();
-  tools = /* @__PURE__ */ new Map();
-  /** SHA-256 of a tool binary, once per path/size/mtime. */
-  toolId(path) {
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      return `missing:${path}`;
-    }
-    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
-    let id = this.tools.get(memo);
-    if (!id) {
-      id = createHash2("sha256").update(readFileSync4(path)).digest("hex");
-      this.tools.set(memo, id);
-    }
-    return id;
-  }
-  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
-  run(key, produce) {
-    if (!key) {
-      this.stats.uncacheable++;
-      return produce();
-    }
-    const known = this.memory.get(key);
-    if (known) {
-      this.stats.hits++;
-      return known;
-    }
-    const p = this.load(key, produce);
-    this.memory.set(key, p);
-    return p;
-  }
-  async load(key, produce) {
-    const stored = this.read(key);
-    if (stored !== void 0) {
-      this.stats.diskHits++;
-      return { stdout: stored, stderr: "", exitCode: 0 };
-    }
-    this.stats.misses++;
-    const res = await produce();
-    if (res.exitCode === 0) this.write(key, res.stdout);
-    else this.memory.delete(key);
-    return res;
-  }
-  file(key) {
-    return join6(this.dir, key.slice(0, 2), `${key}.yaml`);
-  }
-  /** The stored body, or undefined when absent or not intact (then removed). */
-  read(key) {
-    if (!this.dir) return void 0;
-    const f = this.file(key);
-    let text;
-    try {
-      text = readFileSync4(f, "utf8");
-    } catch {
-      return void 0;
-    }
-    const nl = text.indexOf("\n");
-    const m = /^# (\S+) (\S+) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : "");
-    const body = text.slice(nl + 1);
-    if (m && m[1] === RENDER_CACHE_VERSION && m[2] === key && Number(m[4]) === Buffer.byteLength(body) && sha256(body) === m[3]) return body;
-    this.stats.corrupt++;
-    rmSync(f, { force: true });
-    return void 0;
-  }
-  write(key, body) {
-    if (!this.dir) return;
-    const f = this.file(key);
-    const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes2(6).toString("hex")}`);
-    try {
-      mkdirSync(join6(this.dir, key.slice(0, 2)), { recursive: true });
-      writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
-${body}`, { mode: 384 });
-      renameSync(tmp, f);
-      this.stats.writes++;
-    } catch {
-      rmSync(tmp, { force: true });
-    }
-  }
-};
-var RENDER_CACHE_ENV = "PLATFORM_RENDER_CACHE";
-function renderCacheFor(fallbackDir, env = process.env) {
-  const v = env[RENDER_CACHE_ENV]?.trim();
-  if (v === "off") return void 0;
-  if (v) return new RenderCache(resolve2(v));
-  return new RenderCache(fallbackDir);
-}
-function cacheOption(given) {
-  const cache = given ?? renderCacheFor();
-  return cache ? { cache } : {};
-}
-var sha256 = (s) => createHash2("sha256").update(s).digest("hex");
-var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
-var InputHasher = class {
-  files = /* @__PURE__ */ new Map();
-  trees = /* @__PURE__ */ new Map();
-  fileHash(abs) {
-    let h = this.files.get(abs);
-    if (!h) {
-      h = sha256(readFileSync4(abs));
-      this.files.set(abs, h);
-    }
-    return h;
-  }
-  /**
-   * The key of `kustomize <args>` building `target` inside `root`, or undefined when the build reads
-   * something outside the repository or remote. `rootTexts` are files outside `root` whose text is
-   * part of the input (the temporary kustomization wrapping a Flux Kustomization's own transforms):
-   * their text is hashed with `root` replaced, so it does not depend on where the source lies.
-   */
-  buildKey(root, target, args, toolId) {
-    const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
-    const name = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative(root, abs).split(sep).join("/") || "." : void 0;
-    const seen = /* @__PURE__ */ new Set();
-    const visit = (dir) => {
-      if (seen.has(dir)) return true;
-      seen.add(dir);
-      const dn = name(dir);
-      if (dn === void 0) return false;
-      const tree = this.tree(dir, false, dn, root);
-      if (!tree) return false;
-      lines.push(...tree);
-      const kfile = kustomizationFile(dir);
-      if (!kfile) return true;
-      let doc;
-      try {
-        doc = parseYamlFast(readFileSync4(kfile, "utf8"));
-      } catch {
-        return false;
-      }
-      for (const s of strings(doc)) {
-        if (REMOTE.test(s)) return false;
-        for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
-          if (!candidate || candidate.includes("\n")) continue;
-          const abs = resolve2(dir, candidate);
-          if (!existsSync5(abs)) continue;
-          const n = name(abs);
-          if (n === void 0) return false;
-          const st = statSync(abs);
-          if (st.isDirectory()) {
-            if (kustomizationFile(abs)) {
-              if (!visit(abs)) return false;
-            } else {
-              const t = this.tree(abs, true, n, root);
-              if (!t) return false;
-              lines.push(...t);
-            }
-          } else if (st.isFile()) lines.push(`file ${n} ${this.fileHash(abs)}`);
-        }
-      }
-      return true;
-    };
-    if (!visit(target)) return void 0;
-    return sha256(lines.join("\n"));
-  }
-  /** `file <name> <hash>` for every file of `dir` (recursively or not); texts outside `root` are hashed with `root` replaced. */
-  tree(dir, recursive, display, root) {
-    const memo = `${recursive ? "r" : "f"}\0${dir}`;
-    if (this.trees.has(memo)) return this.trees.get(memo);
-    const out = [`dir ${display}`];
-    const walk2 = (d, shown) => {
-      for (const e of readdirSync2(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
-        const n = `${shown}/${e.name}`;
-        if (e.isDirectory()) {
-          if (recursive) walk2(p, n);
-          continue;
-        }
-        if (!e.isFile() && !e.isSymbolicLink()) continue;
-        if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync4(p, "utf8").split(root).join("<root>"))}`);
-      }
-    };
-    let result;
-    try {
-      walk2(dir, display);
-      result = out;
-    } catch {
-      result = void 0;
-    }
-    this.trees.set(memo, result);
-    return result;
-  }
-};
-function inside(root, abs) {
-  return abs === root || abs.startsWith(`${root}${sep}`);
-}
-function strings(v, out = []) {
-  if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
-  return out;
+  return { value: (0, import_yaml5.parse)(text), parser: "yaml" };
 }
 
 // node_modules/@carbon/render/src/lazy.ts
@@ -34945,79 +34929,6 @@ function scanDocuments(text) {
   return { docs: docs2, complete };
 }
 
-// node_modules/@carbon/render/src/yaml.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-function parseYamlFile(text, file) {
-  const lines = new import_yaml4.LineCounter();
-  const docs2 = (0, import_yaml4.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const problems = [];
-  const out = [];
-  const list = Array.isArray(docs2) ? docs2 : [];
-  list.forEach((d, i) => {
-    for (const err of d.errors) {
-      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
-      const dup = /Map keys must be unique/i.test(err.message);
-      const msg = err.message.split("\n")[0] ?? err.message;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
-    }
-    if (d.errors.length) return;
-    const js = d.toJS({ maxAliasCount: 100 });
-    if (js === null || js === void 0) return;
-    if (typeof js !== "object" || Array.isArray(js)) {
-      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
-      return;
-    }
-    const start = d.contents?.range?.[0] ?? 0;
-    const sp = lines.linePos(start);
-    out.push({
-      file,
-      documentIndex: i,
-      object: js,
-      position: { line: sp.line, column: sp.col },
-      locate: (path) => {
-        const node = nodeAt(d.contents, path);
-        if (!node?.range) return void 0;
-        const p = lines.linePos(node.range[0]);
-        return { line: p.line, column: p.col };
-      }
-    });
-  });
-  return { docs: out, problems };
-}
-function nodeAt(root, path) {
-  let node = root;
-  let best = root;
-  for (const part of path) {
-    if ((0, import_yaml4.isMap)(node)) {
-      const pair = node.items.find((it) => (0, import_yaml4.isScalar)(it.key) && String(it.key.value) === String(part));
-      if (!pair) break;
-      best = pair.key ?? best;
-      node = pair.value;
-    } else if ((0, import_yaml4.isSeq)(node) && typeof part === "number") {
-      const item = node.items[part];
-      if (!item) break;
-      best = item;
-      node = item;
-    } else break;
-  }
-  return best;
-}
-function opening(text, message, at) {
-  if (!at) return at;
-  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
-  if (!pair) return at;
-  const lines = text.split("\n").slice(0, at.line);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i];
-    const opens = l.split(pair[0]).length - 1;
-    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
-    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
-    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
-  }
-  return at;
-}
-
 // node_modules/@carbon/render/src/build.ts
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
@@ -35035,7 +34946,6 @@ function overlayOf(spec) {
   if (Array.isArray(spec.patches) && spec.patches.length) o.patches = spec.patches;
   if (Array.isArray(spec.images) && spec.images.length) o.images = spec.images;
   if (Array.isArray(spec.components) && spec.components.length) o.components = spec.components;
-  if (spec.commonMetadata && typeof spec.commonMetadata === "object") o.commonMetadata = spec.commonMetadata;
   return Object.keys(o).length ? o : void 0;
 }
 function limiter(n) {
@@ -35054,10 +34964,9 @@ function limiter(n) {
 }
 var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
 var Builder = class {
-  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec, cache) {
+  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec) {
     this.tempDir = tempDir;
     this.runner = runner;
-    this.cache = cache;
     this.kustomize = toolPath(toolsRoot, "kustomize");
     this.limit = limiter(parallelism);
   }
@@ -35069,7 +34978,6 @@ var Builder = class {
   limit;
   kustomize;
   kustomizeRuns = 0;
-  hasher = new InputHasher();
   /** Parses a file once per run; `display` is the repo-relative name used in messages. */
   file(abs, display) {
     const cached = this.files.get(abs);
@@ -35168,8 +35076,10 @@ var Builder = class {
       const seen = /* @__PURE__ */ new Set();
       this.collect(root, dir, seen, (abs) => files.push(abs), issues);
       if (issues.length) return { objects: [], issues };
-      const target = overlay ? this.wrap(dir, [dir], overlay) : dir;
-      return { ...await this.runKustomize(root, target, kfile, files, problemsOf, issues), dirs: [...seen] };
+      if (!overlay) return { ...await this.runKustomize(root, dir, kfile, files, problemsOf, issues), dirs: [...seen] };
+      const w = this.wrap(root, dir, [dir], overlay);
+      if (w.issues.length) return { objects: [], issues: w.issues };
+      return { ...await this.runKustomize(root, w.target, kfile, files, problemsOf, issues, dir, overlay), dirs: [...seen] };
     }
     const subdirs = [];
     const walk2 = (d) => {
@@ -35197,28 +35107,43 @@ var Builder = class {
       const sub = [];
       for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), (abs) => sub.push(abs), issues);
       if (issues.length) return { objects: [], issues };
-      const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {});
-      return this.runKustomize(root, target, void 0, [...files, ...sub], problemsOf, issues);
+      const w = this.wrap(root, dir, [...files, ...subdirs], overlay ?? {});
+      if (w.issues.length) return { objects: [], issues: w.issues };
+      return this.runKustomize(root, w.target, void 0, [...files, ...sub], problemsOf, issues, dir, overlay);
     }
     return {
       objects: parsed.flatMap(({ f }) => f.docs.map((d) => ({ object: d.object, doc: d, ...f.generatedFrom ? { generatedFrom: f.generatedFrom } : {} }))),
       issues
     };
   }
-  /** A temporary kustomization that lists `resources` (absolute) plus the Flux Kustomization's own transforms. */
-  wrap(_dir, resources, o) {
+  /**
+   * The kustomization kustomize-controller generates for a Flux Kustomization, written in a
+   * temporary folder: `resources` (absolute) and `components` (relative to the Flux path, as Flux
+   * reads them) are listed relative to that folder (kustomize refuses absolute folder paths), plus
+   * the Flux Kustomization's own transforms. `commonMetadata` is applied after the build (render.ts),
+   * to objects' metadata only, as the controller does.
+   */
+  wrap(root, dir, resources, o) {
     const d = this.tempDir();
-    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
+    const rel = (abs) => relative2(d, abs).split(sep2).join("/");
+    const issues = [];
+    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: resources.map(rel) };
     if (o.targetNamespace) k.namespace = o.targetNamespace;
     if (o.namePrefix) k.namePrefix = o.namePrefix;
     if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
-    if (o.components) k.components = o.components.map((c) => resolve3(_dir, c));
-    if (o.commonMetadata?.labels) k.labels = [{ pairs: o.commonMetadata.labels }];
-    if (o.commonMetadata?.annotations) k.commonAnnotations = o.commonMetadata.annotations;
-    writeFileSync2(join7(d, "kustomization.yaml"), (0, import_yaml5.stringify)(k));
-    return d;
+    if (o.components) {
+      const comps = [];
+      for (const c of o.components) {
+        const abs = resolve3(dir, String(c));
+        if (abs !== root && !abs.startsWith(`${root}${sep2}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
+        else comps.push(rel(abs));
+      }
+      k.components = comps;
+    }
+    writeFileSync(join7(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
+    return { target: d, issues };
   }
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
   collect(root, dir, seen, addFile, issues) {
@@ -35259,22 +35184,22 @@ var Builder = class {
       }
     }
   }
-  async runKustomize(root, target, kfile, files, problemsOf, issues) {
+  /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
+  async runKustomize(root, target, kfile, files, problemsOf, issues, dir = target, overlay) {
     const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
-    const produce = () => this.limit(() => {
+    const res = await this.limit(() => {
       this.kustomizeRuns++;
       return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
     });
-    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
     if (res.exitCode !== 0) {
       for (const f of files) problemsOf(f);
       if (issues.length) return { objects: [], issues };
       issues.push({
         code: "kustomize",
         severity: "error",
-        file: kfile ? this.rel(root, kfile) : this.rel(root, dirname2(target)),
+        file: kfile ? this.rel(root, kfile) : this.rel(root, dir),
         message: `kustomize build failed: ${firstErrorLine(res.stderr || res.stdout)}`,
-        hint: "run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce"
+        hint: target === dir ? "run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce" : `the build of ${this.rel(root, dir)} with the Flux Kustomization's own spec (targetNamespace, namePrefix/nameSuffix, patches, images, components) on top failed: check those fields against the folder`
       });
       return { objects: [], issues };
     }
@@ -35288,13 +35213,19 @@ var Builder = class {
     }
     const objects = splitDocuments(res.stdout).map((raw) => {
       const object = lazyObject(raw);
-      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? [];
+      const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ""), overlay)}`) ?? [];
       const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
       return { object, raw, ...hit ? { doc: hit.doc } : {}, ...hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {} };
     });
     return { objects, issues };
   }
 };
+function unaffixed(name2, o) {
+  let n = name2;
+  if (o?.namePrefix && n.startsWith(o.namePrefix)) n = n.slice(o.namePrefix.length);
+  if (o?.nameSuffix && n.endsWith(o.nameSuffix)) n = n.slice(0, n.length - o.nameSuffix.length);
+  return n;
+}
 var meta = (o) => ({
   ...o.kind ? { kind: o.kind } : {},
   ...o.metadata?.name ? { name: o.metadata.name } : {},
@@ -35308,7 +35239,7 @@ function firstErrorLine(text) {
 }
 
 // node_modules/@carbon/render/src/git.ts
-import { mkdirSync as mkdirSync2, rmSync as rmSync2 } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join as join8 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
@@ -35328,7 +35259,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (!SHA.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
-  mkdirSync2(into, { recursive: true });
+  mkdirSync(into, { recursive: true });
   const tar = join8(into, ".source.tar");
   let existing = [];
   if (paths.length) {
@@ -35341,7 +35272,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
-  rmSync2(tar, { force: true });
+  rmSync(tar, { force: true });
 }
 function covers(have, want) {
   if (!have.length) return true;
@@ -35353,39 +35284,23 @@ function covers(have, want) {
 var SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute";
 var VAR = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::?([=-])([^}]*))?\}/g;
 function substitute(text, vars, keepUnknown) {
-  return text.replace(VAR, (whole, escaped, name, op, def) => {
+  return text.replace(VAR, (whole, escaped, name2, op, def) => {
     if (escaped) return whole.slice(1);
-    const value = vars[name];
+    const value = vars[name2];
     if (value !== void 0) return value;
     if (op !== void 0) return def ?? "";
     return keepUnknown ? whole : "";
   });
+}
+function isSopsEncrypted(o) {
+  const s = o.sops;
+  return Boolean(s && typeof s === "object" && ("mac" in s || "lastmodified" in s || "version" in s));
 }
 
 // node_modules/@carbon/render/src/render.ts
 var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
 var SOURCE_GROUP = "source.toolkit.fluxcd.io/";
 var isFluxKustomization = (o) => o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith(KS_GROUP);
-function listFluxClusters(dir) {
-  const abs = resolve4(dir);
-  const clustersDir = join9(abs, "clusters");
-  if (existsSync7(clustersDir) && statSync3(clustersDir).isDirectory()) {
-    const clusters = readdirSync4(clustersDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => ({ name: e.name, dir: `clusters/${e.name}` })).sort((a, b) => a.name < b.name ? -1 : 1);
-    return { repoRoot: abs, clusters };
-  }
-  let root = abs;
-  for (let d = abs; ; ) {
-    if (existsSync7(join9(d, ".git"))) {
-      root = d;
-      break;
-    }
-    const up = resolve4(d, "..");
-    if (up === d) break;
-    d = up;
-  }
-  const rel = relative3(root, abs).split(sep3).join("/");
-  return { repoRoot: root, clusters: [{ name: rel.split("/").pop() || "cluster", dir: rel || "." }] };
-}
 var docs = /* @__PURE__ */ new WeakMap();
 var raws = /* @__PURE__ */ new WeakMap();
 async function discoverFluxKustomizations(dir, options2 = {}) {
@@ -35410,7 +35325,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec);
   }
   temps = [];
   builder;
@@ -35425,7 +35340,7 @@ var RenderSession = class {
     return d;
   }
   dispose() {
-    for (const d of this.temps.splice(0)) rmSync3(d, { recursive: true, force: true });
+    for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
   }
   /**
    * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
@@ -35515,6 +35430,19 @@ var RenderSession = class {
       return found;
     };
     const kustomizationDirs = /* @__PURE__ */ new Set();
+    const running = /* @__PURE__ */ new Map();
+    const waits = /* @__PURE__ */ new Map();
+    const reaches = (from, to, seen = /* @__PURE__ */ new Set()) => {
+      if (from === to) return true;
+      if (seen.has(from)) return false;
+      seen.add(from);
+      return [...waits.get(from) ?? []].some((n) => reaches(n, to, seen));
+    };
+    const afterDependencies = async (e) => {
+      const deps = e.dependsOn.map((d) => `${d.namespace}/${d.name}`).filter((k) => k !== e.key && running.has(k) && !reaches(k, e.key));
+      waits.set(e.key, new Set(deps));
+      await Promise.all(deps.map((k) => running.get(k)));
+    };
     const renderEntry = async (e) => {
       let base = this.repoRoot;
       let commit;
@@ -35522,6 +35450,11 @@ var RenderSession = class {
         const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
         const src = sources.get(sk);
         const pin = src?.spec?.ref?.commit;
+        const external = src && e.sourceRef.kind === "GitRepository" && sk !== rootSourceKey ? await this.externalReason(src, sources.get(rootSourceKey)) : void 0;
+        if (external) {
+          Object.assign(e.sourceRef, { mode: "external", reason: external });
+          return;
+        }
         if (sk === rootSourceKey || src && e.sourceRef.kind === "GitRepository" && (typeof pin !== "string" || this.options.workingTree)) {
           e.sourceRef.mode = "worktree";
           if (typeof pin === "string") e.sourceRef.commit = pin;
@@ -35537,6 +35470,8 @@ var RenderSession = class {
             e.sourceRef.mode = "worktree";
           }
         } else {
+          const reason = src ? await this.externalReason(src, sources.get(rootSourceKey)) : void 0;
+          if (reason) Object.assign(e.sourceRef, { mode: "external", reason });
           return;
         }
       }
@@ -35548,7 +35483,8 @@ var RenderSession = class {
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
-      e.objects = this.postBuild(e, res.objects, commit, errors);
+      if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
+      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name2) => findObject(entries, kind, ns2, name2));
     };
     let queue = [root];
     let pending = [];
@@ -35567,7 +35503,9 @@ var RenderSession = class {
         }
         this.prefetch(wanted);
       }
-      await Promise.all(ready.map((e) => renderEntry(e)));
+      running.clear();
+      for (const e of ready) running.set(e.key, Promise.resolve().then(() => renderEntry(e)));
+      await Promise.all(running.values());
       for (const e of ready) queue.push(...discover(e, e.objects));
       if (!queue.length && pending.length) {
         const nowReady = pending.filter((e) => this.sourceKnown(e, sources, rootSourceKey));
@@ -35599,34 +35537,84 @@ var RenderSession = class {
       errors
     };
   }
+  selfUrls;
+  /** This repository's URLs: its `origin` remote, if any (the root GitRepository's URL is added per cluster). */
+  ownUrls() {
+    this.selfUrls ??= (this.options.runner ?? exec)("git", ["-C", this.repoRoot, "config", "--get", "remote.origin.url"]).then(
+      (r2) => new Set(r2.exitCode === 0 && r2.stdout.trim() ? [repoUrl(r2.stdout.trim())] : []),
+      () => /* @__PURE__ */ new Set()
+    );
+    return this.selfUrls;
+  }
+  /**
+   * Why a declared source is not rendered from this repository, or undefined when it is this
+   * repository: OCIRepository, Bucket, ExternalArtifact (and any non-Git kind) are artifacts built
+   * elsewhere; a GitRepository is another repository when its URL is neither this clone's `origin`
+   * nor the cluster's root GitRepository's (with neither known, every GitRepository is this one).
+   */
+  async externalReason(src, root) {
+    const spec = src.spec ?? {};
+    const where = typeof spec.url === "string" ? ` ${spec.url}` : typeof spec.bucketName === "string" ? ` (bucket ${spec.bucketName})` : "";
+    if (src.kind !== "GitRepository") return `its source is ${src.kind === "ExternalArtifact" ? "an ExternalArtifact (produced by another controller)" : `a${/^[AEIOU]/.test(String(src.kind)) ? "n" : ""} ${String(src.kind)}${where}`}, not this repository`;
+    if (typeof spec.url !== "string") return void 0;
+    const own = new Set(await this.ownUrls());
+    const rootUrl = root?.spec?.url;
+    if (typeof rootUrl === "string") own.add(repoUrl(rootUrl));
+    if (!own.size || own.has(repoUrl(spec.url))) return void 0;
+    return `its source is another Git repository (${spec.url})`;
+  }
   sourceKnown(e, sources, rootSourceKey) {
     const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
     return sk === rootSourceKey || sources.has(sk);
   }
-  /** Target namespace is applied by the build; here: substitution, then the object's origin. */
-  postBuild(e, built, commit, errors) {
+  /**
+   * Target namespace and the other transforms are applied by the build; here, as kustomize-controller
+   * does after it: `postBuild` substitution (`substituteFrom` ConfigMaps and Secrets found in what
+   * this cluster renders, in order, then `substitute` over them), `commonMetadata`, and the object's origin.
+   */
+  postBuild(e, built, commit, errors, find) {
     const post = e.spec.postBuild ?? {};
-    const vars = Object.fromEntries(Object.entries(post.substitute ?? {}).map(([k, v]) => [k, String(v)]));
     const from = Array.isArray(post.substituteFrom) ? post.substituteFrom : [];
     const ks = `${e.namespace}/${e.name}`;
+    const vars = {};
+    let unknownValues = false;
     for (const f of from) {
+      const kind = String(f?.kind ?? "");
+      const name2 = String(f?.name ?? "");
+      const found = kind === "ConfigMap" || kind === "Secret" ? find(kind, e.namespace, name2) : void 0;
+      const values = found ? variablesOf(found) : void 0;
+      if (values) {
+        Object.assign(vars, values);
+        continue;
+      }
+      if (!found && f?.optional === true) continue;
+      unknownValues = true;
+      const why = found ? "is SOPS-encrypted (its values are never decrypted here)" : `is not in what this cluster renders (it is created in the cluster, or by a Kustomization that runs later)`;
       errors.push({
         code: "substitution",
         severity: "warning",
         file: e.definedIn?.file ?? e.path,
         ...e.definedIn?.line ? { line: e.definedIn.line } : {},
-        message: `Kustomization ${ks}: postBuild.substituteFrom ${f?.kind ?? "?"}/${f?.name ?? "?"} lives in the cluster and cannot be read offline; its variables are left unsubstituted`,
+        message: `Kustomization ${ks}: postBuild.substituteFrom ${kind || "?"}/${name2 || "?"} ${why}; its variables are left unsubstituted`,
         hint: "inline values under postBuild.substitute if they must be validated",
         kustomization: ks
       });
     }
+    for (const [k, v] of Object.entries(post.substitute ?? {})) vars[k] = String(v);
+    const meta2 = e.spec.commonMetadata ?? {};
+    const common2 = meta2.labels && typeof meta2.labels === "object" || meta2.annotations && typeof meta2.annotations === "object";
     const substituting = Boolean(post.substitute || from.length);
     return built.map((b, i) => {
       let object = b.object;
       let raw = b.raw;
+      if (common2) {
+        const m = object.metadata ?? {};
+        object = { ...object, metadata: { ...m, ...meta2.labels ? { labels: { ...m.labels ?? {}, ...meta2.labels } } : {}, ...meta2.annotations ? { annotations: { ...m.annotations ?? {}, ...meta2.annotations } } : {} } };
+        raw = void 0;
+      }
       if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== "disabled") {
-        const text = (0, import_yaml7.stringify)(object);
-        const next = substitute(text, vars, from.length > 0);
+        const text = (0, import_yaml8.stringify)(object);
+        const next = substitute(text, vars, unknownValues);
         if (next !== text) {
           try {
             object = parseYamlFast(next);
@@ -35650,6 +35638,21 @@ var RenderSession = class {
     });
   }
 };
+function repoUrl(url) {
+  return url.trim().toLowerCase().replace(/^[a-z+]+:\/\//, "").replace(/^[^@/]+@/, "").replace(/^([^/:]+):(?!\d+\/)/, "$1/").replace(/^([^/:]+):\d+\//, "$1/").replace(/\.git\/?$/, "").replace(/\/+$/, "");
+}
+function findObject(entries, kind, namespace, name2) {
+  for (const e of entries) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name2 && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
+  return void 0;
+}
+function variablesOf(o) {
+  if (isSopsEncrypted(o)) return void 0;
+  const out = {};
+  const data = o.data ?? {};
+  for (const [k, v] of Object.entries(data)) out[k] = o.kind === "Secret" ? Buffer.from(String(v), "base64").toString("utf8") : String(v);
+  if (o.kind === "Secret") for (const [k, v] of Object.entries(o.stringData ?? {})) out[k] = String(v);
+  return out;
+}
 function locOf(_src, e) {
   return { file: e.definedIn?.file ?? e.path, ...e.definedIn?.line ? { line: e.definedIn.line } : {} };
 }
@@ -35808,14 +35811,14 @@ function selectorMatches(sel, labels) {
 }
 function operatorPodLabels(o) {
   const kind = String(o.kind).toLowerCase();
-  const name = String(o.metadata?.name ?? "");
+  const name2 = String(o.metadata?.name ?? "");
   return {
     ...o.spec?.podMetadata?.labels ?? {},
     "app.kubernetes.io/name": kind,
-    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/instance": name2,
     "app.kubernetes.io/managed-by": "prometheus-operator",
-    [kind]: name,
-    ...kind === "prometheus" ? { "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" } : {}
+    [kind]: name2,
+    ...kind === "prometheus" ? { "operator.prometheus.io/name": name2, "operator.prometheus.io/shard": "0" } : {}
   };
 }
 
@@ -35824,7 +35827,7 @@ var r = (id, category, severity, title, rationale, hint) => ({ id, category, sev
 var RULES = [
   r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
   r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
-  r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Add the CRD source to @carbon/toolchain (versions.ts) and run `npm run setup`, or fix the apiVersion/kind."),
+  r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Fix the apiVersion/kind, or give it a schema: have a Kustomization of this cluster install its CRD (converted for the run), list a folder of JSON schemas (<group>/<kind>_<version>.json) under `schemas:` in platform/policy.yaml, or (this platform) add the CRD source to @carbon/toolchain versions.ts and run `npm run setup`."),
   r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),
   r("SEC002", "security", "warning", "readOnlyRootFilesystem", "A writable root filesystem lets an intruder persist tools and tamper with binaries.", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes."),
   r("SEC003", "security", "error", "privileged", "A privileged container has every capability and all host devices.", "Remove securityContext.privileged or set it to false."),
@@ -35868,6 +35871,7 @@ var RULES = [
   r("FLX005", "flux", "warning", "interval and timeout", "Without a timeout a stuck apply blocks every dependant for the default; without an interval drift is never corrected.", "Set spec.interval and spec.timeout."),
   r("FLX006", "flux", "warning", "substitution resolvable", "Variables from substituteFrom live in the cluster, so validate cannot see their values.", "Inline values under postBuild.substitute if they must be validated."),
   r("FLX007", "flux", "warning", "pinned source available", "A pinned commit not in the clone cannot be rendered as deployed; the working tree's files for that path are validated instead.", "Fetch full history (actions/checkout fetch-depth: 0), or fix the pin."),
+  r("FLX008", "flux", "notice", "source outside the repository", "A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.", "Validate that source in its own repository; nothing to fix here."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
@@ -36075,7 +36079,9 @@ function capacity(view) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-var import_yaml9 = __toESM(require_dist(), 1);
+var import_yaml10 = __toESM(require_dist(), 1);
+import { dirname as dirname3, join as join10 } from "node:path";
+var CRD_LAYOUT = join10("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 
 // node_modules/@carbon/diff/src/capacity.ts
 function requestedBy(services, nodes) {
@@ -36330,8 +36336,8 @@ function identical(b, h) {
   return b.service === h.service && b.text !== void 0 && b.text === h.text;
 }
 var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
-function stripHashSuffix(name) {
-  return name.replace(HASH_SUFFIX, "");
+function stripHashSuffix(name2) {
+  return name2.replace(HASH_SUFFIX, "");
 }
 function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
   if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
@@ -36451,15 +36457,15 @@ var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
 function describeChange(c) {
   const leaf = lastSegment(c.path);
   const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
-  const name = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
+  const name2 = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
   if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
     const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
     const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
     if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
   }
-  if (c.op === "added") return `${name} added: ${short(c.after)}`;
-  if (c.op === "removed") return `${name} removed: ${short(c.before)}`;
-  return `${name}: ${short(c.before)} → ${short(c.after)}`;
+  if (c.op === "added") return `${name2} added: ${short(c.after)}`;
+  if (c.op === "removed") return `${name2} removed: ${short(c.before)}`;
+  return `${name2}: ${short(c.before)} → ${short(c.after)}`;
 }
 function collapseRepeated(resources, threshold) {
   const groups2 = /* @__PURE__ */ new Map();
@@ -36738,9 +36744,9 @@ function renderJson(report) {
 }
 
 // node_modules/@carbon/diff/src/revisions.ts
-import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, rmSync as rmSync4 } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync as mkdtempSync2, rmSync as rmSync3 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 
 // node_modules/@carbon/diff/src/report.ts
 function totalsOf(sections) {
@@ -36771,18 +36777,18 @@ async function resolveRevision(repo, ref2, runner = exec) {
   return r2.stdout.trim();
 }
 async function checkout(repo, commit, runner) {
-  const tmp = mkdtempSync2(join10(tmpdir2(), "carbon-diff-"));
-  const dir = join10(tmp, "tree");
+  const tmp = mkdtempSync2(join11(tmpdir2(), "carbon-diff-"));
+  const dir = join11(tmp, "tree");
   const r2 = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
   if (r2.exitCode !== 0) {
-    rmSync4(tmp, { recursive: true, force: true });
+    rmSync3(tmp, { recursive: true, force: true });
     throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r2.stderr.trim()}`);
   }
   return {
     dir,
     dispose: async () => {
       await runner("git", ["-C", repo, "worktree", "remove", "--force", dir]);
-      rmSync4(tmp, { recursive: true, force: true });
+      rmSync3(tmp, { recursive: true, force: true });
       await runner("git", ["-C", repo, "worktree", "prune"]);
     }
   };
@@ -36862,7 +36868,7 @@ async function diffRevisions(options2) {
       headDir = headTree.dir;
     }
     const config = options2.config ?? (existsSync8(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
-    const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache) };
+    const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
@@ -36872,35 +36878,35 @@ async function diffRevisions(options2) {
     const sections = [];
     const short2 = (c) => c === WORKTREE ? "working tree" : c.slice(0, 7);
     const clusters = [.../* @__PURE__ */ new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
-    for (const name of clusters) {
-      const b = baseR.find((c) => c.cluster === name);
-      const h = headR.find((c) => c.cluster === name);
+    for (const name2 of clusters) {
+      const b = baseR.find((c) => c.cluster === name2);
+      const h = headR.find((c) => c.cluster === name2);
       const empty = /* @__PURE__ */ new Map();
-      const cap = { ...headroomChange(b, baseFacts.get(name), h, headFacts.get(name)), ...noPruneOf(b) };
+      const cap = { ...headroomChange(b, baseFacts.get(name2), h, headFacts.get(name2)), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
       const baseServices = b ? toServices(b) : empty;
       const headServices = h ? toServices(h) : empty;
       if (!pinned) {
-        sections.push(diffSection({ cluster: name, kind: "on-merge", title: `${short2(baseCommit)} → ${short2(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection({ cluster: name2, kind: "on-merge", title: `${short2(baseCommit)} → ${short2(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
       const pinsChanged = [.../* @__PURE__ */ new Set([...bPins.keys(), ...hPins.keys()])].filter((k) => bPins.get(k) !== hPins.get(k));
       if (pinsChanged.length) {
         const list = pinsChanged.map((k) => `${k} ${short2(bPins.get(k) ?? "none")} → ${short2(hPins.get(k) ?? "none")}`).join(", ");
-        sections.push(diffSection({ cluster: name, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection({ cluster: name2, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
-      const onMerge = diffSection({ cluster: name, kind: "on-merge", title: `cluster-wide files ${short2(baseCommit)} → ${short2(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
+      const onMerge = diffSection({ cluster: name2, kind: "on-merge", title: `cluster-wide files ${short2(baseCommit)} → ${short2(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const promoted = await render(headDir, { ...common2, clusters: [name], workingTree: true });
-      const pending = promoted.find((c) => c.cluster === name);
+      const promoted = await render(headDir, { ...common2, clusters: [name2], workingTree: true });
+      const pending = promoted.find((c) => c.cluster === name2);
       const pendingProblems = inputErrors(promoted, `head ${options2.head} (as promoted)`);
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       sections.push(
         diffSection(
-          { cluster: name, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)), ...noPruneOf(b) },
+          { cluster: name2, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name2), pending, headFacts.get(name2)), ...noPruneOf(b) },
           { config, masker }
         )
       );
@@ -36924,10 +36930,10 @@ var ContextError = class extends Error {
 function contextFromEnv(sources = {}) {
   const env = sources.env ?? process.env;
   const readFile = sources.readFile ?? ((path) => readFileSync6(path, "utf8"));
-  const required = (name) => {
-    const value = env[name];
+  const required = (name2) => {
+    const value = env[name2];
     if (value === void 0 || value === "") {
-      throw new ContextError("missing-env", "is not set; is this running inside GitHub Actions (or the runAction harness)?", name);
+      throw new ContextError("missing-env", "is not set; is this running inside GitHub Actions (or the runAction harness)?", name2);
     }
     return value;
   };
@@ -37086,33 +37092,33 @@ function getUserAgent() {
 }
 
 // node_modules/before-after-hook/lib/register.js
-function register(state, name, method, options2) {
+function register(state, name2, method, options2) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
   }
   if (!options2) {
     options2 = {};
   }
-  if (Array.isArray(name)) {
-    return name.reverse().reduce((callback, name2) => {
-      return register.bind(null, state, name2, callback, options2);
+  if (Array.isArray(name2)) {
+    return name2.reverse().reduce((callback, name3) => {
+      return register.bind(null, state, name3, callback, options2);
     }, method)();
   }
   return Promise.resolve().then(() => {
-    if (!state.registry[name]) {
+    if (!state.registry[name2]) {
       return method(options2);
     }
-    return state.registry[name].reduce((method2, registered) => {
+    return state.registry[name2].reduce((method2, registered) => {
       return registered.hook.bind(null, method2, options2);
     }, method)();
   });
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
+function addHook(state, kind, name2, hook2) {
   const orig = hook2;
-  if (!state.registry[name]) {
-    state.registry[name] = [];
+  if (!state.registry[name2]) {
+    state.registry[name2] = [];
   }
   if (kind === "before") {
     hook2 = (method, options2) => {
@@ -37137,38 +37143,38 @@ function addHook(state, kind, name, hook2) {
       });
     };
   }
-  state.registry[name].push({
+  state.registry[name2].push({
     hook: hook2,
     orig
   });
 }
 
 // node_modules/before-after-hook/lib/remove.js
-function removeHook(state, name, method) {
-  if (!state.registry[name]) {
+function removeHook(state, name2, method) {
+  if (!state.registry[name2]) {
     return;
   }
-  const index2 = state.registry[name].map((registered) => {
+  const index2 = state.registry[name2].map((registered) => {
     return registered.orig;
   }).indexOf(method);
   if (index2 === -1) {
     return;
   }
-  state.registry[name].splice(index2, 1);
+  state.registry[name2].splice(index2, 1);
 }
 
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook2, state, name) {
+function bindApi(hook2, state, name2) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
-    name ? [state, name] : [state]
+    name2 ? [state, name2] : [state]
   );
   hook2.api = { remove: removeHookRef };
   hook2.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
+    const args = name2 ? [state, kind, name2] : [state, kind];
     hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
@@ -37269,11 +37275,11 @@ function addQueryParameters(url, parameters) {
   if (names.length === 0) {
     return url;
   }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
+  return url + separator + names.map((name2) => {
+    if (name2 === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
+    return `${name2}=${encodeURIComponent(parameters[name2])}`;
   }).join("&");
 }
 var urlVariableRegex = /\{[^{}}]+\}/g;
@@ -37908,8 +37914,8 @@ async function fetchWrapper(requestOptions) {
   const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
   const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
   const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
+    Object.entries(requestOptions.headers).map(([name2, value]) => [
+      name2,
       String(value)
     ])
   );
@@ -38674,27 +38680,27 @@ var InputError = class extends Error {
 
 // .github/actions/diff/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname3, join as join12 } from "node:path";
+import { dirname as dirname4, join as join13 } from "node:path";
 
 // .github/actions/diff/src/run.ts
-import { isAbsolute as isAbsolute2, join as join11, relative as relative4, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join12, relative as relative4, resolve as resolve4 } from "node:path";
 var STEP_SUMMARY_LIMIT = 1024 * 1024 - 1024;
 async function run(inputs, context, deps) {
   const pr = context.event.kind === "pull_request" ? context.event.pullRequest : void 0;
   const base = inputs.base || pr?.base.sha;
   const head = inputs.head || pr?.head.sha || "HEAD";
   if (!base) throw new InputError("base", `is required when the event is "${context.eventName}" (only pull_request events carry a base)`);
-  const outDir = resolve5(context.workspace, inputs.outputDir);
+  const outDir = resolve4(context.workspace, inputs.outputDir);
   const rel = relative4(context.workspace, outDir);
   if (isAbsolute2(inputs.outputDir) || rel.startsWith("..")) throw new InputError("output-dir", "must be a folder inside the workspace");
   const report = await deps.diff({ repo: context.workspace, base, head, toolsRoot: context.workspace });
   const md = renderMarkdown(report);
-  await deps.writeFile(join11(outDir, "diff.md"), md.body);
-  await deps.writeFile(join11(outDir, "diff-full.md"), md.full);
-  await deps.writeFile(join11(outDir, "diff.json"), renderJson(report));
-  if (pr) await deps.writeFile(join11(outDir, "pr-number"), `${pr.number}
+  await deps.writeFile(join12(outDir, "diff.md"), md.body);
+  await deps.writeFile(join12(outDir, "diff-full.md"), md.full);
+  await deps.writeFile(join12(outDir, "diff.json"), renderJson(report));
+  if (pr) await deps.writeFile(join12(outDir, "pr-number"), `${pr.number}
 `);
-  await deps.writeFile(join11(outDir, "head-sha"), `${report.head.commit}
+  await deps.writeFile(join12(outDir, "head-sha"), `${report.head.commit}
 `);
   const t = report.totals;
   const summary2 = md.full.length <= STEP_SUMMARY_LIMIT ? md.full : `${md.body}
@@ -38715,13 +38721,13 @@ async function run2() {
     const { outputs, summary: summary2 } = await run(inputs, context, {
       diff: diffRevisions,
       writeFile: async (path, text) => {
-        await mkdir2(dirname3(path), { recursive: true });
-        const tmp = join12(dirname3(path), `.${process.pid}.tmp`);
+        await mkdir2(dirname4(path), { recursive: true });
+        const tmp = join13(dirname4(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }
     });
-    for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
+    for (const [name2, value] of Object.entries(outputs)) setOutput(name2, value);
     if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(summary2).write();
   } catch (error2) {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
