@@ -2162,9 +2162,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve4(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -2202,12 +2202,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve4(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -4474,8 +4474,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6726,12 +6726,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7401,12 +7401,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7885,16 +7885,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve4(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7905,7 +7905,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7956,7 +7956,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7968,7 +7968,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve4(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8304,8 +8304,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -9574,7 +9574,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9587,7 +9587,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve5(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9606,7 +9606,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9623,7 +9623,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve4,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9693,18 +9693,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve4, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9961,9 +9961,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10186,9 +10186,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10473,9 +10473,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10567,9 +10567,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -14432,7 +14432,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14508,7 +14508,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -14551,7 +14551,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18292,8 +18292,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module2.exports = {
@@ -19743,8 +19743,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve4, reject) {
-            return setTimeout(resolve4, t);
+          return new this.Promise(function(resolve5, reject) {
+            return setTimeout(resolve5, t);
           });
         }
         computePenalty() {
@@ -19955,15 +19955,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve4, returned, task;
+          var args, cb, error2, reject, resolve5, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve4, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve5, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve4(returned);
+                  return resolve5(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -19978,13 +19978,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve4;
-          resolve4 = reject = null;
+          var promise, reject, resolve5;
+          resolve5 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve4 = _resolve;
+            resolve5 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve4, reject });
+          this._queue.push({ task, args, resolve: resolve5, reject });
           this._tryToRun();
           return promise;
         }
@@ -20385,14 +20385,14 @@ var require_light = __commonJS({
                 counts2 = this._states.counts;
                 return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
-              return new this.Promise((resolve4, reject) => {
+              return new this.Promise((resolve5, reject) => {
                 if (finished()) {
-                  return resolve4();
+                  return resolve5();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve4();
+                      return resolve5();
                     }
                   });
                 }
@@ -20485,9 +20485,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve4, reject) {
+              return new this.Promise(function(resolve5, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve4)(args3);
+                  return (args3[0] != null ? reject : resolve5)(args3);
                 });
               });
             };
@@ -20728,7 +20728,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20737,7 +20737,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20745,13 +20745,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -20943,7 +20943,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20952,7 +20952,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20960,13 +20960,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21147,7 +21147,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21156,7 +21156,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21164,13 +21164,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21239,8 +21239,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t = 0) {
-        return new this.Promise(function(resolve4, reject) {
-          return setTimeout(resolve4, t);
+        return new this.Promise(function(resolve5, reject) {
+          return setTimeout(resolve5, t);
         });
       }
       computePenalty() {
@@ -21710,7 +21710,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21719,7 +21719,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21727,13 +21727,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21774,7 +21774,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve4, reject) => {
+          return new this.Promise((resolve5, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -21785,14 +21785,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve4();
+              return resolve5();
             } else {
-              return client.once("ready", resolve4);
+              return client.once("ready", resolve5);
             }
           });
         }
         _loadScript(name2) {
-          return new this.Promise((resolve4, reject) => {
+          return new this.Promise((resolve5, reject) => {
             var payload;
             payload = Scripts.payload(name2);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -21800,7 +21800,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name2] = replies[0];
-              return resolve4(replies[0]);
+              return resolve5(replies[0]);
             });
           });
         }
@@ -21813,12 +21813,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve4, reject) => {
+            return new _this.Promise((resolve5, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve4(replies[0]);
+                  return resolve5(replies[0]);
                 }
               });
             });
@@ -21826,13 +21826,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve4, reject) => {
+            return new this.Promise((resolve5, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve4();
+                  return resolve5();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -21846,13 +21846,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve4, reject) => {
+                  yield new _this2.Promise((resolve5, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve4();
+                        return resolve5();
                       }
                     });
                   });
@@ -21937,7 +21937,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21946,7 +21946,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21954,13 +21954,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22006,7 +22006,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve4, reject) => {
+          return new this.Promise((resolve5, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22017,9 +22017,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve4();
+              return resolve5();
             } else {
-              return client.once("ready", resolve4);
+              return client.once("ready", resolve5);
             }
           });
         }
@@ -22045,10 +22045,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve4, reject) => {
+            return new this.Promise((resolve5, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve4();
+                return resolve5();
               });
             });
           }));
@@ -22146,7 +22146,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22155,7 +22155,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22163,13 +22163,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22305,7 +22305,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name2 === "init" || name2 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve4, reject) => {
+          return new _this3.Promise((resolve5, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name2}.lua`, all_args);
@@ -22313,7 +22313,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve4(replies);
+              return resolve5(replies);
             });
             return _this3.connection.__scriptFn__(name2)(...arr);
           }).catch((e) => {
@@ -22544,7 +22544,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22553,7 +22553,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22561,13 +22561,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22590,19 +22590,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve4, returned, task;
+          var args, cb, error2, reject, resolve5, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve4 = _this$_queue$shift.resolve;
+            resolve5 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve4(returned);
+                  return resolve5(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -22618,16 +22618,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve4;
-        resolve4 = reject = null;
+        var promise, reject, resolve5;
+        resolve5 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve4 = _resolve;
+          resolve5 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve4,
+          resolve: resolve5,
           reject
         });
         this._tryToRun();
@@ -22680,7 +22680,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22689,7 +22689,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22697,13 +22697,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22966,7 +22966,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22975,7 +22975,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22983,13 +22983,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23227,14 +23227,14 @@ var require_Bottleneck = __commonJS({
               counts2 = this._states.counts;
               return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
             };
-            return new this.Promise((resolve4, reject) => {
+            return new this.Promise((resolve5, reject) => {
               if (finished()) {
-                return resolve4();
+                return resolve5();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve4();
+                    return resolve5();
                   }
                 });
               }
@@ -23342,9 +23342,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve4, reject) {
+            return new this.Promise(function(resolve5, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve4)(args3);
+                return (args3[0] != null ? reject : resolve5)(args3);
               });
             });
           };
@@ -27445,10 +27445,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -27462,7 +27462,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep5) {
+          if (!keyProps.anchor && !keyProps.tag && !sep6) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -27486,7 +27486,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep6 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -27502,7 +27502,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep6, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -27593,7 +27593,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep5 = "";
+        let sep6 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -27607,13 +27607,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep5 + cb;
-              sep5 = "";
+                comment += sep6 + cb;
+              sep6 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep5 += source;
+                sep6 += source;
               hasSpace = true;
               break;
             default:
@@ -27656,18 +27656,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep5 && !value) {
+          if (!props.anchor && !props.tag && !sep6 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -27721,8 +27721,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep5 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
+        if (!isMap3 && !sep6 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep6, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -27734,7 +27734,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep6 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -27745,8 +27745,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep5)
-                for (const st of sep5) {
+              if (sep6)
+                for (const st of sep6) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -27763,7 +27763,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep6, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -27943,7 +27943,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep5 = "";
+      let sep6 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -27960,24 +27960,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep5 + indent.slice(trimIndent) + content;
-          sep5 = "\n";
+          value += sep6 + indent.slice(trimIndent) + content;
+          sep6 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep5 === " ")
-            sep5 = "\n";
-          else if (!prevMoreIndented && sep5 === "\n")
-            sep5 = "\n\n";
-          value += sep5 + indent.slice(trimIndent) + content;
-          sep5 = "\n";
+          if (sep6 === " ")
+            sep6 = "\n";
+          else if (!prevMoreIndented && sep6 === "\n")
+            sep6 = "\n\n";
+          value += sep6 + indent.slice(trimIndent) + content;
+          sep6 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep5 === "\n")
+          if (sep6 === "\n")
             value += "\n";
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          value += sep5 + content;
-          sep5 = " ";
+          value += sep6 + content;
+          sep6 = " ";
           prevMoreIndented = false;
         }
       }
@@ -28160,25 +28160,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep5 = " ";
+      let sep6 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep5 === "\n")
-            res += sep5;
+          if (sep6 === "\n")
+            res += sep6;
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          res += sep5 + lm;
-          sep5 = " ";
+          res += sep6 + lm;
+          sep6 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep5 + (match?.[1] ?? "");
+      return res + sep6 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -28988,14 +28988,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep5, value }) {
+    function stringifyItem({ start, key, sep: sep6, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep5)
-        for (const st of sep5)
+      if (sep6)
+        for (const st of sep6)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -30162,18 +30162,18 @@ var require_parser2 = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep5;
+          let sep6;
           if (scalar3.end) {
-            sep5 = scalar3.end;
-            sep5.push(this.sourceToken);
+            sep6 = scalar3.end;
+            sep6.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep5 = [this.sourceToken];
+            sep6 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start, key: scalar3, sep: sep5 }]
+            items: [{ start, key: scalar3, sep: sep6 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -30326,15 +30326,15 @@ var require_parser2 = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep5 = it.sep;
-                  sep5.push(this.sourceToken);
+                  const sep6 = it.sep;
+                  sep6.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep5 }]
+                    items: [{ start: start2, key, sep: sep6 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -30528,13 +30528,13 @@ var require_parser2 = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep5 = fc.end.splice(1, fc.end.length);
-            sep5.push(this.sourceToken);
+            const sep6 = fc.end.splice(1, fc.end.length);
+            sep6.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep5 }]
+              items: [{ start, key: fc, sep: sep6 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30852,7 +30852,7 @@ var init_exec = __esm({
         this.exitCode = result.exitCode;
       }
     };
-    exec = (cmd, args, options2 = {}) => new Promise((resolve4) => {
+    exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
       const child = spawn(cmd, [...args], {
         cwd: options2.cwd,
         env: childEnv(options2.env),
@@ -30867,7 +30867,7 @@ var init_exec = __esm({
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
-        resolve4(result);
+        resolve5(result);
       };
       const timer = options2.timeoutMs ? setTimeout(() => {
         timedOut = true;
@@ -31184,11 +31184,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -31204,7 +31204,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -34694,10 +34694,10 @@ var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
 var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 function maskInline(text, masker) {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep5, value) => {
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep6, value) => {
     if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked")) return m;
     const inner = /^(["'])(.*)\1$/.exec(value);
-    return `${quote}${key}${quote}${sep5}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+    return `${quote}${key}${quote}${sep6}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
   });
 }
 function maskTree(value, masker, underKey) {
@@ -34837,9 +34837,9 @@ function stripIgnored(o, filter) {
 // node_modules/@carbon/render/src/render.ts
 var import_yaml11 = __toESM(require_dist2(), 1);
 init_src();
-import { existsSync as existsSync10, mkdtempSync, rmSync as rmSync2, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync3, statSync as statSync5 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join as join12, posix, relative as relative3, sep as sep4 } from "node:path";
+import { isAbsolute, join as join13, posix, relative as relative4, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync8, readdirSync as readdirSync3, readFileSync as readFileSync5, statSync as statSync2 } from "node:fs";
@@ -35036,7 +35036,12 @@ function listFluxClusters(dir) {
 // node_modules/@carbon/render/src/build.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
 init_src();
-import { existsSync as existsSync9, readdirSync as readdirSync4, readFileSync as readFileSync6, statSync as statSync3, writeFileSync } from "node:fs";
+import { existsSync as existsSync10, readdirSync as readdirSync5, readFileSync as readFileSync7, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join11, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
+
+// node_modules/@carbon/render/src/cache.ts
+import { createHash as createHash4, randomBytes as randomBytes2 } from "node:crypto";
+import { existsSync as existsSync9, mkdirSync, readdirSync as readdirSync4, readFileSync as readFileSync6, renameSync, rmSync, statSync as statSync3, writeFileSync } from "node:fs";
 import { join as join10, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
@@ -37670,6 +37675,209 @@ function parseYamlFastWith(text) {
   return { value: (0, import_yaml8.parse)(text), parser: "yaml" };
 }
 
+// node_modules/@carbon/render/src/cache.ts
+var RENDER_CACHE_VERSION = "render-cache/1";
+var RenderCache = class {
+  /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
+  constructor(dir) {
+    this.dir = dir;
+  }
+  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
+  memory = /* @__PURE__ */ new Map();
+  tools = /* @__PURE__ */ new Map();
+  /** SHA-256 of a tool binary, once per path/size/mtime. */
+  toolId(path) {
+    let st;
+    try {
+      st = statSync3(path);
+    } catch {
+      return `missing:${path}`;
+    }
+    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
+    let id = this.tools.get(memo);
+    if (!id) {
+      id = createHash4("sha256").update(readFileSync6(path)).digest("hex");
+      this.tools.set(memo, id);
+    }
+    return id;
+  }
+  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
+  run(key, produce) {
+    if (!key) {
+      this.stats.uncacheable++;
+      return produce();
+    }
+    const known = this.memory.get(key);
+    if (known) {
+      this.stats.hits++;
+      return known;
+    }
+    const p = this.load(key, produce);
+    this.memory.set(key, p);
+    return p;
+  }
+  async load(key, produce) {
+    const stored = this.read(key);
+    if (stored !== void 0) {
+      this.stats.diskHits++;
+      return { stdout: stored, stderr: "", exitCode: 0 };
+    }
+    this.stats.misses++;
+    const res = await produce();
+    if (res.exitCode === 0) this.write(key, res.stdout);
+    else this.memory.delete(key);
+    return res;
+  }
+  file(key) {
+    return join10(this.dir, key.slice(0, 2), `${key}.yaml`);
+  }
+  /** The stored body, or undefined when absent or not intact (then removed). */
+  read(key) {
+    if (!this.dir) return void 0;
+    const f = this.file(key);
+    let text;
+    try {
+      text = readFileSync6(f, "utf8");
+    } catch {
+      return void 0;
+    }
+    const nl = text.indexOf("\n");
+    const m = /^# (\S+) (\S+) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : "");
+    const body = text.slice(nl + 1);
+    if (m && m[1] === RENDER_CACHE_VERSION && m[2] === key && Number(m[4]) === Buffer.byteLength(body) && sha256(body) === m[3]) return body;
+    this.stats.corrupt++;
+    rmSync(f, { force: true });
+    return void 0;
+  }
+  write(key, body) {
+    if (!this.dir) return;
+    const f = this.file(key);
+    const tmp = join10(this.dir, `.tmp-${process.pid}-${randomBytes2(6).toString("hex")}`);
+    try {
+      mkdirSync(join10(this.dir, key.slice(0, 2)), { recursive: true });
+      writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
+${body}`, { mode: 384 });
+      renameSync(tmp, f);
+      this.stats.writes++;
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+};
+var RENDER_CACHE_ENV = "PLATFORM_RENDER_CACHE";
+function renderCacheFor(fallbackDir, env = process.env) {
+  const v = env[RENDER_CACHE_ENV]?.trim();
+  if (v === "off") return void 0;
+  if (v) return new RenderCache(resolve3(v));
+  return new RenderCache(fallbackDir);
+}
+function cacheOption(given) {
+  const cache = given ?? renderCacheFor();
+  return cache ? { cache } : {};
+}
+var sha256 = (s) => createHash4("sha256").update(s).digest("hex");
+var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
+var InputHasher = class {
+  files = /* @__PURE__ */ new Map();
+  trees = /* @__PURE__ */ new Map();
+  fileHash(abs) {
+    let h = this.files.get(abs);
+    if (!h) {
+      h = sha256(readFileSync6(abs));
+      this.files.set(abs, h);
+    }
+    return h;
+  }
+  /**
+   * The key of `kustomize <args>` building `target` inside `root`, or undefined when the build reads
+   * something outside the repository or remote. `rootTexts` are files outside `root` whose text is
+   * part of the input (the temporary kustomization wrapping a Flux Kustomization's own transforms):
+   * their text is hashed with `root` replaced, so it does not depend on where the source lies.
+   */
+  buildKey(root, target, args, toolId) {
+    const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
+    const name2 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative2(root, abs).split(sep3).join("/") || "." : void 0;
+    const seen = /* @__PURE__ */ new Set();
+    const visit = (dir) => {
+      if (seen.has(dir)) return true;
+      seen.add(dir);
+      const dn = name2(dir);
+      if (dn === void 0) return false;
+      const tree = this.tree(dir, false, dn, root);
+      if (!tree) return false;
+      lines.push(...tree);
+      const kfile = kustomizationFile(dir);
+      if (!kfile) return true;
+      let doc;
+      try {
+        doc = parseYamlFast(readFileSync6(kfile, "utf8"));
+      } catch {
+        return false;
+      }
+      for (const s of strings(doc)) {
+        if (REMOTE.test(s)) return false;
+        for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
+          if (!candidate || candidate.includes("\n")) continue;
+          const abs = resolve3(dir, candidate);
+          if (!existsSync9(abs)) continue;
+          const n = name2(abs);
+          if (n === void 0) return false;
+          const st = statSync3(abs);
+          if (st.isDirectory()) {
+            if (kustomizationFile(abs)) {
+              if (!visit(abs)) return false;
+            } else {
+              const t = this.tree(abs, true, n, root);
+              if (!t) return false;
+              lines.push(...t);
+            }
+          } else if (st.isFile()) lines.push(`file ${n} ${this.fileHash(abs)}`);
+        }
+      }
+      return true;
+    };
+    if (!visit(target)) return void 0;
+    return sha256(lines.join("\n"));
+  }
+  /** `file <name> <hash>` for every file of `dir` (recursively or not); texts outside `root` are hashed with `root` replaced. */
+  tree(dir, recursive, display, root) {
+    const memo = `${recursive ? "r" : "f"}\0${dir}`;
+    if (this.trees.has(memo)) return this.trees.get(memo);
+    const out = [`dir ${display}`];
+    const walk2 = (d, shown) => {
+      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join10(d, e.name);
+        const n = `${shown}/${e.name}`;
+        if (e.isDirectory()) {
+          if (recursive) walk2(p, n);
+          continue;
+        }
+        if (!e.isFile() && !e.isSymbolicLink()) continue;
+        if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
+        else out.push(`file ${n} ${sha256(readFileSync6(p, "utf8").split(root).join("<root>"))}`);
+      }
+    };
+    let result;
+    try {
+      walk2(dir, display);
+      result = out;
+    } catch {
+      result = void 0;
+    }
+    this.trees.set(memo, result);
+    return result;
+  }
+};
+function inside(root, abs) {
+  return abs === root || abs.startsWith(`${root}${sep3}`);
+}
+function strings(v, out = []) {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
 // node_modules/@carbon/render/src/lazy.ts
 var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
 var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
@@ -37773,8 +37981,8 @@ function scanDocuments(text) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join10(dir, f);
-    if (existsSync9(p) && statSync3(p).isFile()) return p;
+    const p = join11(dir, f);
+    if (existsSync10(p) && statSync4(p).isFile()) return p;
   }
   return void 0;
 }
@@ -37804,9 +38012,10 @@ function limiter(n) {
 }
 var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
 var Builder = class {
-  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec) {
+  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec, cache) {
     this.tempDir = tempDir;
     this.runner = runner;
+    this.cache = cache;
     this.kustomize = toolPath(toolsRoot, "kustomize");
     this.limit = limiter(parallelism);
   }
@@ -37818,13 +38027,14 @@ var Builder = class {
   limit;
   kustomize;
   kustomizeRuns = 0;
+  hasher = new InputHasher();
   /** Parses a file once per run; `display` is the repo-relative name used in messages. */
   file(abs, display) {
     const cached = this.files.get(abs);
     if (cached) return cached;
     let text;
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync7(abs, "utf8");
     } catch (e) {
       const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
       this.files.set(abs, r2);
@@ -37840,9 +38050,9 @@ var Builder = class {
   unread(dir, recursive = true) {
     const out = [];
     const walk2 = (d) => {
-      if (!existsSync9(d)) return;
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join10(d, e.name);
+      if (!existsSync10(d)) return;
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join11(d, e.name);
         if (e.isDirectory()) {
           if (recursive && !e.name.startsWith(".")) walk2(p);
         } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
@@ -37860,7 +38070,7 @@ var Builder = class {
     if (cached) return cached;
     let text = "";
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync7(abs, "utf8");
     } catch {
       text = "";
     }
@@ -37899,7 +38109,7 @@ var Builder = class {
     return p;
   }
   rel(root, abs) {
-    return relative2(root, abs).split(sep3).join("/") || ".";
+    return relative3(root, abs).split(sep4).join("/") || ".";
   }
   async doBuild(root, dir, overlay) {
     const kfile = kustomizationFile(dir);
@@ -37923,8 +38133,8 @@ var Builder = class {
     }
     const subdirs = [];
     const walk2 = (d) => {
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join10(d, e.name);
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join11(d, e.name);
         if (e.isDirectory()) {
           if (e.name.startsWith(".")) continue;
           if (kustomizationFile(p)) subdirs.push(p);
@@ -37965,7 +38175,7 @@ var Builder = class {
    */
   wrap(root, dir, resources, o) {
     const d = this.tempDir();
-    const rel = (abs) => relative2(d, abs).split(sep3).join("/");
+    const rel = (abs) => relative3(d, abs).split(sep4).join("/");
     const issues = [];
     const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: resources.map(rel) };
     if (o.targetNamespace) k.namespace = o.targetNamespace;
@@ -37976,13 +38186,13 @@ var Builder = class {
     if (o.components) {
       const comps = [];
       for (const c of o.components) {
-        const abs = resolve3(dir, String(c));
-        if (abs !== root && !abs.startsWith(`${root}${sep3}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
+        const abs = resolve4(dir, String(c));
+        if (abs !== root && !abs.startsWith(`${root}${sep4}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
         else comps.push(rel(abs));
       }
       k.components = comps;
     }
-    writeFileSync(join10(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
+    writeFileSync2(join11(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
     return { target: d, issues };
   }
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
@@ -38007,17 +38217,17 @@ var Builder = class {
       ...list(spec.crds),
       ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g) => [...list(g?.files), ...list(g?.envs), g?.env])
     ];
-    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve3(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
+    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve4(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
     const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
-      const abs = resolve3(dir, e);
-      if (abs !== root && !abs.startsWith(`${root}${sep3}`)) {
+      const abs = resolve4(dir, e);
+      if (abs !== root && !abs.startsWith(`${root}${sep4}`)) {
         issues.push({ code: "kustomize", severity: "error", file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: "reference files inside the repository only" });
         continue;
       }
-      if (!existsSync9(abs)) continue;
-      if (statSync3(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
+      if (!existsSync10(abs)) continue;
+      if (statSync4(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
       else if (/\.ya?ml$/.test(abs)) {
         this.readFiles.add(abs);
         addFile(abs);
@@ -38027,10 +38237,11 @@ var Builder = class {
   /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
   async runKustomize(root, target, kfile, files, problemsOf, issues, dir = target, overlay) {
     const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
-    const res = await this.limit(() => {
+    const produce = () => this.limit(() => {
       this.kustomizeRuns++;
       return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
     });
+    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
     if (res.exitCode !== 0) {
       for (const f of files) problemsOf(f);
       if (issues.length) return { objects: [], issues };
@@ -38080,8 +38291,8 @@ function firstErrorLine(text) {
 
 // node_modules/@carbon/render/src/git.ts
 init_src();
-import { mkdirSync, rmSync } from "node:fs";
-import { join as join11 } from "node:path";
+import { mkdirSync as mkdirSync2, rmSync as rmSync2 } from "node:fs";
+import { join as join12 } from "node:path";
 var SHA4 = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -38100,8 +38311,8 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (!SHA4.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
-  mkdirSync(into, { recursive: true });
-  const tar = join11(into, ".source.tar");
+  mkdirSync2(into, { recursive: true });
+  const tar = join12(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -38113,7 +38324,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
-  rmSync(tar, { force: true });
+  rmSync2(tar, { force: true });
 }
 function covers(have, want) {
   if (!have.length) return true;
@@ -38166,7 +38377,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -38176,12 +38387,12 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join12(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join13(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
   dispose() {
-    for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
+    for (const d of this.temps.splice(0)) rmSync3(d, { recursive: true, force: true });
   }
   /**
    * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
@@ -38217,7 +38428,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync10(join12(this.repoRoot, rootPath)),
+      pathExists: existsSync11(join13(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -38317,8 +38528,8 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join12(base, e.path);
-      e.pathExists = existsSync10(dir) && statSync4(dir).isDirectory();
+      const dir = join13(base, e.path);
+      e.pathExists = existsSync11(dir) && statSync5(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
@@ -38355,11 +38566,11 @@ var RenderSession = class {
       }
     }
     const unapplied = [];
-    const clusterAbs = join12(this.repoRoot, clusterDir);
+    const clusterAbs = join13(this.repoRoot, clusterDir);
     const unread = new Set(this.builder.unread(clusterAbs));
-    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep4}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep5}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
     for (const abs of [...unread].sort()) {
-      const display = relative3(this.repoRoot, abs).split(sep4).join("/");
+      const display = relative4(this.repoRoot, abs).split(sep5).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
@@ -38927,9 +39138,9 @@ function capacity(view) {
 
 // node_modules/@carbon/validate/src/schema.ts
 var import_yaml13 = __toESM(require_dist2(), 1);
-import { dirname as dirname3, join as join13 } from "node:path";
+import { dirname as dirname3, join as join14 } from "node:path";
 init_src();
-var CRD_LAYOUT = join13("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join14("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 
 // node_modules/@carbon/diff/src/capacity.ts
 function requestedBy(services, nodes) {
@@ -39586,9 +39797,9 @@ _… cut to fit GitHub's comment limit._
 }
 
 // node_modules/@carbon/diff/src/revisions.ts
-import { existsSync as existsSync11, mkdtempSync as mkdtempSync2, rmSync as rmSync3 } from "node:fs";
+import { existsSync as existsSync12, mkdtempSync as mkdtempSync2, rmSync as rmSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 init_src();
 
 // node_modules/@carbon/diff/src/report.ts
@@ -39620,18 +39831,18 @@ async function resolveRevision(repo, ref2, runner = exec) {
   return r2.stdout.trim();
 }
 async function checkout(repo, commit, runner) {
-  const tmp = mkdtempSync2(join14(tmpdir2(), "carbon-diff-"));
-  const dir = join14(tmp, "tree");
+  const tmp = mkdtempSync2(join15(tmpdir2(), "carbon-diff-"));
+  const dir = join15(tmp, "tree");
   const r2 = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
   if (r2.exitCode !== 0) {
-    rmSync3(tmp, { recursive: true, force: true });
+    rmSync4(tmp, { recursive: true, force: true });
     throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r2.stderr.trim()}`);
   }
   return {
     dir,
     dispose: async () => {
       await runner("git", ["-C", repo, "worktree", "remove", "--force", dir]);
-      rmSync3(tmp, { recursive: true, force: true });
+      rmSync4(tmp, { recursive: true, force: true });
       await runner("git", ["-C", repo, "worktree", "prune"]);
     }
   };
@@ -39710,8 +39921,8 @@ async function diffRevisions(options2) {
       opened.push(headTree);
       headDir = headTree.dir;
     }
-    const config = options2.config ?? (existsSync11(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
-    const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner };
+    const config = options2.config ?? (existsSync12(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
+    const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache) };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
@@ -39772,10 +39983,10 @@ async function multiNodeDiff(request2) {
 }
 
 // node_modules/@carbon/promote/src/cli-support.ts
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 init_src();
 function checkoutGenerator(root, runner = exec) {
-  const cli = join15(root, "packages", "cli", "bin", "platform.mjs");
+  const cli = join16(root, "packages", "cli", "bin", "platform.mjs");
   return async (dir) => {
     const result = await runner(process.execPath, [cli, "generate"], { cwd: dir, timeoutMs: 10 * 6e4 });
     if (result.exitCode !== 0) throw new ExecError("platform", ["generate"], result);

@@ -2159,9 +2159,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve6(data);
+              return err ? reject(err) : resolve7(data);
             });
           });
         }
@@ -2199,12 +2199,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve6(data);
+              ) : resolve7(data);
             });
           });
         }
@@ -4471,8 +4471,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve6, reject) => {
-        res = resolve6;
+      const promise = new Promise((resolve7, reject) => {
+        res = resolve7;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6723,12 +6723,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7398,12 +7398,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7882,16 +7882,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve6;
+            this[kClosedResolve] = resolve7;
           } else {
-            resolve6(null);
+            resolve7(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7902,7 +7902,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve6(null);
+            resolve7(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7953,7 +7953,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve6, reject) => {
+        const socket = await new Promise((resolve7, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7965,7 +7965,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve6(socket2);
+              resolve7(socket2);
             }
           });
         });
@@ -8301,8 +8301,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve6) => {
-            this[kClosedResolve] = resolve6;
+          await new Promise((resolve7) => {
+            this[kClosedResolve] = resolve7;
           });
         }
       }
@@ -9571,7 +9571,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve6, reject) => {
+        return await new Promise((resolve7, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9584,7 +9584,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve6(null);
+              resolve7(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9603,7 +9603,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve6, reject) => {
+      return new Promise((resolve7, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9620,7 +9620,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve6,
+              resolve: resolve7,
               reject,
               length: 0,
               body: []
@@ -9690,18 +9690,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve6, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve7, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve6(chunksDecode(body, length));
+          resolve7(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve6(JSON.parse(chunksDecode(body, length)));
+          resolve7(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve6(chunksConcat(body, length).buffer);
+          resolve7(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve6(new Blob(body, { type: stream[kContentType] }));
+          resolve7(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve6(chunksConcat(body, length));
+          resolve7(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9958,9 +9958,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10183,9 +10183,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10470,9 +10470,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10564,9 +10564,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -14429,7 +14429,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve6, reject) => agent.dispatch(
+        return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14505,7 +14505,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve6({
+              resolve7({
                 status,
                 statusText,
                 headersList,
@@ -14548,7 +14548,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve6({
+              resolve7({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18289,8 +18289,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve6) => {
-        setTimeout(resolve6, ms).unref();
+      return new Promise((resolve7) => {
+        setTimeout(resolve7, ms).unref();
       });
     }
     module2.exports = {
@@ -19740,8 +19740,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve6, reject) {
-            return setTimeout(resolve6, t);
+          return new this.Promise(function(resolve7, reject) {
+            return setTimeout(resolve7, t);
           });
         }
         computePenalty() {
@@ -19952,15 +19952,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve7, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve7, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -19975,13 +19975,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve6;
-          resolve6 = reject = null;
+          var promise, reject, resolve7;
+          resolve7 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve6 = _resolve;
+            resolve7 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve6, reject });
+          this._queue.push({ task, args, resolve: resolve7, reject });
           this._tryToRun();
           return promise;
         }
@@ -20382,14 +20382,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve6, reject) => {
+              return new this.Promise((resolve7, reject) => {
                 if (finished()) {
-                  return resolve6();
+                  return resolve7();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve6();
+                      return resolve7();
                     }
                   });
                 }
@@ -20482,9 +20482,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve6, reject) {
+              return new this.Promise(function(resolve7, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve6)(args3);
+                  return (args3[0] != null ? reject : resolve7)(args3);
                 });
               });
             };
@@ -20725,7 +20725,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20734,7 +20734,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20742,13 +20742,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -20940,7 +20940,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20949,7 +20949,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20957,13 +20957,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21144,7 +21144,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21153,7 +21153,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21161,13 +21161,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21236,8 +21236,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t = 0) {
-        return new this.Promise(function(resolve6, reject) {
-          return setTimeout(resolve6, t);
+        return new this.Promise(function(resolve7, reject) {
+          return setTimeout(resolve7, t);
         });
       }
       computePenalty() {
@@ -21707,7 +21707,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21716,7 +21716,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21724,13 +21724,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21771,7 +21771,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -21782,14 +21782,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve6();
+              return resolve7();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve7);
             }
           });
         }
         _loadScript(name2) {
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             var payload;
             payload = Scripts.payload(name2);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -21797,7 +21797,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name2] = replies[0];
-              return resolve6(replies[0]);
+              return resolve7(replies[0]);
             });
           });
         }
@@ -21810,12 +21810,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve6, reject) => {
+            return new _this.Promise((resolve7, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve6(replies[0]);
+                  return resolve7(replies[0]);
                 }
               });
             });
@@ -21823,13 +21823,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve6();
+                  return resolve7();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -21843,13 +21843,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve6, reject) => {
+                  yield new _this2.Promise((resolve7, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve6();
+                        return resolve7();
                       }
                     });
                   });
@@ -21934,7 +21934,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21943,7 +21943,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21951,13 +21951,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22003,7 +22003,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22014,9 +22014,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve6();
+              return resolve7();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve7);
             }
           });
         }
@@ -22042,10 +22042,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve6();
+                return resolve7();
               });
             });
           }));
@@ -22143,7 +22143,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22152,7 +22152,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22160,13 +22160,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22302,7 +22302,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name2 === "init" || name2 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve6, reject) => {
+          return new _this3.Promise((resolve7, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name2}.lua`, all_args);
@@ -22310,7 +22310,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve6(replies);
+              return resolve7(replies);
             });
             return _this3.connection.__scriptFn__(name2)(...arr);
           }).catch((e) => {
@@ -22541,7 +22541,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22550,7 +22550,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22558,13 +22558,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22587,19 +22587,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve7, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve6 = _this$_queue$shift.resolve;
+            resolve7 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -22615,16 +22615,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve6;
-        resolve6 = reject = null;
+        var promise, reject, resolve7;
+        resolve7 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve6 = _resolve;
+          resolve7 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve6,
+          resolve: resolve7,
           reject
         });
         this._tryToRun();
@@ -22677,7 +22677,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22686,7 +22686,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22694,13 +22694,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22963,7 +22963,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22972,7 +22972,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22980,13 +22980,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23224,14 +23224,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               if (finished()) {
-                return resolve6();
+                return resolve7();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve6();
+                    return resolve7();
                   }
                 });
               }
@@ -23339,9 +23339,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve6, reject) {
+            return new this.Promise(function(resolve7, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve6)(args3);
+                return (args3[0] != null ? reject : resolve7)(args3);
               });
             });
           };
@@ -27442,10 +27442,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -27459,7 +27459,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep5) {
+          if (!keyProps.anchor && !keyProps.tag && !sep6) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -27483,7 +27483,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep6 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -27499,7 +27499,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep6, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -27590,7 +27590,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep5 = "";
+        let sep6 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -27604,13 +27604,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep5 + cb;
-              sep5 = "";
+                comment += sep6 + cb;
+              sep6 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep5 += source;
+                sep6 += source;
               hasSpace = true;
               break;
             default:
@@ -27653,18 +27653,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep5 && !value) {
+          if (!props.anchor && !props.tag && !sep6 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -27718,8 +27718,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep5 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
+        if (!isMap3 && !sep6 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep6, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -27731,7 +27731,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep6 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -27742,8 +27742,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep5)
-                for (const st of sep5) {
+              if (sep6)
+                for (const st of sep6) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -27760,7 +27760,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep6, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -27940,7 +27940,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep5 = "";
+      let sep6 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -27957,24 +27957,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep5 + indent.slice(trimIndent) + content;
-          sep5 = "\n";
+          value += sep6 + indent.slice(trimIndent) + content;
+          sep6 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep5 === " ")
-            sep5 = "\n";
-          else if (!prevMoreIndented && sep5 === "\n")
-            sep5 = "\n\n";
-          value += sep5 + indent.slice(trimIndent) + content;
-          sep5 = "\n";
+          if (sep6 === " ")
+            sep6 = "\n";
+          else if (!prevMoreIndented && sep6 === "\n")
+            sep6 = "\n\n";
+          value += sep6 + indent.slice(trimIndent) + content;
+          sep6 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep5 === "\n")
+          if (sep6 === "\n")
             value += "\n";
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          value += sep5 + content;
-          sep5 = " ";
+          value += sep6 + content;
+          sep6 = " ";
           prevMoreIndented = false;
         }
       }
@@ -28157,25 +28157,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep5 = " ";
+      let sep6 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep5 === "\n")
-            res += sep5;
+          if (sep6 === "\n")
+            res += sep6;
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          res += sep5 + lm;
-          sep5 = " ";
+          res += sep6 + lm;
+          sep6 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep5 + (match?.[1] ?? "");
+      return res + sep6 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -28985,14 +28985,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep5, value }) {
+    function stringifyItem({ start, key, sep: sep6, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep5)
-        for (const st of sep5)
+      if (sep6)
+        for (const st of sep6)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -30159,18 +30159,18 @@ var require_parser2 = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep5;
+          let sep6;
           if (scalar3.end) {
-            sep5 = scalar3.end;
-            sep5.push(this.sourceToken);
+            sep6 = scalar3.end;
+            sep6.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep5 = [this.sourceToken];
+            sep6 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start, key: scalar3, sep: sep5 }]
+            items: [{ start, key: scalar3, sep: sep6 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -30323,15 +30323,15 @@ var require_parser2 = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep5 = it.sep;
-                  sep5.push(this.sourceToken);
+                  const sep6 = it.sep;
+                  sep6.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep5 }]
+                    items: [{ start: start2, key, sep: sep6 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -30525,13 +30525,13 @@ var require_parser2 = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep5 = fc.end.splice(1, fc.end.length);
-            sep5.push(this.sourceToken);
+            const sep6 = fc.end.splice(1, fc.end.length);
+            sep6.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep5 }]
+              items: [{ start, key: fc, sep: sep6 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30971,11 +30971,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
+    return value instanceof P ? value : new P(function(resolve7) {
+      resolve7(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve6, reject) {
+  return new (P || (P = Promise))(function(resolve7, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -30991,7 +30991,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -33067,8 +33067,8 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync10 } from "node:fs";
-import { join as join12, relative as relative4, resolve as resolve4 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join13, relative as relative5, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -33357,9 +33357,9 @@ function namespaceFacts(cluster, name2) {
 
 // node_modules/@carbon/render/src/render.ts
 var import_yaml8 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync7, mkdtempSync, rmSync as rmSync2, statSync as statSync3 } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync, rmSync as rmSync3, statSync as statSync4 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join as join8, posix, relative as relative3, sep as sep4 } from "node:path";
+import { isAbsolute, join as join9, posix, relative as relative4, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -33382,7 +33382,7 @@ var ExecError = class extends Error {
     this.exitCode = result.exitCode;
   }
 };
-var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
+var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
   const child = spawn(cmd, [...args], {
     cwd: options2.cwd,
     env: childEnv(options2.env),
@@ -33397,7 +33397,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
     if (settled) return;
     settled = true;
     if (timer) clearTimeout(timer);
-    resolve6(result);
+    resolve7(result);
   };
   const timer = options2.timeoutMs ? setTimeout(() => {
     timedOut = true;
@@ -33863,7 +33863,12 @@ function listFluxClusters(dir) {
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml6 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync6, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync as existsSync7, readdirSync as readdirSync4, readFileSync as readFileSync7, statSync as statSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join7, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
+
+// node_modules/@carbon/render/src/cache.ts
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync as existsSync6, mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync6, renameSync as renameSync2, rmSync, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { join as join6, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
@@ -36497,6 +36502,209 @@ function parseYamlFastWith(text) {
   return { value: (0, import_yaml5.parse)(text), parser: "yaml" };
 }
 
+// node_modules/@carbon/render/src/cache.ts
+var RENDER_CACHE_VERSION = "render-cache/1";
+var RenderCache = class {
+  /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
+  constructor(dir) {
+    this.dir = dir;
+  }
+  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
+  memory = /* @__PURE__ */ new Map();
+  tools = /* @__PURE__ */ new Map();
+  /** SHA-256 of a tool binary, once per path/size/mtime. */
+  toolId(path) {
+    let st;
+    try {
+      st = statSync2(path);
+    } catch {
+      return `missing:${path}`;
+    }
+    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
+    let id = this.tools.get(memo);
+    if (!id) {
+      id = createHash("sha256").update(readFileSync6(path)).digest("hex");
+      this.tools.set(memo, id);
+    }
+    return id;
+  }
+  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
+  run(key, produce) {
+    if (!key) {
+      this.stats.uncacheable++;
+      return produce();
+    }
+    const known = this.memory.get(key);
+    if (known) {
+      this.stats.hits++;
+      return known;
+    }
+    const p = this.load(key, produce);
+    this.memory.set(key, p);
+    return p;
+  }
+  async load(key, produce) {
+    const stored = this.read(key);
+    if (stored !== void 0) {
+      this.stats.diskHits++;
+      return { stdout: stored, stderr: "", exitCode: 0 };
+    }
+    this.stats.misses++;
+    const res = await produce();
+    if (res.exitCode === 0) this.write(key, res.stdout);
+    else this.memory.delete(key);
+    return res;
+  }
+  file(key) {
+    return join6(this.dir, key.slice(0, 2), `${key}.yaml`);
+  }
+  /** The stored body, or undefined when absent or not intact (then removed). */
+  read(key) {
+    if (!this.dir) return void 0;
+    const f = this.file(key);
+    let text;
+    try {
+      text = readFileSync6(f, "utf8");
+    } catch {
+      return void 0;
+    }
+    const nl = text.indexOf("\n");
+    const m = /^# (\S+) (\S+) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : "");
+    const body = text.slice(nl + 1);
+    if (m && m[1] === RENDER_CACHE_VERSION && m[2] === key && Number(m[4]) === Buffer.byteLength(body) && sha256(body) === m[3]) return body;
+    this.stats.corrupt++;
+    rmSync(f, { force: true });
+    return void 0;
+  }
+  write(key, body) {
+    if (!this.dir) return;
+    const f = this.file(key);
+    const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    try {
+      mkdirSync2(join6(this.dir, key.slice(0, 2)), { recursive: true });
+      writeFileSync2(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
+${body}`, { mode: 384 });
+      renameSync2(tmp, f);
+      this.stats.writes++;
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+};
+var RENDER_CACHE_ENV = "PLATFORM_RENDER_CACHE";
+function renderCacheFor(fallbackDir, env = process.env) {
+  const v = env[RENDER_CACHE_ENV]?.trim();
+  if (v === "off") return void 0;
+  if (v) return new RenderCache(resolve3(v));
+  return new RenderCache(fallbackDir);
+}
+function cacheOption(given) {
+  const cache = given ?? renderCacheFor();
+  return cache ? { cache } : {};
+}
+var sha256 = (s) => createHash("sha256").update(s).digest("hex");
+var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
+var InputHasher = class {
+  files = /* @__PURE__ */ new Map();
+  trees = /* @__PURE__ */ new Map();
+  fileHash(abs) {
+    let h = this.files.get(abs);
+    if (!h) {
+      h = sha256(readFileSync6(abs));
+      this.files.set(abs, h);
+    }
+    return h;
+  }
+  /**
+   * The key of `kustomize <args>` building `target` inside `root`, or undefined when the build reads
+   * something outside the repository or remote. `rootTexts` are files outside `root` whose text is
+   * part of the input (the temporary kustomization wrapping a Flux Kustomization's own transforms):
+   * their text is hashed with `root` replaced, so it does not depend on where the source lies.
+   */
+  buildKey(root, target, args, toolId) {
+    const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
+    const name2 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative2(root, abs).split(sep3).join("/") || "." : void 0;
+    const seen = /* @__PURE__ */ new Set();
+    const visit = (dir) => {
+      if (seen.has(dir)) return true;
+      seen.add(dir);
+      const dn = name2(dir);
+      if (dn === void 0) return false;
+      const tree = this.tree(dir, false, dn, root);
+      if (!tree) return false;
+      lines.push(...tree);
+      const kfile = kustomizationFile(dir);
+      if (!kfile) return true;
+      let doc;
+      try {
+        doc = parseYamlFast(readFileSync6(kfile, "utf8"));
+      } catch {
+        return false;
+      }
+      for (const s of strings(doc)) {
+        if (REMOTE.test(s)) return false;
+        for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
+          if (!candidate || candidate.includes("\n")) continue;
+          const abs = resolve3(dir, candidate);
+          if (!existsSync6(abs)) continue;
+          const n = name2(abs);
+          if (n === void 0) return false;
+          const st = statSync2(abs);
+          if (st.isDirectory()) {
+            if (kustomizationFile(abs)) {
+              if (!visit(abs)) return false;
+            } else {
+              const t = this.tree(abs, true, n, root);
+              if (!t) return false;
+              lines.push(...t);
+            }
+          } else if (st.isFile()) lines.push(`file ${n} ${this.fileHash(abs)}`);
+        }
+      }
+      return true;
+    };
+    if (!visit(target)) return void 0;
+    return sha256(lines.join("\n"));
+  }
+  /** `file <name> <hash>` for every file of `dir` (recursively or not); texts outside `root` are hashed with `root` replaced. */
+  tree(dir, recursive, display, root) {
+    const memo = `${recursive ? "r" : "f"}\0${dir}`;
+    if (this.trees.has(memo)) return this.trees.get(memo);
+    const out = [`dir ${display}`];
+    const walk = (d, shown) => {
+      for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join6(d, e.name);
+        const n = `${shown}/${e.name}`;
+        if (e.isDirectory()) {
+          if (recursive) walk(p, n);
+          continue;
+        }
+        if (!e.isFile() && !e.isSymbolicLink()) continue;
+        if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
+        else out.push(`file ${n} ${sha256(readFileSync6(p, "utf8").split(root).join("<root>"))}`);
+      }
+    };
+    let result;
+    try {
+      walk(dir, display);
+      result = out;
+    } catch {
+      result = void 0;
+    }
+    this.trees.set(memo, result);
+    return result;
+  }
+};
+function inside(root, abs) {
+  return abs === root || abs.startsWith(`${root}${sep3}`);
+}
+function strings(v, out = []) {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
 // node_modules/@carbon/render/src/lazy.ts
 var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
 var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
@@ -36597,8 +36805,8 @@ function scanDocuments(text) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join6(dir, f);
-    if (existsSync6(p) && statSync2(p).isFile()) return p;
+    const p = join7(dir, f);
+    if (existsSync7(p) && statSync3(p).isFile()) return p;
   }
   return void 0;
 }
@@ -36628,9 +36836,10 @@ function limiter(n) {
 }
 var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
 var Builder = class {
-  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec) {
+  constructor(toolsRoot, tempDir, parallelism = 2, runner = exec, cache) {
     this.tempDir = tempDir;
     this.runner = runner;
+    this.cache = cache;
     this.kustomize = toolPath(toolsRoot, "kustomize");
     this.limit = limiter(parallelism);
   }
@@ -36642,13 +36851,14 @@ var Builder = class {
   limit;
   kustomize;
   kustomizeRuns = 0;
+  hasher = new InputHasher();
   /** Parses a file once per run; `display` is the repo-relative name used in messages. */
   file(abs, display) {
     const cached = this.files.get(abs);
     if (cached) return cached;
     let text;
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync7(abs, "utf8");
     } catch (e) {
       const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
       this.files.set(abs, r2);
@@ -36664,9 +36874,9 @@ var Builder = class {
   unread(dir, recursive = true) {
     const out = [];
     const walk = (d) => {
-      if (!existsSync6(d)) return;
-      for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
+      if (!existsSync7(d)) return;
+      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join7(d, e.name);
         if (e.isDirectory()) {
           if (recursive && !e.name.startsWith(".")) walk(p);
         } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
@@ -36684,7 +36894,7 @@ var Builder = class {
     if (cached) return cached;
     let text = "";
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync7(abs, "utf8");
     } catch {
       text = "";
     }
@@ -36723,7 +36933,7 @@ var Builder = class {
     return p;
   }
   rel(root, abs) {
-    return relative2(root, abs).split(sep3).join("/") || ".";
+    return relative3(root, abs).split(sep4).join("/") || ".";
   }
   async doBuild(root, dir, overlay) {
     const kfile = kustomizationFile(dir);
@@ -36747,8 +36957,8 @@ var Builder = class {
     }
     const subdirs = [];
     const walk = (d) => {
-      for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
+      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join7(d, e.name);
         if (e.isDirectory()) {
           if (e.name.startsWith(".")) continue;
           if (kustomizationFile(p)) subdirs.push(p);
@@ -36789,7 +36999,7 @@ var Builder = class {
    */
   wrap(root, dir, resources, o) {
     const d = this.tempDir();
-    const rel = (abs) => relative2(d, abs).split(sep3).join("/");
+    const rel = (abs) => relative3(d, abs).split(sep4).join("/");
     const issues = [];
     const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: resources.map(rel) };
     if (o.targetNamespace) k.namespace = o.targetNamespace;
@@ -36800,13 +37010,13 @@ var Builder = class {
     if (o.components) {
       const comps = [];
       for (const c of o.components) {
-        const abs = resolve3(dir, String(c));
-        if (abs !== root && !abs.startsWith(`${root}${sep3}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
+        const abs = resolve4(dir, String(c));
+        if (abs !== root && !abs.startsWith(`${root}${sep4}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
         else comps.push(rel(abs));
       }
       k.components = comps;
     }
-    writeFileSync2(join6(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
+    writeFileSync3(join7(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
     return { target: d, issues };
   }
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
@@ -36831,17 +37041,17 @@ var Builder = class {
       ...list(spec.crds),
       ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g) => [...list(g?.files), ...list(g?.envs), g?.env])
     ];
-    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve3(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
+    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve4(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
     const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
     for (const e of entries) {
       if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
-      const abs = resolve3(dir, e);
-      if (abs !== root && !abs.startsWith(`${root}${sep3}`)) {
+      const abs = resolve4(dir, e);
+      if (abs !== root && !abs.startsWith(`${root}${sep4}`)) {
         issues.push({ code: "kustomize", severity: "error", file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: "reference files inside the repository only" });
         continue;
       }
-      if (!existsSync6(abs)) continue;
-      if (statSync2(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
+      if (!existsSync7(abs)) continue;
+      if (statSync3(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
       else if (/\.ya?ml$/.test(abs)) {
         this.readFiles.add(abs);
         addFile(abs);
@@ -36851,10 +37061,11 @@ var Builder = class {
   /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
   async runKustomize(root, target, kfile, files, problemsOf, issues, dir = target, overlay) {
     const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
-    const res = await this.limit(() => {
+    const produce = () => this.limit(() => {
       this.kustomizeRuns++;
       return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
     });
+    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
     if (res.exitCode !== 0) {
       for (const f of files) problemsOf(f);
       if (issues.length) return { objects: [], issues };
@@ -36903,8 +37114,8 @@ function firstErrorLine(text) {
 }
 
 // node_modules/@carbon/render/src/git.ts
-import { mkdirSync as mkdirSync2, rmSync } from "node:fs";
-import { join as join7 } from "node:path";
+import { mkdirSync as mkdirSync3, rmSync as rmSync2 } from "node:fs";
+import { join as join8 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -36923,8 +37134,8 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (!SHA.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
-  mkdirSync2(into, { recursive: true });
-  const tar = join7(into, ".source.tar");
+  mkdirSync3(into, { recursive: true });
+  const tar = join8(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -36936,7 +37147,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
-  rmSync(tar, { force: true });
+  rmSync2(tar, { force: true });
 }
 function covers(have, want) {
   if (!have.length) return true;
@@ -36985,7 +37196,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -36995,12 +37206,12 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join8(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join9(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
   dispose() {
-    for (const d of this.temps.splice(0)) rmSync2(d, { recursive: true, force: true });
+    for (const d of this.temps.splice(0)) rmSync3(d, { recursive: true, force: true });
   }
   /**
    * The folder holding `commit`'s tree (at least `paths`), extracted once per run. Services pinned
@@ -37036,7 +37247,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync7(join8(this.repoRoot, rootPath)),
+      pathExists: existsSync8(join9(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -37136,8 +37347,8 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join8(base, e.path);
-      e.pathExists = existsSync7(dir) && statSync3(dir).isDirectory();
+      const dir = join9(base, e.path);
+      e.pathExists = existsSync8(dir) && statSync4(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
@@ -37174,11 +37385,11 @@ var RenderSession = class {
       }
     }
     const unapplied = [];
-    const clusterAbs = join8(this.repoRoot, clusterDir);
+    const clusterAbs = join9(this.repoRoot, clusterDir);
     const unread = new Set(this.builder.unread(clusterAbs));
-    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep4}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep5}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
     for (const abs of [...unread].sort()) {
-      const display = relative3(this.repoRoot, abs).split(sep4).join("/");
+      const display = relative4(this.repoRoot, abs).split(sep5).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
@@ -37904,8 +38115,8 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync8 } from "node:fs";
-import { join as join9 } from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import { join as join10 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
     name: n.name,
@@ -38102,7 +38313,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync8(join9(root, facts.file)) ? YamlSource.read(join9(root, facts.file), facts.file) : void 0;
+    src = root && existsSync9(join10(root, facts.file)) ? YamlSource.read(join10(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -38183,12 +38394,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync9 } from "node:fs";
-import { join as join10 } from "node:path";
+import { existsSync as existsSync10 } from "node:fs";
+import { join as join11 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
-  const abs = join10(root, POLICY_FILE);
-  if (!existsSync9(abs)) return { checks: {}, exceptions: [] };
+  const abs = join11(root, POLICY_FILE);
+  if (!existsSync10(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -38215,7 +38426,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync9(join10(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync10(join11(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -38266,9 +38477,9 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 
 // node_modules/@carbon/validate/src/schema.ts
 var import_yaml10 = __toESM(require_dist2(), 1);
-import { mkdirSync as mkdirSync3, mkdtempSync as mkdtempSync2, rmSync as rmSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { mkdirSync as mkdirSync4, mkdtempSync as mkdtempSync2, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, join as join11 } from "node:path";
+import { dirname as dirname4, join as join12 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -38281,7 +38492,7 @@ function withoutSops(o) {
   const { sops: _sops, ...rest } = o;
   return rest;
 }
-var CRD_LAYOUT = join11("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join12("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
   for (const ro of objects) {
@@ -38289,8 +38500,8 @@ function writeRepoCrdSchemas(objects, dir, emit) {
     if (o.kind !== "CustomResourceDefinition" || o.apiVersion !== "apiextensions.k8s.io/v1" || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
     try {
       for (const f of crdToSchemas(o)) {
-        mkdirSync3(dirname4(join11(dir, f.fileName)), { recursive: true });
-        writeFileSync3(join11(dir, f.fileName), JSON.stringify(f.schema));
+        mkdirSync4(dirname4(join12(dir, f.fileName)), { recursive: true });
+        writeFileSync4(join12(dir, f.fileName), JSON.stringify(f.schema));
         n++;
       }
     } catch (e) {
@@ -38302,18 +38513,18 @@ function writeRepoCrdSchemas(objects, dir, emit) {
 }
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
-  const dir = mkdtempSync2(join11(tmpdir2(), "carbon-kubeconform-"));
+  const dir = mkdtempSync2(join12(tmpdir2(), "carbon-kubeconform-"));
   try {
-    const crdDir = join11(dir, "crd-schemas");
-    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join11(crdDir, CRD_LAYOUT)] : [];
-    const extra = (options2.extraFolders ?? []).map((f) => join11(f, CRD_LAYOUT));
-    const manifests = join11(dir, "objects");
-    mkdirSync3(manifests);
+    const crdDir = join12(dir, "crd-schemas");
+    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join12(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options2.extraFolders ?? []).map((f) => join12(f, CRD_LAYOUT));
+    const manifests = join12(dir, "objects");
+    mkdirSync4(manifests);
     objects.forEach((ro, i) => {
       const sops = isSopsEncrypted(ro.object);
       const raw = ro.object.kind === "Secret" || sops ? void 0 : rawYaml(ro);
       const object = sops ? withoutSops(ro.object) : ro.object;
-      writeFileSync3(join11(manifests, `${i}.yaml`), raw ?? (0, import_yaml10.stringify)(redactSecret(object)), { mode: 384 });
+      writeFileSync4(join12(manifests, `${i}.yaml`), raw ?? (0, import_yaml10.stringify)(redactSecret(object)), { mode: 384 });
     });
     const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
     const args = ["-strict", "-summary", "-output", "json", "-n", "2", ...locations.flatMap((l) => ["-schema-location", l]), manifests];
@@ -38342,7 +38553,7 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
       }
     }
   } finally {
-    rmSync3(dir, { recursive: true, force: true });
+    rmSync4(dir, { recursive: true, force: true });
   }
 }
 
@@ -38363,12 +38574,12 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync10(join12(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync11(join13(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
-  const root = resolve4(options2.root);
-  const given = resolve4(options2.path ?? root);
+  const root = resolve5(options2.root);
+  const given = resolve5(options2.path ?? root);
   const runner = options2.runner ?? exec;
   await checkTool(root, "kustomize");
   const kubeconform = options2.schema === false ? "" : await checkTool(root, "kubeconform");
@@ -38376,7 +38587,7 @@ async function validate(options2) {
   const policy = loadPolicy(repo);
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...options2.workingTree ? { workingTree: true } : {} });
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options2.cache), ...options2.workingTree ? { workingTree: true } : {} });
   const findings = [];
   const summaries = [];
   let objectsTotal = 0;
@@ -38384,6 +38595,7 @@ async function validate(options2) {
     await Promise.all(
       selected.map(async (c) => {
         const rc = await session.renderCluster(c.name, c.dir);
+        options2.onRendered?.(rc);
         const own = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);
@@ -38396,7 +38608,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join12(repo, d)), extraCrds: crds }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join13(repo, d)), extraCrds: crds }) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
@@ -38411,7 +38623,7 @@ async function validate(options2) {
   }
   if (!objectsTotal && !findings.some((f) => f.id === "INP001")) {
     const where = selected.map((c) => c.dir).join(", ") || "(none)";
-    findings.push({ id: "INP001", severity: "error", category: rule("INP001").category, cluster: selected[0]?.name ?? "", file: relative4(repo, given) || ".", message: `no objects rendered from ${where}: nothing was checked`, hint: "point --path at a Flux repository root or a cluster folder (`platform clusters --path DIR` lists what is found there)" });
+    findings.push({ id: "INP001", severity: "error", category: rule("INP001").category, cluster: selected[0]?.name ?? "", file: relative5(repo, given) || ".", message: `no objects rendered from ${where}: nothing was checked`, hint: "point --path at a Flux repository root or a cluster folder (`platform clusters --path DIR` lists what is found there)" });
   }
   const kept = scope ? findings.filter((f) => inScope(scope, f.cluster, f)) : findings;
   const final = applyPolicy(kept, policy, options2.today);
@@ -38505,18 +38717,18 @@ function formatCapacity(reports) {
 
 // .github/actions/validate/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname5, join as join13 } from "node:path";
+import { dirname as dirname5, join as join14 } from "node:path";
 
 // .github/actions/validate/src/run.ts
-import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative6, resolve as resolve6 } from "node:path";
 var NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 async function run(inputs, context, deps) {
   const clusters = inputs.clusters.split(/[\s,]+/).filter(Boolean);
   const bad = clusters.find((c) => !NAME.test(c));
   if (bad) throw new InputError("clusters", `"${bad}" is not a cluster folder name`);
   if (!["true", "false", ""].includes(inputs.workingTree)) throw new InputError("working-tree", "must be true or false");
-  const sarifPath = resolve5(context.workspace, inputs.sarifFile || "platform-validate.sarif");
-  if (isAbsolute2(inputs.sarifFile) || relative5(context.workspace, sarifPath).startsWith("..")) throw new InputError("sarif-file", "must be a path inside the workspace");
+  const sarifPath = resolve6(context.workspace, inputs.sarifFile || "platform-validate.sarif");
+  if (isAbsolute2(inputs.sarifFile) || relative6(context.workspace, sarifPath).startsWith("..")) throw new InputError("sarif-file", "must be a path inside the workspace");
   const changedSince = inputs.changedSince.trim();
   if (changedSince && !/^[A-Za-z0-9._/@^~-]+$/.test(changedSince)) throw new InputError("changed-since", `"${changedSince}" is not a git revision`);
   const result = await deps.validate({
@@ -38563,7 +38775,7 @@ async function run2() {
       validate,
       writeFile: async (path, text) => {
         await mkdir2(dirname5(path), { recursive: true });
-        const tmp = join13(dirname5(path), `.${process.pid}.tmp`);
+        const tmp = join14(dirname5(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }
