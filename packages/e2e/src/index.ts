@@ -1,0 +1,11 @@
+export { COMPONENTS, SOURCES, locations, binary, moduleDir, ComponentMissingError, type Component, type Locations } from './components.ts';
+export { NETNS_MARK, insideNetns, reexecInNetns, loopbackUp, netnsReport, probeConnect, sealedProblems, type NetnsReport } from './netns.ts';
+export { makePki, makeServingCert, writeKubeconfig, type Pki } from './certs.ts';
+export { Supervisor, ComponentFailedError, freePort, tail } from './supervisor.ts';
+export { Kube, KubeError, type KubeObject } from './kube.ts';
+export { startGitServer, type GitServer } from './git-server.ts';
+export { unservable, bootstrapPatches, describePatches, bootstrap, BOOTSTRAP_MANAGER, type Drop } from './bootstrap.ts';
+export { comparePlacement, dependsOnOrder, objectsNamedIn, renderIndex, origin, JudgementError, ACCEPTED_KINDS, OPERATOR_KINDS } from './judge.ts';
+export { runE2e, CLUSTERS, type E2eOptions, type E2eResult, type ClusterResult } from './run.ts';
+export { formatResult } from './report.ts';
+export { e2eMain, ENTRY, USAGE } from './main.ts';

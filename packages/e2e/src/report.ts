@@ -1,0 +1,16 @@
+import type { E2eResult } from './run.ts';
+
+const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+
+export function formatResult(r: E2eResult): string {
+  const lines: string[] = [];
+  lines.push(`e2e of ${r.commit.slice(0, 12)}: ${r.ok ? 'PASS' : 'FAIL'} in ${r.seconds.toFixed(1)} s, peak RSS of all components ${mib(r.peakRssBytes)}`);
+  for (const c of r.clusters) {
+    lines.push(`  ${c.cluster}: ${c.kustomizations} Kustomizations Ready in ${c.secondsToReady.toFixed(1)} s after bootstrap; ${c.objectsApplied} objects applied; ${c.pods.running} pods Ready, ${c.pods.succeeded} Job pods completed`);
+    lines.push(`    accepted: ${Object.entries(c.accepted).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
+    lines.push(`    placement: scheduler ${JSON.stringify(c.placement.actual)}, capacity model ${JSON.stringify(c.placement.predicted)}`);
+    lines.push(`    dropped (served by pods that cannot run here): ${c.drops.map((d) => `${d.kind} ${d.name}`).join(', ') || 'none'}`);
+  }
+  for (const p of r.problems) lines.push(`FAIL ${p}`);
+  return `${lines.join('\n')}\n`;
+}
