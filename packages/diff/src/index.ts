@@ -10,3 +10,4 @@ export { renderTerminal } from './format/terminal.ts';
 export { renderJson } from './format/json.ts';
 export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, CAPACITY_MODEL, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
 export { totalsOf } from './report.ts';
+export { check, type CheckOptions, type CheckResult } from './check.ts';

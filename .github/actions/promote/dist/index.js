@@ -5317,12 +5317,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input[check2] === 42) {
                 position.position += 1;
-                check += 1;
+                check2 += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -33405,15 +33405,15 @@ function createGitHubAdapter(octokit, repository) {
       });
       return { id: Number(data.id) };
     },
-    async createCheckRun(check) {
+    async createCheckRun(check2) {
       const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
         ...repo,
-        name: check.name,
-        head_sha: check.headSha,
+        name: check2.name,
+        head_sha: check2.headSha,
         status: "completed",
-        conclusion: check.conclusion,
-        ...check.output ? { output: check.output } : {},
-        ...check.detailsUrl ? { details_url: check.detailsUrl } : {},
+        conclusion: check2.conclusion,
+        ...check2.output ? { output: check2.output } : {},
+        ...check2.detailsUrl ? { details_url: check2.detailsUrl } : {},
         request: NO_RETRY
       });
       return { id: Number(data.id), htmlUrl: data.html_url ?? "" };
