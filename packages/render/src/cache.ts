@@ -228,7 +228,7 @@ export class InputHasher {
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync(p, 'utf8').split(root).join('<root>'))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync(p, 'utf8'), root, d))}`);
       }
     };
     let result: string[] | undefined;
@@ -241,6 +241,15 @@ export class InputHasher {
     this.trees.set(memo, result);
     return result;
   }
+}
+
+/** A wrapper kustomization's text without where the source lies: `root` (absolute, or relative to the wrapper's folder) becomes `<root>`. */
+function rootFree(text: string, root: string, wrapperDir: string): string {
+  const rel = relative(wrapperDir, root).split(sep).join('/');
+  const out = text.split(root).join('<root>');
+  if (!rel) return out;
+  const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, 'gm'), '$1<root>');
 }
 
 function inside(root: string, abs: string): boolean {

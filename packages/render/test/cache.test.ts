@@ -66,7 +66,8 @@ describe('InputHasher.buildKey', () => {
 describe('RenderCache', () => {
   const files = {
     'clusters/prod/kustomization.yaml': 'resources: [apps.yaml]\n',
-    'clusters/prod/apps.yaml': `${gitRepo('flux-system')}---\n${ks('app', './app')}---\n${ks('other', './base')}`,
+    // `other` is built through a wrapper kustomization (targetNamespace) in a temporary folder
+    'clusters/prod/apps.yaml': `${gitRepo('flux-system')}---\n${ks('app', './app')}---\n${ks('other', './base', '  targetNamespace: elsewhere\n')}`,
     ...app,
   };
 

@@ -35014,7 +35014,7 @@ var InputHasher = class {
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync5(p, "utf8").split(root).join("<root>"))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync5(p, "utf8"), root, d))}`);
       }
     };
     let result;
@@ -35028,6 +35028,13 @@ var InputHasher = class {
     return result;
   }
 };
+function rootFree(text, root, wrapperDir) {
+  const rel = relative2(wrapperDir, root).split(sep2).join("/");
+  const out = text.split(root).join("<root>");
+  if (!rel) return out;
+  const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, "gm"), "$1<root>");
+}
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep2}`);
 }

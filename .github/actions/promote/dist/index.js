@@ -37854,7 +37854,7 @@ var InputHasher = class {
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync6(p, "utf8").split(root).join("<root>"))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync6(p, "utf8"), root, d))}`);
       }
     };
     let result;
@@ -37868,6 +37868,13 @@ var InputHasher = class {
     return result;
   }
 };
+function rootFree(text, root, wrapperDir) {
+  const rel = relative2(wrapperDir, root).split(sep3).join("/");
+  const out = text.split(root).join("<root>");
+  if (!rel) return out;
+  const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, "gm"), "$1<root>");
+}
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep3}`);
 }
