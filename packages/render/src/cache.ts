@@ -31,6 +31,7 @@ export class RenderCache {
   readonly stats: RenderCacheStats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
   private readonly memory = new Map<string, Promise<ExecResult>>();
   private readonly tools = new Map<string, string>();
+  private readonly results = new Map<string, string>();
 
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
   constructor(readonly dir?: string) {}
@@ -81,14 +82,31 @@ export class RenderCache {
     return res;
   }
 
-  private file(key: string): string {
-    return join(this.dir!, key.slice(0, 2), `${key}.yaml`);
+  private file(key: string, ext = 'yaml'): string {
+    return join(this.dir!, key.slice(0, 2), `${key}.${ext}`);
+  }
+
+  /**
+   * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
+   * entries, in memory for this object's life and in the folder when there is one.
+   */
+  getResult(key: string): string | undefined {
+    const m = this.results.get(key);
+    if (m !== undefined) return m;
+    const d = this.read(key, 'json');
+    if (d !== undefined) this.results.set(key, d);
+    return d;
+  }
+
+  putResult(key: string, body: string): void {
+    this.results.set(key, body);
+    this.write(key, body, 'json');
   }
 
   /** The stored body, or undefined when absent or not intact (then removed). */
-  private read(key: string): string | undefined {
+  private read(key: string, ext = 'yaml'): string | undefined {
     if (!this.dir) return undefined;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     let text: string;
     try {
       text = readFileSync(f, 'utf8');
@@ -104,9 +122,9 @@ export class RenderCache {
     return undefined;
   }
 
-  private write(key: string, body: string): void {
+  private write(key: string, body: string, ext = 'yaml'): void {
     if (!this.dir) return;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
@@ -140,7 +158,7 @@ export function cacheOption(given?: RenderCache): { cache?: RenderCache } {
   return cache ? { cache } : {};
 }
 
-const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 

@@ -7,4 +7,4 @@ export { parseYamlFile, parseStream, type ManifestObject, type Position, type So
 export * from './types.ts';
 export { documentText, lazyObject, parseManifestStream, scanDocuments, splitDocuments } from './lazy.ts';
 export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } from './fast-yaml.ts';
-export { RenderCache, InputHasher, renderCacheFor, cacheOption, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';
+export { RenderCache, InputHasher, renderCacheFor, cacheOption, sha256, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';

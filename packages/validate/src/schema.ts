@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { isSopsEncrypted, rawYaml, type RenderedObject } from '@carbon/render';
-import { crdToSchemas, exec, ExecError, SchemaConversionError, schemaLocations, type Crd, type Runner } from '@carbon/toolchain';
+import { isSopsEncrypted, rawYaml, sha256, type RenderCache, type RenderedObject } from '@carbon/render';
+import { crdToSchemas, exec, ExecError, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
 
 type KcResource = { filename: string; kind: string; name: string; version: string; status: string; msg: string; validationErrors?: { path: string; msg: string }[] };
@@ -24,6 +24,9 @@ function withoutSops(o: Record<string, any>): Record<string, any> {
   const { sops: _sops, ...rest } = o;
   return rest;
 }
+
+/** Raised when what a cached kubeconform verdict holds, or how its key is made, changes. */
+const SCHEMA_CACHE_VERSION = 'kubeconform-verdict/1';
 
 const CRD_LAYOUT = join('{{ .Group }}', '{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json');
 
@@ -56,12 +59,35 @@ export type SchemaOptions = {
   extraFolders?: string[];
   /** CRDs of the cluster that are not among `objects` (a changed-only run): their schemas still apply. */
   extraCrds?: RenderedObject[];
+  /**
+   * Verdicts kept by content: the key is the object's text plus kubeconform's binary, the pinned
+   * schema set (.tools/schemas/stamp.json) and every CRD schema and extra folder in use, so an
+   * object is only sent to kubeconform when it or a schema it could meet changed.
+   */
+  cache?: RenderCache;
 };
+
+type Verdict = { status: string; msg?: string; validationErrors?: { path: string; msg: string }[] };
+
+/** Hash of every file under `dir` (names and contents), '' when it does not exist. */
+function folderDigest(dir: string): string {
+  if (!existsSync(dir)) return '';
+  const lines: string[] = [];
+  const walk = (d: string, shown: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) walk(join(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync(join(d, e.name)))}`);
+    }
+  };
+  walk(dir, '');
+  return sha256(lines.join('\n'));
+}
 
 /**
  * Validates every object with one kubeconform process: each object is written to its own file
  * (so a result names the object exactly) and kubeconform walks the folder with its own workers.
  * Schemas are looked up in order: CRDs found in `objects`, `extraFolders`, then the pinned set.
+ * With a cache, objects whose verdict is known are not sent at all (no process when none is new).
  */
 export async function schemaCheck(kubeconform: string, toolsRoot: string, objects: RenderedObject[], emit: Emit, runner: Runner = exec, options: SchemaOptions = {}): Promise<void> {
   if (!objects.length) return;
@@ -73,26 +99,59 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     const manifests = join(dir, 'objects');
     mkdirSync(manifests);
     // kustomize's own text when we have it (no re-serialisation); Secrets always go through redaction.
-    objects.forEach((ro, i) => {
+    const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
       const raw = ro.object.kind === 'Secret' || sops ? undefined : rawYaml(ro);
       const object = sops ? withoutSops(ro.object as Record<string, any>) : (ro.object as Record<string, any>);
-      writeFileSync(join(manifests, `${i}.yaml`), raw ?? stringify(redactSecret(object)), { mode: 0o600 });
+      return raw ?? stringify(redactSecret(object));
     });
-    const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
-    const args = ['-strict', '-summary', '-output', 'json', '-n', '2', ...locations.flatMap((l) => ['-schema-location', l]), manifests];
-    const res = await runner(kubeconform, args, { timeoutMs: 300_000 });
-    let parsed: { resources?: KcResource[] };
-    try {
-      parsed = JSON.parse(res.stdout) as { resources?: KcResource[] };
-    } catch {
-      throw new ExecError(kubeconform, args, res);
+    const flags = ['-strict', '-summary', '-output', 'json', '-n', '2'];
+    const cache = options.cache;
+    let keys: string[] = [];
+    if (cache) {
+      const stamp = join(schemasDir(toolsRoot), 'stamp.json');
+      const set = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync(stamp) ? readFileSync(stamp, 'utf8') : 'no stamp', folderDigest(crdDir), ...(options.extraFolders ?? []).map(folderDigest), flags.join(' ')].join('\n'));
+      keys = texts.map((t) => sha256(`${set}\n${t}`));
     }
-    for (const r of parsed.resources ?? []) {
-      const idx = Number(/(\d+)\.yaml$/.exec(r.filename)?.[1]);
-      const ro = objects[idx];
-      if (!ro) continue;
-      if (r.status === 'statusError' && /could not find schema/i.test(r.msg)) {
+    const verdicts: (Verdict | undefined)[] = keys.map((k) => {
+      const v = cache?.getResult(k);
+      if (v === undefined) return undefined;
+      try {
+        return JSON.parse(v) as Verdict;
+      } catch {
+        return undefined;
+      }
+    });
+    const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
+    for (const i of todo) writeFileSync(join(manifests, `${i}.yaml`), texts[i]!, { mode: 0o600 });
+    if (todo.length) {
+      const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
+      const args = [...flags, ...locations.flatMap((l) => ['-schema-location', l]), manifests];
+      const res = await runner(kubeconform, args, { timeoutMs: 300_000 });
+      let parsed: { resources?: KcResource[] };
+      try {
+        parsed = JSON.parse(res.stdout) as { resources?: KcResource[] };
+      } catch {
+        throw new ExecError(kubeconform, args, res);
+      }
+      const fresh = new Map<number, Verdict>();
+      for (const r of parsed.resources ?? []) {
+        const idx = Number(/(\d+)\.yaml$/.exec(r.filename)?.[1]);
+        if (!objects[idx] || fresh.has(idx)) continue;
+        fresh.set(idx, { status: r.status, msg: r.msg.replace(manifests, ''), ...(r.validationErrors ? { validationErrors: r.validationErrors } : {}) });
+      }
+      for (const i of todo) {
+        // kubeconform lists only what is not valid; an object it does not list passed.
+        const v = fresh.get(i) ?? { status: 'statusValid' };
+        verdicts[i] = v;
+        // A message that may name the temporary file (a parse error) is not kept.
+        const keep = v.status === 'statusValid' || (v.status === 'statusInvalid' && v.validationErrors?.length) || (v.status === 'statusError' && /could not find schema/i.test(v.msg ?? ''));
+        if (cache && keep) cache.putResult(keys[i]!, JSON.stringify(v));
+      }
+    }
+    objects.forEach((ro, i) => {
+      const r = verdicts[i]!;
+      if (r.status === 'statusError' && /could not find schema/i.test(r.msg ?? '')) {
         emit('KCF002', ro, `no schema for ${ro.object.apiVersion}/${ro.object.kind}: kubeconform cannot check it`, ['kind']);
       } else if (r.status === 'statusInvalid' && r.validationErrors?.length) {
         for (const v of r.validationErrors) {
@@ -102,9 +161,9 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
           emit('KCF001', ro, `${v.path || '/'}: ${v.msg}`, path);
         }
       } else if (r.status === 'statusInvalid' || r.status === 'statusError') {
-        emit('KCF001', ro, r.msg.replace(manifests, '').slice(0, 300), []);
+        emit('KCF001', ro, (r.msg ?? '').slice(0, 300), []);
       }
-    }
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

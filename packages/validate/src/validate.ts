@@ -81,7 +81,8 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const policy = loadPolicy(repo);
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options.cache), ...(options.workingTree ? { workingTree: true } : {}) });
+  const cached = cacheOption(options.cache);
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}) });
   const findings: Finding[] = [];
   const summaries: ClusterSummary[] = [];
   let objectsTotal = 0;
@@ -104,7 +105,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         // The cluster's own CRDs describe its custom resources, checked or not (changed-only runs too).
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === 'CustomResourceDefinition' && !checked.includes(o));
-        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds }) : Promise.resolve();
+        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);

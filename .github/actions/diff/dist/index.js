@@ -34845,6 +34845,7 @@ var RenderCache = class {
   stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
+  results = /* @__PURE__ */ new Map();
   /** SHA-256 of a tool binary, once per path/size/mtime. */
   toolId(path) {
     let st;
@@ -34888,13 +34889,28 @@ var RenderCache = class {
     else this.memory.delete(key);
     return res;
   }
-  file(key) {
-    return join7(this.dir, key.slice(0, 2), `${key}.yaml`);
+  file(key, ext = "yaml") {
+    return join7(this.dir, key.slice(0, 2), `${key}.${ext}`);
+  }
+  /**
+   * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
+   * entries, in memory for this object's life and in the folder when there is one.
+   */
+  getResult(key) {
+    const m = this.results.get(key);
+    if (m !== void 0) return m;
+    const d = this.read(key, "json");
+    if (d !== void 0) this.results.set(key, d);
+    return d;
+  }
+  putResult(key, body) {
+    this.results.set(key, body);
+    this.write(key, body, "json");
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
-  read(key) {
+  read(key, ext = "yaml") {
     if (!this.dir) return void 0;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     let text;
     try {
       text = readFileSync5(f, "utf8");
@@ -34909,9 +34925,9 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body) {
+  write(key, body, ext = "yaml") {
     if (!this.dir) return;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     const tmp = join7(this.dir, `.tmp-${process.pid}-${randomBytes2(6).toString("hex")}`);
     try {
       mkdirSync(join7(this.dir, key.slice(0, 2)), { recursive: true });

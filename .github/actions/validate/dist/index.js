@@ -33067,7 +33067,7 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync11 } from "node:fs";
+import { existsSync as existsSync12 } from "node:fs";
 import { join as join13, relative as relative5, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
@@ -36512,6 +36512,7 @@ var RenderCache = class {
   stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
+  results = /* @__PURE__ */ new Map();
   /** SHA-256 of a tool binary, once per path/size/mtime. */
   toolId(path) {
     let st;
@@ -36555,13 +36556,28 @@ var RenderCache = class {
     else this.memory.delete(key);
     return res;
   }
-  file(key) {
-    return join6(this.dir, key.slice(0, 2), `${key}.yaml`);
+  file(key, ext = "yaml") {
+    return join6(this.dir, key.slice(0, 2), `${key}.${ext}`);
+  }
+  /**
+   * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
+   * entries, in memory for this object's life and in the folder when there is one.
+   */
+  getResult(key) {
+    const m = this.results.get(key);
+    if (m !== void 0) return m;
+    const d = this.read(key, "json");
+    if (d !== void 0) this.results.set(key, d);
+    return d;
+  }
+  putResult(key, body) {
+    this.results.set(key, body);
+    this.write(key, body, "json");
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
-  read(key) {
+  read(key, ext = "yaml") {
     if (!this.dir) return void 0;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     let text;
     try {
       text = readFileSync6(f, "utf8");
@@ -36576,9 +36592,9 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body) {
+  write(key, body, ext = "yaml") {
     if (!this.dir) return;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
       mkdirSync2(join6(this.dir, key.slice(0, 2)), { recursive: true });
@@ -38484,7 +38500,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 
 // node_modules/@carbon/validate/src/schema.ts
 var import_yaml10 = __toESM(require_dist2(), 1);
-import { mkdirSync as mkdirSync4, mkdtempSync as mkdtempSync2, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync11, mkdirSync as mkdirSync4, mkdtempSync as mkdtempSync2, readdirSync as readdirSync5, readFileSync as readFileSync8, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname4, join as join12 } from "node:path";
 function redactSecret(o) {
@@ -38499,6 +38515,7 @@ function withoutSops(o) {
   const { sops: _sops, ...rest } = o;
   return rest;
 }
+var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
 var CRD_LAYOUT = join12("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
@@ -38518,6 +38535,18 @@ function writeRepoCrdSchemas(objects, dir, emit) {
   }
   return n;
 }
+function folderDigest(dir) {
+  if (!existsSync11(dir)) return "";
+  const lines = [];
+  const walk = (d, shown) => {
+    for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory()) walk(join12(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync8(join12(d, e.name)))}`);
+    }
+  };
+  walk(dir, "");
+  return sha256(lines.join("\n"));
+}
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
   const dir = mkdtempSync2(join12(tmpdir2(), "carbon-kubeconform-"));
@@ -38527,26 +38556,58 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const extra = (options2.extraFolders ?? []).map((f) => join12(f, CRD_LAYOUT));
     const manifests = join12(dir, "objects");
     mkdirSync4(manifests);
-    objects.forEach((ro, i) => {
+    const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
       const raw = ro.object.kind === "Secret" || sops ? void 0 : rawYaml(ro);
       const object = sops ? withoutSops(ro.object) : ro.object;
-      writeFileSync4(join12(manifests, `${i}.yaml`), raw ?? (0, import_yaml10.stringify)(redactSecret(object)), { mode: 384 });
+      return raw ?? (0, import_yaml10.stringify)(redactSecret(object));
     });
-    const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
-    const args = ["-strict", "-summary", "-output", "json", "-n", "2", ...locations.flatMap((l) => ["-schema-location", l]), manifests];
-    const res = await runner(kubeconform, args, { timeoutMs: 3e5 });
-    let parsed;
-    try {
-      parsed = JSON.parse(res.stdout);
-    } catch {
-      throw new ExecError(kubeconform, args, res);
+    const flags = ["-strict", "-summary", "-output", "json", "-n", "2"];
+    const cache = options2.cache;
+    let keys = [];
+    if (cache) {
+      const stamp = join12(schemasDir(toolsRoot), "stamp.json");
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync11(stamp) ? readFileSync8(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      keys = texts.map((t) => sha256(`${set2}
+${t}`));
     }
-    for (const r2 of parsed.resources ?? []) {
-      const idx = Number(/(\d+)\.yaml$/.exec(r2.filename)?.[1]);
-      const ro = objects[idx];
-      if (!ro) continue;
-      if (r2.status === "statusError" && /could not find schema/i.test(r2.msg)) {
+    const verdicts = keys.map((k) => {
+      const v = cache?.getResult(k);
+      if (v === void 0) return void 0;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return void 0;
+      }
+    });
+    const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
+    for (const i of todo) writeFileSync4(join12(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    if (todo.length) {
+      const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
+      const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
+      const res = await runner(kubeconform, args, { timeoutMs: 3e5 });
+      let parsed;
+      try {
+        parsed = JSON.parse(res.stdout);
+      } catch {
+        throw new ExecError(kubeconform, args, res);
+      }
+      const fresh = /* @__PURE__ */ new Map();
+      for (const r2 of parsed.resources ?? []) {
+        const idx = Number(/(\d+)\.yaml$/.exec(r2.filename)?.[1]);
+        if (!objects[idx] || fresh.has(idx)) continue;
+        fresh.set(idx, { status: r2.status, msg: r2.msg.replace(manifests, ""), ...r2.validationErrors ? { validationErrors: r2.validationErrors } : {} });
+      }
+      for (const i of todo) {
+        const v = fresh.get(i) ?? { status: "statusValid" };
+        verdicts[i] = v;
+        const keep = v.status === "statusValid" || v.status === "statusInvalid" && v.validationErrors?.length || v.status === "statusError" && /could not find schema/i.test(v.msg ?? "");
+        if (cache && keep) cache.putResult(keys[i], JSON.stringify(v));
+      }
+    }
+    objects.forEach((ro, i) => {
+      const r2 = verdicts[i];
+      if (r2.status === "statusError" && /could not find schema/i.test(r2.msg ?? "")) {
         emit("KCF002", ro, `no schema for ${ro.object.apiVersion}/${ro.object.kind}: kubeconform cannot check it`, ["kind"]);
       } else if (r2.status === "statusInvalid" && r2.validationErrors?.length) {
         for (const v of r2.validationErrors) {
@@ -38556,9 +38617,9 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
           emit("KCF001", ro, `${v.path || "/"}: ${v.msg}`, path);
         }
       } else if (r2.status === "statusInvalid" || r2.status === "statusError") {
-        emit("KCF001", ro, r2.msg.replace(manifests, "").slice(0, 300), []);
+        emit("KCF001", ro, (r2.msg ?? "").slice(0, 300), []);
       }
-    }
+    });
   } finally {
     rmSync4(dir, { recursive: true, force: true });
   }
@@ -38581,7 +38642,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync11(join13(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync12(join13(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
@@ -38594,7 +38655,8 @@ async function validate(options2) {
   const policy = loadPolicy(repo);
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options2.cache), ...options2.workingTree ? { workingTree: true } : {} });
+  const cached = cacheOption(options2.cache);
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {} });
   const findings = [];
   const summaries = [];
   let objectsTotal = 0;
@@ -38615,7 +38677,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join13(repo, d)), extraCrds: crds }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join13(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);

@@ -1,0 +1,53 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RenderCache } from '@carbon/render';
+import { checkTool, exec, findRepoRoot, type Runner } from '@carbon/toolchain';
+import { emitter, schemaCheck, type Finding } from '../src/index.ts';
+import { ro } from './helpers.ts';
+
+const root = findRepoRoot(process.cwd());
+
+const objects = [
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok', namespace: 'a' }, data: { k: 'v' } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad', namespace: 'a' }, spec: { replicas: 'two', selector: {}, template: {} } },
+  { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } },
+].map((o, i) => ro(o, i));
+
+async function run(cache: RenderCache | undefined, list = objects): Promise<{ findings: Finding[]; runs: number }> {
+  const kubeconform = await checkTool(root, 'kubeconform');
+  let runs = 0;
+  const runner: Runner = (cmd, args, o) => {
+    runs++;
+    return exec(cmd, args, o);
+  };
+  const findings: Finding[] = [];
+  await schemaCheck(kubeconform, root, list, emitter('test', findings), runner, cache ? { cache } : {});
+  return { findings, runs };
+}
+
+describe('schemaCheck with a cache', () => {
+  it('sends only objects whose verdict is unknown, and reports cached verdicts exactly as fresh ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcf-cache-'));
+    const fresh = await run(undefined);
+    expect(fresh.findings.map((f) => f.id).sort()).toEqual(['KCF001', 'KCF002']);
+    const first = await run(new RenderCache(dir));
+    expect(first.runs).toBe(1);
+    expect(first.findings).toEqual(fresh.findings);
+    const warm = await run(new RenderCache(dir)); // a new process: from the folder
+    expect(warm.runs).toBe(0);
+    expect(warm.findings).toEqual(fresh.findings);
+    // one new object: one process, for it alone
+    const more = [...objects, ro({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'a' }, data: { n: 1 } }, 3)];
+    const next = await run(new RenderCache(dir), more);
+    expect(next.runs).toBe(1);
+    expect(next.findings.filter((f) => f.object?.includes('new'))).toHaveLength(1); // data values must be strings
+    // a corrupted verdict is detected and asked again
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.json'));
+    for (const f of files) writeFileSync(join(f.parentPath, f.name), '{"status":"statusValid"}');
+    const healed = await run(new RenderCache(dir));
+    expect(healed.runs).toBe(1);
+    expect(healed.findings).toEqual(fresh.findings);
+  });
+});
