@@ -78,7 +78,7 @@ describe('validate --changed-since on this repository', () => {
   }, 600_000);
 
   it('pins.yaml and the pinned GitRepository (a promotion): the service renders from the new commit', async () => {
-    edit('clusters/multi-node/pins.yaml', (t) => t.replace(/(  portal:\n    commit: )[0-9a-f]{40}/, `$1${head}`));
+    edit('clusters/multi-node/pins.yaml', (t) => t.replace(/( {2}portal:\n {4}commit: )[0-9a-f]{40}/, `$1${head}`));
     edit('clusters/multi-node/apps/portal.yaml', (t) => t.replaceAll(/[0-9a-f]{40}/g, head));
     await compare(3);
   }, 600_000);
