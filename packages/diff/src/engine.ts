@@ -2,8 +2,8 @@ import { documentText } from '@carbon/render';
 import { DEFAULT_CONFIG, ignoreFilter, stripIgnored, type DiffConfig } from './config.ts';
 import { canonical, diffFields, type PathFilter } from './fields.ts';
 import { createMasker, maskObject, type Masker } from './mask.ts';
-import { capacityChange, headroomRisks, type CapacityInput } from './capacity.ts';
-import { assessRisks } from './risks.ts';
+import { capacityChange, capacityRisks, headroomRisks, type CapacityInput, type CapacitySnapshot } from './capacity.ts';
+import { assessRisks, sortRisks } from './risks.ts';
 import type { CapacityChange, FieldChange, K8sObject, RepeatedChange, ResourceChange, ResourceId, SectionKind, SectionReport, ServiceObjects, ServiceSummary } from './types.ts';
 
 export function resourceId(o: K8sObject): ResourceId {
@@ -70,6 +70,8 @@ export interface SectionInput {
   noPrune?: ReadonlySet<string>;
   /** Headroom computed by a richer model (validate's capacity); wins over `capacity`. */
   headroom?: CapacityChange;
+  /** Both renderings through validate's capacity model: quota, peak and placement risks blamed on the workload that grew. */
+  snapshots?: { before: CapacitySnapshot; after: CapacitySnapshot };
 }
 
 export interface EngineOptions {
@@ -194,13 +196,17 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
     if (side === 'head') return head.get(idKey(change.id))?.object;
     return base.get(idKey(change.change === 'renamed' && change.from?.id ? change.from.id : change.id))?.object;
   };
-  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service));
+  const headObjects = (kind: string, namespace: string): K8sObject[] => [...head.values()].filter((e) => e.id.kind === kind && e.id.namespace === namespace).map((e) => e.object);
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service), headObjects);
   const capacity = input.headroom
-    ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) }
+    ? { change: input.headroom, risks: input.snapshots ? capacityRisks(input.snapshots.before, input.snapshots.after) : headroomRisks(input.headroom.before, input.headroom.after) }
     : input.capacity?.base && input.capacity?.head
       ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head)
       : undefined;
-  if (capacity) risks.push(...capacity.risks);
+  if (capacity) {
+    risks.push(...capacity.risks);
+    sortRisks(risks);
+  }
   return {
     cluster: input.cluster,
     kind: input.kind,

@@ -3,11 +3,13 @@ export { diffFields, canonical, equal, NATURAL_KEYS, type PathFilter } from './f
 export { createMasker, maskObject, isSensitiveKey, type Masker } from './mask.ts';
 export { DEFAULT_CONFIG, CONFIG_FILE, loadDiffConfig, parseDiffConfig, ignoreFilter, type DiffConfig, type IgnoreRules } from './config.ts';
 export { diffSection, describeChange, resourceId, idKey, refOf, stripHashSuffix, type SectionInput, type EngineOptions } from './engine.ts';
-export { assessRisks, imagesOf } from './risks.ts';
-export { capacityInputOf, capacityChange, requestedBy, type CapacityInput } from './capacity.ts';
+export { assessRisks, imagesOf, sortRisks, type HeadObjects } from './risks.ts';
+export { privilegeRisks, type PrivilegeRisk } from './privilege.ts';
+export { exposureAuthentication, NO_AUTH_SOFTWARE } from './exposure.ts';
+export { capacityInputOf, capacityChange, capacityRisks, capacitySnapshot, requestedBy, type CapacityInput, type CapacitySnapshot } from './capacity.ts';
 export { renderMarkdown, renderMarkdownLevel, COMMENT_BUDGET, MARKDOWN_NOTICES, type MarkdownLevel, type MarkdownResult } from './format/markdown.ts';
 export { renderTerminal } from './format/terminal.ts';
 export { renderJson } from './format/json.ts';
-export { diffRevisions, resolveRevision, RevisionError, RenderFailedError, WORKTREE, CAPACITY_MODEL, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
+export { diffRevisions, pinSummary, resolveRevision, RevisionError, RenderFailedError, WORKTREE, CAPACITY_MODEL, type DiffRevisionsOptions, type RenderFn } from './revisions.ts';
 export { totalsOf } from './report.ts';
 export { check, type CheckOptions, type CheckResult } from './check.ts';

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readsSecretElsewhere } from '@carbon/validate';
 import type { K8sObject } from './types.ts';
 
 /**
@@ -24,7 +25,7 @@ export function createMasker(salt: Buffer = randomBytes(16)): Masker {
 /** Key names whose string values are treated as secrets wherever they appear (env names, ConfigMap keys, config maps inside CRs). */
 const SENSITIVE = /(pass(word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|client[-_.]?key|signing[-_.]?key|encryption[-_.]?key|(^|[-_.])key$|\.pem$|^dsn$|connection[-_.]?string)/i;
 /** Structural fields that name or point at a secret rather than hold one. */
-const REFERENCE = /(name|names|ref|refs|path|file|dir|selector|namespace|template|field|kind|type|mode|format|policy|provider|store)$/i;
+const REFERENCE = /((name|names|ref|refs|path|file|dir|selector|namespace|template|field|kind|type|mode|format|policy|provider|store)$|^(secretKey|remoteKey|property)$)/i;
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE.test(key);
@@ -51,7 +52,8 @@ function maskInline(text: string, masker: Masker): string {
   return text
     .replace(URL_CREDENTIALS, (_m, pre: string, secret: string, at: string) => `${pre}${masker.mask(secret)}${at}`)
     .replace(INLINE, (m, quote: string, key: string, sep: string, value: string) => {
-      if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith('‹masked')) return m;
+      // Names stay (the key), and so does code that reads the secret from elsewhere: os.environ["X"], ${X}.
+      if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith('‹masked') || readsSecretElsewhere(value)) return m;
       const inner = /^(["'])(.*)\1$/.exec(value);
       return `${quote}${key}${quote}${sep}${inner ? `${inner[1]}${masker.mask(inner[2]!)}${inner[1]}` : masker.mask(value)}`;
     });

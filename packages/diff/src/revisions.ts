@@ -7,10 +7,11 @@ import { discoverFluxKustomizations, INPUT_ERROR_CODES, cacheOption, type Render
 import { exec, type Runner } from '@carbon/toolchain';
 
 import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
-import { diffSection } from './engine.ts';
+import { capacitySnapshot, type CapacitySnapshot } from './capacity.ts';
+import { diffSection, type SectionInput } from './engine.ts';
 import { createMasker, type Masker } from './mask.ts';
 import { totalsOf } from './report.ts';
-import type { CapacityChange, DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
+import type { DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
 
 export class RevisionError extends Error {
   override readonly name = 'RevisionError';
@@ -96,6 +97,16 @@ function noPruneOf(c: RenderedCluster | undefined): { noPrune?: Set<string> } {
   return off.size ? { noPrune: off } : {};
 }
 
+/** `14 services at 1a2b3c4, trino at 5d6e7f8`: where production runs, most common pin first. */
+export function pinSummary(pins: Map<string, string>): string {
+  const by = new Map<string, string[]>();
+  for (const [service, commit] of pins) by.set(commit, [...(by.get(commit) ?? []), service]);
+  return [...by]
+    .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
+    .map(([commit, services]) => `${services.length > 2 ? `${services.length} services` : services.sort().join(', ')} at ${commit.slice(0, 7)}`)
+    .join(', ');
+}
+
 /** Kustomization → pinned commit, for the Kustomizations whose source pins one. */
 function pinsOf(c: RenderedCluster): Map<string, string> {
   const out = new Map<string, string>();
@@ -129,20 +140,24 @@ function factsFor(dir: string): Map<string, ClusterFacts> {
 
 export const CAPACITY_MODEL = 'validate capacity model: pod requests with LimitRange defaults, replicas/HPA minimum, DaemonSets per matching node, operator-managed pods; vs node allocatable';
 
-/** Requests vs allocatable of one rendering, from @carbon/validate's capacity model. */
-function headroomOf(c: RenderedCluster | undefined, facts: ClusterFacts | undefined): Headroom | undefined {
+/** Requests vs allocatable of one rendering, from @carbon/validate's capacity model (with what the risks need). */
+function headroomOf(c: RenderedCluster | undefined, facts: ClusterFacts | undefined): { headroom: Headroom; snapshot: CapacitySnapshot } | undefined {
   if (!c || !facts) return undefined;
-  const { report } = capacityModel({ cluster: c.cluster, facts, objects: c.kustomizations.flatMap((k) => k.objects), kustomizations: c.kustomizations });
+  const objects = c.kustomizations.flatMap((k) => k.objects);
+  const { report, groups } = capacityModel({ cluster: c.cluster, facts, objects, kustomizations: c.kustomizations });
   return {
-    cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
-    memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory },
+    headroom: {
+      cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
+      memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory },
+    },
+    snapshot: capacitySnapshot(objects, report, groups),
   };
 }
 
-function headroomChange(b: RenderedCluster | undefined, bf: ClusterFacts | undefined, h: RenderedCluster | undefined, hf: ClusterFacts | undefined): { headroom?: CapacityChange } {
+function headroomChange(b: RenderedCluster | undefined, bf: ClusterFacts | undefined, h: RenderedCluster | undefined, hf: ClusterFacts | undefined): Pick<SectionInput, 'headroom' | 'snapshots'> {
   const before = headroomOf(b, bf);
   const after = headroomOf(h, hf);
-  return before && after ? { headroom: { before, after, model: CAPACITY_MODEL } } : {};
+  return before && after ? { headroom: { before: before.headroom, after: after.headroom, model: CAPACITY_MODEL }, snapshots: { before: before.snapshot, after: after.snapshot } } : {};
 }
 
 export class RenderFailedError extends Error {
@@ -184,7 +199,10 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     const headFacts = factsFor(headDir);
     const sections: SectionReport[] = [];
     const short = (c: string) => (c === WORKTREE ? 'working tree' : c.slice(0, 7));
-    const clusters = [...new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
+    const all = [...new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
+    const isPinned = (name: string) => [...baseR, ...headR].some((c) => c.cluster === name && pinsOf(c).size > 0);
+    // Clusters that apply on merge (staging) first, then the pinned ones (production): the order a reviewer reads.
+    const clusters = [...all.filter((n) => !isPinned(n)), ...all.filter(isPinned)];
     for (const name of clusters) {
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
@@ -208,16 +226,23 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       // Cluster-wide files apply from main on merge; services wait for promotion.
       const onMerge = diffSection({ cluster: name, kind: 'on-merge', title: `cluster-wide files ${short(baseCommit)} → ${short(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const promoted = await render(headDir, { ...common, clusters: [name], workingTree: true });
-      const pending = promoted.find((c) => c.cluster === name);
-      const pendingProblems = inputErrors(promoted, `head ${options.head} (as promoted)`);
+      // This change as production will receive it: every pinned service promoted to base vs to head.
+      // Cluster-wide objects are left out here (they are in the section above, applied on merge).
+      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common, clusters: [name], workingTree: true }), render(headDir, { ...common, clusters: [name], workingTree: true })]);
+      const pendingProblems = [...inputErrors(promotedBase, `base ${options.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
+      const pb = promotedBase.find((c) => c.cluster === name);
+      const ph = promotedHead.find((c) => c.cluster === name);
+      const onlyPinned = (m: ServiceObjects): ServiceObjects => new Map([...m].filter(([k]) => bPins.has(k)));
+      const pbServices = pb ? onlyPinned(toServices(pb)) : empty;
       sections.push(
         diffSection(
-          { cluster: name, kind: 'pending-promotion', title: `production pins at ${short(baseCommit)} → every service promoted to ${short(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name), pending, headFacts.get(name)), ...noPruneOf(b) },
+          { cluster: name, kind: 'pending-promotion', title: `this change as production receives it: services promoted to ${short(baseCommit)} → promoted to ${short(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, baseFacts.get(name), ph, headFacts.get(name)), ...noPruneOf(pb) },
           { config, masker },
         ),
       );
+      // The production backlog: on main (base) already, not promoted yet. Not this change's doing.
+      sections.push(diffSection({ cluster: name, kind: 'backlog', title: `production pins (${pinSummary(bPins)}) → services promoted to ${short(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {

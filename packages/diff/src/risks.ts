@@ -1,7 +1,30 @@
 import { parseBytes, parseCpu } from '@carbon/platform';
-import type { FieldChange, K8sObject, ResourceChange, Risk, RiskLevel } from './types.ts';
+import { literalCredentials } from '@carbon/validate';
+import { exposureAuthentication } from './exposure.ts';
+import { privilegeRisks } from './privilege.ts';
+import type { FieldChange, K8sObject, ResourceChange, Risk, RiskCategory, RiskLevel } from './types.ts';
 
 type Lookup = (change: ResourceChange, side: 'base' | 'head') => K8sObject | undefined;
+
+/** Objects of a kind in a namespace at head (masked), for risks that need context beyond the changed object. */
+export type HeadObjects = (kind: string, namespace: string) => K8sObject[];
+
+/** Why each category matters: the default reason when a rule gives none of its own. */
+const REASON: Record<RiskCategory, string> = {
+  prune: 'Flux deletes what is no longer in git; anything still using the object breaks.',
+  'data-at-risk': 'Data on the volume can be lost; check the backup (Velero) before merging.',
+  'immutable-field': 'The API server rejects the change in place: the Flux Kustomization stays not-ready until the object is deleted and recreated.',
+  image: 'A new image is new code: check the release notes and that the tag is mirrored to Harbor.',
+  'replicas-reduced': 'Fewer replicas means less headroom and no redundancy during a node drain.',
+  'resources-reduced': 'Lower requests or limits can throttle the process or get it OOM-killed.',
+  'rbac-widened': 'The subject can do more against the API; a compromised pod can too.',
+  'network-policy-loosened': 'Traffic the policy used to deny is now allowed.',
+  'public-exposure': 'The service becomes reachable from outside the cluster.',
+  crd: 'Every object of the kind depends on its definition.',
+  capacity: 'Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.',
+  privilege: 'A compromised container with more privilege can take over its node.',
+  credentials: 'A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.',
+};
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 const DATA_KINDS = new Set(['PersistentVolumeClaim', 'StatefulSet', 'PersistentVolume']);
@@ -35,7 +58,30 @@ function quantity(v: unknown, kind: 'cpu' | 'memory'): number | undefined {
   }
 }
 
-function podSpecs(o: K8sObject | undefined): Array<Record<string, unknown>> {
+/** container name → image, init containers included. */
+function containerImages(o: K8sObject | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const spec of podSpecs(o)) {
+    for (const field of ['initContainers', 'containers']) {
+      for (const c of (spec[field] as Array<Record<string, unknown>> | undefined) ?? []) if (typeof c.image === 'string') out.set(String(c.name), c.image);
+    }
+  }
+  return out;
+}
+
+/** `harbor…/trino 455 → 461` when only the tag (or digest) changes, else `old → new` (or the new image of a new container). */
+function imageChange(old: string | undefined, now: string): string {
+  if (old === undefined) return `new container, ${now}`;
+  const repo = (i: string) => i.replace(/[:@][^/]*$/, '');
+  return repo(old) === repo(now) ? `${repo(now)} ${old.slice(repo(old).length + 1)} → ${now.slice(repo(now).length + 1)}` : `${old} → ${now}`;
+}
+
+function credentialsIn(o: K8sObject | undefined): Array<{ file: string; key: string; line: number }> {
+  const data = (o?.data ?? {}) as Record<string, unknown>;
+  return Object.entries(data).flatMap(([file, text]) => (typeof text === 'string' ? literalCredentials(text).map((c) => ({ file, ...c })) : []));
+}
+
+export function podSpecs(o: K8sObject | undefined): Array<Record<string, unknown>> {
   if (!o) return [];
   const direct = get(o, ['spec', 'template', 'spec']) ?? get(o, ['spec', 'jobTemplate', 'spec', 'template', 'spec']);
   return direct && typeof direct === 'object' ? [direct as Record<string, unknown>] : [];
@@ -89,9 +135,9 @@ function widePeers(rule: Record<string, unknown>, field: 'from' | 'to'): boolean
 /** Flux Kustomization name → whether it prunes (spec.prune); unknown services are assumed to prune. */
 export type PruneLookup = (service: string) => boolean;
 
-export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes: PruneLookup = () => true): Risk[] {
+export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes: PruneLookup = () => true, headObjects: HeadObjects = () => []): Risk[] {
   const risks: Risk[] = [];
-  const add = (r: ResourceChange, level: RiskLevel, category: Risk['category'], message: string) => risks.push({ level, category, service: r.service, ref: r.ref, message });
+  const add = (r: ResourceChange, level: RiskLevel, category: Risk['category'], message: string, reason: string = REASON[category]) => risks.push({ level, category, service: r.service, ref: r.ref, message, reason });
 
   for (const r of resources) {
     const before = r.change === 'added' ? undefined : lookup(r, 'base');
@@ -111,7 +157,8 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes:
     }
     if (kind === 'CustomResourceDefinition' && r.change !== 'removed') add(r, r.change === 'added' ? 'info' : 'medium', 'crd', `CRD ${r.change}${r.fields.length ? ` (${r.fields.length} field change${r.fields.length === 1 ? '' : 's'})` : ''}`);
 
-    if (r.change === 'changed' || r.change === 'moved' || r.change === 'renamed') {
+    // A renamed object (e.g. a Job whose name carries a hash suffix) is a new object: nothing immutable changes in place.
+    if (r.change === 'changed' || r.change === 'moved') {
       for (const re of IMMUTABLE[kind] ?? []) {
         const hit = r.fields.find((f) => re.test(f.path));
         if (hit) {
@@ -131,10 +178,22 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes:
       }
     }
 
-    // Images
-    const ia = new Set(imagesOf(before));
-    const newImages = imagesOf(after).filter((i) => !ia.has(i));
-    if (newImages.length && r.change !== 'added') add(r, 'info', 'image', `image → ${newImages.join(', ')}`);
+    // Images, old → new per container
+    if (r.change !== 'added') {
+      const was = containerImages(before);
+      const changed = [...containerImages(after)].filter(([name, image]) => was.get(name) !== image);
+      if (changed.length) add(r, 'info', 'image', changed.map(([name, image]) => `${name}: ${imageChange(was.get(name), image)}`).join('; '));
+    }
+
+    // Privilege of pods and service accounts
+    for (const p of privilegeRisks(before, after, kind)) add(r, p.level, 'privilege', p.message, p.reason);
+
+    // Credentials written into config files
+    if (kind === 'ConfigMap' && after) {
+      const known = new Set(credentialsIn(before).map((c) => `${c.file}/${c.key}`));
+      const found = credentialsIn(after).filter((c) => !known.has(`${c.file}/${c.key}`));
+      if (found.length) add(r, 'high', 'credentials', `literal credential${found.length === 1 ? '' : 's'} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(', ')}`);
+    }
 
     // Replicas and resources
     for (const path of [['spec', 'replicas'], ['spec', 'minReplicas'], ['spec', 'maxReplicas']]) {
@@ -197,15 +256,26 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes:
     // Public exposure
     const ha = ingressHosts(before);
     const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
-    if (newHosts.length) add(r, 'medium', 'public-exposure', `new public host${newHosts.length === 1 ? '' : 's'}: ${newHosts.join(', ')}`);
+    if (newHosts.length && after) {
+      const auth = exposureAuthentication(after, headObjects);
+      const what = `new public host${newHosts.length === 1 ? '' : 's'}: ${newHosts.join(', ')}`;
+      if (auth.none) add(r, 'high', 'public-exposure', `${what}; ${auth.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
+      else add(r, 'medium', 'public-exposure', `${what}${auth.edge ? ' (authenticated at the ingress)' : ''}`);
+    }
     if (kind === 'Service') {
       const ta = get(before, ['spec', 'type']);
       const tb = get(after, ['spec', 'type']);
       if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r, 'high', 'public-exposure', `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
-  const order: Record<RiskLevel, number> = { high: 0, medium: 1, info: 2 };
-  return risks.sort((a, b) => order[a.level] - order[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
+  return sortRisks(risks);
+}
+
+const ORDER: Record<RiskLevel, number> = { high: 0, medium: 1, info: 2 };
+
+/** Highest first, then by service and object. */
+export function sortRisks(risks: Risk[]): Risk[] {
+  return risks.sort((a, b) => ORDER[a.level] - ORDER[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
 }
 
 export type { FieldChange };

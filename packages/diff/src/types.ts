@@ -51,7 +51,9 @@ export type RiskCategory =
   | 'network-policy-loosened'
   | 'public-exposure'
   | 'crd'
-  | 'capacity';
+  | 'capacity'
+  | 'privilege'
+  | 'credentials';
 
 export type RiskLevel = 'high' | 'medium' | 'info';
 
@@ -60,7 +62,10 @@ export interface Risk {
   category: RiskCategory;
   service: string;
   ref: string;
+  /** What changes, e.g. `runAsUser 1000 → 0`. */
   message: string;
+  /** Why it matters, in one sentence (what can go wrong, what to check). */
+  reason: string;
 }
 
 export interface RepeatedChange {
@@ -93,7 +98,12 @@ export interface CapacityChange {
   model: string;
 }
 
-export type SectionKind = 'on-merge' | 'pending-promotion' | 'promotion';
+/**
+ * on-merge: applies when the PR merges; promotion: a PR that moves pins; pending-promotion: this
+ * change as a pinned cluster receives it when promoted (base promoted → head promoted); backlog:
+ * what is on the base branch but not yet promoted (pins → base promoted), not the PR's doing.
+ */
+export type SectionKind = 'on-merge' | 'pending-promotion' | 'promotion' | 'backlog';
 
 export interface SectionReport {
   cluster: string;

@@ -81,6 +81,11 @@ beforeAll(() => {
   commits.c = commit('web 461');
   write({ 'clusters/production/apps.yaml': `${source('web', `commit: ${commits.c}`)}---\n${flux('web', './apps/web', 'web')}` });
   commits.d = commit('promote web');
+  // Two more changes on main after the promotion: e is production's backlog when f is reviewed.
+  write(app('462', 'threads=16', CANARY));
+  commits.e = commit('web 462');
+  write(app('463', 'threads=16', CANARY));
+  commits.f = commit('web 463');
 });
 
 afterAll(() => {
@@ -96,16 +101,18 @@ describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => 
     expect(err).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(out) as DiffReport;
-    expect(report.sections.map((s) => `${s.cluster}:${s.kind}`)).toEqual(['production:pending-promotion', 'staging:on-merge']);
-    const staging = report.sections[1]!;
+    // Staging (applies on merge) first, then production: this change when promoted, then the backlog.
+    expect(report.sections.map((s) => `${s.cluster}:${s.kind}`)).toEqual(['staging:on-merge', 'production:pending-promotion', 'production:backlog']);
+    const staging = report.sections[0]!;
     const changes = Object.fromEntries(staging.resources.map((r) => [r.ref, r.change]));
     expect(changes['Deployment web/web']).toBe('changed');
     expect(changes['Secret web/web-db']).toBe('changed');
     expect(Object.entries(changes).find(([ref]) => ref.startsWith('ConfigMap web/web-config-'))![1]).toBe('renamed');
-    expect(staging.risks.some((r) => r.category === 'image' && r.message.includes('harbor.example/web:461'))).toBe(true);
-    // Production: pins at base (commit a) vs head's version promoted.
-    const prod = report.sections[0]!;
+    expect(staging.risks.some((r) => r.category === 'image' && r.message.includes('harbor.example/web 455 → 461'))).toBe(true);
+    // Production: base's version promoted vs head's version promoted; nothing is pending beyond this change.
+    const prod = report.sections[1]!;
     expect(prod.resources.find((r) => r.ref === 'Deployment web/web')?.change).toBe('changed');
+    expect(report.sections[2]!.resources).toEqual([]);
     expect(out).not.toContain(CANARY);
     expect(status()).toBe(before);
     expect(execFileSync('git', ['-C', repo, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
@@ -120,6 +127,25 @@ describe.skipIf(!HAS_KUSTOMIZE)('platform diff on a real git repository', () => 
     expect(out).toMatch(/harbor\.example\/web tag 455 → 461|harbor\.example\/web:455/);
     expect(out).toContain('**No changes** for staging');
     expect(out).not.toContain(CANARY);
+  });
+
+  it("the production backlog is one collapsed line; the PR's own production change comes first", async () => {
+    const { code, out } = await cli('--base', commits.e!, '--head', commits.f!, '--format', 'markdown');
+    expect(code).toBe(0);
+    const own = out.indexOf('### production — when promoted');
+    const backlog = out.indexOf('<details><summary>production production backlog, not this change: 1 service');
+    expect(out.indexOf('### staging — applies on merge')).toBeGreaterThan(0);
+    expect(own).toBeGreaterThan(out.indexOf('### staging — applies on merge'));
+    expect(backlog).toBeGreaterThan(own);
+    // This PR: 462 → 463. The backlog (pins at c: 461 → 462) is not listed as the PR's change.
+    const ownPart = out.slice(own, backlog);
+    expect(ownPart).toContain('harbor.example/web 462 → 463');
+    expect(ownPart).not.toContain('461');
+    expect(out).toContain(`production pins (web at ${commits.c!.slice(0, 7)})`);
+    expect(out).not.toContain(CANARY);
+    const json = JSON.parse((await cli('--base', commits.e!, '--head', commits.f!, '--format', 'json')).out) as DiffReport;
+    // Totals count this change only.
+    expect(json.totals.changed).toBe(json.sections.filter((s) => s.kind !== 'backlog').reduce((n, s) => n + s.resources.filter((r) => r.change === 'changed').length, 0));
   });
 
   it('terminal output and identical revisions', async () => {

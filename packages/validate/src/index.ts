@@ -11,3 +11,4 @@ export { schemaCheck, redactSecret } from './schema.ts';
 export { changedScope, inScope, type Scope } from './changed.ts';
 export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
 export { formatCapacity } from './format/capacity.ts';
+export { literalCredentials, readsSecretElsewhere, type LiteralCredential } from './credentials.ts';

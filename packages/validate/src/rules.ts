@@ -66,6 +66,7 @@ export const RULES: readonly Rule[] = [
   r('RBAC002', 'rbac', 'error', 'no cluster-admin', 'Binding cluster-admin gives full control of the cluster.', 'Bind a Role/ClusterRole with the permissions needed.'),
 
   r('SECR001', 'secrets', 'error', 'no literal Secrets', 'A Secret with data in git is a credential in git (the seeds\' admin/ChangeMe123!).', 'Replace it with an ExternalSecret that reads Vault.'),
+  r('SECR003', 'secrets', 'error', 'no literal credentials in config files', 'A password written into a mounted config file (superset_config.py, application.yml) is a credential in git and in every diff.', 'Read it from the environment (os.environ["X"], ${X}) backed by an ExternalSecret from Vault.'),
   r('SECR002', 'secrets', 'error', 'Vault references resolve', 'An ExternalSecret whose store is not declared never syncs.', 'Reference a declared SecretStore/ClusterSecretStore.'),
 
   r('HYG001', 'hygiene', 'error', 'duplicate resources', 'Two sources for one object fight: Flux applies whichever reconciles last.', 'Keep the object in one place.'),

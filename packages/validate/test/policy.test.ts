@@ -47,6 +47,7 @@ const FAILING: Record<string, Mut> = {
   RBAC002: edit((o) => (kindOf(o, 'RoleBinding').roleRef = { kind: 'ClusterRole', name: 'cluster-admin', apiGroup: 'rbac.authorization.k8s.io' })),
   SECR001: edit((o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'web' }, stringData: { password: 'CANARY-xyz' } })),
   SECR002: edit((o) => (kindOf(o, 'ExternalSecret').spec.secretStoreRef.name = 'nowhere')),
+  SECR003: edit((o) => o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'web' }, data: { 'app_config.py': 'import os\nSECRET_KEY = os.environ["SECRET_KEY"]\nSMTP_PASSWORD = "CANARY-xyz"\n' } })),
   HYG001: edit((o) => o.push(clone(kindOf(o, 'Service')))),
   HYG002: edit((o) => ctr(o).env.push({ name: 'MODE', value: 'dev' })),
 };
@@ -65,6 +66,11 @@ describe('policy checks: each fails on its fixture and passes on the good set', 
   }
   it('secret values never appear in findings', () => {
     const found = check(FAILING.SECR001!(FAILING.SEC011!(clone(goodSet()))));
+    expect(JSON.stringify(found)).not.toContain('CANARY');
+  });
+  it('SECR003 names the key and line, never the value; code that reads the environment is not a literal', () => {
+    const found = check(FAILING.SECR003!(clone(goodSet()))).filter((f) => f.id === 'SECR003');
+    expect(found.map((f) => f.message)).toEqual(['app_config.py assigns a literal credential to SMTP_PASSWORD (line 3)']);
     expect(JSON.stringify(found)).not.toContain('CANARY');
   });
   it('SEC011 ignores user names and secret references', () => {

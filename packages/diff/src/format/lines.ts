@@ -1,3 +1,5 @@
+import { diffLines } from 'diff';
+import { stringify } from 'yaml';
 import { canonical } from '../fields.ts';
 import type { CapacityChange, FieldChange, ResourceChange, SectionReport } from '../types.ts';
 
@@ -8,33 +10,23 @@ export function showValue(v: unknown, max: number): string {
   return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
 }
 
-/** Line diff of two multi-line strings (LCS; bounded). */
-export function textDiff(a: string, b: string, context = 2, maxLines = 400): string[] {
-  const la = a.split('\n');
-  const lb = b.split('\n');
-  if (la.length > maxLines || lb.length > maxLines) return [`(${la.length} → ${lb.length} lines; too long to show line by line)`];
-  const n = la.length;
-  const m = lb.length;
-  const dp: Uint16Array[] = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = la[i] === lb[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+/** Line diff of two multi-line strings (the `diff` package's Myers diff; no size cap), with `context` lines around each change. */
+export function textDiff(a: string, b: string, context = 2): string[] {
   const ops: Array<[' ' | '-' | '+', string]> = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (la[i] === lb[j]) {
-      ops.push([' ', la[i]!]);
-      i++;
-      j++;
-    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) ops.push(['-', la[i++]!]);
-    else ops.push(['+', lb[j++]!]);
+  for (const part of diffLines(a, b)) {
+    const lines = part.value.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const line of lines) ops.push([part.added ? '+' : part.removed ? '-' : ' ', line]);
   }
-  while (i < n) ops.push(['-', la[i++]!]);
-  while (j < m) ops.push(['+', lb[j++]!]);
-  const keep = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some(([t]) => t !== ' '));
+  const changed = ops.map(([t]) => t !== ' ');
+  const near = new Array<boolean>(ops.length).fill(false);
+  changed.forEach((c, k) => {
+    if (c) for (let i = Math.max(0, k - context); i <= Math.min(ops.length - 1, k + context); i++) near[i] = true;
+  });
   const out: string[] = [];
   let skipped = false;
   ops.forEach(([t, line], k) => {
-    if (keep[k]) {
+    if (near[k]) {
       if (skipped) out.push('…');
       skipped = false;
       out.push(`${t} ${line}`);
@@ -45,15 +37,45 @@ export function textDiff(a: string, b: string, context = 2, maxLines = 400): str
 
 export type Detail = 'full' | 'compact';
 
-/** One field change as lines: `~ path: a → b`, `+ path: v`, `- path: v`; multi-line strings as a line diff in full detail. */
+function isNested(v: unknown): boolean {
+  return (Array.isArray(v) && v.length > 0) || (!!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0);
+}
+
+/** A nested value as YAML lines (keys stay readable, no long JSON line). */
+function yamlLines(v: unknown): string[] {
+  return stringify(v, { lineWidth: 0 }).replace(/\n$/, '').split('\n');
+}
+
+/** One field change as lines: `~ path: a → b`, `+ path: v`, `- path: v`; nested values as YAML lines and multi-line strings as a line diff in full detail. */
 export function fieldLines(f: FieldChange, detail: Detail): string[] {
   const max = detail === 'full' ? 240 : 60;
-  if (f.op === 'added') return [`+ ${f.path}: ${showValue(f.after, max)}`];
-  if (f.op === 'removed') return [`- ${f.path}: ${showValue(f.before, max)}`];
+  const nested = (sym: '+' | '-', v: unknown) => [`${sym} ${f.path}:`, ...yamlLines(v).map((l) => `${sym}     ${l}`)];
+  if (f.op === 'added') return detail === 'full' && isNested(f.after) ? nested('+', f.after) : [`+ ${f.path}: ${showValue(f.after, max)}`];
+  if (f.op === 'removed') return detail === 'full' && isNested(f.before) ? nested('-', f.before) : [`- ${f.path}: ${showValue(f.before, max)}`];
   if (detail === 'full' && typeof f.before === 'string' && typeof f.after === 'string' && (f.before.includes('\n') || f.after.includes('\n'))) {
     return [`~ ${f.path}:`, ...textDiff(f.before, f.after).map((l) => `    ${l}`)];
   }
+  if (detail === 'full' && (isNested(f.before) || isNested(f.after))) return [...nested('-', f.before), ...nested('+', f.after)];
   return [`~ ${f.path}: ${showValue(f.before, max)} → ${showValue(f.after, max)}`];
+}
+
+/** Characters per line inside a fenced block of the comment: fits a 1000 px window without horizontal scrolling. */
+export const FENCE_WIDTH = 88;
+
+/** Long lines broken into continuation lines that keep the line's diff marker (so colouring and meaning hold). */
+export function wrapLines(lines: string[], width: number): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if ([...line].length <= width) {
+      out.push(line);
+      continue;
+    }
+    const chars = [...line];
+    const marker = /^[+\-~ ]/.test(line) ? line[0]! : ' ';
+    out.push(chars.slice(0, width).join(''));
+    for (let i = width; i < chars.length; i += width - 6) out.push(`${marker}   ↪ ${chars.slice(i, i + width - 6).join('')}`);
+  }
+  return out;
 }
 
 export function resourceHeadline(r: ResourceChange): string {
@@ -73,9 +95,15 @@ export function resourceHeadline(r: ResourceChange): string {
 
 export const SYMBOL: Record<ResourceChange['change'], string> = { added: '+', removed: '-', changed: '~', renamed: '→', moved: '⇄' };
 
+const SECTION_LABEL: Record<SectionReport['kind'], string> = {
+  'on-merge': 'applies on merge',
+  'pending-promotion': 'when promoted (services wait for promotion)',
+  promotion: 'promotion (old pins → new pins)',
+  backlog: 'production backlog (on the base branch, not promoted yet)',
+};
+
 export function sectionLabel(s: SectionReport): string {
-  const what = s.kind === 'on-merge' ? 'applies on merge' : s.kind === 'pending-promotion' ? 'pending promotion (production pins → head)' : 'promotion (old pins → new pins)';
-  return `${s.cluster} — ${what}`;
+  return `${s.cluster} — ${SECTION_LABEL[s.kind]}`;
 }
 
 export function isEmpty(s: SectionReport): boolean {

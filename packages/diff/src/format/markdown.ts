@@ -1,5 +1,6 @@
 import type { DiffReport, ResourceChange, Risk, SectionReport } from '../types.ts';
-import { capacityLine, counts, fieldLines, isEmpty, resourceHeadline, sectionLabel, shownFields, SYMBOL, type Detail } from './lines.ts';
+import { totalsOf } from '../report.ts';
+import { capacityLine, counts, FENCE_WIDTH, fieldLines, isEmpty, resourceHeadline, sectionLabel, shownFields, SYMBOL, wrapLines, type Detail } from './lines.ts';
 
 /** GitHub's comment limit, less room for the sticky-comment marker and part header. */
 export const COMMENT_BUDGET = 65_536 - 512;
@@ -35,7 +36,6 @@ function header(report: DiffReport): string {
 }
 
 function summaryTable(s: SectionReport): string {
-  if (isEmpty(s)) return `**No changes** for ${s.cluster}${s.kind === 'on-merge' ? '' : ` (${s.kind})`}.\n`;
   const rows = s.services.map(
     (x) =>
       `| ${cell(x.service)} | ${x.added || ''} | ${x.changed || ''} | ${x.removed || ''} | ${x.renamed + x.moved || ''} | ${x.highRisks ? `🔴 ${x.highRisks}` : ''}${x.risks - x.highRisks ? ` ${x.risks - x.highRisks}` : ''} |`,
@@ -43,14 +43,18 @@ function summaryTable(s: SectionReport): string {
   return ['| service | added | changed | removed | renamed/moved | risks |', '|---|--:|--:|--:|--:|---|', ...rows].join('\n') + '\n';
 }
 
+function riskLine(r: Risk): string {
+  return `- ${ICON[r.level]} **${r.category}** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}  \n  _${cell(r.reason)}_`;
+}
+
 function risksBlock(s: SectionReport, limit: number): string {
   const visible = s.risks.filter((r) => r.category !== 'image');
   const images = s.risks.length - visible.length;
-  const lines = visible.slice(0, limit).map((r) => `- ${ICON[r.level]} **${r.category}** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
+  const lines = visible.slice(0, limit).map(riskLine);
   if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
   if (images && images <= 5) for (const r of s.risks.filter((x) => x.category === 'image')) lines.push(`- ${ICON[r.level]} **image** · ${cell(r.service)} · ${inline(r.ref)}: ${cell(r.message)}`);
   else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
-  return lines.length ? `**Risks**\n\n${lines.join('\n')}\n` : '';
+  return lines.length ? `**Risks**\n\n${lines.join('\n')}\n` : '**Risks**: none found.\n';
 }
 
 function repeatedBlock(s: SectionReport, limit: number): string {
@@ -70,7 +74,7 @@ function resourceBlock(r: ResourceChange, level: 'full' | 'compact' | 'resource-
   if (fields.length > cap) lines.push(`… ${fields.length - cap} more field changes`);
   const note = repeatedCount ? `  \n  _plus ${repeatedCount} repeated change${repeatedCount === 1 ? '' : 's'} listed above_` : '';
   if (!lines.length) return head + note;
-  return `${head}${note}\n\n${fence(lines)
+  return `${head}${note}\n\n${fence(wrapLines(lines, FENCE_WIDTH))
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n')}`;
@@ -86,30 +90,41 @@ function detailsBlocks(s: SectionReport, level: 'full' | 'compact' | 'resource-l
   return out.join('\n');
 }
 
+/** The production backlog (on the base branch, not promoted yet): one collapsed line, not the PR's change. */
+function backlogLine(s: SectionReport): string {
+  if (isEmpty(s)) return `_${cell(s.cluster)}: no production backlog (every service runs what is on the base branch)._\n`;
+  const t = totalsOf([{ ...s, kind: 'on-merge' }]);
+  const names = s.services.map((x) => x.service);
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, …` : names.join(', ');
+  const risk = t.risks ? ` · ${t.highRisks ? `🔴 ${t.highRisks} high, ` : ''}${t.risks} risk${t.risks === 1 ? '' : 's'}` : '';
+  return `<details><summary>${cell(s.cluster)} production backlog, not this change: ${names.length} service${names.length === 1 ? '' : 's'} on the base branch not yet promoted (${cell(shown)}) · ${counts(t)}${risk}</summary>\n\n_${cell(s.title)}_\n\n${summaryTable(s)}\n</details>\n`;
+}
+
 export function renderMarkdownLevel(report: DiffReport, level: MarkdownLevel, notice?: string): string {
   const parts: string[] = [header(report)];
   if (notice) parts.push(`> [!NOTE]\n> ${notice}\n`);
-  if (report.sections.every(isEmpty)) {
-    parts.push('**No changes**: both revisions render identically for every cluster.\n');
-    return parts.join('\n');
-  }
-  const riskLimit = level === 'truncated-summary' ? 10 : level === 'summary' ? 60 : 200;
-  const repLimit = level === 'truncated-summary' ? 5 : 50;
-  for (const s of report.sections) {
-    parts.push(`### ${cell(sectionLabel(s))}\n\n_${cell(s.title)}_\n`);
-    parts.push(summaryTable(s));
-    if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}\n`);
-    const risks = risksBlock(s, riskLimit);
-    if (risks) parts.push(risks);
-    const rep = repeatedBlock(s, repLimit);
-    if (rep) parts.push(rep);
-  }
-  if (level === 'full' || level === 'compact' || level === 'resource-list') {
-    for (const s of report.sections) {
-      if (isEmpty(s)) continue;
-      parts.push(`#### Details: ${cell(sectionLabel(s))}\n\n${detailsBlocks(s, level)}\n`);
+  const own = report.sections.filter((s) => s.kind !== 'backlog');
+  const backlog = report.sections.filter((s) => s.kind === 'backlog');
+  if (own.every(isEmpty)) parts.push(`**No changes**: both revisions render identically for every cluster${backlog.length ? ' (as applied on merge and as promoted)' : ''}.\n`);
+  else {
+    const riskLimit = level === 'truncated-summary' ? 10 : level === 'summary' ? 60 : 200;
+    const repLimit = level === 'truncated-summary' ? 5 : 50;
+    // Per cluster, as a reviewer reads: risks, the per-service table, capacity, repeated changes, then details.
+    for (const s of own) {
+      parts.push(`### ${cell(sectionLabel(s))}\n\n_${cell(s.title)}_\n`);
+      if (isEmpty(s)) {
+        parts.push(`**No changes** for ${cell(s.cluster)} here.\n`);
+        continue;
+      }
+      parts.push(risksBlock(s, riskLimit));
+      parts.push(summaryTable(s));
+      if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}\n`);
+      const rep = repeatedBlock(s, repLimit);
+      if (rep) parts.push(rep);
+      if (level === 'full' || level === 'compact' || level === 'resource-list') parts.push(`${detailsBlocks(s, level)}\n`);
     }
   }
+  for (const s of backlog) parts.push(backlogLine(s));
   if (report.warnings.length) parts.push(`**Warnings**\n\n${report.warnings.map((w) => `- ${cell(w)}`).join('\n')}\n`);
   return parts.join('\n');
 }

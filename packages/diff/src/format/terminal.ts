@@ -12,6 +12,10 @@ export function renderTerminal(report: DiffReport, options: { color: boolean }):
     return `${out.join('\n')}\n`;
   }
   for (const s of report.sections) {
+    if (s.kind === 'backlog') {
+      if (!isEmpty(s)) out.push(c.dim(`${s.cluster} production backlog, not this change: ${s.services.length} service${s.services.length === 1 ? '' : 's'} on the base branch not yet promoted (${s.services.map((x) => x.service).join(', ')}); ${s.resources.length} resource${s.resources.length === 1 ? '' : 's'}`), '');
+      continue;
+    }
     out.push(c.bold(c.underline(sectionLabel(s))), c.dim(s.title));
     if (isEmpty(s)) {
       out.push('  No changes.', '');
@@ -22,7 +26,7 @@ export function renderTerminal(report: DiffReport, options: { color: boolean }):
     if (s.capacity) out.push(`  capacity: ${capacityLine(s.capacity)}`);
     if (s.risks.length) {
       out.push('', c.bold('  Risks'));
-      for (const r of s.risks) out.push(`  ${level[r.level](r.level.padEnd(6))} ${r.category.padEnd(24)} ${r.service} · ${r.ref}: ${r.message}`);
+      for (const r of s.risks) out.push(`  ${level[r.level](r.level.padEnd(6))} ${r.category.padEnd(24)} ${r.service} · ${r.ref}: ${r.message}`, c.dim(`  ${' '.repeat(31)}${r.reason}`));
     }
     if (s.repeated.length) {
       out.push('', c.bold('  Repeated changes'));
