@@ -227,7 +227,9 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       const onMerge = diffSection({ cluster: name, kind: 'on-merge', title: `cluster-wide files ${short(baseCommit)} → ${short(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
       // This change as production will receive it: every pinned service promoted to base vs to head.
-      // Cluster-wide objects are left out here (they are in the section above, applied on merge).
+      // Cluster-wide objects are left out here (they are in the section above, applied on merge), and
+      // capacity is measured against head's cluster facts on both sides, so a quota change is listed
+      // once, where it applies (on merge).
       const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common, clusters: [name], workingTree: true }), render(headDir, { ...common, clusters: [name], workingTree: true })]);
       const pendingProblems = [...inputErrors(promotedBase, `base ${options.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
@@ -237,7 +239,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       const pbServices = pb ? onlyPinned(toServices(pb)) : empty;
       sections.push(
         diffSection(
-          { cluster: name, kind: 'pending-promotion', title: `this change as production receives it: services promoted to ${short(baseCommit)} → promoted to ${short(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, baseFacts.get(name), ph, headFacts.get(name)), ...noPruneOf(pb) },
+          { cluster: name, kind: 'pending-promotion', title: `this change as production receives it: services promoted to ${short(baseCommit)} → promoted to ${short(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, headFacts.get(name), ph, headFacts.get(name)), ...noPruneOf(pb) },
           { config, masker },
         ),
       );
