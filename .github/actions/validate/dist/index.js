@@ -37749,6 +37749,41 @@ function operatorPodLabels(o) {
   };
 }
 
+// node_modules/@carbon/validate/src/credentials.ts
+var ASSIGNMENT = /^\s*(?:export\s+|-\s+)?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1\s*(=|:)\s*(.*?)\s*,?\s*$/;
+var SECRET_NAME = /(pass(word|wd|phrase)?$|passwd|password|secret|token|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|signing[-_.]?key|client[-_.]?secret)/i;
+var NOT_SECRET_NAME = /(user(name)?|name|names|url|uri|host|port|path|file|dir|endpoint|ref|enabled|ttl|expiry|timeout|key_id|keyid|type|mode|header|policy|length|provider|store|backend|env|source|field|kind|format|required)$/i;
+var EXPRESSION = /^(?:[A-Za-z_][\w.]*\s*[[(]|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\(|<[^>]*>$|file:|\/|env:|secret:|vault:)/;
+var NOT_A_VALUE = /^(?:true|false|yes|no|on|off|null|none|nil|~|-?\d+(?:\.\d+)?|\{|\[|\||>|)$/i;
+var READS_ELSEWHERE = /^(?:(?:os\.)?(?:environ|getenv)\b|System\.getenv\b|process\.env\b|ENV\[|env\(\s*["'][\w.-]+["']|\$\{[A-Za-z_][\w.]*\}?$|\$\([A-Za-z_]\w*\)?$|\{\{[\s\w.]*(\}\}?)?$|%\(\w+\)s?$)/;
+function readsSecretElsewhere(value) {
+  const v = value.trim();
+  return READS_ELSEWHERE.test(v) || READS_ELSEWHERE.test(unquote(v).inner);
+}
+function unquote(v) {
+  const m = /^(?:[rRbBuUfF]{0,2})(["'])(.*)\1$/.exec(v);
+  return m ? { quoted: true, inner: m[2] } : { quoted: false, inner: v };
+}
+function literalCredentials(text) {
+  if (!/pass|secret|token|credential|key/i.test(text)) return [];
+  const out = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trimStart();
+    if (line.startsWith("#") || line.startsWith("//") || line.startsWith(";")) return;
+    const m = ASSIGNMENT.exec(raw);
+    if (!m) return;
+    const key = m[2];
+    if (!SECRET_NAME.test(key) || NOT_SECRET_NAME.test(key)) return;
+    const value = /^["'‹]/.test(m[4]) ? m[4] : m[4].replace(/\s+#.*$/, "");
+    if (NOT_A_VALUE.test(value) || EXPRESSION.test(value) || readsSecretElsewhere(value)) return;
+    const { quoted, inner } = unquote(value);
+    if (inner === "" || quoted && EXPRESSION.test(inner)) return;
+    if (!quoted && /[\s()+]/.test(inner) && !inner.startsWith("‹masked")) return;
+    out.push({ line: i + 1, key });
+  });
+  return out;
+}
+
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
 var RULES = [
@@ -37787,6 +37822,7 @@ var RULES = [
   r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
   r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
+  r("SECR003", "secrets", "error", "no literal credentials in config files", "A password written into a mounted config file (superset_config.py, application.yml) is a credential in git and in every diff.", 'Read it from the environment (os.environ["X"], ${X}) backed by an ExternalSecret from Vault.'),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
   r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
@@ -37968,6 +38004,13 @@ var clusterChecks = (view, emit) => {
     const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
     if (keys.length) emit("SECR001", ro, `Secret carries literal values for ${keys.length} key${keys.length === 1 ? "" : "s"} (${keys.join(", ")})`, [o.data ? "data" : "stringData"]);
   }
+  for (const ro of byKind("ConfigMap")) {
+    for (const [file, text] of Object.entries(ro.object.data ?? {})) {
+      if (typeof text !== "string") continue;
+      const found = literalCredentials(text);
+      if (found.length) emit("SECR003", ro, `${file} assigns a literal credential to ${found.map((f) => `${f.key} (line ${f.line})`).join(", ")}`, ["data", file]);
+    }
+  }
   for (const ro of byKind("ExternalSecret")) {
     const st = ro.object.spec?.secretStoreRef ?? {};
     const kind = st.kind ?? "SecretStore";
@@ -38034,7 +38077,7 @@ var fluxChecks = (view, emit) => {
 // node_modules/@carbon/validate/src/checks/workload.ts
 var SECRETISH = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 var SAFE_SECRET_SHAPE = /^(\$\(|\$\{|\/|file:|https?:\/\/)/;
-var NOT_SECRET_NAME = /(_USER|_USERNAME|_NAME|_URL|_URI|_HOST|_PORT|_PATH|_FILE|_DIR|_ENDPOINT|_REF|_ENABLED|_TTL|_EXPIRY|_KEY_ID)$/i;
+var NOT_SECRET_NAME2 = /(_USER|_USERNAME|_NAME|_URL|_URI|_HOST|_PORT|_PATH|_FILE|_DIR|_ENDPOINT|_REF|_ENABLED|_TTL|_EXPIRY|_KEY_ID)$/i;
 var workloadChecks = (view, emit) => {
   for (const ro of view.objects) {
     const t = podTemplateOf(ro);
@@ -38081,7 +38124,7 @@ var workloadChecks = (view, emit) => {
       (c.env ?? []).forEach((e, ei) => {
         if (seen.has(e.name)) emit("HYG002", ro, `${name2} sets env ${e.name} more than once`, cp("env", ei));
         seen.add(e.name);
-        if (typeof e.value === "string" && e.value !== "" && SECRETISH.test(e.name) && !NOT_SECRET_NAME.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit("SEC011", ro, `${name2} env ${e.name} holds a literal value (a credential in git)`, cp("env", ei, "value"));
+        if (typeof e.value === "string" && e.value !== "" && SECRETISH.test(e.name) && !NOT_SECRET_NAME2.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit("SEC011", ro, `${name2} env ${e.name} holds a literal value (a credential in git)`, cp("env", ei, "value"));
       });
       const image = String(c.image ?? "");
       const { registry, tag, digest } = parseImage(image);
