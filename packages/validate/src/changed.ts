@@ -23,7 +23,15 @@ export async function changedScope(repo: string, ref: string, runner: Runner): P
   return { ref, files, services: [...services].sort(), clusters: [...clusters].sort(), everything };
 }
 
-type Located = { file?: string; sourceFile?: string; service?: string; generatedFrom?: string; id?: string };
+type Located = { file?: string; sourceFile?: string; service?: string; generatedFrom?: string; id?: string; category?: string };
+
+/**
+ * Findings about the cluster as a whole — whether pods fit (capacity, scheduling), survive a lost
+ * node (resilience), run on one node — move with any change to the cluster: a service that grows
+ * can leave another service's pods unplaceable. They are located at the other service's workload,
+ * so the file test below would hide them.
+ */
+const ENVIRONMENT = new Set(['capacity', 'scheduling', 'resilience', 'single-node']);
 
 /**
  * Whether an object or finding belongs to the change: its file (or generating definition) is in a
@@ -36,6 +44,8 @@ export function inScope(scope: Scope, cluster: string, x: Located): boolean {
   const file = x.file ?? x.sourceFile ?? '';
   const def = x.service ?? x.generatedFrom ?? '';
   if (file === `clusters/${cluster}/cluster.yaml` || file === 'platform/policy.yaml' || (!file && x.id)) return true;
+  // A changed service renders on every cluster; a changed cluster folder moves that cluster only.
+  if (x.category && ENVIRONMENT.has(x.category) && (scope.services.length > 0 || scope.clusters.includes(cluster))) return true;
   if (scope.clusters.includes(cluster) && file.startsWith(`clusters/${cluster}/`)) return true;
   if (scope.files.includes(file)) return true;
   return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));

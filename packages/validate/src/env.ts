@@ -277,6 +277,8 @@ export function environmentChecks(view: ClusterView, emit: Emit, root?: string):
       emit('CAP004', factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} at peak (HPA max) requests ${fig(u.peakRequests)} against its quota of ${fig(q.requests)}`);
     if (u.limits.cpu > q.limits.cpu || u.limits.memory > q.limits.memory)
       emit('CAP002', factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} limits ${fig(u.limits)} against its quota of ${fig(q.limits)}`);
+    else if (u.peakLimits.cpu > q.limits.cpu || u.peakLimits.memory > q.limits.memory)
+      emit('CAP004', factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} at peak (HPA max) limits ${fig(u.peakLimits)} against its quota of ${fig(q.limits)}`);
     if (u.pods > q.pods) emit('CAP003', factsAt(`spec.namespaces.${u.namespace}.quota.pods`), `namespace ${u.namespace} runs ${u.pods} pods against a quota of ${q.pods}`);
     if (u.pvcs > q.pvcs) emit('CAP003', factsAt(`spec.namespaces.${u.namespace}.quota.persistentVolumeClaims`), `namespace ${u.namespace} claims ${u.pvcs} PVCs against a quota of ${q.pvcs}`);
     if (u.storage > q.storage) emit('CAP006', factsAt(`spec.namespaces.${u.namespace}.quota.storage`), `namespace ${u.namespace} claims ${gib(u.storage)} GiB of storage against a quota of ${gib(q.storage)} GiB`);

@@ -37579,12 +37579,14 @@ async function changedScope(repo, ref2, runner) {
   }
   return { ref: ref2, files, services: [...services].sort(), clusters: [...clusters].sort(), everything };
 }
+var ENVIRONMENT = /* @__PURE__ */ new Set(["capacity", "scheduling", "resilience", "single-node"]);
 function inScope(scope, cluster, x) {
   if (scope.everything) return true;
   if (!scope.files.length) return false;
   const file = x.file ?? x.sourceFile ?? "";
   const def = x.service ?? x.generatedFrom ?? "";
   if (file === `clusters/${cluster}/cluster.yaml` || file === "platform/policy.yaml" || !file && x.id) return true;
+  if (x.category && ENVIRONMENT.has(x.category) && (scope.services.length > 0 || scope.clusters.includes(cluster))) return true;
   if (scope.clusters.includes(cluster) && file.startsWith(`clusters/${cluster}/`)) return true;
   if (scope.files.includes(file)) return true;
   return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));
@@ -37838,7 +37840,7 @@ var RULES = [
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
-  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
+  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace (requests or limits) or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
   r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
   r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
   r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
@@ -38394,6 +38396,8 @@ function environmentChecks(view, emit, root) {
       emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} at peak (HPA max) requests ${fig(u.peakRequests)} against its quota of ${fig(q.requests)}`);
     if (u.limits.cpu > q.limits.cpu || u.limits.memory > q.limits.memory)
       emit("CAP002", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} limits ${fig(u.limits)} against its quota of ${fig(q.limits)}`);
+    else if (u.peakLimits.cpu > q.limits.cpu || u.peakLimits.memory > q.limits.memory)
+      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} at peak (HPA max) limits ${fig(u.peakLimits)} against its quota of ${fig(q.limits)}`);
     if (u.pods > q.pods) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.pods`), `namespace ${u.namespace} runs ${u.pods} pods against a quota of ${q.pods}`);
     if (u.pvcs > q.pvcs) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.persistentVolumeClaims`), `namespace ${u.namespace} claims ${u.pvcs} PVCs against a quota of ${q.pvcs}`);
     if (u.storage > q.storage) emit("CAP006", factsAt(`spec.namespaces.${u.namespace}.quota.storage`), `namespace ${u.namespace} claims ${gib(u.storage)} GiB of storage against a quota of ${gib(q.storage)} GiB`);
