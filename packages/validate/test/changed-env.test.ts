@@ -5,26 +5,18 @@ import { stringify } from 'yaml';
 import { findRepoRoot } from '@carbon/toolchain';
 import { commitAll, ks, writeRepo } from '../../render/test/fixture.ts';
 import { validate } from '../src/index.ts';
-import { check, facts, goodDeployment } from './helpers.ts';
+import { check, clusterFactsDocument, facts, goodDeployment } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
 
-const clusterYaml = stringify({
-  apiVersion: 'platform.254carbon.com/v1alpha1',
-  kind: 'ClusterFacts',
-  metadata: { name: 'test' },
-  spec: {
-    role: 'staging',
-    sourcing: 'branch',
-    domain: 'example.com',
-    registry: { host: 'harbor.example.com', projects: { 'docker.io': 'dockerhub' } },
-    git: { url: 'ssh://git@example.com/x.git', branch: 'main', secretRef: 'flux-system' },
-    nodes: [{ name: 'n1', allocatable: { cpu: '4', memory: '16Gi', pods: 110 }, storage: '100Gi', labels: {} }],
-    namespaces: Object.fromEntries(
+const clusterYaml = stringify(
+  clusterFactsDocument(
+    [{ name: 'n1', cpu: '4', memory: '16Gi' }],
+    Object.fromEntries(
       ['api', 'web'].map((ns) => [ns, { quota: { requests: { cpu: '8', memory: '8Gi' }, limits: { cpu: '8', memory: '8Gi' }, pods: 10, storage: '0', persistentVolumeClaims: 0 }, limitRange: { defaultRequest: { cpu: '50m', memory: '64Mi' }, default: { cpu: '100m', memory: '128Mi' }, max: { cpu: '4', memory: '4Gi' } } }]),
     ),
-  },
-});
+  ),
+);
 
 describe('validate --changed-since keeps what the change does to other services', () => {
   it("a service that grows leaves another service's pod unplaceable: that PLC001 is reported", async () => {

@@ -116,3 +116,21 @@ export function ks(name: string, extra: Partial<FluxKustomization> = {}): FluxKu
     ...extra,
   };
 }
+
+/** A clusters/<name>/cluster.yaml document (as written by hand) for repo fixtures: one quota and limit range per namespace. */
+export function clusterFactsDocument(nodes: Array<{ name: string; cpu: string; memory: string }>, namespaces: Record<string, { quota: Record<string, unknown>; limitRange: Record<string, unknown> }>): Record<string, unknown> {
+  return {
+    apiVersion: 'platform.254carbon.com/v1alpha1',
+    kind: 'ClusterFacts',
+    metadata: { name: 'test' },
+    spec: {
+      role: 'staging',
+      sourcing: 'branch',
+      domain: 'example.com',
+      registry: { host: 'harbor.example.com', projects: { 'docker.io': 'dockerhub' } },
+      git: { url: 'ssh://git@example.com/x.git', branch: 'main', secretRef: 'flux-system' },
+      nodes: nodes.map((n) => ({ name: n.name, allocatable: { cpu: n.cpu, memory: n.memory, pods: 110 }, storage: '100Gi', labels: {} })),
+      namespaces,
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { run as runValidate } from '../../cli/src/commands/validate.ts';
 import { run as runCapacity } from '../../cli/src/commands/capacity.ts';
 import { commitAll, ks, writeRepo } from '../../render/test/fixture.ts';
 import { exitCodeOf, formatFindings, FORMATS, toSarif, validate } from '../src/index.ts';
-import { goodDeployment, goodSet } from './helpers.ts';
+import { clusterFactsDocument, goodDeployment, goodSet } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
 const CANARY = 'CANARY-9f2c1e-do-not-print';
@@ -139,20 +139,9 @@ describe('validate (real kustomize + kubeconform)', () => {
   });
 
   it('platform capacity prints the fit table and fails on an over-quota namespace', async () => {
-    const cluster = {
-      apiVersion: 'platform.254carbon.com/v1alpha1',
-      kind: 'ClusterFacts',
-      metadata: { name: 'test' },
-      spec: {
-        role: 'staging',
-        sourcing: 'branch',
-        domain: 'example.com',
-        registry: { host: 'harbor.example.com', projects: { 'docker.io': 'dockerhub' } },
-        git: { url: 'ssh://git@example.com/x.git', branch: 'main', secretRef: 'flux-system' },
-        nodes: [{ name: 'n1', allocatable: { cpu: '4', memory: '8Gi', pods: 110 }, storage: '100Gi', labels: {} }],
-        namespaces: { web: { quota: { requests: { cpu: '100m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' }, pods: 10, storage: '0', persistentVolumeClaims: 0 }, limitRange: { defaultRequest: { cpu: '50m', memory: '64Mi' }, default: { cpu: '100m', memory: '128Mi' }, max: { cpu: '1', memory: '1Gi' } } } },
-      },
-    };
+    const cluster = clusterFactsDocument([{ name: 'n1', cpu: '4', memory: '8Gi' }], {
+      web: { quota: { requests: { cpu: '100m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' }, pods: 10, storage: '0', persistentVolumeClaims: 0 }, limitRange: { defaultRequest: { cpu: '50m', memory: '64Mi' }, default: { cpu: '100m', memory: '128Mi' }, max: { cpu: '1', memory: '1Gi' } } },
+    });
     const dir = fluxRepo({ 'clusters/test/cluster.yaml': stringify(cluster), 'clusters/test/kustomization.yaml': 'resources: [web.yaml]\n' });
     const h = io(root);
     expect(await runCapacity(['--path', dir], h.io)).toBe(1);
