@@ -88,3 +88,11 @@ describe('formats', () => {
     expect(renderTerminal(s, { color: false })).not.toContain('\u001b[');
   });
 });
+
+describe('headers', () => {
+  it('a working-tree head is called "working tree", not a cut word', () => {
+    const r = { ...report([section({ a: [deployment('web')] }, { a: [] })]), head: { ref: 'WORKTREE', commit: 'WORKTREE' } };
+    expect(renderMarkdown(r).body).toContain('→ `WORKTREE` (working tree)');
+    expect(renderTerminal(r, { color: false })).toContain('→ WORKTREE (working tree)');
+  });
+});

@@ -37436,6 +37436,9 @@ function counts(s) {
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : "no changes";
 }
+function shortCommit(commit) {
+  return commit === "WORKTREE" ? "working tree" : commit.slice(0, 7);
+}
 
 // node_modules/@carbon/diff/src/format/markdown.ts
 var COMMENT_BUDGET = 65536 - 512;
@@ -37450,7 +37453,7 @@ function fence(lines) {
   return ["```diff", ...lines.map((l) => l.replace(/```/g, "ʼʼʼ")), "```"].join("\n");
 }
 function header(report) {
-  const short2 = (c) => c.slice(0, 7);
+  const short2 = shortCommit;
   return `## Platform diff: \`${cell(report.base.ref)}\` (${short2(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short2(report.head.commit)})
 `;
 }

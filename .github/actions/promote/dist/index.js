@@ -40286,6 +40286,9 @@ function counts(s) {
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : "no changes";
 }
+function shortCommit(commit) {
+  return commit === "WORKTREE" ? "working tree" : commit.slice(0, 7);
+}
 
 // node_modules/@carbon/diff/src/format/markdown.ts
 var COMMENT_BUDGET = 65536 - 512;
@@ -40300,7 +40303,7 @@ function fence(lines) {
   return ["```diff", ...lines.map((l) => l.replace(/```/g, "ʼʼʼ")), "```"].join("\n");
 }
 function header(report) {
-  const short3 = (c) => c.slice(0, 7);
+  const short3 = shortCommit;
   return `## Platform diff: \`${cell(report.base.ref)}\` (${short3(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short3(report.head.commit)})
 `;
 }

@@ -143,3 +143,8 @@ export function counts(s: { added: number; changed: number; removed: number; ren
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'no changes';
 }
+
+/** A commit as shown in a header: 7 hex digits, or "working tree" for `--head WORKTREE`. */
+export function shortCommit(commit: string): string {
+  return commit === 'WORKTREE' ? 'working tree' : commit.slice(0, 7);
+}

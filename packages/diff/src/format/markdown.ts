@@ -1,6 +1,6 @@
 import type { DiffReport, ResourceChange, Risk, SectionReport } from '../types.ts';
 import { totalsOf } from '../report.ts';
-import { capacityLine, counts, FENCE_WIDTH, fieldLines, isEmpty, resourceHeadline, sectionLabel, shownFields, SYMBOL, wrapLines, type Detail } from './lines.ts';
+import { capacityLine, counts, FENCE_WIDTH, fieldLines, isEmpty, resourceHeadline, sectionLabel, shortCommit, shownFields, SYMBOL, wrapLines, type Detail } from './lines.ts';
 
 /** GitHub's comment limit, less room for the sticky-comment marker and part header. */
 export const COMMENT_BUDGET = 65_536 - 512;
@@ -31,7 +31,7 @@ function fence(lines: string[]): string {
 }
 
 function header(report: DiffReport): string {
-  const short = (c: string) => c.slice(0, 7);
+  const short = shortCommit;
   return `## Platform diff: \`${cell(report.base.ref)}\` (${short(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short(report.head.commit)})\n`;
 }
 

@@ -1,11 +1,11 @@
 import pc from 'picocolors';
 import type { DiffReport, Risk } from '../types.ts';
-import { capacityLine, counts, fieldLines, isEmpty, resourceHeadline, sectionLabel, shownFields, SYMBOL } from './lines.ts';
+import { capacityLine, counts, fieldLines, isEmpty, resourceHeadline, sectionLabel, shortCommit, shownFields, SYMBOL } from './lines.ts';
 
 export function renderTerminal(report: DiffReport, options: { color: boolean }): string {
   const c = pc.createColors(options.color);
   const level: Record<Risk['level'], (s: string) => string> = { high: (s) => c.bold(c.red(s)), medium: c.yellow, info: c.cyan };
-  const out: string[] = [c.bold(`platform diff ${report.base.ref} (${report.base.commit.slice(0, 7)}) → ${report.head.ref} (${report.head.commit.slice(0, 7)})`), ''];
+  const out: string[] = [c.bold(`platform diff ${report.base.ref} (${shortCommit(report.base.commit)}) → ${report.head.ref} (${shortCommit(report.head.commit)})`), ''];
   if (report.sections.every(isEmpty)) {
     out.push('No changes: both revisions render identically for every cluster.');
     for (const w of report.warnings) out.push(c.yellow(`warning: ${w}`));
