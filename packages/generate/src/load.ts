@@ -56,11 +56,32 @@ export async function loadServices(root: string, only?: string[]): Promise<Loade
       out.push({ definition, file, dir });
     } catch (e) {
       if (e instanceof DefinitionErrors) errors.push(...e.errors);
-      else errors.push(new DefinitionError({ file, field: '', message: `cannot load: ${(e as Error).message.split('\n')[0]}` }));
+      else errors.push(loadError(file, e));
     }
   }
   if (errors.length) throw new DefinitionErrors(errors);
   return out;
+}
+
+/**
+ * A definition that does not compile or throws while loading: file, line and the compiler's own
+ * message. esbuild (tsx, vite) reports `Transform failed with 1 error:` on the first line and the
+ * location and message (`file.ts:44:8: ERROR: Unexpected "="`) on the next, or as `errors[]`.
+ */
+export function loadError(file: string, e: unknown): DefinitionError {
+  const err = e as { message?: string; errors?: Array<{ text?: string; location?: { line?: number; column?: number } | null }>; loc?: { line?: number } };
+  const first = err.errors?.find((x) => x.text);
+  if (first?.text) return new DefinitionError({ file, field: '', message: `does not compile: ${first.text}${first.location?.column !== undefined ? ` (column ${first.location.column + 1})` : ''}`, hint: 'fix the TypeScript syntax', ...(first.location?.line ? { line: first.location.line } : {}) });
+  // eslint-disable-next-line no-control-regex
+  const text = String(err.message ?? e).replace(/\u001b\[[0-9;]*m/g, '');
+  // esbuild: `path:44:8: ERROR: Unexpected "="` (0-based column).
+  const m = /:(\d+):(\d+):\s*ERROR:\s*(.+)/.exec(text);
+  if (m) return new DefinitionError({ file, field: '', message: `does not compile: ${m[3]!.trim()} (column ${Number(m[2]) + 1})`, hint: 'fix the TypeScript syntax', line: Number(m[1]) });
+  // oxc (vite): `[PARSE_ERROR] Unexpected token` then `╭─[ path:3:9 ]` (1-based column).
+  const oxc = /\[([A-Z_]+)\]\s*([^\n]+)[\s\S]*?:(\d+):(\d+)\s*\]/.exec(text);
+  if (oxc) return new DefinitionError({ file, field: '', message: `does not compile: ${oxc[2]!.trim()} (column ${oxc[4]})`, hint: 'fix the TypeScript syntax', line: Number(oxc[3]) });
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return new DefinitionError({ file, field: '', message: `cannot load: ${lines.slice(0, 2).join(' ')}`, ...(err.loc?.line ? { line: err.loc.line } : {}) });
 }
 
 /** Reads clusters/<name>/pins.yaml: which commit each service runs at on a pinned cluster. */

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/src/main.ts';
-import { generate } from '../src/index.ts';
+import { generate, loadError } from '../src/index.ts';
 import { fixtureRepo, serviceSource, type FixtureRepo } from './fixture.ts';
 
 let repo: FixtureRepo | undefined;
@@ -89,6 +89,7 @@ describe('bad definitions fail clearly and write nothing', () => {
     ['an unknown cluster name', { web: serviceSource('web', { replicas: "{ staging: 1, production: 2, 'prodution': 2 }" }) }, /workloads\[0\]\.replicas\.prodution: unknown cluster name "prodution"/],
     // Checked before any builder runs: a field path, not a render failure.
     ['an image from a registry with no Harbor mirror', { web: serviceSource('web').replace('docker.io/library/nginx', 'quay.io/library/nginx') }, /apps\/web\/src\/service\.ts: workloads\[0\]\.image\.upstream: registry "quay\.io" has no Harbor mirror project in clusters\/(production|staging)\/cluster\.yaml/],
+    ['a syntax error in service.ts: file, line and the compiler message', { web: serviceSource('web').replace('defineService({', 'defineService({\n  name: = ,') }, /apps\/web\/src\/service\.ts:3: does not compile: Unexpected (token|"=") \(column 9\) \(fix the TypeScript syntax\)/],
     ['two services claiming one hostname', { web: serviceSource('web', { host: 'shared' }), api: serviceSource('api', { host: 'shared' }) }, /apps\/web\/src\/service\.ts: public\[0\]\.host: host "shared" is already claimed by apps\/api\/src\/service\.ts/],
   ];
   for (const [what, services, message] of cases) {
@@ -110,6 +111,14 @@ describe('bad definitions fail clearly and write nothing', () => {
       }
     });
   }
+
+  it('load errors from esbuild (the CLI, via tsx) keep file, line, column and message', () => {
+    const esbuild = Object.assign(new Error('Transform failed with 1 error:\n/repo/apps/web/src/service.ts:44:8: ERROR: Unexpected "="'), {});
+    expect(loadError('apps/web/src/service.ts', esbuild).message).toBe('apps/web/src/service.ts:44: does not compile: Unexpected "=" (column 9) (fix the TypeScript syntax)');
+    const structured = Object.assign(new Error('Transform failed with 1 error:'), { errors: [{ text: 'Expected "}" but found ")"', location: { line: 7, column: 2 } }] });
+    expect(loadError('apps/web/src/service.ts', structured).message).toBe('apps/web/src/service.ts:7: does not compile: Expected "}" but found ")" (column 3) (fix the TypeScript syntax)');
+    expect(loadError('apps/web/src/service.ts', new Error('boom\nat line two')).message).toBe('apps/web/src/service.ts: cannot load: boom at line two');
+  });
 
   it('an unknown cluster on the command line', async () => {
     repo = fixtureRepo({ web: serviceSource('web') });

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { findRepoRoot } from '@carbon/toolchain';
 import { commitAll, ks, writeRepo } from '../../render/test/fixture.ts';
 import { validate } from '../src/index.ts';
+import { run as runCapacity } from '../../cli/src/commands/capacity.ts';
 import { check, clusterFactsDocument, facts, goodDeployment } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
@@ -55,4 +56,24 @@ describe('validate --changed-since keeps what the change does to other services'
     const found = check([d, hpa], { facts: f, env: true }).filter((x) => x.id.startsWith('CAP'));
     expect(found.map((x) => `${x.id} ${x.message}`)).toEqual(['CAP004 namespace web at peak (HPA max) limits 8.0 vCPU / 2.0 GiB against its quota of 5.0 vCPU / 100.0 GiB']);
   });
+});
+
+describe('platform capacity', () => {
+  it('lists an unplaceable pod once (in its table), not again as a PLC001 line; still exits 1', async () => {
+    const dir = writeRepo(
+      {
+        'clusters/test/cluster.yaml': clusterYaml,
+        'clusters/test/kustomization.yaml': 'resources: [web.yaml]\n',
+        'clusters/test/web.yaml': ks('web', './apps/web'),
+        'apps/web/objects.yaml': stringify(goodDeployment('web', 'web', { replicas: 1, cpu: '4500m' })),
+      },
+      { git: true },
+    );
+    let out = '';
+    const code = await runCapacity(['--path', dir], { out: (t) => (out += t), err: () => {}, cwd: root, isTTY: false });
+    expect(code).toBe(1);
+    expect(out).toContain('web');
+    expect(out).not.toMatch(/^PLC001/m);
+    expect(out.split('Deployment web').length - 1).toBe(1);
+  }, 60_000);
 });

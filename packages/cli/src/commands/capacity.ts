@@ -26,6 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   io.out(formatCapacity(reports));
   const over = result.findings.filter((f) => !f.suppressed && f.severity === 'error' && ['CAP001', 'CAP002', 'CAP003', 'CAP005', 'CAP006', 'PLC001'].includes(f.id));
-  for (const f of over) io.out(`${f.id} ${f.cluster}: ${f.message}\n`);
+  // Unplaceable pods are already in the table's own list: only the quota and allocatable lines are added.
+  for (const f of over.filter((x) => x.id !== 'PLC001')) io.out(`${f.id} ${f.cluster}: ${f.message}\n`);
   return over.length ? EXIT.findings : EXIT.ok;
 }
