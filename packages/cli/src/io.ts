@@ -26,6 +26,16 @@ export function defaultIo(): Io {
   };
 }
 
+/**
+ * Whether to colour output: `--no-color` off, `--color` on, otherwise only on a terminal and only
+ * when NO_COLOR (https://no-color.org) is unset or empty. Every command that colours asks this.
+ */
+export function colorFor(io: Pick<Io, 'isTTY'>, flags: { color?: boolean | undefined; 'no-color'?: boolean | undefined } = {}, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flags['no-color']) return false;
+  if (flags.color) return true;
+  return io.isTTY && !env.NO_COLOR;
+}
+
 /** Turns any thrown error into a message on stderr and an exit code. */
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof DefinitionErrors) {

@@ -2,7 +2,7 @@ import { check, RenderFailedError, renderJson, renderTerminal, RevisionError } f
 import { exitCodeOf, formatCapacity, formatFindings, toJson } from '@carbon/validate';
 import { RenderCache } from '@carbon/render';
 import { oneOf, parseFlags } from '../args.ts';
-import { EXIT, UsageError, type Io } from '../io.ts';
+import { colorFor, EXIT, UsageError, type Io } from '../io.ts';
 import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'the pull-request check from one rendering: validate the working tree, diff it against --base REF, capacity (--format pretty|json)';
@@ -45,7 +45,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (format === 'json') {
     io.out(`${JSON.stringify({ validate: toJson(result.validate), diff: JSON.parse(renderJson(result.diff)), render: result.render }, null, 2)}\n`);
   } else {
-    const color = !values['no-color'] && io.isTTY && !process.env.NO_COLOR;
+    const color = colorFor(io, { 'no-color': values['no-color'] });
     io.out(formatFindings(result.validate, 'pretty', { color }));
     io.out(`\n${renderTerminal(result.diff, { color })}`);
     if (result.capacity.length) io.out(`\n${formatCapacity(result.capacity)}\n`);

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { diffRevisions, RenderFailedError, renderJson, renderMarkdown, renderTerminal, RevisionError } from '@carbon/diff';
 import { exec } from '@carbon/toolchain';
 import { oneOf, parseFlags } from '../args.ts';
-import { EXIT, UsageError, type Io } from '../io.ts';
+import { colorFor, EXIT, UsageError, type Io } from '../io.ts';
 import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'what each cluster receives between two revisions (--base REF [--head REF|WORKTREE] [--format terminal|markdown|json])';
@@ -71,7 +71,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const md = renderMarkdown(report);
     io.out(md.body);
     if (values['full-output']) writeAtomically(resolve(io.cwd, values['full-output']), md.full);
-  } else io.out(renderTerminal(report, { color: values['no-color'] ? false : Boolean(values.color) || io.isTTY }));
+  } else io.out(renderTerminal(report, { color: colorFor(io, values) }));
   // Informational: a diff with risks is still a successful diff.
   return EXIT.ok;
 }

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
-import { UsageError, type Io } from '../io.ts';
+import { colorFor, UsageError, type Io } from '../io.ts';
 import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
@@ -35,6 +35,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const unknown = values.cluster.filter((c) => !result.clusters.some((s) => s.cluster === c));
     if (unknown.length) throw new UsageError(`--cluster: no cluster folder ${unknown.map((c) => `clusters/${c}`).join(', ')} in ${path}`);
   }
-  io.out(formatFindings(result, format, { color: io.isTTY && format === 'pretty' && !process.env.NO_COLOR }));
+  io.out(formatFindings(result, format, { color: format === 'pretty' && colorFor(io) }));
   return exitCodeOf(result);
 }
