@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ExecResult } from '@carbon/toolchain';
 import { kustomizationFile } from './build.ts';
@@ -213,6 +213,7 @@ export class InputHasher {
           if (!existsSync(abs)) continue;
           const n = name(abs);
           if (n === undefined) return false; // outside the source: refused or unknowable
+          if (!realInside(root, abs)) return false; // a symlink out of the source: never read, not even to hash it
           const st = statSync(abs);
           if (st.isDirectory()) {
             if (kustomizationFile(abs)) {
@@ -245,6 +246,13 @@ export class InputHasher {
           continue;
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
+        if (e.isSymbolicLink()) {
+          // A link is hashed by where it points; its target's bytes only when that is a regular file inside the source
+          // (a link to /proc/self/environ or /dev/zero in a kustomization folder is never opened).
+          const target = realInside(root, p) && statSync(p).isFile() ? this.fileHash(p) : `-> ${readlinkSync(p)}`;
+          out.push(`link ${n} ${target}`);
+          continue;
+        }
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
         else out.push(`file ${n} ${sha256(rootFree(readFileSync(p, 'utf8'), root, d))}`);
       }
@@ -268,6 +276,15 @@ function rootFree(text: string, root: string, wrapperDir: string): string {
   if (!rel) return out;
   const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, 'gm'), '$1<root>');
+}
+
+/** Whether `abs` exists and its real path (symlinks resolved) is inside the real path of `root`. */
+function realInside(root: string, abs: string): boolean {
+  try {
+    return inside(realpathSync(root), realpathSync(abs));
+  } catch {
+    return false;
+  }
 }
 
 function inside(root: string, abs: string): boolean {

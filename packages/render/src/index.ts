@@ -1,5 +1,5 @@
 export { discoverFluxKustomizations, listFluxClusters, locateField, rawYaml, isFluxKustomization, normalisePath, RenderSession } from './render.ts';
-export { Builder, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay, type Located } from './build.ts';
+export { Builder, kustomizationReferences, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay, type Located } from './build.ts';
 export { findGitRoot, type ClusterDiscovery, type ClusterOrigin, type DiscoveredCluster } from './discover.ts';
 export { extractCommit, includedPaths, GitSourceError } from './git.ts';
 export { isSopsEncrypted, substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
@@ -8,3 +8,4 @@ export * from './types.ts';
 export { documentText, lazyObject, parseManifestStream, scanDocuments, splitDocuments } from './lazy.ts';
 export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } from './fast-yaml.ts';
 export { RenderCache, InputHasher, renderCacheFor, cacheOption, sha256, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';
+export { checkFile, checkYamlText, isRemote, LIMITS, Root, type GuardCode, type GuardProblem } from './guard.ts';

@@ -8,7 +8,8 @@ import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located }
 import { parseYamlFast } from './fast-yaml.ts';
 import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
 import { isSopsEncrypted, substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
-import type { FluxKustomization, RenderedCluster, RenderedObject, RenderIssue, RenderOptions, SourceRef } from './types.ts';
+import { Root } from './guard.ts';
+import { INPUT_ERROR_CODES, type FluxKustomization, type RenderedCluster, type RenderedObject, type RenderIssue, type RenderOptions, type SourceRef } from './types.ts';
 import type { ManifestObject, Position } from './yaml.ts';
 
 const KS_GROUP = 'kustomize.toolkit.fluxcd.io/';
@@ -233,10 +234,17 @@ export class RenderSession {
       }
       if (e.path === undefined || e.path.startsWith('..')) return;
       const dir = join(base, e.path);
+      const origin = e.definedIn ? { file: e.definedIn.file, ...(e.definedIn.line ? { line: e.definedIn.line } : {}) } : { file: clusterDir };
+      // A spec.path through a symlink that leads out of the source is refused before anything is read.
+      const away = new Root(base).escapes(dir);
+      if (away) {
+        errors.push({ code: 'outside', severity: 'error', ...origin, message: `Kustomization ${e.key || e.name}: spec.path "${e.path}" ${away}; it is not rendered`, hint: 'use a path inside the repository (no symlinked folder leading out of it)', kustomization: e.key || `${e.namespace}/${e.name}` });
+        return;
+      }
       e.pathExists = existsSync(dir) && statSync(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
-      const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree');
+      const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree', origin);
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray((e.spec.postBuild as any)?.substituteFrom)) await afterDependencies(e);
@@ -274,8 +282,15 @@ export class RenderSession {
     // read) that no build reads is not applied by Flux.
     const unapplied: RenderedCluster['unapplied'] = [];
     const clusterAbs = join(this.repoRoot, clusterDir);
-    const unread = new Set(this.builder.unread(clusterAbs));
-    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    const unread = new Set<string>();
+    // After an input error the builds that did not run read nothing: every file would look unapplied (noise, not findings).
+    const failed = errors.some((x) => x.severity === 'error' && INPUT_ERROR_CODES.includes(x.code));
+    const repoRoot = this.builder.allow(this.repoRoot);
+    for (const [d, recursive] of failed ? [] : ([[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep}`) && k !== clusterAbs).map((k) => [k, false])] as [string, boolean][])) {
+      const found = this.builder.unread(repoRoot, d, recursive);
+      for (const f of found.files) unread.add(f);
+      for (const p of found.refused) errors.push({ severity: 'error', ...p });
+    }
     for (const abs of [...unread].sort()) {
       const display = relative(this.repoRoot, abs).split(sep).join('/');
       const parsed = this.builder.file(abs, display);

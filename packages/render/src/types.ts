@@ -50,11 +50,16 @@ export type FluxKustomization = {
   objects: RenderedObject[];
 };
 
-export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported';
+/**
+ * `outside`: a reference or symlink that resolves outside the repository (nothing of it is read);
+ * `remote`: a reference that would be fetched (never: no network during render); `limit`: an input
+ * over the fixed limits, or kustomize stopped by its memory, time or output ceiling.
+ */
+export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported' | 'outside' | 'remote' | 'limit';
 
 /**
- * A problem rendering. `yaml`, `duplicate-key`, `not-an-object`, `kustomize` and `read` mean the
- * input cannot be read (the CLI exits 2); the rest are reported as findings.
+ * A problem rendering. `yaml`, `duplicate-key`, `not-an-object`, `kustomize`, `read`, `outside`,
+ * `remote` and `limit` mean the input cannot be (or must not be) read (the CLI exits 2); the rest are reported as findings.
  */
 export type RenderIssue = {
   code: RenderIssueCode;
@@ -67,7 +72,7 @@ export type RenderIssue = {
   kustomization?: string;
 };
 
-export const INPUT_ERROR_CODES: readonly RenderIssueCode[] = ['yaml', 'duplicate-key', 'not-an-object', 'kustomize', 'read'];
+export const INPUT_ERROR_CODES: readonly RenderIssueCode[] = ['yaml', 'duplicate-key', 'not-an-object', 'kustomize', 'read', 'outside', 'remote', 'limit'];
 
 export type RenderedCluster = {
   cluster: string;

@@ -43,7 +43,15 @@ export function parseYamlFile(text: string, file: string): ParsedFile {
       problems.push({ file, ...(pos ? { line: pos.line, column: pos.col } : {}), message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
     }
     if (d.errors.length) return;
-    const js = d.toJS({ maxAliasCount: 100 }) as unknown;
+    let js: unknown;
+    try {
+      js = d.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (e) {
+      // `yaml` refuses a document whose aliases expand too much (a "billion laughs"): a located input error, not a crash.
+      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : undefined;
+      problems.push({ file, ...(pos ? { line: pos.line, column: pos.col } : {}), message: `invalid YAML: ${/alias/i.test((e as Error).message) ? 'YAML aliases expand too much (a "billion laughs" document)' : (e as Error).message.split('\n')[0]}` });
+      return;
+    }
     if (js === null || js === undefined) return;
     if (typeof js !== 'object' || Array.isArray(js)) {
       const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : undefined;

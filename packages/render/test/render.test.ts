@@ -148,7 +148,7 @@ describe('discoverFluxKustomizations', () => {
   it('refuses kustomization resources outside the repository, as kustomize-controller does', async () => {
     const dir = writeRepo({ 'clusters/one/a.yaml': ks('a', './a'), 'a/kustomization.yaml': 'resources: [../../../../../etc/hostname]\n' });
     const [c] = await render(dir);
-    expect(c!.errors).toEqual([expect.objectContaining({ code: 'kustomize', file: 'a/kustomization.yaml', message: expect.stringMatching(/outside the repository/) })]);
+    expect(c!.errors).toEqual([expect.objectContaining({ code: 'outside', file: 'a/kustomization.yaml', line: 1, message: expect.stringMatching(/leaves the repository/) })]);
   });
 
   it('rejects paths that leave the source', () => {

@@ -11,6 +11,13 @@ export type ExecOptions = {
   /** Written to the child's stdin, which is then closed. */
   input?: string;
   timeoutMs?: number;
+  /**
+   * Run the child in its own process group and, on timeout, output over `maxOutputBytes`, or this
+   * process exiting, kill the whole group (the child and anything it started): nothing is left behind.
+   */
+  killTree?: boolean;
+  /** Kill the child once its stdout and stderr together exceed this many bytes (exit code EXIT_OUTPUT_LIMIT). */
+  maxOutputBytes?: number;
 };
 
 export type ExecResult = { stdout: string; stderr: string; exitCode: number };
@@ -21,6 +28,20 @@ export type Runner = (cmd: string, args: readonly string[], options?: ExecOption
 /** Shell conventions, so callers can tell "not there" and "too slow" from an ordinary failure. */
 export const EXIT_COMMAND_NOT_FOUND = 127;
 export const EXIT_TIMED_OUT = 124;
+/** The child was killed because its output exceeded `maxOutputBytes`. */
+export const EXIT_OUTPUT_LIMIT = 125;
+
+/** Process groups started with `killTree` that are still running: killed if this process exits first. */
+const liveGroups = new Set<number>();
+let exitHook = false;
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 export class ExecError extends Error {
   override readonly name = 'ExecError';
@@ -48,32 +69,66 @@ export const exec: Runner = (cmd, args, options = {}) =>
       env: childEnv(options.env),
       shell: false,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: Boolean(options.killTree),
     });
+    const group = options.killTree ? child.pid : undefined;
+    if (group) {
+      liveGroups.add(group);
+      if (!exitHook) {
+        exitHook = true;
+        process.on('exit', () => {
+          for (const g of liveGroups) killGroup(g);
+        });
+      }
+    }
+    const kill = () => (group ? killGroup(group) : child.kill('SIGKILL'));
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
+    let overflow = false;
+    let bytes = 0;
     let settled = false;
     const finish = (result: ExecResult) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (group) {
+        // The child is gone; anything it started in its group goes with it.
+        killGroup(group);
+        liveGroups.delete(group);
+      }
       resolve(result);
     };
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          kill();
         }, options.timeoutMs)
       : undefined;
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      if (overflow) return;
+      bytes += chunk.length;
+      if (options.maxOutputBytes !== undefined && bytes > options.maxOutputBytes) {
+        overflow = true;
+        stdout.length = 0;
+        kill();
+        return;
+      }
+      into.push(chunk);
+    };
 
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
     child.on('error', (error: NodeJS.ErrnoException) => {
       const exitCode = error.code === 'ENOENT' ? EXIT_COMMAND_NOT_FOUND : 1;
       finish({ stdout: '', stderr: `${cmd}: ${error.message}`, exitCode });
     });
     child.on('close', (code, signal) => {
       const err = Buffer.concat(stderr).toString('utf8');
+      if (overflow) {
+        finish({ stdout: '', stderr: `${cmd}: output over ${options.maxOutputBytes} bytes, killed`, exitCode: EXIT_OUTPUT_LIMIT });
+        return;
+      }
       if (timedOut) {
         finish({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: `${err}${cmd}: timed out after ${options.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
         return;

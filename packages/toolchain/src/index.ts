@@ -1,4 +1,4 @@
-export { exec, execOrThrow, ExecError, EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, type ExecOptions, type ExecResult, type Runner } from './exec.ts';
+export { exec, execOrThrow, ExecError, EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, type ExecOptions, type ExecResult, type Runner } from './exec.ts';
 export { findRepoRoot, toolsDir, toolBinDir, goModCacheDir, sourcesModuleDir, RepoRootNotFoundError } from './repo.ts';
 export {
   TOOL_NAMES,
@@ -32,3 +32,4 @@ export {
   type EnsureSchemasResult,
 } from './schemas.ts';
 export { runSetup, type SetupMode, type SetupExitCode } from './setup.ts';
+export { confinement, runConfined, resetConfinement, SandboxUnavailableError, DEFAULT_MEMORY_BYTES, type Confinement, type ConfinedOptions, type ConfinedResult } from './sandbox.ts';
