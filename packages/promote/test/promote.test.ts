@@ -174,6 +174,27 @@ describe('promotion loop against a bare origin and the GitHub API double', () =>
     expect(entries.map((e) => [e.action, e.from, e.to])).toEqual([['promote', old, current]]);
   });
 
+  it('rollback traps: no roll-forward, no identical output, a short SHA resolves like git, the bootstrap pin has no earlier pin', async () => {
+    const f = await setup();
+    const old = await git(f.dev.path, ['rev-parse', 'HEAD~1']);
+    const current = await f.commitMain(trinoChange(3), 'trino: 3');
+    const docsOnly = await f.commitMain({ 'docs/trino-notes.md': 'notes\n' }, 'docs only');
+    const newer = await f.commitMain(trinoChange(5), 'trino: 5');
+    await f.commitMain({ 'clusters/multi-node/pins.yaml': (await import('./fixture.ts')).pins({ trino: docsOnly, vault: old }) }, 'pin trino at docsOnly');
+    await git(f.checkout.path, ['fetch', '-q', 'origin']); // dry runs plan from what is fetched
+    // The bootstrap pin: nothing in the audit trail moved trino to it.
+    expect(await rollback({ service: 'trino' }, f.deps({ dryRun: true }))).toMatchObject({ status: 'rejected', gate: 'audit', message: expect.stringMatching(/^no earlier pin: .* is trino's first multi-node pin/) });
+    // Forward is a promotion, not a rollback.
+    expect(await rollback({ service: 'trino', to: newer }, f.deps({ dryRun: true }))).toMatchObject({ status: 'rejected', gate: 'older', message: expect.stringContaining('is not older than the current multi-node pin') });
+    // current → docsOnly changed nothing under apps/trino/deploy: rolling back there is a no-op PR.
+    expect(await rollback({ service: 'trino', to: current }, f.deps({ dryRun: true }))).toMatchObject({ status: 'rejected', gate: 'changes', message: expect.stringContaining('changes nothing') });
+    // A short SHA, resolved to the full commit (git's rule), then planned.
+    const planned = await rollback({ service: 'trino', to: old.slice(0, 9) }, f.deps({ dryRun: true }));
+    expect(planned).toMatchObject({ status: 'planned', exit: 0 });
+    expect(JSON.stringify(planned)).toContain(old.slice(0, 12));
+    expect(await rollback({ service: 'trino', to: 'abcdef0' }, f.deps({ dryRun: true }))).toMatchObject({ status: 'rejected', gate: 'revision' });
+  });
+
   it('manual --service --revision promotes without an event (soak skipped), freeze and approval still apply', async () => {
     const f = await setup();
     const rev = await f.commitMain(trinoChange(3), 'trino: 3');

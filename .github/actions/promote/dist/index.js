@@ -34599,15 +34599,23 @@ async function rollback(request2, deps) {
   const ctx = await loadContext(deps);
   const { service } = request2;
   if (!ctx.services.has(service)) return { status: "rejected", exit: 2, gate: "service", message: `no service "${service.replace(/[^a-z0-9-]/g, "?").slice(0, 63)}" under apps/` };
-  if (request2.to !== void 0 && !/^[0-9a-f]{40}$/.test(request2.to)) return { status: "rejected", exit: 2, gate: "revision", service, message: "--to must be a full 40-character commit SHA" };
+  if (request2.to !== void 0 && !/^[0-9a-f]{4,40}$/.test(request2.to)) return { status: "rejected", exit: 2, gate: "revision", service, message: "--to must be a commit SHA (4 to 40 hex digits, like git accepts)" };
   const target = ctx.policy.targetCluster;
   await prepareBase(deps, ctx);
   const pin = readPin(await deps.git.showFile(ctx.baseRef, pinsPath(target)), service);
   if (!pin) return { status: "rejected", exit: 1, gate: "pin", service, message: `${service} has no ${target} pin to roll back from` };
-  const to = request2.to ?? previousPin(readAudit(await deps.git.showFile(ctx.baseRef, logPath(target))), service, pin);
-  if (!to) return { status: "rejected", exit: 1, gate: "audit", service, message: `the audit trail (${logPath(target)}) has no promotion to ${pin.slice(0, 12)}; pass --to <sha>` };
+  let to;
+  if (request2.to !== void 0) {
+    to = await resolveCommitPrefix(deps, request2.to);
+    if (!to) return { status: "rejected", exit: 1, gate: "revision", service, message: `--to ${request2.to} is not a commit, or the prefix is ambiguous: give more digits` };
+  } else {
+    to = previousPin(readAudit(await deps.git.showFile(ctx.baseRef, logPath(target))), service, pin);
+    if (!to) return { status: "rejected", exit: 1, gate: "audit", service, message: `no earlier pin: ${pin.slice(0, 12)} is ${service}'s first ${target} pin in the audit trail (${logPath(target)}; see --history), so there is nothing to roll back to; pass --to <sha> of an older commit on ${ctx.policy.branch}` };
+  }
   if (to === pin) return { status: "noop", exit: 0, service, message: `${service} is already pinned at ${to.slice(0, 12)}` };
   if (!await deps.git.isCommit(to) || !await deps.git.isAncestor(to, ctx.baseRef)) return { status: "rejected", exit: 1, gate: "on-main", service, message: `${to} is not a commit on ${ctx.policy.branch}` };
+  if (!await deps.git.isAncestor(to, pin)) return { status: "rejected", exit: 1, gate: "older", service, message: `${to.slice(0, 12)} is not older than the current ${target} pin ${pin.slice(0, 12)}: a rollback only goes back (to move forward, promote: platform promote --service ${service} --revision <sha>, with soak and freeze)` };
+  if (!await deps.git.differs(to, pin, [`apps/${service}/deploy`])) return { status: "rejected", exit: 1, gate: "changes", service, message: `rolling ${service} back to ${to.slice(0, 12)} changes nothing: apps/${service}/deploy is identical at ${to.slice(0, 12)} and at the pin ${pin.slice(0, 12)}; pick an older commit (platform rollback --service ${service} --history)` };
   const policy = policyFor(ctx.policy, service);
   const branch = branchFor("rollback", service);
   const pr = deps.github ? await deps.github.findOpenPullRequestByHead(branch) : void 0;
@@ -34623,6 +34631,14 @@ ${to}`).digest("hex").slice(0, 16)}`;
     { gate: "validation", status: "wait", detail: "the PR runs the same generate --check / validate / diff checks as any change" }
   ];
   return perform({ kind: "rollback", state, gates, event: void 0, eventId, pr, policy }, deps, ctx);
+}
+async function resolveCommitPrefix(deps, prefix) {
+  try {
+    const full = await deps.git.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${prefix}^{commit}`]);
+    return /^[0-9a-f]{40}$/.test(full) ? full : void 0;
+  } catch {
+    return void 0;
+  }
 }
 
 // node_modules/@carbon/diff/src/fields.ts
