@@ -445,7 +445,11 @@ async function atomicEdit(path: string, edit: (text: string | undefined) => stri
 
 /** The scheduled run: re-evaluates every open promotion PR; merges those whose soak/freeze/failure gates now pass. */
 export async function reevaluate(deps: PromoteDeps): Promise<Outcome[]> {
-  if (!deps.github) return [{ status: 'rejected', exit: 2, message: 're-evaluation needs GitHub access (a token)' }];
+  if (!deps.github) {
+    // --dry-run only plans: without GitHub there are no open PRs to read, which is not an error.
+    if (deps.dryRun) return [{ status: 'planned', exit: 0, message: 'dry run without GitHub access: the open promotion PRs cannot be listed, so none is re-evaluated; with GITHUB_TOKEN set (and no --dry-run) each open PR\'s gates are checked again and the PRs whose gates pass are merged' }];
+    return [{ status: 'rejected', exit: 2, message: 're-evaluation needs GitHub access (a token)' }];
+  }
   const ctx = await loadContext(deps);
   const open = await deps.github.listPullRequests({ state: 'open', base: ctx.policy.branch });
   const outcomes: Outcome[] = [];

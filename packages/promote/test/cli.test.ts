@@ -30,6 +30,18 @@ describe('platform promote / rollback (CLI shells)', () => {
     expect(await promote(['--event', join(dir, 'event.json')], t.io)).toBe(2);
   });
 
+  it('--reevaluate --dry-run needs no token: it plans (exit 0) and says what a real run does', async () => {
+    const saved = process.env.GITHUB_TOKEN;
+    delete process.env.GITHUB_TOKEN;
+    try {
+      const t = io();
+      expect(await promote(['--reevaluate', '--dry-run'], t.io)).toBe(0);
+      expect(t.out.join('')).toContain('dry run without GitHub access');
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_TOKEN = saved;
+    }
+  });
+
   it('mixing modes or missing --service is a usage error', async () => {
     await expect(promote(['--event', 'x', '--reevaluate'], io().io)).rejects.toThrow(/exactly one/);
     expect(await rollbackCmd([], io().io)).toBe(2);

@@ -34583,7 +34583,10 @@ async function atomicEdit(path, edit) {
   await rename2(temp, path);
 }
 async function reevaluate(deps) {
-  if (!deps.github) return [{ status: "rejected", exit: 2, message: "re-evaluation needs GitHub access (a token)" }];
+  if (!deps.github) {
+    if (deps.dryRun) return [{ status: "planned", exit: 0, message: "dry run without GitHub access: the open promotion PRs cannot be listed, so none is re-evaluated; with GITHUB_TOKEN set (and no --dry-run) each open PR's gates are checked again and the PRs whose gates pass are merged" }];
+    return [{ status: "rejected", exit: 2, message: "re-evaluation needs GitHub access (a token)" }];
+  }
   const ctx = await loadContext(deps);
   const open2 = await deps.github.listPullRequests({ state: "open", base: ctx.policy.branch });
   const outcomes = [];
