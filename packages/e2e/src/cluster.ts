@@ -217,10 +217,10 @@ export async function startFlux(cp: ControlPlane, loc: Locations, sup: Superviso
     started.push({ name, health });
   };
   await run('notification-controller', [`--events-addr=127.0.0.1:${eventsPort}`, `--receiverAddr=127.0.0.1:${receiverPort}`]);
-  await run('source-controller', [`--storage-path=${join(cp.dir, 'artifacts')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`, `--events-addr=${cp.eventsUrl}`, '--concurrent=4', '--requeue-dependency=2s']);
+  await run('source-controller', [`--storage-path=${join(cp.dir, 'artifacts')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`, `--events-addr=${cp.eventsUrl}`, '--requeue-dependency=2s']);
   // Dependencies are re-checked every 2 s instead of 30 s, so the dependsOn chain takes seconds
-  // per level, not half a minute; nothing else about reconciliation changes.
-  await run('kustomize-controller', [`--events-addr=${cp.eventsUrl}`, '--no-remote-bases=true', '--concurrent=10', '--requeue-dependency=2s']);
+  // per level, not half a minute. Concurrency stays at the default (4 workers), as in production.
+  await run('kustomize-controller', [`--events-addr=${cp.eventsUrl}`, '--no-remote-bases=true', '--requeue-dependency=2s']);
   for (const s of started) {
     const m = sup.procs.find((p) => p.name === tag(s.name));
     await sup.waitFor(`${cp.cluster} ${s.name} (health 127.0.0.1:${s.health})`, () => healthy(`http://127.0.0.1:${s.health}/readyz`), STARTUP_MS, m);

@@ -102,12 +102,15 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
     const session = new RenderSession(repo.work, { toolsRoot: options.root });
     const clusters = options.clusters ?? CLUSTERS;
     const run = async (cluster: string): Promise<ClusterResult> => {
-      const rendered = await session.renderCluster(cluster, `clusters/${cluster}`);
+      // The render (what Flux should apply) runs while the control plane starts.
+      const rendering = session.renderCluster(cluster, `clusters/${cluster}`);
+      rendering.catch(() => undefined);
+      const cp: ControlPlane = await startControlPlane({ root: repo.work, cluster, stateDir, loc, sup, log });
+      const rendered = await rendering;
       if (rendered.errors.some((e) => e.severity === 'error')) throw new JudgementError(`${cluster}: the tree does not render: ${rendered.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
       const kustomizations: FluxKustomization[] = rendered.kustomizations.filter((k) => k.name !== '');
       const index = renderIndex(kustomizations);
       const drops = unservable(kustomizations);
-      const cp: ControlPlane = await startControlPlane({ root: repo.work, cluster, stateDir, loc, sup, log });
       await installCrds(cp, sup, crds);
       await startFlux(cp, loc, sup, log);
       const t0 = performance.now();

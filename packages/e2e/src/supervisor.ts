@@ -44,7 +44,7 @@ export class Supervisor {
   start(name: string, cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Managed {
     const log = join(this.logDir, `${name}.log`);
     const fd = openSync(log, 'a');
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, ...(cwd ? { cwd } : {}) });
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.logDir, ...env }, ...(cwd ? { cwd } : {}) });
     closeSync(fd);
     const m: Managed = { name, child, log };
     child.on('exit', (code, signal) => {
