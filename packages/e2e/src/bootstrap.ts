@@ -30,23 +30,38 @@ type Patch = { patch: string; target: Record<string, string> };
 
 const GROUPS: Record<string, string> = { ValidatingWebhookConfiguration: 'admissionregistration.k8s.io', MutatingWebhookConfiguration: 'admissionregistration.k8s.io', APIService: 'apiregistration.k8s.io' };
 
+const urlPatch = (gitUrl: string): Patch => ({ target: { group: 'source.toolkit.fluxcd.io', kind: 'GitRepository' }, patch: JSON.stringify([{ op: 'replace', path: '/spec/url', value: gitUrl }]) });
+
+const dropPatch = (d: Drop): Patch => ({
+  target: { group: GROUPS[d.kind]!, kind: d.kind, name: d.name },
+  patch: `$patch: delete\napiVersion: ${GROUPS[d.kind]}/v1\nkind: ${d.kind}\nmetadata:\n  name: ${d.name}\n`,
+});
+
 /**
- * The patches the bootstrap Kustomization carries: every GitRepository's URL becomes the
- * loopback server's (the only change to what clusters/<c>/flux-system declares), and each
- * Kustomization that would apply an unservable webhook/APIService gets a `$patch: delete` for it.
+ * The patches the bootstrap `flux-system` Kustomization carries. Each Flux Kustomization that
+ * applies a GitRepository gets the URL patch (the loopback server: the only change to what
+ * clusters/<c>/flux-system declares), each one that would apply an unservable webhook/APIService
+ * gets a `$patch: delete` for it; a Kustomization applied by another one receives its patches
+ * through a patch on its parent (`add /spec/patches`), up to flux-system.
  */
-export function bootstrapPatches(gitUrl: string, drops: Drop[], extra: Patch[] = []): Patch[] {
-  const patches: Patch[] = [{ target: { group: 'source.toolkit.fluxcd.io', kind: 'GitRepository' }, patch: JSON.stringify([{ op: 'replace', path: '/spec/url', value: gitUrl }]) }];
-  const byK = new Map<string, Drop[]>();
-  for (const d of drops) byK.set(d.kustomization, [...(byK.get(d.kustomization) ?? []), d]);
-  for (const [k, list] of [...byK].sort()) {
-    const inner: Patch[] = list.map((d) => ({
-      target: { group: GROUPS[d.kind]!, kind: d.kind, name: d.name },
-      patch: `$patch: delete\napiVersion: ${GROUPS[d.kind]}/v1\nkind: ${d.kind}\nmetadata:\n  name: ${d.name}\n`,
-    }));
-    patches.push({ target: { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', name: k }, patch: JSON.stringify([{ op: 'add', path: '/spec/patches', value: inner }]) });
-  }
-  return [...patches, ...extra];
+export function bootstrapPatches(gitUrl: string, drops: Drop[], kustomizations: Pick<FluxKustomization, 'name' | 'objects'>[], root = 'flux-system'): Patch[] {
+  const parent = new Map<string, string>();
+  for (const k of kustomizations)
+    for (const ro of k.objects)
+      if (ro.object.kind === 'Kustomization' && ro.object.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/') && ro.object.metadata?.name !== k.name) parent.set(ro.object.metadata!.name!, k.name);
+  const want = new Map<string, Patch[]>();
+  const add = (k: string, p: Patch) => want.set(k, [...(want.get(k) ?? []), p]);
+  for (const k of kustomizations) if (k.objects.some((ro) => ro.object.kind === 'GitRepository')) add(k.name, urlPatch(gitUrl));
+  for (const d of [...drops].sort((a, b) => (a.kustomization + a.kind + a.name < b.kustomization + b.kind + b.name ? -1 : 1))) add(d.kustomization, dropPatch(d));
+  const depth = (k: string): number => (parent.has(k) && parent.get(k) !== k ? 1 + depth(parent.get(k)!) : 0);
+  // Deepest first, so a parent's patch carries its child's complete list.
+  const deepest = Math.max(0, ...kustomizations.map((k) => depth(k.name)));
+  for (let level = deepest; level > 0; level--)
+    for (const k of [...want.keys()].filter((x) => x !== root && depth(x) === level).sort()) {
+      const p = parent.get(k);
+      if (p) add(p, { target: { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', name: k }, patch: JSON.stringify([{ op: 'add', path: '/spec/patches', value: want.get(k) }]) });
+    }
+  return want.get(root) ?? [];
 }
 
 /** What the e2e prints so the change to the declared bootstrap is visible. */

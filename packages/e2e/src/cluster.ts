@@ -126,6 +126,12 @@ export async function startControlPlane(opts: { root: string; cluster: string; s
   const facts = loadCluster(opts.root, cluster);
   await createNodes(kube, facts);
   await sup.waitFor(`${cluster} nodes Ready (kwok)`, async () => (await kube.list('v1', 'Node')).every((n) => ready(n)), STARTUP_MS, kwok);
+  // The API server taints every new Node not-ready; the node lifecycle controller, which would
+  // lift it, is off (it marks KWOK nodes NotReady under load). Lift it once KWOK reports Ready.
+  for (const n of await kube.list('v1', 'Node')) {
+    const taints = (n.spec?.taints ?? []).filter((t: any) => t.key !== 'node.kubernetes.io/not-ready');
+    await kube.request('PATCH', `/api/v1/nodes/${n.metadata.name}`, { spec: { taints } }, 'application/merge-patch+json');
+  }
   opts.log(`${cluster}: control plane up at ${server}, ${facts.nodes.length} KWOK node(s) Ready`);
   return { cluster, dir, pki, server, kubeconfig, kube, facts };
 }
@@ -207,6 +213,7 @@ export async function startFlux(cp: ControlPlane, loc: Locations, sup: Superviso
   const tag = (c: string) => `${cp.cluster}/${c}`;
   const env = { KUBECONFIG: cp.kubeconfig, RUNTIME_NAMESPACE: 'flux-system', TMPDIR: join(cp.dir, 'tmp') };
   mkdirSync(env.TMPDIR, { recursive: true });
+  mkdirSync(join(cp.dir, 'artifacts'), { recursive: true });
   const common = async () => [`--metrics-addr=127.0.0.1:${await freePort()}`, '--enable-leader-election=false', '--watch-all-namespaces=true', '--log-encoding=json'];
   const [eventsPort, receiverPort, storagePort] = [await freePort(), await freePort(), await freePort()];
   cp.eventsUrl = `http://127.0.0.1:${eventsPort}/`;

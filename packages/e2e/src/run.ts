@@ -84,7 +84,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       await sup.stopAll(2000);
       await git?.close();
       if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
-      log('interrupted: every component stopped, state folder removed');
+      log(`interrupted: every component stopped, state folder ${options.keep ? `kept in ${stateDir}` : 'removed'}`);
       process.exit(130);
     })();
   };
@@ -115,7 +115,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       await startFlux(cp, loc, sup, log);
       const t0 = performance.now();
       log(describePatches(cluster, gitUrl, drops));
-      await bootstrap(cp, repo.work, gitUrl, credentials, bootstrapPatches(gitUrl, drops));
+      await bootstrap(cp, repo.work, gitUrl, credentials, bootstrapPatches(gitUrl, drops, kustomizations));
       binders.push(startVolumeBinder(cp.kube, (e) => log(`${cluster}: volume binder: ${(e as Error).message}`)));
       const states = await waitKustomizations(cp, sup, kustomizations, index, options.readyTimeoutMs ?? 10 * 60_000, log);
       const pods = await waitPods(cp, sup, 120_000);

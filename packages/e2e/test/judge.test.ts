@@ -26,17 +26,19 @@ describe('bootstrap patches', () => {
     ]);
   });
 
-  it('changes every GitRepository URL and nothing else, plus one delete patch per dropped object on its Kustomization', () => {
-    const patches = bootstrapPatches('http://127.0.0.1:1234/platform.git', unservable([certManager, metrics]));
+  it('patches each Kustomization through its parent: URLs where GitRepositories are applied, deletes where unservable objects are', () => {
+    const git = ro({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, 'flux-system', 'clusters/c/flux-system/gotk-sync.yaml');
+    const child = (name: string, parent: string) => ro({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' } }, parent, `clusters/c/${name}.yaml`);
+    const root = k('flux-system', [git, child('flux-system', 'flux-system'), child('infra-controllers', 'flux-system')]);
+    const layer = k('infra-controllers', [child('cert-manager', 'infra-controllers'), child('metrics-server', 'infra-controllers')]);
+    const patches = bootstrapPatches('http://127.0.0.1:1234/platform.git', unservable([certManager, metrics]), [root, layer, certManager, metrics]);
     expect(patches[0]).toEqual({ target: { group: 'source.toolkit.fluxcd.io', kind: 'GitRepository' }, patch: '[{"op":"replace","path":"/spec/url","value":"http://127.0.0.1:1234/platform.git"}]' });
-    expect(patches.slice(1).map((p) => p.target)).toEqual([
-      { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', name: 'cert-manager' },
-      { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', name: 'metrics-server' },
-    ]);
-    const inner = JSON.parse(patches[1]!.patch)[0];
-    expect(inner.op).toBe('add');
-    expect(inner.value[0].patch).toContain('$patch: delete');
-    expect(inner.value[0].target).toEqual({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'cert-manager-webhook' });
+    expect(patches.slice(1).map((p) => p.target)).toEqual([{ group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization', name: 'infra-controllers' }]);
+    const layerPatches = JSON.parse(patches[1]!.patch)[0].value as { target: Record<string, string>; patch: string }[];
+    expect(layerPatches.map((p) => p.target.name)).toEqual(['cert-manager', 'metrics-server']);
+    const certPatches = JSON.parse(layerPatches[0]!.patch)[0].value;
+    expect(certPatches[0].patch).toContain('$patch: delete');
+    expect(certPatches[0].target).toEqual({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'cert-manager-webhook' });
   });
 
   it('says what it changed', () => {
