@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
@@ -69,7 +69,7 @@ export class RenderSession {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? 2, options.runner ?? exec, options.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? defaultParallelism(), options.runner ?? exec, options.cache);
   }
 
   get kustomizeRuns(): number {
@@ -462,6 +462,11 @@ export function normalisePath(p: string): string | undefined {
   const raw = posix.normalize(p.replace(/\\/g, '/').replace(/^\/+/, ''));
   if (raw === '..' || raw.startsWith('../')) return undefined;
   return n === '.' ? '' : n;
+}
+
+/** Concurrent kustomize builds: one per core the process may use (at least 2, at most 8, each with its own limits). */
+export function defaultParallelism(): number {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 export { kustomizationFile };

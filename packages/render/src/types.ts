@@ -93,7 +93,7 @@ export type RenderOptions = {
   workingTree?: boolean;
   /** Only these clusters. */
   clusters?: string[];
-  /** Concurrent kustomize builds (default 2). */
+  /** Concurrent kustomize builds (default: the cores available, 2 to 8). */
   parallelism?: number;
   runner?: Runner;
   /** Reuse kustomize builds by the content of what they read (see cache.ts); none by default. */

@@ -5,26 +5,35 @@
  *   npm run bench                 every bench
  *   npm run bench -- validate     only the named ones
  *   npm run bench -- --runs 5     median of 5 runs
+ *   npm run bench -- check --sizes 100,300   the PR check bench with smaller synthetic platforms
  *   npm run bench -- profile      where the time of validate/diff goes (not in the default set)
  */
+import { runCheckBench } from './check.ts';
 import { runDiffBench } from './diff.ts';
 import { runProfileBench } from './profile.ts';
 import { runValidateBench } from './validate.ts';
 
-type BenchOptions = { runs?: number; log: (line: string) => void };
+type BenchOptions = { runs?: number; sizes?: number[]; log: (line: string) => void };
 /** `onlyByName`: not part of a plain `npm run bench` (a measurement without a ratio, run when asked). */
 type Bench = { name: string; run: (options: BenchOptions) => Promise<unknown>; onlyByName?: boolean };
 
 export const BENCHES: Bench[] = [
   { name: 'validate', run: (o) => runValidateBench(o) },
   { name: 'diff', run: (o) => runDiffBench(o) },
+  { name: 'check', run: (o) => runCheckBench({ ...o, ...(o.sizes ? { sizes: o.sizes } : {}) }) },
   { name: 'profile', run: (o) => runProfileBench(o), onlyByName: true },
 ];
 
 async function main(argv: string[]): Promise<number> {
   const i = argv.indexOf('--runs');
   const runs = i >= 0 ? Number(argv[i + 1]) : undefined;
-  const names = argv.filter((a, j) => !a.startsWith('--') && argv[j - 1] !== '--runs');
+  const k = argv.indexOf('--sizes');
+  const sizes = k >= 0 ? String(argv[k + 1]).split(',').map(Number) : undefined;
+  if (sizes && sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    process.stderr.write('--sizes: a comma-separated list of service counts, e.g. 100,300,1000\n');
+    return 2;
+  }
+  const names = argv.filter((a, j) => !a.startsWith('--') && argv[j - 1] !== '--runs' && argv[j - 1] !== '--sizes');
   const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) {
     process.stderr.write(`unknown bench ${unknown.join(', ')}; benches: ${BENCHES.map((b) => b.name).join(', ')}\n`);
@@ -34,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const results: unknown[] = [];
   for (const b of selected) {
     process.stdout.write(`== ${b.name}\n`);
-    results.push(await b.run({ ...(runs ? { runs } : {}), log: (l) => process.stdout.write(`${l}\n`) }));
+    results.push(await b.run({ ...(runs ? { runs } : {}), ...(sizes ? { sizes } : {}), log: (l) => process.stdout.write(`${l}\n`) }));
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return 0;

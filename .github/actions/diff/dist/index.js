@@ -31730,7 +31730,7 @@ function namespaceFacts(cluster, name2) {
 // node_modules/@carbon/render/src/render.ts
 var import_yaml9 = __toESM(require_dist(), 1);
 import { existsSync as existsSync7, mkdtempSync, rmSync as rmSync3, statSync as statSync5 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute as isAbsolute2, join as join9, posix, relative as relative5, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
@@ -35821,7 +35821,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? defaultParallelism(), options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -36170,6 +36170,9 @@ function normalisePath(p) {
   const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
+}
+function defaultParallelism() {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 // node_modules/@carbon/validate/src/pods.ts

@@ -34788,7 +34788,7 @@ import { createHash as createHash4, randomBytes as randomBytes2 } from "node:cry
 var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
 import { existsSync as existsSync10, mkdtempSync, rmSync as rmSync3, statSync as statSync6 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute as isAbsolute2, join as join12, posix, relative as relative5, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
@@ -38689,7 +38689,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? defaultParallelism(), options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -39038,6 +39038,9 @@ function normalisePath(p) {
   const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
+}
+function defaultParallelism() {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 // node_modules/@carbon/validate/src/validate.ts

@@ -33358,7 +33358,7 @@ function namespaceFacts(cluster, name2) {
 // node_modules/@carbon/render/src/render.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
 import { existsSync as existsSync8, mkdtempSync, rmSync as rmSync3, statSync as statSync5 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute as isAbsolute2, join as join9, posix, relative as relative5, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
@@ -37645,7 +37645,7 @@ var RenderSession = class {
         toolsRoot = repoRoot;
       }
     }
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? defaultParallelism(), options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -37994,6 +37994,9 @@ function normalisePath(p) {
   const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
+}
+function defaultParallelism() {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 // node_modules/@carbon/validate/src/changed.ts
