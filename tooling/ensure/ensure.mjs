@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Plain Node, no dependencies: makes `npm test` and `npm run up` work on a fresh clone.
 // 1. npm ci when node_modules is missing or older than package-lock.json;
-// 2. the repo's pinned tools and offline schemas (`npm run setup`; cached, ~0.2 s when present);
+// 2. the repo's pinned tools, offline schemas and the e2e's real components (`npm run setup -- --e2e`;
+//    cached by version, ~0.3 s when present; the first, cold build of the control plane takes minutes);
 // 3. Chromium from Debian (package `chromium`) for the test that renders PR comments in a real browser
 //    (packages/diff/test/browser.test.ts): installed with apt-get only when missing, running as root and
 //    apt-get exists; otherwise a note says how to get it (the test then fails and says the same).
@@ -24,7 +25,7 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(join(root, 'packa
   process.stdout.write('ensure: installing npm dependencies (npm ci)\n');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
-run(process.execPath, [join(root, 'packages/toolchain/bin/setup.mjs')]);
+run(process.execPath, [join(root, 'packages/toolchain/bin/setup.mjs'), '--e2e']);
 
 const onPath = (cmd) =>
   (process.env.PATH ?? '').split(':').some((dir) => {

@@ -7,10 +7,10 @@ go 1.24
 
 require (
 	k8s.io/kubernetes v1.31.14
-	github.com/fluxcd/source-controller v1.7.3
-	github.com/fluxcd/kustomize-controller v1.7.3
+	github.com/fluxcd/source-controller v1.9.6
+	github.com/fluxcd/kustomize-controller v1.9.6
 	github.com/fluxcd/helm-controller v1.4.3
-	github.com/fluxcd/notification-controller v1.6.0
+	github.com/fluxcd/notification-controller v1.9.2
 	github.com/cert-manager/cert-manager v1.16.5
 	github.com/prometheus-operator/prometheus-operator v0.78.2
 	github.com/vmware-tanzu/velero v1.15.2

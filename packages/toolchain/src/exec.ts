@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /**
  * The one way this repo runs processes: an argv array handed to `spawn` (no shell, so nothing is
@@ -18,6 +19,8 @@ export type ExecOptions = {
   killTree?: boolean;
   /** Kill the child once its stdout and stderr together exceed this many bytes (exit code EXIT_OUTPUT_LIMIT). */
   maxOutputBytes?: number;
+  /** Scheduling niceness for the child (e.g. 10 for a long build on a shared machine). */
+  niceness?: number;
 };
 
 export type ExecResult = { stdout: string; stderr: string; exitCode: number };
@@ -82,6 +85,8 @@ export const exec: Runner = (cmd, args, options = {}) =>
       }
     }
     const kill = () => (group ? killGroup(group) : child.kill('SIGKILL'));
+    // Set at once, before the child forks its own workers (they inherit it).
+    if (options.niceness !== undefined && child.pid !== undefined) trySetPriority(child.pid, options.niceness);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
@@ -155,12 +160,20 @@ function childEnv(overrides: ExecOptions['env']): NodeJS.ProcessEnv {
   return env;
 }
 
+function trySetPriority(pid: number, niceness: number): void {
+  try {
+    setPriority(pid, niceness);
+  } catch {
+    // Best effort: a process that already exited, or a platform that refuses, runs at normal priority.
+  }
+}
+
 function signalExitCode(signal: NodeJS.Signals | null): number {
   const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
   return 128 + ((signal && signals[signal]) || 0);
 }
 
-function lastLines(text: string, count: number): string {
+export function lastLines(text: string, count: number): string {
   const lines = text.split('\n');
   return lines.length <= count ? text : ['…', ...lines.slice(-count)].join('\n');
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { exec, EXIT_COMMAND_NOT_FOUND, type Runner } from './exec.ts';
 import { goModCacheDir, sourcesModuleDir, toolBinDir } from './repo.ts';
@@ -17,25 +18,87 @@ export class GoDownloadError extends Error {
     readonly target: string,
     readonly detail: string,
   ) {
-    super(`go could not fetch ${target}: ${detail.trim()}`);
+    super(`go could not fetch ${target}: ${detail.trim()}${proxyRefusalHint(detail)}`);
   }
+}
+
+/** The proxy answered 403/404/410 for a module: say which, and how to name a proxy that serves it. */
+export function proxyRefusalHint(detail: string): string {
+  const refused = [...detail.matchAll(/reading [a-z]+:\/\/[^/\s]+\/(\S+?)\/@v\/(\S+?)\.(?:info|mod|zip): (?:403|404|410)\b/g)];
+  const list = /reading [a-z]+:\/\/[^/\s]+\/(\S+?)\/@v\/list: (?:403|404|410)\b/.exec(detail);
+  const modules = [...new Set([...refused.map(([, module, version]) => `${unescapeModulePath(module!)}@${version}`), ...(list ? [unescapeModulePath(list[1]!)] : [])])];
+  if (modules.length === 0) return '';
+  return `\nThe Go module proxy refused ${modules.join(', ')}. If you have a proxy that serves it (for example a file-based one), put it first with ${PLATFORM_GOPROXY_VAR}=<comma-separated GOPROXY prefix, e.g. file:///path/to/goproxy> and re-run.`;
+}
+
+/** Module paths in proxy URLs spell capitals as `!x`. */
+function unescapeModulePath(path: string): string {
+  return path.replace(/!([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** Extra module proxies, tried before the usual one (e.g. a file:// proxy for modules it refuses). */
+export const PLATFORM_GOPROXY_VAR = 'PLATFORM_GOPROXY';
+const DEFAULT_GOPROXY = 'https://proxy.golang.org,direct';
+
+export class GoProxySettingError extends Error {
+  override readonly name = 'GoProxySettingError';
+  constructor(detail: string) {
+    super(`${PLATFORM_GOPROXY_VAR} ${detail}. It is a comma-separated GOPROXY prefix such as file:///abs/path/goproxy or https://proxy.example; unset it to use the default proxy only.`);
+  }
+}
+
+/**
+ * GOPROXY for the toolchain: PLATFORM_GOPROXY's entries first, then the caller's GOPROXY (or Go's
+ * default). Unset or empty PLATFORM_GOPROXY leaves GOPROXY alone. A file:// entry must be an
+ * existing folder, so a typo fails here and not as a confusing 404 halfway through a build.
+ */
+export function platformGoProxy(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const prefix = env[PLATFORM_GOPROXY_VAR]?.trim();
+  if (!prefix) return undefined;
+  const entries = prefix.split(/[,|]/).map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (entry === '') throw new GoProxySettingError(`has an empty entry ("${prefix}")`);
+    if (entry === 'direct' || entry === 'off') continue;
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new GoProxySettingError(`entry "${entry}" is not a URL`);
+    }
+    if (url.protocol === 'file:') {
+      if (!existsSync(fileURLToPath(url))) throw new GoProxySettingError(`entry "${entry}" names a folder that does not exist`);
+    } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new GoProxySettingError(`entry "${entry}" is neither file://, https:// nor http://`);
+    }
+  }
+  return `${prefix},${env.GOPROXY?.trim() || DEFAULT_GOPROXY}`;
 }
 
 /** The committed go.mod/go.sum disagree with versions.ts, so a download would not be verified. */
 export class PinMismatchError extends Error {
   override readonly name = 'PinMismatchError';
-  constructor(readonly problems: readonly string[]) {
-    super(`packages/toolchain/go does not pin what src/versions.ts says:\n  ${problems.join('\n  ')}\nEdit go/go.mod, then run \`go mod download -json <module>@<version>\` in packages/toolchain/go to record go.sum.`);
+  constructor(
+    readonly problems: readonly string[],
+    /** The committed module folder, relative to the repo root. */
+    readonly folder = 'packages/toolchain/go',
+  ) {
+    const remedy =
+      folder === 'packages/toolchain/go'
+        ? 'Edit go/go.mod, then run `go mod download -json <module>@<version>` in packages/toolchain/go to record go.sum.'
+        : `Edit ${folder}/go.mod, then run \`go mod tidy -e\` there to record go.sum.`;
+    super(`${folder} does not pin what src/versions.ts says:\n  ${problems.join('\n  ')}\n${remedy}`);
   }
 }
 
 /**
  * Environment for every go invocation: a repo-owned module cache and bin folder, checksum DB on
  * (any GONOSUMDB/GOPRIVATE/GOINSECURE from the caller's shell is dropped), and no toolchain
- * auto-download behind our back.
+ * auto-download behind our back. PLATFORM_GOPROXY, when set, is put in front of GOPROXY.
  */
-export function goEnv(root: string): Record<string, string | undefined> {
+export function goEnv(root: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const goproxy = platformGoProxy(env);
   return {
+    ...(goproxy ? { GOPROXY: goproxy } : {}),
     GOMODCACHE: goModCacheDir(root),
     GOBIN: toolBinDir(root),
     GOFLAGS: '-mod=mod',
@@ -92,20 +155,43 @@ export async function goInstall(root: string, pkg: string, version: string, ldfl
   if (result.exitCode !== 0) throw new GoDownloadError(`${pkg}@${version}`, result.stderr || `exit ${result.exitCode}`);
 }
 
-/** `require` lines of a go.mod (block or single-line form). */
-export function parseGoModRequires(goMod: string): Map<string, string> {
-  const requires = new Map<string, string>();
+/**
+ * The arguments of every `<directive>` line of a go.mod, block (`require (` … `)`) or single-line
+ * form, comments dropped: `goModDirective(goMod, 'tool')` → `['example.com/cmd/x', …]`.
+ */
+export function goModDirective(goMod: string, directive: 'require' | 'replace' | 'tool'): string[] {
+  const args: string[] = [];
   let inBlock = false;
   for (const rawLine of goMod.split('\n')) {
     const line = rawLine.replace(/\/\/.*$/, '').trim();
-    if (line === 'require (') inBlock = true;
+    if (line === `${directive} (`) inBlock = true;
     else if (inBlock && line === ')') inBlock = false;
-    else {
-      const match = (inBlock ? /^(\S+)\s+(\S+)$/ : /^require\s+(\S+)\s+(\S+)$/).exec(line);
-      if (match) requires.set(match[1]!, match[2]!);
-    }
+    else if (inBlock && line !== '') args.push(line);
+    else if (line.startsWith(`${directive} `)) args.push(line.slice(directive.length).trim());
   }
+  return args;
+}
+
+/** `require` lines of a go.mod (block or single-line form). */
+export function parseGoModRequires(goMod: string): Map<string, string> {
+  const requires = new Map<string, string>();
+  for (const [module, version] of goModDirective(goMod, 'require').map((args) => args.split(/\s+/))) if (module && version) requires.set(module, version);
   return requires;
+}
+
+/** `replace <module> [version] => <module'> <version>` lines, keyed by the replaced module (local-path replaces have no version). */
+export function parseGoModReplaces(goMod: string): Map<string, { module: string; version?: string }> {
+  const replaces = new Map<string, { module: string; version?: string }>();
+  for (const args of goModDirective(goMod, 'replace')) {
+    const [from, to] = args.split('=>').map((side) => side.trim().split(/\s+/));
+    if (from?.[0] && to?.[0]) replaces.set(from[0], { module: to[0], ...(to[1] ? { version: to[1] } : {}) });
+  }
+  return replaces;
+}
+
+/** `tool` lines of a go.mod (block or single-line form), in order. */
+export function parseGoModTools(goMod: string): string[] {
+  return goModDirective(goMod, 'tool');
 }
 
 /** Module zip hashes in a go.sum, keyed `module@version` (the `/go.mod` lines are skipped). */

@@ -1,5 +1,5 @@
 export { exec, execOrThrow, ExecError, EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, type ExecOptions, type ExecResult, type Runner } from './exec.ts';
-export { findRepoRoot, toolsDir, toolBinDir, goModCacheDir, sourcesModuleDir, RepoRootNotFoundError } from './repo.ts';
+export { findRepoRoot, toolsDir, toolBinDir, goModCacheDir, sourcesModuleDir, e2eModuleDir, RepoRootNotFoundError } from './repo.ts';
 export {
   TOOL_NAMES,
   TOOL_PINS,
@@ -8,6 +8,12 @@ export {
   CRD_SOURCE_NAMES,
   CRD_SOURCES,
   sourceModulePins,
+  E2E_FAMILIES,
+  E2E_FAMILY_NAMES,
+  type E2eFamily,
+  type E2eFamilyName,
+  type E2eBinaryName,
+  type E2eBinaryPin,
   type ToolName,
   type ToolPin,
   type ModulePin,
@@ -15,7 +21,29 @@ export {
   type CrdSourceName,
   type CrdModulePin,
 } from './versions.ts';
-export { checkGo, downloadModule, downloadModules, goInstall, goEnv, GoMissingError, GoDownloadError, PinMismatchError } from './gomod.ts';
+export {
+  checkGo,
+  downloadModule,
+  downloadModules,
+  goInstall,
+  goEnv,
+  platformGoProxy,
+  PLATFORM_GOPROXY_VAR,
+  GoMissingError,
+  GoDownloadError,
+  GoProxySettingError,
+  PinMismatchError,
+} from './gomod.ts';
+export {
+  ensureE2eComponents,
+  checkE2eBinary,
+  checkE2eComponents,
+  e2eBinaryPath,
+  e2eBinaryPaths,
+  E2eComponentMissingError,
+  E2eBuildError,
+  type E2eAction,
+} from './e2e.ts';
 export { ensureTools, checkTool, toolPath, probeToolVersion, readInstalledVersions, ToolMissingError, type ToolAction, type CheckToolOptions } from './tools.ts';
 export { loadCrds, parseCrds, renderHelmCrdTemplate, CrdSourceError, type Crd, type CrdVersion } from './crds.ts';
 export { swaggerToSchemas, crdToSchemas, coreSchemaFileName, crdSchemaFileName, SchemaConversionError, type JsonSchema, type SchemaFile } from './openapi.ts';

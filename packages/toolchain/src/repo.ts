@@ -36,3 +36,5 @@ export const toolBinDir = (root: string): string => join(toolsDir(root), 'bin');
 export const goModCacheDir = (root: string): string => join(toolsDir(root), 'gomod');
 /** The committed Go module whose go.sum pins every source zip. */
 export const sourcesModuleDir = (root: string): string => join(root, 'packages', 'toolchain', 'go');
+/** The committed wrapper Go module of one e2e component family (go.mod + go.sum). */
+export const e2eModuleDir = (root: string, family: string): string => join(root, 'packages', 'toolchain', 'e2e', family);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, type Runner } from './exec.ts';
 import { checkGo, goEnv, goInstall } from './gomod.ts';
+import { readRecord, updateRecord } from './record.ts';
 import { goModCacheDir, toolBinDir } from './repo.ts';
 import { TOOL_NAMES, TOOL_PINS, type ToolName } from './versions.ts';
 
@@ -29,20 +30,11 @@ export const toolPath = (root: string, name: ToolName): string => join(toolBinDi
 const versionsFile = (root: string): string => join(toolBinDir(root), 'versions.json');
 
 export function readInstalledVersions(root: string): InstalledVersions {
-  try {
-    return JSON.parse(readFileSync(versionsFile(root), 'utf8')) as InstalledVersions;
-  } catch {
-    return {};
-  }
+  return readRecord<InstalledVersions>(versionsFile(root));
 }
 
 function recordInstalledVersion(root: string, name: ToolName, version: string): void {
-  const file = versionsFile(root);
-  const next = { ...readInstalledVersions(root), [name]: version };
-  // Write-then-rename so a concurrent reader never sees half a file.
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`);
-  renameSync(temp, file);
+  updateRecord<InstalledVersions>(versionsFile(root), { [name]: version });
 }
 
 export type CheckToolOptions = {

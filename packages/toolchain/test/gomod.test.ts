@@ -1,8 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../src/exec.ts';
-import { checkGo, downloadModules, GoDownloadError, GoMissingError, parseGoModRequires, parseJsonStream, pinProblems } from '../src/gomod.ts';
+import {
+  checkGo,
+  downloadModules,
+  goEnv,
+  GoDownloadError,
+  GoMissingError,
+  GoProxySettingError,
+  parseGoModRequires,
+  parseJsonStream,
+  pinProblems,
+  platformGoProxy,
+} from '../src/gomod.ts';
 import { findRepoRoot, sourcesModuleDir } from '../src/repo.ts';
 import { sourceModulePins } from '../src/versions.ts';
 
@@ -78,4 +91,39 @@ describe('checkGo', () => {
 
 it('parseJsonStream splits go -json output into objects', () => {
   expect(parseJsonStream('{\n\t"a": {\n\t\t"b": 1\n\t}\n}\n{\n\t"a": 2\n}\n')).toEqual([{ a: { b: 1 } }, { a: 2 }]);
+});
+
+describe('PLATFORM_GOPROXY', () => {
+  const proxyDir = mkdtempSync(join(tmpdir(), 'goproxy-'));
+  const fileUrl = pathToFileURL(proxyDir).href;
+
+  it('leaves GOPROXY alone when unset or empty', () => {
+    expect(platformGoProxy({})).toBeUndefined();
+    expect(platformGoProxy({ PLATFORM_GOPROXY: ' ' })).toBeUndefined();
+    expect(goEnv(root, {})).not.toHaveProperty('GOPROXY');
+  });
+
+  it('goes in front of the caller’s GOPROXY, or Go’s default', () => {
+    expect(platformGoProxy({ PLATFORM_GOPROXY: fileUrl })).toBe(`${fileUrl},https://proxy.golang.org,direct`);
+    expect(goEnv(root, { PLATFORM_GOPROXY: `${fileUrl},https://mirror.example`, GOPROXY: 'https://corp.example' }).GOPROXY).toBe(
+      `${fileUrl},https://mirror.example,https://corp.example`,
+    );
+  });
+
+  it('rejects an entry that is not a proxy, naming the variable', () => {
+    expect(() => platformGoProxy({ PLATFORM_GOPROXY: '/no/scheme' })).toThrow(GoProxySettingError);
+    expect(() => platformGoProxy({ PLATFORM_GOPROXY: 'file:///does/not/exist' })).toThrow('PLATFORM_GOPROXY entry "file:///does/not/exist" names a folder that does not exist');
+    expect(() => platformGoProxy({ PLATFORM_GOPROXY: 'ftp://x' })).toThrow('neither file://');
+    expect(() => platformGoProxy({ PLATFORM_GOPROXY: `${fileUrl},,direct` })).toThrow('empty entry');
+  });
+
+  it('a refused module names itself and the variable in the download error', () => {
+    const error = new GoDownloadError(
+      'x',
+      'reading https://proxy.golang.org/github.com/!burnt!sushi/toml/@v/v1.0.0.zip: 403 Forbidden\nreading https://proxy.golang.org/github.com/fluxcd/helm-controller/@v/list: 403 Forbidden',
+    );
+    expect(error.message).toContain('The Go module proxy refused github.com/BurntSushi/toml@v1.0.0, github.com/fluxcd/helm-controller.');
+    expect(error.message).toContain('PLATFORM_GOPROXY=');
+    expect(new GoDownloadError('x', 'checksum mismatch').message).not.toContain('PLATFORM_GOPROXY');
+  });
 });
