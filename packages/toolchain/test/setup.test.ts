@@ -28,4 +28,17 @@ describe('runSetup', () => {
     expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(5);
     expect(lines.join('\n')).toContain('kubeconform v0.8.0 is not installed in .tools/bin');
   });
+
+  it('--check --e2e also lists every e2e binary that is missing, with the remedy', async () => {
+    const lines: string[] = [];
+    const runner: Runner = async (cmd) => {
+      throw new Error(`--check must not run ${cmd}`);
+    };
+
+    const code = await runSetup(mkdtempSync(join(tmpdir(), 'setup-')), { mode: 'check', e2e: true, runner, log: (line) => lines.push(line) });
+
+    expect(code).toBe(1);
+    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(5 + 8);
+    expect(lines.join('\n')).toContain('kube-apiserver for the e2e is not installed in .tools/bin — run `npm run setup -- --e2e`');
+  });
 });
