@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('installed e2e binaries', () => {
   it.each([
     ['etcd', ['--version'], /etcd Version: 3\.6\.16\b/],
-    ['kwok', ['--version'], /\b0\.8\.0\b/],
+    ['kwok', ['--version'], /kwok version v0\.8\.0\b/],
     ['kube-apiserver', ['--version'], /^Kubernetes v1\.37\.2$/m],
     ['kube-controller-manager', ['--version'], /^Kubernetes v1\.37\.2$/m],
     ['kube-scheduler', ['--version'], /^Kubernetes v1\.37\.2$/m],
