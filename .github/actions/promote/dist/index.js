@@ -30814,6 +30814,7 @@ var require_dist2 = __commonJS({
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 function killGroup(pid) {
   if (!pid) return;
   try {
@@ -30828,6 +30829,12 @@ function childEnv(overrides) {
     else env[key] = value;
   }
   return env;
+}
+function trySetPriority(pid, niceness) {
+  try {
+    setPriority(pid, niceness);
+  } catch {
+  }
 }
 function signalExitCode(signal) {
   const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -30881,6 +30888,7 @@ var init_exec = __esm({
         }
       }
       const kill = () => group ? killGroup(group) : child.kill("SIGKILL");
+      if (options2.niceness !== void 0 && child.pid !== void 0) trySetPriority(child.pid, options2.niceness);
       const stdout = [];
       const stderr = [];
       let timedOut = false;
@@ -30974,7 +30982,12 @@ var init_repo = __esm({
 });
 
 // node_modules/@carbon/toolchain/src/versions.ts
-var KUBERNETES, KUBERNETES_VERSION;
+function kubernetesVersionLdflags(version) {
+  const [major, minor] = version.replace(/^v/, "").split(".");
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean" };
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([key, value]) => `-X ${pkg}.${key}=${value}`)).join(" ");
+}
+var KUBERNETES, KUBERNETES_VERSION, ETCD_VERSION, KUBERNETES_E2E_VERSION, KUBERNETES_STAGING_MODULES, E2E_FAMILIES;
 var init_versions = __esm({
   "node_modules/@carbon/toolchain/src/versions.ts"() {
     KUBERNETES = {
@@ -30983,6 +30996,85 @@ var init_versions = __esm({
       swaggerPath: "api/openapi-spec/swagger.json"
     };
     KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
+    ETCD_VERSION = "v3.6.16";
+    KUBERNETES_E2E_VERSION = "v1.37.2";
+    KUBERNETES_STAGING_MODULES = [
+      "api",
+      "apiextensions-apiserver",
+      "apimachinery",
+      "apiserver",
+      "cli-runtime",
+      "client-go",
+      "cloud-provider",
+      "cluster-bootstrap",
+      "code-generator",
+      "component-base",
+      "component-helpers",
+      "controller-manager",
+      "cri-api",
+      "cri-client",
+      "cri-streaming",
+      "csi-translation-lib",
+      "dynamic-resource-allocation",
+      "endpointslice",
+      "externaljwt",
+      "kms",
+      "kube-aggregator",
+      "kube-controller-manager",
+      "kube-proxy",
+      "kube-scheduler",
+      "kubectl",
+      "kubelet",
+      "metrics",
+      "mount-utils",
+      "pod-security-admission",
+      "sample-apiserver",
+      "streaming"
+    ];
+    E2E_FAMILIES = {
+      // Debian's etcd 3.4 lacks the watch progress requests client-go 0.36+ sends; 3.6 has them.
+      etcd: {
+        name: "etcd",
+        version: ETCD_VERSION,
+        modules: ["server", "api", "client/pkg", "client", "pkg"].map((m) => ({ module: `go.etcd.io/etcd/${m === "client" ? "client/v3" : `${m}/v3`}`, version: ETCD_VERSION })),
+        binaries: [{ name: "etcd", package: "go.etcd.io/etcd/server/v3", module: "go.etcd.io/etcd/server/v3" }]
+      },
+      kwok: {
+        name: "kwok",
+        version: "v0.8.0",
+        modules: [{ module: "sigs.k8s.io/kwok", version: "v0.8.0" }],
+        binaries: [{ name: "kwok", package: "sigs.k8s.io/kwok/cmd/kwok", module: "sigs.k8s.io/kwok" }]
+      },
+      // v1.10.x needs Go 1.27; v1.9.x builds with Go 1.26. notification-controller is sometimes
+      // refused by the Go module proxy: PLATFORM_GOPROXY (src/gomod.ts) names one that serves it.
+      flux: {
+        name: "flux",
+        version: "v1.9.6",
+        modules: [
+          { module: "github.com/fluxcd/source-controller", version: "v1.9.6" },
+          { module: "github.com/fluxcd/kustomize-controller", version: "v1.9.6" },
+          { module: "github.com/fluxcd/notification-controller", version: "v1.9.3" }
+        ],
+        binaries: [
+          { name: "source-controller", package: "github.com/fluxcd/source-controller", module: "github.com/fluxcd/source-controller" },
+          { name: "kustomize-controller", package: "github.com/fluxcd/kustomize-controller", module: "github.com/fluxcd/kustomize-controller" },
+          { name: "notification-controller", package: "github.com/fluxcd/notification-controller", module: "github.com/fluxcd/notification-controller" }
+        ]
+      },
+      kubernetes: {
+        name: "kubernetes",
+        version: KUBERNETES_E2E_VERSION,
+        modules: [{ module: "k8s.io/kubernetes", version: KUBERNETES_E2E_VERSION }],
+        // Every version (k8s.io/kubernetes asks for v0.0.0, other modules for older ones) becomes the twin.
+        replaces: KUBERNETES_STAGING_MODULES.map((m) => ({ module: `k8s.io/${m}`, version: KUBERNETES_E2E_VERSION.replace(/^v1\./, "v0.") })),
+        binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((name2) => ({
+          name: name2,
+          package: `k8s.io/kubernetes/cmd/${name2}`,
+          module: "k8s.io/kubernetes"
+        })),
+        ldflags: kubernetesVersionLdflags(KUBERNETES_E2E_VERSION)
+      }
+    };
   }
 });
 
@@ -30994,6 +31086,23 @@ var init_gomod = __esm({
   }
 });
 
+// node_modules/@carbon/toolchain/src/record.ts
+var init_record = __esm({
+  "node_modules/@carbon/toolchain/src/record.ts"() {
+  }
+});
+
+// node_modules/@carbon/toolchain/src/e2e.ts
+var init_e2e = __esm({
+  "node_modules/@carbon/toolchain/src/e2e.ts"() {
+    init_exec();
+    init_gomod();
+    init_record();
+    init_repo();
+    init_versions();
+  }
+});
+
 // node_modules/@carbon/toolchain/src/tools.ts
 import { join as join4 } from "node:path";
 var toolPath;
@@ -31001,6 +31110,7 @@ var init_tools = __esm({
   "node_modules/@carbon/toolchain/src/tools.ts"() {
     init_exec();
     init_gomod();
+    init_record();
     init_repo();
     init_versions();
     toolPath = (root, name2) => join4(toolBinDir(root), name2);
@@ -31043,6 +31153,7 @@ var init_schemas = __esm({
 var init_setup = __esm({
   "node_modules/@carbon/toolchain/src/setup.ts"() {
     init_exec();
+    init_e2e();
     init_gomod();
     init_schemas();
     init_tools();
@@ -31106,6 +31217,7 @@ var init_src = __esm({
     init_repo();
     init_versions();
     init_gomod();
+    init_e2e();
     init_tools();
     init_crds();
     init_openapi();

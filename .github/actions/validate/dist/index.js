@@ -33067,7 +33067,7 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import { join as join13, relative as relative6, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
@@ -33357,12 +33357,13 @@ function namespaceFacts(cluster, name2) {
 
 // node_modules/@carbon/render/src/render.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync8, mkdtempSync, rmSync as rmSync3, statSync as statSync5 } from "node:fs";
+import { existsSync as existsSync9, mkdtempSync, rmSync as rmSync3, statSync as statSync5 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute as isAbsolute2, join as join9, posix, relative as relative5, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 var EXIT_COMMAND_NOT_FOUND = 127;
 var EXIT_TIMED_OUT = 124;
 var EXIT_OUTPUT_LIMIT = 125;
@@ -33411,6 +33412,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
     }
   }
   const kill = () => group2 ? killGroup(group2) : child.kill("SIGKILL");
+  if (options2.niceness !== void 0 && child.pid !== void 0) trySetPriority(child.pid, options2.niceness);
   const stdout = [];
   const stderr = [];
   let timedOut = false;
@@ -33475,6 +33477,12 @@ function childEnv(overrides) {
     else env[key] = value;
   }
   return env;
+}
+function trySetPriority(pid, niceness) {
+  try {
+    setPriority(pid, niceness);
+  } catch {
+  }
 }
 function signalExitCode(signal) {
   const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -33545,10 +33553,127 @@ var KUBERNETES = {
   swaggerPath: "api/openapi-spec/swagger.json"
 };
 var KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
+var ETCD_VERSION = "v3.6.16";
+var KUBERNETES_E2E_VERSION = "v1.37.2";
+var KUBERNETES_STAGING_MODULES = [
+  "api",
+  "apiextensions-apiserver",
+  "apimachinery",
+  "apiserver",
+  "cli-runtime",
+  "client-go",
+  "cloud-provider",
+  "cluster-bootstrap",
+  "code-generator",
+  "component-base",
+  "component-helpers",
+  "controller-manager",
+  "cri-api",
+  "cri-client",
+  "cri-streaming",
+  "csi-translation-lib",
+  "dynamic-resource-allocation",
+  "endpointslice",
+  "externaljwt",
+  "kms",
+  "kube-aggregator",
+  "kube-controller-manager",
+  "kube-proxy",
+  "kube-scheduler",
+  "kubectl",
+  "kubelet",
+  "metrics",
+  "mount-utils",
+  "pod-security-admission",
+  "sample-apiserver",
+  "streaming"
+];
+function kubernetesVersionLdflags(version) {
+  const [major, minor] = version.replace(/^v/, "").split(".");
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean" };
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([key, value]) => `-X ${pkg}.${key}=${value}`)).join(" ");
+}
+var E2E_FAMILIES = {
+  // Debian's etcd 3.4 lacks the watch progress requests client-go 0.36+ sends; 3.6 has them.
+  etcd: {
+    name: "etcd",
+    version: ETCD_VERSION,
+    modules: ["server", "api", "client/pkg", "client", "pkg"].map((m) => ({ module: `go.etcd.io/etcd/${m === "client" ? "client/v3" : `${m}/v3`}`, version: ETCD_VERSION })),
+    binaries: [{ name: "etcd", package: "go.etcd.io/etcd/server/v3", module: "go.etcd.io/etcd/server/v3" }]
+  },
+  kwok: {
+    name: "kwok",
+    version: "v0.8.0",
+    modules: [{ module: "sigs.k8s.io/kwok", version: "v0.8.0" }],
+    binaries: [{ name: "kwok", package: "sigs.k8s.io/kwok/cmd/kwok", module: "sigs.k8s.io/kwok" }]
+  },
+  // v1.10.x needs Go 1.27; v1.9.x builds with Go 1.26. notification-controller is sometimes
+  // refused by the Go module proxy: PLATFORM_GOPROXY (src/gomod.ts) names one that serves it.
+  flux: {
+    name: "flux",
+    version: "v1.9.6",
+    modules: [
+      { module: "github.com/fluxcd/source-controller", version: "v1.9.6" },
+      { module: "github.com/fluxcd/kustomize-controller", version: "v1.9.6" },
+      { module: "github.com/fluxcd/notification-controller", version: "v1.9.3" }
+    ],
+    binaries: [
+      { name: "source-controller", package: "github.com/fluxcd/source-controller", module: "github.com/fluxcd/source-controller" },
+      { name: "kustomize-controller", package: "github.com/fluxcd/kustomize-controller", module: "github.com/fluxcd/kustomize-controller" },
+      { name: "notification-controller", package: "github.com/fluxcd/notification-controller", module: "github.com/fluxcd/notification-controller" }
+    ]
+  },
+  kubernetes: {
+    name: "kubernetes",
+    version: KUBERNETES_E2E_VERSION,
+    modules: [{ module: "k8s.io/kubernetes", version: KUBERNETES_E2E_VERSION }],
+    // Every version (k8s.io/kubernetes asks for v0.0.0, other modules for older ones) becomes the twin.
+    replaces: KUBERNETES_STAGING_MODULES.map((m) => ({ module: `k8s.io/${m}`, version: KUBERNETES_E2E_VERSION.replace(/^v1\./, "v0.") })),
+    binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((name2) => ({
+      name: name2,
+      package: `k8s.io/kubernetes/cmd/${name2}`,
+      module: "k8s.io/kubernetes"
+    })),
+    ldflags: kubernetesVersionLdflags(KUBERNETES_E2E_VERSION)
+  }
+};
 
 // node_modules/@carbon/toolchain/src/gomod.ts
-function goEnv(root) {
+import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
+import { fileURLToPath } from "node:url";
+var PLATFORM_GOPROXY_VAR = "PLATFORM_GOPROXY";
+var DEFAULT_GOPROXY = "https://proxy.golang.org,direct";
+var GoProxySettingError = class extends Error {
+  name = "GoProxySettingError";
+  constructor(detail) {
+    super(`${PLATFORM_GOPROXY_VAR} ${detail}. It is a comma-separated GOPROXY prefix such as file:///abs/path/goproxy or https://proxy.example; unset it to use the default proxy only.`);
+  }
+};
+function platformGoProxy(env = process.env) {
+  const prefix = env[PLATFORM_GOPROXY_VAR]?.trim();
+  if (!prefix) return void 0;
+  const entries = prefix.split(/[,|]/).map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (entry === "") throw new GoProxySettingError(`has an empty entry ("${prefix}")`);
+    if (entry === "direct" || entry === "off") continue;
+    let url;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new GoProxySettingError(`entry "${entry}" is not a URL`);
+    }
+    if (url.protocol === "file:") {
+      if (!existsSync4(fileURLToPath(url))) throw new GoProxySettingError(`entry "${entry}" names a folder that does not exist`);
+    } else if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new GoProxySettingError(`entry "${entry}" is neither file://, https:// nor http://`);
+    }
+  }
+  return `${prefix},${env.GOPROXY?.trim() || DEFAULT_GOPROXY}`;
+}
+function goEnv(root, env = process.env) {
+  const goproxy = platformGoProxy(env);
   return {
+    ...goproxy ? { GOPROXY: goproxy } : {},
     GOMODCACHE: goModCacheDir(root),
     GOBIN: toolBinDir(root),
     GOFLAGS: "-mod=mod",
@@ -33562,8 +33687,18 @@ function goEnv(root) {
   };
 }
 
+// node_modules/@carbon/toolchain/src/record.ts
+import { readFileSync as readFileSync5, renameSync, writeFileSync } from "node:fs";
+function readRecord(file) {
+  try {
+    return JSON.parse(readFileSync5(file, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
 // node_modules/@carbon/toolchain/src/tools.ts
-import { existsSync as existsSync4, mkdirSync, readFileSync as readFileSync4, renameSync, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, mkdirSync } from "node:fs";
 import { join as join3 } from "node:path";
 var ToolMissingError = class extends Error {
   constructor(tool, expected, found) {
@@ -33579,16 +33714,12 @@ var ToolMissingError = class extends Error {
 var toolPath = (root, name2) => join3(toolBinDir(root), name2);
 var versionsFile = (root) => join3(toolBinDir(root), "versions.json");
 function readInstalledVersions(root) {
-  try {
-    return JSON.parse(readFileSync4(versionsFile(root), "utf8"));
-  } catch {
-    return {};
-  }
+  return readRecord(versionsFile(root));
 }
 async function checkTool(root, name2, options2 = {}) {
   const pin = TOOL_PINS[name2];
   const path = toolPath(root, name2);
-  if (!existsSync4(path)) throw new ToolMissingError(name2, pin.version);
+  if (!existsSync5(path)) throw new ToolMissingError(name2, pin.version);
   const recorded = readInstalledVersions(root)[name2];
   if (recorded !== pin.version) throw new ToolMissingError(name2, pin.version, recorded ?? "an unrecorded version");
   if (options2.probe) {
@@ -33757,7 +33888,7 @@ async function runConfined(cmd, args, options2, runner = exec) {
 }
 
 // node_modules/@carbon/render/src/discover.ts
-import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync5, statSync } from "node:fs";
+import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync6, statSync } from "node:fs";
 import { basename, dirname as dirname3, join as join5, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/src/yaml.ts
@@ -33846,7 +33977,7 @@ var MAX_FILE_BYTES = 2 * 1024 * 1024;
 var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 function findGitRoot(dir) {
   for (let d = resolve2(dir); ; ) {
-    if (existsSync5(join5(d, ".git"))) return d;
+    if (existsSync6(join5(d, ".git"))) return d;
     const up = dirname3(d);
     if (up === d) return void 0;
     d = up;
@@ -33890,7 +34021,7 @@ function scanFlux(root) {
       let text;
       try {
         if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync5(abs, "utf8");
+        text = readFileSync6(abs, "utf8");
       } catch {
         continue;
       }
@@ -33918,11 +34049,11 @@ function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
   const add = (dir, how, declaredIn) => {
     const key = dir || ".";
-    if (found.has(key) || !existsSync5(join5(root, dir)) || !statSync(join5(root, dir)).isDirectory()) return;
+    if (found.has(key) || !existsSync6(join5(root, dir)) || !statSync(join5(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
   const clustersDir = join5(root, "clusters");
-  if (existsSync5(clustersDir) && statSync(clustersDir).isDirectory()) {
+  if (existsSync6(clustersDir) && statSync(clustersDir).isDirectory()) {
     for (const e of readdirSync2(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
@@ -33957,7 +34088,7 @@ function listFluxClusters(dir) {
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
-import { copyFileSync, existsSync as existsSync7, mkdirSync as mkdirSync3, readdirSync as readdirSync4, readFileSync as readFileSync7, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { copyFileSync, existsSync as existsSync8, mkdirSync as mkdirSync3, readdirSync as readdirSync4, readFileSync as readFileSync8, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
 import { dirname as dirname4, join as join7, relative as relative4, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/guard.ts
@@ -34153,7 +34284,7 @@ function deepByScan(text) {
 
 // node_modules/@carbon/render/src/cache.ts
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync as existsSync6, mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync6, readlinkSync, realpathSync as realpathSync2, renameSync as renameSync2, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync as existsSync7, mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync7, readlinkSync, realpathSync as realpathSync2, renameSync as renameSync2, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { join as join6, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
@@ -36809,7 +36940,7 @@ var RenderCache = class {
     const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
     let id = this.tools.get(memo);
     if (!id) {
-      id = createHash("sha256").update(readFileSync6(path)).digest("hex");
+      id = createHash("sha256").update(readFileSync7(path)).digest("hex");
       this.tools.set(memo, id);
     }
     return id;
@@ -36865,7 +36996,7 @@ var RenderCache = class {
     const f = this.file(key, ext);
     let text;
     try {
-      text = readFileSync6(f, "utf8");
+      text = readFileSync7(f, "utf8");
     } catch {
       return void 0;
     }
@@ -36911,7 +37042,7 @@ var InputHasher = class {
   fileHash(abs) {
     let h = this.files.get(abs);
     if (!h) {
-      h = sha256(readFileSync6(abs));
+      h = sha256(readFileSync7(abs));
       this.files.set(abs, h);
     }
     return h;
@@ -36938,7 +37069,7 @@ var InputHasher = class {
       if (!kfile) return true;
       let doc;
       try {
-        doc = parseYamlFast(readFileSync6(kfile, "utf8"));
+        doc = parseYamlFast(readFileSync7(kfile, "utf8"));
       } catch {
         return false;
       }
@@ -36947,7 +37078,7 @@ var InputHasher = class {
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve4(dir, candidate);
-          if (!existsSync6(abs)) continue;
+          if (!existsSync7(abs)) continue;
           const n = name2(abs);
           if (n === void 0) return false;
           if (!realInside(root, abs)) return false;
@@ -36988,7 +37119,7 @@ var InputHasher = class {
           continue;
         }
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(rootFree(readFileSync6(p, "utf8"), root, d))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync7(p, "utf8"), root, d))}`);
       }
     };
     let result;
@@ -37127,7 +37258,7 @@ var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomiza
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
     const p = join7(dir, f);
-    if (existsSync7(p) && statSync4(p).isFile()) return p;
+    if (existsSync8(p) && statSync4(p).isFile()) return p;
   }
   return void 0;
 }
@@ -37215,7 +37346,7 @@ var Builder = class {
     let text;
     try {
       this.assertReadable(abs);
-      text = readFileSync7(abs, "utf8");
+      text = readFileSync8(abs, "utf8");
     } catch (e) {
       const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
       this.files.set(abs, r2);
@@ -37249,7 +37380,7 @@ var Builder = class {
     const files = [];
     const refused = [];
     const walk = (d) => {
-      if (!existsSync7(d)) return;
+      if (!existsSync8(d)) return;
       for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
         const p = join7(d, e.name);
         if (e.isSymbolicLink()) {
@@ -37281,7 +37412,7 @@ var Builder = class {
     let text = "";
     try {
       this.assertReadable(abs);
-      text = readFileSync7(abs, "utf8");
+      text = readFileSync8(abs, "utf8");
     } catch {
       text = "";
     }
@@ -37482,7 +37613,7 @@ var Builder = class {
         issues.push(guardIssue(r2.problem));
         continue;
       }
-      if (!existsSync7(r2.abs)) continue;
+      if (!existsSync8(r2.abs)) continue;
       if (statSync4(r2.abs).isDirectory()) {
         if (ref2.kind === "kustomization") this.collect(walk, r2.abs, seen, addFile);
         continue;
@@ -37696,7 +37827,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync8(join9(this.repoRoot, rootPath)),
+      pathExists: existsSync9(join9(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -37803,7 +37934,7 @@ var RenderSession = class {
         errors.push({ code: "outside", severity: "error", ...origin, message: `Kustomization ${e.key || e.name}: spec.path "${e.path}" ${away}; it is not rendered`, hint: "use a path inside the repository (no symlinked folder leading out of it)", kustomization: e.key || `${e.namespace}/${e.name}` });
         return;
       }
-      e.pathExists = existsSync8(dir) && statSync5(dir).isDirectory();
+      e.pathExists = existsSync9(dir) && statSync5(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree", origin);
@@ -38621,7 +38752,7 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync9 } from "node:fs";
+import { existsSync as existsSync10 } from "node:fs";
 import { join as join10 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
@@ -38819,7 +38950,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync9(join10(root, facts.file)) ? YamlSource.read(join10(root, facts.file), facts.file) : void 0;
+    src = root && existsSync10(join10(root, facts.file)) ? YamlSource.read(join10(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -38902,12 +39033,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync10 } from "node:fs";
+import { existsSync as existsSync11 } from "node:fs";
 import { join as join11 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
   const abs = join11(root, POLICY_FILE);
-  if (!existsSync10(abs)) return { checks: {}, exceptions: [] };
+  if (!existsSync11(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -38934,7 +39065,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync10(join11(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync11(join11(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -38985,7 +39116,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 
 // node_modules/@carbon/validate/src/schema.ts
 var import_yaml11 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync11, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync2, readdirSync as readdirSync5, readFileSync as readFileSync8, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync12, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync2, readdirSync as readdirSync5, readFileSync as readFileSync9, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname5, join as join12 } from "node:path";
 function redactSecret(o) {
@@ -39021,12 +39152,12 @@ function writeRepoCrdSchemas(objects, dir, emit) {
   return n;
 }
 function folderDigest(dir) {
-  if (!existsSync11(dir)) return "";
+  if (!existsSync12(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
     for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
       if (e.isDirectory()) walk(join12(d, e.name), `${shown}/${e.name}`);
-      else lines.push(`${shown}/${e.name} ${sha256(readFileSync8(join12(d, e.name)))}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync9(join12(d, e.name)))}`);
     }
   };
   walk(dir, "");
@@ -39052,7 +39183,7 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     let keys = [];
     if (cache) {
       const stamp = join12(schemasDir(toolsRoot), "stamp.json");
-      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync11(stamp) ? readFileSync8(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync12(stamp) ? readFileSync9(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t) => sha256(`${set2}
 ${t}`));
     }
@@ -39127,7 +39258,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync12(join13(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync13(join13(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
