@@ -61,9 +61,14 @@ export async function waitKustomizations(cp: ControlPlane, sup: Supervisor, expe
   const deadline = Date.now() + timeoutMs;
   const names = expected.map((k) => k.name).filter((n) => n !== '');
   let last = '';
+  // First time each was seen Ready: a Kustomization reconciles again later (Ready → Unknown →
+  // Ready), so the condition's lastTransitionTime says nothing about dependsOn order.
+  const firstReady = new Map<string, string>();
   for (;;) {
     sup.checkAlive();
     const states = await kustomizationStates(cp).catch(() => [] as ReadyState[]);
+    for (const s of states) if (s.ready && !firstReady.has(s.name)) firstReady.set(s.name, new Date().toISOString());
+    for (const s of states) if (firstReady.has(s.name)) s.since = firstReady.get(s.name)!;
     const byName = new Map(states.map((s) => [s.name, s]));
     const pending = names.filter((n) => !byName.get(n)?.ready);
     const progress = `${cp.cluster}: ${names.length - pending.length}/${names.length} Kustomizations Ready`;
@@ -82,7 +87,7 @@ export async function waitKustomizations(cp: ControlPlane, sup: Supervisor, expe
   }
 }
 
-/** Each Kustomization became Ready no earlier than everything it dependsOn. */
+/** Each Kustomization became Ready (first seen, 1 s polling) no earlier than everything it dependsOn. */
 export function dependsOnOrder(states: ReadyState[], expected: FluxKustomization[]): string[] {
   const at = new Map(states.map((s) => [s.name, s.since ? Date.parse(s.since) : NaN]));
   const problems: string[] = [];
