@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { goModCacheDir, toolBinDir } from '@carbon/toolchain';
 
 /**
  * The real components the e2e runs and where their pinned builds live. The toolchain builds them
@@ -21,8 +22,8 @@ export type Locations = { binDir: string; gomodDir: string };
 
 export function locations(root: string, env: NodeJS.ProcessEnv = process.env): Locations {
   return {
-    binDir: env.PLATFORM_E2E_BIN_DIR || join(root, '.tools', 'bin'),
-    gomodDir: env.PLATFORM_E2E_GOMOD_DIR || join(root, '.tools', 'gomod'),
+    binDir: env.PLATFORM_E2E_BIN_DIR || toolBinDir(root),
+    gomodDir: env.PLATFORM_E2E_GOMOD_DIR || goModCacheDir(root),
   };
 }
 
