@@ -43,6 +43,7 @@ export const service = defineService({
   name: 'datahub',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'Metadata catalog: datasets, lineage and ownership across the platform',
   dependsOn: ['postgresql'],
   secrets: [
@@ -213,6 +214,7 @@ export const service = defineService({
       host: 'datahub',
       workload: 'frontend',
       port: 'http',
+      slo: {},
       catalog: { name: 'DataHub', category: 'Data', description: 'Metadata catalog: search datasets, lineage, owners', icon: 'datahub.svg' },
     },
   ],

@@ -106,6 +106,7 @@ export const service = defineService({
   name: 'doris',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'MPP analytical database (MySQL protocol) for low-latency dashboards',
   secrets: [{ name: 'doris-root', data: { DORIS_ROOT_PASSWORD: 'data-platform/doris#root-password' } }],
   workloads: [
@@ -180,6 +181,7 @@ export const service = defineService({
       host: 'doris',
       workload: 'fe',
       port: 'http',
+      slo: {},
       catalog: { name: 'Doris', category: 'Data', description: 'Analytical database: FE web console and query profiles', icon: 'doris.svg' },
     },
   ],

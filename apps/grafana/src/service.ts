@@ -1,4 +1,5 @@
 import { defineService } from '@carbon/platform';
+import { dashboardsConfigMap, platformOverviewDashboard, sloDashboard } from '@carbon/manifests';
 
 const HOST = 'grafana';
 
@@ -50,6 +51,32 @@ const datasources = [
   '    access: proxy',
   '    url: http://loki.monitoring.svc:3100',
   '    editable: false',
+  '  - name: Alertmanager',
+  '    type: alertmanager',
+  '    uid: alertmanager',
+  '    access: proxy',
+  '    url: http://alertmanager.monitoring.svc:9093',
+  '    editable: false',
+  '    jsonData:',
+  '      implementation: prometheus',
+  '',
+].join('\n');
+
+const DASHBOARDS = '/var/lib/grafana-dashboards';
+const DASHBOARDS_CONFIGMAP = 'grafana-dashboards';
+
+// File provisioning: the generated dashboards (SLOs, platform overview) from the mounted ConfigMap, read-only in the UI.
+const dashboardProviders = [
+  'apiVersion: 1',
+  'providers:',
+  '  - name: platform',
+  '    folder: Platform',
+  '    type: file',
+  '    disableDeletion: true',
+  '    allowUiUpdates: false',
+  '    updateIntervalSeconds: 60',
+  '    options:',
+  `      path: ${DASHBOARDS}`,
   '',
 ].join('\n');
 
@@ -82,8 +109,11 @@ export const service = defineService({
         files: ({ cluster }) => ({
           'grafana.ini': grafanaIni(cluster.domain),
           'provisioning/datasources/datasources.yaml': datasources,
+          'provisioning/dashboards/dashboards.yaml': dashboardProviders,
         }),
       },
+      volumes: [{ name: 'dashboards', configMap: DASHBOARDS_CONFIGMAP }],
+      mounts: [{ name: 'dashboards', mountPath: DASHBOARDS, readOnly: true }],
       env: {
         GF_PATHS_CONFIG: '/etc/grafana/grafana.ini',
         GF_SECURITY_ADMIN_USER: { secret: 'grafana-admin', key: 'ADMIN_USER' },
@@ -98,6 +128,8 @@ export const service = defineService({
       host: HOST,
       workload: 'grafana',
       port: 'http',
+      // Grafana's own request histogram too; live websockets are streams, not requests.
+      slo: { own: { histogram: 'grafana_http_request_duration_seconds', statusLabel: 'status_code', matchers: ['handler!="/api/live/ws"'] } },
       catalog: { name: 'Grafana', category: 'Observability', description: 'Metrics and log dashboards for the whole platform', icon: 'grafana.svg' },
     },
   ],
@@ -107,6 +139,11 @@ export const service = defineService({
     egress: [
       { peer: { service: 'prometheus' }, ports: [9090] },
       { peer: { service: 'loki', workload: 'loki' }, ports: [3100] },
+      { peer: { service: 'prometheus' }, ports: [9093] },
     ],
   },
+  // One SLO dashboard per public endpoint (from its SLO declaration) and the platform overview.
+  extraObjects: ({ cluster, namespace, service, slos }) => [
+    dashboardsConfigMap({ name: DASHBOARDS_CONFIGMAP, namespace, service }, [...(slos ?? []).map(sloDashboard), platformOverviewDashboard(cluster.name)]),
+  ],
 });

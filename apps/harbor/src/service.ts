@@ -425,6 +425,7 @@ export const service = defineService({
       port: 'http',
       // Image layers are pushed through this host; nginx's 1m default would reject them.
       maxBodySize: '0',
+      slo: { latency: { none: 'image layer uploads and downloads take as long as their size' }, reason: 'a registry, not an interactive UI: availability is its objective' },
       catalog: { name: 'Harbor', category: 'Platform', description: 'Container registry and proxy cache for every upstream registry', icon: 'harbor.svg' },
     },
   ],

@@ -34,6 +34,7 @@ export const service = defineService({
   name: 'minio',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'S3-compatible object storage for the lake, backups, logs and registry blobs',
   secrets: [{ name: 'minio-root', data: { MINIO_ROOT_USER: 'data-platform/minio#root-user', MINIO_ROOT_PASSWORD: 'data-platform/minio#root-password' } }],
   workloads: [
@@ -77,6 +78,7 @@ export const service = defineService({
       host: 'minio',
       workload: 'minio',
       port: 'console',
+      slo: { latency: { none: 'object uploads and downloads take as long as their size' }, reason: 'object storage transfers, not an interactive UI: availability is its objective' },
       catalog: { name: 'MinIO', category: 'Storage', description: 'Object storage console: buckets, access keys, usage', icon: 'minio.svg' },
     },
   ],

@@ -77,6 +77,7 @@ export const service = defineService({
       host: '@',
       workload: 'portal',
       port: 'http',
+      slo: {},
       catalog: { name: 'Portal', category: 'Platform', description: 'This catalog', icon: 'portal.svg' },
     },
   ],

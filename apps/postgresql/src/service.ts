@@ -30,6 +30,7 @@ export const service = defineService({
   name: 'postgresql',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'Shared PostgreSQL for trino, superset and datahub (one primary, Velero-backed)',
   secrets: [
     {

@@ -22,6 +22,8 @@ export const service = defineService({
       args: ({ mirror }) => [
         `--prometheus-config-reloader=${mirror(reloader)}`,
         '--web.listen-address=:8080',
+        // Keeps kube-system/kubelet endpoints (every node) for the kubelet ServiceMonitor.
+        '--kubelet-service=kube-system/kubelet',
         '--log-format=logfmt',
       ],
       env: { GOGC: '30' },

@@ -1,11 +1,18 @@
 import { defineService, forCluster, type PerCluster, type Resources } from '@carbon/platform';
 import {
+  alertmanagerConfig,
   alertmanagerResource,
   commonLabels,
+  externalSecret,
+  fluxPodMonitor,
+  kubeletServiceMonitor,
   operatedDisruptionBudget,
   operatedSelector,
   operatedService,
+  platformAlertRule,
   prometheusResource,
+  receiverSecretData,
+  RECEIVERS_SECRET,
   serviceMonitorFor,
 } from '@carbon/manifests';
 
@@ -63,7 +70,7 @@ export const service = defineService({
     { name: 'alertmanager', replicas, resources: perPod(alertmanagerResources) },
   ],
   monitoring: { none: 'operator-managed pods, not workloads: scraped through the ServiceMonitors in extraObjects' },
-  extraObjects: ({ cluster, namespace, service }) => {
+  extraObjects: ({ cluster, namespace, service, backups, teams }) => {
     const n = forCluster(replicas, cluster.name)!;
     const ret = forCluster(retention, cluster.name)!;
     const prom = { name: NAME, namespace, service, replicas: n };
@@ -116,9 +123,16 @@ export const service = defineService({
           uid: NOBODY,
           serviceAccountName: AM,
           storageSize: forCluster(storage.alertmanager, cluster.name)!,
+          config: AM,
         },
         cluster,
       ),
+      // Routing from the definitions' teams; receivers' credentials come from Vault, never git.
+      alertmanagerConfig({ name: AM, namespace, service }, teams ?? []),
+      externalSecret({ namespace, service }, RECEIVERS_SECRET, receiverSecretData(teams ?? [])),
+      platformAlertRule({ name: 'platform-alerts', namespace, service }, cluster, backups ?? []),
+      kubeletServiceMonitor({ namespace, service }),
+      fluxPodMonitor({ service }),
       operatedService('prometheus', prom, [{ name: 'web', port: 9090 }, { name: 'reloader-web', port: 8080 }]),
       operatedService('alertmanager', am, [{ name: 'web', port: 9093 }, { name: 'reloader-web', port: 8080 }]),
       ...operatedDisruptionBudget('prometheus', prom),
@@ -143,6 +157,8 @@ export const service = defineService({
             { to: [{ namespaceSelector: {} }] },
             // Kubernetes service discovery; the API server's address is not known to the generator.
             { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) },
+            // Kubelets (volume usage); node addresses are not part of the cluster facts.
+            { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(10250) },
           ],
         },
       },
@@ -159,8 +175,11 @@ export const service = defineService({
             // Cluster gossip between replicas.
             { from: [amPods], ports: [...tcp(9094), { protocol: 'UDP', port: 9094 }] },
           ],
-          // No receivers are configured yet; add internet egress here with the first one.
-          egress: [{ to: [amPods], ports: [...tcp(9094), { protocol: 'UDP', port: 9094 }] }],
+          egress: [
+            { to: [amPods], ports: [...tcp(9094), { protocol: 'UDP', port: 9094 }] },
+            // Receivers: PagerDuty's and Slack's HTTPS APIs.
+            { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443) },
+          ],
         },
       },
     ];

@@ -44,6 +44,7 @@ export const service = defineService({
   name: 'superset',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'Dashboards and SQL exploration over Trino, Doris and PostgreSQL',
   dependsOn: ['postgresql'],
   secrets: [
@@ -85,6 +86,7 @@ export const service = defineService({
       host: 'superset',
       workload: 'superset',
       port: 'http',
+      slo: { latency: { percent: 95, thresholdMs: 1000 }, reason: 'chart data requests wait on the Trino or Doris query behind them' },
       catalog: { name: 'Superset', category: 'Analytics', description: 'Dashboards and charts over Trino and Doris', icon: 'superset.svg' },
     },
   ],

@@ -39,6 +39,7 @@ export const service = defineService({
   name: 'trino',
   namespace: 'data-platform',
   layer: 'apps',
+  team: 'data',
   description: 'Distributed SQL query engine over PostgreSQL and the MinIO lake',
   dependsOn: ['postgresql', 'minio'],
   secrets: [{ name: 'trino-postgresql', data: { POSTGRES_USER: 'data-platform/trino#username', POSTGRES_PASSWORD: 'data-platform/trino#password' } }],
@@ -85,6 +86,10 @@ export const service = defineService({
       host: 'trino',
       workload: 'coordinator',
       port: 'http',
+      slo: {
+        latency: { percent: 95, thresholdMs: 1000 },
+        reason: 'clients poll a running query (nextUri) and the coordinator holds each poll up to 1 s while results are produced',
+      },
       catalog: { name: 'Trino', category: 'Analytics', description: 'SQL over PostgreSQL and the data lake', icon: 'trino.svg' },
     },
   ],

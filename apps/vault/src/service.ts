@@ -76,6 +76,7 @@ export const service = defineService({
       host: 'vault',
       workload: 'vault',
       port: 'http',
+      slo: {},
       catalog: { name: 'Vault', category: 'Security', description: 'Secrets and credentials for every service', icon: 'vault.svg' },
     },
   ],

@@ -1,4 +1,5 @@
 import { parseBytes, parseCpu } from '@carbon/platform';
+import { observabilityRisks } from './observability.ts';
 import { literalCredentials } from '@carbon/validate';
 import { exposureAuthentication } from './exposure.ts';
 import { privilegeRisks } from './privilege.ts';
@@ -24,6 +25,7 @@ const REASON: Record<RiskCategory, string> = {
   capacity: 'Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.',
   privilege: 'A compromised container with more privilege can take over its node.',
   credentials: 'A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.',
+  observability: 'Alerts, routes and dashboards decide who learns of an outage, and when.',
 };
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
@@ -268,6 +270,8 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes:
       if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r, 'high', 'public-exposure', `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
+  // Rules, routes and dashboards in their own terms (observability.ts).
+  risks.push(...observabilityRisks(resources, lookup));
   return sortRisks(risks);
 }
 

@@ -53,7 +53,8 @@ export type RiskCategory =
   | 'crd'
   | 'capacity'
   | 'privilege'
-  | 'credentials';
+  | 'credentials'
+  | 'observability';
 
 export type RiskLevel = 'high' | 'medium' | 'info';
 

@@ -20,6 +20,8 @@ import {
   podSecurityFor,
   publicRoutesOf,
   renderService,
+  slosOf,
+  teamsOf,
   type K8sObject,
 } from '@carbon/manifests';
 import type { PlatformSources } from './load.ts';
@@ -71,11 +73,13 @@ export function renderPlatform(src: PlatformSources, opts: RenderOptions = {}): 
   for (const c of src.clusters) {
     const routes = publicRoutesOf(defs, c);
     const backups = backupTargetsOf(defs);
+    const slos = slosOf(defs, c);
+    const teams = teamsOf(defs);
     const perService = new Map<string, K8sObject[]>();
     for (const s of src.services) {
       const sink = new ErrorSink(s.file);
       try {
-        perService.set(s.definition.name, renderService(s.definition, { cluster: c, namespaceOf, publicRoutes: routes, backups, ...(opts.crds ? { crds: opts.crds } : {}) }));
+        perService.set(s.definition.name, renderService(s.definition, { cluster: c, namespaceOf, publicRoutes: routes, backups, slos, teams, ...(opts.crds ? { crds: opts.crds } : {}) }));
       } catch (e) {
         if (e instanceof DefinitionErrors) throw e;
         sink.add('', `cannot render for ${c.name}: ${(e as Error).message}`);

@@ -7,3 +7,7 @@ export * from './cluster.ts';
 export * from './catalog.ts';
 export * from './job.ts';
 export * from './monitoring.ts';
+export * from './slo.ts';
+export * from './alerts.ts';
+export * from './alertmanager.ts';
+export * from './dashboards.ts';

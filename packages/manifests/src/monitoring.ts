@@ -101,14 +101,15 @@ export function prometheusResource(s: PrometheusSpec, cluster: ClusterFacts): K8
   });
 }
 
-/** An Alertmanager cluster (replicas gossip silences and notification state to each other). */
-export function alertmanagerResource(s: OperatedPodSpec, cluster: ClusterFacts): K8sObject {
+/** An Alertmanager cluster (replicas gossip silences and notification state to each other), configured by one AlertmanagerConfig. */
+export function alertmanagerResource(s: OperatedPodSpec & { config?: string }, cluster: ClusterFacts): K8sObject {
   return obj('monitoring.coreos.com/v1', 'Alertmanager', { name: s.name, namespace: s.namespace, labels: commonLabels(s.service, 'alertmanager') }, {
     spec: {
       ...commonPodSpec('alertmanager', s, cluster),
       // The operator mounts a token only when asked; Alertmanager never calls the Kubernetes API.
       automountServiceAccountToken: false,
       retention: '120h',
+      ...(s.config ? { alertmanagerConfiguration: { name: s.config } } : {}),
     },
   });
 }
@@ -145,6 +146,45 @@ export function serviceMonitorFor(
       selector: { matchLabels: selector },
       namespaceSelector: { matchNames: [s.namespace] },
       endpoints: endpoints.map((e) => ({ port: e.port, path: e.path ?? '/metrics', interval: e.interval ?? '30s' })),
+    },
+  });
+}
+
+/**
+ * The kubelets' metrics (volume usage for PVC alerts), through the endpoints prometheus-operator keeps
+ * for `--kubelet-service=kube-system/kubelet`: HTTPS with the Prometheus service account's token,
+ * only the series the alerts read.
+ */
+export function kubeletServiceMonitor(s: { namespace: string; service: string }): K8sObject {
+  return obj('monitoring.coreos.com/v1', 'ServiceMonitor', { name: 'kubelet', namespace: 'kube-system', labels: { ...commonLabels(s.service, 'kubelet'), [SCRAPE_LABEL]: 'true' } }, {
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'kubelet' } },
+      namespaceSelector: { matchNames: ['kube-system'] },
+      endpoints: [
+        {
+          port: 'https-metrics',
+          scheme: 'https',
+          path: '/metrics',
+          interval: '60s',
+          honorLabels: true,
+          bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+          // Kubelet serving certificates are self-signed unless the cluster rotates them through its CA.
+          tlsConfig: { insecureSkipVerify: true },
+          relabelings: [{ action: 'replace', sourceLabels: ['__meta_kubernetes_endpoint_node_name'], targetLabel: 'node' }],
+          metricRelabelings: [{ action: 'keep', sourceLabels: ['__name__'], regex: 'kubelet_volume_stats_(available|capacity|used)_bytes|kubelet_running_pods' }],
+        },
+      ],
+    },
+  });
+}
+
+/** Flux controllers' own metrics (reconcile durations and errors), from the pods `flux bootstrap` installs. */
+export function fluxPodMonitor(s: { service: string }): K8sObject {
+  return obj('monitoring.coreos.com/v1', 'PodMonitor', { name: 'flux-controllers', namespace: 'flux-system', labels: { ...commonLabels(s.service, 'flux'), [SCRAPE_LABEL]: 'true' } }, {
+    spec: {
+      namespaceSelector: { matchNames: ['flux-system'] },
+      selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['helm-controller', 'kustomize-controller', 'notification-controller', 'source-controller'] }] },
+      podMetricsEndpoints: [{ port: 'http-prom', path: '/metrics', interval: '60s' }],
     },
   });
 }

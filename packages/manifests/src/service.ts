@@ -3,10 +3,13 @@ import {
   type BackupTarget,
   type ClusterFacts,
   type PublicRoute,
+  type ResolvedSlo,
   type ServiceDefinition,
+  type TeamRouting,
 } from '@carbon/platform';
 import { buildNetworkPolicies, type NamespaceOf } from './network.ts';
 import { commonLabels, obj, selectorLabels, type K8sObject } from './objects.ts';
+import { sloOf, sloRule } from './slo.ts';
 import { buildWorkload } from './workload.ts';
 
 export const CLUSTER_ISSUER = 'letsencrypt-prod';
@@ -21,6 +24,10 @@ export interface RenderInput {
   publicRoutes: PublicRoute[];
   /** Every service's backup policy (see backupTargetsOf); only the velero service uses it. */
   backups?: BackupTarget[];
+  /** Every public endpoint's SLO (see slosOf); Grafana renders their dashboards. */
+  slos?: ResolvedSlo[];
+  /** Teams and their namespaces (see teamsOf); the prometheus service renders Alertmanager's routes. */
+  teams?: TeamRouting[];
   /** CRDs of a pinned source (from @carbon/toolchain); absent in pure unit tests. */
   crds?: (source: string) => K8sObject[];
 }
@@ -51,7 +58,7 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
     if (!input.crds) throw new Error(`service ${svc.name} ships CRDs from "${svc.crds.source}" but no CRD source was given`);
     out.push(...input.crds(svc.crds.source));
   }
-  for (const s of svc.secrets ?? []) out.push(externalSecret(svc, s.name, s.data, s.type));
+  for (const s of svc.secrets ?? []) out.push(externalSecret({ namespace: svc.namespace, service: svc.name }, s.name, s.data, s.type));
   for (const w of svc.workloads) out.push(...buildWorkload(svc, w, cluster, input.publicRoutes));
   out.push(...buildNetworkPolicies(svc, input.namespaceOf));
   if (svc.monitoring && 'workload' in svc.monitoring) {
@@ -64,7 +71,15 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
             matchExpressions: [{ key: HEADLESS_LABEL, operator: 'DoesNotExist' }],
           },
           namespaceSelector: { matchNames: [svc.namespace] },
-          endpoints: [{ port: m.port, path: m.path ?? '/metrics', interval: m.interval ?? '30s' }],
+          endpoints: [
+            {
+              port: m.port,
+              path: m.path ?? '/metrics',
+              interval: m.interval ?? '30s',
+              ...(m.honorLabels ? { honorLabels: true } : {}),
+              ...(m.nodeLabel ? { relabelings: [{ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }] } : {}),
+            },
+          ],
         },
       }),
     );
@@ -106,10 +121,13 @@ export function renderService(svc: ServiceDefinition, input: RenderInput): K8sOb
         },
       }),
     );
+    // The host's SLO comes from the same declaration as its Ingress.
+    const slo = sloOf(svc, p, i, cluster);
+    if (slo) out.push(sloRule(slo, cluster));
   }
   // A service's `backup` becomes a Schedule rendered by the velero service (see backupSchedule).
   if (svc.extraObjects) {
-    out.push(...(svc.extraObjects({ cluster, namespace: svc.namespace, service: svc.name, publicRoutes: input.publicRoutes, backups: input.backups ?? [] }) as K8sObject[]));
+    out.push(...(svc.extraObjects({ cluster, namespace: svc.namespace, service: svc.name, publicRoutes: input.publicRoutes, backups: input.backups ?? [], slos: input.slos ?? [], teams: input.teams ?? [] }) as K8sObject[]));
   }
   return out.map((o) => markHeadless(o));
 }
@@ -149,8 +167,9 @@ function markHeadless(o: K8sObject): K8sObject {
   return o;
 }
 
-function externalSecret(svc: ServiceDefinition, name: string, data: Record<string, string>, type?: string): K8sObject {
-  return obj('external-secrets.io/v1beta1', 'ExternalSecret', { name, namespace: svc.namespace, labels: commonLabels(svc.name) }, {
+/** A Secret that External Secrets fills from Vault (`path#property` per key): the only way a credential reaches a pod. */
+export function externalSecret(svc: { namespace: string; service: string }, name: string, data: Record<string, string>, type?: string): K8sObject {
+  return obj('external-secrets.io/v1beta1', 'ExternalSecret', { name, namespace: svc.namespace, labels: commonLabels(svc.service) }, {
     spec: {
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },

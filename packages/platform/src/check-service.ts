@@ -2,6 +2,7 @@ import type { ClusterFacts } from './cluster.ts';
 import { DefinitionErrors, ErrorSink } from './errors.ts';
 import { isDnsLabel } from './names.ts';
 import { parseBytes, parseCpu, QuantityError } from './quantity.ts';
+import { sloProblems } from './slo.ts';
 import { forCluster, isStateless, type ImageRef, type PerCluster, type Probe, type Resources, type ServiceDefinition, type Workload } from './service.ts';
 
 const LAYERS = ['controllers', 'configs', 'apps'] as const;
@@ -30,6 +31,7 @@ export function checkService(svc: LoadedService, clusters: ClusterFacts[]): Erro
   if (d.name !== svc.dir) sink.add('name', `"${d.name}" must equal its package folder apps/${svc.dir}`);
   if (!LAYERS.includes(d.layer)) sink.add('layer', `must be one of ${LAYERS.join(', ')}`);
   if (!d.description) sink.add('description', 'say in one line what the service is for');
+  if (d.team !== undefined && !isDnsLabel(d.team)) sink.add('team', `"${d.team}" is not a DNS-1123 label`, 'teams are routing keys in Alertmanager, e.g. "data"');
   for (const c of clusters) {
     if (!c.namespaces.some((n) => n.name === d.namespace)) {
       sink.add('namespace', `namespace "${d.namespace}" is not declared in ${c.file}`, `add it under spec.namespaces with a quota and limitRange`);
@@ -65,6 +67,7 @@ export function checkService(svc: LoadedService, clusters: ClusterFacts[]): Erro
     if (p.maxBodySize !== undefined && !/^\d+[kmg]?$/.test(p.maxBodySize)) sink.add(`${at}.maxBodySize`, `"${p.maxBodySize}" is not an nginx size`, 'write e.g. "0" (unlimited), "512m" or "10g"');
     if (p.host !== '@' && !isDnsLabel(p.host)) sink.add(`${at}.host`, `"${p.host}" is not a host label`, 'use e.g. "trino" for trino.<domain>, or "@" for the apex');
     if (!p.catalog?.name || !p.catalog.description || !p.catalog.icon) sink.add(`${at}.catalog`, 'the portal entry needs name, description and icon');
+    if (p.slo) for (const problem of sloProblems(p.slo)) sink.add(`${at}.slo.${problem.field}`, problem.message, problem.hint);
   });
 
   (d.extraImages ?? []).forEach((img, i) => checkImage(img, `extraImages[${i}]`, sink, clusters));

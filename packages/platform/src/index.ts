@@ -5,3 +5,4 @@ export * from './yaml-source.ts';
 export * from './cluster.ts';
 export * from './service.ts';
 export * from './check-service.ts';
+export * from './slo.ts';

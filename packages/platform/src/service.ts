@@ -175,6 +175,8 @@ export interface PublicEndpoint {
   backendTls?: boolean;
   /** Largest request body ingress-nginx accepts (its default is 1m); "0" means unlimited, e.g. image pushes. */
   maxBodySize?: string;
+  /** Availability and latency objectives for this host (see slo.ts; `{}` takes the seeds' defaults). validate flags a public host without one. */
+  slo?: import('./slo.ts').SloDeclaration;
   catalog: { name: string; category: 'Data' | 'Analytics' | 'Security' | 'Observability' | 'Platform' | 'Storage'; description: string; icon: string };
 }
 
@@ -196,6 +198,10 @@ export interface Monitoring {
   port: string;
   path?: string;
   interval?: string;
+  /** Keep the target's own `namespace`/`pod` labels (exporters about other objects, e.g. kube-state-metrics). */
+  honorLabels?: boolean;
+  /** Add the scraped pod's node as label `node` (per-node exporters, so node alerts can name and inhibit by node). */
+  nodeLabel?: boolean;
 }
 
 /** A public hostname as every service sees it (for the tunnel config and the portal catalog). */
@@ -218,6 +224,15 @@ export interface ExtraObjectsContext {
    * Schedules, so a backed-up service does not wait on Velero (Vault is backed up and Velero needs Vault).
    */
   backups?: BackupTarget[];
+  /** Every public endpoint's SLO on this cluster, sorted by name: Grafana renders their dashboards. */
+  slos?: import('./slo.ts').ResolvedSlo[];
+  /** Every team and the namespaces whose alerts it receives: Alertmanager's routes. */
+  teams?: TeamRouting[];
+}
+
+export interface TeamRouting {
+  team: string;
+  namespaces: string[];
 }
 
 export interface BackupTarget extends BackupPolicy {
@@ -240,6 +255,8 @@ export interface ServiceDefinition {
   namespace: string;
   layer: Layer;
   description: string;
+  /** Who is paged for it: alerts carry `team` and Alertmanager routes on it (default `platform`). */
+  team?: string;
   /** Services this one needs running first (beyond what is derived from the kinds it uses). */
   dependsOn?: string[];
   workloads: Workload[];

@@ -151,7 +151,8 @@ export async function downloadModule(root: string, pin: ModulePin, runner: Runne
 export async function goInstall(root: string, pkg: string, version: string, ldflags: string | undefined, runner: Runner = exec): Promise<void> {
   const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), `${pkg}@${version}`];
   // Run outside any module so the repo's go.mod (if one ever appears) cannot change the build.
-  const result = await runner('go', args, { cwd: goModCacheDir(root), env: goEnv(root), timeoutMs: 20 * 60_000 });
+  // promtool (all of Prometheus' discovery packages) takes many minutes on two busy cores.
+  const result = await runner('go', args, { cwd: goModCacheDir(root), env: goEnv(root), timeoutMs: 45 * 60_000 });
   if (result.exitCode !== 0) throw new GoDownloadError(`${pkg}@${version}`, result.stderr || `exit ${result.exitCode}`);
 }
 

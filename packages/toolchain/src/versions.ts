@@ -3,7 +3,7 @@
  * (for source modules), run `npm run setup`; test/versions.test.ts fails when the two disagree.
  */
 
-export type ToolName = 'kustomize' | 'kubeconform' | 'actionlint' | 'dyff';
+export type ToolName = 'kustomize' | 'kubeconform' | 'actionlint' | 'dyff' | 'promtool';
 
 export type ToolPin = {
   readonly name: ToolName;
@@ -19,7 +19,7 @@ export type ToolPin = {
   readonly ldflags?: string;
 };
 
-export const TOOL_NAMES = ['kustomize', 'kubeconform', 'actionlint', 'dyff'] as const satisfies readonly ToolName[];
+export const TOOL_NAMES = ['kustomize', 'kubeconform', 'actionlint', 'dyff', 'promtool'] as const satisfies readonly ToolName[];
 
 export const TOOL_PINS: Readonly<Record<ToolName, ToolPin>> = {
   // v5.7.1 is the kustomize (api v0.20.1) that Flux kustomize-controller v1.7.3 builds with,
@@ -39,6 +39,15 @@ export const TOOL_PINS: Readonly<Record<ToolName, ToolPin>> = {
     version: 'v1.12.0',
     versionArgs: ['version'],
     ldflags: '-X github.com/homeport/dyff/internal/cmd.version=1.12.0',
+  },
+  // Prometheus 3.x tags are served as module versions v0.3XX.Y (v3.16.0 → v0.316.0). promtool checks
+  // and unit-tests the generated PrometheusRules; a plain `go install` embeds no release version,
+  // so the version is read from the module build info.
+  promtool: {
+    name: 'promtool',
+    package: 'github.com/prometheus/prometheus/cmd/promtool',
+    version: 'v0.316.0',
+    versionArgs: ['--version'],
   },
 };
 

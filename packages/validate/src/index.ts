@@ -4,10 +4,13 @@ export { emitter, ref, type Finding, type ClusterView, type Check, type Emit, ty
 export { workloadChecks, parseImage } from './checks/workload.ts';
 export { clusterChecks, allowedDisruptions } from './checks/cluster.ts';
 export { fluxChecks } from './checks/flux.ts';
+export { observabilityChecks } from './checks/observability.ts';
+export { metricChecks, metricNamesOf, loadMetricCatalog, METRICS_FILE, type MetricCatalog } from './checks/metrics.ts';
 export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, type CapacityReport, type NamespaceUsage, type Placement } from './env.ts';
 export { podGroups, podResources, containerResources, podTemplateOf, selectorMatches, CONFIG_RELOADER, type PodGroup, type Resources } from './pods.ts';
 export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyException } from './policy.ts';
 export { schemaCheck, redactSecret } from './schema.ts';
+export { promRulesCheck, parsePromtoolCheck, isPrometheusRule } from './promrules.ts';
 export { changedScope, inScope, type Scope } from './changed.ts';
 export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
 export { formatCapacity } from './format/capacity.ts';

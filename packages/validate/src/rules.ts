@@ -17,6 +17,7 @@ export type Category =
   | 'scheduling'
   | 'resilience'
   | 'single-node'
+  | 'observability'
   | 'policy';
 
 export type Rule = { id: string; category: Category; severity: Severity; title: string; rationale: string; hint: string };
@@ -95,6 +96,13 @@ export const RULES: readonly Rule[] = [
   r('RES004', 'resilience', 'warning', 'replicas on distinct nodes', 'Replicas that may land on one node fail together.', 'Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname.'),
   r('SNG001', 'single-node', 'error', 'satisfiable on one node', 'A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.', 'Relax the rule on single-node clusters (preferred, or replicas 1).'),
   r('SNG002', 'single-node', 'warning', 'PDB blocks node drain', 'On one node, a PDB that allows no eviction blocks every drain and upgrade.', 'Use maxUnavailable: 1 or drop the PDB on single-node.'),
+
+  r('PRM001', 'observability', 'error', 'rules pass promtool', 'Prometheus refuses a whole rule group when one expression does not parse: every alert of that group goes silent.', 'Fix the rule promtool names (`promtool check rules` on the PrometheusRule spec reproduces it); generated rules are fixed in @carbon/manifests.'),
+  r('PRM002', 'observability', 'error', 'rules read exported metrics', 'An alert on a metric no target exports never fires, and nobody notices.', 'Fix the metric name, or list what the exporter really exports in platform/metrics.yaml.'),
+  r('DSH001', 'observability', 'error', 'dashboard is valid JSON', 'Grafana skips a dashboard file it cannot parse.', 'Fix the JSON (generated dashboards are fixed in @carbon/manifests dashboards.ts).'),
+  r('DSH002', 'observability', 'error', 'dashboard UIDs are unique', 'Two dashboards with one uid overwrite each other at every provisioning pass; a missing uid changes every start.', 'Give every dashboard its own stable uid.'),
+  r('DSH003', 'observability', 'error', 'dashboard queries read exported metrics', 'A panel on a metric nobody exports is empty when it is needed.', 'Fix the query, or list what the exporter really exports in platform/metrics.yaml.'),
+  r('SLO001', 'observability', 'warning', 'public host has an SLO', 'A public host without availability and latency objectives is down until a user says so.', 'Declare `slo` on the public endpoint in the service definition (defaults apply with `slo: {}`), or render a PrometheusRule labelled for the host.'),
 
   r('POL001', 'policy', 'error', 'exception expired', 'An exception past its expiry no longer applies; the finding it hid is back.', 'Fix the underlying finding or renew the exception with a reason in platform/policy.yaml.'),
   r('POL002', 'policy', 'notice', 'environment checks skipped', 'Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).', 'Add a cluster.yaml with nodes and namespaces to enable them.'),

@@ -6,10 +6,13 @@ import { checkTool, exec, type Runner } from '@carbon/toolchain';
 import { changedScope, inScope, type Scope } from './changed.ts';
 import { clusterChecks } from './checks/cluster.ts';
 import { fluxChecks } from './checks/flux.ts';
+import { loadMetricCatalog, metricChecks } from './checks/metrics.ts';
+import { observabilityChecks } from './checks/observability.ts';
 import { workloadChecks } from './checks/workload.ts';
 import { environmentChecks, type CapacityReport } from './env.ts';
 import { applyPolicy, loadPolicy } from './policy.ts';
 import { rule } from './rules.ts';
+import { promRulesCheck } from './promrules.ts';
 import { schemaCheck } from './schema.ts';
 import { emitter, type ClusterView, type Emit, type Finding } from './types.ts';
 
@@ -25,6 +28,8 @@ export type ValidateOptions = {
   workingTree?: boolean;
   /** Skip kubeconform (tests of policy and environment only). */
   schema?: boolean;
+  /** Skip `promtool check rules` (default: run it on every PrometheusRule). */
+  rules?: boolean;
   runner?: Runner;
   today?: string;
   /** Reuse kustomize builds (shared with a diff in the same check, or kept between runs); default: $PLATFORM_RENDER_CACHE, else this run only. */
@@ -75,10 +80,12 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const runner = options.runner ?? exec;
   await checkTool(root, 'kustomize');
   const kubeconform = options.schema === false ? '' : await checkTool(root, 'kubeconform');
+  const promtool = options.rules === false ? '' : await checkTool(root, 'promtool');
   // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
   // The repository is the git work tree around --path (Flux paths are relative to its root).
   const { repoRoot: repo, clusters } = listFluxClusters(given);
   const policy = loadPolicy(repo);
+  const metricCatalog = loadMetricCatalog(repo);
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
   const cached = cacheOption(options.cache);
@@ -106,11 +113,14 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         // The cluster's own CRDs describe its custom resources, checked or not (changed-only runs too).
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === 'CustomResourceDefinition' && !checked.includes(o));
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
+        const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
+        observabilityChecks(view, emit);
+        metricChecks(view, emit, metricCatalog);
         const capacityReport = environmentChecks(view, emit, repo);
-        await schema;
+        await Promise.all([schema, promRules]);
         summaries.push({ cluster: rc.cluster, kustomizations: rc.kustomizations.length, objects: objects.length, ...(capacityReport ? { capacity: capacityReport } : {}) });
         findings.push(...own);
       }),
