@@ -101,8 +101,8 @@ describe('platform alerts', () => {
       expect(alerts.length).toBeGreaterThan(20);
       for (const a of alerts) {
         expect(['critical', 'warning']).toContain(a.labels.severity);
-        expect(a.annotations.summary.length).toBeGreaterThan(10);
-        const anchor = a.annotations.runbook_url.split('#')[1]!;
+        expect(a.annotations.summary!.length).toBeGreaterThan(10);
+        const anchor = a.annotations.runbook_url!.split('#')[1]!;
         expect(a.annotations.runbook_url).toMatch(/^https:\/\/github\.com\/254carbon\/platform\/blob\/main\/docs\/runbooks\.md#/);
         expect(anchors.has(anchor), `runbook for ${a.alert}`).toBe(true);
       }

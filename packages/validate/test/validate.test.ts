@@ -134,7 +134,7 @@ describe('validate (real kustomize + kubeconform)', () => {
     const scoped = await validate({ root, path: dir, changedSince: 'HEAD' });
     const fullAgain = await validate({ root, path: dir });
     expect(scoped.scope).toMatchObject({ services: ['web'] });
-    expect(scoped.findings.map((f) => f.id).sort()).toEqual(['NET006', 'POL002']); // POL002: the cluster-wide notice (no cluster.yaml)
+    expect(scoped.findings.map((f) => f.id).sort()).toEqual(['NET006', 'POL002', 'SLO001']); // POL002: the cluster-wide notice (no cluster.yaml)
     expect(scoped.findings.filter((f) => f.file)).toEqual(fullAgain.findings.filter((f) => f.file?.startsWith('apps/web/')));
   });
 
