@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../src/exec.ts';
 import { runSetup } from '../src/setup.ts';
+import { E2E_FAMILIES, E2E_FAMILY_NAMES, TOOL_NAMES } from '../src/versions.ts';
 
 describe('runSetup', () => {
   it('exits 2 with the remedy when Go is missing', async () => {
@@ -25,7 +26,7 @@ describe('runSetup', () => {
     const code = await runSetup(mkdtempSync(join(tmpdir(), 'setup-')), { mode: 'check', runner, log: (line) => lines.push(line) });
 
     expect(code).toBe(1);
-    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(5);
+    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(TOOL_NAMES.length + 1); // every tool + the schemas
     expect(lines.join('\n')).toContain('kubeconform v0.8.0 is not installed in .tools/bin');
   });
 
@@ -38,7 +39,7 @@ describe('runSetup', () => {
     const code = await runSetup(mkdtempSync(join(tmpdir(), 'setup-')), { mode: 'check', e2e: true, runner, log: (line) => lines.push(line) });
 
     expect(code).toBe(1);
-    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(5 + 8);
+    expect(lines.filter((line) => line.includes('missing:'))).toHaveLength(TOOL_NAMES.length + 1 + E2E_FAMILY_NAMES.flatMap((f) => E2E_FAMILIES[f].binaries).length);
     expect(lines.join('\n')).toContain('kube-apiserver for the e2e is not installed in .tools/bin — run `npm run setup -- --e2e`');
   });
 });
