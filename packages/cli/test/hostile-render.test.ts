@@ -295,6 +295,22 @@ describe.skipIf(!HAS_KUSTOMIZE)('hostile pull requests: rooted, offline, bounded
     expect(readdirSync(RUN_TMP)).toEqual([]);
   });
 
+  it('hand-written platform files (cluster.yaml, policy.yaml, diff.yaml) that are symlinks out are refused unread', async () => {
+    for (const file of ['clusters/staging/cluster.yaml', 'platform/policy.yaml', 'platform/diff.yaml']) {
+      const head = applyCase({ name: `${file} symlink`, links: { [file]: OUTSIDE_FILE }, expect: { file, message: /symbolic link/ } });
+      const v = await cli(['validate', '--path', repo, '--format', 'json']);
+      const d = await cli(['diff', '--repo', repo, '--base', baseCommit, '--head', head, '--format', 'markdown']);
+      // policy.yaml is read by validate only, cluster.yaml by both; diff.yaml is read from the base (trusted), so the head's link is never opened.
+      for (const r of file === 'platform/diff.yaml' ? [] : file === 'platform/policy.yaml' ? [v] : [v, d]) {
+        expect(r.code, `${file}: ${r.err}`).toBe(2);
+        expect(r.err + r.out).toContain(file);
+        expect(r.err + r.out).toMatch(/symbolic link/);
+      }
+      expect(leaks(v.out + v.err + d.out + d.err)).toEqual([]);
+      expect(listener.connections()).toBe(0);
+    }
+  });
+
   describe('resource bombs, measured as a whole process tree (`platform validate` and its kustomize)', () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: web}\n`).join('---\n');
     for (const bomb of [

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { YamlSource, DefinitionErrors, type DefinitionError } from '@carbon/platform';
 import type { PathFilter } from './fields.ts';
@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: DiffConfig = {
 export function loadDiffConfig(root: string): DiffConfig {
   const abs = join(root, CONFIG_FILE);
   if (!existsSync(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync(abs, 'utf8')));
+  return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 
 export function parseDiffConfig(src: YamlSource): DiffConfig {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import { DefinitionError } from './errors.ts';
 
@@ -28,11 +28,21 @@ export class YamlSource {
     }
   }
 
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file: string, displayName = file): YamlSource {
     let text: string;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: '', message: 'is a symbolic link: platform files are read only as regular files in the repository', hint: 'replace the link with the file itself' });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: '', message: 'is not a regular file', hint: 'replace it with a YAML file' });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: '', message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: 'this file holds facts, not data' });
       text = readFileSync(file, 'utf8');
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: '', message: `cannot read: ${(e as Error).message}` });
     }
     return new YamlSource(displayName, text);

@@ -33908,7 +33908,7 @@ function isDnsSubdomain(name3) {
 
 // node_modules/@carbon/platform/src/yaml-source.ts
 var import_yaml = __toESM(require_dist2(), 1);
-import { readFileSync as readFileSync2 } from "node:fs";
+import { lstatSync, readFileSync as readFileSync2 } from "node:fs";
 var YamlSource = class _YamlSource {
   constructor(file, text) {
     this.file = file;
@@ -33927,11 +33927,21 @@ var YamlSource = class _YamlSource {
   }
   lines = new import_yaml.LineCounter();
   doc;
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file, displayName = file) {
     let text;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: "", message: "is a symbolic link: platform files are read only as regular files in the repository", hint: "replace the link with the file itself" });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: "", message: "is not a regular file", hint: "replace it with a YAML file" });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: "", message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: "this file holds facts, not data" });
       text = readFileSync2(file, "utf8");
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: "", message: `cannot read: ${e.message}` });
     }
     return new _YamlSource(displayName, text);
@@ -35110,7 +35120,7 @@ import { dirname as dirname3, join as join10, relative as relative4, sep as sep5
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml8 = __toESM(require_dist2(), 1);
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
+import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -43774,7 +43784,7 @@ function maskObject(o, masker) {
 }
 
 // node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync11, readFileSync as readFileSync7 } from "node:fs";
+import { existsSync as existsSync11 } from "node:fs";
 import { join as join14 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
@@ -43789,7 +43799,7 @@ var DEFAULT_CONFIG = {
 function loadDiffConfig(root) {
   const abs = join14(root, CONFIG_FILE);
   if (!existsSync11(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync7(abs, "utf8")));
+  return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 function parseDiffConfig(src) {
   const raw = src.toJS() ?? {};
