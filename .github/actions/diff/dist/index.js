@@ -31534,7 +31534,7 @@ function isDnsSubdomain(name3) {
 
 // node_modules/@carbon/platform/src/yaml-source.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 var YamlSource = class _YamlSource {
   constructor(file, text) {
     this.file = file;
@@ -31553,11 +31553,21 @@ var YamlSource = class _YamlSource {
   }
   lines = new import_yaml.LineCounter();
   doc;
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file, displayName = file) {
     let text;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: "", message: "is a symbolic link: platform files are read only as regular files in the repository", hint: "replace the link with the file itself" });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: "", message: "is not a regular file", hint: "replace it with a YAML file" });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: "", message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: "this file holds facts, not data" });
       text = readFileSync(file, "utf8");
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: "", message: `cannot read: ${e.message}` });
     }
     return new _YamlSource(displayName, text);
@@ -32223,7 +32233,7 @@ import { dirname as dirname3, join as join7, relative as relative4, sep as sep4 
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml5 = __toESM(require_dist(), 1);
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
+import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -40878,7 +40888,7 @@ function maskObject(o, masker) {
 }
 
 // node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync8, readFileSync as readFileSync6 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 import { join as join11 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
@@ -40893,7 +40903,7 @@ var DEFAULT_CONFIG = {
 function loadDiffConfig(root) {
   const abs = join11(root, CONFIG_FILE);
   if (!existsSync8(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync6(abs, "utf8")));
+  return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 function parseDiffConfig(src) {
   const raw = src.toJS() ?? {};
@@ -42514,7 +42524,7 @@ async function diffRevisions(options2) {
 }
 
 // node_modules/@carbon/github/src/context.ts
-import { readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync6 } from "node:fs";
 var ContextError = class extends Error {
   constructor(code, message, where) {
     super(`${where}: ${message}`);
@@ -42525,7 +42535,7 @@ var ContextError = class extends Error {
 };
 function contextFromEnv(sources = {}) {
   const env = sources.env ?? process.env;
-  const readFile = sources.readFile ?? ((path) => readFileSync7(path, "utf8"));
+  const readFile = sources.readFile ?? ((path) => readFileSync6(path, "utf8"));
   const required = (name3) => {
     const value = env[name3];
     if (value === void 0 || value === "") {
