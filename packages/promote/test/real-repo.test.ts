@@ -73,10 +73,8 @@ describe.skipIf(!HAS_TOOLS)(`this repository, end to end${HAS_TOOLS ? '' : ' (sk
       readFile: () => JSON.stringify(event),
     });
 
-    const started = Date.now();
     const deps = { promote: { ...actionDeps({ root: repo, github, actor: context.actor, dryRun: false }), now: () => NOW } };
     const result = await run({ mode: 'event', service: '', revision: '', to: '', dryRun: false }, context, deps);
-    const took = Date.now() - started;
     expect(result.failure).toBeUndefined();
     expect(result.outputs).toMatchObject({ outcome: 'opened', 'pull-request': '1', service: 'portal' });
 
@@ -120,6 +118,5 @@ describe.skipIf(!HAS_TOOLS)(`this repository, end to end${HAS_TOOLS ? '' : ' (sk
     expect(check.exitCode).toBe(0);
 
     double.assertNoViolations();
-    expect(took).toBeLessThan(60_000);
   }, 180_000);
 });
