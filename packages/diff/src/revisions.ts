@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusters, type ClusterFacts } from '@carbon/platform';
 import { capacity as capacityModel } from '@carbon/validate';
-import { discoverFluxKustomizations, INPUT_ERROR_CODES, cacheOption, type RenderCache, type RenderedCluster, type RenderOptions } from '@carbon/render';
+import { cacheOption, checkClusterNames, discoverFluxKustomizations, INPUT_ERROR_CODES, listFluxClusters, type RenderCache, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { exec, type Runner } from '@carbon/toolchain';
 
 import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
@@ -189,6 +189,9 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       opened.push(headTree);
       headDir = headTree.dir;
     }
+    // An unknown --cluster is bad usage (exit 2 with the choices), never an empty "no changes":
+    // a cluster counts when it exists at base or at head (a new or a removed cluster is a change).
+    if (options.clusters?.length) checkClusterNames(options.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache) };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common), render(headDir, common)]);

@@ -40,6 +40,11 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
   const log = options.log ?? (() => undefined);
   const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    if (isReconciledCreate(request.method, request.url)) {
+      // A rate-limited reply does not prove the create was not stored: the caller re-lists by marker first.
+      log('warn', `${kind} rate limit on ${request.method} ${request.url}; not retried here (the caller reconciles before creating again)`);
+      return false;
+    }
     const willRetry = retryCount < rateLimitRetries;
     log('warn', `${kind} rate limit on ${request.method} ${request.url}; ${willRetry ? `retrying after ${retryAfter}s` : 'giving up'}`);
     return willRetry;
@@ -88,6 +93,41 @@ export function tuningFromEnv(env: Readonly<Record<string, string | undefined>> 
     minWriteIntervalMs: write,
     minNotificationIntervalMs: write,
   };
+}
+
+/**
+ * Creates whose callers find what a failed attempt may have stored (a comment by its marker, a pull
+ * request by its head branch) before trying again. Neither plugin retries them: not on 5xx
+ * (`retries: 0` per request) and not on a rate-limit reply (403/429), which GitHub may send after
+ * storing the write.
+ */
+const RECONCILED_CREATES = [/\/issues\/(\{issue_number\}|\d+)\/comments$/, /\/repos\/[^/]+\/[^/]+\/pulls$/];
+
+export function isReconciledCreate(method: string, url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return method.toUpperCase() === 'POST' && RECONCILED_CREATES.some((re) => re.test(path));
+}
+
+/** A rate-limit reply (primary or secondary): 429, or 403 with retry-after, an exhausted quota or GitHub's wording. */
+export function isRateLimited(error: unknown): boolean {
+  const e = error as { status?: unknown; message?: unknown; response?: { headers?: Record<string, string | undefined> } } | null;
+  if (e?.status === 429) return true;
+  if (e?.status !== 403) return false;
+  const headers = e.response?.headers ?? {};
+  return headers['retry-after'] !== undefined || headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(String(e.message ?? ''));
+}
+
+/** Seconds GitHub asked us to wait (retry-after), if it said. */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  const raw = (error as { response?: { headers?: Record<string, string | undefined> } } | null)?.response?.headers?.['retry-after'];
+  const n = Number(raw);
+  return raw !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** True when a failed write may still have been carried out: a 5xx, a dropped connection (Octokit reports 500) or a rate-limit reply. */
+export function mayHaveBeenStored(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return (status !== undefined && status >= 500) || isRateLimited(error);
 }
 
 /** HTTP status of an Octokit `RequestError`, or undefined for network/other errors. */

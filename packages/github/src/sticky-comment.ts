@@ -1,5 +1,5 @@
 import type { GitHubAdapter, IssueComment } from './adapter.ts';
-import { httpStatusOf } from './octokit.ts';
+import { mayHaveBeenStored, retryAfterSeconds } from './octokit.ts';
 
 /**
  * A "sticky" PR comment: one logical comment per key that later runs update in place.
@@ -22,9 +22,9 @@ export interface StickyCommentInput {
   author?: string;
   /** Defaults to GitHub's limit; smaller values are for tests and previews. */
   maxLength?: number;
-  /** Attempts at creating one part when GitHub answers 5xx or the connection drops (default 3). */
+  /** Attempts at creating one part when GitHub answers 5xx, a rate limit, or the connection drops (default 3). */
   maxCreateAttempts?: number;
-  /** Pause between create attempts, multiplied by the attempt number (default 1000). */
+  /** Pause between create attempts, multiplied by the attempt number (default 1000); a rate limit's retry-after counts in these units too. */
   createRetryDelayMs?: number;
 }
 
@@ -200,8 +200,9 @@ export async function upsertStickyComment(api: CommentsApi, input: StickyComment
 }
 
 /**
- * Creating a comment is not idempotent: after a 5xx or a dropped connection GitHub may have
- * stored it anyway. So before trying again, list the comments and adopt an identical one of ours.
+ * Creating a comment is not idempotent: after a 5xx, a dropped connection or a rate-limit reply
+ * (403/429) GitHub may have stored it anyway. So before trying again (after retry-after, when
+ * GitHub gives one), list the comments and adopt an identical one of ours.
  */
 async function createWithoutDuplicates(api: CommentsApi, input: StickyCommentInput, body: string, isOurs: (comment: IssueComment) => boolean): Promise<IssueComment> {
   const attempts = input.maxCreateAttempts ?? 3;
@@ -210,11 +211,11 @@ async function createWithoutDuplicates(api: CommentsApi, input: StickyCommentInp
     try {
       return await api.createIssueComment(input.issueNumber, body);
     } catch (error) {
-      const status = httpStatusOf(error);
-      // Octokit reports dropped connections as status 500 too; anything else is a bug, not a blip.
-      const mayHaveHappened = status !== undefined && status >= 500;
-      if (!mayHaveHappened || attempt >= attempts) throw error;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+      // Octokit reports dropped connections as status 500 too; anything else (a 403 without a rate
+      // limit, a 422) is a bug or a permission, not a blip.
+      if (!mayHaveBeenStored(error) || attempt >= attempts) throw error;
+      const wait = delayMs * Math.max(attempt, retryAfterSeconds(error) ?? 0);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const adopted = (await api.listIssueComments(input.issueNumber)).find((comment) => isOurs(comment) && normalize(comment.body) === body);
       if (adopted) return adopted;
     }

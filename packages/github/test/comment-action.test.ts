@@ -115,6 +115,22 @@ describe('the bundled comment action, run like the runner runs it, against the A
     expect(double.comments(REPO, issue)).toHaveLength(1);
     double.assertNoViolations();
   });
+
+  for (const afterHandling of [true, false]) {
+    it(`a create answered 403 rate-limited (${afterHandling ? 'stored' : 'not stored'}): exactly one comment (found by its marker before any second create)`, async () => {
+      const issue = double.seedIssue(REPO);
+      const before = double.requests.length;
+      double.injectFault({ method: 'POST', path: '/repos/{owner}/{repo}/issues/{issue_number}/comments', status: 403, retryAfter: 0, afterHandling });
+      const result = await run({ body: 'rate limited', 'issue-number': String(issue) }, 'workflow_run', {
+        action: 'completed',
+        workflow_run: { id: 8, name: 'pr', event: 'pull_request', conclusion: 'success', head_sha: 'b'.repeat(40), head_branch: 'bump-trino', head_repository: { full_name: REPO } },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(double.comments(REPO, issue)).toHaveLength(1);
+      const creates = double.requests.slice(before).filter((r) => r.operationId === 'issues/create-comment').map((r) => r.status);
+      expect(creates).toEqual(afterHandling ? [403] : [403, 201]);
+    });
+  }
 });
 
 describe('runner protocol parsing', () => {

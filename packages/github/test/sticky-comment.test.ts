@@ -129,15 +129,43 @@ describe('retries', () => {
     expect(f.double.requestsFor('issues/list-comments').map((r) => r.status)).toEqual([502, 502, 200]);
   });
 
-  it('waits out a 403 secondary rate limit with retry-after and retries', async () => {
+  it('waits out a 403 secondary rate limit with retry-after and retries an idempotent write', async () => {
     const slowOctokit = createOctokit({ token: 't', baseUrl: f.double.url, tuning: { ...FAST, baseDelayMs: 50 } });
     const slow = createGitHubAdapter(slowOctokit, { owner: 'acme', repo: 'platform', fullName: REPO });
-    f.double.injectFault({ method: 'POST', path: createPath, status: 403, retryAfter: 1 });
+    const comment = await slow.createIssueComment(f.pr, 'before');
+    f.double.injectFault({ method: 'PATCH', path: '/repos/{owner}/{repo}/issues/comments/{comment_id}', status: 403, retryAfter: 1 });
     const started = Date.now();
-    await slow.createIssueComment(f.pr, 'after the limit');
+    await slow.updateIssueComment(comment.id, 'after the limit');
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([403, 201]);
+    expect(f.double.requestsFor('issues/update-comment').map((r) => r.status)).toEqual([403, 200]);
+    expect(f.double.comments(REPO, f.pr).map((c) => c.body)).toEqual(['after the limit']);
+  });
+
+  it('a create answered with a 403 rate limit is not retried by the client (GitHub may have stored it)', async () => {
+    f.double.injectFault({ method: 'POST', path: createPath, status: 403, retryAfter: 1, afterHandling: true });
+    const error = await f.github.createIssueComment(f.pr, 'x').catch((e: unknown) => e);
+    expect((error as { status: number }).status).toBe(403);
+    expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual([403]);
     expect(f.double.comments(REPO, f.pr)).toHaveLength(1);
+  });
+
+  for (const afterHandling of [true, false]) {
+    it(`a 403 rate limit on "create comment" that GitHub ${afterHandling ? 'DID' : 'did not'} store: one comment (re-listed by marker first)`, async () => {
+      f.double.injectFault({ method: 'POST', path: createPath, status: 403, retryAfter: 1, afterHandling });
+      const result = await upsertStickyComment(f.github, { issueNumber: f.pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 });
+      expect(f.double.comments(REPO, f.pr)).toHaveLength(1);
+      expect(result.parts[0]!.commentId).toBe(f.double.comments(REPO, f.pr)[0]!.id);
+      expect(f.double.requestsFor('issues/create-comment').map((r) => r.status)).toEqual(afterHandling ? [403] : [403, 201]);
+    });
+  }
+
+  it('a 403 that is not a rate limit (no permission) is not retried', async () => {
+    const error = await upsertStickyComment(
+      { ...f.github, createIssueComment: () => Promise.reject(Object.assign(new Error('Resource not accessible by integration'), { status: 403, response: { headers: {} } })) },
+      { issueNumber: f.pr, key: 'diff', body: 'hello', createRetryDelayMs: 1 },
+    ).catch((e: unknown) => e);
+    expect((error as { status: number }).status).toBe(403);
+    expect(f.double.requestsFor('issues/list-comments')).toHaveLength(1);
   });
 
   it('a 429 secondary rate limit is retried too, and gives up after the configured retries', async () => {

@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listServiceDirs } from '@carbon/generate';
-import type { GitHubAdapter, PullRequest } from '@carbon/github';
+import { mayHaveBeenStored, retryAfterSeconds, upsertStickyComment, type GitHubAdapter, type PullRequest } from '@carbon/github';
 import { EventError, parseFluxEvent, type PromotionEvent } from './event.ts';
 import { describeInZone, evaluateFreeze } from './freeze.ts';
 import type { Git } from './git.ts';
 import { loadPolicy, policyFor, type PromotionPolicy, type ServicePolicy } from './policy.ts';
-import { branchFor, decodeState, renderBody, type GateResult, type PromotionKind, type PromotionState } from './pr.ts';
+import { branchFor, decodeState, renderBody, type FailureRecord, type GateResult, type PromotionKind, type PromotionState } from './pr.ts';
 import { appendAudit, commitMessage, logPath, pinsPath, previousPin, readAudit, readPin, writePin, type AuditEntry } from './record.ts';
 
 /**
@@ -44,6 +44,10 @@ export interface PromoteDeps {
   dryRun?: boolean;
   /** Who asked (workflow actor or `event`); recorded in the audit trail. */
   actor?: string;
+  /** Attempts per idempotent GitHub write of a failure record (default 4). */
+  writeAttempts?: number;
+  /** Pause between those attempts, × the attempt number or GitHub's retry-after in seconds (default 1000 ms). */
+  retryDelayMs?: number;
 }
 
 export type OutcomeStatus = 'rejected' | 'ignored' | 'noop' | 'unchanged' | 'opened' | 'updated' | 'merged' | 'blocked' | 'deferred' | 'waiting' | 'planned';
@@ -90,6 +94,26 @@ export function outputPaths(service: string, cluster: string): string[] {
   return [`apps/${service}/deploy/base`, `apps/${service}/deploy/overlays/${cluster}`];
 }
 
+// ---------------------------------------------------------------- service names
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Bad usage: a service name that is not a DNS-1123 label or names no apps/<name>. `message` lists the valid choices. */
+export class ServiceNameError extends Error {
+  override readonly name = 'ServiceNameError';
+}
+
+/**
+ * Why `name` is not a service of this repository (with the valid choices), or undefined when it is.
+ * The name is compared with the apps/ folders, never joined into a path or a ref.
+ */
+export function serviceNameProblem(name: string, services: ReadonlySet<string>): string | undefined {
+  if (services.has(name)) return undefined;
+  const shown = name.replace(/[^a-z0-9-]/g, '?').slice(0, 63);
+  const why = DNS_LABEL.test(name) ? `no service "${shown}" under apps/` : `"${shown}" is not a service name (a DNS-1123 label: lowercase letters, digits and "-", at most 63 characters)`;
+  return `${why}; valid choices: ${[...services].sort().join(', ') || '(none: apps/ holds no service)'}`;
+}
+
 // ---------------------------------------------------------------- events
 
 export async function handleEvent(raw: unknown, deps: PromoteDeps): Promise<Outcome> {
@@ -119,15 +143,68 @@ async function recordFailure(event: PromotionEvent, deps: PromoteDeps, ctx: Cont
   if (!pr || !state || state.service !== event.service || state.to !== event.revision) {
     return { status: 'ignored', exit: 0, service: event.service, message: `failure ${event.reason} for ${event.service}@${event.revision.slice(0, 12)}; no pending promotion of that revision, so nothing is promoted` };
   }
-  if (state.eventIds.includes(event.eventId)) return { status: 'unchanged', exit: 0, service: event.service, pr: pr.number, prUrl: pr.htmlUrl, message: `failure event ${event.eventId} is already recorded on #${pr.number}` };
-  const next: PromotionState = { ...state, failures: [...state.failures, { at: event.timestamp, reason: event.reason, eventId: event.eventId, message: event.message }], eventIds: [...state.eventIds, event.eventId] };
   const why = `single-node reported ${event.reason} for ${event.service}@${event.revision.slice(0, 12)} at ${event.timestamp}; the promotion is blocked until a later healthy event`;
-  if (!deps.dryRun && deps.github) {
-    await refreshPullRequest(pr, next, deps, ctx);
-    await deps.github.createIssueComment(pr.number, `⛔ Promotion blocked: ${why}.\n\n\`\`\`\`text\n${event.message.replace(/`{4,}/g, '```') || '(no message)'}\n\`\`\`\``);
-    await deps.github.addLabels(pr.number, ['promotion-blocked']);
+  const base = { service: event.service, pr: pr.number, prUrl: pr.htmlUrl };
+  const recorded = state.eventIds.includes(event.eventId);
+  const failure: FailureRecord = state.failures.find((f) => f.eventId === event.eventId) ?? { at: event.timestamp, reason: event.reason, eventId: event.eventId, message: event.message };
+  if (recorded && !state.failures.some((f) => f.eventId === event.eventId)) return { ...base, status: 'unchanged', exit: 0, message: `event ${event.eventId} was already handled by #${pr.number}; nothing changed` };
+  if (deps.dryRun || !deps.github) return { ...base, status: 'blocked', exit: 0, message: why };
+  // The record is three writes (state, comment, label) that must all land, in this order: the state
+  // first, because it is what stops the scheduled run from merging. Each write is idempotent and
+  // retried; a redelivered event (or the scheduled run) completes whatever a fault interrupted.
+  const next: PromotionState = recorded ? state : { ...state, failures: [...state.failures, failure], eventIds: [...state.eventIds, event.eventId] };
+  if (!recorded) await persistently(deps, () => refreshPullRequest(pr, next, deps, ctx));
+  const completed = await ensureFailureNotices(pr, next, failure, deps);
+  if (recorded && !completed.length) return { ...base, status: 'unchanged', exit: 0, message: `failure event ${event.eventId} is already recorded on #${pr.number} (state, comment and label)` };
+  return { ...base, status: 'blocked', exit: 0, message: recorded ? `${why} (completed on redelivery: ${completed.join(', ')})` : why };
+}
+
+export const BLOCKED_LABEL = 'promotion-blocked';
+
+/** The comment saying why a failure blocks the promotion; built from the recorded state alone, so any later run can post it. */
+export function blockedComment(state: PromotionState, failure: FailureRecord): string {
+  const why = `single-node reported ${failure.reason} for ${state.service}@${state.to.slice(0, 12)} at ${failure.at}; the promotion is blocked until a later healthy event`;
+  // The message is shown only inside a 4-backtick fence (a run of 4+ backticks in it is shortened so it cannot close the fence).
+  return `⛔ Promotion blocked: ${why}.\n\n\`\`\`\`text\n${failure.message.replace(/`{4,}/g, '```') || '(no message)'}\n\`\`\`\``;
+}
+
+/**
+ * Makes sure the failure's comment (a sticky comment keyed by the event id: found by its marker,
+ * never posted twice, also when a create was stored but answered 5xx or 403) and the
+ * `promotion-blocked` label are on the PR. Returns what it had to add.
+ */
+async function ensureFailureNotices(pr: PullRequest, state: PromotionState, failure: FailureRecord, deps: PromoteDeps): Promise<string[]> {
+  const github = deps.github!;
+  const added: string[] = [];
+  const comment = await persistently(deps, () =>
+    upsertStickyComment(github, { issueNumber: pr.number, key: `promotion-blocked-${failure.eventId}`, body: blockedComment(state, failure), createRetryDelayMs: deps.retryDelayMs ?? 1000 }),
+  );
+  if (comment.outcome !== 'unchanged') added.push('comment');
+  if (!pr.labels.includes(BLOCKED_LABEL)) {
+    await persistently(deps, () => github.addLabels(pr.number, [BLOCKED_LABEL]));
+    added.push('label');
   }
-  return { status: 'blocked', exit: 0, service: event.service, pr: pr.number, prUrl: pr.htmlUrl, message: why };
+  return added;
+}
+
+/** Failures that block the promotion now (no healthy report after them): their notices must exist. */
+function blockingFailures(state: PromotionState): FailureRecord[] {
+  return state.failures.filter((f) => !state.healthyAt || f.at >= state.healthyAt);
+}
+
+/** Retries an idempotent GitHub write on faults that may pass (5xx, dropped connection, rate limit). */
+async function persistently<T>(deps: PromoteDeps, write: () => Promise<T>): Promise<T> {
+  const attempts = deps.writeAttempts ?? 4;
+  const delayMs = deps.retryDelayMs ?? 1000;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!mayHaveBeenStored(error) || attempt >= attempts) throw error;
+      const wait = delayMs * Math.max(attempt, retryAfterSeconds(error) ?? 0);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 // ---------------------------------------------------------------- promotion
@@ -142,7 +219,8 @@ export interface PromoteRequest {
 export async function promoteRevision(request: PromoteRequest, deps: PromoteDeps, known?: Context): Promise<Outcome> {
   const ctx = known ?? (await loadContext(deps));
   const { service, revision, event } = request;
-  if (!ctx.services.has(service)) return { status: 'rejected', exit: 2, gate: 'service', message: `no service "${service.replace(/[^a-z0-9-]/g, '?').slice(0, 63)}" under apps/` };
+  const badService = serviceNameProblem(service, ctx.services);
+  if (badService) return { status: 'rejected', exit: 2, gate: 'service', message: badService };
   if (!/^[0-9a-f]{40}$/.test(revision)) return { status: 'rejected', exit: 2, gate: 'revision', service, message: 'the revision must be a full 40-character commit SHA' };
   const policy = policyFor(ctx.policy, service);
   const target = ctx.policy.targetCluster;
@@ -457,6 +535,8 @@ export async function reevaluate(deps: PromoteDeps): Promise<Outcome[]> {
     const state = decodeState(pr.body);
     if (!state || pr.head.ref !== branchFor(state.kind, state.service) || !ctx.services.has(state.service)) continue;
     const result = await refreshPullRequest(pr, state, deps, ctx);
+    // A failure whose comment or label a fault kept from GitHub is completed here, at the latest.
+    for (const failure of blockingFailures(state)) await ensureFailureNotices(pr, state, failure, deps);
     outcomes.push({ status: result.merged ? 'merged' : 'waiting', exit: 0, service: state.service, pr: pr.number, prUrl: pr.htmlUrl, gates: result.gates, message: `#${pr.number} ${state.service}: ${result.summary}` });
   }
   return outcomes;
@@ -467,7 +547,8 @@ export async function reevaluate(deps: PromoteDeps): Promise<Outcome[]> {
 export async function rollback(request: { service: string; to?: string }, deps: PromoteDeps): Promise<Outcome> {
   const ctx = await loadContext(deps);
   const { service } = request;
-  if (!ctx.services.has(service)) return { status: 'rejected', exit: 2, gate: 'service', message: `no service "${service.replace(/[^a-z0-9-]/g, '?').slice(0, 63)}" under apps/` };
+  const badService = serviceNameProblem(service, ctx.services);
+  if (badService) return { status: 'rejected', exit: 2, gate: 'service', message: badService };
   if (request.to !== undefined && !/^[0-9a-f]{4,40}$/.test(request.to)) return { status: 'rejected', exit: 2, gate: 'revision', service, message: '--to must be a commit SHA (4 to 40 hex digits, like git accepts)' };
   const target = ctx.policy.targetCluster;
   await prepareBase(deps, ctx);
@@ -515,6 +596,8 @@ async function resolveCommitPrefix(deps: PromoteDeps, prefix: string): Promise<s
 
 export async function history(service: string, deps: Pick<PromoteDeps, 'git' | 'root' | 'remote'>, ref?: string): Promise<AuditEntry[]> {
   const policy = loadPolicy(deps.root);
+  const problem = serviceNameProblem(service, new Set(listServiceDirs(deps.root)));
+  if (problem) throw new ServiceNameError(problem);
   const text = await deps.git.showFile(ref ?? 'HEAD', logPath(policy.targetCluster));
   return readAudit(text).filter((e) => e.service === service);
 }

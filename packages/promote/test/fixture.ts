@@ -1,8 +1,9 @@
 import { createServer, request as forward } from 'node:http';
+import { afterEach } from 'vitest';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGitHubAdapter, createOctokit } from '@carbon/github';
-import { git, cloneRepo, commitFiles, createBareOrigin, listBranches, push, startApiDouble, type ApiDouble, type BareOrigin, type GitRepo } from '@carbon/github/testing';
+import { git, cleanupGitRepos, cloneRepo, commitFiles, createBareOrigin, listBranches, push, startApiDouble, type ApiDouble, type BareOrigin, type GitRepo } from '@carbon/github/testing';
 import { exec, type Runner } from '@carbon/toolchain';
 import { parse } from 'yaml';
 import { createGit, type PromoteDeps } from '../src/index.ts';
@@ -72,7 +73,7 @@ export async function createFixture(): Promise<Fixture> {
   };
   const now = { value: new Date('2026-11-24T12:00:00Z') }; // a Tuesday
   const [owner, repo] = REPO.split('/') as [string, string];
-  const api = createGitHubAdapter(createOctokit({ token: 'test-token', baseUrl: double.url, tuning: { retries: 0 } }), { owner, repo, fullName: REPO });
+  const api = createGitHubAdapter(createOctokit({ token: 'test-token', baseUrl: double.url, tuning: { retries: 0, baseDelayMs: 1, minWriteIntervalMs: 0, minNotificationIntervalMs: 0 } }), { owner, repo, fullName: REPO });
   // The double records a merge but has no git; merge for real in the origin too, as GitHub would.
   const github = {
     ...api,
@@ -169,4 +170,16 @@ export async function startBranchSyncProxy(double: ApiDouble, origin: BareOrigin
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('proxy has no port');
   return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+/** One fixture per test: `setup()` creates it; after each test the double's violations are checked and everything is removed. */
+export function useFixture(): () => Promise<Fixture> {
+  let current: Fixture | undefined;
+  afterEach(async () => {
+    current?.double.assertNoViolations();
+    await current?.double.close();
+    current = undefined;
+    await cleanupGitRepos();
+  });
+  return async () => (current = await createFixture());
 }

@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupGitRepos, git } from '@carbon/github/testing';
+import { describe, expect, it } from 'vitest';
+import { git } from '@carbon/github/testing';
 import { handleEvent, history, promoteRevision, reevaluate, rollback, decodeState } from '../src/index.ts';
-import { createFixture, fluxEvent, REPO, service, type Fixture } from './fixture.ts';
+import { fluxEvent, REPO, service, useFixture } from './fixture.ts';
 
-let fixture: Fixture | undefined;
-afterEach(async () => {
-  fixture?.double.assertNoViolations();
-  await fixture?.double.close();
-  fixture = undefined;
-  await cleanupGitRepos();
-});
-
-async function setup(): Promise<Fixture> {
-  fixture = await createFixture();
-  return fixture;
-}
+const setup = useFixture();
 
 const trinoChange = (replicas: number) => ({ 'apps/trino/deploy/overlays/multi-node/kustomization.yaml': `resources: [../../base]\nreplicas: [{ name: trino, count: ${replicas} }]\n` });
 

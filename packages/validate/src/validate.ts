@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadCluster, type ClusterFacts } from '@carbon/platform';
-import { INPUT_ERROR_CODES, listFluxClusters, RenderSession, cacheOption, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
+import { cacheOption, INPUT_ERROR_CODES, RenderSession, selectFluxClusters, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
 import { checkTool, exec, type Runner } from '@carbon/toolchain';
 import { changedScope, inScope, type Scope } from './changed.ts';
 import { clusterChecks } from './checks/cluster.ts';
@@ -78,15 +78,15 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const root = resolve(options.root);
   const given = resolve(options.path ?? root);
   const runner = options.runner ?? exec;
+  // The repository is the git work tree around --path (Flux paths are relative to its root). An
+  // empty or non-Flux folder, or an unknown --cluster, is bad usage (ClusterSelectionError), not "0 errors".
+  const { repoRoot: repo, clusters: selected } = selectFluxClusters(given, options.clusters);
   await checkTool(root, 'kustomize');
   const kubeconform = options.schema === false ? '' : await checkTool(root, 'kubeconform');
   const promtool = options.rules === false ? '' : await checkTool(root, 'promtool');
   // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
-  // The repository is the git work tree around --path (Flux paths are relative to its root).
-  const { repoRoot: repo, clusters } = listFluxClusters(given);
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
   const cached = cacheOption(options.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}) });

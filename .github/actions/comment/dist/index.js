@@ -25726,6 +25726,10 @@ function createOctokit(options2) {
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
   const log = options2.log ?? (() => void 0);
   const onLimit = (kind) => (retryAfter, request2, _octokit, retryCount) => {
+    if (isReconciledCreate(request2.method, request2.url)) {
+      log("warn", `${kind} rate limit on ${request2.method} ${request2.url}; not retried here (the caller reconciles before creating again)`);
+      return false;
+    }
     const willRetry = retryCount < rateLimitRetries;
     log("warn", `${kind} rate limit on ${request2.method} ${request2.url}; ${willRetry ? `retrying after ${retryAfter}s` : "giving up"}`);
     return willRetry;
@@ -25768,6 +25772,27 @@ function tuningFromEnv(env = process.env) {
     minWriteIntervalMs: write,
     minNotificationIntervalMs: write
   };
+}
+var RECONCILED_CREATES = [/\/issues\/(\{issue_number\}|\d+)\/comments$/, /\/repos\/[^/]+\/[^/]+\/pulls$/];
+function isReconciledCreate(method, url) {
+  const path = url.split("?")[0] ?? "";
+  return method.toUpperCase() === "POST" && RECONCILED_CREATES.some((re) => re.test(path));
+}
+function isRateLimited(error2) {
+  const e = error2;
+  if (e?.status === 429) return true;
+  if (e?.status !== 403) return false;
+  const headers = e.response?.headers ?? {};
+  return headers["retry-after"] !== void 0 || headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(String(e.message ?? ""));
+}
+function retryAfterSeconds(error2) {
+  const raw = error2?.response?.headers?.["retry-after"];
+  const n = Number(raw);
+  return raw !== void 0 && Number.isFinite(n) && n >= 0 ? n : void 0;
+}
+function mayHaveBeenStored(error2) {
+  const status = httpStatusOf(error2);
+  return status !== void 0 && status >= 500 || isRateLimited(error2);
 }
 function httpStatusOf(error2) {
   const status = error2?.status;
@@ -26040,10 +26065,9 @@ async function createWithoutDuplicates(api, input, body, isOurs) {
     try {
       return await api.createIssueComment(input.issueNumber, body);
     } catch (error2) {
-      const status = httpStatusOf(error2);
-      const mayHaveHappened = status !== void 0 && status >= 500;
-      if (!mayHaveHappened || attempt >= attempts) throw error2;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+      if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
+      const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const adopted = (await api.listIssueComments(input.issueNumber)).find((comment) => isOurs(comment) && normalize(comment.body) === body);
       if (adopted) return adopted;
     }

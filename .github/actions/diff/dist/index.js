@@ -36277,6 +36277,28 @@ function defaultParallelism() {
   return Math.min(8, Math.max(2, availableParallelism()));
 }
 
+// node_modules/@carbon/render/src/clusters.ts
+var ClusterSelectionError = class extends Error {
+  constructor(message, hint, choices = []) {
+    super(message);
+    this.hint = hint;
+    this.choices = choices;
+  }
+  name = "ClusterSelectionError";
+};
+var safeName = (name3) => name3.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 64);
+var MAX_SNIFF_BYTES = 64 * 1024;
+function checkClusterNames(requested, available) {
+  const unknown = [...new Set(requested.filter((c) => !available.includes(c)))];
+  if (!unknown.length) return;
+  const choices = [...available].sort();
+  throw new ClusterSelectionError(
+    `--cluster: ${unknown.map((c) => `"${safeName(c)}"`).join(", ")} ${unknown.length === 1 ? "is not a cluster" : "are not clusters"} of this repository`,
+    choices.length ? `valid choices: ${choices.join(", ")}` : "this repository has no clusters",
+    choices
+  );
+}
+
 // node_modules/@carbon/validate/src/pods.ts
 var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 function podTemplateOf(ro) {
@@ -42467,6 +42489,7 @@ async function diffRevisions(options2) {
       opened.push(headTree);
       headDir = headTree.dir;
     }
+    if (options2.clusters?.length) checkClusterNames(options2.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options2.config ?? (existsSync9(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache) };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);

@@ -33067,8 +33067,8 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync14 } from "node:fs";
-import { join as join15, relative as relative6, resolve as resolve5 } from "node:path";
+import { existsSync as existsSync15 } from "node:fs";
+import { join as join16, relative as relative6, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -38149,6 +38149,74 @@ function defaultParallelism() {
   return Math.min(8, Math.max(2, availableParallelism()));
 }
 
+// node_modules/@carbon/render/src/clusters.ts
+import { existsSync as existsSync10, readdirSync as readdirSync5, readFileSync as readFileSync9, statSync as statSync6 } from "node:fs";
+import { join as join10 } from "node:path";
+var ClusterSelectionError = class extends Error {
+  constructor(message, hint, choices = []) {
+    super(message);
+    this.hint = hint;
+    this.choices = choices;
+  }
+  name = "ClusterSelectionError";
+};
+var safeName = (name3) => name3.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 64);
+var EXPECTED = "a Flux repository has clusters/<name>/ folders, a Flux Kustomization that syncs a folder, or is one cluster folder holding a kustomization.yaml or Kubernetes manifests (.yaml/.yml with apiVersion and kind); `platform clusters --path DIR` lists what is found";
+var MAX_ENTRIES = 1e4;
+var MAX_SNIFF_BYTES = 64 * 1024;
+function holdsManifests(dir) {
+  if (kustomizationFile(dir)) return true;
+  let seen = 0;
+  const stack = [dir];
+  while (stack.length && seen < MAX_ENTRIES) {
+    const d = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync5(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (++seen > MAX_ENTRIES) break;
+      if (e.name.startsWith(".")) continue;
+      const p = join10(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
+        let head = "";
+        try {
+          head = readFileSync9(p).subarray(0, MAX_SNIFF_BYTES).toString("utf8");
+        } catch {
+          continue;
+        }
+        if (/^apiVersion:/m.test(head) && /^kind:/m.test(head)) return true;
+      }
+    }
+  }
+  return false;
+}
+function selectFluxClusters(dir, requested) {
+  if (!existsSync10(dir) || !statSync6(dir).isDirectory()) throw new ClusterSelectionError(`${dir} is not a folder`, EXPECTED);
+  const listed = listFluxClusters(dir);
+  const only = listed.clusters.length === 1 ? listed.clusters[0] : void 0;
+  if (only?.how === "path" && !holdsManifests(join10(listed.repoRoot, only.dir))) {
+    const empty = readdirSync5(dir).filter((n) => !n.startsWith(".")).length === 0;
+    throw new ClusterSelectionError(`${dir} is not a Flux repository: ${empty ? "the folder is empty" : "no cluster, Flux Kustomization, kustomization.yaml or Kubernetes manifest was found"}`, EXPECTED);
+  }
+  if (!requested?.length) return listed;
+  checkClusterNames(requested, listed.clusters.map((c) => c.name));
+  return { ...listed, clusters: listed.clusters.filter((c) => requested.includes(c.name)) };
+}
+function checkClusterNames(requested, available) {
+  const unknown = [...new Set(requested.filter((c) => !available.includes(c)))];
+  if (!unknown.length) return;
+  const choices = [...available].sort();
+  throw new ClusterSelectionError(
+    `--cluster: ${unknown.map((c) => `"${safeName(c)}"`).join(", ")} ${unknown.length === 1 ? "is not a cluster" : "are not clusters"} of this repository`,
+    choices.length ? `valid choices: ${choices.join(", ")}` : "this repository has no clusters",
+    choices
+  );
+}
+
 // node_modules/@carbon/validate/src/changed.ts
 var REF = /^[A-Za-z0-9._/@^~{}-]+$/;
 async function changedScope(repo, ref2, runner) {
@@ -38671,8 +38739,8 @@ var fluxChecks = (view, emit) => {
 };
 
 // node_modules/@carbon/validate/src/checks/metrics.ts
-import { existsSync as existsSync10 } from "node:fs";
-import { join as join10 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join11 } from "node:path";
 
 // node_modules/@lezer/common/dist/index.js
 var DefaultBufferLength = 1024;
@@ -42748,8 +42816,8 @@ var parser2 = LRParser.deserialize({
 var METRICS_FILE = "platform/metrics.yaml";
 var DASHBOARD_LABEL = "grafana_dashboard";
 function loadMetricCatalog(repo) {
-  const abs = join10(repo, METRICS_FILE);
-  if (!existsSync10(abs)) return void 0;
+  const abs = join11(repo, METRICS_FILE);
+  if (!existsSync11(abs)) return void 0;
   const src = YamlSource.read(abs, METRICS_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -42957,8 +43025,8 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync11 } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import { join as join12 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
     name: n.name,
@@ -43155,7 +43223,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync11(join11(root, facts.file)) ? YamlSource.read(join11(root, facts.file), facts.file) : void 0;
+    src = root && existsSync12(join12(root, facts.file)) ? YamlSource.read(join12(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -43238,12 +43306,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync12 } from "node:fs";
-import { join as join12 } from "node:path";
+import { existsSync as existsSync13 } from "node:fs";
+import { join as join13 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
-  const abs = join12(root, POLICY_FILE);
-  if (!existsSync12(abs)) return { checks: {}, exceptions: [] };
+  const abs = join13(root, POLICY_FILE);
+  if (!existsSync13(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -43270,7 +43338,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync12(join12(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync13(join13(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -43323,7 +43391,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 var import_yaml11 = __toESM(require_dist2(), 1);
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var isPrometheusRule = (ro) => ro.object.kind === "PrometheusRule" && typeof ro.object.apiVersion === "string" && ro.object.apiVersion.startsWith("monitoring.coreos.com/");
 function parsePromtoolCheck(stderr) {
   const byIndex = /* @__PURE__ */ new Map();
@@ -43353,10 +43421,10 @@ function errorPath(spec, message) {
 async function promRulesCheck(promtool, objects, emit, runner = exec) {
   const rules = objects.filter(isPrometheusRule);
   if (!rules.length) return 0;
-  const dir = mkdtempSync2(join13(tmpdir2(), "carbon-promtool-"));
+  const dir = mkdtempSync2(join14(tmpdir2(), "carbon-promtool-"));
   try {
     const files = rules.map((ro, i) => {
-      const file = join13(dir, `${i}.yaml`);
+      const file = join14(dir, `${i}.yaml`);
       const spec = ro.object.spec ?? {};
       writeFileSync4(file, (0, import_yaml11.stringify)({ groups: spec.groups ?? [] }), { mode: 384 });
       return file;
@@ -43381,9 +43449,9 @@ async function promRulesCheck(promtool, objects, emit, runner = exec) {
 
 // node_modules/@carbon/validate/src/schema.ts
 var import_yaml12 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync13, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, readdirSync as readdirSync5, readFileSync as readFileSync9, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { existsSync as existsSync14, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, readdirSync as readdirSync6, readFileSync as readFileSync10, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { dirname as dirname5, join as join14 } from "node:path";
+import { dirname as dirname5, join as join15 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -43397,7 +43465,7 @@ function withoutSops(o) {
   return rest;
 }
 var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
-var CRD_LAYOUT = join14("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join15("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
   for (const ro of objects) {
@@ -43405,8 +43473,8 @@ function writeRepoCrdSchemas(objects, dir, emit) {
     if (o.kind !== "CustomResourceDefinition" || o.apiVersion !== "apiextensions.k8s.io/v1" || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
     try {
       for (const f of crdToSchemas(o)) {
-        mkdirSync5(dirname5(join14(dir, f.fileName)), { recursive: true });
-        writeFileSync5(join14(dir, f.fileName), JSON.stringify(f.schema));
+        mkdirSync5(dirname5(join15(dir, f.fileName)), { recursive: true });
+        writeFileSync5(join15(dir, f.fileName), JSON.stringify(f.schema));
         n++;
       }
     } catch (e) {
@@ -43417,12 +43485,12 @@ function writeRepoCrdSchemas(objects, dir, emit) {
   return n;
 }
 function folderDigest(dir) {
-  if (!existsSync13(dir)) return "";
+  if (!existsSync14(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
-    for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (e.isDirectory()) walk(join14(d, e.name), `${shown}/${e.name}`);
-      else lines.push(`${shown}/${e.name} ${sha256(readFileSync9(join14(d, e.name)))}`);
+    for (const e of readdirSync6(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory()) walk(join15(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync10(join15(d, e.name)))}`);
     }
   };
   walk(dir, "");
@@ -43430,12 +43498,12 @@ function folderDigest(dir) {
 }
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
-  const dir = mkdtempSync3(join14(tmpdir3(), "carbon-kubeconform-"));
+  const dir = mkdtempSync3(join15(tmpdir3(), "carbon-kubeconform-"));
   try {
-    const crdDir = join14(dir, "crd-schemas");
-    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join14(crdDir, CRD_LAYOUT)] : [];
-    const extra = (options2.extraFolders ?? []).map((f) => join14(f, CRD_LAYOUT));
-    const manifests = join14(dir, "objects");
+    const crdDir = join15(dir, "crd-schemas");
+    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join15(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options2.extraFolders ?? []).map((f) => join15(f, CRD_LAYOUT));
+    const manifests = join15(dir, "objects");
     mkdirSync5(manifests);
     const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
@@ -43447,8 +43515,8 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const cache = options2.cache;
     let keys = [];
     if (cache) {
-      const stamp = join14(schemasDir(toolsRoot), "stamp.json");
-      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync13(stamp) ? readFileSync9(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      const stamp = join15(schemasDir(toolsRoot), "stamp.json");
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync14(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t2) => sha256(`${set2}
 ${t2}`));
     }
@@ -43462,7 +43530,7 @@ ${t2}`));
       }
     });
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
-    for (const i of todo) writeFileSync5(join14(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    for (const i of todo) writeFileSync5(join15(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
@@ -43523,20 +43591,19 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync14(join15(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync15(join16(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
   const root = resolve5(options2.root);
   const given = resolve5(options2.path ?? root);
   const runner = options2.runner ?? exec;
+  const { repoRoot: repo, clusters: selected } = selectFluxClusters(given, options2.clusters);
   await checkTool(root, "kustomize");
   const kubeconform = options2.schema === false ? "" : await checkTool(root, "kubeconform");
   const promtool = options2.rules === false ? "" : await checkTool(root, "promtool");
-  const { repoRoot: repo, clusters } = listFluxClusters(given);
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
   const cached = cacheOption(options2.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {} });
@@ -43560,7 +43627,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join15(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join16(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
         clusterChecks(view, emit);
@@ -43672,7 +43739,7 @@ function formatCapacity(reports) {
 
 // .github/actions/validate/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname6, join as join16 } from "node:path";
+import { dirname as dirname6, join as join17 } from "node:path";
 
 // .github/actions/validate/src/run.ts
 import { isAbsolute as isAbsolute3, relative as relative7, resolve as resolve6 } from "node:path";
@@ -43730,7 +43797,7 @@ async function run2() {
       validate,
       writeFile: async (path, text) => {
         await mkdir2(dirname6(path), { recursive: true });
-        const tmp = join16(dirname6(path), `.${process.pid}.tmp`);
+        const tmp = join17(dirname6(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }

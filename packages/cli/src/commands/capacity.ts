@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exitCodeOf, formatCapacity, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
@@ -12,7 +11,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
-  if (!existsSync(path) || !statSync(path).isDirectory()) throw new UsageError(`--path: ${path} is not a folder`);
   const result = await validate({ root, path, schema: false, rules: false, ...renderCache(root), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values['working-tree'] ? { workingTree: true } : {}) });
   if (exitCodeOf(result) === 2) {
     for (const f of result.findings.filter((x) => x.id === 'INP001')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);

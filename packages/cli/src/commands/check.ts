@@ -38,10 +38,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     throw e;
   }
-  if (values.cluster?.length) {
-    const unknown = values.cluster.filter((c) => !result.validate.clusters.some((s) => s.cluster === c));
-    if (unknown.length) throw new UsageError(`--cluster: no cluster folder ${unknown.map((c) => `clusters/${c}`).join(', ')} in ${root}`);
-  }
+  // An unknown --cluster never gets here: validate and diff refuse it first (ClusterSelectionError, exit 2 with the choices).
   if (format === 'json') {
     io.out(`${JSON.stringify({ validate: toJson(result.validate), diff: JSON.parse(renderJson(result.diff)), render: result.render }, null, 2)}\n`);
   } else {

@@ -1,8 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
-import { colorFor, UsageError, type Io } from '../io.ts';
+import { colorFor, type Io } from '../io.ts';
 import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
@@ -22,7 +21,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf(values.format, FORMATS, '--format', 'pretty');
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
-  if (!existsSync(path) || !statSync(path).isDirectory()) throw new UsageError(`--path: ${path} is not a folder`);
   const result = await validate({
     root,
     path,
@@ -31,10 +29,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
     ...(values['working-tree'] ? { workingTree: true } : {}),
   });
-  if (values.cluster?.length) {
-    const unknown = values.cluster.filter((c) => !result.clusters.some((s) => s.cluster === c));
-    if (unknown.length) throw new UsageError(`--cluster: no cluster folder ${unknown.map((c) => `clusters/${c}`).join(', ')} in ${path}`);
-  }
   io.out(formatFindings(result, format, { color: format === 'pretty' && colorFor(io) }));
   return exitCodeOf(result);
 }
