@@ -23,3 +23,8 @@ export function renderCache(root: string): { cache?: RenderCache } {
   const cache = renderCacheFor(join(root, '.cache', 'render'));
   return cache ? { cache } : {};
 }
+
+/** `{ charts }` for commands that render HelmReleases: $PLATFORM_CHART_CACHE, else `<repo>/.cache/charts`; `--fetch-charts` fills it. */
+export function chartOptions(root: string, fetch: boolean | undefined): { charts: { cacheDir: string; fetch: boolean } } {
+  return { charts: { cacheDir: process.env.PLATFORM_CHART_CACHE || join(root, '.cache', 'charts'), fetch: Boolean(fetch) } };
+}

@@ -5,10 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { discoverFluxKustomizations } from '@carbon/render';
 import { main } from '../src/main.ts';
-import { bootstrapLayout, clusterRootLayout, crdFiles, sopsFiles, tenantLayout, type Files } from './layouts.ts';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { bootstrapLayout, chartFiles, clusterRootLayout, crdFiles, helmLayout, sopsFiles, tenantLayout, type Files } from './layouts.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const HAS_TOOLS = existsSync(join(ROOT, '.tools/bin/kustomize')) && existsSync(join(ROOT, '.tools/bin/kubeconform'));
+const HELM = join(ROOT, '.tools/bin/helm');
 const made: string[] = [];
 
 /** A git repository holding `v1` (committed), then `v2` (committed): returns the folder and both commits. */
@@ -40,7 +43,7 @@ async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out:
   return { code, out, err };
 }
 
-type Finding = { id: string; severity: string; file?: string; message: string };
+type Finding = { id: string; severity: string; file?: string; message: string; object?: string };
 async function validateJson(path: string): Promise<{ code: number; findings: Finding[]; clusters: { cluster: string; objects: number; kustomizations: number }[] }> {
   const r = await cli(ROOT, 'validate', '--path', path, '--format', 'json');
   const parsed = JSON.parse(r.out) as { findings: Finding[]; clusters: { cluster: string; objects: number; kustomizations: number }[] };
@@ -139,5 +142,92 @@ describe.skipIf(!HAS_TOOLS)('Flux repositories of other layouts (issue 10)', () 
     const r = await cli(ROOT, 'validate', '--path', dir);
     expect(r.code).toBe(2);
     expect(r.out + r.err).toMatch(/no objects rendered/);
+  });
+});
+
+/** A chart repository on loopback: charts the test packages with the pinned helm, an index, a request log. */
+async function chartRepository(): Promise<{ url: string; server: Server; requests: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'charts-'));
+  made.push(dir);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const file = join(dir, (req.url ?? '/').split('?')[0]!.replace(/^\/+/, ''));
+    if (!file.startsWith(dir) || !existsSync(file)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  for (const version of ['1.0.0', '1.1.0']) {
+    const src = join(dir, `src-${version}`);
+    for (const [p, text] of Object.entries(chartFiles(version))) {
+      mkdirSync(dirname(join(src, p)), { recursive: true });
+      writeFileSync(join(src, p), text);
+    }
+    execFileSync(HELM, ['package', src, '-d', dir], { env: { ...process.env, HELM_CACHE_HOME: join(dir, '.h'), HELM_CONFIG_HOME: join(dir, '.h'), HELM_DATA_HOME: join(dir, '.h') } });
+    rmSync(src, { recursive: true });
+  }
+  execFileSync(HELM, ['repo', 'index', dir, '--url', url]);
+  return { url, server, requests };
+}
+
+describe.skipIf(!HAS_TOOLS || !existsSync(HELM))('HelmReleases rendered with the pinned helm (issue 10)', () => {
+  it('templates a HelmRelease from an HTTP chart repository on loopback: valuesFrom (document and targetPath), values, postRenderer, release namespace; cached charts render offline; diffable', async () => {
+    const { url, server, requests } = await chartRepository();
+    const cache = mkdtempSync(join(tmpdir(), 'chart-cache-'));
+    made.push(cache);
+    const previous = process.env.PLATFORM_CHART_CACHE;
+    process.env.PLATFORM_CHART_CACHE = cache;
+    try {
+      const { dir, a } = twoCommits(helmLayout(1, url), helmLayout(2, url));
+      // Not fetched: a notice on the HelmRelease, never an error elsewhere.
+      const offline = await validateJson(dir);
+      expect(offline.findings.filter((f) => f.severity !== "notice")).toEqual([]);
+      expect(offline.code).toBe(0);
+      expect(offline.findings.filter((f) => f.severity !== 'notice')).toEqual([]);
+      expect(offline.findings.filter((f) => f.id === 'FLX009')).toEqual([expect.objectContaining({ file: 'apps/release.yaml', message: expect.stringMatching(/HelmRelease web\/web is not rendered: chart web@1.1.0 from http:\/\/127.0.0.1:\d+ is not in the chart cache/) })]);
+      expect(requests).toEqual([]);
+
+      const fetched = await cli(ROOT, 'validate', '--path', dir, '--format', 'json', '--fetch-charts');
+      const v = JSON.parse(fetched.out) as { findings: Finding[]; clusters: { objects: number }[] };
+      // The chart's Deployment joins every check (its missing cpu limit is a true warning, EFF002).
+      expect(v.findings.filter((f) => f.severity === 'error' || f.id === 'FLX009')).toEqual([]);
+      expect(v.findings.filter((f) => f.severity === 'warning').map((f) => [f.id, f.file, f.object])).toEqual([['EFF002', 'apps/release.yaml', 'Deployment web/web']]);
+      expect(fetched.code).toBe(0);
+      expect(v.clusters[0]!.objects).toBe(offline.clusters[0]!.objects + 2);
+      expect(requests.some((r) => r.endsWith('web-1.1.0.tgz'))).toBe(true);
+
+      // Both commits (the base's chart fetched too): chart version, values, then the rendered objects' change.
+      const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--format', 'json', '--fetch-charts');
+      expect(d.err).toBe('');
+      expect(d.code).toBe(0);
+      const report = JSON.parse(d.out);
+      const resources = report.sections[0].resources as { change: string; id: { kind: string; name: string } }[];
+      expect(resources.map((r) => `${r.change} ${r.id.kind}/${r.id.name}`).sort()).toEqual(['changed ConfigMap/web-greeting', 'changed ConfigMap/web-values', 'changed Deployment/web', 'changed HelmRelease/web']);
+      expect(d.out).toContain('registry.example/web:1.1');
+      expect(d.out).toContain('1.1.0');
+
+      // The cache alone renders it (the server is gone); the objects are what helm-controller would apply.
+      await new Promise((r) => server.close(r));
+      const [c] = await discoverFluxKustomizations(dir, { toolsRoot: ROOT, charts: { cacheDir: cache } });
+      expect(c!.errors).toEqual([]);
+      const made2 = c!.kustomizations.find((k) => k.name === 'apps')!.objects.filter((o) => o.helmRelease === 'web/web');
+      const deploy = made2.find((o) => o.object.kind === 'Deployment')!.object as any;
+      expect(deploy.metadata).toMatchObject({ name: 'web', namespace: 'web', labels: { 'post-rendered': 'yes' } });
+      expect(deploy.spec.replicas).toBe(2);
+      expect(deploy.spec.template.spec.containers[0].image).toBe('registry.example/web:1.1');
+      const greeting = made2.find((o) => o.object.kind === 'ConfigMap')!;
+      expect(greeting.object).toMatchObject({ metadata: { name: 'web-greeting', namespace: 'web' }, data: { greeting: 'hey' } });
+      expect(greeting.sourceFile).toBe('apps/release.yaml');
+
+    } finally {
+      if (previous === undefined) delete process.env.PLATFORM_CHART_CACHE;
+      else process.env.PLATFORM_CHART_CACHE = previous;
+      server.close();
+    }
   });
 });

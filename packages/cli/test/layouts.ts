@@ -278,3 +278,77 @@ spec:
   colour: red
 `,
 });
+
+/** A chart the tests package and serve over loopback HTTP: a Deployment and a ConfigMap from values. */
+export const chartFiles = (version: string): Files => ({
+  'Chart.yaml': `apiVersion: v2\nname: web\nversion: ${version}\nappVersion: "${version}"\n`,
+  'values.yaml': 'replicas: 1\ngreeting: hello\nimage:\n  repository: registry.example/web\n  tag: "1.0"\n',
+  'templates/deployment.yaml': deployment('{{ .Release.Name }}', '{{ .Release.Namespace }}', '{{ .Values.image.repository }}:{{ .Values.image.tag }}')
+    .replace('replicas: 2', 'replicas: {{ .Values.replicas }}')
+    .replace(/app: \{\{ \.Release\.Name \}\}/g, 'app: "{{ .Release.Name }}"'),
+  'templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
+});
+
+/**
+ * HelmReleases from an HTTP chart repository (its URL given), values from ConfigMaps in the
+ * repository (a values document and a `targetPath` key) and a kustomize post-renderer.
+ */
+export function helmLayout(v: 1 | 2, url: string): Files {
+  return {
+    'clusters/prod/flux-system/gotk-sync.yaml': `${gitSource('flux-system', 'ssh://git@github.com/acme/fleet.git')}---\n${fluxKs('flux-system', './clusters/prod')}`,
+    'clusters/prod/apps.yaml': fluxKs('apps', './apps'),
+    'apps/namespace.yaml': namespace('web'),
+    'apps/repository.yaml': `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: ${url}\n`,
+    'apps/values.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-values
+  namespace: web
+data:
+  values.yaml: |
+    replicas: 2
+    image:
+      tag: "${v === 1 ? '1.0' : '1.1'}"
+  greeting: "${v === 1 ? 'hi' : 'hey'}"
+`,
+    'apps/release.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: web
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: web
+      version: "${v === 1 ? '1.0.0' : '1.1.0'}"
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+        namespace: flux-system
+  valuesFrom:
+    - kind: ConfigMap
+      name: web-values
+    - kind: ConfigMap
+      name: web-values
+      valuesKey: greeting
+      targetPath: greeting
+    - kind: Secret
+      name: web-extra
+      optional: true
+  values:
+    image:
+      repository: registry.example/web
+  postRenderers:
+    - kustomize:
+        patches:
+          - target:
+              kind: Deployment
+            patch: |
+              - op: add
+                path: /metadata/labels
+                value:
+                  post-rendered: "yes"
+`,
+  };
+}

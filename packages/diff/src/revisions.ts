@@ -45,6 +45,8 @@ export interface DiffRevisionsOptions {
   render?: RenderFn;
   /** Builds shared by base and head (and with a validate of the same check); default: $PLATFORM_RENDER_CACHE, else this diff only. */
   cache?: RenderCache;
+  /** HelmReleases: chart cache and whether to fetch (RenderOptions.charts). */
+  charts?: RenderOptions['charts'];
 }
 
 const SAFE_REF = /^[A-Za-z0-9._/@{}^~+-]+$/;
@@ -193,7 +195,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     // a cluster counts when it exists at base or at head (a new or a removed cluster is a change).
     if (options.clusters?.length) checkClusterNames(options.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
-    const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache) };
+    const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache), ...(options.charts ? { charts: options.charts } : {}) };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common), render(headDir, common)]);
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);

@@ -4,6 +4,7 @@ import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { exec, findRepoRoot } from '@carbon/toolchain';
 import { listFluxClusters } from './discover.ts';
+import { HelmRenderer, isHelmRelease, type HelmContext } from './helm.ts';
 import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
@@ -54,6 +55,7 @@ type Entry = FluxKustomization & { raw: ManifestObject; key: string };
 export class RenderSession {
   private readonly temps: string[] = [];
   private readonly builder: Builder;
+  private readonly toolsRoot: string;
   /** Extractions per commit: the folders each holds ([] = the whole tree). */
   private readonly commits = new Map<string, { paths: string[]; dir: Promise<string> }[]>();
 
@@ -69,6 +71,7 @@ export class RenderSession {
         toolsRoot = repoRoot;
       }
     }
+    this.toolsRoot = toolsRoot;
     this.builder = new Builder(toolsRoot, () => this.temp(), options.parallelism ?? defaultParallelism(), options.runner ?? exec, options.cache);
   }
 
@@ -278,6 +281,7 @@ export class RenderSession {
         queue = nowReady;
       }
     }
+    await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
     // The cluster folder is validated too: a YAML file there (or next to a kustomization a build
     // read) that no build reads is not applied by Flux.
     const unapplied: RenderedCluster['unapplied'] = [];
@@ -313,6 +317,46 @@ export class RenderSession {
       unapplied,
       errors,
     };
+  }
+
+  private helmRenderer?: HelmRenderer;
+
+  get helmRuns(): number {
+    return this.helmRenderer?.runs ?? 0;
+  }
+
+  /**
+   * Every HelmRelease the cluster's Kustomizations apply, templated (helm.ts); the chart's objects
+   * join the Kustomization that applies the HelmRelease, located at the HelmRelease. A release that
+   * cannot be rendered offline is a notice on it; a chart that fails to template is an error.
+   */
+  private async renderHelmReleases(entries: Entry[], sources: Map<string, ManifestObject>, rootSourceKey: string, errors: RenderIssue[]): Promise<void> {
+    const releases = entries.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
+    if (!releases.length) return;
+    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join(this.toolsRoot, '.cache', 'charts'), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
+    const helm = this.helmRenderer;
+    const rootSource = sources.get(rootSourceKey);
+    const ctx: HelmContext = {
+      repoRoot: this.repoRoot,
+      sources,
+      find: (kind, ns, name) => findObject(entries, kind, ns, name),
+      external: (src) => (src === rootSource ? Promise.resolve(undefined) : this.externalReason(src, rootSource)),
+    };
+    const results = await Promise.all(releases.map(({ e, o }) => helm.render(o.object, o.object.metadata?.namespace ?? e.namespace, ctx)));
+    releases.forEach(({ e, o }, i) => {
+      const r = results[i]!;
+      const id = `${o.object.metadata?.namespace ?? e.namespace}/${o.object.metadata?.name}`;
+      const at = { file: o.sourceFile ?? e.path, ...(o.line ? { line: o.line } : {}), kustomization: `${e.namespace}/${e.name}` };
+      if (r.kind === 'not-rendered') errors.push({ code: 'helm', severity: 'notice', ...at, message: `HelmRelease ${id} is not rendered: ${r.reason}`, hint: r.hint });
+      else if (r.kind === 'failed') errors.push({ code: 'helm-template', severity: 'error', ...at, message: `HelmRelease ${id}: ${r.message}`, hint: r.hint });
+      else
+        e.objects.push(
+          ...r.objects.map((object, j): RenderedObject => {
+            const ro: RenderedObject = { object, documentIndex: e.objects.length + j, kustomization: `${e.namespace}/${e.name}`, helmRelease: id, ...(o.sourceFile ? { sourceFile: o.sourceFile } : {}), ...(o.line ? { line: o.line } : {}), ...(o.column ? { column: o.column } : {}), ...(o.commit ? { commit: o.commit } : {}) };
+            return ro;
+          }),
+        );
+    });
   }
 
   private selfUrls?: Promise<Set<string>>;

@@ -18,6 +18,8 @@ export type RenderedObject = {
   commit?: string;
   /** The Flux Kustomization (namespace/name) that applies this object. */
   kustomization: string;
+  /** For objects a chart made: the HelmRelease (namespace/name) that templated them; sourceFile/line are the HelmRelease's. */
+  helmRelease?: string;
 };
 
 export type SourceRef = {
@@ -50,12 +52,7 @@ export type FluxKustomization = {
   objects: RenderedObject[];
 };
 
-/**
- * `outside`: a reference or symlink that resolves outside the repository (nothing of it is read);
- * `remote`: a reference that would be fetched (never: no network during render); `limit`: an input
- * over the fixed limits, or kustomize stopped by its memory, time or output ceiling.
- */
-export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported' | 'outside' | 'remote' | 'limit';
+export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported' | 'outside' | 'remote' | 'limit' | 'helm' | 'helm-template';
 
 /**
  * A problem rendering. `yaml`, `duplicate-key`, `not-an-object`, `kustomize`, `read`, `outside`,
@@ -63,7 +60,7 @@ export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kust
  */
 export type RenderIssue = {
   code: RenderIssueCode;
-  severity: 'error' | 'warning';
+  severity: 'error' | 'warning' | 'notice';
   file: string;
   line?: number;
   column?: number;
@@ -95,6 +92,11 @@ export type RenderOptions = {
   clusters?: string[];
   /** Concurrent kustomize builds (default: the cores available, 2 to 8). */
   parallelism?: number;
+  /**
+   * HelmReleases: chart cache folder (default `<toolsRoot>/.cache/charts`) and whether charts that
+   * are not cached may be fetched (`helm pull`, the only network use; default false).
+   */
+  charts?: { cacheDir?: string; fetch?: boolean };
   runner?: Runner;
   /** Reuse kustomize builds by the content of what they read (see cache.ts); none by default. */
   cache?: RenderCache;

@@ -3,7 +3,7 @@
  * (for source modules), run `npm run setup`; test/versions.test.ts fails when the two disagree.
  */
 
-export type ToolName = 'kustomize' | 'kubeconform' | 'actionlint' | 'dyff' | 'promtool';
+export type ToolName = 'kustomize' | 'kubeconform' | 'actionlint' | 'dyff' | 'promtool' | 'helm';
 
 export type ToolPin = {
   readonly name: ToolName;
@@ -19,7 +19,7 @@ export type ToolPin = {
   readonly ldflags?: string;
 };
 
-export const TOOL_NAMES = ['kustomize', 'kubeconform', 'actionlint', 'dyff', 'promtool'] as const satisfies readonly ToolName[];
+export const TOOL_NAMES = ['kustomize', 'kubeconform', 'actionlint', 'dyff', 'promtool', 'helm'] as const satisfies readonly ToolName[];
 
 export const TOOL_PINS: Readonly<Record<ToolName, ToolPin>> = {
   // v5.7.1 is the kustomize (api v0.20.1) that Flux kustomize-controller v1.7.3 builds with,
@@ -49,6 +49,9 @@ export const TOOL_PINS: Readonly<Record<ToolName, ToolPin>> = {
     version: 'v0.316.0',
     versionArgs: ['--version'],
   },
+  // Renders HelmReleases as helm-controller does (`helm template`); charts are fetched by `helm pull`
+  // into a cache in an explicit step (docs/validate.md).
+  helm: { name: 'helm', package: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2', versionArgs: ['version', '--short'], ldflags: '-X helm.sh/helm/v4/internal/version.version=v4.3.2' },
 };
 
 export type ModulePin = { readonly module: string; readonly version: string };

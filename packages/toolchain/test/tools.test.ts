@@ -67,8 +67,8 @@ describe('ensureTools', () => {
       if (cmd.endsWith('/kustomize')) return { stdout: `${TOOL_PINS.kustomize.version}\n`, stderr: '', exitCode: 0 };
       return { stdout: 'go version go1.26.8 linux/amd64', stderr: '', exitCode: 0 };
     };
-    fakeInstall(root, { kubeconform: TOOL_PINS.kubeconform.version, actionlint: TOOL_PINS.actionlint.version, dyff: TOOL_PINS.dyff.version, promtool: TOOL_PINS.promtool.version });
-    for (const name of ['actionlint', 'dyff', 'promtool'] as const) writeFileSync(toolPath(root, name), '');
+    fakeInstall(root, { kubeconform: TOOL_PINS.kubeconform.version, actionlint: TOOL_PINS.actionlint.version, dyff: TOOL_PINS.dyff.version, promtool: TOOL_PINS.promtool.version, helm: TOOL_PINS.helm.version });
+    for (const name of ['actionlint', 'dyff', 'promtool', 'helm'] as const) writeFileSync(toolPath(root, name), '');
 
     const actions = await ensureTools(root, { runner });
 

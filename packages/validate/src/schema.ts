@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
 import { isSopsEncrypted, rawYaml, sha256, type RenderCache, type RenderedObject } from '@carbon/render';
 import { crdToSchemas, exec, ExecError, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
@@ -103,7 +102,8 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
       const sops = isSopsEncrypted(ro.object);
       const raw = ro.object.kind === 'Secret' || sops ? undefined : rawYaml(ro);
       const object = sops ? withoutSops(ro.object as Record<string, any>) : (ro.object as Record<string, any>);
-      return raw ?? stringify(redactSecret(object));
+      // JSON, not YAML: a re-serialised "yes" or "on" must stay a string for kubeconform's YAML 1.1 reader.
+      return raw ?? JSON.stringify(redactSecret(object));
     });
     const flags = ['-strict', '-summary', '-output', 'json', '-n', '2'];
     const cache = options.cache;

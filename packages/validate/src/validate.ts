@@ -26,6 +26,8 @@ export type ValidateOptions = {
   changedSince?: string;
   /** Render pinned sources from the working tree instead of their commits. */
   workingTree?: boolean;
+  /** HelmReleases: chart cache folder and whether to fetch charts missing from it (RenderOptions.charts). */
+  charts?: { cacheDir?: string; fetch?: boolean };
   /** Skip kubeconform (tests of policy and environment only). */
   schema?: boolean;
   /** Skip `promtool check rules` (default: run it on every PrometheusRule). */
@@ -63,6 +65,8 @@ function issueFindings(issues: RenderIssue[], emit: Emit): void {
     else if (i.code === 'source') emit('FLX007', at, i.message);
     else if (i.code === 'path') emit('FLX001', at, i.message);
     else if (i.code === 'substitution' && i.severity === 'warning') emit('FLX006', at, i.message);
+    else if (i.code === 'helm') emit('FLX009', at, i.message);
+    else if (i.code === 'helm-template') emit('FLX010', at, i.message);
     else emit('INP001', at, i.message);
   }
 }
@@ -89,7 +93,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const metricCatalog = loadMetricCatalog(repo);
   const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
   const cached = cacheOption(options.cache);
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}) });
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}), ...(options.charts ? { charts: options.charts } : {}) });
   const findings: Finding[] = [];
   const summaries: ClusterSummary[] = [];
   let objectsTotal = 0;

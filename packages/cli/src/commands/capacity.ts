@@ -2,16 +2,16 @@ import { resolve } from 'node:path';
 import { exitCodeOf, formatCapacity, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
 import { EXIT, UsageError, type Io } from '../io.ts';
-import { renderCache, repoRoot } from '../root.ts';
+import { chartOptions, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'the fit table: requests/limits per node and namespace against allocatable and quota, headroom, at peak';
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { cluster: { type: 'string', multiple: true }, format: { type: 'string' }, path: { type: 'string' }, 'working-tree': { type: 'boolean' } }, 'capacity');
+  const { values } = parseFlags(argv, { cluster: { type: 'string', multiple: true }, format: { type: 'string' }, path: { type: 'string' }, 'working-tree': { type: 'boolean' }, 'fetch-charts': { type: 'boolean' } }, 'capacity');
   const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
-  const result = await validate({ root, path, schema: false, rules: false, ...renderCache(root), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values['working-tree'] ? { workingTree: true } : {}) });
+  const result = await validate({ root, path, schema: false, rules: false, ...renderCache(root), ...chartOptions(root, values['fetch-charts']), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values['working-tree'] ? { workingTree: true } : {}) });
   if (exitCodeOf(result) === 2) {
     for (const f of result.findings.filter((x) => x.id === 'INP001')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);
     return EXIT.usage;

@@ -4,7 +4,7 @@ import { diffRevisions, RenderFailedError, renderJson, renderMarkdown, renderTer
 import { exec } from '@carbon/toolchain';
 import { oneOf, parseFlags } from '../args.ts';
 import { colorFor, EXIT, UsageError, type Io } from '../io.ts';
-import { renderCache, repoRoot } from '../root.ts';
+import { chartOptions, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'what each cluster receives between two revisions (--base REF [--head REF|WORKTREE] [--format terminal|markdown|json])';
 
@@ -33,6 +33,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       'full-output': { type: 'string' },
+      'fetch-charts': { type: 'boolean' },
     },
     'diff',
   );
@@ -53,6 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       head: values.head ?? 'HEAD',
       toolsRoot,
       ...renderCache(toolsRoot),
+      ...chartOptions(toolsRoot, values['fetch-charts']),
       ...(values.cluster?.length ? { clusters: values.cluster } : {}),
     });
   } catch (e) {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { oneOf, parseFlags } from '../args.ts';
 import { colorFor, type Io } from '../io.ts';
-import { renderCache, repoRoot } from '../root.ts';
+import { chartOptions, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
 
@@ -14,7 +14,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       format: { type: 'string' },
       'changed-since': { type: 'string' },
       path: { type: 'string' },
-      'working-tree': { type: 'boolean' },
+      'working-tree': { type: 'boolean' }, 'fetch-charts': { type: 'boolean' },
     },
     'validate',
   );
@@ -24,7 +24,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const result = await validate({
     root,
     path,
-    ...renderCache(root),
+    ...renderCache(root), ...chartOptions(root, values['fetch-charts']),
     ...(values.cluster?.length ? { clusters: values.cluster } : {}),
     ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
     ...(values['working-tree'] ? { workingTree: true } : {}),
