@@ -10,6 +10,7 @@
  */
 import { runCheckBench } from './check.ts';
 import { runDiffBench } from './diff.ts';
+import { runForeignBench } from './foreign.ts';
 import { runProfileBench } from './profile.ts';
 import { runValidateBench } from './validate.ts';
 
@@ -21,6 +22,7 @@ export const BENCHES: Bench[] = [
   { name: 'validate', run: (o) => runValidateBench(o) },
   { name: 'diff', run: (o) => runDiffBench(o) },
   { name: 'check', run: (o) => runCheckBench({ ...o, ...(o.sizes ? { sizes: o.sizes } : {}) }) },
+  { name: 'foreign', run: (o) => runForeignBench(o) },
   { name: 'profile', run: (o) => runProfileBench(o), onlyByName: true },
 ];
 

@@ -968,7 +968,7 @@ var require_util = __commonJS({
     var net = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
-    var { stringify: stringify4 } = __require("node:querystring");
+    var { stringify: stringify5 } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
@@ -1028,7 +1028,7 @@ var require_util = __commonJS({
       if (url.includes("?") || url.includes("#")) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify4(queryParams);
+      const stringified = stringify5(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -5314,12 +5314,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input[check2] === 42) {
                 position.position += 1;
-                check += 1;
+                check2 += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -16235,7 +16235,7 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify4(cookie) {
+    function stringify5(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -16293,7 +16293,7 @@ var require_util6 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify: stringify4
+      stringify: stringify5
     };
   }
 });
@@ -16439,7 +16439,7 @@ var require_cookies = __commonJS({
   "node_modules/undici/lib/web/cookies/index.js"(exports2, module2) {
     "use strict";
     var { parseSetCookie } = require_parse();
-    var { stringify: stringify4 } = require_util6();
+    var { stringify: stringify5 } = require_util6();
     var { webidl } = require_webidl();
     var { Headers: Headers2 } = require_headers();
     function getCookies(headers) {
@@ -16482,7 +16482,7 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str2 = stringify4(cookie);
+      const str2 = stringify5(cookie);
       if (str2) {
         headers.append("Set-Cookie", str2);
       }
@@ -20618,7 +20618,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify4(item, ctx, onComment, onChompKeep) {
+    function stringify5(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -20647,7 +20647,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str2}`;
     }
     exports2.createStringifyContext = createStringifyContext;
-    exports2.stringify = stringify4;
+    exports2.stringify = stringify5;
   }
 });
 
@@ -20657,7 +20657,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify4 = require_stringify();
+    var stringify5 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -20679,7 +20679,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str2 = stringify4.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str2 = stringify5.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str2.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -20731,7 +20731,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify4.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify5.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -20872,7 +20872,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
-    var stringify4 = require_stringify();
+    var stringify5 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
@@ -20908,7 +20908,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify4.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify5.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -20975,12 +20975,12 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify4 = require_stringify();
+    var stringify5 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options2) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify5 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify5(collection, ctx, options2);
+      const stringify6 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify6(collection, ctx, options2);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -21005,7 +21005,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str3 = stringify4.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str3 = stringify5.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -21072,7 +21072,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str2 = stringify4.stringify(item, itemCtx, () => comment = null);
+        let str2 = stringify5.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str2.includes("\n"));
         if (i < items.length - 1) {
           str2 += ",";
@@ -22433,7 +22433,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify4 = require_stringify();
+    var stringify5 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options2) {
       const lines = [];
@@ -22448,7 +22448,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify4.createStringifyContext(doc, options2);
+      const ctx = stringify5.createStringifyContext(doc, options2);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -22470,7 +22470,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify4.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify5.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -22478,7 +22478,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify4.stringify(doc.contents, ctx));
+        lines.push(stringify5.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -24614,7 +24614,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
-    var stringify4 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify5 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -24667,7 +24667,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports2.stringify = stringify4;
+    exports2.stringify = stringify5;
   }
 });
 
@@ -26397,7 +26397,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options2));
     }
-    function stringify4(value, replacer, options2) {
+    function stringify5(value, replacer, options2) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -26422,7 +26422,7 @@ var require_public_api = __commonJS({
     exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
-    exports2.stringify = stringify4;
+    exports2.stringify = stringify5;
   }
 });
 
@@ -27035,7 +27035,7 @@ var require_light = __commonJS({
           var base;
           if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
             return typeof (base = this.heartbeat = setInterval(() => {
-              var amount, incr, maximum, now, reservoir;
+              var amount2, incr, maximum, now, reservoir;
               now = Date.now();
               if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
                 this._lastReservoirRefresh = now;
@@ -27044,12 +27044,12 @@ var require_light = __commonJS({
               }
               if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
                 ({
-                  reservoirIncreaseAmount: amount,
+                  reservoirIncreaseAmount: amount2,
                   reservoirIncreaseMaximum: maximum,
                   reservoir
                 } = this.storeOptions);
                 this._lastReservoirIncrease = now;
-                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+                incr = maximum != null ? Math.min(amount2, maximum - reservoir) : amount2;
                 if (incr > 0) {
                   this.storeOptions.reservoir += incr;
                   return this.instance._drainAll(this.computeCapacity());
@@ -28526,7 +28526,7 @@ var require_LocalDatastore = __commonJS({
         var base;
         if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
           return typeof (base = this.heartbeat = setInterval(() => {
-            var amount, incr, maximum, now, reservoir;
+            var amount2, incr, maximum, now, reservoir;
             now = Date.now();
             if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
               this._lastReservoirRefresh = now;
@@ -28535,11 +28535,11 @@ var require_LocalDatastore = __commonJS({
             }
             if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
               var _this$storeOptions = this.storeOptions;
-              amount = _this$storeOptions.reservoirIncreaseAmount;
+              amount2 = _this$storeOptions.reservoirIncreaseAmount;
               maximum = _this$storeOptions.reservoirIncreaseMaximum;
               reservoir = _this$storeOptions.reservoir;
               this._lastReservoirIncrease = now;
-              incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+              incr = maximum != null ? Math.min(amount2, maximum - reservoir) : amount2;
               if (incr > 0) {
                 this.storeOptions.reservoir += incr;
                 return this.instance._drainAll(this.computeCapacity());
@@ -31437,88 +31437,7 @@ function countMap(list) {
 }
 
 // node_modules/@carbon/diff/src/mask.ts
-import { createHash, randomBytes } from "node:crypto";
-function createMasker(salt = randomBytes(16)) {
-  return {
-    mask(value, encoding = "text") {
-      const length = encoding === "base64" ? Buffer.from(value, "base64").length : Buffer.byteLength(value, "utf8");
-      const hash = createHash("sha256").update(salt).update(value).digest("hex").slice(0, 8);
-      return `‹masked ${length} bytes #${hash}›`;
-    }
-  };
-}
-var SENSITIVE = /(pass(word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|client[-_.]?key|signing[-_.]?key|encryption[-_.]?key|(^|[-_.])key$|\.pem$|^dsn$|connection[-_.]?string)/i;
-var REFERENCE = /(name|names|ref|refs|path|file|dir|selector|namespace|template|field|kind|type|mode|format|policy|provider|store)$/i;
-function isSensitiveKey(key) {
-  return SENSITIVE.test(key);
-}
-function isSensitiveField(key) {
-  if (key === "key" || REFERENCE.test(key)) return false;
-  return SENSITIVE.test(key);
-}
-var INLINE = /(["']?)([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|client[-_.]?key|auth[-_.]?key)[A-Za-z0-9_.-]*)\1([ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,;&}\]\n]+)/gi;
-var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
-var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
-function maskInline(text, masker) {
-  if (!MAYBE_SENSITIVE.test(text)) return text;
-  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep7, value) => {
-    if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked")) return m;
-    const inner = /^(["'])(.*)\1$/.exec(value);
-    return `${quote}${key}${quote}${sep7}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
-  });
-}
-function maskTree(value, masker, underKey) {
-  if (typeof value === "string") {
-    if (underKey && isSensitiveField(underKey)) return masker.mask(value);
-    return maskInline(value, masker);
-  }
-  if (Array.isArray(value)) return value.map((v) => maskTree(v, masker, void 0));
-  if (value && typeof value === "object") {
-    const rec = value;
-    if (typeof rec.name === "string" && typeof rec.value === "string" && isSensitiveKey(rec.name)) {
-      return { ...mapValues(rec, (v, k) => k === "value" ? masker.mask(v) : maskTree(v, masker, k)) };
-    }
-    return mapValues(rec, (v, k) => maskTree(v, masker, k));
-  }
-  return value;
-}
-function mapValues(rec, f) {
-  const out = {};
-  for (const [k, v] of Object.entries(rec)) out[k] = f(v, k);
-  return out;
-}
-function maskObject(o, masker) {
-  const out = maskTree(o, masker);
-  const ann = out.metadata?.annotations;
-  if (ann && "kubectl.kubernetes.io/last-applied-configuration" in ann) {
-    const { "kubectl.kubernetes.io/last-applied-configuration": _dropped, ...rest } = ann;
-    out.metadata = { ...out.metadata, annotations: rest };
-  }
-  if (o.kind === "Secret" && (o.apiVersion === "v1" || !o.apiVersion.includes("/"))) {
-    for (const field of ["data", "stringData"]) {
-      const data = o[field];
-      if (data && typeof data === "object") {
-        out[field] = mapValues(data, (v) => masker.mask(String(v ?? ""), field === "data" ? "base64" : "text"));
-      }
-    }
-  }
-  if (o.kind === "ConfigMap") {
-    for (const field of ["data", "binaryData"]) {
-      const data = o[field];
-      if (data && typeof data === "object") {
-        out[field] = mapValues(
-          data,
-          (v, k) => isSensitiveKey(k) && typeof v === "string" ? masker.mask(v, field === "binaryData" ? "base64" : "text") : maskTree(v, masker, void 0)
-        );
-      }
-    }
-  }
-  return out;
-}
-
-// node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -31808,94 +31727,11 @@ function namespaceFacts(cluster, name2) {
   return cluster.namespaces.find((n) => n.name === name2);
 }
 
-// node_modules/@carbon/diff/src/config.ts
-var CONFIG_FILE = "platform/diff.yaml";
-var DEFAULT_CONFIG = {
-  ignore: {
-    paths: ["status", "metadata.generation", "metadata.resourceVersion", "metadata.uid", "metadata.creationTimestamp", "metadata.managedFields"],
-    annotations: ["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision", "kustomize.toolkit.fluxcd.io/checksum", "config.kubernetes.io/origin"],
-    labels: ["helm.sh/chart", "kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace"]
-  },
-  collapseThreshold: 3,
-  renameSimilarity: 0.9
-};
-function loadDiffConfig(root) {
-  const abs = join3(root, CONFIG_FILE);
-  if (!existsSync3(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync2(abs, "utf8")));
-}
-function parseDiffConfig(src) {
-  const raw = src.toJS() ?? {};
-  const errors = [];
-  const list = (field, v, fallback) => {
-    if (v === void 0) return fallback;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && x !== "")) {
-      errors.push(src.error(field, "must be a list of non-empty strings"));
-      return fallback;
-    }
-    return v;
-  };
-  const num = (field, v, fallback, min, max) => {
-    if (v === void 0) return fallback;
-    if (typeof v !== "number" || v < min || v > max) {
-      errors.push(src.error(field, `must be a number from ${min} to ${max}`));
-      return fallback;
-    }
-    return v;
-  };
-  if (raw.apiVersion !== void 0 && raw.apiVersion !== "platform.254carbon.com/v1alpha1") errors.push(src.error("apiVersion", "must be platform.254carbon.com/v1alpha1"));
-  if (raw.kind !== void 0 && raw.kind !== "DiffSettings") errors.push(src.error("kind", "must be DiffSettings"));
-  for (const k of Object.keys(raw)) if (!["apiVersion", "kind", "ignore", "collapseThreshold", "renameSimilarity"].includes(k)) errors.push(src.error(k, `unknown setting "${k}"`, "known: ignore, collapseThreshold, renameSimilarity"));
-  const ig = raw.ignore ?? {};
-  for (const k of Object.keys(ig)) if (!["paths", "annotations", "labels"].includes(k)) errors.push(src.error(`ignore.${k}`, `unknown ignore list "${k}"`, "known: paths, annotations, labels"));
-  const config = {
-    ignore: {
-      paths: list("ignore.paths", ig.paths, DEFAULT_CONFIG.ignore.paths),
-      annotations: list("ignore.annotations", ig.annotations, DEFAULT_CONFIG.ignore.annotations),
-      labels: list("ignore.labels", ig.labels, DEFAULT_CONFIG.ignore.labels)
-    },
-    collapseThreshold: num("collapseThreshold", raw.collapseThreshold, DEFAULT_CONFIG.collapseThreshold, 2, 1e3),
-    renameSimilarity: num("renameSimilarity", raw.renameSimilarity, DEFAULT_CONFIG.renameSimilarity, 0.5, 1)
-  };
-  if (errors.length) throw new DefinitionErrors(errors);
-  return config;
-}
-function globToRegExp(glob) {
-  const re = glob.split("**").map(
-    (part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^.]*")
-  ).join(".*");
-  return new RegExp(`^${re}$`);
-}
-function ignoreFilter(rules) {
-  const paths = rules.paths.map(globToRegExp);
-  const annotations = rules.annotations.map(globToRegExp);
-  const labels = rules.labels.map(globToRegExp);
-  return (path) => {
-    if (paths.some((r2) => r2.test(path))) return true;
-    const m = /(^|\.)(annotations|labels)\["([^"]+)"\]$|(^|\.)(annotations|labels)\.([A-Za-z_$][\w$-]*)$/.exec(path);
-    if (!m) return false;
-    const which2 = m[2] ?? m[5];
-    const key = m[3] ?? m[6];
-    if (/selector/i.test(path)) return false;
-    return (which2 === "annotations" ? annotations : labels).some((r2) => r2.test(key));
-  };
-}
-function stripIgnored(o, filter) {
-  const meta2 = { ...o.metadata };
-  for (const field of ["annotations", "labels"]) {
-    const m = meta2[field];
-    if (!m) continue;
-    const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
-    meta2[field] = kept;
-  }
-  return { ...o, metadata: meta2 };
-}
-
 // node_modules/@carbon/render/src/render.ts
 var import_yaml9 = __toESM(require_dist(), 1);
-import { existsSync as existsSync9, mkdtempSync, rmSync as rmSync4, statSync as statSync5 } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync, rmSync as rmSync4, statSync as statSync5 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join as join11, posix, relative as relative5, sep as sep5 } from "node:path";
+import { isAbsolute, join as join10, posix, relative as relative5, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -31953,8 +31789,8 @@ function signalExitCode(signal) {
 }
 
 // node_modules/@carbon/toolchain/src/repo.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
-import { dirname, join as join4, resolve } from "node:path";
+import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+import { dirname, join as join3, resolve } from "node:path";
 var RepoRootNotFoundError = class extends Error {
   constructor(from) {
     super(`no repo root above ${from}: looked for a folder holding turbo.json and a package.json with "workspaces"`);
@@ -31972,17 +31808,17 @@ function findRepoRoot(from = process.cwd()) {
   }
 }
 function isRepoRoot(dir) {
-  const manifest = join4(dir, "package.json");
-  if (!existsSync4(join4(dir, "turbo.json")) || !existsSync4(manifest)) return false;
+  const manifest = join3(dir, "package.json");
+  if (!existsSync3(join3(dir, "turbo.json")) || !existsSync3(manifest)) return false;
   try {
-    const parsed = JSON.parse(readFileSync3(manifest, "utf8"));
+    const parsed = JSON.parse(readFileSync2(manifest, "utf8"));
     return parsed.workspaces !== void 0;
   } catch {
     return false;
   }
 }
-var toolsDir = (root) => join4(root, ".tools");
-var toolBinDir = (root) => join4(toolsDir(root), "bin");
+var toolsDir = (root) => join3(root, ".tools");
+var toolBinDir = (root) => join3(toolsDir(root), "bin");
 
 // node_modules/@carbon/toolchain/src/versions.ts
 var KUBERNETES = {
@@ -31993,8 +31829,8 @@ var KUBERNETES = {
 var KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
 
 // node_modules/@carbon/toolchain/src/tools.ts
-import { join as join5 } from "node:path";
-var toolPath = (root, name2) => join5(toolBinDir(root), name2);
+import { join as join4 } from "node:path";
+var toolPath = (root, name2) => join4(toolBinDir(root), name2);
 
 // node_modules/@carbon/toolchain/src/crds.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -32003,8 +31839,8 @@ var import_yaml2 = __toESM(require_dist(), 1);
 var CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
 
 // node_modules/@carbon/render/src/discover.ts
-import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync4, statSync } from "node:fs";
-import { basename, dirname as dirname2, join as join6, relative, resolve as resolve2, sep } from "node:path";
+import { existsSync as existsSync4, readdirSync as readdirSync2, readFileSync as readFileSync3, statSync } from "node:fs";
+import { basename, dirname as dirname2, join as join5, relative, resolve as resolve2, sep } from "node:path";
 
 // node_modules/@carbon/render/src/yaml.ts
 var import_yaml3 = __toESM(require_dist(), 1);
@@ -32085,7 +31921,7 @@ var MAX_FILE_BYTES = 2 * 1024 * 1024;
 var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 function findGitRoot(dir) {
   for (let d = resolve2(dir); ; ) {
-    if (existsSync5(join6(d, ".git"))) return d;
+    if (existsSync4(join5(d, ".git"))) return d;
     const up = dirname2(d);
     if (up === d) return void 0;
     d = up;
@@ -32120,7 +31956,7 @@ function scanFlux(root) {
     }
     for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
       if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
-      const abs = join6(d, e.name);
+      const abs = join5(d, e.name);
       if (e.isDirectory()) {
         stack.push(abs);
         continue;
@@ -32129,7 +31965,7 @@ function scanFlux(root) {
       let text;
       try {
         if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync4(abs, "utf8");
+        text = readFileSync3(abs, "utf8");
       } catch {
         continue;
       }
@@ -32157,11 +31993,11 @@ function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
   const add = (dir, how, declaredIn) => {
     const key = dir || ".";
-    if (found.has(key) || !existsSync5(join6(root, dir)) || !statSync(join6(root, dir)).isDirectory()) return;
+    if (found.has(key) || !existsSync4(join5(root, dir)) || !statSync(join5(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
-  const clustersDir = join6(root, "clusters");
-  if (existsSync5(clustersDir) && statSync(clustersDir).isDirectory()) {
+  const clustersDir = join5(root, "clusters");
+  if (existsSync4(clustersDir) && statSync(clustersDir).isDirectory()) {
     for (const e of readdirSync2(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
@@ -32196,19 +32032,19 @@ function listFluxClusters(dir) {
 
 // node_modules/@carbon/render/src/helm.ts
 var import_yaml8 = __toESM(require_dist(), 1);
-import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync8, mkdirSync as mkdirSync2, readdirSync as readdirSync5, realpathSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join9, relative as relative4, sep as sep4 } from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import { existsSync as existsSync7, mkdirSync as mkdirSync2, readdirSync as readdirSync5, realpathSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join8, relative as relative4, sep as sep4 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml6 = __toESM(require_dist(), 1);
-import { existsSync as existsSync7, readdirSync as readdirSync4, readFileSync as readFileSync6, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join8, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
+import { existsSync as existsSync6, readdirSync as readdirSync4, readFileSync as readFileSync5, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join7, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/render/src/cache.ts
-import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
-import { existsSync as existsSync6, mkdirSync, readdirSync as readdirSync3, readFileSync as readFileSync5, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
-import { join as join7, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync as existsSync5, mkdirSync, readdirSync as readdirSync3, readFileSync as readFileSync4, renameSync, rmSync, statSync as statSync2, writeFileSync } from "node:fs";
+import { join as join6, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -34851,6 +34687,7 @@ var RenderCache = class {
   stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
+  results = /* @__PURE__ */ new Map();
   /** SHA-256 of a tool binary, once per path/size/mtime. */
   toolId(path) {
     let st;
@@ -34862,7 +34699,7 @@ var RenderCache = class {
     const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
     let id = this.tools.get(memo);
     if (!id) {
-      id = createHash2("sha256").update(readFileSync5(path)).digest("hex");
+      id = createHash("sha256").update(readFileSync4(path)).digest("hex");
       this.tools.set(memo, id);
     }
     return id;
@@ -34894,16 +34731,31 @@ var RenderCache = class {
     else this.memory.delete(key);
     return res;
   }
-  file(key) {
-    return join7(this.dir, key.slice(0, 2), `${key}.yaml`);
+  file(key, ext = "yaml") {
+    return join6(this.dir, key.slice(0, 2), `${key}.${ext}`);
+  }
+  /**
+   * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
+   * entries, in memory for this object's life and in the folder when there is one.
+   */
+  getResult(key) {
+    const m = this.results.get(key);
+    if (m !== void 0) return m;
+    const d = this.read(key, "json");
+    if (d !== void 0) this.results.set(key, d);
+    return d;
+  }
+  putResult(key, body) {
+    this.results.set(key, body);
+    this.write(key, body, "json");
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
-  read(key) {
+  read(key, ext = "yaml") {
     if (!this.dir) return void 0;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     let text;
     try {
-      text = readFileSync5(f, "utf8");
+      text = readFileSync4(f, "utf8");
     } catch {
       return void 0;
     }
@@ -34915,12 +34767,12 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body) {
+  write(key, body, ext = "yaml") {
     if (!this.dir) return;
-    const f = this.file(key);
-    const tmp = join7(this.dir, `.tmp-${process.pid}-${randomBytes2(6).toString("hex")}`);
+    const f = this.file(key, ext);
+    const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
-      mkdirSync(join7(this.dir, key.slice(0, 2)), { recursive: true });
+      mkdirSync(join6(this.dir, key.slice(0, 2)), { recursive: true });
       writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync(tmp, f);
@@ -34941,7 +34793,7 @@ function cacheOption(given) {
   const cache = given ?? renderCacheFor();
   return cache ? { cache } : {};
 }
-var sha256 = (s) => createHash2("sha256").update(s).digest("hex");
+var sha256 = (s) => createHash("sha256").update(s).digest("hex");
 var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 var InputHasher = class {
   files = /* @__PURE__ */ new Map();
@@ -34949,7 +34801,7 @@ var InputHasher = class {
   fileHash(abs) {
     let h = this.files.get(abs);
     if (!h) {
-      h = sha256(readFileSync5(abs));
+      h = sha256(readFileSync4(abs));
       this.files.set(abs, h);
     }
     return h;
@@ -34976,7 +34828,7 @@ var InputHasher = class {
       if (!kfile) return true;
       let doc;
       try {
-        doc = parseYamlFast(readFileSync5(kfile, "utf8"));
+        doc = parseYamlFast(readFileSync4(kfile, "utf8"));
       } catch {
         return false;
       }
@@ -34985,7 +34837,7 @@ var InputHasher = class {
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve3(dir, candidate);
-          if (!existsSync6(abs)) continue;
+          if (!existsSync5(abs)) continue;
           const n = name2(abs);
           if (n === void 0) return false;
           const st = statSync2(abs);
@@ -35012,7 +34864,7 @@ var InputHasher = class {
     const out = [`dir ${display}`];
     const walk2 = (d, shown) => {
       for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join7(d, e.name);
+        const p = join6(d, e.name);
         const n = `${shown}/${e.name}`;
         if (e.isDirectory()) {
           if (recursive) walk2(p, n);
@@ -35020,7 +34872,7 @@ var InputHasher = class {
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync5(p, "utf8").split(root).join("<root>"))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync4(p, "utf8"), root, d))}`);
       }
     };
     let result;
@@ -35034,6 +34886,13 @@ var InputHasher = class {
     return result;
   }
 };
+function rootFree(text, root, wrapperDir) {
+  const rel = relative2(wrapperDir, root).split(sep2).join("/");
+  const out = text.split(root).join("<root>");
+  if (!rel) return out;
+  const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, "gm"), "$1<root>");
+}
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep2}`);
 }
@@ -35147,8 +35006,8 @@ function scanDocuments(text) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join8(dir, f);
-    if (existsSync7(p) && statSync3(p).isFile()) return p;
+    const p = join7(dir, f);
+    if (existsSync6(p) && statSync3(p).isFile()) return p;
   }
   return void 0;
 }
@@ -35200,7 +35059,7 @@ var Builder = class {
     if (cached) return cached;
     let text;
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync5(abs, "utf8");
     } catch (e) {
       const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
       this.files.set(abs, r2);
@@ -35216,9 +35075,9 @@ var Builder = class {
   unread(dir, recursive = true) {
     const out = [];
     const walk2 = (d) => {
-      if (!existsSync7(d)) return;
+      if (!existsSync6(d)) return;
       for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join8(d, e.name);
+        const p = join7(d, e.name);
         if (e.isDirectory()) {
           if (recursive && !e.name.startsWith(".")) walk2(p);
         } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
@@ -35236,7 +35095,7 @@ var Builder = class {
     if (cached) return cached;
     let text = "";
     try {
-      text = readFileSync6(abs, "utf8");
+      text = readFileSync5(abs, "utf8");
     } catch {
       text = "";
     }
@@ -35300,7 +35159,7 @@ var Builder = class {
     const subdirs = [];
     const walk2 = (d) => {
       for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join8(d, e.name);
+        const p = join7(d, e.name);
         if (e.isDirectory()) {
           if (e.name.startsWith(".")) continue;
           if (kustomizationFile(p)) subdirs.push(p);
@@ -35358,7 +35217,7 @@ var Builder = class {
       }
       k.components = comps;
     }
-    writeFileSync2(join8(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
+    writeFileSync2(join7(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
     return { target: d, issues };
   }
   /** Follows resources/bases/components of a kustomization to every local file it reads. */
@@ -35392,7 +35251,7 @@ var Builder = class {
         issues.push({ code: "kustomize", severity: "error", file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: "reference files inside the repository only" });
         continue;
       }
-      if (!existsSync7(abs)) continue;
+      if (!existsSync6(abs)) continue;
       if (statSync3(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
       else if (/\.ya?ml$/.test(abs)) {
         this.readFiles.add(abs);
@@ -35498,9 +35357,9 @@ var CLUSTER_SCOPED = /* @__PURE__ */ new Set([
   "GatewayClass"
 ]);
 var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-function mergeValues(base, over) {
+function mergeValues(base, over2) {
   const out = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isObject2(v) && isObject2(out[k]) ? mergeValues(out[k], v) : v;
+  for (const [k, v] of Object.entries(over2)) out[k] = isObject2(v) && isObject2(out[k]) ? mergeValues(out[k], v) : v;
   return out;
 }
 function pathSegments(path) {
@@ -35551,18 +35410,18 @@ var HelmRenderer = class {
     const home = this.tempDir();
     return this.limit(() => {
       this.runs++;
-      return this.runner(this.helm, args, { timeoutMs, env: { HELM_CACHE_HOME: join9(home, "cache"), HELM_CONFIG_HOME: join9(home, "config"), HELM_DATA_HOME: join9(home, "data"), HELM_PLUGINS: join9(home, "plugins") } });
+      return this.runner(this.helm, args, { timeoutMs, env: { HELM_CACHE_HOME: join8(home, "cache"), HELM_CONFIG_HOME: join8(home, "config"), HELM_DATA_HOME: join8(home, "data"), HELM_PLUGINS: join8(home, "plugins") } });
     });
   }
   /** The cached chart archive for (url, chart, version), pulled into the cache first when allowed. */
   chartArchive(url, chart, version) {
-    const key = createHash3("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32);
+    const key = createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32);
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const dir = join9(this.charts.cacheDir, key);
-      const cached = existsSync8(dir) ? readdirSync5(dir).find((f) => f.endsWith(".tgz")) : void 0;
-      if (cached) return join9(dir, cached);
+      const dir = join8(this.charts.cacheDir, key);
+      const cached = existsSync7(dir) ? readdirSync5(dir).find((f) => f.endsWith(".tgz")) : void 0;
+      if (cached) return join8(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
       if (!this.charts.fetch) return { reason: `${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
@@ -35576,14 +35435,14 @@ var HelmRenderer = class {
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync2(tmp, { recursive: true, force: true });
       mkdirSync2(tmp);
-      renameSync2(join9(into, got), join9(tmp, got));
+      renameSync2(join8(into, got), join8(tmp, got));
       try {
         renameSync2(tmp, dir);
       } catch {
         rmSync2(tmp, { recursive: true, force: true });
       }
       const final = readdirSync5(dir).find((f) => f.endsWith(".tgz"));
-      return final ? join9(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
+      return final ? join8(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
     })();
     this.pulls.set(key, p);
     return p;
@@ -35620,7 +35479,7 @@ var HelmRenderer = class {
       if (outside) return notSupported(`the chart is in another repository (${outside.replace(/^its source is /, "")})`);
       const rel = chart.replace(/\\/g, "/").replace(/^\.\//, "");
       if (rel.startsWith("/") || rel.split("/").includes("..")) return { reason: `chart path "${chart}" leaves the repository`, hint: "use a path inside the repository, like ./charts/<name>" };
-      const dir = join9(ctx.repoRoot, rel);
+      const dir = join8(ctx.repoRoot, rel);
       let real;
       try {
         real = realpathSync(dir);
@@ -35629,7 +35488,7 @@ var HelmRenderer = class {
       }
       const root = realpathSync(ctx.repoRoot);
       if (real !== root && !real.startsWith(`${root}${sep4}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
-      if (!statSync4(real).isDirectory() || !existsSync8(join9(real, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
+      if (!statSync4(real).isDirectory() || !existsSync7(join8(real, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
       return real;
     }
     return notSupported(`charts from a ${String(sref.kind)} are not rendered`);
@@ -35674,8 +35533,8 @@ var HelmRenderer = class {
     const name2 = String(hr.metadata?.name ?? "release");
     const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name2}` : name2;
     const work = this.tempDir();
-    writeFileSync3(join9(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
-    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join9(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
+    writeFileSync3(join8(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
+    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join8(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
     if ((spec.install?.crds ?? "Create") !== "Skip") args.push("--include-crds");
     const r2 = await this.run(args);
     if (r2.exitCode !== 0) return { kind: "failed", message: `helm template failed: ${firstErrorLine(r2.stderr || r2.stdout)}`, hint: `the chart with these values fails to render; helm-controller would fail the same way (reproduce: helm template ${release} <chart> -f <values>)` };
@@ -35683,13 +35542,13 @@ var HelmRenderer = class {
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
       const k = pr?.kustomize;
       if (!isObject2(k)) continue;
-      const d = join9(work, `post-${i}`);
+      const d = join8(work, `post-${i}`);
       mkdirSync2(d);
-      writeFileSync3(join9(d, "rendered.yaml"), text);
+      writeFileSync3(join8(d, "rendered.yaml"), text);
       const kus = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["rendered.yaml"] };
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
-      writeFileSync3(join9(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
+      writeFileSync3(join8(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
       const b = await this.limit(() => this.runner(this.kustomize, ["build", d], { timeoutMs: 12e4 }));
       if (b.exitCode !== 0) return { kind: "failed", message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: "check the post-renderer patches against the chart output" };
       text = b.stdout;
@@ -35706,7 +35565,7 @@ var HelmRenderer = class {
 
 // node_modules/@carbon/render/src/git.ts
 import { mkdirSync as mkdirSync3, rmSync as rmSync3 } from "node:fs";
-import { join as join10 } from "node:path";
+import { join as join9 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -35726,7 +35585,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync3(into, { recursive: true });
-  const tar = join10(into, ".source.tar");
+  const tar = join9(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -35786,7 +35645,7 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join11(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join10(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
@@ -35827,7 +35686,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync9(join11(this.repoRoot, rootPath)),
+      pathExists: existsSync8(join10(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -35927,8 +35786,8 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join11(base, e.path);
-      e.pathExists = existsSync9(dir) && statSync5(dir).isDirectory();
+      const dir = join10(base, e.path);
+      e.pathExists = existsSync8(dir) && statSync5(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
@@ -35966,7 +35825,7 @@ var RenderSession = class {
     }
     await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
     const unapplied = [];
-    const clusterAbs = join11(this.repoRoot, clusterDir);
+    const clusterAbs = join10(this.repoRoot, clusterDir);
     const unread = new Set(this.builder.unread(clusterAbs));
     for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep5}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
     for (const abs of [...unread].sort()) {
@@ -36001,7 +35860,7 @@ var RenderSession = class {
   async renderHelmReleases(entries, sources, rootSourceKey, errors) {
     const releases = entries.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
     if (!releases.length) return;
-    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join11(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
+    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join10(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
     const helm = this.helmRenderer;
     const rootSource = sources.get(rootSourceKey);
     const ctx = {
@@ -36311,6 +36170,41 @@ function operatorPodLabels(o) {
   };
 }
 
+// node_modules/@carbon/validate/src/credentials.ts
+var ASSIGNMENT = /^\s*(?:export\s+|-\s+)?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1\s*(=|:)\s*(.*?)\s*,?\s*$/;
+var SECRET_NAME = /(pass(word|wd|phrase)?$|passwd|password|secret|token|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|signing[-_.]?key|client[-_.]?secret)/i;
+var NOT_SECRET_NAME = /(user(name)?|name|names|url|uri|host|port|path|file|dir|endpoint|ref|enabled|ttl|expiry|timeout|key_id|keyid|type|mode|header|policy|length|provider|store|backend|env|source|field|kind|format|required)$/i;
+var EXPRESSION = /^(?:[A-Za-z_][\w.]*\s*[[(]|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\(|<[^>]*>$|file:|\/|env:|secret:|vault:)/;
+var NOT_A_VALUE = /^(?:true|false|yes|no|on|off|null|none|nil|~|-?\d+(?:\.\d+)?|\{|\[|\||>|)$/i;
+var READS_ELSEWHERE = /^(?:(?:os\.)?(?:environ|getenv)\b|System\.getenv\b|process\.env\b|ENV\[|env\(\s*["'][\w.-]+["']|\$\{[A-Za-z_][\w.]*\}?$|\$\([A-Za-z_]\w*\)?$|\{\{[\s\w.]*(\}\}?)?$|%\(\w+\)s?$)/;
+function readsSecretElsewhere(value) {
+  const v = value.trim();
+  return READS_ELSEWHERE.test(v) || READS_ELSEWHERE.test(unquote(v).inner);
+}
+function unquote(v) {
+  const m = /^(?:[rRbBuUfF]{0,2})(["'])(.*)\1$/.exec(v);
+  return m ? { quoted: true, inner: m[2] } : { quoted: false, inner: v };
+}
+function literalCredentials(text) {
+  if (!/pass|secret|token|credential|key/i.test(text)) return [];
+  const out = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trimStart();
+    if (line.startsWith("#") || line.startsWith("//") || line.startsWith(";")) return;
+    const m = ASSIGNMENT.exec(raw);
+    if (!m) return;
+    const key = m[2];
+    if (!SECRET_NAME.test(key) || NOT_SECRET_NAME.test(key)) return;
+    const value = /^["'‹]/.test(m[4]) ? m[4] : m[4].replace(/\s+#.*$/, "");
+    if (NOT_A_VALUE.test(value) || EXPRESSION.test(value) || readsSecretElsewhere(value)) return;
+    const { quoted, inner } = unquote(value);
+    if (inner === "" || quoted && EXPRESSION.test(inner)) return;
+    if (!quoted && /[\s()+]/.test(inner) && !inner.startsWith("‹masked")) return;
+    out.push({ line: i + 1, key });
+  });
+  return out;
+}
+
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
 var RULES = [
@@ -36349,6 +36243,7 @@ var RULES = [
   r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
   r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
+  r("SECR003", "secrets", "error", "no literal credentials in config files", "A password written into a mounted config file (superset_config.py, application.yml) is a credential in git and in every diff.", 'Read it from the environment (os.environ["X"], ${X}) backed by an ExternalSecret from Vault.'),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
   r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
@@ -36366,7 +36261,7 @@ var RULES = [
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
-  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
+  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace (requests or limits) or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
   r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
   r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
   r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
@@ -36570,8 +36465,172 @@ function capacity(view) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname3, join as join12 } from "node:path";
-var CRD_LAYOUT = join12("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+import { dirname as dirname3, join as join11 } from "node:path";
+var CRD_LAYOUT = join11("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+
+// node_modules/@carbon/diff/src/mask.ts
+function createMasker(salt = randomBytes2(16)) {
+  return {
+    mask(value, encoding = "text") {
+      const length = encoding === "base64" ? Buffer.from(value, "base64").length : Buffer.byteLength(value, "utf8");
+      const hash = createHash3("sha256").update(salt).update(value).digest("hex").slice(0, 8);
+      return `‹masked ${length} bytes #${hash}›`;
+    }
+  };
+}
+var SENSITIVE = /(pass(word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|client[-_.]?key|signing[-_.]?key|encryption[-_.]?key|(^|[-_.])key$|\.pem$|^dsn$|connection[-_.]?string)/i;
+var REFERENCE = /((name|names|ref|refs|path|file|dir|selector|namespace|template|field|kind|type|mode|format|policy|provider|store)$|^(secretKey|remoteKey|property)$)/i;
+function isSensitiveKey(key) {
+  return SENSITIVE.test(key);
+}
+function isSensitiveField(key) {
+  if (key === "key" || REFERENCE.test(key)) return false;
+  return SENSITIVE.test(key);
+}
+var INLINE = /(["']?)([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|token|secret|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|client[-_.]?key|auth[-_.]?key)[A-Za-z0-9_.-]*)\1([ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,;&}\]\n]+)/gi;
+var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
+var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
+function maskInline(text, masker) {
+  if (!MAYBE_SENSITIVE.test(text)) return text;
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep7, value) => {
+    if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked") || readsSecretElsewhere(value)) return m;
+    const inner = /^(["'])(.*)\1$/.exec(value);
+    return `${quote}${key}${quote}${sep7}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+  });
+}
+function maskTree(value, masker, underKey) {
+  if (typeof value === "string") {
+    if (underKey && isSensitiveField(underKey)) return masker.mask(value);
+    return maskInline(value, masker);
+  }
+  if (Array.isArray(value)) return value.map((v) => maskTree(v, masker, void 0));
+  if (value && typeof value === "object") {
+    const rec = value;
+    if (typeof rec.name === "string" && typeof rec.value === "string" && isSensitiveKey(rec.name)) {
+      return { ...mapValues(rec, (v, k) => k === "value" ? masker.mask(v) : maskTree(v, masker, k)) };
+    }
+    return mapValues(rec, (v, k) => maskTree(v, masker, k));
+  }
+  return value;
+}
+function mapValues(rec, f) {
+  const out = {};
+  for (const [k, v] of Object.entries(rec)) out[k] = f(v, k);
+  return out;
+}
+function maskObject(o, masker) {
+  const out = maskTree(o, masker);
+  const ann = out.metadata?.annotations;
+  if (ann && "kubectl.kubernetes.io/last-applied-configuration" in ann) {
+    const { "kubectl.kubernetes.io/last-applied-configuration": _dropped, ...rest } = ann;
+    out.metadata = { ...out.metadata, annotations: rest };
+  }
+  if (o.kind === "Secret" && (o.apiVersion === "v1" || !o.apiVersion.includes("/"))) {
+    for (const field of ["data", "stringData"]) {
+      const data = o[field];
+      if (data && typeof data === "object") {
+        out[field] = mapValues(data, (v) => masker.mask(String(v ?? ""), field === "data" ? "base64" : "text"));
+      }
+    }
+  }
+  if (o.kind === "ConfigMap") {
+    for (const field of ["data", "binaryData"]) {
+      const data = o[field];
+      if (data && typeof data === "object") {
+        out[field] = mapValues(
+          data,
+          (v, k) => isSensitiveKey(k) && typeof v === "string" ? masker.mask(v, field === "binaryData" ? "base64" : "text") : maskTree(v, masker, void 0)
+        );
+      }
+    }
+  }
+  return out;
+}
+
+// node_modules/@carbon/diff/src/config.ts
+import { existsSync as existsSync9, readFileSync as readFileSync6 } from "node:fs";
+import { join as join12 } from "node:path";
+var CONFIG_FILE = "platform/diff.yaml";
+var DEFAULT_CONFIG = {
+  ignore: {
+    paths: ["status", "metadata.generation", "metadata.resourceVersion", "metadata.uid", "metadata.creationTimestamp", "metadata.managedFields"],
+    annotations: ["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision", "kustomize.toolkit.fluxcd.io/checksum", "config.kubernetes.io/origin"],
+    labels: ["helm.sh/chart", "kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace"]
+  },
+  collapseThreshold: 3,
+  renameSimilarity: 0.9
+};
+function loadDiffConfig(root) {
+  const abs = join12(root, CONFIG_FILE);
+  if (!existsSync9(abs)) return DEFAULT_CONFIG;
+  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync6(abs, "utf8")));
+}
+function parseDiffConfig(src) {
+  const raw = src.toJS() ?? {};
+  const errors = [];
+  const list = (field, v, fallback) => {
+    if (v === void 0) return fallback;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && x !== "")) {
+      errors.push(src.error(field, "must be a list of non-empty strings"));
+      return fallback;
+    }
+    return v;
+  };
+  const num = (field, v, fallback, min, max) => {
+    if (v === void 0) return fallback;
+    if (typeof v !== "number" || v < min || v > max) {
+      errors.push(src.error(field, `must be a number from ${min} to ${max}`));
+      return fallback;
+    }
+    return v;
+  };
+  if (raw.apiVersion !== void 0 && raw.apiVersion !== "platform.254carbon.com/v1alpha1") errors.push(src.error("apiVersion", "must be platform.254carbon.com/v1alpha1"));
+  if (raw.kind !== void 0 && raw.kind !== "DiffSettings") errors.push(src.error("kind", "must be DiffSettings"));
+  for (const k of Object.keys(raw)) if (!["apiVersion", "kind", "ignore", "collapseThreshold", "renameSimilarity"].includes(k)) errors.push(src.error(k, `unknown setting "${k}"`, "known: ignore, collapseThreshold, renameSimilarity"));
+  const ig = raw.ignore ?? {};
+  for (const k of Object.keys(ig)) if (!["paths", "annotations", "labels"].includes(k)) errors.push(src.error(`ignore.${k}`, `unknown ignore list "${k}"`, "known: paths, annotations, labels"));
+  const config = {
+    ignore: {
+      paths: list("ignore.paths", ig.paths, DEFAULT_CONFIG.ignore.paths),
+      annotations: list("ignore.annotations", ig.annotations, DEFAULT_CONFIG.ignore.annotations),
+      labels: list("ignore.labels", ig.labels, DEFAULT_CONFIG.ignore.labels)
+    },
+    collapseThreshold: num("collapseThreshold", raw.collapseThreshold, DEFAULT_CONFIG.collapseThreshold, 2, 1e3),
+    renameSimilarity: num("renameSimilarity", raw.renameSimilarity, DEFAULT_CONFIG.renameSimilarity, 0.5, 1)
+  };
+  if (errors.length) throw new DefinitionErrors(errors);
+  return config;
+}
+function globToRegExp(glob) {
+  const re = glob.split("**").map(
+    (part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^.]*")
+  ).join(".*");
+  return new RegExp(`^${re}$`);
+}
+function ignoreFilter(rules) {
+  const paths = rules.paths.map(globToRegExp);
+  const annotations = rules.annotations.map(globToRegExp);
+  const labels = rules.labels.map(globToRegExp);
+  return (path) => {
+    if (paths.some((r2) => r2.test(path))) return true;
+    const m = /(^|\.)(annotations|labels)\["([^"]+)"\]$|(^|\.)(annotations|labels)\.([A-Za-z_$][\w$-]*)$/.exec(path);
+    if (!m) return false;
+    const which2 = m[2] ?? m[5];
+    const key = m[3] ?? m[6];
+    if (/selector/i.test(path)) return false;
+    return (which2 === "annotations" ? annotations : labels).some((r2) => r2.test(key));
+  };
+}
+function stripIgnored(o, filter) {
+  const meta2 = { ...o.metadata };
+  for (const field of ["annotations", "labels"]) {
+    const m = meta2[field];
+    if (!m) continue;
+    const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
+    meta2[field] = kept;
+  }
+  return { ...o, metadata: meta2 };
+}
 
 // node_modules/@carbon/diff/src/capacity.ts
 function requestedBy(services, nodes) {
@@ -36605,9 +36664,9 @@ function headroomRisks(before, after) {
     const a = after[key];
     const b = before[key];
     if (a.requested > a.allocatable && a.requested > b.requested) {
-      risks.push({ level: "high", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} requests exceed node allocatable after this change (${pct(a)} of allocatable)` });
+      risks.push({ level: "high", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} requests exceed node allocatable after this change (${pct(a)} of allocatable)`, reason: "Requests beyond the nodes' allocatable leave pods Pending." });
     } else if (a.requested > 0.85 * a.allocatable && a.requested > b.requested) {
-      risks.push({ level: "medium", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)` });
+      risks.push({ level: "medium", category: "capacity", service: "(cluster)", ref: "cluster", message: `${label} headroom drops below 15% (${pct(a)} of allocatable requested)`, reason: "Little room is left for rollouts (surge pods), HPA scale-up or a lost node." });
     }
   }
   return risks;
@@ -36615,8 +36674,264 @@ function headroomRisks(before, after) {
 function pct(x) {
   return x.allocatable > 0 ? `${Math.round(100 * x.requested / x.allocatable)}%` : "n/a";
 }
+var serviceOfKustomization = (k) => k.replace(/^flux-system\//, "");
+function capacitySnapshot(objects, report, groups2) {
+  const quotas = /* @__PURE__ */ new Map();
+  for (const ro of objects) {
+    if (ro.object.kind !== "ResourceQuota") continue;
+    const ns2 = ro.object.metadata?.namespace ?? "default";
+    quotas.set(ns2, { service: serviceOfKustomization(ro.kustomization), ref: `ResourceQuota ${ns2}/${ro.object.metadata?.name}` });
+  }
+  return { report, groups: groups2, quotas };
+}
+var fig = (r2) => `${cores(r2.cpu)} vCPU / ${gib(r2.memory)} GiB`;
+var over = (a, b) => ["cpu", "memory"].filter((d) => a[d] > b[d]);
+var groupKey = (g) => `${g.kind} ${g.namespace}/${g.name}`;
+function culprit(before, after, measure, dim, which2, namespace) {
+  const use = (g) => g[measure][dim] * g[which2];
+  const was = new Map(before.groups.map((g) => [groupKey(g), use(g)]));
+  let best;
+  for (const g of after.groups) {
+    if (namespace && g.namespace !== namespace) continue;
+    const delta = use(g) - (was.get(groupKey(g)) ?? 0);
+    if (delta > 0 && (!best || delta > best.delta)) best = { group: g, delta };
+  }
+  return best;
+}
+function amount(dim, v) {
+  return dim === "cpu" ? `${cores(v)} vCPU` : `${gib(v)} GiB`;
+}
+function capacityRisks(before, after) {
+  const risks = [];
+  const blame = (measure, dims, which2, namespace) => {
+    for (const dim of dims) {
+      const c = culprit(before, after, measure, dim, which2, namespace);
+      if (c) return { service: serviceOfKustomization(c.group.owner.kustomization), ref: groupKey(c.group), why: `${c.group.kind} ${c.group.name} ${which2 === "peak" ? "at HPA maximum " : ""}${measure} +${amount(dim, c.delta)}` };
+    }
+    return void 0;
+  };
+  const nsBefore = new Map(before.report.namespaces.map((u) => [u.namespace, u]));
+  for (const u of after.report.namespaces) {
+    const q = u.quota;
+    if (!q) continue;
+    const b = nsBefore.get(u.namespace);
+    const checks = [
+      { measure: "requests", which: "replicas", level: "high", rule: "CAP001", use: (x) => x.requests },
+      { measure: "requests", which: "peak", level: "medium", rule: "CAP004", use: (x) => x.peakRequests },
+      { measure: "limits", which: "replicas", level: "high", rule: "CAP002", use: (x) => x.limits },
+      { measure: "limits", which: "peak", level: "medium", rule: "CAP004", use: (x) => x.peakLimits }
+    ];
+    const reported = /* @__PURE__ */ new Set();
+    for (const ch of checks) {
+      if (reported.has(ch.measure)) continue;
+      const quota = q[ch.measure];
+      const dims = over(ch.use(u), quota);
+      if (!dims.length) continue;
+      const wasOver = b?.quota ? over(ch.use(b), b.quota[ch.measure]).length > 0 : false;
+      const grew = b ? dims.some((d) => ch.use(u)[d] > ch.use(b)[d]) : true;
+      const quotaLowered = b?.quota ? dims.some((d) => quota[d] < b.quota[ch.measure][d]) : false;
+      if (wasOver && !grew && !quotaLowered) continue;
+      reported.add(ch.measure);
+      const peak = ch.which === "peak" ? " at peak (every HPA at maxReplicas)" : "";
+      const what = `namespace ${u.namespace}${peak} ${ch.measure} ${fig(ch.use(u))} against its quota of ${fig(quota)} (${ch.rule})`;
+      const reason = ch.which === "peak" ? "When the autoscaler scales up, the quota admission controller rejects the extra pods: scale-up stalls under load." : "The quota admission controller rejects pods beyond the quota: they never start.";
+      const culpritOf = blame(ch.measure, dims, ch.which, u.namespace);
+      if (culpritOf) risks.push({ level: ch.level, category: "capacity", service: culpritOf.service, ref: culpritOf.ref, message: `${what}; caused by ${culpritOf.why}`, reason });
+      else {
+        const owner = after.quotas.get(u.namespace);
+        const lowered = quotaLowered && b?.quota ? `quota lowered from ${fig(b.quota[ch.measure])}: ` : "";
+        risks.push({ level: ch.level, category: "capacity", service: owner?.service ?? "(cluster facts)", ref: owner?.ref ?? `namespace ${u.namespace}`, message: `${lowered}${what}`, reason });
+      }
+    }
+  }
+  const t = after.report.totals;
+  const tb = before.report.totals;
+  const scaled = (r2, f) => ({ cpu: r2.cpu * f, memory: r2.memory * f });
+  for (const [which2, use, useB, level, rule2, share] of [
+    ["replicas", t.requests, tb.requests, "high", "CAP005", 1],
+    ["peak", t.peakRequests, tb.peakRequests, "medium", "CAP004", 1],
+    ["replicas", t.requests, tb.requests, "medium", "headroom below 15%", 0.85]
+  ]) {
+    const dims = over(use, scaled(t.allocatable, share));
+    if (!dims.length || !dims.some((d) => use[d] > useB[d])) continue;
+    const c = blame("requests", dims, which2);
+    risks.push({
+      level,
+      category: "capacity",
+      service: c?.service ?? "(cluster facts)",
+      ref: c?.ref ?? "cluster",
+      message: `cluster ${after.report.cluster}${which2 === "peak" ? " at peak" : ""} requests ${fig(use)} against ${fig(t.allocatable)} allocatable (${rule2})${c ? `; caused by ${c.why}` : ""}`,
+      reason: share < 1 ? "Little room is left for rollouts (surge pods), HPA scale-up or a lost node." : which2 === "peak" ? "At HPA maximum the nodes cannot take every pod: scale-up leaves pods Pending." : "Requests beyond the nodes' allocatable leave pods Pending."
+    });
+    break;
+  }
+  const wasUnplaced = new Map(before.report.unplaceable.map((x) => [x.workload, x.count]));
+  const newly = after.report.unplaceable.filter((x) => x.count > (wasUnplaced.get(x.workload) ?? 0));
+  if (newly.length) {
+    const c = blame("requests", ["cpu", "memory"], "replicas");
+    const victims = newly.map((x) => `${x.workload} ×${x.count - (wasUnplaced.get(x.workload) ?? 0)} (${x.reasons[0] ?? "no node"})`).join(", ");
+    risks.push({
+      level: "high",
+      category: "capacity",
+      service: c?.service ?? "(cluster facts)",
+      ref: c?.ref ?? "cluster",
+      message: `pods that no longer fit on any node (PLC001): ${victims}${c ? `; caused by ${c.why}` : ""}`,
+      reason: "A pod no node can take stays Pending."
+    });
+  }
+  return risks;
+}
+
+// node_modules/@carbon/diff/src/exposure.ts
+var NO_AUTH_SOFTWARE = {
+  loki: "Loki (auth_enabled: false; anyone can query and push logs)",
+  promtail: "Promtail",
+  prometheus: "Prometheus (no authentication; the admin API can delete series)",
+  alertmanager: "Alertmanager (anyone can silence alerts)",
+  pushgateway: "Pushgateway",
+  "node-exporter": "node-exporter",
+  "kube-state-metrics": "kube-state-metrics",
+  "blackbox-exporter": "blackbox-exporter",
+  tempo: "Tempo",
+  jaeger: "Jaeger",
+  "jaeger-query": "Jaeger",
+  "metrics-server": "metrics-server"
+};
+var EDGE_AUTH = /^nginx\.ingress\.kubernetes\.io\/(auth-url|auth-type|auth-tls-verify-client)$|^oauth2-proxy/;
+function backends(o) {
+  const out = /* @__PURE__ */ new Set();
+  const spec = o.spec ?? {};
+  if (o.kind === "Ingress") {
+    if (spec.defaultBackend?.service?.name) out.add(spec.defaultBackend.service.name);
+    for (const rule2 of spec.rules ?? []) for (const p of rule2.http?.paths ?? []) if (p.backend?.service?.name) out.add(p.backend.service.name);
+  } else for (const rule2 of spec.rules ?? []) for (const b of rule2.backendRefs ?? []) if (b.name && (b.kind ?? "Service") === "Service") out.add(b.name);
+  return [...out];
+}
+function matches(selector, labels) {
+  if (!selector || !Object.keys(selector).length) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+function exposureAuthentication(route, objects) {
+  const annotations = route.metadata?.annotations ?? {};
+  if (Object.keys(annotations).some((k) => EDGE_AUTH.test(k))) return { edge: true };
+  const ns2 = route.metadata?.namespace ?? "default";
+  const services = objects("Service", ns2);
+  const workloads = ["Deployment", "StatefulSet", "DaemonSet"].flatMap((k) => objects(k, ns2));
+  const configMaps = objects("ConfigMap", ns2);
+  for (const name2 of backends(route)) {
+    const svc = services.find((s) => s.metadata?.name === name2);
+    if (!svc) continue;
+    for (const w of workloads) {
+      const pod = w.spec?.template;
+      if (!matches(svc.spec?.selector, pod?.metadata?.labels)) continue;
+      for (const c of pod?.spec?.containers ?? []) {
+        const repo = String(c.image ?? "").replace(/[:@][^/]*$/, "");
+        const known = NO_AUTH_SOFTWARE[repo.slice(repo.lastIndexOf("/") + 1)];
+        if (known) return { none: known };
+      }
+      const mounted = new Set((pod?.spec?.volumes ?? []).map((v) => v.configMap?.name).filter(Boolean));
+      for (const cm of configMaps) {
+        if (!mounted.has(cm.metadata?.name)) continue;
+        for (const [file, text] of Object.entries(cm.data ?? {})) {
+          if (typeof text === "string" && /^\s*auth_enabled:\s*false\s*$/m.test(text)) return { none: `${w.metadata?.name} (${file}: auth_enabled: false)` };
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// node_modules/@carbon/diff/src/privilege.ts
+var DANGEROUS_CAPS = /* @__PURE__ */ new Set(["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF", "PERFMON", "SYS_BOOT", "MKNOD", "SETUID", "SETGID", "CHOWN", "FOWNER"]);
+function podSpecOf(o) {
+  const spec = o?.spec;
+  const t = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+  return t && typeof t === "object" ? t : void 0;
+}
+function containersOf(spec) {
+  const out = /* @__PURE__ */ new Map();
+  for (const field of ["initContainers", "containers"]) for (const c of spec?.[field] ?? []) out.set(String(c.name), c);
+  return out;
+}
+function userOf(pod, c) {
+  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  if (uid === 0) return "root";
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+  if (nonRoot === true || typeof uid === "number" && uid > 0) return "non-root";
+  return "image default";
+}
+function describeUser(pod, c) {
+  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+  return [nonRoot !== void 0 ? `runAsNonRoot ${nonRoot}` : void 0, uid !== void 0 ? `runAsUser ${uid}` : void 0].filter(Boolean).join(", ") || "no user set";
+}
+var hostPaths = (spec) => new Set((spec?.volumes ?? []).filter((v) => v.hostPath).map((v) => String(v.hostPath.path)));
+function privilegeRisks(before, after, kind) {
+  const out = [];
+  const add = (level, message, reason) => out.push({ level, message, reason });
+  if (!after) return out;
+  if (kind === "ServiceAccount") {
+    const was = before?.automountServiceAccountToken;
+    const now = after.automountServiceAccountToken;
+    if (before && was === false && now !== false) add("medium", `automountServiceAccountToken false → ${now ?? "unset (true)"}: pods of this account get an API token`, "Every pod using the account can call the Kubernetes API with its permissions; a compromised pod can too.");
+    return out;
+  }
+  const podB = podSpecOf(before);
+  const podA = podSpecOf(after);
+  if (!podA) return out;
+  const isNew = !podB;
+  const pb = podB ?? {};
+  for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+    if (podA[field] === true && pb[field] !== true) add("high", `${field}: true${isNew ? "" : ` (was ${pb[field] ?? "unset"})`}`, `The pod shares the node's ${field === "hostNetwork" ? "network (NetworkPolicy no longer applies, node ports are reachable)" : field === "hostPID" ? "process table (it can see and signal every process on the node)" : "IPC namespace"}.`);
+  }
+  const pathsB = hostPaths(podB);
+  const newPaths = [...hostPaths(podA)].filter((p) => !pathsB.has(p));
+  if (newPaths.length) add("high", `hostPath volume${newPaths.length === 1 ? "" : "s"} ${newPaths.join(", ")}`, "The pod reads (and unless read-only, writes) the node filesystem.");
+  if (!isNew && pb.automountServiceAccountToken === false && podA.automountServiceAccountToken !== false) {
+    add("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
+  }
+  const cb = containersOf(podB);
+  for (const [name2, c] of containersOf(podA)) {
+    const old = cb.get(name2);
+    const sc = c.securityContext ?? {};
+    const osc = old?.securityContext ?? {};
+    const fresh = !old;
+    const userNow = userOf(podA, c);
+    const userWas = old ? userOf(pb, old) : void 0;
+    if (userNow === "root" && userWas !== "root") add("high", `${name2} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
+    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name2} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
+    if (sc.privileged === true && osc.privileged !== true) add("high", `${name2} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
+    const escNow = sc.allowPrivilegeEscalation;
+    const escWas = osc.allowPrivilegeEscalation;
+    if (escNow === true && escWas !== true) add("medium", `${name2} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name2} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    const capsWas = new Set((osc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")));
+    const added = (sc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")).filter((x) => !capsWas.has(x));
+    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name2} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
+    const dropsWas = new Set(osc.capabilities?.drop ?? []);
+    const dropsNow = new Set(sc.capabilities?.drop ?? []);
+    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name2} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
+    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name2} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
+  }
+  return out;
+}
 
 // node_modules/@carbon/diff/src/risks.ts
+var REASON = {
+  prune: "Flux deletes what is no longer in git; anything still using the object breaks.",
+  "data-at-risk": "Data on the volume can be lost; check the backup (Velero) before merging.",
+  "immutable-field": "The API server rejects the change in place: the Flux Kustomization stays not-ready until the object is deleted and recreated.",
+  image: "A new image is new code: check the release notes and that the tag is mirrored to Harbor.",
+  "replicas-reduced": "Fewer replicas means less headroom and no redundancy during a node drain.",
+  "resources-reduced": "Lower requests or limits can throttle the process or get it OOM-killed.",
+  "rbac-widened": "The subject can do more against the API; a compromised pod can too.",
+  "network-policy-loosened": "Traffic the policy used to deny is now allowed.",
+  "public-exposure": "The service becomes reachable from outside the cluster.",
+  crd: "Every object of the kind depends on its definition.",
+  capacity: "Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.",
+  privilege: "A compromised container with more privilege can take over its node.",
+  credentials: "A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact."
+};
 var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
 var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
 var IMMUTABLE = {
@@ -36644,19 +36959,28 @@ function quantity(v, kind) {
     return void 0;
   }
 }
+function containerImages(o) {
+  const out = /* @__PURE__ */ new Map();
+  for (const spec of podSpecs(o)) {
+    for (const field of ["initContainers", "containers"]) {
+      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.set(String(c.name), c.image);
+    }
+  }
+  return out;
+}
+function imageChange(old, now) {
+  if (old === void 0) return `new container, ${now}`;
+  const repo = (i) => i.replace(/[:@][^/]*$/, "");
+  return repo(old) === repo(now) ? `${repo(now)} ${old.slice(repo(old).length + 1)} → ${now.slice(repo(now).length + 1)}` : `${old} → ${now}`;
+}
+function credentialsIn(o) {
+  const data = o?.data ?? {};
+  return Object.entries(data).flatMap(([file, text]) => typeof text === "string" ? literalCredentials(text).map((c) => ({ file, ...c })) : []);
+}
 function podSpecs(o) {
   if (!o) return [];
   const direct = get(o, ["spec", "template", "spec"]) ?? get(o, ["spec", "jobTemplate", "spec", "template", "spec"]);
   return direct && typeof direct === "object" ? [direct] : [];
-}
-function imagesOf(o) {
-  const out = [];
-  for (const spec of podSpecs(o)) {
-    for (const field of ["initContainers", "containers"]) {
-      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.push(c.image);
-    }
-  }
-  return out;
 }
 function grants(o) {
   const out = /* @__PURE__ */ new Set();
@@ -36683,9 +37007,9 @@ function widePeers(rule2, field) {
     (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
   );
 }
-function assessRisks(resources, lookup, prunes = () => true) {
+function assessRisks(resources, lookup, prunes = () => true, headObjects = () => []) {
   const risks = [];
-  const add = (r2, level, category, message) => risks.push({ level, category, service: r2.service, ref: r2.ref, message });
+  const add = (r2, level, category, message, reason = REASON[category]) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, reason });
   for (const r2 of resources) {
     const before = r2.change === "added" ? void 0 : lookup(r2, "base");
     const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
@@ -36702,7 +37026,7 @@ function assessRisks(resources, lookup, prunes = () => true) {
       else if (r2.change === "removed") add(r2, "medium", "prune", what);
     }
     if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
-    if (r2.change === "changed" || r2.change === "moved" || r2.change === "renamed") {
+    if (r2.change === "changed" || r2.change === "moved") {
       for (const re of IMMUTABLE[kind] ?? []) {
         const hit = r2.fields.find((f) => re.test(f.path));
         if (hit) {
@@ -36721,9 +37045,17 @@ function assessRisks(resources, lookup, prunes = () => true) {
         if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
       }
     }
-    const ia = new Set(imagesOf(before));
-    const newImages = imagesOf(after).filter((i) => !ia.has(i));
-    if (newImages.length && r2.change !== "added") add(r2, "info", "image", `image → ${newImages.join(", ")}`);
+    if (r2.change !== "added") {
+      const was = containerImages(before);
+      const changed = [...containerImages(after)].filter(([name2, image]) => was.get(name2) !== image);
+      if (changed.length) add(r2, "info", "image", changed.map(([name2, image]) => `${name2}: ${imageChange(was.get(name2), image)}`).join("; "));
+    }
+    for (const p of privilegeRisks(before, after, kind)) add(r2, p.level, "privilege", p.message, p.reason);
+    if (kind === "ConfigMap" && after) {
+      const known = new Set(credentialsIn(before).map((c) => `${c.file}/${c.key}`));
+      const found = credentialsIn(after).filter((c) => !known.has(`${c.file}/${c.key}`));
+      if (found.length) add(r2, "high", "credentials", `literal credential${found.length === 1 ? "" : "s"} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(", ")}`);
+    }
     for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
       const a = get(before, path);
       const b = get(after, path);
@@ -36778,15 +37110,23 @@ function assessRisks(resources, lookup, prunes = () => true) {
     }
     const ha = ingressHosts(before);
     const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
-    if (newHosts.length) add(r2, "medium", "public-exposure", `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`);
+    if (newHosts.length && after) {
+      const auth2 = exposureAuthentication(after, headObjects);
+      const what = `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`;
+      if (auth2.none) add(r2, "high", "public-exposure", `${what}; ${auth2.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth2.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
+      else add(r2, "medium", "public-exposure", `${what}${auth2.edge ? " (authenticated at the ingress)" : ""}`);
+    }
     if (kind === "Service") {
       const ta = get(before, ["spec", "type"]);
       const tb = get(after, ["spec", "type"]);
       if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
-  const order = { high: 0, medium: 1, info: 2 };
-  return risks.sort((a, b) => order[a.level] - order[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
+  return sortRisks(risks);
+}
+var ORDER = { high: 0, medium: 1, info: 2 };
+function sortRisks(risks) {
+  return risks.sort((a, b) => ORDER[a.level] - ORDER[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
 }
 
 // node_modules/@carbon/diff/src/engine.ts
@@ -36921,9 +37261,13 @@ function diffSection(input, options2 = {}) {
     if (side === "head") return head.get(idKey(change.id))?.object;
     return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
   };
-  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service));
-  const capacity2 = input.headroom ? { change: input.headroom, risks: headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
-  if (capacity2) risks.push(...capacity2.risks);
+  const headObjects = (kind, namespace) => [...head.values()].filter((e) => e.id.kind === kind && e.id.namespace === namespace).map((e) => e.object);
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service), headObjects);
+  const capacity2 = input.headroom ? { change: input.headroom, risks: input.snapshots ? capacityRisks(input.snapshots.before, input.snapshots.after) : headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
+  if (capacity2) {
+    risks.push(...capacity2.risks);
+    sortRisks(risks);
+  }
   return {
     cluster: input.cluster,
     kind: input.kind,
@@ -36992,37 +37336,290 @@ function summarize(resources, risks) {
   return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
 
+// node_modules/@carbon/diff/src/report.ts
+function totalsOf(sections) {
+  const t = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
+  for (const s of sections) {
+    if (s.kind === "backlog") continue;
+    for (const r2 of s.resources) t[r2.change]++;
+    t.risks += s.risks.length;
+    t.highRisks += s.risks.filter((r2) => r2.level === "high").length;
+  }
+  return t;
+}
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options2 = {}) {
+    let callback;
+    if (typeof options2 === "function") {
+      callback = options2;
+      options2 = {};
+    } else if ("callback" in options2) {
+      callback = options2.callback;
+    }
+    const oldString = this.castInput(oldStr, options2);
+    const newString = this.castInput(newStr, options2);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options2));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options2));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options2, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options2, callback) {
+    var _a;
+    const done = (value) => {
+      value = this.postProcess(value, options2);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options2.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options2.maxEditLength);
+    }
+    const maxExecutionTime = (_a = options2.timeout) !== null && _a !== void 0 ? _a : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options2);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options2);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options2);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options2);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec2() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec2();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path, added, removed, oldPosInc, options2) {
+    const last = path.lastComponent;
+    if (last && !options2.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options2) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options2)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options2.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options2.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options2) {
+    if (options2.comparator) {
+      return options2.comparator(left, right);
+    } else {
+      return left === right || !!options2.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array) {
+    const ret = [];
+    for (let i = 0; i < array.length; i++) {
+      if (array[i]) {
+        ret.push(array[i]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options2) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options2) {
+    return Array.from(value);
+  }
+  join(chars) {
+    return chars.join("");
+  }
+  postProcess(changeObjects, options2) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i) {
+            const oldValue = oldTokens[oldPos + i];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options2) {
+    if (options2.ignoreWhitespace) {
+      if (!options2.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options2.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options2.ignoreNewlineAtEof && !options2.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options2);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options2) {
+  return lineDiff.diff(oldStr, newStr, options2);
+}
+function tokenize(value, options2) {
+  if (options2.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i = 0; i < linesAndNewlines.length; i++) {
+    const line = linesAndNewlines[i];
+    if (i % 2 && !options2.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
 // node_modules/@carbon/diff/src/format/lines.ts
+var import_yaml11 = __toESM(require_dist(), 1);
 function showValue(v, max) {
   const s = typeof v === "string" ? /^[\w./:@‹›# -]*$/.test(v) && v !== "" ? v : JSON.stringify(v) : canonical(v);
   return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
 }
-function textDiff(a, b, context = 2, maxLines = 400) {
-  const la = a.split("\n");
-  const lb = b.split("\n");
-  if (la.length > maxLines || lb.length > maxLines) return [`(${la.length} → ${lb.length} lines; too long to show line by line)`];
-  const n = la.length;
-  const m = lb.length;
-  const dp = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
-  for (let i2 = n - 1; i2 >= 0; i2--) for (let j2 = m - 1; j2 >= 0; j2--) dp[i2][j2] = la[i2] === lb[j2] ? dp[i2 + 1][j2 + 1] + 1 : Math.max(dp[i2 + 1][j2], dp[i2][j2 + 1]);
+function textDiff(a, b, context = 2) {
   const ops = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (la[i] === lb[j]) {
-      ops.push([" ", la[i]]);
-      i++;
-      j++;
-    } else if (dp[i + 1][j] >= dp[i][j + 1]) ops.push(["-", la[i++]]);
-    else ops.push(["+", lb[j++]]);
+  for (const part of diffLines(a, b)) {
+    const lines = part.value.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    for (const line of lines) ops.push([part.added ? "+" : part.removed ? "-" : " ", line]);
   }
-  while (i < n) ops.push(["-", la[i++]]);
-  while (j < m) ops.push(["+", lb[j++]]);
-  const keep = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some(([t]) => t !== " "));
+  const changed = ops.map(([t]) => t !== " ");
+  const near = new Array(ops.length).fill(false);
+  changed.forEach((c, k) => {
+    if (c) for (let i = Math.max(0, k - context); i <= Math.min(ops.length - 1, k + context); i++) near[i] = true;
+  });
   const out = [];
   let skipped = false;
   ops.forEach(([t, line], k) => {
-    if (keep[k]) {
+    if (near[k]) {
       if (skipped) out.push("…");
       skipped = false;
       out.push(`${t} ${line}`);
@@ -37030,14 +37627,37 @@ function textDiff(a, b, context = 2, maxLines = 400) {
   });
   return out;
 }
+function isNested(v) {
+  return Array.isArray(v) && v.length > 0 || !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0;
+}
+function yamlLines(v) {
+  return (0, import_yaml11.stringify)(v, { lineWidth: 0 }).replace(/\n$/, "").split("\n");
+}
 function fieldLines(f, detail) {
   const max = detail === "full" ? 240 : 60;
-  if (f.op === "added") return [`+ ${f.path}: ${showValue(f.after, max)}`];
-  if (f.op === "removed") return [`- ${f.path}: ${showValue(f.before, max)}`];
+  const nested = (sym, v) => [`${sym} ${f.path}:`, ...yamlLines(v).map((l) => `${sym}     ${l}`)];
+  if (f.op === "added") return detail === "full" && isNested(f.after) ? nested("+", f.after) : [`+ ${f.path}: ${showValue(f.after, max)}`];
+  if (f.op === "removed") return detail === "full" && isNested(f.before) ? nested("-", f.before) : [`- ${f.path}: ${showValue(f.before, max)}`];
   if (detail === "full" && typeof f.before === "string" && typeof f.after === "string" && (f.before.includes("\n") || f.after.includes("\n"))) {
     return [`~ ${f.path}:`, ...textDiff(f.before, f.after).map((l) => `    ${l}`)];
   }
+  if (detail === "full" && (isNested(f.before) || isNested(f.after))) return [...nested("-", f.before), ...nested("+", f.after)];
   return [`~ ${f.path}: ${showValue(f.before, max)} → ${showValue(f.after, max)}`];
+}
+var FENCE_WIDTH = 88;
+function wrapLines(lines, width) {
+  const out = [];
+  for (const line of lines) {
+    if ([...line].length <= width) {
+      out.push(line);
+      continue;
+    }
+    const chars = [...line];
+    const marker = /^[+\-~ ]/.test(line) ? line[0] : " ";
+    out.push(chars.slice(0, width).join(""));
+    for (let i = width; i < chars.length; i += width - 6) out.push(`${marker}   ↪ ${chars.slice(i, i + width - 6).join("")}`);
+  }
+  return out;
 }
 function resourceHeadline(r2) {
   switch (r2.change) {
@@ -37054,9 +37674,14 @@ function resourceHeadline(r2) {
   }
 }
 var SYMBOL = { added: "+", removed: "-", changed: "~", renamed: "→", moved: "⇄" };
+var SECTION_LABEL = {
+  "on-merge": "applies on merge",
+  "pending-promotion": "when promoted (services wait for promotion)",
+  promotion: "promotion (old pins → new pins)",
+  backlog: "production backlog (on the base branch, not promoted yet)"
+};
 function sectionLabel(s) {
-  const what = s.kind === "on-merge" ? "applies on merge" : s.kind === "pending-promotion" ? "pending promotion (production pins → head)" : "promotion (old pins → new pins)";
-  return `${s.cluster} — ${what}`;
+  return `${s.cluster} — ${SECTION_LABEL[s.kind]}`;
 }
 function isEmpty(s) {
   return s.resources.length === 0;
@@ -37109,24 +37734,26 @@ function header(report) {
 `;
 }
 function summaryTable(s) {
-  if (isEmpty(s)) return `**No changes** for ${s.cluster}${s.kind === "on-merge" ? "" : ` (${s.kind})`}.
-`;
   const rows = s.services.map(
     (x) => `| ${cell(x.service)} | ${x.added || ""} | ${x.changed || ""} | ${x.removed || ""} | ${x.renamed + x.moved || ""} | ${x.highRisks ? `🔴 ${x.highRisks}` : ""}${x.risks - x.highRisks ? ` ${x.risks - x.highRisks}` : ""} |`
   );
   return ["| service | added | changed | removed | renamed/moved | risks |", "|---|--:|--:|--:|--:|---|", ...rows].join("\n") + "\n";
 }
+function riskLine(r2) {
+  return `- ${ICON[r2.level]} **${r2.category}** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}  
+  _${cell(r2.reason)}_`;
+}
 function risksBlock(s, limit) {
   const visible = s.risks.filter((r2) => r2.category !== "image");
   const images = s.risks.length - visible.length;
-  const lines = visible.slice(0, limit).map((r2) => `- ${ICON[r2.level]} **${r2.category}** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
+  const lines = visible.slice(0, limit).map(riskLine);
   if (visible.length > limit) lines.push(`- … and ${visible.length - limit} more risks (see the full report in the job summary)`);
   if (images && images <= 5) for (const r2 of s.risks.filter((x) => x.category === "image")) lines.push(`- ${ICON[r2.level]} **image** · ${cell(r2.service)} · ${inline(r2.ref)}: ${cell(r2.message)}`);
   else if (images) lines.push(`- 🔵 **image** changes on ${images} resources (see repeated changes and details)`);
   return lines.length ? `**Risks**
 
 ${lines.join("\n")}
-` : "";
+` : "**Risks**: none found.\n";
 }
 function repeatedBlock(s, limit) {
   if (!s.repeated.length) return "";
@@ -37150,7 +37777,7 @@ function resourceBlock(r2, level) {
   if (!lines.length) return head + note;
   return `${head}${note}
 
-${fence(lines).split("\n").map((l) => `  ${l}`).join("\n")}`;
+${fence(wrapLines(lines, FENCE_WIDTH)).split("\n").map((l) => `  ${l}`).join("\n")}`;
 }
 function detailsBlocks(s, level) {
   const out = [];
@@ -37165,39 +37792,54 @@ ${resources.map((r2) => resourceBlock(r2, level)).join("\n")}
   }
   return out.join("\n");
 }
+function backlogLine(s) {
+  if (isEmpty(s)) return `_${cell(s.cluster)}: no production backlog (every service runs what is on the base branch)._
+`;
+  const t = totalsOf([{ ...s, kind: "on-merge" }]);
+  const names = s.services.map((x) => x.service);
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(", ")}, …` : names.join(", ");
+  const risk = t.risks ? ` · ${t.highRisks ? `🔴 ${t.highRisks} high, ` : ""}${t.risks} risk${t.risks === 1 ? "" : "s"}` : "";
+  return `<details><summary>${cell(s.cluster)} production backlog, not this change: ${names.length} service${names.length === 1 ? "" : "s"} on the base branch not yet promoted (${cell(shown)}) · ${counts(t)}${risk}</summary>
+
+_${cell(s.title)}_
+
+${summaryTable(s)}
+</details>
+`;
+}
 function renderMarkdownLevel(report, level, notice) {
   const parts = [header(report)];
   if (notice) parts.push(`> [!NOTE]
 > ${notice}
 `);
-  if (report.sections.every(isEmpty)) {
-    parts.push("**No changes**: both revisions render identically for every cluster.\n");
-    return parts.join("\n");
-  }
-  const riskLimit = level === "truncated-summary" ? 10 : level === "summary" ? 60 : 200;
-  const repLimit = level === "truncated-summary" ? 5 : 50;
-  for (const s of report.sections) {
-    parts.push(`### ${cell(sectionLabel(s))}
+  const own = report.sections.filter((s) => s.kind !== "backlog");
+  const backlog = report.sections.filter((s) => s.kind === "backlog");
+  if (own.every(isEmpty)) parts.push(`**No changes**: both revisions render identically for every cluster${backlog.length ? " (as applied on merge and as promoted)" : ""}.
+`);
+  else {
+    const riskLimit = level === "truncated-summary" ? 10 : level === "summary" ? 60 : 200;
+    const repLimit = level === "truncated-summary" ? 5 : 50;
+    for (const s of own) {
+      parts.push(`### ${cell(sectionLabel(s))}
 
 _${cell(s.title)}_
 `);
-    parts.push(summaryTable(s));
-    if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}
+      if (isEmpty(s)) {
+        parts.push(`**No changes** for ${cell(s.cluster)} here.
 `);
-    const risks = risksBlock(s, riskLimit);
-    if (risks) parts.push(risks);
-    const rep = repeatedBlock(s, repLimit);
-    if (rep) parts.push(rep);
-  }
-  if (level === "full" || level === "compact" || level === "resource-list") {
-    for (const s of report.sections) {
-      if (isEmpty(s)) continue;
-      parts.push(`#### Details: ${cell(sectionLabel(s))}
-
-${detailsBlocks(s, level)}
+        continue;
+      }
+      parts.push(risksBlock(s, riskLimit));
+      parts.push(summaryTable(s));
+      if (s.capacity) parts.push(`**Capacity** (requests / allocatable): ${capacityLine(s.capacity)}
+`);
+      const rep = repeatedBlock(s, repLimit);
+      if (rep) parts.push(rep);
+      if (level === "full" || level === "compact" || level === "resource-list") parts.push(`${detailsBlocks(s, level)}
 `);
     }
   }
+  for (const s of backlog) parts.push(backlogLine(s));
   if (report.warnings.length) parts.push(`**Warnings**
 
 ${report.warnings.map((w) => `- ${cell(w)}`).join("\n")}
@@ -37237,19 +37879,6 @@ function renderJson(report) {
 import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, rmSync as rmSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join13 } from "node:path";
-
-// node_modules/@carbon/diff/src/report.ts
-function totalsOf(sections) {
-  const t = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
-  for (const s of sections) {
-    for (const r2 of s.resources) t[r2.change]++;
-    t.risks += s.risks.length;
-    t.highRisks += s.risks.filter((r2) => r2.level === "high").length;
-  }
-  return t;
-}
-
-// node_modules/@carbon/diff/src/revisions.ts
 var RevisionError = class extends Error {
   constructor(ref2, message, hint) {
     super(message);
@@ -37295,6 +37924,11 @@ function noPruneOf(c) {
   const off = new Set((c?.kustomizations ?? []).filter((k) => k.spec.prune === false).map(serviceName));
   return off.size ? { noPrune: off } : {};
 }
+function pinSummary(pins) {
+  const by = /* @__PURE__ */ new Map();
+  for (const [service, commit] of pins) by.set(commit, [...by.get(commit) ?? [], service]);
+  return [...by].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).map(([commit, services]) => `${services.length > 2 ? `${services.length} services` : services.sort().join(", ")} at ${commit.slice(0, 7)}`).join(", ");
+}
 function pinsOf(c) {
   const out = /* @__PURE__ */ new Map();
   for (const k of c.kustomizations) if (k.sourceRef.commit) out.set(serviceName(k), k.sourceRef.commit);
@@ -37321,16 +37955,20 @@ function factsFor(dir) {
 var CAPACITY_MODEL = "validate capacity model: pod requests with LimitRange defaults, replicas/HPA minimum, DaemonSets per matching node, operator-managed pods; vs node allocatable";
 function headroomOf(c, facts) {
   if (!c || !facts) return void 0;
-  const { report } = capacity({ cluster: c.cluster, facts, objects: c.kustomizations.flatMap((k) => k.objects), kustomizations: c.kustomizations });
+  const objects = c.kustomizations.flatMap((k) => k.objects);
+  const { report, groups: groups2 } = capacity({ cluster: c.cluster, facts, objects, kustomizations: c.kustomizations });
   return {
-    cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
-    memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory }
+    headroom: {
+      cpuMillicores: { requested: report.totals.requests.cpu, allocatable: report.totals.allocatable.cpu },
+      memoryBytes: { requested: report.totals.requests.memory, allocatable: report.totals.allocatable.memory }
+    },
+    snapshot: capacitySnapshot(objects, report, groups2)
   };
 }
 function headroomChange(b, bf, h, hf) {
   const before = headroomOf(b, bf);
   const after = headroomOf(h, hf);
-  return before && after ? { headroom: { before, after, model: CAPACITY_MODEL } } : {};
+  return before && after ? { headroom: { before: before.headroom, after: after.headroom, model: CAPACITY_MODEL }, snapshots: { before: before.snapshot, after: after.snapshot } } : {};
 }
 var RenderFailedError = class extends Error {
   constructor(problems) {
@@ -37367,7 +38005,9 @@ async function diffRevisions(options2) {
     const headFacts = factsFor(headDir);
     const sections = [];
     const short2 = (c) => c === WORKTREE ? "working tree" : c.slice(0, 7);
-    const clusters = [.../* @__PURE__ */ new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
+    const all = [.../* @__PURE__ */ new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
+    const isPinned = (name2) => [...baseR, ...headR].some((c) => c.cluster === name2 && pinsOf(c).size > 0);
+    const clusters = [...all.filter((n) => !isPinned(n)), ...all.filter(isPinned)];
     for (const name2 of clusters) {
       const b = baseR.find((c) => c.cluster === name2);
       const h = headR.find((c) => c.cluster === name2);
@@ -37390,16 +38030,20 @@ async function diffRevisions(options2) {
       }
       const onMerge = diffSection({ cluster: name2, kind: "on-merge", title: `cluster-wide files ${short2(baseCommit)} → ${short2(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const promoted = await render(headDir, { ...common2, clusters: [name2], workingTree: true });
-      const pending = promoted.find((c) => c.cluster === name2);
-      const pendingProblems = inputErrors(promoted, `head ${options2.head} (as promoted)`);
+      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common2, clusters: [name2], workingTree: true }), render(headDir, { ...common2, clusters: [name2], workingTree: true })]);
+      const pendingProblems = [...inputErrors(promotedBase, `base ${options2.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options2.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
+      const pb = promotedBase.find((c) => c.cluster === name2);
+      const ph = promotedHead.find((c) => c.cluster === name2);
+      const onlyPinned = (m) => new Map([...m].filter(([k]) => bPins.has(k)));
+      const pbServices = pb ? onlyPinned(toServices(pb)) : empty;
       sections.push(
         diffSection(
-          { cluster: name2, kind: "pending-promotion", title: `production pins at ${short2(baseCommit)} → every service promoted to ${short2(headCommit)}`, base: baseServices, head: pending ? toServices(pending) : empty, ...headroomChange(b, baseFacts.get(name2), pending, headFacts.get(name2)), ...noPruneOf(b) },
+          { cluster: name2, kind: "pending-promotion", title: `this change as production receives it: services promoted to ${short2(baseCommit)} → promoted to ${short2(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, headFacts.get(name2), ph, headFacts.get(name2)), ...noPruneOf(pb) },
           { config, masker }
         )
       );
+      sections.push(diffSection({ cluster: name2, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short2(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
@@ -37777,11 +38421,11 @@ function removeNonChars(variableName) {
   return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
 }
 function extractUrlVariableNames(url) {
-  const matches = url.match(urlVariableRegex);
-  if (!matches) {
+  const matches2 = url.match(urlVariableRegex);
+  if (!matches2) {
     return [];
   }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
 }
 function omit(object, keysToOmit) {
   const result = { __proto__: null };
@@ -38456,8 +39100,8 @@ async function fetchWrapper(requestOptions) {
     data: ""
   };
   if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
+    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches2 && matches2.pop();
     log.warn(
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );

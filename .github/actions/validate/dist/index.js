@@ -33067,7 +33067,7 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import { join as join14, relative as relative6, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
@@ -36521,6 +36521,7 @@ var RenderCache = class {
   stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
+  results = /* @__PURE__ */ new Map();
   /** SHA-256 of a tool binary, once per path/size/mtime. */
   toolId(path) {
     let st;
@@ -36564,13 +36565,28 @@ var RenderCache = class {
     else this.memory.delete(key);
     return res;
   }
-  file(key) {
-    return join6(this.dir, key.slice(0, 2), `${key}.yaml`);
+  file(key, ext = "yaml") {
+    return join6(this.dir, key.slice(0, 2), `${key}.${ext}`);
+  }
+  /**
+   * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
+   * entries, in memory for this object's life and in the folder when there is one.
+   */
+  getResult(key) {
+    const m = this.results.get(key);
+    if (m !== void 0) return m;
+    const d = this.read(key, "json");
+    if (d !== void 0) this.results.set(key, d);
+    return d;
+  }
+  putResult(key, body) {
+    this.results.set(key, body);
+    this.write(key, body, "json");
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
-  read(key) {
+  read(key, ext = "yaml") {
     if (!this.dir) return void 0;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     let text;
     try {
       text = readFileSync6(f, "utf8");
@@ -36585,9 +36601,9 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body) {
+  write(key, body, ext = "yaml") {
     if (!this.dir) return;
-    const f = this.file(key);
+    const f = this.file(key, ext);
     const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
       mkdirSync2(join6(this.dir, key.slice(0, 2)), { recursive: true });
@@ -36690,7 +36706,7 @@ var InputHasher = class {
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
-        else out.push(`file ${n} ${sha256(readFileSync6(p, "utf8").split(root).join("<root>"))}`);
+        else out.push(`file ${n} ${sha256(rootFree(readFileSync6(p, "utf8"), root, d))}`);
       }
     };
     let result;
@@ -36704,6 +36720,13 @@ var InputHasher = class {
     return result;
   }
 };
+function rootFree(text, root, wrapperDir) {
+  const rel = relative2(wrapperDir, root).split(sep3).join("/");
+  const out = text.split(root).join("<root>");
+  if (!rel) return out;
+  const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, "gm"), "$1<root>");
+}
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep3}`);
 }
@@ -37837,12 +37860,14 @@ async function changedScope(repo, ref2, runner) {
   }
   return { ref: ref2, files, services: [...services].sort(), clusters: [...clusters].sort(), everything };
 }
+var ENVIRONMENT = /* @__PURE__ */ new Set(["capacity", "scheduling", "resilience", "single-node"]);
 function inScope(scope, cluster, x) {
   if (scope.everything) return true;
   if (!scope.files.length) return false;
   const file = x.file ?? x.sourceFile ?? "";
   const def = x.service ?? x.generatedFrom ?? "";
   if (file === `clusters/${cluster}/cluster.yaml` || file === "platform/policy.yaml" || !file && x.id) return true;
+  if (x.category && ENVIRONMENT.has(x.category) && (scope.services.length > 0 || scope.clusters.includes(cluster))) return true;
   if (scope.clusters.includes(cluster) && file.startsWith(`clusters/${cluster}/`)) return true;
   if (scope.files.includes(file)) return true;
   return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));
@@ -38007,6 +38032,41 @@ function operatorPodLabels(o) {
   };
 }
 
+// node_modules/@carbon/validate/src/credentials.ts
+var ASSIGNMENT = /^\s*(?:export\s+|-\s+)?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1\s*(=|:)\s*(.*?)\s*,?\s*$/;
+var SECRET_NAME = /(pass(word|wd|phrase)?$|passwd|password|secret|token|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth[-_.]?key|signing[-_.]?key|client[-_.]?secret)/i;
+var NOT_SECRET_NAME = /(user(name)?|name|names|url|uri|host|port|path|file|dir|endpoint|ref|enabled|ttl|expiry|timeout|key_id|keyid|type|mode|header|policy|length|provider|store|backend|env|source|field|kind|format|required)$/i;
+var EXPRESSION = /^(?:[A-Za-z_][\w.]*\s*[[(]|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\(|<[^>]*>$|file:|\/|env:|secret:|vault:)/;
+var NOT_A_VALUE = /^(?:true|false|yes|no|on|off|null|none|nil|~|-?\d+(?:\.\d+)?|\{|\[|\||>|)$/i;
+var READS_ELSEWHERE = /^(?:(?:os\.)?(?:environ|getenv)\b|System\.getenv\b|process\.env\b|ENV\[|env\(\s*["'][\w.-]+["']|\$\{[A-Za-z_][\w.]*\}?$|\$\([A-Za-z_]\w*\)?$|\{\{[\s\w.]*(\}\}?)?$|%\(\w+\)s?$)/;
+function readsSecretElsewhere(value) {
+  const v = value.trim();
+  return READS_ELSEWHERE.test(v) || READS_ELSEWHERE.test(unquote(v).inner);
+}
+function unquote(v) {
+  const m = /^(?:[rRbBuUfF]{0,2})(["'])(.*)\1$/.exec(v);
+  return m ? { quoted: true, inner: m[2] } : { quoted: false, inner: v };
+}
+function literalCredentials(text) {
+  if (!/pass|secret|token|credential|key/i.test(text)) return [];
+  const out = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trimStart();
+    if (line.startsWith("#") || line.startsWith("//") || line.startsWith(";")) return;
+    const m = ASSIGNMENT.exec(raw);
+    if (!m) return;
+    const key = m[2];
+    if (!SECRET_NAME.test(key) || NOT_SECRET_NAME.test(key)) return;
+    const value = /^["'‹]/.test(m[4]) ? m[4] : m[4].replace(/\s+#.*$/, "");
+    if (NOT_A_VALUE.test(value) || EXPRESSION.test(value) || readsSecretElsewhere(value)) return;
+    const { quoted, inner } = unquote(value);
+    if (inner === "" || quoted && EXPRESSION.test(inner)) return;
+    if (!quoted && /[\s()+]/.test(inner) && !inner.startsWith("‹masked")) return;
+    out.push({ line: i + 1, key });
+  });
+  return out;
+}
+
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
 var RULES = [
@@ -38045,6 +38105,7 @@ var RULES = [
   r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
   r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
+  r("SECR003", "secrets", "error", "no literal credentials in config files", "A password written into a mounted config file (superset_config.py, application.yml) is a credential in git and in every diff.", 'Read it from the environment (os.environ["X"], ${X}) backed by an ExternalSecret from Vault.'),
   r("SECR002", "secrets", "error", "Vault references resolve", "An ExternalSecret whose store is not declared never syncs.", "Reference a declared SecretStore/ClusterSecretStore."),
   r("HYG001", "hygiene", "error", "duplicate resources", "Two sources for one object fight: Flux applies whichever reconciles last.", "Keep the object in one place."),
   r("HYG003", "hygiene", "error", "cluster files are applied", "A manifest in a cluster folder (or next to a kustomization.yaml) that no kustomization lists is never applied: whoever added it expects otherwise.", "List the file in the folder's kustomization.yaml resources, or delete it."),
@@ -38062,7 +38123,7 @@ var RULES = [
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
   r("CAP003", "capacity", "error", "pod and PVC counts within quota", "Pods or PVCs beyond the quota count are rejected.", "Lower replicas/PVCs, or raise the quota counts."),
-  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
+  r("CAP004", "capacity", "warning", "fits at peak", "At HPA maximum the namespace (requests or limits) or cluster would exceed what is declared: scale-up stalls.", "Lower HPA maxReplicas or raise quota/allocatable."),
   r("CAP005", "capacity", "error", "cluster requests within allocatable", "Requests beyond the nodes' allocatable leave pods Pending.", "Lower requests/replicas or add nodes."),
   r("CAP006", "capacity", "error", "storage within declared", "PVCs beyond the declared storage (node disks or quota) never bind.", "Shrink PVCs or declare more storage."),
   r("PLC001", "scheduling", "error", "every pod placeable", "A pod no node can take stays Pending.", "Adjust requests, node selectors, anti-affinity or spread, or add capacity."),
@@ -38228,6 +38289,13 @@ var clusterChecks = (view, emit) => {
     const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
     if (keys.length) emit("SECR001", ro, `Secret carries literal values for ${keys.length} key${keys.length === 1 ? "" : "s"} (${keys.join(", ")})`, [o.data ? "data" : "stringData"]);
   }
+  for (const ro of byKind("ConfigMap")) {
+    for (const [file, text] of Object.entries(ro.object.data ?? {})) {
+      if (typeof text !== "string") continue;
+      const found = literalCredentials(text);
+      if (found.length) emit("SECR003", ro, `${file} assigns a literal credential to ${found.map((f) => `${f.key} (line ${f.line})`).join(", ")}`, ["data", file]);
+    }
+  }
   for (const ro of byKind("ExternalSecret")) {
     const st = ro.object.spec?.secretStoreRef ?? {};
     const kind = st.kind ?? "SecretStore";
@@ -38294,7 +38362,7 @@ var fluxChecks = (view, emit) => {
 // node_modules/@carbon/validate/src/checks/workload.ts
 var SECRETISH = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 var SAFE_SECRET_SHAPE = /^(\$\(|\$\{|\/|file:|https?:\/\/)/;
-var NOT_SECRET_NAME = /(_USER|_USERNAME|_NAME|_URL|_URI|_HOST|_PORT|_PATH|_FILE|_DIR|_ENDPOINT|_REF|_ENABLED|_TTL|_EXPIRY|_KEY_ID)$/i;
+var NOT_SECRET_NAME2 = /(_USER|_USERNAME|_NAME|_URL|_URI|_HOST|_PORT|_PATH|_FILE|_DIR|_ENDPOINT|_REF|_ENABLED|_TTL|_EXPIRY|_KEY_ID)$/i;
 var workloadChecks = (view, emit) => {
   for (const ro of view.objects) {
     const t = podTemplateOf(ro);
@@ -38341,7 +38409,7 @@ var workloadChecks = (view, emit) => {
       (c.env ?? []).forEach((e, ei) => {
         if (seen.has(e.name)) emit("HYG002", ro, `${name2} sets env ${e.name} more than once`, cp("env", ei));
         seen.add(e.name);
-        if (typeof e.value === "string" && e.value !== "" && SECRETISH.test(e.name) && !NOT_SECRET_NAME.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit("SEC011", ro, `${name2} env ${e.name} holds a literal value (a credential in git)`, cp("env", ei, "value"));
+        if (typeof e.value === "string" && e.value !== "" && SECRETISH.test(e.name) && !NOT_SECRET_NAME2.test(e.name) && !SAFE_SECRET_SHAPE.test(e.value)) emit("SEC011", ro, `${name2} env ${e.name} holds a literal value (a credential in git)`, cp("env", ei, "value"));
       });
       const image = String(c.image ?? "");
       const { registry, tag, digest } = parseImage(image);
@@ -38611,6 +38679,8 @@ function environmentChecks(view, emit, root) {
       emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} at peak (HPA max) requests ${fig(u.peakRequests)} against its quota of ${fig(q.requests)}`);
     if (u.limits.cpu > q.limits.cpu || u.limits.memory > q.limits.memory)
       emit("CAP002", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} limits ${fig(u.limits)} against its quota of ${fig(q.limits)}`);
+    else if (u.peakLimits.cpu > q.limits.cpu || u.peakLimits.memory > q.limits.memory)
+      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} at peak (HPA max) limits ${fig(u.peakLimits)} against its quota of ${fig(q.limits)}`);
     if (u.pods > q.pods) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.pods`), `namespace ${u.namespace} runs ${u.pods} pods against a quota of ${q.pods}`);
     if (u.pvcs > q.pvcs) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.persistentVolumeClaims`), `namespace ${u.namespace} claims ${u.pvcs} PVCs against a quota of ${q.pvcs}`);
     if (u.storage > q.storage) emit("CAP006", factsAt(`spec.namespaces.${u.namespace}.quota.storage`), `namespace ${u.namespace} claims ${gib(u.storage)} GiB of storage against a quota of ${gib(q.storage)} GiB`);
@@ -38759,7 +38829,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { existsSync as existsSync12, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync2, readdirSync as readdirSync6, readFileSync as readFileSync8, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname4, join as join13 } from "node:path";
 function redactSecret(o) {
@@ -38774,6 +38844,7 @@ function withoutSops(o) {
   const { sops: _sops, ...rest } = o;
   return rest;
 }
+var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
 var CRD_LAYOUT = join13("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
@@ -38793,6 +38864,18 @@ function writeRepoCrdSchemas(objects, dir, emit) {
   }
   return n;
 }
+function folderDigest(dir) {
+  if (!existsSync12(dir)) return "";
+  const lines = [];
+  const walk = (d, shown) => {
+    for (const e of readdirSync6(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory()) walk(join13(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync8(join13(d, e.name)))}`);
+    }
+  };
+  walk(dir, "");
+  return sha256(lines.join("\n"));
+}
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
   const dir = mkdtempSync2(join13(tmpdir2(), "carbon-kubeconform-"));
@@ -38802,26 +38885,58 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const extra = (options2.extraFolders ?? []).map((f) => join13(f, CRD_LAYOUT));
     const manifests = join13(dir, "objects");
     mkdirSync5(manifests);
-    objects.forEach((ro, i) => {
+    const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
       const raw = ro.object.kind === "Secret" || sops ? void 0 : rawYaml(ro);
       const object = sops ? withoutSops(ro.object) : ro.object;
-      writeFileSync5(join13(manifests, `${i}.yaml`), raw ?? JSON.stringify(redactSecret(object)), { mode: 384 });
+      return raw ?? JSON.stringify(redactSecret(object));
     });
-    const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
-    const args = ["-strict", "-summary", "-output", "json", "-n", "2", ...locations.flatMap((l) => ["-schema-location", l]), manifests];
-    const res = await runner(kubeconform, args, { timeoutMs: 3e5 });
-    let parsed;
-    try {
-      parsed = JSON.parse(res.stdout);
-    } catch {
-      throw new ExecError(kubeconform, args, res);
+    const flags = ["-strict", "-summary", "-output", "json", "-n", "2"];
+    const cache = options2.cache;
+    let keys = [];
+    if (cache) {
+      const stamp = join13(schemasDir(toolsRoot), "stamp.json");
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync12(stamp) ? readFileSync8(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      keys = texts.map((t) => sha256(`${set2}
+${t}`));
     }
-    for (const r2 of parsed.resources ?? []) {
-      const idx = Number(/(\d+)\.yaml$/.exec(r2.filename)?.[1]);
-      const ro = objects[idx];
-      if (!ro) continue;
-      if (r2.status === "statusError" && /could not find schema/i.test(r2.msg)) {
+    const verdicts = keys.map((k) => {
+      const v = cache?.getResult(k);
+      if (v === void 0) return void 0;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return void 0;
+      }
+    });
+    const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
+    for (const i of todo) writeFileSync5(join13(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    if (todo.length) {
+      const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
+      const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
+      const res = await runner(kubeconform, args, { timeoutMs: 3e5 });
+      let parsed;
+      try {
+        parsed = JSON.parse(res.stdout);
+      } catch {
+        throw new ExecError(kubeconform, args, res);
+      }
+      const fresh = /* @__PURE__ */ new Map();
+      for (const r2 of parsed.resources ?? []) {
+        const idx = Number(/(\d+)\.yaml$/.exec(r2.filename)?.[1]);
+        if (!objects[idx] || fresh.has(idx)) continue;
+        fresh.set(idx, { status: r2.status, msg: r2.msg.replace(manifests, ""), ...r2.validationErrors ? { validationErrors: r2.validationErrors } : {} });
+      }
+      for (const i of todo) {
+        const v = fresh.get(i) ?? { status: "statusValid" };
+        verdicts[i] = v;
+        const keep = v.status === "statusValid" || v.status === "statusInvalid" && v.validationErrors?.length || v.status === "statusError" && /could not find schema/i.test(v.msg ?? "");
+        if (cache && keep) cache.putResult(keys[i], JSON.stringify(v));
+      }
+    }
+    objects.forEach((ro, i) => {
+      const r2 = verdicts[i];
+      if (r2.status === "statusError" && /could not find schema/i.test(r2.msg ?? "")) {
         emit("KCF002", ro, `no schema for ${ro.object.apiVersion}/${ro.object.kind}: kubeconform cannot check it`, ["kind"]);
       } else if (r2.status === "statusInvalid" && r2.validationErrors?.length) {
         for (const v of r2.validationErrors) {
@@ -38831,9 +38946,9 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
           emit("KCF001", ro, `${v.path || "/"}: ${v.msg}`, path);
         }
       } else if (r2.status === "statusInvalid" || r2.status === "statusError") {
-        emit("KCF001", ro, r2.msg.replace(manifests, "").slice(0, 300), []);
+        emit("KCF001", ro, (r2.msg ?? "").slice(0, 300), []);
       }
-    }
+    });
   } finally {
     rmSync5(dir, { recursive: true, force: true });
   }
@@ -38858,7 +38973,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync12(join14(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync13(join14(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
@@ -38871,7 +38986,8 @@ async function validate(options2) {
   const policy = loadPolicy(repo);
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
-  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cacheOption(options2.cache), ...options2.workingTree ? { workingTree: true } : {}, ...options2.charts ? { charts: options2.charts } : {} });
+  const cached = cacheOption(options2.cache);
+  const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {}, ...options2.charts ? { charts: options2.charts } : {} });
   const findings = [];
   const summaries = [];
   let objectsTotal = 0;
@@ -38892,7 +39008,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join14(repo, d)), extraCrds: crds }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join14(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         workloadChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
