@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { parseYamlFile } from './yaml.ts';
+import { parseManifestStream } from './lazy.ts';
+import type { ManifestObject } from './yaml.ts';
 
 /**
  * How a cluster folder was recognised:
@@ -29,6 +30,7 @@ export type ClusterDiscovery = { repoRoot: string; clusters: DiscoveredCluster[]
 const MAX_FILES = 50_000;
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const SKIP_DIRS = new Set(['node_modules', 'vendor']);
+const FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
 
 /** The enclosing git work tree of `dir` (a folder holding `.git`, file or folder), or undefined. */
 export function findGitRoot(dir: string): string | undefined {
@@ -89,11 +91,16 @@ function scanFlux(root: string): { kustomizations: FluxKs[]; instances: { file: 
       } catch {
         continue;
       }
-      const isKs = text.includes('kustomize.toolkit.fluxcd.io');
-      const isInstance = text.includes('FluxInstance');
-      if (!isKs && !isInstance) continue;
+      // Only files with a top-level `kind: Kustomization` / `kind: FluxInstance` are parsed (a CRD
+      // naming the kind under spec.names is not one).
+      if (!FLUX_KIND.test(text)) continue;
       const file = toPosix(relative(root, abs));
-      const docs = parseYamlFile(text, file).docs.map((x) => x.object);
+      let docs: ManifestObject[];
+      try {
+        docs = parseManifestStream(text).filter((o) => o && typeof o === 'object');
+      } catch {
+        continue; // malformed YAML is reported, located, when a build reads the file
+      }
       for (const o of docs) {
         const spec = (o.spec ?? {}) as Record<string, any>;
         if (o.kind === 'Kustomization' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) {

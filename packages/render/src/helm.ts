@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { exec, KUBERNETES_VERSION, toolPath, type Runner } from '@carbon/toolchain';
+import { exec, KUBERNETES_VERSION, runConfined, toolPath, type Runner } from '@carbon/toolchain';
 import { firstErrorLine, limiter } from './build.ts';
 import { lazyObject, splitDocuments } from './lazy.ts';
 import { isSopsEncrypted } from './substitute.ts';
@@ -41,6 +41,29 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first entry below `dir` that is a symlink resolving outside `root` (bounded walk), else undefined. */
+function linkOutside(dir: string, root: string): string | undefined {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length && seen < 20_000) {
+    const d = stack.pop()!;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      seen++;
+      const p = join(d, e.name);
+      if (e.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(p);
+        } catch {
+          continue; // dangling: helm reports it
+        }
+        if (real !== root && !real.startsWith(`${root}${sep}`)) return relative(root, p);
+      } else if (e.isDirectory()) stack.push(p);
+    }
+  }
+  return undefined;
+}
 
 /** Helm's value merge: maps merge key by key, anything else is replaced. */
 export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -108,12 +131,17 @@ export class HelmRenderer {
     this.kustomize = toolPath(toolsRoot, 'kustomize');
   }
 
-  /** helm with its config, cache and data homes in a fresh folder: no user repositories, no plugins. */
-  private async run(args: string[], timeoutMs = 120_000) {
+  /**
+   * helm with its config, cache and data homes in a fresh folder (no user repositories, no plugins).
+   * `helm template` runs confined like kustomize (own network namespace, memory ceiling, time and
+   * output limits, process group killed); only `helm pull`, the explicit fetch step, has the network.
+   */
+  private async run(args: string[], network: boolean, timeoutMs = 120_000) {
     const home = this.tempDir();
+    const env = { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data'), HELM_PLUGINS: join(home, 'plugins') };
     return this.limit(() => {
       this.runs++;
-      return this.runner(this.helm, args, { timeoutMs, env: { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data'), HELM_PLUGINS: join(home, 'plugins') } });
+      return network ? this.runner(this.helm, args, { timeoutMs, env, killTree: true }) : runConfined(this.helm, args, { timeoutMs, env }, this.runner);
     });
   }
 
@@ -132,7 +160,7 @@ export class HelmRenderer {
       const oci = url.startsWith('oci://');
       const args = oci ? ['pull', `${url.replace(/\/+$/, '')}/${chart}`, '-d', into] : ['pull', chart, '--repo', url, '-d', into];
       if (version !== '*') args.push('--version', version);
-      const r = await this.run(args, 180_000);
+      const r = await this.run(args, true, 180_000);
       const got = readdirSync(into).find((f) => f.endsWith('.tgz'));
       if (r.exitCode !== 0 || !got) return { reason: `${what} cannot be fetched: ${firstErrorLine(r.stderr || r.stdout)}`, hint: 'check the HelmRepository URL, the chart name and version, and network access' };
       mkdirSync(this.charts.cacheDir, { recursive: true });
@@ -194,6 +222,8 @@ export class HelmRenderer {
       const root = realpathSync(ctx.repoRoot);
       if (real !== root && !real.startsWith(`${root}${sep}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: 'charts are read from inside the repository only' };
       if (!statSync(real).isDirectory() || !existsSync(join(real, 'Chart.yaml'))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: 'point spec.chart.spec.chart at a chart folder' };
+      const escape = linkOutside(real, root);
+      if (escape) return { reason: `chart ./${rel} holds ${escape}, a symbolic link that leads outside the repository; nothing of it was read`, hint: 'charts are read from inside the repository only' };
       return real;
     }
     return notSupported(`charts from a ${String(sref.kind)} are not rendered`);
@@ -243,7 +273,8 @@ export class HelmRenderer {
     writeFileSync(join(work, 'values.yaml'), stringify(merged.values));
     const args = ['template', release, chart, '--namespace', releaseNs, '--values', join(work, 'values.yaml'), '--skip-tests', '--kube-version', KUBERNETES_VERSION];
     if ((spec.install?.crds ?? 'Create') !== 'Skip') args.push('--include-crds');
-    const r = await this.run(args);
+    const r = await this.run(args, false);
+    if ('limit' in r && r.limit) return { kind: 'failed', message: `helm template stopped: it exceeded its ${r.limit} limit`, hint: 'the chart or its values expand too much' };
     if (r.exitCode !== 0) return { kind: 'failed', message: `helm template failed: ${firstErrorLine(r.stderr || r.stdout)}`, hint: `the chart with these values fails to render; helm-controller would fail the same way (reproduce: helm template ${release} <chart> -f <values>)` };
     let text = r.stdout;
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
@@ -256,7 +287,7 @@ export class HelmRenderer {
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
       writeFileSync(join(d, 'kustomization.yaml'), stringify(kus));
-      const b = await this.limit(() => this.runner(this.kustomize, ['build', d], { timeoutMs: 120_000 }));
+      const b = await this.limit(() => runConfined(this.kustomize, ['build', d], { timeoutMs: 120_000 }, this.runner));
       if (b.exitCode !== 0) return { kind: 'failed', message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: 'check the post-renderer patches against the chart output' };
       text = b.stdout;
     }

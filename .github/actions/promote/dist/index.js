@@ -23493,13 +23493,13 @@ var require_identity = __commonJS({
     var SCALAR = Symbol.for("yaml.scalar");
     var SEQ = Symbol.for("yaml.seq");
     var NODE_TYPE = Symbol.for("yaml.node.type");
-    var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
     var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar4 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
-    function isCollection(node) {
+    function isCollection2(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
           case MAP:
@@ -23519,7 +23519,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar3(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar4(node) || isCollection2(node)) && !!node.anchor;
     exports2.ALIAS = ALIAS;
     exports2.DOC = DOC;
     exports2.MAP = MAP;
@@ -23528,13 +23528,13 @@ var require_identity = __commonJS({
     exports2.SCALAR = SCALAR;
     exports2.SEQ = SEQ;
     exports2.hasAnchor = hasAnchor;
-    exports2.isAlias = isAlias;
-    exports2.isCollection = isCollection;
+    exports2.isAlias = isAlias2;
+    exports2.isCollection = isCollection2;
     exports2.isDocument = isDocument;
     exports2.isMap = isMap3;
     exports2.isNode = isNode;
-    exports2.isPair = isPair;
-    exports2.isScalar = isScalar3;
+    exports2.isPair = isPair2;
+    exports2.isScalar = isScalar4;
     exports2.isSeq = isSeq3;
   }
 });
@@ -27445,10 +27445,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep7, value } = collItem;
+        const { start, key, sep: sep8, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep7?.[0],
+          next: key ?? sep8?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -27462,7 +27462,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep7) {
+          if (!keyProps.anchor && !keyProps.tag && !sep8) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -27486,7 +27486,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep7 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep8 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -27502,7 +27502,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep7, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep8, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -27593,7 +27593,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep7 = "";
+        let sep8 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -27607,13 +27607,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep7 + cb;
-              sep7 = "";
+                comment += sep8 + cb;
+              sep8 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep7 += source;
+                sep8 += source;
               hasSpace = true;
               break;
             default:
@@ -27656,18 +27656,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep7, value } = collItem;
+        const { start, key, sep: sep8, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep7?.[0],
+          next: key ?? sep8?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep7 && !value) {
+          if (!props.anchor && !props.tag && !sep8 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -27721,8 +27721,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep7 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep7, null, props, onError);
+        if (!isMap3 && !sep8 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep8, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -27734,7 +27734,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep7 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep8 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -27745,8 +27745,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep7)
-                for (const st of sep7) {
+              if (sep8)
+                for (const st of sep8) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -27763,7 +27763,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep7, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep8, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -27943,7 +27943,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep7 = "";
+      let sep8 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -27960,24 +27960,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep7 + indent.slice(trimIndent) + content;
-          sep7 = "\n";
+          value += sep8 + indent.slice(trimIndent) + content;
+          sep8 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep7 === " ")
-            sep7 = "\n";
-          else if (!prevMoreIndented && sep7 === "\n")
-            sep7 = "\n\n";
-          value += sep7 + indent.slice(trimIndent) + content;
-          sep7 = "\n";
+          if (sep8 === " ")
+            sep8 = "\n";
+          else if (!prevMoreIndented && sep8 === "\n")
+            sep8 = "\n\n";
+          value += sep8 + indent.slice(trimIndent) + content;
+          sep8 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep7 === "\n")
+          if (sep8 === "\n")
             value += "\n";
           else
-            sep7 = "\n";
+            sep8 = "\n";
         } else {
-          value += sep7 + content;
-          sep7 = " ";
+          value += sep8 + content;
+          sep8 = " ";
           prevMoreIndented = false;
         }
       }
@@ -28160,25 +28160,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep7 = " ";
+      let sep8 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep7 === "\n")
-            res += sep7;
+          if (sep8 === "\n")
+            res += sep8;
           else
-            sep7 = "\n";
+            sep8 = "\n";
         } else {
-          res += sep7 + lm;
-          sep7 = " ";
+          res += sep8 + lm;
+          sep8 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep7 + (match?.[1] ?? "");
+      return res + sep8 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -28988,14 +28988,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep7, value }) {
+    function stringifyItem({ start, key, sep: sep8, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep7)
-        for (const st of sep7)
+      if (sep8)
+        for (const st of sep8)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -29078,8 +29078,8 @@ var require_cst = __commonJS({
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
-    var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isCollection2 = (token) => !!token && "items" in token;
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -29162,8 +29162,8 @@ var require_cst = __commonJS({
     exports2.DOCUMENT = DOCUMENT;
     exports2.FLOW_END = FLOW_END;
     exports2.SCALAR = SCALAR;
-    exports2.isCollection = isCollection;
-    exports2.isScalar = isScalar3;
+    exports2.isCollection = isCollection2;
+    exports2.isScalar = isScalar4;
     exports2.prettyToken = prettyToken;
     exports2.tokenType = tokenType;
   }
@@ -30162,18 +30162,18 @@ var require_parser2 = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep7;
+          let sep8;
           if (scalar3.end) {
-            sep7 = scalar3.end;
-            sep7.push(this.sourceToken);
+            sep8 = scalar3.end;
+            sep8.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep7 = [this.sourceToken];
+            sep8 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start, key: scalar3, sep: sep7 }]
+            items: [{ start, key: scalar3, sep: sep8 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -30326,15 +30326,15 @@ var require_parser2 = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep7 = it.sep;
-                  sep7.push(this.sourceToken);
+                  const sep8 = it.sep;
+                  sep8.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep7 }]
+                    items: [{ start: start2, key, sep: sep8 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -30528,13 +30528,13 @@ var require_parser2 = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep7 = fc.end.splice(1, fc.end.length);
-            sep7.push(this.sourceToken);
+            const sep8 = fc.end.splice(1, fc.end.length);
+            sep8.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep7 }]
+              items: [{ start, key: fc, sep: sep8 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30679,7 +30679,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options2.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments4(source, options2 = {}) {
+    function parseAllDocuments5(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
       const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
@@ -30754,7 +30754,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
     exports2.parse = parse6;
-    exports2.parseAllDocuments = parseAllDocuments4;
+    exports2.parseAllDocuments = parseAllDocuments5;
     exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify8;
   }
@@ -30814,6 +30814,13 @@ var require_dist2 = __commonJS({
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
+function killGroup(pid) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
 function childEnv(overrides) {
   const env = { ...process.env };
   for (const [key, value] of Object.entries(overrides ?? {})) {
@@ -30830,11 +30837,14 @@ function lastLines(text, count) {
   const lines = text.split("\n");
   return lines.length <= count ? text : ["…", ...lines.slice(-count)].join("\n");
 }
-var EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, ExecError, exec;
+var EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, liveGroups, exitHook, ExecError, exec;
 var init_exec = __esm({
   "node_modules/@carbon/toolchain/src/exec.ts"() {
     EXIT_COMMAND_NOT_FOUND = 127;
     EXIT_TIMED_OUT = 124;
+    EXIT_OUTPUT_LIMIT = 125;
+    liveGroups = /* @__PURE__ */ new Set();
+    exitHook = false;
     ExecError = class extends Error {
       name = "ExecError";
       cmd;
@@ -30857,30 +30867,63 @@ var init_exec = __esm({
         cwd: options2.cwd,
         env: childEnv(options2.env),
         shell: false,
-        stdio: ["pipe", "pipe", "pipe"]
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: Boolean(options2.killTree)
       });
+      const group = options2.killTree ? child.pid : void 0;
+      if (group) {
+        liveGroups.add(group);
+        if (!exitHook) {
+          exitHook = true;
+          process.on("exit", () => {
+            for (const g of liveGroups) killGroup(g);
+          });
+        }
+      }
+      const kill = () => group ? killGroup(group) : child.kill("SIGKILL");
       const stdout = [];
       const stderr = [];
       let timedOut = false;
+      let overflow = false;
+      let bytes = 0;
       let settled = false;
       const finish = (result) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        if (group) {
+          killGroup(group);
+          liveGroups.delete(group);
+        }
         resolve5(result);
       };
       const timer = options2.timeoutMs ? setTimeout(() => {
         timedOut = true;
-        child.kill("SIGKILL");
+        kill();
       }, options2.timeoutMs) : void 0;
-      child.stdout.on("data", (chunk) => stdout.push(chunk));
-      child.stderr.on("data", (chunk) => stderr.push(chunk));
+      const collect = (into) => (chunk) => {
+        if (overflow) return;
+        bytes += chunk.length;
+        if (options2.maxOutputBytes !== void 0 && bytes > options2.maxOutputBytes) {
+          overflow = true;
+          stdout.length = 0;
+          kill();
+          return;
+        }
+        into.push(chunk);
+      };
+      child.stdout.on("data", collect(stdout));
+      child.stderr.on("data", collect(stderr));
       child.on("error", (error2) => {
         const exitCode = error2.code === "ENOENT" ? EXIT_COMMAND_NOT_FOUND : 1;
         finish({ stdout: "", stderr: `${cmd}: ${error2.message}`, exitCode });
       });
       child.on("close", (code, signal) => {
         const err = Buffer.concat(stderr).toString("utf8");
+        if (overflow) {
+          finish({ stdout: "", stderr: `${cmd}: output over ${options2.maxOutputBytes} bytes, killed`, exitCode: EXIT_OUTPUT_LIMIT });
+          return;
+        }
         if (timedOut) {
           finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: `${err}${cmd}: timed out after ${options2.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
           return;
@@ -31007,6 +31050,55 @@ var init_setup = __esm({
   }
 });
 
+// node_modules/@carbon/toolchain/src/sandbox.ts
+function confinement(runner = exec) {
+  detected ??= (async () => {
+    const works = async (cmd, args) => (await runner(cmd, args, { timeoutMs: 1e4 })).exitCode === 0;
+    const memory = await works("prlimit", ["--data=268435456", "--", "true"]) ? "rlimit" : "none";
+    let network = "none";
+    let prefix = [];
+    if (await works("unshare", ["--net", "--", "true"])) {
+      network = "netns";
+      prefix = ["unshare", "--net", "--"];
+    } else if (await works("unshare", ["--user", "--map-root-user", "--net", "--", "true"])) {
+      network = "userns";
+      prefix = ["unshare", "--user", "--map-root-user", "--net", "--"];
+    }
+    return { network, memory, prefix };
+  })();
+  return detected;
+}
+async function runConfined(cmd, args, options2, runner = exec) {
+  const c = await confinement(runner);
+  if (c.network === "none" && process.env.PLATFORM_SANDBOX === "require") {
+    throw new SandboxUnavailableError("PLATFORM_SANDBOX=require but no network namespace can be created here (`unshare --net` and `unshare --user --map-root-user --net` both fail)");
+  }
+  const memoryBytes = options2.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+  const [program, ...argv] = [...c.prefix, ...c.memory === "rlimit" ? ["prlimit", `--data=${memoryBytes}`, "--"] : [], cmd, ...args];
+  const { memoryBytes: _m, ...rest } = options2;
+  const res = await runner(program, argv, {
+    ...rest,
+    env: { GOMEMLIMIT: String(Math.floor(memoryBytes * 0.8)), ...options2.env },
+    killTree: true,
+    maxOutputBytes: options2.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES
+  });
+  if (res.exitCode === EXIT_TIMED_OUT) return { ...res, limit: "time" };
+  if (res.exitCode === EXIT_OUTPUT_LIMIT) return { ...res, limit: "output" };
+  if (res.exitCode !== 0 && /out of memory|cannot allocate memory|runtime: mmap|failed to reserve/i.test(res.stderr)) return { ...res, limit: "memory" };
+  return res;
+}
+var DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES, detected, SandboxUnavailableError;
+var init_sandbox = __esm({
+  "node_modules/@carbon/toolchain/src/sandbox.ts"() {
+    init_exec();
+    DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
+    DEFAULT_OUTPUT_BYTES = 256 * 1024 * 1024;
+    SandboxUnavailableError = class extends Error {
+      name = "SandboxUnavailableError";
+    };
+  }
+});
+
 // node_modules/@carbon/toolchain/src/index.ts
 var init_src = __esm({
   "node_modules/@carbon/toolchain/src/index.ts"() {
@@ -31019,6 +31111,7 @@ var init_src = __esm({
     init_openapi();
     init_schemas();
     init_setup();
+    init_sandbox();
   }
 });
 
@@ -34675,219 +34768,13 @@ import { createHash as createHash5, randomBytes as randomBytes2 } from "node:cry
 // node_modules/@carbon/render/src/render.ts
 var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
-import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync4, statSync as statSync6 } from "node:fs";
+import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync4, statSync as statSync7 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join as join13, posix, relative as relative5, sep as sep6 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join13, posix, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
 import { basename, dirname as dirname2, join as join8, relative, resolve as resolve2, sep as sep2 } from "node:path";
-
-// node_modules/@carbon/render/src/yaml.ts
-var import_yaml6 = __toESM(require_dist2(), 1);
-function parseYamlFile(text, file) {
-  const lines = new import_yaml6.LineCounter();
-  const docs2 = (0, import_yaml6.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const problems = [];
-  const out = [];
-  const list = Array.isArray(docs2) ? docs2 : [];
-  list.forEach((d, i) => {
-    for (const err of d.errors) {
-      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
-      const dup = /Map keys must be unique/i.test(err.message);
-      const msg = err.message.split("\n")[0] ?? err.message;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
-    }
-    if (d.errors.length) return;
-    const js = d.toJS({ maxAliasCount: 100 });
-    if (js === null || js === void 0) return;
-    if (typeof js !== "object" || Array.isArray(js)) {
-      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
-      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
-      return;
-    }
-    const start = d.contents?.range?.[0] ?? 0;
-    const sp = lines.linePos(start);
-    out.push({
-      file,
-      documentIndex: i,
-      object: js,
-      position: { line: sp.line, column: sp.col },
-      locate: (path) => {
-        const node = nodeAt(d.contents, path);
-        if (!node?.range) return void 0;
-        const p = lines.linePos(node.range[0]);
-        return { line: p.line, column: p.col };
-      }
-    });
-  });
-  return { docs: out, problems };
-}
-function nodeAt(root, path) {
-  let node = root;
-  let best = root;
-  for (const part of path) {
-    if ((0, import_yaml6.isMap)(node)) {
-      const pair = node.items.find((it) => (0, import_yaml6.isScalar)(it.key) && String(it.key.value) === String(part));
-      if (!pair) break;
-      best = pair.key ?? best;
-      node = pair.value;
-    } else if ((0, import_yaml6.isSeq)(node) && typeof part === "number") {
-      const item = node.items[part];
-      if (!item) break;
-      best = item;
-      node = item;
-    } else break;
-  }
-  return best;
-}
-function opening(text, message, at) {
-  if (!at) return at;
-  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
-  if (!pair) return at;
-  const lines = text.split("\n").slice(0, at.line);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i];
-    const opens = l.split(pair[0]).length - 1;
-    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
-    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
-    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
-  }
-  return at;
-}
-
-// node_modules/@carbon/render/src/discover.ts
-var MAX_FILES = 5e4;
-var MAX_FILE_BYTES = 2 * 1024 * 1024;
-var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
-function findGitRoot(dir) {
-  for (let d = resolve2(dir); ; ) {
-    if (existsSync7(join8(d, ".git"))) return d;
-    const up = dirname2(d);
-    if (up === d) return void 0;
-    d = up;
-  }
-}
-var toPosix = (p) => p.split(sep2).join("/");
-function cleanPath(p) {
-  if (typeof p !== "string") return void 0;
-  const parts = [];
-  for (const seg of p.replace(/\\/g, "/").split("/")) {
-    if (!seg || seg === ".") continue;
-    if (seg === "..") {
-      if (!parts.length) return void 0;
-      parts.pop();
-    } else parts.push(seg);
-  }
-  return parts.join("/");
-}
-var under = (child, parent) => parent === "" || child === parent || child.startsWith(`${parent}/`);
-function scanFlux(root) {
-  const kustomizations = [];
-  const instances = [];
-  let files = 0;
-  const stack = [root];
-  while (stack.length && files < MAX_FILES) {
-    const d = stack.pop();
-    let entries;
-    try {
-      entries = readdirSync3(d, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
-      if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
-      const abs = join8(d, e.name);
-      if (e.isDirectory()) {
-        stack.push(abs);
-        continue;
-      }
-      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
-      let text;
-      try {
-        if (statSync2(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync4(abs, "utf8");
-      } catch {
-        continue;
-      }
-      const isKs = text.includes("kustomize.toolkit.fluxcd.io");
-      const isInstance = text.includes("FluxInstance");
-      if (!isKs && !isInstance) continue;
-      const file = toPosix(relative(root, abs));
-      const docs2 = parseYamlFile(text, file).docs.map((x) => x.object);
-      for (const o of docs2) {
-        const spec = o.spec ?? {};
-        if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
-          const path = cleanPath(spec.path ?? "");
-          if (path === void 0) continue;
-          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
-        } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
-          const path = cleanPath(spec.sync?.path);
-          if (path !== void 0) instances.push({ file, path });
-        }
-      }
-    }
-  }
-  return { kustomizations, instances };
-}
-function discoverClusters(root) {
-  const found = /* @__PURE__ */ new Map();
-  const add = (dir, how, declaredIn) => {
-    const key = dir || ".";
-    if (found.has(key) || !existsSync7(join8(root, dir)) || !statSync2(join8(root, dir)).isDirectory()) return;
-    found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
-  };
-  const clustersDir = join8(root, "clusters");
-  if (existsSync7(clustersDir) && statSync2(clustersDir).isDirectory()) {
-    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
-  }
-  const { kustomizations, instances } = scanFlux(root);
-  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
-  for (const i of instances) add(i.path, "flux-instance", i.file);
-  if (!found.size) {
-    const unreached = kustomizations.filter((k) => !kustomizations.some((o) => o.file !== k.file && under(k.dir, o.path)));
-    const dirs = [...new Set(unreached.map((k) => k.dir))].sort();
-    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add(d, "unreached", unreached.find((k) => k.dir === d).file);
-  }
-  return name([...found.values()], root);
-}
-function name(clusters, root) {
-  const last = (c) => c.dir === "." ? basename(root) : c.dir.split("/").pop();
-  const counts2 = /* @__PURE__ */ new Map();
-  for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
-  return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
-}
-function listFluxClusters(dir) {
-  const abs = resolve2(dir);
-  const repoRoot = findGitRoot(abs) ?? abs;
-  const rel = toPosix(relative(repoRoot, abs));
-  const all = discoverClusters(repoRoot);
-  if (!all.length) return { repoRoot, clusters: [{ name: basename(abs), dir: rel || ".", how: "path" }] };
-  if (!rel) return { repoRoot, clusters: all };
-  const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
-  if (below.length) return { repoRoot, clusters: below };
-  const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
-  if (enclosing) return { repoRoot, clusters: [enclosing] };
-  return { repoRoot, clusters: [{ name: basename(abs), dir: rel, how: "path" }] };
-}
-
-// node_modules/@carbon/render/src/helm.ts
-var import_yaml11 = __toESM(require_dist2(), 1);
-init_src();
-import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync10, mkdirSync as mkdirSync2, readdirSync as readdirSync6, realpathSync, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync5, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join11, relative as relative4, sep as sep5 } from "node:path";
-
-// node_modules/@carbon/render/src/build.ts
-var import_yaml9 = __toESM(require_dist2(), 1);
-init_src();
-import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync6, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join10, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
-
-// node_modules/@carbon/render/src/cache.ts
-import { createHash as createHash3, randomBytes } from "node:crypto";
-import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync4, readFileSync as readFileSync5, renameSync, rmSync, statSync as statSync3, writeFileSync } from "node:fs";
-import { join as join9, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -36147,7 +36034,7 @@ function readDoubleQuotedScalar(state, nodeIndent) {
   throwError(state, "unexpected end of the stream within a double quoted scalar");
 }
 function readFlowCollection(state, nodeIndent) {
-  var readNext = true, _line, _lineStart, _pos, _tag = state.tag, _result, _anchor = state.anchor, following, terminator, isPair, isExplicitPair, isMapping, overridableKeys = /* @__PURE__ */ Object.create(null), keyNode, keyTag, valueNode, ch;
+  var readNext = true, _line, _lineStart, _pos, _tag = state.tag, _result, _anchor = state.anchor, following, terminator, isPair2, isExplicitPair, isMapping, overridableKeys = /* @__PURE__ */ Object.create(null), keyNode, keyTag, valueNode, ch;
   ch = state.input.charCodeAt(state.position);
   if (ch === 91) {
     terminator = 93;
@@ -36180,11 +36067,11 @@ function readFlowCollection(state, nodeIndent) {
       throwError(state, "expected the node content, but found ','");
     }
     keyTag = keyNode = valueNode = null;
-    isPair = isExplicitPair = false;
+    isPair2 = isExplicitPair = false;
     if (ch === 63) {
       following = state.input.charCodeAt(state.position + 1);
       if (is_WS_OR_EOL(following)) {
-        isPair = isExplicitPair = true;
+        isPair2 = isExplicitPair = true;
         state.position++;
         skipSeparationSpace(state, true, nodeIndent);
       }
@@ -36198,7 +36085,7 @@ function readFlowCollection(state, nodeIndent) {
     skipSeparationSpace(state, true, nodeIndent);
     ch = state.input.charCodeAt(state.position);
     if ((isExplicitPair || state.line === _line) && ch === 58) {
-      isPair = true;
+      isPair2 = true;
       ch = state.input.charCodeAt(++state.position);
       skipSeparationSpace(state, true, nodeIndent);
       composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
@@ -36206,7 +36093,7 @@ function readFlowCollection(state, nodeIndent) {
     }
     if (isMapping) {
       storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos);
-    } else if (isPair) {
+    } else if (isPair2) {
       _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos));
     } else {
       _result.push(keyNode);
@@ -36319,7 +36206,7 @@ function readBlockScalar(state, nodeIndent) {
   return true;
 }
 function readBlockSequence(state, nodeIndent) {
-  var _line, _tag = state.tag, _anchor = state.anchor, _result = [], following, detected = false, ch;
+  var _line, _tag = state.tag, _anchor = state.anchor, _result = [], following, detected2 = false, ch;
   if (state.firstTabInLine !== -1) return false;
   if (state.anchor !== null) {
     state.anchorMap[state.anchor] = _result;
@@ -36337,7 +36224,7 @@ function readBlockSequence(state, nodeIndent) {
     if (!is_WS_OR_EOL(following)) {
       break;
     }
-    detected = true;
+    detected2 = true;
     state.position++;
     if (skipSeparationSpace(state, true, -1)) {
       if (state.lineIndent <= nodeIndent) {
@@ -36357,7 +36244,7 @@ function readBlockSequence(state, nodeIndent) {
       break;
     }
   }
-  if (detected) {
+  if (detected2) {
     state.tag = _tag;
     state.anchor = _anchor;
     state.kind = "sequence";
@@ -36367,7 +36254,7 @@ function readBlockSequence(state, nodeIndent) {
   return false;
 }
 function readBlockMapping(state, nodeIndent, flowIndent) {
-  var following, allowCompact, _line, _keyLine, _keyLineStart, _keyPos, _tag = state.tag, _anchor = state.anchor, _result = {}, overridableKeys = /* @__PURE__ */ Object.create(null), keyTag = null, keyNode = null, valueNode = null, atExplicitKey = false, detected = false, ch;
+  var following, allowCompact, _line, _keyLine, _keyLineStart, _keyPos, _tag = state.tag, _anchor = state.anchor, _result = {}, overridableKeys = /* @__PURE__ */ Object.create(null), keyTag = null, keyNode = null, valueNode = null, atExplicitKey = false, detected2 = false, ch;
   if (state.firstTabInLine !== -1) return false;
   if (state.anchor !== null) {
     state.anchorMap[state.anchor] = _result;
@@ -36386,7 +36273,7 @@ function readBlockMapping(state, nodeIndent, flowIndent) {
           storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
           keyTag = keyNode = valueNode = null;
         }
-        detected = true;
+        detected2 = true;
         atExplicitKey = true;
         allowCompact = true;
       } else if (atExplicitKey) {
@@ -36418,19 +36305,19 @@ function readBlockMapping(state, nodeIndent, flowIndent) {
             storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
             keyTag = keyNode = valueNode = null;
           }
-          detected = true;
+          detected2 = true;
           atExplicitKey = false;
           allowCompact = false;
           keyTag = state.tag;
           keyNode = state.result;
-        } else if (detected) {
+        } else if (detected2) {
           throwError(state, "can not read an implicit mapping pair; a colon is missed");
         } else {
           state.tag = _tag;
           state.anchor = _anchor;
           return true;
         }
-      } else if (detected) {
+      } else if (detected2) {
         throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
       } else {
         state.tag = _tag;
@@ -36467,13 +36354,13 @@ function readBlockMapping(state, nodeIndent, flowIndent) {
   if (atExplicitKey) {
     storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
   }
-  if (detected) {
+  if (detected2) {
     state.tag = _tag;
     state.anchor = _anchor;
     state.kind = "mapping";
     state.result = _result;
   }
-  return detected;
+  return detected2;
 }
 function readTagProperty(state) {
   var _position, isVerbatim = false, isNamed = false, tagHandle, tagName, ch;
@@ -37475,7 +37362,7 @@ var safeLoadAll = renamed("safeLoadAll", "loadAll");
 var safeDump = renamed("safeDump", "dump");
 
 // node_modules/@carbon/render/src/fast-yaml.ts
-var import_yaml8 = __toESM(require_dist2(), 1);
+var import_yaml6 = __toESM(require_dist2(), 1);
 var scalar = (tag, test, construct, acceptEmpty = false) => new Type(`tag:yaml.org,2002:${tag}`, {
   kind: "scalar",
   resolve: (s) => s === null ? acceptEmpty : test.test(s),
@@ -37517,10 +37404,438 @@ function parseYamlFastWith(text) {
     } catch {
     }
   }
-  return { value: (0, import_yaml8.parse)(text), parser: "yaml" };
+  return { value: (0, import_yaml6.parse)(text), parser: "yaml" };
+}
+
+// node_modules/@carbon/render/src/lazy.ts
+var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
+var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
+var CONTENT = /^\s*[^\s#]/m;
+function splitDocuments(text) {
+  const out = [];
+  let start = 0;
+  for (const m of text.matchAll(DOC_SEP)) {
+    out.push(text.slice(start, Math.max(start, m.index - 1)));
+    start = m.index + m[0].length + 1;
+  }
+  out.push(text.slice(start));
+  return out.filter((d) => CONTENT.test(d));
+}
+var sourceTexts = /* @__PURE__ */ new WeakMap();
+function documentText(o) {
+  return o && typeof o === "object" ? sourceTexts.get(o) : void 0;
+}
+function lazyObject(doc) {
+  const blocks = [];
+  for (let at = 0; at < doc.length; ) {
+    const eol = doc.indexOf("\n", at);
+    const c = doc.charCodeAt(at);
+    if (c !== 32 && c !== 9 && c !== 35 && c !== 10) {
+      const key = TOP_KEY.exec(doc.slice(at, eol < 0 ? doc.length : eol));
+      if (!key) {
+        const parsed = parseYamlFast(doc);
+        if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
+        return parsed;
+      }
+      if (blocks.length) blocks[blocks.length - 1].end = at - 1;
+      blocks.push({ key: key[1], start: at, end: doc.length });
+    }
+    if (eol < 0) break;
+    at = eol + 1;
+  }
+  const o = {};
+  for (const b of blocks) {
+    const text = doc.slice(b.start, b.end);
+    Object.defineProperty(o, b.key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = plainWord(text, b.key) ?? parseYamlFast(text)?.[b.key];
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
+      set(value) {
+        sourceTexts.delete(o);
+        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+      }
+    });
+  }
+  sourceTexts.set(o, doc);
+  return o;
+}
+var PLAIN_WORD = /^[A-Za-z][A-Za-z0-9._/-]*$/;
+var NOT_STRING = /* @__PURE__ */ new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"]);
+function plainWord(text, key) {
+  if (text.charCodeAt(key.length) !== 58 || text.charCodeAt(key.length + 1) !== 32) return void 0;
+  const value = text.slice(key.length + 2);
+  return PLAIN_WORD.test(value) && !NOT_STRING.has(value) ? value : void 0;
+}
+function parseManifestStream(text) {
+  return splitDocuments(text).map(lazyObject);
+}
+var scalar2 = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
+function scanDocuments(text) {
+  const lines = text.split("\n");
+  const docs2 = [];
+  let complete = true;
+  let start = 0;
+  const flush = (from, to) => {
+    let first = -1;
+    let inMeta = false;
+    const d = { position: { line: 0, column: 1 } };
+    for (let i = from; i < to; i++) {
+      const l = lines[i];
+      if (first < 0 && l.trim() && !l.trimStart().startsWith("#")) first = i;
+      if (/^\S/.test(l)) inMeta = /^metadata:\s*$/.test(l);
+      if (l.startsWith("kind:")) d.kind = scalar2(l.slice(5));
+      else if (l.startsWith("metadata:") && !inMeta) complete = false;
+      else if (inMeta) {
+        const m = /^ {2}(name|namespace):\s*(\S.*)$/.exec(l);
+        if (m) d[m[1]] = scalar2(m[2]);
+      }
+    }
+    if (first < 0) return;
+    d.position = { line: first + 1, column: 1 };
+    if (!d.kind || !d.name) complete = false;
+    docs2.push(d);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (DOC_SEP.test(lines[i])) {
+      flush(start, i);
+      start = i + 1;
+    }
+  }
+  flush(start, lines.length);
+  return { docs: docs2, complete };
+}
+
+// node_modules/@carbon/render/src/discover.ts
+var MAX_FILES = 5e4;
+var MAX_FILE_BYTES = 2 * 1024 * 1024;
+var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
+var FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
+function findGitRoot(dir) {
+  for (let d = resolve2(dir); ; ) {
+    if (existsSync7(join8(d, ".git"))) return d;
+    const up = dirname2(d);
+    if (up === d) return void 0;
+    d = up;
+  }
+}
+var toPosix = (p) => p.split(sep2).join("/");
+function cleanPath(p) {
+  if (typeof p !== "string") return void 0;
+  const parts = [];
+  for (const seg of p.replace(/\\/g, "/").split("/")) {
+    if (!seg || seg === ".") continue;
+    if (seg === "..") {
+      if (!parts.length) return void 0;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}
+var under = (child, parent) => parent === "" || child === parent || child.startsWith(`${parent}/`);
+function scanFlux(root) {
+  const kustomizations = [];
+  const instances = [];
+  let files = 0;
+  const stack = [root];
+  while (stack.length && files < MAX_FILES) {
+    const d = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync3(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
+      if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
+      const abs = join8(d, e.name);
+      if (e.isDirectory()) {
+        stack.push(abs);
+        continue;
+      }
+      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
+      let text;
+      try {
+        if (statSync2(abs).size > MAX_FILE_BYTES) continue;
+        text = readFileSync4(abs, "utf8");
+      } catch {
+        continue;
+      }
+      if (!FLUX_KIND.test(text)) continue;
+      const file = toPosix(relative(root, abs));
+      let docs2;
+      try {
+        docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
+      } catch {
+        continue;
+      }
+      for (const o of docs2) {
+        const spec = o.spec ?? {};
+        if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
+          const path = cleanPath(spec.path ?? "");
+          if (path === void 0) continue;
+          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
+        } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
+          const path = cleanPath(spec.sync?.path);
+          if (path !== void 0) instances.push({ file, path });
+        }
+      }
+    }
+  }
+  return { kustomizations, instances };
+}
+function discoverClusters(root) {
+  const found = /* @__PURE__ */ new Map();
+  const add = (dir, how, declaredIn) => {
+    const key = dir || ".";
+    if (found.has(key) || !existsSync7(join8(root, dir)) || !statSync2(join8(root, dir)).isDirectory()) return;
+    found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
+  };
+  const clustersDir = join8(root, "clusters");
+  if (existsSync7(clustersDir) && statSync2(clustersDir).isDirectory()) {
+    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+  }
+  const { kustomizations, instances } = scanFlux(root);
+  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
+  for (const i of instances) add(i.path, "flux-instance", i.file);
+  if (!found.size) {
+    const unreached = kustomizations.filter((k) => !kustomizations.some((o) => o.file !== k.file && under(k.dir, o.path)));
+    const dirs = [...new Set(unreached.map((k) => k.dir))].sort();
+    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add(d, "unreached", unreached.find((k) => k.dir === d).file);
+  }
+  return name([...found.values()], root);
+}
+function name(clusters, root) {
+  const last = (c) => c.dir === "." ? basename(root) : c.dir.split("/").pop();
+  const counts2 = /* @__PURE__ */ new Map();
+  for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
+  return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
+}
+function listFluxClusters(dir) {
+  const abs = resolve2(dir);
+  const repoRoot = findGitRoot(abs) ?? abs;
+  const rel = toPosix(relative(repoRoot, abs));
+  const all = discoverClusters(repoRoot);
+  if (!all.length) return { repoRoot, clusters: [{ name: basename(abs), dir: rel || ".", how: "path" }] };
+  if (!rel) return { repoRoot, clusters: all };
+  const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
+  if (below.length) return { repoRoot, clusters: below };
+  const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  if (enclosing) return { repoRoot, clusters: [enclosing] };
+  return { repoRoot, clusters: [{ name: basename(abs), dir: rel, how: "path" }] };
+}
+
+// node_modules/@carbon/render/src/helm.ts
+var import_yaml11 = __toESM(require_dist2(), 1);
+init_src();
+import { createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync6, realpathSync as realpathSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join11, relative as relative5, sep as sep6 } from "node:path";
+
+// node_modules/@carbon/render/src/build.ts
+var import_yaml9 = __toESM(require_dist2(), 1);
+init_src();
+import { copyFileSync, existsSync as existsSync9, mkdirSync as mkdirSync2, readdirSync as readdirSync5, readFileSync as readFileSync6, realpathSync as realpathSync3, statSync as statSync5, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname as dirname3, join as join10, relative as relative4, sep as sep5 } from "node:path";
+
+// node_modules/@carbon/render/src/guard.ts
+var import_yaml7 = __toESM(require_dist2(), 1);
+import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
+import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
+var LIMITS = {
+  /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
+  fileBytes: 8 * 1024 * 1024,
+  /** Bytes of all the files one build reads. */
+  buildBytes: 64 * 1024 * 1024,
+  /** YAML documents per file (the largest here has 5). */
+  documentsPerFile: 2e3,
+  /** YAML documents in all the files one build reads. */
+  documentsPerBuild: 2e4,
+  /** Aliases (`*name`) per file; Kubernetes manifests rarely use any. */
+  aliases: 100,
+  /** Nodes of a document once its aliases are expanded (a billion-laughs file is a few lines with a huge expansion). */
+  expandedNodes: 2e5,
+  /** Nesting depth of maps and lists. */
+  depth: 100
+};
+var SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+var HOSTLIKE = /^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?\//i;
+function isRemote(ref2) {
+  return SCHEME.test(ref2) || ref2.startsWith("git@") || ref2.startsWith("git::") || /^[\w.-]+@[\w.-]+:/.test(ref2) || /[?&](ref|version|timeout|submodules)=/.test(ref2) || HOSTLIKE.test(ref2);
+}
+function isInside(root, abs) {
+  return abs === root || abs.startsWith(root.endsWith(sep3) ? root : `${root}${sep3}`);
+}
+function real(abs) {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return void 0;
+  }
+}
+var Root = class {
+  constructor(dir) {
+    this.dir = dir;
+    this.real = real(dir) ?? dir;
+  }
+  real;
+  rel(abs) {
+    return relative2(this.dir, abs).split(sep3).join("/") || ".";
+  }
+  /**
+   * Checks a path written in `from` (repo-relative display name, line) relative to folder `base`.
+   * Returns the absolute path when it is local and stays inside the root (after symlinks), or a problem.
+   */
+  resolveRef(base, ref2, from, what) {
+    const at = { file: from.file, ...from.line ? { line: from.line } : {} };
+    if (isRemote(ref2)) {
+      return { problem: { code: "remote", ...at, message: `${what} "${ref2}" is remote: rendering never fetches (no network during validate and diff)`, hint: "vendor the files into the repository and reference them by a relative path" } };
+    }
+    if (isAbsolute(ref2) || /^[a-z]:[\\/]/i.test(ref2)) {
+      return { problem: { code: "outside", ...at, message: `${what} "${ref2}" is an absolute path: only files inside the repository are read`, hint: "use a path relative to the kustomization, inside the repository" } };
+    }
+    const abs = resolve3(base, ref2);
+    const escape = this.escapes(abs);
+    if (escape) return { problem: { code: "outside", ...at, message: `${what} "${ref2}" ${escape}: only files inside the repository are read, and nothing of it was`, hint: "reference files inside the repository only (no `..` out of it, no symlink out of it)" } };
+    return { abs };
+  }
+  /** Why `abs` is not inside the root (lexically, or after symlinks), or undefined when it is. */
+  escapes(abs) {
+    if (!isInside(this.dir, abs)) return "leaves the repository";
+    const r2 = real(abs);
+    if (r2 !== void 0 && !isInside(this.real, r2)) return "is (or goes through) a symbolic link that leads outside the repository";
+    return void 0;
+  }
+};
+var limitHint = "split the file, remove YAML anchors/aliases, or flatten it; rendering refuses inputs over these limits so a pull request cannot exhaust the runner";
+function fileSize(abs) {
+  try {
+    const s = statSync3(abs);
+    return s.isFile() ? s.size : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function readBounded(abs, max) {
+  const fd = openSync(abs, "r");
+  try {
+    const buf = Buffer.alloc(max);
+    let n = 0;
+    for (; ; ) {
+      const got = readSync(fd, buf, n, max - n, null);
+      if (got <= 0 || n + got >= max) return buf.subarray(0, n + Math.max(got, 0));
+      n += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+function checkFile(abs, display, yaml = true) {
+  const size = fileSize(abs);
+  if (size === void 0) return { bytes: 0, documents: 0 };
+  if (size > LIMITS.fileBytes) {
+    return { bytes: size, documents: 0, problem: { code: "limit", file: display, message: `file is ${mib(size)}, over the ${mib(LIMITS.fileBytes)} limit for one file`, hint: limitHint } };
+  }
+  if (!yaml) return { bytes: size, documents: 0 };
+  const text = readBounded(abs, LIMITS.fileBytes + 1).toString("utf8");
+  const r2 = checkYamlText(text, display);
+  return { bytes: size, ...r2 };
+}
+var mib = (n) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MiB`;
+function lineOf(text, offset) {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+var ANCHOR = /(?:^|[\s[{,:-])&[^\s[\]{},]/m;
+function checkYamlText(text, display) {
+  let documents = 1;
+  let at = 0;
+  for (let i = text.startsWith("---") ? 0 : text.indexOf("\n---"); i >= 0; i = text.indexOf("\n---", i + 1)) {
+    if (i === 0 && at === 0 && text.startsWith("---")) {
+      at = 1;
+      continue;
+    }
+    documents++;
+    if (documents > LIMITS.documentsPerFile) {
+      return { documents, problem: { code: "limit", file: display, line: lineOf(text, i + 1), message: `more than ${LIMITS.documentsPerFile} YAML documents in one file`, hint: limitHint } };
+    }
+  }
+  if (!ANCHOR.test(text) && !deepByScan(text)) return { documents };
+  let parsed;
+  try {
+    parsed = (0, import_yaml7.parseAllDocuments)(text, { prettyErrors: false, uniqueKeys: false });
+  } catch (e) {
+    if (e instanceof RangeError) return { documents, problem: { code: "limit", file: display, message: `nesting deeper than ${LIMITS.depth} levels`, hint: limitHint } };
+    throw e;
+  }
+  const list = Array.isArray(parsed) ? parsed : [];
+  let aliases = 0;
+  for (const doc of list) {
+    const anchors = /* @__PURE__ */ new Map();
+    const sizes = /* @__PURE__ */ new Map();
+    let problem;
+    const fail = (node, message) => {
+      const offset = node?.range?.[0];
+      problem ??= { code: "limit", file: display, ...offset !== void 0 ? { line: lineOf(text, offset) } : {}, message, hint: limitHint };
+      return Infinity;
+    };
+    const size = (node, depth) => {
+      if (problem) return Infinity;
+      if (depth > LIMITS.depth) return fail(node, `nesting deeper than ${LIMITS.depth} levels`);
+      if ((0, import_yaml7.isAlias)(node)) {
+        if (++aliases > LIMITS.aliases) return fail(node, `more than ${LIMITS.aliases} YAML aliases in one file`);
+        const target = anchors.get(node.source);
+        return target ? sizes.get(target) ?? 1 : 1;
+      }
+      let n = 1;
+      if ((0, import_yaml7.isCollection)(node)) {
+        for (const item of node.items) {
+          if ((0, import_yaml7.isPair)(item)) n += size(item.key, depth + 1) + size(item.value, depth + 1);
+          else n += size(item, depth + 1);
+          if (n > LIMITS.expandedNodes) return fail(node, `a document expands to more than ${LIMITS.expandedNodes} nodes through YAML aliases (a "billion laughs" file)`);
+        }
+      } else if (!(0, import_yaml7.isScalar)(node)) return 0;
+      const anchor = node.anchor;
+      if (anchor) anchors.set(anchor, node);
+      sizes.set(node, n);
+      return n;
+    };
+    try {
+      const total = size(doc.contents, 0);
+      if (!problem && total > LIMITS.expandedNodes) fail(doc.contents ?? void 0, `a document expands to more than ${LIMITS.expandedNodes} nodes through YAML aliases (a "billion laughs" file)`);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      fail(doc.contents ?? void 0, `nesting deeper than ${LIMITS.depth} levels`);
+    }
+    if (problem) return { documents, problem };
+  }
+  return { documents };
+}
+function deepByScan(text) {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) {
+      if (++depth > max) max = depth;
+    } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1);
+    else if (c === 10) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) === 32) j++;
+      if (j - i - 1 > LIMITS.depth) return true;
+    }
+  }
+  return max > LIMITS.depth / 2;
 }
 
 // node_modules/@carbon/render/src/cache.ts
+import { createHash as createHash3, randomBytes } from "node:crypto";
+import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
+import { join as join9, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
 var RenderCache = class {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
@@ -37535,7 +37850,7 @@ var RenderCache = class {
   toolId(path) {
     let st;
     try {
-      st = statSync3(path);
+      st = statSync4(path);
     } catch {
       return `missing:${path}`;
     }
@@ -37629,7 +37944,7 @@ var RENDER_CACHE_ENV = "PLATFORM_RENDER_CACHE";
 function renderCacheFor(fallbackDir, env = process.env) {
   const v = env[RENDER_CACHE_ENV]?.trim();
   if (v === "off") return void 0;
-  if (v) return new RenderCache(resolve3(v));
+  if (v) return new RenderCache(resolve4(v));
   return new RenderCache(fallbackDir);
 }
 function cacheOption(given) {
@@ -37657,7 +37972,7 @@ var InputHasher = class {
    */
   buildKey(root, target, args, toolId) {
     const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
-    const name2 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative2(root, abs).split(sep3).join("/") || "." : void 0;
+    const name2 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative3(root, abs).split(sep4).join("/") || "." : void 0;
     const seen = /* @__PURE__ */ new Set();
     const visit = (dir) => {
       if (seen.has(dir)) return true;
@@ -37679,11 +37994,12 @@ var InputHasher = class {
         if (REMOTE.test(s)) return false;
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
-          const abs = resolve3(dir, candidate);
+          const abs = resolve4(dir, candidate);
           if (!existsSync8(abs)) continue;
           const n = name2(abs);
           if (n === void 0) return false;
-          const st = statSync3(abs);
+          if (!realInside(root, abs)) return false;
+          const st = statSync4(abs);
           if (st.isDirectory()) {
             if (kustomizationFile(abs)) {
               if (!visit(abs)) return false;
@@ -37714,6 +38030,11 @@ var InputHasher = class {
           continue;
         }
         if (!e.isFile() && !e.isSymbolicLink()) continue;
+        if (e.isSymbolicLink()) {
+          const target = realInside(root, p) && statSync4(p).isFile() ? this.fileHash(p) : `-> ${readlinkSync(p)}`;
+          out.push(`link ${n} ${target}`);
+          continue;
+        }
         if (inside(root, d)) out.push(`file ${n} ${this.fileHash(p)}`);
         else out.push(`file ${n} ${sha256(rootFree(readFileSync5(p, "utf8"), root, d))}`);
       }
@@ -37730,14 +38051,21 @@ var InputHasher = class {
   }
 };
 function rootFree(text, root, wrapperDir) {
-  const rel = relative2(wrapperDir, root).split(sep3).join("/");
+  const rel = relative3(wrapperDir, root).split(sep4).join("/");
   const out = text.split(root).join("<root>");
   if (!rel) return out;
   const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return out.replace(new RegExp(`(^|[\\s"'\\[,])${esc}(?=/|$|[\\s"',\\]])`, "gm"), "$1<root>");
 }
+function realInside(root, abs) {
+  try {
+    return inside(realpathSync2(root), realpathSync2(abs));
+  } catch {
+    return false;
+  }
+}
 function inside(root, abs) {
-  return abs === root || abs.startsWith(`${root}${sep3}`);
+  return abs === root || abs.startsWith(`${root}${sep4}`);
 }
 function strings(v, out = []) {
   if (typeof v === "string") out.push(v);
@@ -37746,103 +38074,84 @@ function strings(v, out = []) {
   return out;
 }
 
-// node_modules/@carbon/render/src/lazy.ts
-var TOP_KEY = /^([A-Za-z_][\w.\-/]*):(?:\s|$)/;
-var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
-var CONTENT = /^\s*[^\s#]/m;
-function splitDocuments(text) {
+// node_modules/@carbon/render/src/yaml.ts
+var import_yaml8 = __toESM(require_dist2(), 1);
+function parseYamlFile(text, file) {
+  const lines = new import_yaml8.LineCounter();
+  const docs2 = (0, import_yaml8.parseAllDocuments)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const problems = [];
   const out = [];
-  let start = 0;
-  for (const m of text.matchAll(DOC_SEP)) {
-    out.push(text.slice(start, Math.max(start, m.index - 1)));
-    start = m.index + m[0].length + 1;
-  }
-  out.push(text.slice(start));
-  return out.filter((d) => CONTENT.test(d));
-}
-var sourceTexts = /* @__PURE__ */ new WeakMap();
-function documentText(o) {
-  return o && typeof o === "object" ? sourceTexts.get(o) : void 0;
-}
-function lazyObject(doc) {
-  const blocks = [];
-  for (let at = 0; at < doc.length; ) {
-    const eol = doc.indexOf("\n", at);
-    const c = doc.charCodeAt(at);
-    if (c !== 32 && c !== 9 && c !== 35 && c !== 10) {
-      const key = TOP_KEY.exec(doc.slice(at, eol < 0 ? doc.length : eol));
-      if (!key) {
-        const parsed = parseYamlFast(doc);
-        if (parsed && typeof parsed === "object") sourceTexts.set(parsed, doc);
-        return parsed;
-      }
-      if (blocks.length) blocks[blocks.length - 1].end = at - 1;
-      blocks.push({ key: key[1], start: at, end: doc.length });
+  const list = Array.isArray(docs2) ? docs2 : [];
+  list.forEach((d, i) => {
+    for (const err of d.errors) {
+      const pos = opening(text, err.message, err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : void 0));
+      const dup = /Map keys must be unique/i.test(err.message);
+      const msg = err.message.split("\n")[0] ?? err.message;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: dup ? `duplicate key: ${msg}` : `invalid YAML: ${msg}` });
     }
-    if (eol < 0) break;
-    at = eol + 1;
-  }
-  const o = {};
-  for (const b of blocks) {
-    const text = doc.slice(b.start, b.end);
-    Object.defineProperty(o, b.key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = plainWord(text, b.key) ?? parseYamlFast(text)?.[b.key];
-        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
-        return value;
-      },
-      set(value) {
-        sourceTexts.delete(o);
-        Object.defineProperty(o, b.key, { value, enumerable: true, writable: true, configurable: true });
+    if (d.errors.length) return;
+    let js;
+    try {
+      js = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: `invalid YAML: ${/alias/i.test(e.message) ? 'YAML aliases expand too much (a "billion laughs" document)' : e.message.split("\n")[0]}` });
+      return;
+    }
+    if (js === null || js === void 0) return;
+    if (typeof js !== "object" || Array.isArray(js)) {
+      const pos = d.contents?.range ? lines.linePos(d.contents.range[0]) : void 0;
+      problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
+      return;
+    }
+    const start = d.contents?.range?.[0] ?? 0;
+    const sp = lines.linePos(start);
+    out.push({
+      file,
+      documentIndex: i,
+      object: js,
+      position: { line: sp.line, column: sp.col },
+      locate: (path) => {
+        const node = nodeAt(d.contents, path);
+        if (!node?.range) return void 0;
+        const p = lines.linePos(node.range[0]);
+        return { line: p.line, column: p.col };
       }
     });
-  }
-  sourceTexts.set(o, doc);
-  return o;
+  });
+  return { docs: out, problems };
 }
-var PLAIN_WORD = /^[A-Za-z][A-Za-z0-9._/-]*$/;
-var NOT_STRING = /* @__PURE__ */ new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"]);
-function plainWord(text, key) {
-  if (text.charCodeAt(key.length) !== 58 || text.charCodeAt(key.length + 1) !== 32) return void 0;
-  const value = text.slice(key.length + 2);
-  return PLAIN_WORD.test(value) && !NOT_STRING.has(value) ? value : void 0;
-}
-var scalar2 = (v) => v.trim().replace(/^(['"])(.*)\1$/, "$2");
-function scanDocuments(text) {
-  const lines = text.split("\n");
-  const docs2 = [];
-  let complete = true;
-  let start = 0;
-  const flush = (from, to) => {
-    let first = -1;
-    let inMeta = false;
-    const d = { position: { line: 0, column: 1 } };
-    for (let i = from; i < to; i++) {
-      const l = lines[i];
-      if (first < 0 && l.trim() && !l.trimStart().startsWith("#")) first = i;
-      if (/^\S/.test(l)) inMeta = /^metadata:\s*$/.test(l);
-      if (l.startsWith("kind:")) d.kind = scalar2(l.slice(5));
-      else if (l.startsWith("metadata:") && !inMeta) complete = false;
-      else if (inMeta) {
-        const m = /^ {2}(name|namespace):\s*(\S.*)$/.exec(l);
-        if (m) d[m[1]] = scalar2(m[2]);
-      }
-    }
-    if (first < 0) return;
-    d.position = { line: first + 1, column: 1 };
-    if (!d.kind || !d.name) complete = false;
-    docs2.push(d);
-  };
-  for (let i = 0; i < lines.length; i++) {
-    if (DOC_SEP.test(lines[i])) {
-      flush(start, i);
-      start = i + 1;
-    }
+function nodeAt(root, path) {
+  let node = root;
+  let best = root;
+  for (const part of path) {
+    if ((0, import_yaml8.isMap)(node)) {
+      const pair = node.items.find((it) => (0, import_yaml8.isScalar)(it.key) && String(it.key.value) === String(part));
+      if (!pair) break;
+      best = pair.key ?? best;
+      node = pair.value;
+    } else if ((0, import_yaml8.isSeq)(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (!item) break;
+      best = item;
+      node = item;
+    } else break;
   }
-  flush(start, lines.length);
-  return { docs: docs2, complete };
+  return best;
+}
+function opening(text, message, at) {
+  if (!at) return at;
+  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
+  if (!pair) return at;
+  const lines = text.split("\n").slice(0, at.line);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i];
+    const opens = l.split(pair[0]).length - 1;
+    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
+    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
+  }
+  return at;
 }
 
 // node_modules/@carbon/render/src/build.ts
@@ -37850,7 +38159,7 @@ var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomiza
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
     const p = join10(dir, f);
-    if (existsSync9(p) && statSync4(p).isFile()) return p;
+    if (existsSync9(p) && statSync5(p).isFile()) return p;
   }
   return void 0;
 }
@@ -37878,6 +38187,39 @@ function limiter(n) {
     }
   };
 }
+var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, message: p.message, hint: p.hint });
+function kustomizationReferences(spec) {
+  const out = [];
+  const list = (v) => Array.isArray(v) ? v : [];
+  const add = (at, v, what, kind) => {
+    if (typeof v === "string" && v.trim() && !v.includes("\n")) out.push({ at, path: v.trim(), what, kind });
+  };
+  for (const key of ["resources", "bases", "components"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
+  for (const key of ["generators", "transformers", "validators"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
+  list(spec.patches).forEach((p, i) => add(["patches", i, "path"], p?.path, "patch path", "file"));
+  list(spec.patchesStrategicMerge).forEach((v, i) => add(["patchesStrategicMerge", i], v, "patchesStrategicMerge entry", "file"));
+  list(spec.patchesJson6902).forEach((p, i) => add(["patchesJson6902", i, "path"], p?.path, "patchesJson6902 path", "file"));
+  list(spec.replacements).forEach((p, i) => add(["replacements", i, "path"], p?.path, "replacements path", "file"));
+  list(spec.crds).forEach((v, i) => add(["crds", i], v, "crds entry", "file"));
+  list(spec.configurations).forEach((v, i) => add(["configurations", i], v, "configurations entry", "file"));
+  add(["openapi", "path"], spec.openapi?.path, "openapi path", "file");
+  for (const key of ["configMapGenerator", "secretGenerator"]) {
+    list(spec[key]).forEach((g, i) => {
+      list(g?.files).forEach((f, j) => add([key, i, "files", j], typeof f === "string" && f.includes("=") ? f.slice(f.indexOf("=") + 1) : f, `${key} file`, "data"));
+      list(g?.envs).forEach((f, j) => add([key, i, "envs", j], f, `${key} env file`, "data"));
+      add([key, i, "env"], g?.env, `${key} env file`, "data");
+    });
+  }
+  const globals = spec.helmGlobals;
+  add(["helmGlobals", "chartHome"], globals?.chartHome, "helmGlobals.chartHome", "folder");
+  add(["helmGlobals", "configHome"], globals?.configHome, "helmGlobals.configHome", "folder");
+  list(spec.helmCharts).forEach((c, i) => {
+    add(["helmCharts", i, "repo"], c?.repo, "helmCharts repo", "folder");
+    add(["helmCharts", i, "valuesFile"], c?.valuesFile, "helmCharts valuesFile", "file");
+    list(c?.additionalValuesFiles).forEach((f, j) => add(["helmCharts", i, "additionalValuesFiles", j], f, "helmCharts additionalValuesFiles entry", "file"));
+  });
+  return out;
+}
 var HEADER = /^# Generated by `platform generate` from (.+?)\. Do not edit/;
 var Builder = class {
   constructor(toolsRoot, tempDir, parallelism = 2, runner = exec, cache) {
@@ -37889,6 +38231,8 @@ var Builder = class {
   }
   files = /* @__PURE__ */ new Map();
   scans = /* @__PURE__ */ new Map();
+  /** Limit checks per file (a base read by two overlays is checked once). */
+  checks = /* @__PURE__ */ new Map();
   /** Every file a build read (kustomization files, resources, patches, plain files): the rest of a cluster folder is not applied. */
   readFiles = /* @__PURE__ */ new Set();
   builds = /* @__PURE__ */ new Map();
@@ -37902,6 +38246,7 @@ var Builder = class {
     if (cached) return cached;
     let text;
     try {
+      this.assertReadable(abs);
       text = readFileSync6(abs, "utf8");
     } catch (e) {
       const r2 = { docs: [], problems: [{ file: display, message: `cannot read: ${e.message}` }] };
@@ -37914,20 +38259,49 @@ var Builder = class {
     this.files.set(abs, parsed);
     return parsed;
   }
-  /** YAML files under `dir` (absolute) that no build read. */
-  unread(dir, recursive = true) {
-    const out = [];
+  /** Roots files may be read from (the repository, extracted commits, this run's temp folders). */
+  roots = [];
+  /** Allows reads below `dir` (realpath-checked). */
+  allow(dir) {
+    const have = this.roots.find((r3) => r3.dir === dir);
+    if (have) return have;
+    const r2 = new Root(dir);
+    this.roots.push(r2);
+    return r2;
+  }
+  /** The last line of defence: no file outside an allowed root is ever opened, whatever asked for it. */
+  assertReadable(abs) {
+    if (!this.roots.some((r2) => !r2.escapes(abs))) throw new Error("refused: the path resolves outside the repository");
+  }
+  /**
+   * YAML files under `dir` (absolute) that no build read, within the file limits; symlinks that
+   * lead outside `root` and over-limit files are returned as `refused` (never read).
+   */
+  unread(root, dir, recursive = true) {
+    const files = [];
+    const refused = [];
     const walk2 = (d) => {
       if (!existsSync9(d)) return;
       for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
         const p = join10(d, e.name);
+        if (e.isSymbolicLink()) {
+          const why = root.escapes(p);
+          if (why) {
+            refused.push({ code: "outside", file: root.rel(p), message: `${root.rel(p)} ${why}: it is never read`, hint: "replace the symlink with the file itself, or remove it" });
+            continue;
+          }
+        }
         if (e.isDirectory()) {
           if (recursive && !e.name.startsWith(".")) walk2(p);
-        } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) out.push(p);
+        } else if (/\.ya?ml$/.test(e.name) && !this.readFiles.has(p)) {
+          const c = checkFile(p, root.rel(p));
+          if (c.problem) refused.push(c.problem);
+          else files.push(p);
+        }
       }
     };
     walk2(dir);
-    return out;
+    return { files, refused };
   }
   /**
    * The documents of a file by kind/name/line, from a line scan; the syntax tree is built only
@@ -37938,6 +38312,7 @@ var Builder = class {
     if (cached) return cached;
     let text = "";
     try {
+      this.assertReadable(abs);
       text = readFileSync6(abs, "utf8");
     } catch {
       text = "";
@@ -37967,50 +38342,77 @@ var Builder = class {
   /**
    * Builds `dir` (absolute, inside `root`). `display(abs)` names files for messages (repo-relative).
    */
-  build(root, dir, overlay, cacheKey) {
+  build(root, dir, overlay, cacheKey, origin) {
     const key = `${cacheKey}\0${dir}\0${overlay ? JSON.stringify(overlay) : ""}`;
     let p = this.builds.get(key);
     if (!p) {
-      p = this.doBuild(root, dir, overlay);
+      p = this.doBuild(root, dir, overlay, origin);
       this.builds.set(key, p);
     }
     return p;
   }
   rel(root, abs) {
-    return relative3(root, abs).split(sep4).join("/") || ".";
+    return relative4(root, abs).split(sep5).join("/") || ".";
   }
-  async doBuild(root, dir, overlay) {
+  async doBuild(rootDir, dir, overlay, origin) {
+    const root = this.allow(rootDir);
     const kfile = kustomizationFile(dir);
-    const issues = [];
+    const walk2 = { root, issues: [], bytes: 0, documents: 0 };
+    const { issues } = walk2;
     const files = [];
     const problemsOf = (abs) => {
-      const f = this.file(abs, this.rel(root, abs));
+      const f = this.file(abs, this.rel(rootDir, abs));
       for (const p of f.problems) {
         issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : p.message.startsWith("cannot read") ? "read" : p.message.startsWith("document is not") ? "not-an-object" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       }
       return f;
     };
+    const away = root.escapes(dir);
+    if (away) {
+      issues.push(guardIssue({ code: "outside", file: origin?.file ?? root.rel(dir), ...origin?.line ? { line: origin.line } : {}, message: `${root.rel(dir)} ${away}: it is not rendered`, hint: "use a path inside the repository" }));
+      return { objects: [], issues };
+    }
+    const components = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const c of overlay?.components ?? []) {
+      const r2 = root.resolveRef(dir, c, origin ?? { file: root.rel(dir) }, "spec.components entry");
+      if ("problem" in r2) issues.push(guardIssue(r2.problem));
+      else {
+        components.push(r2.abs);
+        this.collect(walk2, r2.abs, seen, () => void 0);
+      }
+    }
+    if (issues.length) return { objects: [], issues };
     if (kfile) {
-      const seen = /* @__PURE__ */ new Set();
-      this.collect(root, dir, seen, (abs) => files.push(abs), issues);
+      this.collect(walk2, dir, seen, (abs) => files.push(abs));
       if (issues.length) return { objects: [], issues };
-      if (!overlay) return { ...await this.runKustomize(root, dir, kfile, files, problemsOf, issues), dirs: [...seen] };
-      const w = this.wrap(root, dir, [dir], overlay);
-      if (w.issues.length) return { objects: [], issues: w.issues };
-      return { ...await this.runKustomize(root, w.target, kfile, files, problemsOf, issues, dir, overlay), dirs: [...seen] };
+      if (!overlay) return { ...await this.runKustomize(walk2, dir, kfile, files, problemsOf), dirs: [...seen] };
+      const target = this.wrap(dir, [dir], overlay, components);
+      return { ...await this.runKustomize(walk2, target, kfile, files, problemsOf, dir, overlay), dirs: [...seen] };
     }
     const subdirs = [];
-    const walk2 = (d) => {
+    const walkDir = (d) => {
       for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
         const p = join10(d, e.name);
+        if (e.isSymbolicLink()) {
+          const why = root.escapes(p);
+          if (why) {
+            issues.push(guardIssue({ code: "outside", file: root.rel(p), message: `${root.rel(p)} ${why}: it is never read`, hint: "replace the symlink with the file itself, or remove it" }));
+            continue;
+          }
+          if (/\.ya?ml$/.test(e.name) && statSync5(p).isFile()) files.push(p);
+          continue;
+        }
         if (e.isDirectory()) {
           if (e.name.startsWith(".")) continue;
           if (kustomizationFile(p)) subdirs.push(p);
-          else walk2(p);
+          else walkDir(p);
         } else if (/\.ya?ml$/.test(e.name)) files.push(p);
       }
     };
-    walk2(dir);
+    walkDir(dir);
+    for (const f of files) this.bounded(walk2, f, true);
+    if (issues.length) return { objects: [], issues };
     for (const f of files) this.readFiles.add(f);
     const parsed = files.map((f) => ({ f: problemsOf(f), abs: f }));
     for (const { f } of parsed) {
@@ -38023,11 +38425,10 @@ var Builder = class {
     if (issues.length) return { objects: [], issues };
     if (overlay || subdirs.length) {
       const sub = [];
-      for (const s of subdirs) this.collect(root, s, /* @__PURE__ */ new Set(), (abs) => sub.push(abs), issues);
+      for (const s of subdirs) this.collect(walk2, s, seen, (abs) => sub.push(abs));
       if (issues.length) return { objects: [], issues };
-      const w = this.wrap(root, dir, [...files, ...subdirs], overlay ?? {});
-      if (w.issues.length) return { objects: [], issues: w.issues };
-      return this.runKustomize(root, w.target, void 0, [...files, ...sub], problemsOf, issues, dir, overlay);
+      const target = this.wrap(dir, [...files, ...subdirs], overlay ?? {}, components);
+      return this.runKustomize(walk2, target, void 0, [...files, ...sub], problemsOf, dir, overlay);
     }
     return {
       objects: parsed.flatMap(({ f }) => f.docs.map((d) => ({ object: d.object, doc: d, ...f.generatedFrom ? { generatedFrom: f.generatedFrom } : {} }))),
@@ -38036,95 +38437,128 @@ var Builder = class {
   }
   /**
    * The kustomization kustomize-controller generates for a Flux Kustomization, written in a
-   * temporary folder: `resources` (absolute) and `components` (relative to the Flux path, as Flux
-   * reads them) are listed relative to that folder (kustomize refuses absolute folder paths), plus
-   * the Flux Kustomization's own transforms. `commonMetadata` is applied after the build (render.ts),
-   * to objects' metadata only, as the controller does.
+   * temporary folder: `resources` (folders with their own kustomization, or plain files of `dir`)
+   * and `components` (checked and resolved against the Flux path by the caller) plus the Flux
+   * Kustomization's own transforms. kustomize runs with its default load restrictor (files only
+   * from the kustomization's folder and below), so plain files are copied next to the wrapper;
+   * folders are listed relative to it (kustomize refuses absolute folder paths). `commonMetadata`
+   * is applied after the build (render.ts), to objects' metadata only, as the controller does.
    */
-  wrap(root, dir, resources, o) {
+  wrap(dir, resources, o, components) {
     const d = this.tempDir();
-    const rel = (abs) => relative3(d, abs).split(sep4).join("/");
-    const issues = [];
-    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: resources.map(rel) };
+    const listed = resources.map((r2) => {
+      if (r2 === dir || statSync5(r2).isDirectory()) return relative4(d, r2).split(sep5).join("/");
+      const rel = join10("files", relative4(dir, r2));
+      mkdirSync2(dirname3(join10(d, rel)), { recursive: true });
+      copyFileSync(r2, join10(d, rel));
+      return rel.split(sep5).join("/");
+    });
+    const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: listed };
     if (o.targetNamespace) k.namespace = o.targetNamespace;
     if (o.namePrefix) k.namePrefix = o.namePrefix;
     if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
-    if (o.components) {
-      const comps = [];
-      for (const c of o.components) {
-        const abs = resolve4(dir, String(c));
-        if (abs !== root && !abs.startsWith(`${root}${sep4}`)) issues.push({ code: "kustomize", severity: "error", file: this.rel(root, dir), message: `component "${String(c)}" is outside the source; kustomize-controller cannot read it`, hint: "list components by a path relative to spec.path, inside the repository" });
-        else comps.push(rel(abs));
-      }
-      k.components = comps;
-    }
+    if (components.length) k.components = components.map((c) => relative4(d, c).split(sep5).join("/"));
     writeFileSync2(join10(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
-    return { target: d, issues };
+    return d;
   }
-  /** Follows resources/bases/components of a kustomization to every local file it reads. */
-  collect(root, dir, seen, addFile, issues) {
+  /** Checks one file kustomize will read against LIMITS, and the build's running totals. */
+  bounded(walk2, abs, yaml) {
+    const display = walk2.root.rel(abs);
+    const key = `${abs}\0${yaml}`;
+    const c = this.checks.get(key) ?? checkFile(abs, display, yaml);
+    this.checks.set(key, c);
+    walk2.bytes += c.bytes;
+    walk2.documents += c.documents;
+    let problem = c.problem;
+    if (!problem && walk2.bytes > LIMITS.buildBytes) problem = { code: "limit", file: display, message: `the files of this build exceed ${LIMITS.buildBytes / 1024 / 1024} MiB together`, hint: "split the kustomization" };
+    if (!problem && walk2.documents > LIMITS.documentsPerBuild) problem = { code: "limit", file: display, message: `the files of this build hold more than ${LIMITS.documentsPerBuild} YAML documents together`, hint: "split the kustomization" };
+    if (problem) {
+      if (!walk2.issues.some((i) => i.code === "limit")) walk2.issues.push(guardIssue(problem));
+      return false;
+    }
+    return true;
+  }
+  /**
+   * Follows a kustomization to every file it makes kustomize read (resources, bases, components,
+   * patches, generator inputs, replacements, CRDs, configurations, OpenAPI, helm values, generators
+   * and transformers) and refuses, located at the reference, anything remote, absolute or outside
+   * the root (after symlinks), and files over the limits. Nothing refused is read.
+   */
+  collect(walk2, dir, seen, addFile) {
     if (seen.has(dir)) return;
     seen.add(dir);
+    const { root, issues } = walk2;
     const kfile = kustomizationFile(dir);
     if (!kfile) return;
-    const k = this.file(kfile, this.rel(root, kfile));
+    const kdisplay = root.rel(kfile);
+    const away = root.escapes(kfile);
+    if (away) {
+      issues.push(guardIssue({ code: "outside", file: kdisplay, message: `${kdisplay} ${away}: it is not read`, hint: "replace the symlink with the file itself" }));
+      return;
+    }
+    if (!this.bounded(walk2, kfile, true)) return;
+    const k = this.file(kfile, kdisplay);
     if (k.problems.length) {
       for (const p of k.problems) issues.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the kustomization file" });
       return;
     }
     this.readFiles.add(kfile);
-    const spec = k.docs[0]?.object ?? {};
-    const list = (v) => Array.isArray(v) ? v : [];
-    const aux = [
-      ...list(spec.patches).map((x) => x?.path),
-      ...list(spec.patchesStrategicMerge),
-      ...list(spec.patchesJson6902).map((x) => x?.path),
-      ...list(spec.replacements).map((x) => x?.path),
-      ...list(spec.crds),
-      ...[...list(spec.configMapGenerator), ...list(spec.secretGenerator)].flatMap((g) => [...list(g?.files), ...list(g?.envs), g?.env])
-    ];
-    for (const a of aux) if (typeof a === "string") this.readFiles.add(resolve4(dir, a.includes("=") ? a.slice(a.indexOf("=") + 1) : a));
-    const entries = [spec.resources, spec.bases, spec.components].flatMap((v) => Array.isArray(v) ? v : []).filter((v) => typeof v === "string");
-    for (const e of entries) {
-      if (/^[a-z]+:\/\//i.test(e) || e.startsWith("github.com/") || e.startsWith("git@")) continue;
-      const abs = resolve4(dir, e);
-      if (abs !== root && !abs.startsWith(`${root}${sep4}`)) {
-        issues.push({ code: "kustomize", severity: "error", file: this.rel(root, kfile), message: `resource "${e}" is outside the repository; kustomize-controller cannot read it`, hint: "reference files inside the repository only" });
+    const doc = k.docs[0];
+    const realDir = realpathSync3(dir);
+    for (const ref2 of kustomizationReferences(doc?.object ?? {})) {
+      const line = doc?.locate(ref2.at)?.line;
+      const r2 = root.resolveRef(dir, ref2.path, { file: kdisplay, ...line ? { line } : {} }, ref2.what);
+      if ("problem" in r2) {
+        issues.push(guardIssue(r2.problem));
         continue;
       }
-      if (!existsSync9(abs)) continue;
-      if (statSync4(abs).isDirectory()) this.collect(root, abs, seen, addFile, issues);
-      else if (/\.ya?ml$/.test(abs)) {
-        this.readFiles.add(abs);
-        addFile(abs);
+      if (!existsSync9(r2.abs)) continue;
+      if (statSync5(r2.abs).isDirectory()) {
+        if (ref2.kind === "kustomization") this.collect(walk2, r2.abs, seen, addFile);
+        continue;
       }
+      if (!isInside(realDir, realpathSync3(dirname3(r2.abs)))) {
+        issues.push(guardIssue({ code: "outside", file: kdisplay, ...line ? { line } : {}, message: `${ref2.what} "${ref2.path}" is outside the folder of its kustomization: kustomize reads files only from that folder and below`, hint: "move the file under the kustomization's folder, or give its folder a kustomization.yaml and list the folder" }));
+        continue;
+      }
+      this.readFiles.add(r2.abs);
+      if (!this.bounded(walk2, r2.abs, ref2.kind !== "data")) continue;
+      if (ref2.kind === "kustomization" && /\.ya?ml$/.test(r2.abs)) addFile(r2.abs);
     }
   }
   /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
-  async runKustomize(root, target, kfile, files, problemsOf, issues, dir = target, overlay) {
-    const args = ["build", "--load-restrictor", "LoadRestrictionsNone", target];
+  async runKustomize(walk2, target, kfile, files, problemsOf, dir = target, overlay) {
+    const { root, issues } = walk2;
+    const args = ["build", target];
+    const timeoutMs = Math.min(18e4, 6e4 + Math.ceil(walk2.bytes / (1024 * 1024)) * 4e3);
     const produce = () => this.limit(() => {
       this.kustomizeRuns++;
-      return this.runner(this.kustomize, args, { timeoutMs: 12e4 });
+      return runConfined(this.kustomize, args, { timeoutMs }, this.runner);
     });
-    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
+    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
+    const where = kfile ? root.rel(kfile) : root.rel(dir);
+    if (res.limit) {
+      const what = res.limit === "memory" ? "ran out of its memory ceiling" : res.limit === "time" ? `did not finish within ${timeoutMs / 1e3} s` : "printed more output than the limit";
+      issues.push(guardIssue({ code: "limit", file: where, message: `kustomize ${what} building ${where}; it was stopped`, hint: "an input this build reads is too large or expands too much (YAML anchors, generators); split or simplify it" }));
+      return { objects: [], issues };
+    }
     if (res.exitCode !== 0) {
       for (const f of files) problemsOf(f);
       if (issues.length) return { objects: [], issues };
       issues.push({
         code: "kustomize",
         severity: "error",
-        file: kfile ? this.rel(root, kfile) : this.rel(root, dir),
+        file: where,
         message: `kustomize build failed: ${firstErrorLine(res.stderr || res.stdout)}`,
-        hint: target === dir ? "run `.tools/bin/kustomize build --load-restrictor LoadRestrictionsNone <dir>` to reproduce" : `the build of ${this.rel(root, dir)} with the Flux Kustomization's own spec (targetNamespace, namePrefix/nameSuffix, patches, images, components) on top failed: check those fields against the folder`
+        hint: target === dir ? "run `.tools/bin/kustomize build <dir>` to reproduce" : `the build of ${root.rel(dir)} with the Flux Kustomization's own spec (targetNamespace, namePrefix/nameSuffix, patches, images, components) on top failed: check those fields against the folder`
       });
       return { objects: [], issues };
     }
     const byKey = /* @__PURE__ */ new Map();
     for (const f of files) {
-      const scanned = this.scan(f, this.rel(root, f));
+      const scanned = this.scan(f, root.rel(f));
       for (const d of scanned.docs) {
         const key = `${d.kind}/${d.name}`;
         byKey.set(key, [...byKey.get(key) ?? [], { doc: d, ...scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {} }]);
@@ -38200,6 +38634,27 @@ var CLUSTER_SCOPED = /* @__PURE__ */ new Set([
   "GatewayClass"
 ]);
 var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function linkOutside(dir, root) {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length && seen < 2e4) {
+    const d = stack.pop();
+    for (const e of readdirSync6(d, { withFileTypes: true })) {
+      seen++;
+      const p = join11(d, e.name);
+      if (e.isSymbolicLink()) {
+        let real2;
+        try {
+          real2 = realpathSync4(p);
+        } catch {
+          continue;
+        }
+        if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) return relative5(root, p);
+      } else if (e.isDirectory()) stack.push(p);
+    }
+  }
+  return void 0;
+}
 function mergeValues(base, over2) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over2)) out[k] = isObject3(v) && isObject3(out[k]) ? mergeValues(out[k], v) : v;
@@ -38248,12 +38703,17 @@ var HelmRenderer = class {
   limit = limiter(2);
   pulls = /* @__PURE__ */ new Map();
   runs = 0;
-  /** helm with its config, cache and data homes in a fresh folder: no user repositories, no plugins. */
-  async run(args, timeoutMs = 12e4) {
+  /**
+   * helm with its config, cache and data homes in a fresh folder (no user repositories, no plugins).
+   * `helm template` runs confined like kustomize (own network namespace, memory ceiling, time and
+   * output limits, process group killed); only `helm pull`, the explicit fetch step, has the network.
+   */
+  async run(args, network, timeoutMs = 12e4) {
     const home = this.tempDir();
+    const env = { HELM_CACHE_HOME: join11(home, "cache"), HELM_CONFIG_HOME: join11(home, "config"), HELM_DATA_HOME: join11(home, "data"), HELM_PLUGINS: join11(home, "plugins") };
     return this.limit(() => {
       this.runs++;
-      return this.runner(this.helm, args, { timeoutMs, env: { HELM_CACHE_HOME: join11(home, "cache"), HELM_CONFIG_HOME: join11(home, "config"), HELM_DATA_HOME: join11(home, "data"), HELM_PLUGINS: join11(home, "plugins") } });
+      return network ? this.runner(this.helm, args, { timeoutMs, env, killTree: true }) : runConfined(this.helm, args, { timeoutMs, env }, this.runner);
     });
   }
   /** The cached chart archive for (url, chart, version), pulled into the cache first when allowed. */
@@ -38271,13 +38731,13 @@ var HelmRenderer = class {
       const oci = url.startsWith("oci://");
       const args = oci ? ["pull", `${url.replace(/\/+$/, "")}/${chart}`, "-d", into] : ["pull", chart, "--repo", url, "-d", into];
       if (version !== "*") args.push("--version", version);
-      const r2 = await this.run(args, 18e4);
+      const r2 = await this.run(args, true, 18e4);
       const got = readdirSync6(into).find((f) => f.endsWith(".tgz"));
       if (r2.exitCode !== 0 || !got) return { reason: `${what} cannot be fetched: ${firstErrorLine(r2.stderr || r2.stdout)}`, hint: "check the HelmRepository URL, the chart name and version, and network access" };
-      mkdirSync2(this.charts.cacheDir, { recursive: true });
+      mkdirSync3(this.charts.cacheDir, { recursive: true });
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync2(tmp, { recursive: true, force: true });
-      mkdirSync2(tmp);
+      mkdirSync3(tmp);
       renameSync2(join11(into, got), join11(tmp, got));
       try {
         renameSync2(tmp, dir);
@@ -38323,16 +38783,18 @@ var HelmRenderer = class {
       const rel = chart.replace(/\\/g, "/").replace(/^\.\//, "");
       if (rel.startsWith("/") || rel.split("/").includes("..")) return { reason: `chart path "${chart}" leaves the repository`, hint: "use a path inside the repository, like ./charts/<name>" };
       const dir = join11(ctx.repoRoot, rel);
-      let real;
+      let real2;
       try {
-        real = realpathSync(dir);
+        real2 = realpathSync4(dir);
       } catch {
         return { reason: `chart path ./${rel} does not exist`, hint: "fix spec.chart.spec.chart (relative to the repository root)" };
       }
-      const root = realpathSync(ctx.repoRoot);
-      if (real !== root && !real.startsWith(`${root}${sep5}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
-      if (!statSync5(real).isDirectory() || !existsSync10(join11(real, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
-      return real;
+      const root = realpathSync4(ctx.repoRoot);
+      if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
+      if (!statSync6(real2).isDirectory() || !existsSync10(join11(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
+      const escape = linkOutside(real2, root);
+      if (escape) return { reason: `chart ./${rel} holds ${escape}, a symbolic link that leads outside the repository; nothing of it was read`, hint: "charts are read from inside the repository only" };
+      return real2;
     }
     return notSupported(`charts from a ${String(sref.kind)} are not rendered`);
   }
@@ -38379,20 +38841,21 @@ var HelmRenderer = class {
     writeFileSync3(join11(work, "values.yaml"), (0, import_yaml11.stringify)(merged.values));
     const args = ["template", release, chart, "--namespace", releaseNs, "--values", join11(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
     if ((spec.install?.crds ?? "Create") !== "Skip") args.push("--include-crds");
-    const r2 = await this.run(args);
+    const r2 = await this.run(args, false);
+    if ("limit" in r2 && r2.limit) return { kind: "failed", message: `helm template stopped: it exceeded its ${r2.limit} limit`, hint: "the chart or its values expand too much" };
     if (r2.exitCode !== 0) return { kind: "failed", message: `helm template failed: ${firstErrorLine(r2.stderr || r2.stdout)}`, hint: `the chart with these values fails to render; helm-controller would fail the same way (reproduce: helm template ${release} <chart> -f <values>)` };
     let text = r2.stdout;
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
       const k = pr?.kustomize;
       if (!isObject3(k)) continue;
       const d = join11(work, `post-${i}`);
-      mkdirSync2(d);
+      mkdirSync3(d);
       writeFileSync3(join11(d, "rendered.yaml"), text);
       const kus = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["rendered.yaml"] };
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
       writeFileSync3(join11(d, "kustomization.yaml"), (0, import_yaml11.stringify)(kus));
-      const b = await this.limit(() => this.runner(this.kustomize, ["build", d], { timeoutMs: 12e4 }));
+      const b = await this.limit(() => runConfined(this.kustomize, ["build", d], { timeoutMs: 12e4 }, this.runner));
       if (b.exitCode !== 0) return { kind: "failed", message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: "check the post-renderer patches against the chart output" };
       text = b.stdout;
     }
@@ -38401,14 +38864,14 @@ var HelmRenderer = class {
       if (o.kind && !CLUSTER_SCOPED.has(o.kind) && o.metadata && !o.metadata.namespace) o.metadata = { ...o.metadata, namespace: releaseNs };
       return o;
     });
-    const shown = relative4(ctx.repoRoot, chart).startsWith("..") ? chart.split(sep5).pop() : relative4(ctx.repoRoot, chart);
+    const shown = relative5(ctx.repoRoot, chart).startsWith("..") ? chart.split(sep6).pop() : relative5(ctx.repoRoot, chart);
     return { kind: "rendered", objects, chart: shown };
   }
 };
 
 // node_modules/@carbon/render/src/git.ts
 init_src();
-import { mkdirSync as mkdirSync3, rmSync as rmSync3 } from "node:fs";
+import { mkdirSync as mkdirSync4, rmSync as rmSync3 } from "node:fs";
 import { join as join12 } from "node:path";
 var SHA4 = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
@@ -38428,7 +38891,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   if (!SHA4.test(commit)) throw new GitSourceError(commit, `"${commit}" is not a commit id`);
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
-  mkdirSync3(into, { recursive: true });
+  mkdirSync4(into, { recursive: true });
   const tar = join12(into, ".source.tar");
   let existing = [];
   if (paths.length) {
@@ -38448,6 +38911,9 @@ function covers(have, want) {
   if (!want.length) return false;
   return want.every((w) => have.some((h) => w === h || w.startsWith(`${h}/`)));
 }
+
+// node_modules/@carbon/render/src/types.ts
+var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read", "outside", "remote", "limit"];
 
 // node_modules/@carbon/render/src/render.ts
 var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
@@ -38631,10 +39097,16 @@ var RenderSession = class {
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
       const dir = join13(base, e.path);
-      e.pathExists = existsSync11(dir) && statSync6(dir).isDirectory();
+      const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
+      const away = new Root(base).escapes(dir);
+      if (away) {
+        errors.push({ code: "outside", severity: "error", ...origin, message: `Kustomization ${e.key || e.name}: spec.path "${e.path}" ${away}; it is not rendered`, hint: "use a path inside the repository (no symlinked folder leading out of it)", kustomization: e.key || `${e.namespace}/${e.name}` });
+        return;
+      }
+      e.pathExists = existsSync11(dir) && statSync7(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
-      const res = await this.builder.build(base, dir, overlay, commit ?? "worktree");
+      const res = await this.builder.build(base, dir, overlay, commit ?? "worktree", origin);
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
@@ -38670,10 +39142,16 @@ var RenderSession = class {
     await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
     const unapplied = [];
     const clusterAbs = join13(this.repoRoot, clusterDir);
-    const unread = new Set(this.builder.unread(clusterAbs));
-    for (const d of kustomizationDirs) if (!d.startsWith(`${clusterAbs}${sep6}`) && d !== clusterAbs) for (const f of this.builder.unread(d, false)) unread.add(f);
+    const unread = /* @__PURE__ */ new Set();
+    const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
+    const repoRoot = this.builder.allow(this.repoRoot);
+    for (const [d, recursive] of failed ? [] : [[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep7}`) && k !== clusterAbs).map((k) => [k, false])]) {
+      const found = this.builder.unread(repoRoot, d, recursive);
+      for (const f of found.files) unread.add(f);
+      for (const p of found.refused) errors.push({ severity: "error", ...p });
+    }
     for (const abs of [...unread].sort()) {
-      const display = relative5(this.repoRoot, abs).split(sep6).join("/");
+      const display = relative6(this.repoRoot, abs).split(sep7).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
@@ -38849,15 +39327,12 @@ function locOf(_src, e) {
   return { file: e.definedIn?.file ?? e.path, ...e.definedIn?.line ? { line: e.definedIn.line } : {} };
 }
 function normalisePath(p) {
-  if (isAbsolute(p) && !p.startsWith("/")) return void 0;
+  if (isAbsolute2(p) && !p.startsWith("/")) return void 0;
   const n = posix.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
   const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
 }
-
-// node_modules/@carbon/render/src/types.ts
-var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read"];
 
 // node_modules/@carbon/validate/src/validate.ts
 init_src();
@@ -39315,7 +39790,7 @@ function capacity(view) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname3, join as join14 } from "node:path";
+import { dirname as dirname4, join as join14 } from "node:path";
 init_src();
 var CRD_LAYOUT = join14("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 
@@ -39343,10 +39818,10 @@ var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
 var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 function maskInline(text, masker) {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep7, value) => {
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep8, value) => {
     if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked") || readsSecretElsewhere(value)) return m;
     const inner = /^(["'])(.*)\1$/.exec(value);
-    return `${quote}${key}${quote}${sep7}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+    return `${quote}${key}${quote}${sep8}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
   });
 }
 function maskTree(value, masker, underKey) {
@@ -40566,6 +41041,9 @@ function counts(s) {
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : "no changes";
 }
+function shortCommit(commit) {
+  return commit === "WORKTREE" ? "working tree" : commit.slice(0, 7);
+}
 
 // node_modules/@carbon/diff/src/format/markdown.ts
 var COMMENT_BUDGET = 65536 - 512;
@@ -40580,7 +41058,7 @@ function fence(lines) {
   return ["```diff", ...lines.map((l) => l.replace(/```/g, "ʼʼʼ")), "```"].join("\n");
 }
 function header(report) {
-  const short3 = (c) => c.slice(0, 7);
+  const short3 = shortCommit;
   return `## Platform diff: \`${cell(report.base.ref)}\` (${short3(report.base.commit)}) → \`${cell(report.head.ref)}\` (${short3(report.head.commit)})
 `;
 }
