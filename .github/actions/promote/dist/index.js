@@ -235,13 +235,13 @@ var require_tunnel = __commonJS({
     }
     function mergeOptions(target) {
       for (var i = 1, len = arguments.length; i < len; ++i) {
-        var overrides = arguments[i];
-        if (typeof overrides === "object") {
-          var keys = Object.keys(overrides);
+        var overrides2 = arguments[i];
+        if (typeof overrides2 === "object") {
+          var keys = Object.keys(overrides2);
           for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
             var k = keys[j];
-            if (overrides[k] !== void 0) {
-              target[k] = overrides[k];
+            if (overrides2[k] !== void 0) {
+              target[k] = overrides2[k];
             }
           }
         }
@@ -971,7 +971,7 @@ var require_util = __commonJS({
     var net = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
-    var { stringify: stringify8 } = __require("node:querystring");
+    var { stringify: stringify9 } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
@@ -1031,7 +1031,7 @@ var require_util = __commonJS({
       if (url.includes("?") || url.includes("#")) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify8(queryParams);
+      const stringified = stringify9(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -1373,15 +1373,15 @@ var require_util = __commonJS({
         size: m[3] ? parseInt(m[3]) : null
       } : null;
     }
-    function addListener(obj2, name2, listener) {
+    function addListener(obj2, name3, listener) {
       const listeners = obj2[kListeners] ??= [];
-      listeners.push([name2, listener]);
-      obj2.on(name2, listener);
+      listeners.push([name3, listener]);
+      obj2.on(name3, listener);
       return obj2;
     }
     function removeAllListeners(obj2) {
-      for (const [name2, listener] of obj2[kListeners] ?? []) {
-        obj2.removeListener(name2, listener);
+      for (const [name3, listener] of obj2[kListeners] ?? []) {
+        obj2.removeListener(name3, listener);
       }
       obj2[kListeners] = null;
     }
@@ -3549,9 +3549,9 @@ var require_data_url = __commonJS({
       assert(mimeType !== "failure");
       const { parameters, essence } = mimeType;
       let serialization = essence;
-      for (let [name2, value] of parameters.entries()) {
+      for (let [name3, value] of parameters.entries()) {
         serialization += ";";
-        serialization += name2;
+        serialization += name3;
         serialization += "=";
         if (!HTTP_TOKEN_CODEPOINTS.test(value)) {
           value = value.replace(/(\\|")/g, "\\$1");
@@ -3999,11 +3999,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, name2, opts) {
+    webidl.converters.TypedArray = function(V, T, prefix, name3, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${name2} ("${webidl.util.Stringify(V)}")`,
+          argument: `${name3} ("${webidl.util.Stringify(V)}")`,
           types: [T.name]
         });
       }
@@ -4021,11 +4021,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.DataView = function(V, prefix, name2, opts) {
+    webidl.converters.DataView = function(V, prefix, name3, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix,
-          message: `${name2} is not a DataView.`
+          message: `${name3} is not a DataView.`
         });
       }
       if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
@@ -4042,19 +4042,19 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.BufferSource = function(V, prefix, name2, opts) {
+    webidl.converters.BufferSource = function(V, prefix, name3, opts) {
       if (types.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix, name2, { ...opts, allowShared: false });
+        return webidl.converters.ArrayBuffer(V, prefix, name3, { ...opts, allowShared: false });
       }
       if (types.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix, name2, { ...opts, allowShared: false });
+        return webidl.converters.TypedArray(V, V.constructor, prefix, name3, { ...opts, allowShared: false });
       }
       if (types.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix, name2, { ...opts, allowShared: false });
+        return webidl.converters.DataView(V, prefix, name3, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix,
-        argument: `${name2} ("${webidl.util.Stringify(V)}")`,
+        argument: `${name3} ("${webidl.util.Stringify(V)}")`,
         types: ["BufferSource"]
       });
     };
@@ -4498,7 +4498,7 @@ var require_util2 = __commonJS({
       return result;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
-    function createIterator(name2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function createIterator(name3, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       class FastIterableIterator {
         /** @type {any} */
         #target;
@@ -4519,7 +4519,7 @@ var require_util2 = __commonJS({
         next() {
           if (typeof this !== "object" || this === null || !(#target in this)) {
             throw new TypeError(
-              `'next' called on an object that does not implement interface ${name2} Iterator.`
+              `'next' called on an object that does not implement interface ${name3} Iterator.`
             );
           }
           const index2 = this.#index;
@@ -4558,7 +4558,7 @@ var require_util2 = __commonJS({
           writable: false,
           enumerable: false,
           configurable: true,
-          value: `${name2} Iterator`
+          value: `${name3} Iterator`
         },
         next: { writable: true, enumerable: true, configurable: true }
       });
@@ -4566,8 +4566,8 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name2, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
-      const makeIterator = createIterator(name2, kInternalIterator, keyIndex, valueIndex);
+    function iteratorMixin(name3, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+      const makeIterator = createIterator(name3, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
           writable: true,
@@ -4602,10 +4602,10 @@ var require_util2 = __commonJS({
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
             webidl.brandCheck(this, object);
-            webidl.argumentLengthCheck(arguments, 1, `${name2}.forEach`);
+            webidl.argumentLengthCheck(arguments, 1, `${name3}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
-                `Failed to execute 'forEach' on '${name2}': parameter 1 is not of type 'Function'.`
+                `Failed to execute 'forEach' on '${name3}': parameter 1 is not of type 'Function'.`
               );
             }
             for (const { 0: key, 1: value } of makeIterator(this, "key+value")) {
@@ -4857,8 +4857,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name2, list) {
-      const value = list.get(name2, true);
+    function getDecodeSplit(name3, list) {
+      const value = list.get(name3, true);
       if (value === null) {
         return null;
       }
@@ -4968,12 +4968,12 @@ var require_file = __commonJS({
     var FileLike = class _FileLike {
       constructor(blobLike, fileName, options2 = {}) {
         const n = fileName;
-        const t = options2.type;
+        const t2 = options2.type;
         const d = options2.lastModified ?? Date.now();
         this[kState] = {
           blobLike,
           name: n,
-          type: t,
+          type: t2,
           lastModified: d
         };
       }
@@ -5045,7 +5045,7 @@ var require_formdata = __commonJS({
         }
         this[kState] = [];
       }
-      append(name2, value, filename = void 0) {
+      append(name3, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.append";
         webidl.argumentLengthCheck(arguments, 2, prefix);
@@ -5054,45 +5054,45 @@ var require_formdata = __commonJS({
             "Failed to execute 'append' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name2 = webidl.converters.USVString(name2, prefix, "name");
+        name3 = webidl.converters.USVString(name3, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "value", { strict: false }) : webidl.converters.USVString(value, prefix, "value");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "filename") : void 0;
-        const entry = makeEntry(name2, value, filename);
+        const entry = makeEntry(name3, value, filename);
         this[kState].push(entry);
       }
-      delete(name2) {
+      delete(name3) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name2 = webidl.converters.USVString(name2, prefix, "name");
-        this[kState] = this[kState].filter((entry) => entry.name !== name2);
+        name3 = webidl.converters.USVString(name3, prefix, "name");
+        this[kState] = this[kState].filter((entry) => entry.name !== name3);
       }
-      get(name2) {
+      get(name3) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.get";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name2 = webidl.converters.USVString(name2, prefix, "name");
-        const idx = this[kState].findIndex((entry) => entry.name === name2);
+        name3 = webidl.converters.USVString(name3, prefix, "name");
+        const idx = this[kState].findIndex((entry) => entry.name === name3);
         if (idx === -1) {
           return null;
         }
         return this[kState][idx].value;
       }
-      getAll(name2) {
+      getAll(name3) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.getAll";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name2 = webidl.converters.USVString(name2, prefix, "name");
-        return this[kState].filter((entry) => entry.name === name2).map((entry) => entry.value);
+        name3 = webidl.converters.USVString(name3, prefix, "name");
+        return this[kState].filter((entry) => entry.name === name3).map((entry) => entry.value);
       }
-      has(name2) {
+      has(name3) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.has";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        name2 = webidl.converters.USVString(name2, prefix, "name");
-        return this[kState].findIndex((entry) => entry.name === name2) !== -1;
+        name3 = webidl.converters.USVString(name3, prefix, "name");
+        return this[kState].findIndex((entry) => entry.name === name3) !== -1;
       }
-      set(name2, value, filename = void 0) {
+      set(name3, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.set";
         webidl.argumentLengthCheck(arguments, 2, prefix);
@@ -5101,16 +5101,16 @@ var require_formdata = __commonJS({
             "Failed to execute 'set' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name2 = webidl.converters.USVString(name2, prefix, "name");
+        name3 = webidl.converters.USVString(name3, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "name", { strict: false }) : webidl.converters.USVString(value, prefix, "name");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "name") : void 0;
-        const entry = makeEntry(name2, value, filename);
-        const idx = this[kState].findIndex((entry2) => entry2.name === name2);
+        const entry = makeEntry(name3, value, filename);
+        const idx = this[kState].findIndex((entry2) => entry2.name === name3);
         if (idx !== -1) {
           this[kState] = [
             ...this[kState].slice(0, idx),
             entry,
-            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name2)
+            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name3)
           ];
         } else {
           this[kState].push(entry);
@@ -5148,7 +5148,7 @@ var require_formdata = __commonJS({
         configurable: true
       }
     });
-    function makeEntry(name2, value, filename) {
+    function makeEntry(name3, value, filename) {
       if (typeof value === "string") {
       } else {
         if (!isFileLike(value)) {
@@ -5162,7 +5162,7 @@ var require_formdata = __commonJS({
           value = value instanceof NativeFile ? new File([value], filename, options2) : new FileLike(value, filename, options2);
         }
       }
-      return { name: name2, value };
+      return { name: name3, value };
     }
     module2.exports = { FormData, makeEntry };
   }
@@ -5241,7 +5241,7 @@ var require_formdata_parser = __commonJS({
         if (result === "failure") {
           return "failure";
         }
-        let { name: name2, filename, contentType, encoding } = result;
+        let { name: name3, filename, contentType, encoding } = result;
         position.position += 2;
         let body;
         {
@@ -5270,22 +5270,22 @@ var require_formdata_parser = __commonJS({
         } else {
           value = utf8DecodeBytes(Buffer.from(body));
         }
-        assert(isUSVString(name2));
+        assert(isUSVString(name3));
         assert(typeof value === "string" && isUSVString(value) || isFileLike(value));
-        entryList.push(makeEntry(name2, value, filename));
+        entryList.push(makeEntry(name3, value, filename));
       }
     }
     function parseMultipartFormDataHeaders(input, position) {
-      let name2 = null;
+      let name3 = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
         if (input[position.position] === 13 && input[position.position + 1] === 10) {
-          if (name2 === null) {
+          if (name3 === null) {
             return "failure";
           }
-          return { name: name2, filename, contentType, encoding };
+          return { name: name3, filename, contentType, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
@@ -5307,13 +5307,13 @@ var require_formdata_parser = __commonJS({
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
-            name2 = filename = null;
+            name3 = filename = null;
             if (!bufferStartsWith(input, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name2 = parseMultipartFormDataName(input, position);
-            if (name2 === null) {
+            name3 = parseMultipartFormDataName(input, position);
+            if (name3 === null) {
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
@@ -5370,7 +5370,7 @@ var require_formdata_parser = __commonJS({
     }
     function parseMultipartFormDataName(input, position) {
       assert(input[position.position - 1] === 34);
-      let name2 = collectASequenceOfBytes(
+      let name3 = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
         input,
         position
@@ -5380,8 +5380,8 @@ var require_formdata_parser = __commonJS({
       } else {
         position.position++;
       }
-      name2 = new TextDecoder().decode(name2).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
-      return name2;
+      name3 = new TextDecoder().decode(name3).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
+      return name3;
     }
     function collectASequenceOfBytes(condition, input, position) {
       let start = position.position;
@@ -5508,16 +5508,16 @@ Content-Disposition: form-data`;
         const rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name2, value] of object) {
+        for (const [name3, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name2))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name3))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name3))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5661,8 +5661,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                 case "application/x-www-form-urlencoded": {
                   const entries = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name2, value2] of entries) {
-                    fd.append(name2, value2);
+                  for (const [name3, value2] of entries) {
+                    fd.append(name3, value2);
                   }
                   return fd;
                 }
@@ -5858,7 +5858,7 @@ var require_client_h1 = __commonJS({
     var TIMEOUT_HEADERS = 2 | USE_FAST_TIMER;
     var TIMEOUT_BODY = 4 | USE_FAST_TIMER;
     var TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER;
-    var Parser = class {
+    var Parser2 = class {
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
@@ -6256,8 +6256,8 @@ var require_client_h1 = __commonJS({
         }
       }
     };
-    function onParserTimeout(parser2) {
-      const { socket, timeoutType, client, paused } = parser2.deref();
+    function onParserTimeout(parser3) {
+      const { socket, timeoutType, client, paused } = parser3.deref();
       if (timeoutType === TIMEOUT_HEADERS) {
         if (!socket[kWriting] || socket.writableNeedDrain || client[kRunning] > 1) {
           assert(!paused, "cannot be paused while waiting for headers");
@@ -6285,11 +6285,11 @@ var require_client_h1 = __commonJS({
       socket[kIdleSocketValidation] = 0;
       socket[kIdleSocketValidationTimeout] = null;
       socket[kSocketUsed] = false;
-      socket[kParser] = new Parser(client, socket, llhttpInstance);
+      socket[kParser] = new Parser2(client, socket, llhttpInstance);
       addListener(socket, "error", function(err) {
-        const parser2 = this[kParser];
-        if (err.code === "ECONNRESET" && parser2.statusCode && !parser2.shouldKeepAlive) {
-          const parserErr = parser2.finish();
+        const parser3 = this[kParser];
+        if (err.code === "ECONNRESET" && parser3.statusCode && !parser3.shouldKeepAlive) {
+          const parserErr = parser3.finish();
           if (parserErr) {
             this[kError] = parserErr;
             this[kClient][kOnError](parserErr);
@@ -6300,15 +6300,15 @@ var require_client_h1 = __commonJS({
         this[kClient][kOnError](err);
       });
       addListener(socket, "readable", function() {
-        const parser2 = this[kParser];
-        if (parser2) {
-          parser2.readMore();
+        const parser3 = this[kParser];
+        if (parser3) {
+          parser3.readMore();
         }
       });
       addListener(socket, "end", function() {
-        const parser2 = this[kParser];
-        if (parser2.statusCode && !parser2.shouldKeepAlive) {
-          const parserErr = parser2.finish();
+        const parser3 = this[kParser];
+        if (parser3.statusCode && !parser3.shouldKeepAlive) {
+          const parserErr = parser3.finish();
           if (parserErr) {
             util.destroy(this, parserErr);
           }
@@ -6318,11 +6318,11 @@ var require_client_h1 = __commonJS({
       });
       addListener(socket, "close", function() {
         const client2 = this[kClient];
-        const parser2 = this[kParser];
+        const parser3 = this[kParser];
         clearIdleSocketValidation(this);
-        if (parser2) {
-          if (!this[kError] && parser2.statusCode && !parser2.shouldKeepAlive) {
-            this[kError] = parser2.finish() || this[kError];
+        if (parser3) {
+          if (!this[kError] && parser3.statusCode && !parser3.shouldKeepAlive) {
+            this[kError] = parser3.finish() || this[kError];
           }
           this[kParser].destroy();
           this[kParser] = null;
@@ -6918,13 +6918,13 @@ var require_client_h2 = __commonJS({
     } = http2;
     function parseH2Headers(headers) {
       const result = [];
-      for (const [name2, value] of Object.entries(headers)) {
+      for (const [name3, value] of Object.entries(headers)) {
         if (Array.isArray(value)) {
           for (const subvalue of value) {
-            result.push(Buffer.from(name2), Buffer.from(subvalue));
+            result.push(Buffer.from(name3), Buffer.from(subvalue));
           }
         } else {
-          result.push(Buffer.from(name2), Buffer.from(value));
+          result.push(Buffer.from(name3), Buffer.from(value));
         }
       }
       return result;
@@ -7568,8 +7568,8 @@ var require_redirect_handler = __commonJS({
         return true;
       }
       if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
-        const name2 = util.headerNameToString(header2);
-        return name2 === "authorization" || name2 === "cookie" || name2 === "proxy-authorization";
+        const name3 = util.headerNameToString(header2);
+        return name3 === "authorization" || name3 === "cookie" || name3 === "proxy-authorization";
       }
       return false;
     }
@@ -8485,9 +8485,9 @@ var require_balanced_pool = __commonJS({
     function getGreatestCommonDivisor(a, b) {
       if (a === 0) return b;
       while (b !== 0) {
-        const t = b;
+        const t2 = b;
         b = a % b;
-        a = t;
+        a = t2;
       }
       return a;
     }
@@ -10822,13 +10822,13 @@ var require_mock_utils = __commonJS({
       for (let i = 0; i < keys.length; ++i) {
         const key = keys[i];
         const value = data[key];
-        const name2 = Buffer.from(`${key}`);
+        const name3 = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
           for (let j = 0; j < value.length; ++j) {
-            result.push(name2, Buffer.from(`${value[j]}`));
+            result.push(name3, Buffer.from(`${value[j]}`));
           }
         } else {
-          result.push(name2, Buffer.from(`${value}`));
+          result.push(name3, Buffer.from(`${value}`));
         }
       }
       return result;
@@ -11809,8 +11809,8 @@ var require_dns = __commonJS({
         }
         this.#records.set(origin.hostname, records);
       }
-      getHandler(meta2, opts) {
-        return new DNSDispatchHandler(this, meta2, opts);
+      getHandler(meta3, opts) {
+        return new DNSDispatchHandler(this, meta3, opts);
       }
     };
     var DNSDispatchHandler = class extends DecoratorHandler {
@@ -11978,12 +11978,12 @@ var require_headers = __commonJS({
         });
       }
     }
-    function appendHeader(headers, name2, value) {
+    function appendHeader(headers, name3, value) {
       value = headerValueNormalize(value);
-      if (!isValidHeaderName(name2)) {
+      if (!isValidHeaderName(name3)) {
         throw webidl.errors.invalidArgument({
           prefix: "Headers.append",
-          value: name2,
+          value: name3,
           type: "header name"
         });
       } else if (!isValidHeaderValue(value)) {
@@ -11996,7 +11996,7 @@ var require_headers = __commonJS({
       if (getHeadersGuard(headers) === "immutable") {
         throw new TypeError("immutable");
       }
-      return getHeadersList(headers).append(name2, value, false);
+      return getHeadersList(headers).append(name3, value, false);
     }
     function compareHeaderName(a, b) {
       return a[0] < b[0] ? -1 : 1;
@@ -12019,8 +12019,8 @@ var require_headers = __commonJS({
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      contains(name2, isLowerCase) {
-        return this[kHeadersMap].has(isLowerCase ? name2 : name2.toLowerCase());
+      contains(name3, isLowerCase) {
+        return this[kHeadersMap].has(isLowerCase ? name3 : name3.toLowerCase());
       }
       clear() {
         this[kHeadersMap].clear();
@@ -12033,9 +12033,9 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      append(name2, value, isLowerCase) {
+      append(name3, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
+        const lowercaseName = isLowerCase ? name3 : name3.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
@@ -12044,7 +12044,7 @@ var require_headers = __commonJS({
             value: `${exists2.value}${delimiter}${value}`
           });
         } else {
-          this[kHeadersMap].set(lowercaseName, { name: name2, value });
+          this[kHeadersMap].set(lowercaseName, { name: name3, value });
         }
         if (lowercaseName === "set-cookie") {
           (this.cookies ??= []).push(value);
@@ -12056,26 +12056,26 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      set(name2, value, isLowerCase) {
+      set(name3, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
+        const lowercaseName = isLowerCase ? name3 : name3.toLowerCase();
         if (lowercaseName === "set-cookie") {
           this.cookies = [value];
         }
-        this[kHeadersMap].set(lowercaseName, { name: name2, value });
+        this[kHeadersMap].set(lowercaseName, { name: name3, value });
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-delete
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      delete(name2, isLowerCase) {
+      delete(name3, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        if (!isLowerCase) name2 = name2.toLowerCase();
-        if (name2 === "set-cookie") {
+        if (!isLowerCase) name3 = name3.toLowerCase();
+        if (name3 === "set-cookie") {
           this.cookies = null;
         }
-        this[kHeadersMap].delete(name2);
+        this[kHeadersMap].delete(name3);
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-get
@@ -12083,19 +12083,19 @@ var require_headers = __commonJS({
        * @param {boolean} isLowerCase
        * @returns {string | null}
        */
-      get(name2, isLowerCase) {
-        return this[kHeadersMap].get(isLowerCase ? name2 : name2.toLowerCase())?.value ?? null;
+      get(name3, isLowerCase) {
+        return this[kHeadersMap].get(isLowerCase ? name3 : name3.toLowerCase())?.value ?? null;
       }
       *[Symbol.iterator]() {
-        for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
-          yield [name2, value];
+        for (const { 0: name3, 1: { value } } of this[kHeadersMap]) {
+          yield [name3, value];
         }
       }
       get entries() {
         const headers = {};
         if (this[kHeadersMap].size !== 0) {
-          for (const { name: name2, value } of this[kHeadersMap].values()) {
-            headers[name2] = value;
+          for (const { name: name3, value } of this[kHeadersMap].values()) {
+            headers[name3] = value;
           }
         }
         return headers;
@@ -12106,13 +12106,13 @@ var require_headers = __commonJS({
       get entriesList() {
         const headers = [];
         if (this[kHeadersMap].size !== 0) {
-          for (const { 0: lowerName, 1: { name: name2, value } } of this[kHeadersMap]) {
+          for (const { 0: lowerName, 1: { name: name3, value } } of this[kHeadersMap]) {
             if (lowerName === "set-cookie") {
               for (const cookie of this.cookies) {
-                headers.push([name2, cookie]);
+                headers.push([name3, cookie]);
               }
             } else {
-              headers.push([name2, value]);
+              headers.push([name3, value]);
             }
           }
         }
@@ -12158,8 +12158,8 @@ var require_headers = __commonJS({
           return array;
         } else {
           let i = 0;
-          for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name2, value];
+          for (const { 0: name3, 1: { value } } of this[kHeadersMap]) {
+            array[i++] = [name3, value];
             assert(value !== null);
           }
           return array.sort(compareHeaderName);
@@ -12182,77 +12182,77 @@ var require_headers = __commonJS({
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
-      append(name2, value) {
+      append(name3, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.append");
         const prefix = "Headers.append";
-        name2 = webidl.converters.ByteString(name2, prefix, "name");
+        name3 = webidl.converters.ByteString(name3, prefix, "name");
         value = webidl.converters.ByteString(value, prefix, "value");
-        return appendHeader(this, name2, value);
+        return appendHeader(this, name3, value);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-delete
-      delete(name2) {
+      delete(name3) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.delete");
         const prefix = "Headers.delete";
-        name2 = webidl.converters.ByteString(name2, prefix, "name");
-        if (!isValidHeaderName(name2)) {
+        name3 = webidl.converters.ByteString(name3, prefix, "name");
+        if (!isValidHeaderName(name3)) {
           throw webidl.errors.invalidArgument({
             prefix: "Headers.delete",
-            value: name2,
+            value: name3,
             type: "header name"
           });
         }
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        if (!this.#headersList.contains(name2, false)) {
+        if (!this.#headersList.contains(name3, false)) {
           return;
         }
-        this.#headersList.delete(name2, false);
+        this.#headersList.delete(name3, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-get
-      get(name2) {
+      get(name3) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.get");
         const prefix = "Headers.get";
-        name2 = webidl.converters.ByteString(name2, prefix, "name");
-        if (!isValidHeaderName(name2)) {
+        name3 = webidl.converters.ByteString(name3, prefix, "name");
+        if (!isValidHeaderName(name3)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name2,
+            value: name3,
             type: "header name"
           });
         }
-        return this.#headersList.get(name2, false);
+        return this.#headersList.get(name3, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-has
-      has(name2) {
+      has(name3) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.has");
         const prefix = "Headers.has";
-        name2 = webidl.converters.ByteString(name2, prefix, "name");
-        if (!isValidHeaderName(name2)) {
+        name3 = webidl.converters.ByteString(name3, prefix, "name");
+        if (!isValidHeaderName(name3)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name2,
+            value: name3,
             type: "header name"
           });
         }
-        return this.#headersList.contains(name2, false);
+        return this.#headersList.contains(name3, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-set
-      set(name2, value) {
+      set(name3, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.set");
         const prefix = "Headers.set";
-        name2 = webidl.converters.ByteString(name2, prefix, "name");
+        name3 = webidl.converters.ByteString(name3, prefix, "name");
         value = webidl.converters.ByteString(value, prefix, "value");
         value = headerValueNormalize(value);
-        if (!isValidHeaderName(name2)) {
+        if (!isValidHeaderName(name3)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value: name2,
+            value: name3,
             type: "header name"
           });
         } else if (!isValidHeaderValue(value)) {
@@ -12265,7 +12265,7 @@ var require_headers = __commonJS({
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        this.#headersList.set(name2, value, false);
+        this.#headersList.set(name3, value, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
@@ -12288,13 +12288,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap] = names;
         }
         for (let i = 0; i < names.length; ++i) {
-          const { 0: name2, 1: value } = names[i];
-          if (name2 === "set-cookie") {
+          const { 0: name3, 1: value } = names[i];
+          if (name3 === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name2, cookies[j]]);
+              headers.push([name3, cookies[j]]);
             }
           } else {
-            headers.push([name2, value]);
+            headers.push([name3, value]);
           }
         }
         return this.#headersList[kHeadersSortedMap] = headers;
@@ -12714,23 +12714,23 @@ var require_response = __commonJS({
     webidl.converters.URLSearchParams = webidl.interfaceConverter(
       URLSearchParams
     );
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name2) {
+    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name3) {
       if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix, name2);
+        return webidl.converters.USVString(V, prefix, name3);
       }
       if (isBlobLike(V)) {
-        return webidl.converters.Blob(V, prefix, name2, { strict: false });
+        return webidl.converters.Blob(V, prefix, name3, { strict: false });
       }
       if (ArrayBuffer.isView(V) || types.isArrayBuffer(V)) {
-        return webidl.converters.BufferSource(V, prefix, name2);
+        return webidl.converters.BufferSource(V, prefix, name3);
       }
       if (util.isFormDataLike(V)) {
-        return webidl.converters.FormData(V, prefix, name2, { strict: false });
+        return webidl.converters.FormData(V, prefix, name3, { strict: false });
       }
       if (V instanceof URLSearchParams) {
-        return webidl.converters.URLSearchParams(V, prefix, name2);
+        return webidl.converters.URLSearchParams(V, prefix, name3);
       }
-      return webidl.converters.DOMString(V, prefix, name2);
+      return webidl.converters.DOMString(V, prefix, name3);
     };
     webidl.converters.BodyInit = function(V, prefix, argument) {
       if (V instanceof ReadableStream) {
@@ -13101,8 +13101,8 @@ var require_request2 = __commonJS({
           const headers = init.headers !== void 0 ? init.headers : new HeadersList(headersList);
           headersList.clear();
           if (headers instanceof HeadersList) {
-            for (const { name: name2, value } of headers.rawValues()) {
-              headersList.append(name2, value, false);
+            for (const { name: name3, value } of headers.rawValues()) {
+              headersList.append(name3, value, false);
             }
             headersList.cookies = headers.cookies;
           } else {
@@ -16106,9 +16106,9 @@ var require_util6 = __commonJS({
       }
       return false;
     }
-    function validateCookieName(name2) {
-      for (let i = 0; i < name2.length; ++i) {
-        const code = name2.charCodeAt(i);
+    function validateCookieName(name3) {
+      for (let i = 0; i < name3.length; ++i) {
+        const code = name3.charCodeAt(i);
         if (code < 33 || // exclude CTLs (0-31), SP and HT
         code > 126 || // exclude non-ascii and DEL
         code === 34 || // "
@@ -16238,7 +16238,7 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify8(cookie) {
+    function stringify9(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -16296,7 +16296,7 @@ var require_util6 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify: stringify8
+      stringify: stringify9
     };
   }
 });
@@ -16315,7 +16315,7 @@ var require_parse = __commonJS({
       }
       let nameValuePair = "";
       let unparsedAttributes = "";
-      let name2 = "";
+      let name3 = "";
       let value = "";
       if (header2.includes(";")) {
         const position = { position: 0 };
@@ -16328,20 +16328,20 @@ var require_parse = __commonJS({
         value = nameValuePair;
       } else {
         const position = { position: 0 };
-        name2 = collectASequenceOfCodePointsFast(
+        name3 = collectASequenceOfCodePointsFast(
           "=",
           nameValuePair,
           position
         );
         value = nameValuePair.slice(position.position + 1);
       }
-      name2 = name2.trim();
+      name3 = name3.trim();
       value = value.trim();
-      if (name2.length + value.length > maxNameValuePairSize) {
+      if (name3.length + value.length > maxNameValuePairSize) {
         return null;
       }
       return {
-        name: name2,
+        name: name3,
         value,
         ...parseUnparsedAttributes(unparsedAttributes)
       };
@@ -16442,7 +16442,7 @@ var require_cookies = __commonJS({
   "node_modules/undici/lib/web/cookies/index.js"(exports2, module2) {
     "use strict";
     var { parseSetCookie } = require_parse();
-    var { stringify: stringify8 } = require_util6();
+    var { stringify: stringify9 } = require_util6();
     var { webidl } = require_webidl();
     var { Headers: Headers2 } = require_headers();
     function getCookies(headers) {
@@ -16454,19 +16454,19 @@ var require_cookies = __commonJS({
         return out;
       }
       for (const piece of cookie.split(";")) {
-        const [name2, ...value] = piece.split("=");
-        out[name2.trim()] = value.join("=");
+        const [name3, ...value] = piece.split("=");
+        out[name3.trim()] = value.join("=");
       }
       return out;
     }
-    function deleteCookie(headers, name2, attributes) {
+    function deleteCookie(headers, name3, attributes) {
       webidl.brandCheck(headers, Headers2, { strict: false });
       const prefix = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix);
-      name2 = webidl.converters.DOMString(name2, prefix, "name");
+      name3 = webidl.converters.DOMString(name3, prefix, "name");
       attributes = webidl.converters.DeleteCookieAttributes(attributes);
       setCookie(headers, {
-        name: name2,
+        name: name3,
         value: "",
         expires: /* @__PURE__ */ new Date(0),
         ...attributes
@@ -16479,13 +16479,13 @@ var require_cookies = __commonJS({
       if (!cookies) {
         return [];
       }
-      return cookies.map((pair) => parseSetCookie(pair));
+      return cookies.map((pair2) => parseSetCookie(pair2));
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str3 = stringify8(cookie);
+      const str3 = stringify9(cookie);
       if (str3) {
         headers.append("Set-Cookie", str3);
       }
@@ -17027,10 +17027,10 @@ var require_util7 = __commonJS({
       const position = { position: 0 };
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
-        const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name2, value = ""] = pair.split("=");
+        const pair2 = collectASequenceOfCodePointsFast(";", extensions, position);
+        const [name3, value = ""] = pair2.split("=");
         extensionList.set(
-          removeHTTPWhitespace(name2, true, false),
+          removeHTTPWhitespace(name3, true, false),
           removeHTTPWhitespace(value, false, true)
         );
         position.position++;
@@ -18159,14 +18159,14 @@ var require_websocket = __commonJS({
         const webSocketOptions = this[kController]?.dispatcher?.webSocketOptions;
         const maxFragments = webSocketOptions?.maxFragments;
         const maxPayloadSize = webSocketOptions?.maxPayloadSize;
-        const parser2 = new ByteParser(this, parsedExtensions, {
+        const parser3 = new ByteParser(this, parsedExtensions, {
           maxFragments,
           maxPayloadSize
         });
-        parser2.on("drain", onParserDrain);
-        parser2.on("error", onParserError.bind(this));
+        parser3.on("drain", onParserDrain);
+        parser3.on("error", onParserError.bind(this));
         response.socket.ws = this;
-        this[kByteParser] = parser2;
+        this[kByteParser] = parser3;
         this.#sendQueue = new SendQueue(response.socket);
         this[kReadyState] = states.OPEN;
         const extensions = response.headersList.get("sec-websocket-extensions");
@@ -19319,7 +19319,7 @@ var require_light = __commonJS({
         }
         return onto;
       };
-      var parser2 = {
+      var parser3 = {
         load: load2,
         overwrite
       };
@@ -19414,48 +19414,48 @@ var require_light = __commonJS({
           if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
             throw new Error("An Emitter already exists for this object");
           }
-          this.instance.on = (name2, cb) => {
-            return this._addListener(name2, "many", cb);
+          this.instance.on = (name3, cb) => {
+            return this._addListener(name3, "many", cb);
           };
-          this.instance.once = (name2, cb) => {
-            return this._addListener(name2, "once", cb);
+          this.instance.once = (name3, cb) => {
+            return this._addListener(name3, "once", cb);
           };
-          this.instance.removeAllListeners = (name2 = null) => {
-            if (name2 != null) {
-              return delete this._events[name2];
+          this.instance.removeAllListeners = (name3 = null) => {
+            if (name3 != null) {
+              return delete this._events[name3];
             } else {
               return this._events = {};
             }
           };
         }
-        _addListener(name2, status, cb) {
+        _addListener(name3, status, cb) {
           var base;
-          if ((base = this._events)[name2] == null) {
-            base[name2] = [];
+          if ((base = this._events)[name3] == null) {
+            base[name3] = [];
           }
-          this._events[name2].push({ cb, status });
+          this._events[name3].push({ cb, status });
           return this.instance;
         }
-        listenerCount(name2) {
-          if (this._events[name2] != null) {
-            return this._events[name2].length;
+        listenerCount(name3) {
+          if (this._events[name3] != null) {
+            return this._events[name3].length;
           } else {
             return 0;
           }
         }
-        async trigger(name2, ...args) {
+        async trigger(name3, ...args) {
           var e, promises3;
           try {
-            if (name2 !== "debug") {
-              this.trigger("debug", `Event triggered: ${name2}`, args);
+            if (name3 !== "debug") {
+              this.trigger("debug", `Event triggered: ${name3}`, args);
             }
-            if (this._events[name2] == null) {
+            if (this._events[name3] == null) {
               return;
             }
-            this._events[name2] = this._events[name2].filter(function(listener) {
+            this._events[name3] = this._events[name3].filter(function(listener) {
               return listener.status !== "none";
             });
-            promises3 = this._events[name2].map(async (listener) => {
+            promises3 = this._events[name3].map(async (listener) => {
               var e2, returned;
               if (listener.status === "none") {
                 return;
@@ -19559,7 +19559,7 @@ var require_light = __commonJS({
       var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
       NUM_PRIORITIES = 10;
       DEFAULT_PRIORITY = 5;
-      parser$1 = parser2;
+      parser$1 = parser3;
       BottleneckError$1 = BottleneckError_1;
       Job = class Job {
         constructor(task, args, options2, jobDefaults, rejectOnDrop, Events3, _states, Promise2) {
@@ -19688,7 +19688,7 @@ var require_light = __commonJS({
       };
       var Job_1 = Job;
       var BottleneckError$2, LocalDatastore, parser$2;
-      parser$2 = parser2;
+      parser$2 = parser3;
       BottleneckError$2 = BottleneckError_1;
       LocalDatastore = class LocalDatastore {
         constructor(instance, storeOptions, storeInstanceOptions) {
@@ -19742,9 +19742,9 @@ var require_light = __commonJS({
           clearInterval(this.heartbeat);
           return this.Promise.resolve();
         }
-        yieldLoop(t = 0) {
+        yieldLoop(t2 = 0) {
           return new this.Promise(function(resolve5, reject) {
-            return setTimeout(resolve5, t);
+            return setTimeout(resolve5, t2);
           });
         }
         computePenalty() {
@@ -19944,9 +19944,9 @@ var require_light = __commonJS({
       var DLList$2, Sync;
       DLList$2 = DLList_1;
       Sync = class Sync {
-        constructor(name2, Promise2) {
+        constructor(name3, Promise2) {
           this.schedule = this.schedule.bind(this);
-          this.name = name2;
+          this.name = name3;
           this.Promise = Promise2;
           this._running = 0;
           this._queue = new DLList$2();
@@ -20002,7 +20002,7 @@ var require_light = __commonJS({
       var require$$3 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
       var require$$4 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
       var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
-      parser$3 = parser2;
+      parser$3 = parser3;
       Events$2 = Events_1;
       RedisConnection$1 = require$$2;
       IORedisConnection$1 = require$$3;
@@ -20134,7 +20134,7 @@ var require_light = __commonJS({
       }).call(commonjsGlobal);
       var Group_1 = Group;
       var Batcher, Events$3, parser$4;
-      parser$4 = parser2;
+      parser$4 = parser3;
       Events$3 = Events_1;
       Batcher = (function() {
         class Batcher2 {
@@ -20186,7 +20186,7 @@ var require_light = __commonJS({
       var Bottleneck3, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5, splice = [].splice;
       NUM_PRIORITIES$1 = 10;
       DEFAULT_PRIORITY$1 = 5;
-      parser$5 = parser2;
+      parser$5 = parser3;
       Queues$1 = Queues_1;
       Job$1 = Job_1;
       LocalDatastore$1 = LocalDatastore_1;
@@ -20765,53 +20765,53 @@ var require_Events = __commonJS({
         if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
           throw new Error("An Emitter already exists for this object");
         }
-        this.instance.on = (name2, cb) => {
-          return this._addListener(name2, "many", cb);
+        this.instance.on = (name3, cb) => {
+          return this._addListener(name3, "many", cb);
         };
-        this.instance.once = (name2, cb) => {
-          return this._addListener(name2, "once", cb);
+        this.instance.once = (name3, cb) => {
+          return this._addListener(name3, "once", cb);
         };
-        this.instance.removeAllListeners = (name2 = null) => {
-          if (name2 != null) {
-            return delete this._events[name2];
+        this.instance.removeAllListeners = (name3 = null) => {
+          if (name3 != null) {
+            return delete this._events[name3];
           } else {
             return this._events = {};
           }
         };
       }
-      _addListener(name2, status, cb) {
+      _addListener(name3, status, cb) {
         var base;
-        if ((base = this._events)[name2] == null) {
-          base[name2] = [];
+        if ((base = this._events)[name3] == null) {
+          base[name3] = [];
         }
-        this._events[name2].push({
+        this._events[name3].push({
           cb,
           status
         });
         return this.instance;
       }
-      listenerCount(name2) {
-        if (this._events[name2] != null) {
-          return this._events[name2].length;
+      listenerCount(name3) {
+        if (this._events[name3] != null) {
+          return this._events[name3].length;
         } else {
           return 0;
         }
       }
-      trigger(name2, ...args) {
+      trigger(name3, ...args) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var e, promises3;
           try {
-            if (name2 !== "debug") {
-              _this.trigger("debug", `Event triggered: ${name2}`, args);
+            if (name3 !== "debug") {
+              _this.trigger("debug", `Event triggered: ${name3}`, args);
             }
-            if (_this._events[name2] == null) {
+            if (_this._events[name3] == null) {
               return;
             }
-            _this._events[name2] = _this._events[name2].filter(function(listener) {
+            _this._events[name3] = _this._events[name3].filter(function(listener) {
               return listener.status !== "none";
             });
-            promises3 = _this._events[name2].map(
+            promises3 = _this._events[name3].map(
               /* @__PURE__ */ (function() {
                 var _ref = _asyncToGenerator2(function* (listener) {
                   var e2, returned;
@@ -20976,10 +20976,10 @@ var require_Job = __commonJS({
     var DEFAULT_PRIORITY;
     var Job;
     var NUM_PRIORITIES;
-    var parser2;
+    var parser3;
     NUM_PRIORITIES = 10;
     DEFAULT_PRIORITY = 5;
-    parser2 = require_parser();
+    parser3 = require_parser();
     BottleneckError = require_BottleneckError();
     Job = class Job {
       constructor(task, args, options2, jobDefaults, rejectOnDrop, Events2, _states, Promise2) {
@@ -20989,7 +20989,7 @@ var require_Job = __commonJS({
         this.Events = Events2;
         this._states = _states;
         this.Promise = Promise2;
-        this.options = parser2.load(options2, jobDefaults);
+        this.options = parser3.load(options2, jobDefaults);
         this.options.priority = this._sanitizePriority(this.options.priority);
         if (this.options.id === jobDefaults.id) {
           this.options.id = `${this.options.id}-${this._randomIndex()}`;
@@ -21178,15 +21178,15 @@ var require_LocalDatastore = __commonJS({
     }
     var BottleneckError;
     var LocalDatastore;
-    var parser2;
-    parser2 = require_parser();
+    var parser3;
+    parser3 = require_parser();
     BottleneckError = require_BottleneckError();
     LocalDatastore = class LocalDatastore {
       constructor(instance, storeOptions, storeInstanceOptions) {
         this.instance = instance;
         this.storeOptions = storeOptions;
         this.clientId = this.instance._randomIndex();
-        parser2.load(storeInstanceOptions, storeInstanceOptions, this);
+        parser3.load(storeInstanceOptions, storeInstanceOptions, this);
         this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
         this._running = 0;
         this._done = 0;
@@ -21238,9 +21238,9 @@ var require_LocalDatastore = __commonJS({
           return _this2.Promise.resolve();
         })();
       }
-      yieldLoop(t = 0) {
+      yieldLoop(t2 = 0) {
         return new this.Promise(function(resolve5, reject) {
-          return setTimeout(resolve5, t);
+          return setTimeout(resolve5, t2);
         });
       }
       computePenalty() {
@@ -21251,7 +21251,7 @@ var require_LocalDatastore = __commonJS({
         var _this3 = this;
         return _asyncToGenerator2(function* () {
           yield _this3.yieldLoop();
-          parser2.overwrite(options2, options2, _this3.storeOptions);
+          parser3.overwrite(options2, options2, _this3.storeOptions);
           _this3._startHeartbeat();
           _this3.instance._drainAll(_this3.computeCapacity());
           return true;
@@ -21693,12 +21693,12 @@ var require_Scripts = __commonJS({
       }
     };
     exports2.names = Object.keys(templates);
-    exports2.keys = function(name2, id) {
-      return templates[name2].keys(id);
+    exports2.keys = function(name3, id) {
+      return templates[name3].keys(id);
     };
-    exports2.payload = function(name2) {
+    exports2.payload = function(name3) {
       var template;
-      template = templates[name2];
+      template = templates[name3];
       return Array.prototype.concat(headers.refs, template.headers.map(function(h) {
         return headers[h];
       }), template.refresh_expiration ? headers.refresh_expiration : "", template.code).join("\n");
@@ -21791,15 +21791,15 @@ var require_RedisConnection = __commonJS({
             }
           });
         }
-        _loadScript(name2) {
+        _loadScript(name3) {
           return new this.Promise((resolve5, reject) => {
             var payload;
-            payload = Scripts.payload(name2);
+            payload = Scripts.payload(name3);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
               if (err != null) {
                 return reject(err);
               }
-              this.shas[name2] = replies[0];
+              this.shas[name3] = replies[0];
               return resolve5(replies[0]);
             });
           });
@@ -21865,12 +21865,12 @@ var require_RedisConnection = __commonJS({
             })()
           ));
         }
-        __scriptArgs__(name2, id, args, cb) {
+        __scriptArgs__(name3, id, args, cb) {
           var keys;
-          keys = Scripts.keys(name2, id);
-          return [this.shas[name2], keys.length].concat(keys, args, cb);
+          keys = Scripts.keys(name3, id);
+          return [this.shas[name3], keys.length].concat(keys, args, cb);
         }
-        __scriptFn__(name2) {
+        __scriptFn__(name3) {
           return this.client.evalsha.bind(this.client);
         }
         disconnect(flush = true) {
@@ -22024,9 +22024,9 @@ var require_IORedisConnection = __commonJS({
           });
         }
         _loadScripts() {
-          return Scripts.names.forEach((name2) => {
-            return this.client.defineCommand(name2, {
-              lua: Scripts.payload(name2)
+          return Scripts.names.forEach((name3) => {
+            return this.client.defineCommand(name3, {
+              lua: Scripts.payload(name3)
             });
           });
         }
@@ -22069,13 +22069,13 @@ var require_IORedisConnection = __commonJS({
             })()
           );
         }
-        __scriptArgs__(name2, id, args, cb) {
+        __scriptArgs__(name3, id, args, cb) {
           var keys;
-          keys = Scripts.keys(name2, id);
+          keys = Scripts.keys(name3, id);
           return [keys.length].concat(keys, args, cb);
         }
-        __scriptFn__(name2) {
-          return this.client[name2].bind(this.client);
+        __scriptFn__(name3) {
+          return this.client[name3].bind(this.client);
         }
         disconnect(flush = true) {
           var i, k, len, ref2;
@@ -22179,8 +22179,8 @@ var require_RedisDatastore = __commonJS({
     var IORedisConnection2;
     var RedisConnection2;
     var RedisDatastore;
-    var parser2;
-    parser2 = require_parser();
+    var parser3;
+    parser3 = require_parser();
     BottleneckError = require_BottleneckError();
     RedisConnection2 = require_RedisConnection();
     IORedisConnection2 = require_IORedisConnection();
@@ -22190,7 +22190,7 @@ var require_RedisDatastore = __commonJS({
         this.storeOptions = storeOptions;
         this.originalId = this.instance.id;
         this.clientId = this.instance._randomIndex();
-        parser2.load(storeInstanceOptions, storeInstanceOptions, this);
+        parser3.load(storeInstanceOptions, storeInstanceOptions, this);
         this.clients = {};
         this.capacityPriorityCounters = {};
         this.sharedConnection = this.connection != null;
@@ -22299,35 +22299,35 @@ var require_RedisDatastore = __commonJS({
           return this.connection.disconnect(flush);
         }
       }
-      runScript(name2, args) {
+      runScript(name3, args) {
         var _this3 = this;
         return _asyncToGenerator2(function* () {
-          if (!(name2 === "init" || name2 === "register_client")) {
+          if (!(name3 === "init" || name3 === "register_client")) {
             yield _this3.ready;
           }
           return new _this3.Promise((resolve5, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
-            _this3.instance.Events.trigger("debug", `Calling Redis script: ${name2}.lua`, all_args);
-            arr = _this3.connection.__scriptArgs__(name2, _this3.originalId, all_args, function(err, replies) {
+            _this3.instance.Events.trigger("debug", `Calling Redis script: ${name3}.lua`, all_args);
+            arr = _this3.connection.__scriptArgs__(name3, _this3.originalId, all_args, function(err, replies) {
               if (err != null) {
                 return reject(err);
               }
               return resolve5(replies);
             });
-            return _this3.connection.__scriptFn__(name2)(...arr);
+            return _this3.connection.__scriptFn__(name3)(...arr);
           }).catch((e) => {
             if (e.message === "SETTINGS_KEY_NOT_FOUND") {
-              if (name2 === "heartbeat") {
+              if (name3 === "heartbeat") {
                 return _this3.Promise.resolve();
               } else {
                 return _this3.runScript("init", _this3.prepareInitSettings(false)).then(() => {
-                  return _this3.runScript(name2, args);
+                  return _this3.runScript(name3, args);
                 });
               }
             } else if (e.message === "UNKNOWN_CLIENT") {
               return _this3.runScript("register_client", [_this3.instance.queued()]).then(() => {
-                return _this3.runScript(name2, args);
+                return _this3.runScript(name3, args);
               });
             } else {
               return _this3.Promise.reject(e);
@@ -22371,7 +22371,7 @@ var require_RedisDatastore = __commonJS({
         var _this4 = this;
         return _asyncToGenerator2(function* () {
           yield _this4.runScript("update_settings", _this4.prepareObject(options2));
-          return parser2.overwrite(options2, options2, _this4.storeOptions);
+          return parser3.overwrite(options2, options2, _this4.storeOptions);
         })();
       }
       __running__() {
@@ -22577,9 +22577,9 @@ var require_Sync = __commonJS({
     var Sync;
     DLList = require_DLList();
     Sync = class Sync {
-      constructor(name2, Promise2) {
+      constructor(name3, Promise2) {
         this.schedule = this.schedule.bind(this);
-        this.name = name2;
+        this.name = name3;
         this.Promise = Promise2;
         this._running = 0;
         this._queue = new DLList();
@@ -22714,8 +22714,8 @@ var require_Group = __commonJS({
     var IORedisConnection2;
     var RedisConnection2;
     var Scripts2;
-    var parser2;
-    parser2 = require_parser();
+    var parser3;
+    parser3 = require_parser();
     Events2 = require_Events();
     RedisConnection2 = require_RedisConnection();
     IORedisConnection2 = require_IORedisConnection();
@@ -22725,7 +22725,7 @@ var require_Group = __commonJS({
         constructor(limiterOptions = {}) {
           this.deleteKey = this.deleteKey.bind(this);
           this.limiterOptions = limiterOptions;
-          parser2.load(this.limiterOptions, this.defaults, this);
+          parser3.load(this.limiterOptions, this.defaults, this);
           this.Events = new Events2(this);
           this.instances = {};
           this.Bottleneck = require_Bottleneck();
@@ -22841,8 +22841,8 @@ var require_Group = __commonJS({
           )).unref === "function" ? base.unref() : void 0;
         }
         updateSettings(options2 = {}) {
-          parser2.overwrite(options2, this.defaults, this);
-          parser2.overwrite(options2, options2, this.limiterOptions);
+          parser3.overwrite(options2, this.defaults, this);
+          parser3.overwrite(options2, options2, this.limiterOptions);
           if (options2.timeout != null) {
             return this._startAutoCleanup();
           }
@@ -22873,14 +22873,14 @@ var require_Batcher = __commonJS({
     "use strict";
     var Batcher;
     var Events2;
-    var parser2;
-    parser2 = require_parser();
+    var parser3;
+    parser3 = require_parser();
     Events2 = require_Events();
     Batcher = function() {
       class Batcher2 {
         constructor(options2 = {}) {
           this.options = options2;
-          parser2.load(this.options, this.defaults, this);
+          parser3.load(this.options, this.defaults, this);
           this.Events = new Events2(this);
           this._arr = [];
           this._resetPromise();
@@ -23005,11 +23005,11 @@ var require_Bottleneck = __commonJS({
     var RedisDatastore;
     var States;
     var Sync;
-    var parser2;
+    var parser3;
     var splice = [].splice;
     NUM_PRIORITIES = 10;
     DEFAULT_PRIORITY = 5;
-    parser2 = require_parser();
+    parser3 = require_parser();
     Queues = require_Queues();
     Job = require_Job();
     LocalDatastore = require_LocalDatastore();
@@ -23023,7 +23023,7 @@ var require_Bottleneck = __commonJS({
           var storeInstanceOptions, storeOptions;
           this._addToQueue = this._addToQueue.bind(this);
           this._validateOptions(options2, invalid);
-          parser2.load(options2, this.instanceDefaults, this);
+          parser3.load(options2, this.instanceDefaults, this);
           this._queues = new Queues(NUM_PRIORITIES);
           this._scheduled = {};
           this._states = new States(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
@@ -23031,13 +23031,13 @@ var require_Bottleneck = __commonJS({
           this.Events = new Events2(this);
           this._submitLock = new Sync("submit", this.Promise);
           this._registerLock = new Sync("register", this.Promise);
-          storeOptions = parser2.load(options2, this.storeDefaults, {});
+          storeOptions = parser3.load(options2, this.storeDefaults, {});
           this._store = function() {
             if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
-              storeInstanceOptions = parser2.load(options2, this.redisStoreDefaults, {});
+              storeInstanceOptions = parser3.load(options2, this.redisStoreDefaults, {});
               return new RedisDatastore(this, storeOptions, storeInstanceOptions);
             } else if (this.datastore === "local") {
-              storeInstanceOptions = parser2.load(options2, this.localStoreDefaults, {});
+              storeInstanceOptions = parser3.load(options2, this.localStoreDefaults, {});
               return new LocalDatastore(this, storeOptions, storeInstanceOptions);
             } else {
               throw new Bottleneck4.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
@@ -23219,7 +23219,7 @@ var require_Bottleneck = __commonJS({
         }
         stop(options2 = {}) {
           var done, waitForExecuting;
-          options2 = parser2.load(options2, this.stopDefaults);
+          options2 = parser3.load(options2, this.stopDefaults);
           waitForExecuting = (at) => {
             var finished;
             finished = () => {
@@ -23335,11 +23335,11 @@ var require_Bottleneck = __commonJS({
           if (typeof args[0] === "function") {
             var _ref3, _ref4, _splice$call, _splice$call2;
             ref2 = args, _ref3 = ref2, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3, _splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray2(_splice$call, 1), cb = _splice$call2[0], _splice$call;
-            options2 = parser2.load({}, this.jobDefaults);
+            options2 = parser3.load({}, this.jobDefaults);
           } else {
             var _ref5, _ref6, _splice$call3, _splice$call4;
             ref1 = args, _ref5 = ref1, _ref6 = _toArray(_ref5), options2 = _ref6[0], fn = _ref6[1], args = _ref6.slice(2), _ref5, _splice$call3 = splice.call(args, -1), _splice$call4 = _slicedToArray2(_splice$call3, 1), cb = _splice$call4[0], _splice$call3;
-            options2 = parser2.load(options2, this.jobDefaults);
+            options2 = parser3.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
             return new this.Promise(function(resolve5, reject) {
@@ -23393,8 +23393,8 @@ var require_Bottleneck = __commonJS({
         updateSettings(options2 = {}) {
           var _this3 = this;
           return _asyncToGenerator2(function* () {
-            yield _this3._store.__updateSettings__(parser2.overwrite(options2, _this3.storeDefaults));
-            parser2.overwrite(options2, _this3.instanceDefaults, _this3);
+            yield _this3._store.__updateSettings__(parser3.overwrite(options2, _this3.storeDefaults));
+            parser3.overwrite(options2, _this3.instanceDefaults, _this3);
             return _this3;
           })();
         }
@@ -23713,11 +23713,11 @@ var require_directives = __commonJS({
     };
     var escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
     var Directives = class _Directives {
-      constructor(yaml, tags) {
+      constructor(yaml, tags2) {
         this.docStart = null;
         this.docEnd = false;
         this.yaml = Object.assign({}, _Directives.defaultYaml, yaml);
-        this.tags = Object.assign({}, _Directives.defaultTags, tags);
+        this.tags = Object.assign({}, _Directives.defaultTags, tags2);
       }
       clone() {
         const copy = new _Directives(this.yaml, this.tags);
@@ -23756,8 +23756,8 @@ var require_directives = __commonJS({
           this.atNextDocument = false;
         }
         const parts = line.trim().split(/[ \t]+/);
-        const name2 = parts.shift();
-        switch (name2) {
+        const name3 = parts.shift();
+        switch (name3) {
           case "%TAG": {
             if (parts.length !== 2) {
               onError(0, "%TAG directive should contain exactly two parts");
@@ -23785,7 +23785,7 @@ var require_directives = __commonJS({
             }
           }
           default:
-            onError(0, `Unknown directive ${name2}`, true);
+            onError(0, `Unknown directive ${name3}`, true);
             return false;
         }
       }
@@ -23845,12 +23845,12 @@ var require_directives = __commonJS({
         const tagEntries = Object.entries(this.tags);
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
-          const tags = {};
+          const tags2 = {};
           visit.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
-              tags[node.tag] = true;
+              tags2[node.tag] = true;
           });
-          tagNames = Object.keys(tags);
+          tagNames = Object.keys(tags2);
         } else
           tagNames = [];
         for (const [handle, prefix] of tagEntries) {
@@ -23894,9 +23894,9 @@ var require_anchors = __commonJS({
     }
     function findNewAnchor(prefix, exclude) {
       for (let i = 1; true; ++i) {
-        const name2 = `${prefix}${i}`;
-        if (!exclude.has(name2))
-          return name2;
+        const name3 = `${prefix}${i}`;
+        if (!exclude.has(name3))
+          return name3;
       }
     }
     function createNodeAnchors(doc, prefix) {
@@ -24215,15 +24215,15 @@ var require_createNode = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
-    function findTagObject(value, tagName, tags) {
+    function findTagObject(value, tagName, tags2) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
-        const tagObj = match.find((t) => !t.format) ?? match[0];
+        const match = tags2.filter((t2) => t2.tag === tagName);
+        const tagObj = match.find((t2) => !t2.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags2.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity.isDocument(value))
@@ -24430,12 +24430,12 @@ var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
-    function indentComment(comment, indent) {
-      if (/^\n+$/.test(comment))
-        return comment.substring(1);
-      return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
+    function indentComment(comment2, indent) {
+      if (/^\n+$/.test(comment2))
+        return comment2.substring(1);
+      return indent ? comment2.replace(/^(?! *$)/gm, indent) : comment2;
     }
-    var lineComment = (str3, indent, comment) => str3.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str3.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str3, indent, comment2) => str3.endsWith("\n") ? indentComment(comment2, indent) : comment2.includes("\n") ? "\n" + indentComment(comment2, indent) : (str3.endsWith(" ") ? "" : " ") + comment2;
     exports2.indentComment = indentComment;
     exports2.lineComment = lineComment;
     exports2.stringifyComment = stringifyComment;
@@ -24719,15 +24719,15 @@ ${indent}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment, type: type2, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment: comment2, type: type2, value }, ctx, onComment, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
       if (!blockQuote || /\n[\t ]+$/.test(value)) {
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type2 === Scalar.Scalar.BLOCK_FOLDED ? false : type2 === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type2 === Scalar.Scalar.BLOCK_FOLDED ? false : type2 === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal ? "|\n" : ">\n";
+        return literal2 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -24771,12 +24771,12 @@ ${indent}`) + "'";
       }
       const indentSize = indent ? "2" : "1";
       let header2 = (startWithSpace ? indentSize : "") + chomp;
-      if (comment) {
-        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+      if (comment2) {
+        header2 += " " + commentString(comment2.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
-      if (!literal) {
+      if (!literal2) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -24818,8 +24818,8 @@ ${indent}${start}${value}${end}`;
 ${indent}`);
       if (actualString) {
         const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3);
-        const { compat, tags } = ctx.doc.schema;
-        if (tags.some(test) || compat?.some(test))
+        const { compat, tags: tags2 } = ctx.doc.schema;
+        if (tags2.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
       return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
@@ -24850,10 +24850,10 @@ ${indent}`);
       let res = _stringify(type2);
       if (res === null) {
         const { defaultKeyType, defaultStringType } = ctx.options;
-        const t = implicitKey && defaultKeyType || defaultStringType;
-        res = _stringify(t);
+        const t2 = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t2);
         if (res === null)
-          throw new Error(`Unsupported default string type ${t}`);
+          throw new Error(`Unsupported default string type ${t2}`);
       }
       return res;
     }
@@ -24911,30 +24911,30 @@ var require_stringify = __commonJS({
         options: opt
       };
     }
-    function getTagObject(tags, item) {
+    function getTagObject(tags2, item) {
       if (item.tag) {
-        const match = tags.filter((t) => t.tag === item.tag);
+        const match = tags2.filter((t2) => t2.tag === item.tag);
         if (match.length > 0)
-          return match.find((t) => t.format === item.format) ?? match[0];
+          return match.find((t2) => t2.format === item.format) ?? match[0];
       }
       let tagObj = void 0;
       let obj2;
       if (identity.isScalar(item)) {
         obj2 = item.value;
-        let match = tags.filter((t) => t.identify?.(obj2));
+        let match = tags2.filter((t2) => t2.identify?.(obj2));
         if (match.length > 1) {
-          const testMatch = match.filter((t) => t.test);
+          const testMatch = match.filter((t2) => t2.test);
           if (testMatch.length > 0)
             match = testMatch;
         }
-        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
+        tagObj = match.find((t2) => t2.format === item.format) ?? match.find((t2) => !t2.format);
       } else {
         obj2 = item;
-        tagObj = tags.find((t) => t.nodeClass && obj2 instanceof t.nodeClass);
+        tagObj = tags2.find((t2) => t2.nodeClass && obj2 instanceof t2.nodeClass);
       }
       if (!tagObj) {
-        const name2 = obj2?.constructor?.name ?? (obj2 === null ? "null" : typeof obj2);
-        throw new Error(`Tag not resolved for ${name2} value`);
+        const name3 = obj2?.constructor?.name ?? (obj2 === null ? "null" : typeof obj2);
+        throw new Error(`Tag not resolved for ${name3} value`);
       }
       return tagObj;
     }
@@ -24952,7 +24952,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify8(item, ctx, onComment, onChompKeep) {
+    function stringify9(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -24981,7 +24981,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str3}`;
     }
     exports2.createStringifyContext = createStringifyContext;
-    exports2.stringify = stringify8;
+    exports2.stringify = stringify9;
   }
 });
 
@@ -24991,7 +24991,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify8 = require_stringify();
+    var stringify9 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -25013,7 +25013,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str3 = stringify8.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str3 = stringify9.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -25065,7 +25065,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify8.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify9.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -25206,7 +25206,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
-    var stringify8 = require_stringify();
+    var stringify9 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
@@ -25242,7 +25242,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify8.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify9.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -25292,8 +25292,8 @@ var require_Pair = __commonJS({
         return new _Pair(key, value);
       }
       toJSON(_, ctx) {
-        const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
-        return addPairToJSMap.addPairToJSMap(ctx, pair, this);
+        const pair2 = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
+        return addPairToJSMap.addPairToJSMap(ctx, pair2, this);
       }
       toString(ctx, onComment, onChompKeep) {
         return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep) : JSON.stringify(this);
@@ -25309,27 +25309,27 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify8 = require_stringify();
+    var stringify9 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options2) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify9 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify9(collection, ctx, options2);
+      const stringify10 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify10(collection, ctx, options2);
     }
-    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+    function stringifyBlockCollection({ comment: comment2, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment2 = null;
+        let comment3 = null;
         if (identity.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
           if (item.comment)
-            comment2 = item.comment;
+            comment3 = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -25339,10 +25339,10 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str4 = stringify8.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
-        if (comment2)
-          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2));
-        if (chompKeep && comment2)
+        let str4 = stringify9.stringify(item, itemCtx, () => comment3 = null, () => chompKeep = true);
+        if (comment3)
+          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment3));
+        if (chompKeep && comment3)
           chompKeep = false;
         lines.push(blockItemPrefix + str4);
       }
@@ -25357,8 +25357,8 @@ var require_stringifyCollection = __commonJS({
 ${indent}${line}` : "\n";
         }
       }
-      if (comment) {
-        str3 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+      if (comment2) {
+        str3 += "\n" + stringifyComment.indentComment(commentString(comment2), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
@@ -25378,13 +25378,13 @@ ${indent}${line}` : "\n";
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment = null;
+        let comment2 = null;
         if (identity.isNode(item)) {
           if (item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, false);
           if (item.comment)
-            comment = item.comment;
+            comment2 = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -25397,16 +25397,16 @@ ${indent}${line}` : "\n";
           const iv = identity.isNode(item.value) ? item.value : null;
           if (iv) {
             if (iv.comment)
-              comment = iv.comment;
+              comment2 = iv.comment;
             if (iv.commentBefore)
               reqNewline = true;
           } else if (item.value == null && ik?.comment) {
-            comment = ik.comment;
+            comment2 = ik.comment;
           }
         }
-        if (comment)
+        if (comment2)
           reqNewline = true;
-        let str3 = stringify8.stringify(item, itemCtx, () => comment = null);
+        let str3 = stringify9.stringify(item, itemCtx, () => comment2 = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes("\n"));
         if (i < items.length - 1) {
           str3 += ",";
@@ -25418,8 +25418,8 @@ ${indent}${line}` : "\n";
             str3 += ",";
           }
         }
-        if (comment)
-          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment));
+        if (comment2)
+          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2));
         lines.push(str3);
         linesAtValue = lines.length;
       }
@@ -25443,11 +25443,11 @@ ${indent}${end}`;
         }
       }
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
-      if (comment && chompKeep)
-        comment = comment.replace(/^\n+/, "");
-      if (comment) {
-        const ic = stringifyComment.indentComment(commentString(comment), indent);
+    function addCommentBefore({ indent, options: { commentString } }, lines, comment2, chompKeep) {
+      if (comment2 && chompKeep)
+        comment2 = comment2.replace(/^\n+/, "");
+      if (comment2) {
+        const ic = stringifyComment.indentComment(commentString(comment2), indent);
         lines.push(ic.trimStart());
       }
     }
@@ -25518,14 +25518,14 @@ var require_YAMLMap = __commonJS({
        * @param overwrite - If not set `true`, using a key that is already in the
        *   collection will throw. Otherwise, overwrites the previous value.
        */
-      add(pair, overwrite) {
+      add(pair2, overwrite) {
         let _pair;
-        if (identity.isPair(pair))
-          _pair = pair;
-        else if (!pair || typeof pair !== "object" || !("key" in pair)) {
-          _pair = new Pair.Pair(pair, pair?.value);
+        if (identity.isPair(pair2))
+          _pair = pair2;
+        else if (!pair2 || typeof pair2 !== "object" || !("key" in pair2)) {
+          _pair = new Pair.Pair(pair2, pair2?.value);
         } else
-          _pair = new Pair.Pair(pair.key, pair.value);
+          _pair = new Pair.Pair(pair2.key, pair2.value);
         const prev = findPair(this.items, _pair.key);
         const sortEntries = this.schema?.sortMapEntries;
         if (prev) {
@@ -25764,7 +25764,7 @@ var require_string = __commonJS({
   "node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     var stringifyString = require_stringifyString();
-    var string = {
+    var string2 = {
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
@@ -25774,7 +25774,7 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
     };
-    exports2.string = string;
+    exports2.string = string2;
   }
 });
 
@@ -25945,14 +25945,14 @@ var require_schema = __commonJS({
     var map2 = require_map();
     var _null2 = require_null();
     var seq2 = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool2 = require_bool();
     var float2 = require_float();
     var int2 = require_int();
     var schema2 = [
       map2.map,
       seq2.seq,
-      string.string,
+      string2.string,
       _null2.nullTag,
       bool2.boolTag,
       int2.intOct,
@@ -26067,7 +26067,7 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment, type: type2, value }, ctx, onComment, onChompKeep) {
+      stringify({ comment: comment2, type: type2, value }, ctx, onComment, onChompKeep) {
         if (!value)
           return "";
         const buf = value;
@@ -26092,7 +26092,7 @@ var require_binary = __commonJS({
           }
           str3 = lines.join(type2 === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type: type2, value: str3 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment: comment2, type: type2, value: str3 }, ctx, onComment, onChompKeep);
       }
     };
     exports2.binary = binary2;
@@ -26116,16 +26116,16 @@ var require_pairs = __commonJS({
           else if (identity.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            const pair2 = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
             if (item.commentBefore)
-              pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
-${pair.key.commentBefore}` : item.commentBefore;
+              pair2.key.commentBefore = pair2.key.commentBefore ? `${item.commentBefore}
+${pair2.key.commentBefore}` : item.commentBefore;
             if (item.comment) {
-              const cn = pair.value ?? pair.key;
+              const cn = pair2.value ?? pair2.key;
               cn.comment = cn.comment ? `${item.comment}
 ${cn.comment}` : item.comment;
             }
-            item = pair;
+            item = pair2;
           }
           seq2.items[i] = identity.isPair(item) ? item : new Pair.Pair(item);
         }
@@ -26206,13 +26206,13 @@ var require_omap = __commonJS({
         const map2 = /* @__PURE__ */ new Map();
         if (ctx?.onCreate)
           ctx.onCreate(map2);
-        for (const pair of this.items) {
+        for (const pair2 of this.items) {
           let key, value;
-          if (identity.isPair(pair)) {
-            key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+          if (identity.isPair(pair2)) {
+            key = toJS.toJS(pair2.key, "", ctx);
+            value = toJS.toJS(pair2.value, key, ctx);
           } else {
-            key = toJS.toJS(pair, "", ctx);
+            key = toJS.toJS(pair2, "", ctx);
           }
           if (map2.has(key))
             throw new Error("Ordered maps must not include duplicate keys");
@@ -26428,24 +26428,24 @@ var require_set = __commonJS({
         this.tag = _YAMLSet.tag;
       }
       add(key) {
-        let pair;
+        let pair2;
         if (identity.isPair(key))
-          pair = key;
+          pair2 = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
-          pair = new Pair.Pair(key.key, null);
+          pair2 = new Pair.Pair(key.key, null);
         else
-          pair = new Pair.Pair(key, null);
-        const prev = YAMLMap.findPair(this.items, pair.key);
+          pair2 = new Pair.Pair(key, null);
+        const prev = YAMLMap.findPair(this.items, pair2.key);
         if (!prev)
-          this.items.push(pair);
+          this.items.push(pair2);
       }
       /**
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
       get(key, keepPair) {
-        const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        const pair2 = YAMLMap.findPair(this.items, key);
+        return !keepPair && identity.isPair(pair2) ? identity.isScalar(pair2.key) ? pair2.key.value : pair2.key : pair2;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -26599,7 +26599,7 @@ var require_schema3 = __commonJS({
     var map2 = require_map();
     var _null2 = require_null();
     var seq2 = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var binary2 = require_binary();
     var bool2 = require_bool2();
     var float2 = require_float2();
@@ -26612,7 +26612,7 @@ var require_schema3 = __commonJS({
     var schema2 = [
       map2.map,
       seq2.seq,
-      string.string,
+      string2.string,
       _null2.nullTag,
       bool2.trueTag,
       bool2.falseTag,
@@ -26643,7 +26643,7 @@ var require_tags = __commonJS({
     var map2 = require_map();
     var _null2 = require_null();
     var seq2 = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool2 = require_bool();
     var float2 = require_float();
     var int2 = require_int();
@@ -26658,7 +26658,7 @@ var require_tags = __commonJS({
     var timestamp2 = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema2.schema],
-      ["failsafe", [map2.map, seq2.seq, string.string]],
+      ["failsafe", [map2.map, seq2.seq, string2.string]],
       ["json", schema$1.schema],
       ["yaml11", schema$2.schema],
       ["yaml-1.1", schema$2.schema]
@@ -26696,10 +26696,10 @@ var require_tags = __commonJS({
       if (schemaTags && !customTags) {
         return addMergeTag && !schemaTags.includes(merge3.merge) ? schemaTags.concat(merge3.merge) : schemaTags.slice();
       }
-      let tags = schemaTags;
-      if (!tags) {
+      let tags2 = schemaTags;
+      if (!tags2) {
         if (Array.isArray(customTags))
-          tags = [];
+          tags2 = [];
         else {
           const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
@@ -26707,22 +26707,22 @@ var require_tags = __commonJS({
       }
       if (Array.isArray(customTags)) {
         for (const tag of customTags)
-          tags = tags.concat(tag);
+          tags2 = tags2.concat(tag);
       } else if (typeof customTags === "function") {
-        tags = customTags(tags.slice());
+        tags2 = customTags(tags2.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge3.merge);
-      return tags.reduce((tags2, tag) => {
+        tags2 = tags2.concat(merge3.merge);
+      return tags2.reduce((tags3, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
           const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
-        if (!tags2.includes(tagObj))
-          tags2.push(tagObj);
-        return tags2;
+        if (!tags3.includes(tagObj))
+          tags3.push(tagObj);
+        return tags3;
       }, []);
     }
     exports2.coreKnownTags = coreKnownTags;
@@ -26737,18 +26737,18 @@ var require_Schema = __commonJS({
     var identity = require_identity();
     var map2 = require_map();
     var seq2 = require_seq();
-    var string = require_string();
-    var tags = require_tags();
+    var string2 = require_string();
+    var tags2 = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
       constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema: schema2, sortMapEntries, toStringDefaults }) {
-        this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
+        this.compat = Array.isArray(compat) ? tags2.getTags(compat, "compat") : compat ? tags2.getTags(null, compat) : null;
         this.name = typeof schema2 === "string" && schema2 || "core";
-        this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge3);
+        this.knownTags = resolveKnownTags ? tags2.coreKnownTags : {};
+        this.tags = tags2.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map2.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SCALAR, { value: string2.string });
         Object.defineProperty(this, identity.SEQ, { value: seq2.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
@@ -26767,7 +26767,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify8 = require_stringify();
+    var stringify9 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options2) {
       const lines = [];
@@ -26782,7 +26782,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify8.createStringifyContext(doc, options2);
+      const ctx = stringify9.createStringifyContext(doc, options2);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -26804,7 +26804,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify8.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify9.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -26812,7 +26812,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify8.stringify(doc.contents, ctx));
+        lines.push(stringify9.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -26933,11 +26933,11 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node, name2) {
+      createAlias(node, name3) {
         if (!node.anchor) {
           const prev = anchors.anchorNames(this);
           node.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
-          !name2 || prev.has(name2) ? anchors.findNewAnchor(name2 || "a", prev) : name2;
+          !name3 || prev.has(name3) ? anchors.findNewAnchor(name3 || "a", prev) : name3;
         }
         return new Alias.Alias(node.anchor);
       }
@@ -27156,9 +27156,9 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name2, pos, code, message) {
+      constructor(name3, pos, code, message) {
         super();
-        this.name = name2;
+        this.name = name3;
         this.code = code;
         this.message = message;
         this.pos = pos;
@@ -27224,7 +27224,7 @@ var require_resolve_props = __commonJS({
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
-      let comment = "";
+      let comment2 = "";
       let commentSep = "";
       let hasNewline = false;
       let reqSpace = false;
@@ -27258,18 +27258,18 @@ var require_resolve_props = __commonJS({
             if (!hasSpace)
               onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
             const cb = token.source.substring(1) || " ";
-            if (!comment)
-              comment = cb;
+            if (!comment2)
+              comment2 = cb;
             else
-              comment += commentSep + cb;
+              comment2 += commentSep + cb;
             commentSep = "";
             atNewline = false;
             break;
           }
           case "newline":
             if (atNewline) {
-              if (comment)
-                comment += token.source;
+              if (comment2)
+                comment2 += token.source;
               else if (!found || indicator !== "seq-item-ind")
                 spaceBefore = true;
             } else
@@ -27337,7 +27337,7 @@ var require_resolve_props = __commonJS({
         comma,
         found,
         spaceBefore,
-        comment,
+        comment: comment2,
         hasNewline,
         anchor,
         tag,
@@ -27420,7 +27420,7 @@ var require_util_map_includes = __commonJS({
       if (uniqueKeys === false)
         return false;
       const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
-      return items.some((pair) => isEqual(pair.key, search));
+      return items.some((pair2) => isEqual(pair2.key, search));
     }
     exports2.mapIncludes = mapIncludes;
   }
@@ -27506,10 +27506,10 @@ var require_resolve_block_map = __commonJS({
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
-          const pair = new Pair.Pair(keyNode, valueNode);
+          const pair2 = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
-            pair.srcToken = collItem;
-          map2.items.push(pair);
+            pair2.srcToken = collItem;
+          map2.items.push(pair2);
         } else {
           if (implicitKey)
             onError(keyNode.range, "MISSING_CHAR", "Implicit map keys need to be followed by map values");
@@ -27519,10 +27519,10 @@ var require_resolve_block_map = __commonJS({
             else
               keyNode.comment = valueProps.comment;
           }
-          const pair = new Pair.Pair(keyNode);
+          const pair2 = new Pair.Pair(keyNode);
           if (ctx.options.keepSourceTokens)
-            pair.srcToken = collItem;
-          map2.items.push(pair);
+            pair2.srcToken = collItem;
+          map2.items.push(pair2);
         }
       }
       if (commentEnd && commentEnd < offset)
@@ -27590,7 +27590,7 @@ var require_resolve_end = __commonJS({
   "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
-      let comment = "";
+      let comment2 = "";
       if (end) {
         let hasSpace = false;
         let sep8 = "";
@@ -27604,15 +27604,15 @@ var require_resolve_end = __commonJS({
               if (reqSpace && !hasSpace)
                 onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
               const cb = source.substring(1) || " ";
-              if (!comment)
-                comment = cb;
+              if (!comment2)
+                comment2 = cb;
               else
-                comment += sep8 + cb;
+                comment2 += sep8 + cb;
               sep8 = "";
               break;
             }
             case "newline":
-              if (comment)
+              if (comment2)
                 sep8 += source;
               hasSpace = true;
               break;
@@ -27622,7 +27622,7 @@ var require_resolve_end = __commonJS({
           offset += source.length;
         }
       }
-      return { comment, offset };
+      return { comment: comment2, offset };
     }
     exports2.resolveEnd = resolveEnd;
   }
@@ -27773,18 +27773,18 @@ var require_resolve_flow_collection = __commonJS({
             else
               keyNode.comment = valueProps.comment;
           }
-          const pair = new Pair.Pair(keyNode, valueNode);
+          const pair2 = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
-            pair.srcToken = collItem;
+            pair2.srcToken = collItem;
           if (isMap3) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-            map2.items.push(pair);
+            map2.items.push(pair2);
           } else {
             const map2 = new YAMLMap.YAMLMap(ctx.schema);
             map2.flow = true;
-            map2.items.push(pair);
+            map2.items.push(pair2);
             const endRange = (valueNode ?? keyNode).range;
             map2.range = [keyNode.range[0], endRange[1], endRange[2]];
             coll.items.push(map2);
@@ -27798,8 +27798,8 @@ var require_resolve_flow_collection = __commonJS({
       if (ce?.source === expectedEnd)
         cePos = ce.offset + ce.source.length;
       else {
-        const name2 = fcName[0].toUpperCase() + fcName.substring(1);
-        const msg = atRoot ? `${name2} must end with a ${expectedEnd}` : `${name2} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
+        const name3 = fcName[0].toUpperCase() + fcName.substring(1);
+        const msg = atRoot ? `${name3} must end with a ${expectedEnd}` : `${name3} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
         if (ce && ce.source.length !== 1)
           ee.unshift(ce);
@@ -27859,7 +27859,7 @@ var require_compose_collection = __commonJS({
       if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
         return resolveCollection(CN, ctx, token, onError, tagName);
       }
-      let tag = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
+      let tag = ctx.schema.tags.find((t2) => t2.tag === tagName && t2.collection === expType);
       if (!tag) {
         const kt = ctx.schema.knownTags[tagName];
         if (kt?.collection === expType) {
@@ -27901,8 +27901,8 @@ var require_resolve_block_scalar = __commonJS({
       const lines = scalar3.source ? splitLines(scalar3.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
-        const content = lines[i][1];
-        if (content === "" || content === "\r")
+        const content2 = lines[i][1];
+        if (content2 === "" || content2 === "\r")
           chompStart = i;
         else
           break;
@@ -27918,8 +27918,8 @@ var require_resolve_block_scalar = __commonJS({
       let offset = scalar3.offset + header2.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
-        const [indent, content] = lines[i];
-        if (content === "" || content === "\r") {
+        const [indent, content2] = lines[i];
+        if (content2 === "" || content2 === "\r") {
           if (header2.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
@@ -27936,7 +27936,7 @@ var require_resolve_block_scalar = __commonJS({
           }
           break;
         }
-        offset += indent.length + content.length + 1;
+        offset += indent.length + content2.length + 1;
       }
       for (let i = lines.length - 1; i >= chompStart; --i) {
         if (lines[i][0].length > trimIndent)
@@ -27948,35 +27948,35 @@ var require_resolve_block_scalar = __commonJS({
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
       for (let i = contentStart; i < chompStart; ++i) {
-        let [indent, content] = lines[i];
-        offset += indent.length + content.length + 1;
-        const crlf = content[content.length - 1] === "\r";
+        let [indent, content2] = lines[i];
+        offset += indent.length + content2.length + 1;
+        const crlf = content2[content2.length - 1] === "\r";
         if (crlf)
-          content = content.slice(0, -1);
-        if (content && indent.length < trimIndent) {
+          content2 = content2.slice(0, -1);
+        if (content2 && indent.length < trimIndent) {
           const src = header2.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
-          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
+          onError(offset - content2.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep8 + indent.slice(trimIndent) + content;
+          value += sep8 + indent.slice(trimIndent) + content2;
           sep8 = "\n";
-        } else if (indent.length > trimIndent || content[0] === "	") {
+        } else if (indent.length > trimIndent || content2[0] === "	") {
           if (sep8 === " ")
             sep8 = "\n";
           else if (!prevMoreIndented && sep8 === "\n")
             sep8 = "\n\n";
-          value += sep8 + indent.slice(trimIndent) + content;
+          value += sep8 + indent.slice(trimIndent) + content2;
           sep8 = "\n";
           prevMoreIndented = true;
-        } else if (content === "") {
+        } else if (content2 === "") {
           if (sep8 === "\n")
             value += "\n";
           else
             sep8 = "\n";
         } else {
-          value += sep8 + content;
+          value += sep8 + content2;
           sep8 = " ";
           prevMoreIndented = false;
         }
@@ -28021,7 +28021,7 @@ var require_resolve_block_scalar = __commonJS({
       if (error2 !== -1)
         onError(error2, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
       let hasSpace = false;
-      let comment = "";
+      let comment2 = "";
       let length = source.length;
       for (let i = 1; i < props.length; ++i) {
         const token = props[i];
@@ -28038,7 +28038,7 @@ var require_resolve_block_scalar = __commonJS({
               onError(token, "MISSING_CHAR", message);
             }
             length += token.source.length;
-            comment = token.source.substring(1);
+            comment2 = token.source.substring(1);
             break;
           case "error":
             onError(token, "UNEXPECTED_TOKEN", token.message);
@@ -28054,7 +28054,7 @@ var require_resolve_block_scalar = __commonJS({
           }
         }
       }
-      return { mode, indent, chomp, comment, length };
+      return { mode, indent, chomp, comment: comment2, length };
     }
     function splitLines(source) {
       const split = source.split(/\n( *)/);
@@ -28300,7 +28300,7 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type: type2, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value, type: type2, comment: comment2, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
@@ -28328,8 +28328,8 @@ var require_compose_scalar = __commonJS({
         scalar3.tag = tagName;
       if (tag.format)
         scalar3.format = tag.format;
-      if (comment)
-        scalar3.comment = comment;
+      if (comment2)
+        scalar3.comment = comment2;
       return scalar3;
     }
     function findScalarTagByName(schema2, value, tagName, tagToken, onError) {
@@ -28415,7 +28415,7 @@ var require_compose_node = __commonJS({
     var CN = { composeNode: composeNode2, composeEmptyNode };
     function composeNode2(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment, anchor, tag } = props;
+      const { spaceBefore, comment: comment2, anchor, tag } = props;
       let node;
       let isSrcToken = true;
       switch (token.type) {
@@ -28459,17 +28459,17 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node.spaceBefore = true;
-      if (comment) {
+      if (comment2) {
         if (token.type === "scalar" && token.source === "")
-          node.comment = comment;
+          node.comment = comment2;
         else
-          node.commentBefore = comment;
+          node.commentBefore = comment2;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
         node.srcToken = token;
       return node;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment: comment2, anchor, tag, end }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -28484,8 +28484,8 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node.spaceBefore = true;
-      if (comment) {
-        node.comment = comment;
+      if (comment2) {
+        node.comment = comment2;
         node.range[2] = end;
       }
       return node;
@@ -28571,14 +28571,14 @@ var require_composer = __commonJS({
       return [offset, offset + (typeof source === "string" ? source.length : 1)];
     }
     function parsePrelude(prelude) {
-      let comment = "";
+      let comment2 = "";
       let atComment = false;
       let afterEmptyLine = false;
       for (let i = 0; i < prelude.length; ++i) {
         const source = prelude[i];
         switch (source[0]) {
           case "#":
-            comment += (comment === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
+            comment2 += (comment2 === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
             atComment = true;
             afterEmptyLine = false;
             break;
@@ -28593,7 +28593,7 @@ var require_composer = __commonJS({
             atComment = false;
         }
       }
-      return { comment, afterEmptyLine };
+      return { comment: comment2, afterEmptyLine };
     }
     var Composer = class {
       constructor(options2 = {}) {
@@ -28613,25 +28613,25 @@ var require_composer = __commonJS({
         this.options = options2;
       }
       decorate(doc, afterDoc) {
-        const { comment, afterEmptyLine } = parsePrelude(this.prelude);
-        if (comment) {
+        const { comment: comment2, afterEmptyLine } = parsePrelude(this.prelude);
+        if (comment2) {
           const dc = doc.contents;
           if (afterDoc) {
             doc.comment = doc.comment ? `${doc.comment}
-${comment}` : comment;
+${comment2}` : comment2;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
-            doc.commentBefore = comment;
+            doc.commentBefore = comment2;
           } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
             if (identity.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
-            it.commentBefore = cb ? `${comment}
-${cb}` : comment;
+            it.commentBefore = cb ? `${comment2}
+${cb}` : comment2;
           } else {
             const cb = dc.commentBefore;
-            dc.commentBefore = cb ? `${comment}
-${cb}` : comment;
+            dc.commentBefore = cb ? `${comment2}
+${cb}` : comment2;
           }
         }
         if (afterDoc) {
@@ -28948,7 +28948,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
-    var stringify8 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify9 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -29001,7 +29001,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports2.stringify = stringify8;
+    exports2.stringify = stringify9;
   }
 });
 
@@ -29886,7 +29886,7 @@ var require_parser2 = __commonJS({
         }
       }
     }
-    var Parser = class {
+    var Parser2 = class {
       /**
        * @param onNewLine - If defined, called separately with the start position of
        *   each new line (in `parse()`, including the start of input).
@@ -30659,7 +30659,7 @@ var require_parser2 = __commonJS({
         }
       }
     };
-    exports2.Parser = Parser;
+    exports2.Parser = Parser2;
   }
 });
 
@@ -30673,7 +30673,7 @@ var require_public_api = __commonJS({
     var log = require_log();
     var identity = require_identity();
     var lineCounter = require_line_counter();
-    var parser2 = require_parser2();
+    var parser3 = require_parser2();
     function parseOptions(options2) {
       const prettyErrors = options2.prettyErrors !== false;
       const lineCounter$1 = options2.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
@@ -30681,7 +30681,7 @@ var require_public_api = __commonJS({
     }
     function parseAllDocuments5(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
-      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
+      const parser$1 = new parser3.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
       const docs2 = Array.from(composer$1.compose(parser$1.parse(source)));
       if (prettyErrors && lineCounter2)
@@ -30695,7 +30695,7 @@ var require_public_api = __commonJS({
     }
     function parseDocument3(source, options2 = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2);
-      const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
+      const parser$1 = new parser3.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options2);
       let doc = null;
       for (const _doc of composer$1.compose(parser$1.parse(source), true, source.length)) {
@@ -30731,7 +30731,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options2));
     }
-    function stringify8(value, replacer, options2) {
+    function stringify9(value, replacer, options2) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -30756,7 +30756,7 @@ var require_public_api = __commonJS({
     exports2.parse = parse6;
     exports2.parseAllDocuments = parseAllDocuments5;
     exports2.parseDocument = parseDocument3;
-    exports2.stringify = stringify8;
+    exports2.stringify = stringify9;
   }
 });
 
@@ -30777,7 +30777,7 @@ var require_dist2 = __commonJS({
     var cst = require_cst();
     var lexer = require_lexer();
     var lineCounter = require_line_counter();
-    var parser2 = require_parser2();
+    var parser3 = require_parser2();
     var publicApi = require_public_api();
     var visit = require_visit();
     exports2.Composer = composer.Composer;
@@ -30802,7 +30802,7 @@ var require_dist2 = __commonJS({
     exports2.CST = cst;
     exports2.Lexer = lexer.Lexer;
     exports2.LineCounter = lineCounter.LineCounter;
-    exports2.Parser = parser2.Parser;
+    exports2.Parser = parser3.Parser;
     exports2.parse = publicApi.parse;
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
@@ -30814,6 +30814,7 @@ var require_dist2 = __commonJS({
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 function killGroup(pid) {
   if (!pid) return;
   try {
@@ -30821,13 +30822,19 @@ function killGroup(pid) {
   } catch {
   }
 }
-function childEnv(overrides) {
+function childEnv(overrides2) {
   const env = { ...process.env };
-  for (const [key, value] of Object.entries(overrides ?? {})) {
+  for (const [key, value] of Object.entries(overrides2 ?? {})) {
     if (value === void 0) delete env[key];
     else env[key] = value;
   }
   return env;
+}
+function trySetPriority(pid, niceness) {
+  try {
+    setPriority(pid, niceness);
+  } catch {
+  }
 }
 function signalExitCode(signal) {
   const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -30881,6 +30888,7 @@ var init_exec = __esm({
         }
       }
       const kill = () => group ? killGroup(group) : child.kill("SIGKILL");
+      if (options2.niceness !== void 0 && child.pid !== void 0) trySetPriority(child.pid, options2.niceness);
       const stdout = [];
       const stderr = [];
       let timedOut = false;
@@ -30974,7 +30982,12 @@ var init_repo = __esm({
 });
 
 // node_modules/@carbon/toolchain/src/versions.ts
-var KUBERNETES, KUBERNETES_VERSION;
+function kubernetesVersionLdflags(version) {
+  const [major, minor] = version.replace(/^v/, "").split(".");
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean" };
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([key, value]) => `-X ${pkg}.${key}=${value}`)).join(" ");
+}
+var KUBERNETES, KUBERNETES_VERSION, ETCD_VERSION, KUBERNETES_E2E_VERSION, KUBERNETES_STAGING_MODULES, E2E_FAMILIES;
 var init_versions = __esm({
   "node_modules/@carbon/toolchain/src/versions.ts"() {
     KUBERNETES = {
@@ -30983,6 +30996,85 @@ var init_versions = __esm({
       swaggerPath: "api/openapi-spec/swagger.json"
     };
     KUBERNETES_VERSION = KUBERNETES.version.replace(/^v/, "");
+    ETCD_VERSION = "v3.6.16";
+    KUBERNETES_E2E_VERSION = "v1.37.2";
+    KUBERNETES_STAGING_MODULES = [
+      "api",
+      "apiextensions-apiserver",
+      "apimachinery",
+      "apiserver",
+      "cli-runtime",
+      "client-go",
+      "cloud-provider",
+      "cluster-bootstrap",
+      "code-generator",
+      "component-base",
+      "component-helpers",
+      "controller-manager",
+      "cri-api",
+      "cri-client",
+      "cri-streaming",
+      "csi-translation-lib",
+      "dynamic-resource-allocation",
+      "endpointslice",
+      "externaljwt",
+      "kms",
+      "kube-aggregator",
+      "kube-controller-manager",
+      "kube-proxy",
+      "kube-scheduler",
+      "kubectl",
+      "kubelet",
+      "metrics",
+      "mount-utils",
+      "pod-security-admission",
+      "sample-apiserver",
+      "streaming"
+    ];
+    E2E_FAMILIES = {
+      // Debian's etcd 3.4 lacks the watch progress requests client-go 0.36+ sends; 3.6 has them.
+      etcd: {
+        name: "etcd",
+        version: ETCD_VERSION,
+        modules: ["server", "api", "client/pkg", "client", "pkg"].map((m) => ({ module: `go.etcd.io/etcd/${m === "client" ? "client/v3" : `${m}/v3`}`, version: ETCD_VERSION })),
+        binaries: [{ name: "etcd", package: "go.etcd.io/etcd/server/v3", module: "go.etcd.io/etcd/server/v3" }]
+      },
+      kwok: {
+        name: "kwok",
+        version: "v0.8.0",
+        modules: [{ module: "sigs.k8s.io/kwok", version: "v0.8.0" }],
+        binaries: [{ name: "kwok", package: "sigs.k8s.io/kwok/cmd/kwok", module: "sigs.k8s.io/kwok" }]
+      },
+      // v1.10.x needs Go 1.27; v1.9.x builds with Go 1.26. notification-controller is sometimes
+      // refused by the Go module proxy: PLATFORM_GOPROXY (src/gomod.ts) names one that serves it.
+      flux: {
+        name: "flux",
+        version: "v1.9.6",
+        modules: [
+          { module: "github.com/fluxcd/source-controller", version: "v1.9.6" },
+          { module: "github.com/fluxcd/kustomize-controller", version: "v1.9.6" },
+          { module: "github.com/fluxcd/notification-controller", version: "v1.9.3" }
+        ],
+        binaries: [
+          { name: "source-controller", package: "github.com/fluxcd/source-controller", module: "github.com/fluxcd/source-controller" },
+          { name: "kustomize-controller", package: "github.com/fluxcd/kustomize-controller", module: "github.com/fluxcd/kustomize-controller" },
+          { name: "notification-controller", package: "github.com/fluxcd/notification-controller", module: "github.com/fluxcd/notification-controller" }
+        ]
+      },
+      kubernetes: {
+        name: "kubernetes",
+        version: KUBERNETES_E2E_VERSION,
+        modules: [{ module: "k8s.io/kubernetes", version: KUBERNETES_E2E_VERSION }],
+        // Every version (k8s.io/kubernetes asks for v0.0.0, other modules for older ones) becomes the twin.
+        replaces: KUBERNETES_STAGING_MODULES.map((m) => ({ module: `k8s.io/${m}`, version: KUBERNETES_E2E_VERSION.replace(/^v1\./, "v0.") })),
+        binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((name3) => ({
+          name: name3,
+          package: `k8s.io/kubernetes/cmd/${name3}`,
+          module: "k8s.io/kubernetes"
+        })),
+        ldflags: kubernetesVersionLdflags(KUBERNETES_E2E_VERSION)
+      }
+    };
   }
 });
 
@@ -30994,6 +31086,23 @@ var init_gomod = __esm({
   }
 });
 
+// node_modules/@carbon/toolchain/src/record.ts
+var init_record = __esm({
+  "node_modules/@carbon/toolchain/src/record.ts"() {
+  }
+});
+
+// node_modules/@carbon/toolchain/src/e2e.ts
+var init_e2e = __esm({
+  "node_modules/@carbon/toolchain/src/e2e.ts"() {
+    init_exec();
+    init_gomod();
+    init_record();
+    init_repo();
+    init_versions();
+  }
+});
+
 // node_modules/@carbon/toolchain/src/tools.ts
 import { join as join4 } from "node:path";
 var toolPath;
@@ -31001,9 +31110,10 @@ var init_tools = __esm({
   "node_modules/@carbon/toolchain/src/tools.ts"() {
     init_exec();
     init_gomod();
+    init_record();
     init_repo();
     init_versions();
-    toolPath = (root, name2) => join4(toolBinDir(root), name2);
+    toolPath = (root, name3) => join4(toolBinDir(root), name3);
   }
 });
 
@@ -31043,6 +31153,7 @@ var init_schemas = __esm({
 var init_setup = __esm({
   "node_modules/@carbon/toolchain/src/setup.ts"() {
     init_exec();
+    init_e2e();
     init_gomod();
     init_schemas();
     init_tools();
@@ -31106,6 +31217,7 @@ var init_src = __esm({
     init_repo();
     init_versions();
     init_gomod();
+    init_e2e();
     init_tools();
     init_crds();
     init_openapi();
@@ -31341,12 +31453,12 @@ var Summary = class {
    *
    * @returns {string} content wrapped in HTML element
    */
-  wrap(tag, content, attrs = {}) {
+  wrap(tag, content2, attrs = {}) {
     const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
+    if (!content2) {
       return `<${tag}${htmlAttrs}>`;
     }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    return `<${tag}${htmlAttrs}>${content2}</${tag}>`;
   }
   /**
    * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
@@ -31477,8 +31589,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
+  addDetails(label, content2) {
+    const element = this.wrap("details", this.wrap("summary", label) + content2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -31579,34 +31691,34 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
-function getInput(name2, options2) {
-  const val = process.env[`INPUT_${name2.replace(/ /g, "_").toUpperCase()}`] || "";
+function getInput(name3, options2) {
+  const val = process.env[`INPUT_${name3.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options2 && options2.required && !val) {
-    throw new Error(`Input required and not supplied: ${name2}`);
+    throw new Error(`Input required and not supplied: ${name3}`);
   }
   if (options2 && options2.trimWhitespace === false) {
     return val;
   }
   return val.trim();
 }
-function getBooleanInput(name2, options2) {
+function getBooleanInput(name3, options2) {
   const trueValue = ["true", "True", "TRUE"];
   const falseValue = ["false", "False", "FALSE"];
-  const val = getInput(name2, options2);
+  const val = getInput(name3, options2);
   if (trueValue.includes(val))
     return true;
   if (falseValue.includes(val))
     return false;
-  throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name2}
+  throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name3}
 Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
 }
-function setOutput(name2, value) {
+function setOutput(name3, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name2, value));
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name3, value));
   }
   process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name: name2 }, toCommandValue(value));
+  issueCommand("set-output", { name: name3 }, toCommandValue(value));
 }
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
@@ -31629,10 +31741,10 @@ var ContextError = class extends Error {
 function contextFromEnv(sources = {}) {
   const env = sources.env ?? process.env;
   const readFile2 = sources.readFile ?? ((path) => readFileSync(path, "utf8"));
-  const required = (name2) => {
-    const value = env[name2];
+  const required = (name3) => {
+    const value = env[name3];
     if (value === void 0 || value === "") {
-      throw new ContextError("missing-env", "is not set; is this running inside GitHub Actions (or the runAction harness)?", name2);
+      throw new ContextError("missing-env", "is not set; is this running inside GitHub Actions (or the runAction harness)?", name3);
     }
     return value;
   };
@@ -31791,33 +31903,33 @@ function getUserAgent() {
 }
 
 // node_modules/before-after-hook/lib/register.js
-function register(state, name2, method, options2) {
+function register(state, name3, method, options2) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
   }
   if (!options2) {
     options2 = {};
   }
-  if (Array.isArray(name2)) {
-    return name2.reverse().reduce((callback, name3) => {
-      return register.bind(null, state, name3, callback, options2);
+  if (Array.isArray(name3)) {
+    return name3.reverse().reduce((callback, name4) => {
+      return register.bind(null, state, name4, callback, options2);
     }, method)();
   }
   return Promise.resolve().then(() => {
-    if (!state.registry[name2]) {
+    if (!state.registry[name3]) {
       return method(options2);
     }
-    return state.registry[name2].reduce((method2, registered) => {
+    return state.registry[name3].reduce((method2, registered) => {
       return registered.hook.bind(null, method2, options2);
     }, method)();
   });
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name2, hook2) {
+function addHook(state, kind, name3, hook2) {
   const orig = hook2;
-  if (!state.registry[name2]) {
-    state.registry[name2] = [];
+  if (!state.registry[name3]) {
+    state.registry[name3] = [];
   }
   if (kind === "before") {
     hook2 = (method, options2) => {
@@ -31842,38 +31954,38 @@ function addHook(state, kind, name2, hook2) {
       });
     };
   }
-  state.registry[name2].push({
+  state.registry[name3].push({
     hook: hook2,
     orig
   });
 }
 
 // node_modules/before-after-hook/lib/remove.js
-function removeHook(state, name2, method) {
-  if (!state.registry[name2]) {
+function removeHook(state, name3, method) {
+  if (!state.registry[name3]) {
     return;
   }
-  const index2 = state.registry[name2].map((registered) => {
+  const index2 = state.registry[name3].map((registered) => {
     return registered.orig;
   }).indexOf(method);
   if (index2 === -1) {
     return;
   }
-  state.registry[name2].splice(index2, 1);
+  state.registry[name3].splice(index2, 1);
 }
 
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook2, state, name2) {
+function bindApi(hook2, state, name3) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
-    name2 ? [state, name2] : [state]
+    name3 ? [state, name3] : [state]
   );
   hook2.api = { remove: removeHookRef };
   hook2.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name2 ? [state, kind, name2] : [state, kind];
+    const args = name3 ? [state, kind, name3] : [state, kind];
     hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
@@ -31974,11 +32086,11 @@ function addQueryParameters(url, parameters) {
   if (names.length === 0) {
     return url;
   }
-  return url + separator + names.map((name2) => {
-    if (name2 === "q") {
+  return url + separator + names.map((name3) => {
+    if (name3 === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
-    return `${name2}=${encodeURIComponent(parameters[name2])}`;
+    return `${name3}=${encodeURIComponent(parameters[name3])}`;
   }).join("&");
 }
 var urlVariableRegex = /\{[^{}}]+\}/g;
@@ -32014,8 +32126,8 @@ function encodeUnreserved(str3) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+function encodeValue(operator2, value, key) {
+  value = operator2 === "+" || operator2 === "#" ? encodeReserved(value) : encodeUnreserved(value);
   if (key) {
     return encodeUnreserved(key) + "=" + value;
   } else {
@@ -32025,10 +32137,10 @@ function encodeValue(operator, value, key) {
 function isDefined(value) {
   return value !== void 0 && value !== null;
 }
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
+function isKeyOperator(operator2) {
+  return operator2 === ";" || operator2 === "&" || operator2 === "?";
 }
-function getValues(context, operator, key, modifier) {
+function getValues(context, operator2, key, modifier) {
   var value = context[key], result = [];
   if (isDefined(value) && value !== "") {
     if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
@@ -32037,20 +32149,20 @@ function getValues(context, operator, key, modifier) {
         value = value.substring(0, parseInt(modifier, 10));
       }
       result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+        encodeValue(operator2, value, isKeyOperator(operator2) ? key : "")
       );
     } else {
       if (modifier === "*") {
         if (Array.isArray(value)) {
           value.filter(isDefined).forEach(function(value2) {
             result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+              encodeValue(operator2, value2, isKeyOperator(operator2) ? key : "")
             );
           });
         } else {
           Object.keys(value).forEach(function(k) {
             if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
+              result.push(encodeValue(operator2, value[k], k));
             }
           });
         }
@@ -32058,17 +32170,17 @@ function getValues(context, operator, key, modifier) {
         const tmp = [];
         if (Array.isArray(value)) {
           value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
+            tmp.push(encodeValue(operator2, value2));
           });
         } else {
           Object.keys(value).forEach(function(k) {
             if (isDefined(value[k])) {
               tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
+              tmp.push(encodeValue(operator2, value[k].toString()));
             }
           });
         }
-        if (isKeyOperator(operator)) {
+        if (isKeyOperator(operator2)) {
           result.push(encodeUnreserved(key) + "=" + tmp.join(","));
         } else if (tmp.length !== 0) {
           result.push(tmp.join(","));
@@ -32076,11 +32188,11 @@ function getValues(context, operator, key, modifier) {
       }
     }
   } else {
-    if (operator === ";") {
+    if (operator2 === ";") {
       if (isDefined(value)) {
         result.push(encodeUnreserved(key));
       }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
+    } else if (value === "" && (operator2 === "&" || operator2 === "?")) {
       result.push(encodeUnreserved(key) + "=");
     } else if (value === "") {
       result.push("");
@@ -32097,31 +32209,31 @@ function expand(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
+    function(_, expression, literal2) {
       if (expression) {
-        let operator = "";
+        let operator2 = "";
         const values = [];
         if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
+          operator2 = expression.charAt(0);
           expression = expression.substr(1);
         }
         expression.split(/,/g).forEach(function(variable) {
           var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+          values.push(getValues(context, operator2, tmp[1], tmp[2] || tmp[3]));
         });
-        if (operator && operator !== "+") {
+        if (operator2 && operator2 !== "+") {
           var separator = ",";
-          if (operator === "?") {
+          if (operator2 === "?") {
             separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
+          } else if (operator2 !== "#") {
+            separator = operator2;
           }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
+          return (values.length !== 0 ? operator2 : "") + values.join(separator);
         } else {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal);
+        return encodeReserved(literal2);
       }
     }
   );
@@ -32613,8 +32725,8 @@ async function fetchWrapper(requestOptions) {
   const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
   const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
   const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name2, value]) => [
-      name2,
+    Object.entries(requestOptions.headers).map(([name3, value]) => [
+      name3,
       String(value)
     ])
   );
@@ -33402,16 +33514,16 @@ function createOctokit(options2) {
   });
 }
 function tuningFromEnv(env = process.env) {
-  const number = (name2) => {
-    const raw = env[name2];
+  const number2 = (name3) => {
+    const raw = env[name3];
     if (raw === void 0 || raw === "") return void 0;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name2}: expected a non-negative number of milliseconds, found "${raw}"`);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name3}: expected a non-negative number of milliseconds, found "${raw}"`);
     return value;
   };
-  const write = number("CARBON_GITHUB_WRITE_INTERVAL_MS");
+  const write = number2("CARBON_GITHUB_WRITE_INTERVAL_MS");
   return {
-    baseDelayMs: number("CARBON_GITHUB_RETRY_BASE_MS"),
+    baseDelayMs: number2("CARBON_GITHUB_RETRY_BASE_MS"),
     minWriteIntervalMs: write,
     minNotificationIntervalMs: write
   };
@@ -33461,22 +33573,22 @@ function createGitHubAdapter(octokit, repository) {
       const found = await this.listPullRequests({ state: "open", head: `${repository.owner}:${branch}` });
       return found[0];
     },
-    async getPullRequest(number) {
-      const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number });
+    async getPullRequest(number2) {
+      const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number2 });
       return toPullRequest(data);
     },
     async createPullRequest(input) {
       const { data } = await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...repo, ...input, request: NO_RETRY });
       return toPullRequest(data);
     },
-    async updatePullRequest(number, patch) {
-      const { data } = await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number, ...patch });
+    async updatePullRequest(number2, patch) {
+      const { data } = await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number2, ...patch });
       return toPullRequest(data);
     },
-    async mergePullRequest(number, options2 = {}) {
+    async mergePullRequest(number2, options2 = {}) {
       const { data } = await octokit.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
         ...repo,
-        pull_number: number,
+        pull_number: number2,
         ...options2.method ? { merge_method: options2.method } : {},
         ...options2.sha ? { sha: options2.sha } : {},
         ...options2.commitTitle ? { commit_title: options2.commitTitle } : {}
@@ -33639,15 +33751,15 @@ function parseFluxEvent(raw, rules) {
   if (!isObject(object)) throw new EventError("client_payload.involvedObject", "must be an object");
   onlyKeys(object, OBJECT_KEYS, "client_payload.involvedObject");
   const kind = str(object.kind, "client_payload.involvedObject.kind", /^Kustomization$/, "Kustomization (only Flux Kustomization events promote)");
-  const name2 = str(object.name, "client_payload.involvedObject.name", DNS_LABEL, "a DNS-1123 label");
+  const name3 = str(object.name, "client_payload.involvedObject.name", DNS_LABEL, "a DNS-1123 label");
   const namespace = str(object.namespace, "client_payload.involvedObject.namespace", DNS_LABEL, "a DNS-1123 label");
   if (namespace !== rules.namespace) throw new EventError("client_payload.involvedObject.namespace", `must be "${rules.namespace}" (where the service Kustomizations live)`);
-  if (!rules.services.has(name2)) throw new EventError("client_payload.involvedObject.name", `"${name2}" is not a service of this repository (no apps/${name2})`);
+  if (!rules.services.has(name3)) throw new EventError("client_payload.involvedObject.name", `"${name3}" is not a service of this repository (no apps/${name3})`);
   const uid = str(object.uid, "client_payload.involvedObject.uid", UID, "a Kubernetes UID");
   str(object.apiVersion, "client_payload.involvedObject.apiVersion", API_VERSION, "kustomize.toolkit.fluxcd.io/v1");
   if (object.resourceVersion !== void 0) str(object.resourceVersion, "client_payload.involvedObject.resourceVersion", RESOURCE_VERSION, "a resourceVersion");
   if (object.fieldPath !== void 0) str(object.fieldPath, "client_payload.involvedObject.fieldPath", /^$/, "empty");
-  if (eventType !== `${kind}/${name2}.${namespace}`) throw new EventError("event_type", `must be "${kind}/${name2}.${namespace}" to match involvedObject`);
+  if (eventType !== `${kind}/${name3}.${namespace}`) throw new EventError("event_type", `must be "${kind}/${name3}.${namespace}" to match involvedObject`);
   const severity = str(payload.severity, "client_payload.severity", /^(info|error)$/, "info or error");
   const reason = str(payload.reason, "client_payload.reason", REASON, "a Flux reason (letters only)");
   const message = freeText(payload.message ?? "", "client_payload.message", MAX_MESSAGE);
@@ -33678,7 +33790,7 @@ function parseFluxEvent(raw, rules) {
   const timestamp2 = time.toISOString();
   const outcome = severity === "error" ? "failure" : rules.successReasons.includes(reason) ? "healthy" : "progress";
   return {
-    service: name2,
+    service: name3,
     namespace,
     revision,
     branch,
@@ -33688,7 +33800,7 @@ function parseFluxEvent(raw, rules) {
     timestamp: timestamp2,
     env,
     cluster,
-    eventId: eventIdOf({ uid, name: name2, reason, revision, timestamp: timestamp2, severity }),
+    eventId: eventIdOf({ uid, name: name3, reason, revision, timestamp: timestamp2, severity }),
     outcome
   };
 }
@@ -33787,11 +33899,11 @@ function gib(bytes) {
 // node_modules/@carbon/platform/src/names.ts
 var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-function isDnsLabel(name2) {
-  return name2.length <= 63 && DNS1123_LABEL.test(name2);
+function isDnsLabel(name3) {
+  return name3.length <= 63 && DNS1123_LABEL.test(name3);
 }
-function isDnsSubdomain(name2) {
-  return name2.length <= 253 && DNS1123_SUBDOMAIN.test(name2);
+function isDnsSubdomain(name3) {
+  return name3.length <= 253 && DNS1123_SUBDOMAIN.test(name3);
 }
 
 // node_modules/@carbon/platform/src/yaml-source.ts
@@ -33834,10 +33946,10 @@ var YamlSource = class _YamlSource {
     let best = node;
     for (const part of parts) {
       if ((0, import_yaml.isMap)(node)) {
-        const pair = node.items.find((it) => it.key?.value === part);
-        if (!pair) break;
-        best = pair.key ?? best;
-        node = pair.value;
+        const pair2 = node.items.find((it) => it.key?.value === part);
+        if (!pair2) break;
+        best = pair2.key ?? best;
+        node = pair2.value;
       } else if ((0, import_yaml.isSeq)(node) && typeof part === "number") {
         node = node.items[part];
         if (!node) break;
@@ -33866,16 +33978,16 @@ function listClusterNames(root) {
 function loadClusters(root) {
   return listClusterNames(root).map((n) => loadCluster(root, n));
 }
-function loadCluster(root, name2) {
-  const rel = `clusters/${name2}/${CLUSTER_FILE}`;
+function loadCluster(root, name3) {
+  const rel = `clusters/${name3}/${CLUSTER_FILE}`;
   const abs = join(root, rel);
   if (!existsSync2(abs)) {
     const known = listClusterNames(root);
     throw new DefinitionErrors([
-      new YamlSource(rel, "{}").error("", `unknown cluster "${name2}"`, `known clusters: ${known.join(", ") || "none"}`)
+      new YamlSource(rel, "{}").error("", `unknown cluster "${name3}"`, `known clusters: ${known.join(", ") || "none"}`)
     ]);
   }
-  return parseClusterFacts(YamlSource.read(abs, rel), name2);
+  return parseClusterFacts(YamlSource.read(abs, rel), name3);
 }
 function parseClusterFacts(src, expectedName) {
   const errors = [];
@@ -33934,11 +34046,11 @@ function parseClusterFacts(src, expectedName) {
   if (!Array.isArray(spec.nodes) || spec.nodes.length === 0) fail("spec.nodes", "declare at least one node");
   (Array.isArray(spec.nodes) ? spec.nodes : []).forEach((n, i) => {
     const at = `spec.nodes.${i}`;
-    const name2 = str3(`${at}.name`, n?.name);
-    if (name2 && !isDnsSubdomain(name2)) fail(`${at}.name`, `"${name2}" is not a valid node name`);
-    if (nodes.some((o) => o.name === name2)) fail(`${at}.name`, `duplicate node name "${name2}"`);
+    const name3 = str3(`${at}.name`, n?.name);
+    if (name3 && !isDnsSubdomain(name3)) fail(`${at}.name`, `"${name3}" is not a valid node name`);
+    if (nodes.some((o) => o.name === name3)) fail(`${at}.name`, `duplicate node name "${name3}"`);
     nodes.push({
-      name: name2,
+      name: name3,
       allocatable: {
         cpu: cpu2(`${at}.allocatable.cpu`, n?.allocatable?.cpu),
         memory: bytes(`${at}.allocatable.memory`, n?.allocatable?.memory),
@@ -33951,13 +34063,13 @@ function parseClusterFacts(src, expectedName) {
   const namespaces = [];
   const nsMap = spec.namespaces;
   if (!nsMap || typeof nsMap !== "object" || Array.isArray(nsMap)) fail("spec.namespaces", "must be a map of namespace name → quota and limitRange");
-  for (const [name2, ns2] of Object.entries(nsMap ?? {})) {
-    const at = `spec.namespaces.${name2}`;
-    if (!isDnsLabel(name2)) fail(at, `"${name2}" is not a DNS-1123 label`);
+  for (const [name3, ns2] of Object.entries(nsMap ?? {})) {
+    const at = `spec.namespaces.${name3}`;
+    if (!isDnsLabel(name3)) fail(at, `"${name3}" is not a DNS-1123 label`);
     const q = ns2?.quota ?? {};
     const l = ns2?.limitRange ?? {};
     namespaces.push({
-      name: name2,
+      name: name3,
       quota: {
         requests: { cpu: cpu2(`${at}.quota.requests.cpu`, q.requests?.cpu), memory: bytes(`${at}.quota.requests.memory`, q.requests?.memory) },
         limits: { cpu: cpu2(`${at}.quota.limits.cpu`, q.limits?.cpu), memory: bytes(`${at}.quota.limits.memory`, q.limits?.memory) },
@@ -33985,8 +34097,8 @@ function parseClusterFacts(src, expectedName) {
     file: src.file
   };
 }
-function namespaceFacts(cluster, name2) {
-  return cluster.namespaces.find((n) => n.name === name2);
+function namespaceFacts(cluster, name3) {
+  return cluster.namespaces.find((n) => n.name === name3);
 }
 
 // node_modules/@carbon/promote/src/policy.ts
@@ -34020,7 +34132,7 @@ function loadPolicy(root) {
   const services = /* @__PURE__ */ new Map();
   const rawServices = raw.services ?? {};
   if (typeof rawServices !== "object" || Array.isArray(rawServices)) errors.push(src.error("services", "must be a map of service → overrides"));
-  else for (const [name2, value] of Object.entries(rawServices)) services.set(name2, readServicePolicy(src, value, `services.${name2}`, errors));
+  else for (const [name3, value] of Object.entries(rawServices)) services.set(name3, readServicePolicy(src, value, `services.${name3}`, errors));
   if (errors.length) throw new DefinitionErrors(errors);
   return { ...base, defaults, services };
 }
@@ -34101,8 +34213,8 @@ function evaluateFreeze(windows, now) {
   const window2 = activeWindow(windows, now);
   if (!window2) return { frozen: false };
   const start = Math.floor(now.getTime() / 6e4) * 6e4 + 6e4;
-  for (let t = start, limit = start + 15 * 24 * 60 * 6e4; t < limit; t += 6e4) {
-    if (!activeWindow(windows, new Date(t))) return { frozen: true, window: window2, reopensAt: new Date(t) };
+  for (let t2 = start, limit = start + 15 * 24 * 60 * 6e4; t2 < limit; t2 += 6e4) {
+    if (!activeWindow(windows, new Date(t2))) return { frozen: true, window: window2, reopensAt: new Date(t2) };
   }
   return { frozen: true, window: window2, reopensAt: new Date(start + 15 * 24 * 60 * 6e4) };
 }
@@ -34583,7 +34695,10 @@ async function atomicEdit(path, edit) {
   await rename2(temp, path);
 }
 async function reevaluate(deps) {
-  if (!deps.github) return [{ status: "rejected", exit: 2, message: "re-evaluation needs GitHub access (a token)" }];
+  if (!deps.github) {
+    if (deps.dryRun) return [{ status: "planned", exit: 0, message: "dry run without GitHub access: the open promotion PRs cannot be listed, so none is re-evaluated; with GITHUB_TOKEN set (and no --dry-run) each open PR's gates are checked again and the PRs whose gates pass are merged" }];
+    return [{ status: "rejected", exit: 2, message: "re-evaluation needs GitHub access (a token)" }];
+  }
   const ctx = await loadContext(deps);
   const open2 = await deps.github.listPullRequests({ state: "open", base: ctx.policy.branch });
   const outcomes = [];
@@ -34599,15 +34714,23 @@ async function rollback(request2, deps) {
   const ctx = await loadContext(deps);
   const { service } = request2;
   if (!ctx.services.has(service)) return { status: "rejected", exit: 2, gate: "service", message: `no service "${service.replace(/[^a-z0-9-]/g, "?").slice(0, 63)}" under apps/` };
-  if (request2.to !== void 0 && !/^[0-9a-f]{40}$/.test(request2.to)) return { status: "rejected", exit: 2, gate: "revision", service, message: "--to must be a full 40-character commit SHA" };
+  if (request2.to !== void 0 && !/^[0-9a-f]{4,40}$/.test(request2.to)) return { status: "rejected", exit: 2, gate: "revision", service, message: "--to must be a commit SHA (4 to 40 hex digits, like git accepts)" };
   const target = ctx.policy.targetCluster;
   await prepareBase(deps, ctx);
   const pin = readPin(await deps.git.showFile(ctx.baseRef, pinsPath(target)), service);
   if (!pin) return { status: "rejected", exit: 1, gate: "pin", service, message: `${service} has no ${target} pin to roll back from` };
-  const to = request2.to ?? previousPin(readAudit(await deps.git.showFile(ctx.baseRef, logPath(target))), service, pin);
-  if (!to) return { status: "rejected", exit: 1, gate: "audit", service, message: `the audit trail (${logPath(target)}) has no promotion to ${pin.slice(0, 12)}; pass --to <sha>` };
+  let to;
+  if (request2.to !== void 0) {
+    to = await resolveCommitPrefix(deps, request2.to);
+    if (!to) return { status: "rejected", exit: 1, gate: "revision", service, message: `--to ${request2.to} is not a commit, or the prefix is ambiguous: give more digits` };
+  } else {
+    to = previousPin(readAudit(await deps.git.showFile(ctx.baseRef, logPath(target))), service, pin);
+    if (!to) return { status: "rejected", exit: 1, gate: "audit", service, message: `no earlier pin: ${pin.slice(0, 12)} is ${service}'s first ${target} pin in the audit trail (${logPath(target)}; see --history), so there is nothing to roll back to; pass --to <sha> of an older commit on ${ctx.policy.branch}` };
+  }
   if (to === pin) return { status: "noop", exit: 0, service, message: `${service} is already pinned at ${to.slice(0, 12)}` };
   if (!await deps.git.isCommit(to) || !await deps.git.isAncestor(to, ctx.baseRef)) return { status: "rejected", exit: 1, gate: "on-main", service, message: `${to} is not a commit on ${ctx.policy.branch}` };
+  if (!await deps.git.isAncestor(to, pin)) return { status: "rejected", exit: 1, gate: "older", service, message: `${to.slice(0, 12)} is not older than the current ${target} pin ${pin.slice(0, 12)}: a rollback only goes back (to move forward, promote: platform promote --service ${service} --revision <sha>, with soak and freeze)` };
+  if (!await deps.git.differs(to, pin, [`apps/${service}/deploy`])) return { status: "rejected", exit: 1, gate: "changes", service, message: `rolling ${service} back to ${to.slice(0, 12)} changes nothing: apps/${service}/deploy is identical at ${to.slice(0, 12)} and at the pin ${pin.slice(0, 12)}; pick an older commit (platform rollback --service ${service} --history)` };
   const policy = policyFor(ctx.policy, service);
   const branch = branchFor("rollback", service);
   const pr = deps.github ? await deps.github.findOpenPullRequestByHead(branch) : void 0;
@@ -34623,6 +34746,14 @@ ${to}`).digest("hex").slice(0, 16)}`;
     { gate: "validation", status: "wait", detail: "the PR runs the same generate --check / validate / diff checks as any change" }
   ];
   return perform({ kind: "rollback", state, gates, event: void 0, eventId, pr, policy }, deps, ctx);
+}
+async function resolveCommitPrefix(deps, prefix) {
+  try {
+    const full = await deps.git.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${prefix}^{commit}`]);
+    return /^[0-9a-f]{40}$/.test(full) ? full : void 0;
+  } catch {
+    return void 0;
+  }
 }
 
 // node_modules/@carbon/diff/src/fields.ts
@@ -34769,7 +34900,7 @@ import { createHash as createHash5, randomBytes as randomBytes2 } from "node:cry
 var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
 import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync4, statSync as statSync7 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute as isAbsolute2, join as join13, posix, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
@@ -34799,15 +34930,15 @@ function extend(target, source) {
   }
   return target;
 }
-function repeat(string, count) {
+function repeat(string2, count) {
   var result = "", cycle;
   for (cycle = 0; cycle < count; cycle += 1) {
-    result += string;
+    result += string2;
   }
   return result;
 }
-function isNegativeZero(number) {
-  return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
+function isNegativeZero(number2) {
+  return number2 === 0 && Number.NEGATIVE_INFINITY === 1 / number2;
 }
 var isNothing_1 = isNothing;
 var isObject_1 = isObject2;
@@ -34871,8 +35002,8 @@ function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
     // relative position
   };
 }
-function padStart(string, max) {
-  return common.repeat(" ", max - string.length) + string;
+function padStart(string2, max) {
+  return common.repeat(" ", max - string2.length) + string2;
 }
 function makeSnippet(mark, options2) {
   options2 = Object.create(options2 || null);
@@ -34955,9 +35086,9 @@ function compileStyleAliases(map2) {
 }
 function Type$1(tag, options2) {
   options2 = options2 || {};
-  Object.keys(options2).forEach(function(name2) {
-    if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name2) === -1) {
-      throw new exception('Unknown option "' + name2 + '" is met in definition of "' + tag + '" YAML type.');
+  Object.keys(options2).forEach(function(name3) {
+    if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name3) === -1) {
+      throw new exception('Unknown option "' + name3 + '" is met in definition of "' + tag + '" YAML type.');
     }
   });
   this.options = options2;
@@ -34981,9 +35112,9 @@ function Type$1(tag, options2) {
   }
 }
 var type = Type$1;
-function compileList(schema2, name2) {
+function compileList(schema2, name3) {
   var result = [];
-  schema2[name2].forEach(function(currentType) {
+  schema2[name3].forEach(function(currentType) {
     var newIndex = result.length;
     result.forEach(function(previousType, previousIndex) {
       if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
@@ -35485,13 +35616,13 @@ var _hasOwnProperty$3 = Object.prototype.hasOwnProperty;
 var _toString$2 = Object.prototype.toString;
 function resolveYamlOmap(data) {
   if (data === null) return true;
-  var objectKeys = [], index2, length, pair, pairKey, pairHasKey, object = data;
+  var objectKeys = [], index2, length, pair2, pairKey, pairHasKey, object = data;
   for (index2 = 0, length = object.length; index2 < length; index2 += 1) {
-    pair = object[index2];
+    pair2 = object[index2];
     pairHasKey = false;
-    if (_toString$2.call(pair) !== "[object Object]") return false;
-    for (pairKey in pair) {
-      if (_hasOwnProperty$3.call(pair, pairKey)) {
+    if (_toString$2.call(pair2) !== "[object Object]") return false;
+    for (pairKey in pair2) {
+      if (_hasOwnProperty$3.call(pair2, pairKey)) {
         if (!pairHasKey) pairHasKey = true;
         else return false;
       }
@@ -35513,25 +35644,25 @@ var omap = new type("tag:yaml.org,2002:omap", {
 var _toString$1 = Object.prototype.toString;
 function resolveYamlPairs(data) {
   if (data === null) return true;
-  var index2, length, pair, keys, result, object = data;
+  var index2, length, pair2, keys, result, object = data;
   result = new Array(object.length);
   for (index2 = 0, length = object.length; index2 < length; index2 += 1) {
-    pair = object[index2];
-    if (_toString$1.call(pair) !== "[object Object]") return false;
-    keys = Object.keys(pair);
+    pair2 = object[index2];
+    if (_toString$1.call(pair2) !== "[object Object]") return false;
+    keys = Object.keys(pair2);
     if (keys.length !== 1) return false;
-    result[index2] = [keys[0], pair[keys[0]]];
+    result[index2] = [keys[0], pair2[keys[0]]];
   }
   return true;
 }
 function constructYamlPairs(data) {
   if (data === null) return [];
-  var index2, length, pair, keys, result, object = data;
+  var index2, length, pair2, keys, result, object = data;
   result = new Array(object.length);
   for (index2 = 0, length = object.length; index2 < length; index2 += 1) {
-    pair = object[index2];
-    keys = Object.keys(pair);
-    result[index2] = [keys[0], pair[keys[0]]];
+    pair2 = object[index2];
+    keys = Object.keys(pair2);
+    result[index2] = [keys[0], pair2[keys[0]]];
   }
   return result;
 }
@@ -35686,7 +35817,7 @@ function throwWarning(state, message) {
   }
 }
 var directiveHandlers = {
-  YAML: function handleYamlDirective(state, name2, args) {
+  YAML: function handleYamlDirective(state, name3, args) {
     var match, major, minor;
     if (state.version !== null) {
       throwError(state, "duplication of %YAML directive");
@@ -35709,7 +35840,7 @@ var directiveHandlers = {
       throwWarning(state, "unsupported YAML version of the document");
     }
   },
-  TAG: function handleTagDirective(state, name2, args) {
+  TAG: function handleTagDirective(state, name3, args) {
     var handle, prefix;
     if (args.length !== 2) {
       throwError(state, "TAG directive accepts exactly two arguments");
@@ -36807,8 +36938,8 @@ function compileStyleMap(schema2, map2) {
   return result;
 }
 function encodeHex(character) {
-  var string, handle, length;
-  string = character.toString(16).toUpperCase();
+  var string2, handle, length;
+  string2 = character.toString(16).toUpperCase();
   if (character <= 255) {
     handle = "x";
     length = 2;
@@ -36821,7 +36952,7 @@ function encodeHex(character) {
   } else {
     throw new exception("code point within a string may not be greater than 0xFFFFFFFF");
   }
-  return "\\" + handle + common.repeat("0", length - string.length) + string;
+  return "\\" + handle + common.repeat("0", length - string2.length) + string2;
 }
 var QUOTING_TYPE_SINGLE = 1;
 var QUOTING_TYPE_DOUBLE = 2;
@@ -36847,15 +36978,15 @@ function State(options2) {
   this.duplicates = [];
   this.usedDuplicates = null;
 }
-function indentString(string, spaces) {
-  var ind = common.repeat(" ", spaces), position = 0, next = -1, result = "", line, length = string.length;
+function indentString(string2, spaces) {
+  var ind = common.repeat(" ", spaces), position = 0, next = -1, result = "", line, length = string2.length;
   while (position < length) {
-    next = string.indexOf("\n", position);
+    next = string2.indexOf("\n", position);
     if (next === -1) {
-      line = string.slice(position);
+      line = string2.slice(position);
       position = length;
     } else {
-      line = string.slice(position, next + 1);
+      line = string2.slice(position, next + 1);
       position = next + 1;
     }
     if (line.length && line !== "\n") result += ind;
@@ -36902,26 +37033,26 @@ function isPlainSafeFirst(c) {
 function isPlainSafeLast(c) {
   return !isWhitespace(c) && c !== CHAR_COLON;
 }
-function codePointAt(string, pos) {
-  var first = string.charCodeAt(pos), second;
-  if (first >= 55296 && first <= 56319 && pos + 1 < string.length) {
-    second = string.charCodeAt(pos + 1);
+function codePointAt(string2, pos) {
+  var first = string2.charCodeAt(pos), second;
+  if (first >= 55296 && first <= 56319 && pos + 1 < string2.length) {
+    second = string2.charCodeAt(pos + 1);
     if (second >= 56320 && second <= 57343) {
       return (first - 55296) * 1024 + second - 56320 + 65536;
     }
   }
   return first;
 }
-function needIndentIndicator(string) {
+function needIndentIndicator(string2) {
   var leadingSpaceRe = /^\n* /;
-  return leadingSpaceRe.test(string);
+  return leadingSpaceRe.test(string2);
 }
 var STYLE_PLAIN = 1;
 var STYLE_SINGLE = 2;
 var STYLE_LITERAL = 3;
 var STYLE_FOLDED = 4;
 var STYLE_DOUBLE = 5;
-function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
+function chooseScalarStyle(string2, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
   var i;
   var char = 0;
   var prevChar = null;
@@ -36929,10 +37060,10 @@ function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, te
   var hasFoldableLine = false;
   var shouldTrackWidth = lineWidth !== -1;
   var previousLineBreak = -1;
-  var plain = isPlainSafeFirst(codePointAt(string, 0)) && isPlainSafeLast(codePointAt(string, string.length - 1));
+  var plain = isPlainSafeFirst(codePointAt(string2, 0)) && isPlainSafeLast(codePointAt(string2, string2.length - 1));
   if (singleLineOnly || forceQuotes) {
-    for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-      char = codePointAt(string, i);
+    for (i = 0; i < string2.length; char >= 65536 ? i += 2 : i++) {
+      char = codePointAt(string2, i);
       if (!isPrintable(char)) {
         return STYLE_DOUBLE;
       }
@@ -36940,13 +37071,13 @@ function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, te
       prevChar = char;
     }
   } else {
-    for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-      char = codePointAt(string, i);
+    for (i = 0; i < string2.length; char >= 65536 ? i += 2 : i++) {
+      char = codePointAt(string2, i);
       if (char === CHAR_LINE_FEED) {
         hasLineBreak = true;
         if (shouldTrackWidth) {
           hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
-          i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
+          i - previousLineBreak - 1 > lineWidth && string2[previousLineBreak + 1] !== " ";
           previousLineBreak = i;
         }
       } else if (!isPrintable(char)) {
@@ -36955,15 +37086,15 @@ function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, te
       plain = plain && isPlainSafe(char, prevChar, inblock);
       prevChar = char;
     }
-    hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+    hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string2[previousLineBreak + 1] !== " ");
   }
   if (!hasLineBreak && !hasFoldableLine) {
-    if (plain && !forceQuotes && !testAmbiguousType(string)) {
+    if (plain && !forceQuotes && !testAmbiguousType(string2)) {
       return STYLE_PLAIN;
     }
     return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
   }
-  if (indentPerLevel > 9 && needIndentIndicator(string)) {
+  if (indentPerLevel > 9 && needIndentIndicator(string2)) {
     return STYLE_DOUBLE;
   }
   if (!forceQuotes) {
@@ -36971,24 +37102,24 @@ function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, te
   }
   return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
 }
-function writeScalar(state, string, level, iskey, inblock) {
+function writeScalar(state, string2, level, iskey, inblock) {
   state.dump = (function() {
-    if (string.length === 0) {
+    if (string2.length === 0) {
       return state.quotingType === QUOTING_TYPE_DOUBLE ? '""' : "''";
     }
     if (!state.noCompatMode) {
-      if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string)) {
-        return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string + '"' : "'" + string + "'";
+      if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string2) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string2)) {
+        return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string2 + '"' : "'" + string2 + "'";
       }
     }
     var indent = state.indent * Math.max(1, level);
     var lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
     var singleLineOnly = iskey || state.flowLevel > -1 && level >= state.flowLevel;
-    function testAmbiguity(string2) {
-      return testImplicitResolving(state, string2);
+    function testAmbiguity(string3) {
+      return testImplicitResolving(state, string3);
     }
     switch (chooseScalarStyle(
-      string,
+      string2,
       singleLineOnly,
       state.indent,
       lineWidth,
@@ -36998,42 +37129,42 @@ function writeScalar(state, string, level, iskey, inblock) {
       inblock
     )) {
       case STYLE_PLAIN:
-        return string;
+        return string2;
       case STYLE_SINGLE:
-        return "'" + string.replace(/'/g, "''") + "'";
+        return "'" + string2.replace(/'/g, "''") + "'";
       case STYLE_LITERAL:
-        return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
+        return "|" + blockHeader(string2, state.indent) + dropEndingNewline(indentString(string2, indent));
       case STYLE_FOLDED:
-        return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
+        return ">" + blockHeader(string2, state.indent) + dropEndingNewline(indentString(foldString(string2, lineWidth), indent));
       case STYLE_DOUBLE:
-        return '"' + escapeString(string) + '"';
+        return '"' + escapeString(string2) + '"';
       default:
         throw new exception("impossible error: invalid scalar style");
     }
   })();
 }
-function blockHeader(string, indentPerLevel) {
-  var indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
-  var clip = string[string.length - 1] === "\n";
-  var keep = clip && (string[string.length - 2] === "\n" || string === "\n");
+function blockHeader(string2, indentPerLevel) {
+  var indentIndicator = needIndentIndicator(string2) ? String(indentPerLevel) : "";
+  var clip = string2[string2.length - 1] === "\n";
+  var keep = clip && (string2[string2.length - 2] === "\n" || string2 === "\n");
   var chomp = keep ? "+" : clip ? "" : "-";
   return indentIndicator + chomp + "\n";
 }
-function dropEndingNewline(string) {
-  return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+function dropEndingNewline(string2) {
+  return string2[string2.length - 1] === "\n" ? string2.slice(0, -1) : string2;
 }
-function foldString(string, width) {
+function foldString(string2, width) {
   var lineRe = /(\n+)([^\n]*)/g;
   var result = (function() {
-    var nextLF = string.indexOf("\n");
-    nextLF = nextLF !== -1 ? nextLF : string.length;
+    var nextLF = string2.indexOf("\n");
+    nextLF = nextLF !== -1 ? nextLF : string2.length;
     lineRe.lastIndex = nextLF;
-    return foldLine(string.slice(0, nextLF), width);
+    return foldLine(string2.slice(0, nextLF), width);
   })();
-  var prevMoreIndented = string[0] === "\n" || string[0] === " ";
+  var prevMoreIndented = string2[0] === "\n" || string2[0] === " ";
   var moreIndented;
   var match;
-  while (match = lineRe.exec(string)) {
+  while (match = lineRe.exec(string2)) {
     var prefix = match[1], line = match[2];
     moreIndented = line[0] === " ";
     result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
@@ -37064,16 +37195,16 @@ function foldLine(line, width) {
   }
   return result.slice(1);
 }
-function escapeString(string) {
+function escapeString(string2) {
   var result = "";
   var char = 0;
   var escapeSeq;
-  for (var i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
-    char = codePointAt(string, i);
+  for (var i = 0; i < string2.length; char >= 65536 ? i += 2 : i++) {
+    char = codePointAt(string2, i);
     escapeSeq = ESCAPE_SEQUENCES[char];
     if (!escapeSeq && isPrintable(char)) {
-      result += string[i];
-      if (char >= 65536) result += string[i + 1];
+      result += string2[i];
+      if (char >= 65536) result += string2[i + 1];
     } else {
       result += escapeSeq || encodeHex(char);
     }
@@ -37972,12 +38103,12 @@ var InputHasher = class {
    */
   buildKey(root, target, args, toolId) {
     const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
-    const name2 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative3(root, abs).split(sep4).join("/") || "." : void 0;
+    const name3 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative3(root, abs).split(sep4).join("/") || "." : void 0;
     const seen = /* @__PURE__ */ new Set();
     const visit = (dir) => {
       if (seen.has(dir)) return true;
       seen.add(dir);
-      const dn = name2(dir);
+      const dn = name3(dir);
       if (dn === void 0) return false;
       const tree = this.tree(dir, false, dn, root);
       if (!tree) return false;
@@ -37996,7 +38127,7 @@ var InputHasher = class {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve4(dir, candidate);
           if (!existsSync8(abs)) continue;
-          const n = name2(abs);
+          const n = name3(abs);
           if (n === void 0) return false;
           if (!realInside(root, abs)) return false;
           const st = statSync4(abs);
@@ -38004,9 +38135,9 @@ var InputHasher = class {
             if (kustomizationFile(abs)) {
               if (!visit(abs)) return false;
             } else {
-              const t = this.tree(abs, true, n, root);
-              if (!t) return false;
-              lines.push(...t);
+              const t2 = this.tree(abs, true, n, root);
+              if (!t2) return false;
+              lines.push(...t2);
             }
           } else if (st.isFile()) lines.push(`file ${n} ${this.fileHash(abs)}`);
         }
@@ -38126,10 +38257,10 @@ function nodeAt(root, path) {
   let best = root;
   for (const part of path) {
     if ((0, import_yaml8.isMap)(node)) {
-      const pair = node.items.find((it) => (0, import_yaml8.isScalar)(it.key) && String(it.key.value) === String(part));
-      if (!pair) break;
-      best = pair.key ?? best;
-      node = pair.value;
+      const pair2 = node.items.find((it) => (0, import_yaml8.isScalar)(it.key) && String(it.key.value) === String(part));
+      if (!pair2) break;
+      best = pair2.key ?? best;
+      node = pair2.value;
     } else if ((0, import_yaml8.isSeq)(node) && typeof part === "number") {
       const item = node.items[part];
       if (!item) break;
@@ -38141,15 +38272,15 @@ function nodeAt(root, path) {
 }
 function opening(text, message, at) {
   if (!at) return at;
-  const pair = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
-  if (!pair) return at;
+  const pair2 = /closing "quote/.test(message) ? ['"', '"'] : /closing '?quote/.test(message) ? ["'", "'"] : /end with a \]|Flow sequence/.test(message) ? ["[", "]"] : /end with a \}|Flow map/.test(message) ? ["{", "}"] : void 0;
+  if (!pair2) return at;
   const lines = text.split("\n").slice(0, at.line);
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i];
-    const opens = l.split(pair[0]).length - 1;
-    const closes = pair[0] === pair[1] ? 0 : l.split(pair[1]).length - 1;
-    const unbalanced = pair[0] === pair[1] ? opens % 2 === 1 : opens > closes;
-    if (unbalanced) return { line: i + 1, col: l.indexOf(pair[0]) + 1 };
+    const opens = l.split(pair2[0]).length - 1;
+    const closes = pair2[0] === pair2[1] ? 0 : l.split(pair2[1]).length - 1;
+    const unbalanced = pair2[0] === pair2[1] ? opens % 2 === 1 : opens > closes;
+    if (unbalanced) return { line: i + 1, col: l.indexOf(pair2[0]) + 1 };
   }
   return at;
 }
@@ -38573,8 +38704,8 @@ var Builder = class {
     return { objects, issues };
   }
 };
-function unaffixed(name2, o) {
-  let n = name2;
+function unaffixed(name3, o) {
+  let n = name3;
   if (o?.namePrefix && n.startsWith(o.namePrefix)) n = n.slice(o.namePrefix.length);
   if (o?.nameSuffix && n.endsWith(o.nameSuffix)) n = n.slice(0, n.length - o.nameSuffix.length);
   return n;
@@ -38595,9 +38726,9 @@ function firstErrorLine(text) {
 var SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute";
 var VAR = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::?([=-])([^}]*))?\}/g;
 function substitute(text, vars, keepUnknown) {
-  return text.replace(VAR, (whole, escaped, name2, op, def) => {
+  return text.replace(VAR, (whole, escaped, name3, op, def) => {
     if (escaped) return whole.slice(1);
-    const value = vars[name2];
+    const value = vars[name3];
     if (value !== void 0) return value;
     if (op !== void 0) return def ?? "";
     return keepUnknown ? whole : "";
@@ -38804,14 +38935,14 @@ var HelmRenderer = class {
     let values = {};
     for (const vf of Array.isArray(spec.valuesFrom) ? spec.valuesFrom : []) {
       const kind = String(vf?.kind ?? "");
-      const name2 = String(vf?.name ?? "");
+      const name3 = String(vf?.name ?? "");
       const key = typeof vf?.valuesKey === "string" ? vf.valuesKey : "values.yaml";
-      const found = kind === "ConfigMap" || kind === "Secret" ? ctx.find(kind, ns2, name2) : void 0;
-      if (found && isSopsEncrypted(found)) return { reason: `valuesFrom ${kind}/${name2} is SOPS-encrypted (never decrypted here)`, hint: "keep values a check needs in a plain ConfigMap or in spec.values" };
+      const found = kind === "ConfigMap" || kind === "Secret" ? ctx.find(kind, ns2, name3) : void 0;
+      if (found && isSopsEncrypted(found)) return { reason: `valuesFrom ${kind}/${name3} is SOPS-encrypted (never decrypted here)`, hint: "keep values a check needs in a plain ConfigMap or in spec.values" };
       const text = found ? dataOf(found, key) : void 0;
       if (text === void 0) {
         if (vf?.optional === true) continue;
-        return { reason: `valuesFrom ${kind}/${name2} key ${key} is not in what this cluster renders (it is created in the cluster)`, hint: "render it from the repository, or mark it optional" };
+        return { reason: `valuesFrom ${kind}/${name3} key ${key} is not in what this cluster renders (it is created in the cluster)`, hint: "render it from the repository, or mark it optional" };
       }
       if (typeof vf?.targetPath === "string" && vf.targetPath) {
         setPath(values, vf.targetPath, text);
@@ -38821,7 +38952,7 @@ var HelmRenderer = class {
       try {
         parsed = (0, import_yaml11.parse)(text);
       } catch (e) {
-        return { reason: `valuesFrom ${kind}/${name2} key ${key} is not YAML: ${e.message.split("\n")[0]}`, hint: "fix the values document" };
+        return { reason: `valuesFrom ${kind}/${name3} key ${key} is not YAML: ${e.message.split("\n")[0]}`, hint: "fix the values document" };
       }
       if (isObject3(parsed)) values = mergeValues(values, parsed);
     }
@@ -38835,8 +38966,8 @@ var HelmRenderer = class {
     const merged = this.valuesOf(hr, ns2, ctx);
     if (!("values" in merged)) return { kind: "not-rendered", ...merged };
     const releaseNs = typeof spec.targetNamespace === "string" && spec.targetNamespace ? spec.targetNamespace : ns2;
-    const name2 = String(hr.metadata?.name ?? "release");
-    const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name2}` : name2;
+    const name3 = String(hr.metadata?.name ?? "release");
+    const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name3}` : name3;
     const work = this.tempDir();
     writeFileSync3(join11(work, "values.yaml"), (0, import_yaml11.stringify)(merged.values));
     const args = ["template", release, chart, "--namespace", releaseNs, "--values", join11(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
@@ -38944,7 +39075,7 @@ var RenderSession = class {
       }
     }
     this.toolsRoot = toolsRoot;
-    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? 2, options2.runner ?? exec, options2.cache);
+    this.builder = new Builder(toolsRoot, () => this.temp(), options2.parallelism ?? defaultParallelism(), options2.runner ?? exec, options2.cache);
   }
   temps = [];
   builder;
@@ -39110,7 +39241,7 @@ var RenderSession = class {
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
-      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name2) => findObject(entries, kind, ns2, name2));
+      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3));
     };
     let queue = [root];
     let pending = [];
@@ -39188,7 +39319,7 @@ var RenderSession = class {
     const ctx = {
       repoRoot: this.repoRoot,
       sources,
-      find: (kind, ns2, name2) => findObject(entries, kind, ns2, name2),
+      find: (kind, ns2, name3) => findObject(entries, kind, ns2, name3),
       external: (src) => src === rootSource ? Promise.resolve(void 0) : this.externalReason(src, rootSource)
     };
     const results = await Promise.all(releases.map(({ e, o }) => helm.render(o.object, o.object.metadata?.namespace ?? e.namespace, ctx)));
@@ -39250,8 +39381,8 @@ var RenderSession = class {
     let unknownValues = false;
     for (const f of from) {
       const kind = String(f?.kind ?? "");
-      const name2 = String(f?.name ?? "");
-      const found = kind === "ConfigMap" || kind === "Secret" ? find(kind, e.namespace, name2) : void 0;
+      const name3 = String(f?.name ?? "");
+      const found = kind === "ConfigMap" || kind === "Secret" ? find(kind, e.namespace, name3) : void 0;
       const values = found ? variablesOf(found) : void 0;
       if (values) {
         Object.assign(vars, values);
@@ -39265,21 +39396,21 @@ var RenderSession = class {
         severity: "warning",
         file: e.definedIn?.file ?? e.path,
         ...e.definedIn?.line ? { line: e.definedIn.line } : {},
-        message: `Kustomization ${ks}: postBuild.substituteFrom ${kind || "?"}/${name2 || "?"} ${why}; its variables are left unsubstituted`,
+        message: `Kustomization ${ks}: postBuild.substituteFrom ${kind || "?"}/${name3 || "?"} ${why}; its variables are left unsubstituted`,
         hint: "inline values under postBuild.substitute if they must be validated",
         kustomization: ks
       });
     }
     for (const [k, v] of Object.entries(post.substitute ?? {})) vars[k] = String(v);
-    const meta2 = e.spec.commonMetadata ?? {};
-    const common2 = meta2.labels && typeof meta2.labels === "object" || meta2.annotations && typeof meta2.annotations === "object";
+    const meta3 = e.spec.commonMetadata ?? {};
+    const common2 = meta3.labels && typeof meta3.labels === "object" || meta3.annotations && typeof meta3.annotations === "object";
     const substituting = Boolean(post.substitute || from.length);
     return built.map((b, i) => {
       let object = b.object;
       let raw = b.raw;
       if (common2) {
         const m = object.metadata ?? {};
-        object = { ...object, metadata: { ...m, ...meta2.labels ? { labels: { ...m.labels ?? {}, ...meta2.labels } } : {}, ...meta2.annotations ? { annotations: { ...m.annotations ?? {}, ...meta2.annotations } } : {} } };
+        object = { ...object, metadata: { ...m, ...meta3.labels ? { labels: { ...m.labels ?? {}, ...meta3.labels } } : {}, ...meta3.annotations ? { annotations: { ...m.annotations ?? {}, ...meta3.annotations } } : {} } };
         raw = void 0;
       }
       if (substituting && object.metadata?.annotations?.[SUBSTITUTE_DISABLED] !== "disabled") {
@@ -39311,8 +39442,8 @@ var RenderSession = class {
 function repoUrl(url) {
   return url.trim().toLowerCase().replace(/^[a-z+]+:\/\//, "").replace(/^[^@/]+@/, "").replace(/^([^/:]+):(?!\d+\/)/, "$1/").replace(/^([^/:]+):\d+\//, "$1/").replace(/\.git\/?$/, "").replace(/\/+$/, "");
 }
-function findObject(entries, kind, namespace, name2) {
-  for (const e of entries) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name2 && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
+function findObject(entries, kind, namespace, name3) {
+  for (const e of entries) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name3 && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
   return void 0;
 }
 function variablesOf(o) {
@@ -39332,6 +39463,9 @@ function normalisePath(p) {
   const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
+}
+function defaultParallelism() {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 // node_modules/@carbon/validate/src/validate.ts
@@ -39419,8 +39553,8 @@ function podGroups(objects, nodes, limitRangeOf) {
   for (const ro of objects) {
     const o = ro.object;
     if (o.kind !== "HorizontalPodAutoscaler") continue;
-    const t = o.spec?.scaleTargetRef ?? {};
-    hpaMax.set(`${t.kind}/${ns(o)}/${t.name}`, { min: Number(o.spec?.minReplicas ?? 1), max: Number(o.spec?.maxReplicas ?? 1) });
+    const t2 = o.spec?.scaleTargetRef ?? {};
+    hpaMax.set(`${t2.kind}/${ns(o)}/${t2.name}`, { min: Number(o.spec?.minReplicas ?? 1), max: Number(o.spec?.maxReplicas ?? 1) });
   }
   const groups2 = [];
   for (const ro of objects) {
@@ -39441,9 +39575,9 @@ function podGroups(objects, nodes, limitRangeOf) {
       groups2.push({ owner: ro, namespace, name: o.metadata?.name ?? "", kind: o.kind, replicas: replicas2, peak: replicas2, daemon: false, stateless: false, spec, labels, ...res2, claimBytes: storage ? mem(storage) ?? 0 : 0, templatePath: ["spec"] });
       continue;
     }
-    const t = podTemplateOf(ro);
-    if (!t || o.kind === "CronJob" || o.kind === "Job") continue;
-    const res = podResources(t.spec, lr);
+    const t2 = podTemplateOf(ro);
+    if (!t2 || o.kind === "CronJob" || o.kind === "Job") continue;
+    const res = podResources(t2.spec, lr);
     const daemon = o.kind === "DaemonSet";
     const declared = o.kind === "Pod" ? 1 : Number(o.spec?.replicas ?? 1);
     const hpa = hpaMax.get(`${o.kind}/${namespace}/${o.metadata?.name}`);
@@ -39459,12 +39593,12 @@ function podGroups(objects, nodes, limitRangeOf) {
       replicas,
       peak,
       daemon,
-      stateless: o.kind === "Deployment" && !(t.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
-      spec: t.spec,
-      labels: t.labels,
+      stateless: o.kind === "Deployment" && !(t2.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
+      spec: t2.spec,
+      labels: t2.labels,
       ...res,
       claimBytes,
-      templatePath: t.path
+      templatePath: t2.path
     });
   }
   return groups2;
@@ -39484,14 +39618,14 @@ function selectorMatches(sel, labels) {
 }
 function operatorPodLabels(o) {
   const kind = String(o.kind).toLowerCase();
-  const name2 = String(o.metadata?.name ?? "");
+  const name3 = String(o.metadata?.name ?? "");
   return {
     ...o.spec?.podMetadata?.labels ?? {},
     "app.kubernetes.io/name": kind,
-    "app.kubernetes.io/instance": name2,
+    "app.kubernetes.io/instance": name3,
     "app.kubernetes.io/managed-by": "prometheus-operator",
-    [kind]: name2,
-    ...kind === "prometheus" ? { "operator.prometheus.io/name": name2, "operator.prometheus.io/shard": "0" } : {}
+    [kind]: name3,
+    ...kind === "prometheus" ? { "operator.prometheus.io/name": name3, "operator.prometheus.io/shard": "0" } : {}
   };
 }
 
@@ -39596,10 +39730,4086 @@ var RULES = [
   r("RES004", "resilience", "warning", "replicas on distinct nodes", "Replicas that may land on one node fail together.", "Add required podAntiAffinity or a DoNotSchedule topologySpreadConstraint on kubernetes.io/hostname."),
   r("SNG001", "single-node", "error", "satisfiable on one node", "A rule that needs two nodes (anti-affinity across hostnames) can never be met on one.", "Relax the rule on single-node clusters (preferred, or replicas 1)."),
   r("SNG002", "single-node", "warning", "PDB blocks node drain", "On one node, a PDB that allows no eviction blocks every drain and upgrade.", "Use maxUnavailable: 1 or drop the PDB on single-node."),
+  r("PRM001", "observability", "error", "rules pass promtool", "Prometheus refuses a whole rule group when one expression does not parse: every alert of that group goes silent.", "Fix the rule promtool names (`promtool check rules` on the PrometheusRule spec reproduces it); generated rules are fixed in @carbon/manifests."),
+  r("PRM002", "observability", "error", "rules read exported metrics", "An alert on a metric no target exports never fires, and nobody notices.", "Fix the metric name, or list what the exporter really exports in platform/metrics.yaml."),
+  r("DSH001", "observability", "error", "dashboard is valid JSON", "Grafana skips a dashboard file it cannot parse.", "Fix the JSON (generated dashboards are fixed in @carbon/manifests dashboards.ts)."),
+  r("DSH002", "observability", "error", "dashboard UIDs are unique", "Two dashboards with one uid overwrite each other at every provisioning pass; a missing uid changes every start.", "Give every dashboard its own stable uid."),
+  r("DSH003", "observability", "error", "dashboard queries read exported metrics", "A panel on a metric nobody exports is empty when it is needed.", "Fix the query, or list what the exporter really exports in platform/metrics.yaml."),
+  r("SLO001", "observability", "warning", "public host has an SLO", "A public host without availability and latency objectives is down until a user says so.", "Declare `slo` on the public endpoint in the service definition (defaults apply with `slo: {}`), or render a PrometheusRule labelled for the host."),
   r("POL001", "policy", "error", "exception expired", "An exception past its expiry no longer applies; the finding it hid is back.", "Fix the underlying finding or renew the exception with a reason in platform/policy.yaml."),
   r("POL002", "policy", "notice", "environment checks skipped", "Capacity/scheduling/resilience need declared nodes and quotas (clusters/<name>/cluster.yaml).", "Add a cluster.yaml with nodes and namespaces to enable them.")
 ];
 var RULE_BY_ID = new Map(RULES.map((x) => [x.id, x]));
+
+// node_modules/@lezer/common/dist/index.js
+var DefaultBufferLength = 1024;
+var nextPropID = 0;
+var Range = class {
+  constructor(from, to) {
+    this.from = from;
+    this.to = to;
+  }
+};
+var NodeProp = class {
+  /**
+  Create a new node prop type.
+  */
+  constructor(config = {}) {
+    this.id = nextPropID++;
+    this.perNode = !!config.perNode;
+    this.deserialize = config.deserialize || (() => {
+      throw new Error("This node type doesn't define a deserialize function");
+    });
+    this.combine = config.combine || null;
+  }
+  /**
+  This is meant to be used with
+  [`NodeSet.extend`](#common.NodeSet.extend) or
+  [`LRParser.configure`](#lr.ParserConfig.props) to compute
+  prop values for each node type in the set. Takes a [match
+  object](#common.NodeType^match) or function that returns undefined
+  if the node type doesn't get this prop, and the prop's value if
+  it does.
+  */
+  add(match) {
+    if (this.perNode)
+      throw new RangeError("Can't add per-node props to node types");
+    if (typeof match != "function")
+      match = NodeType.match(match);
+    return (type2) => {
+      let result = match(type2);
+      return result === void 0 ? null : [this, result];
+    };
+  }
+};
+NodeProp.closedBy = new NodeProp({ deserialize: (str3) => str3.split(" ") });
+NodeProp.openedBy = new NodeProp({ deserialize: (str3) => str3.split(" ") });
+NodeProp.group = new NodeProp({ deserialize: (str3) => str3.split(" ") });
+NodeProp.isolate = new NodeProp({ deserialize: (value) => {
+  if (value && value != "rtl" && value != "ltr" && value != "auto")
+    throw new RangeError("Invalid value for isolate: " + value);
+  return value || "auto";
+} });
+NodeProp.contextHash = new NodeProp({ perNode: true });
+NodeProp.lookAhead = new NodeProp({ perNode: true });
+NodeProp.mounted = new NodeProp({ perNode: true });
+var MountedTree = class {
+  constructor(tree, overlay, parser3, bracketed = false) {
+    this.tree = tree;
+    this.overlay = overlay;
+    this.parser = parser3;
+    this.bracketed = bracketed;
+  }
+  /**
+  @internal
+  */
+  static get(tree) {
+    return tree && tree.props && tree.props[NodeProp.mounted.id];
+  }
+};
+var noProps = /* @__PURE__ */ Object.create(null);
+var NodeType = class _NodeType {
+  /**
+  @internal
+  */
+  constructor(name3, props, id, flags = 0) {
+    this.name = name3;
+    this.props = props;
+    this.id = id;
+    this.flags = flags;
+  }
+  /**
+  Define a node type.
+  */
+  static define(spec) {
+    let props = spec.props && spec.props.length ? /* @__PURE__ */ Object.create(null) : noProps;
+    let flags = (spec.top ? 1 : 0) | (spec.skipped ? 2 : 0) | (spec.error ? 4 : 0) | (spec.name == null ? 8 : 0);
+    let type2 = new _NodeType(spec.name || "", props, spec.id, flags);
+    if (spec.props)
+      for (let src of spec.props) {
+        if (!Array.isArray(src))
+          src = src(type2);
+        if (src) {
+          if (src[0].perNode)
+            throw new RangeError("Can't store a per-node prop on a node type");
+          props[src[0].id] = src[1];
+        }
+      }
+    return type2;
+  }
+  /**
+  Retrieves a node prop for this type. Will return `undefined` if
+  the prop isn't present on this node.
+  */
+  prop(prop) {
+    return this.props[prop.id];
+  }
+  /**
+  True when this is the top node of a grammar.
+  */
+  get isTop() {
+    return (this.flags & 1) > 0;
+  }
+  /**
+  True when this node is produced by a skip rule.
+  */
+  get isSkipped() {
+    return (this.flags & 2) > 0;
+  }
+  /**
+  Indicates whether this is an error node.
+  */
+  get isError() {
+    return (this.flags & 4) > 0;
+  }
+  /**
+  When true, this node type doesn't correspond to a user-declared
+  named node, for example because it is used to cache repetition.
+  */
+  get isAnonymous() {
+    return (this.flags & 8) > 0;
+  }
+  /**
+  Returns true when this node's name or one of its
+  [groups](#common.NodeProp^group) matches the given string.
+  */
+  is(name3) {
+    if (typeof name3 == "string") {
+      if (this.name == name3)
+        return true;
+      let group = this.prop(NodeProp.group);
+      return group ? group.indexOf(name3) > -1 : false;
+    }
+    return this.id == name3;
+  }
+  /**
+  Create a function from node types to arbitrary values by
+  specifying an object whose property names are node or
+  [group](#common.NodeProp^group) names. Often useful with
+  [`NodeProp.add`](#common.NodeProp.add). You can put multiple
+  names, separated by spaces, in a single property name to map
+  multiple node names to a single value.
+  */
+  static match(map2) {
+    let direct = /* @__PURE__ */ Object.create(null);
+    for (let prop in map2)
+      for (let name3 of prop.split(" "))
+        direct[name3] = map2[prop];
+    return (node) => {
+      for (let groups2 = node.prop(NodeProp.group), i = -1; i < (groups2 ? groups2.length : 0); i++) {
+        let found = direct[i < 0 ? node.name : groups2[i]];
+        if (found)
+          return found;
+      }
+    };
+  }
+};
+NodeType.none = new NodeType(
+  "",
+  /* @__PURE__ */ Object.create(null),
+  0,
+  8
+  /* NodeFlag.Anonymous */
+);
+var NodeSet = class _NodeSet {
+  /**
+  Create a set with the given types. The `id` property of each
+  type should correspond to its position within the array.
+  */
+  constructor(types) {
+    this.types = types;
+    for (let i = 0; i < types.length; i++)
+      if (types[i].id != i)
+        throw new RangeError("Node type ids should correspond to array positions when creating a node set");
+  }
+  /**
+  Create a copy of this set with some node properties added. The
+  arguments to this method can be created with
+  [`NodeProp.add`](#common.NodeProp.add).
+  */
+  extend(...props) {
+    let newTypes = [];
+    for (let type2 of this.types) {
+      let newProps = null;
+      for (let source of props) {
+        let add = source(type2);
+        if (add) {
+          if (!newProps)
+            newProps = Object.assign({}, type2.props);
+          let value = add[1], prop = add[0];
+          if (prop.combine && prop.id in newProps)
+            value = prop.combine(newProps[prop.id], value);
+          newProps[prop.id] = value;
+        }
+      }
+      newTypes.push(newProps ? new NodeType(type2.name, newProps, type2.id, type2.flags) : type2);
+    }
+    return new _NodeSet(newTypes);
+  }
+};
+var CachedNode = /* @__PURE__ */ new WeakMap();
+var CachedInnerNode = /* @__PURE__ */ new WeakMap();
+var IterMode;
+(function(IterMode2) {
+  IterMode2[IterMode2["ExcludeBuffers"] = 1] = "ExcludeBuffers";
+  IterMode2[IterMode2["IncludeAnonymous"] = 2] = "IncludeAnonymous";
+  IterMode2[IterMode2["IgnoreMounts"] = 4] = "IgnoreMounts";
+  IterMode2[IterMode2["IgnoreOverlays"] = 8] = "IgnoreOverlays";
+  IterMode2[IterMode2["EnterBracketed"] = 16] = "EnterBracketed";
+})(IterMode || (IterMode = {}));
+var Tree = class _Tree {
+  /**
+  Construct a new tree. See also [`Tree.build`](#common.Tree^build).
+  */
+  constructor(type2, children, positions, length, props) {
+    this.type = type2;
+    this.children = children;
+    this.positions = positions;
+    this.length = length;
+    this.props = null;
+    if (props && props.length) {
+      this.props = /* @__PURE__ */ Object.create(null);
+      for (let [prop, value] of props)
+        this.props[typeof prop == "number" ? prop : prop.id] = value;
+    }
+  }
+  /**
+  @internal
+  */
+  toString() {
+    let mounted = MountedTree.get(this);
+    if (mounted && !mounted.overlay)
+      return mounted.tree.toString();
+    let children = "";
+    for (let ch of this.children) {
+      let str3 = ch.toString();
+      if (str3) {
+        if (children)
+          children += ",";
+        children += str3;
+      }
+    }
+    return !this.type.name ? children : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children.length ? "(" + children + ")" : "");
+  }
+  /**
+  Get a [tree cursor](#common.TreeCursor) positioned at the top of
+  the tree. Mode can be used to [control](#common.IterMode) which
+  nodes the cursor visits.
+  */
+  cursor(mode = 0) {
+    return new TreeCursor(this.topNode, mode);
+  }
+  /**
+  Get a [tree cursor](#common.TreeCursor) pointing into this tree
+  at the given position and side (see
+  [`moveTo`](#common.TreeCursor.moveTo).
+  */
+  cursorAt(pos, side = 0, mode = 0) {
+    let scope = CachedNode.get(this) || this.topNode;
+    let cursor = new TreeCursor(scope);
+    cursor.moveTo(pos, side);
+    CachedNode.set(this, cursor._tree);
+    return cursor;
+  }
+  /**
+  Get a [syntax node](#common.SyntaxNode) object for the top of the
+  tree.
+  */
+  get topNode() {
+    return new TreeNode(this, 0, 0, null);
+  }
+  /**
+  Get the [syntax node](#common.SyntaxNode) at the given position.
+  If `side` is -1, this will move into nodes that end at the
+  position. If 1, it'll move into nodes that start at the
+  position. With 0, it'll only enter nodes that cover the position
+  from both sides.
+  
+  Note that this will not enter
+  [overlays](#common.MountedTree.overlay), and you often want
+  [`resolveInner`](#common.Tree.resolveInner) instead.
+  */
+  resolve(pos, side = 0) {
+    let node = resolveNode(CachedNode.get(this) || this.topNode, pos, side, false);
+    CachedNode.set(this, node);
+    return node;
+  }
+  /**
+  Like [`resolve`](#common.Tree.resolve), but will enter
+  [overlaid](#common.MountedTree.overlay) nodes, producing a syntax node
+  pointing into the innermost overlaid tree at the given position
+  (with parent links going through all parent structure, including
+  the host trees).
+  */
+  resolveInner(pos, side = 0) {
+    let node = resolveNode(CachedInnerNode.get(this) || this.topNode, pos, side, true);
+    CachedInnerNode.set(this, node);
+    return node;
+  }
+  /**
+  In some situations, it can be useful to iterate through all
+  nodes around a position, including those in overlays that don't
+  directly cover the position. This method gives you an iterator
+  that will produce all nodes, from small to big, around the given
+  position.
+  */
+  resolveStack(pos, side = 0) {
+    return stackIterator(this, pos, side);
+  }
+  /**
+  Iterate over the tree and its children, calling `enter` for any
+  node that touches the `from`/`to` region (if given) before
+  running over such a node's children, and `leave` (if given) when
+  leaving the node. When `enter` returns `false`, that node will
+  not have its children iterated over (or `leave` called).
+  */
+  iterate(spec) {
+    let { enter, leave, from = 0, to = this.length } = spec;
+    let mode = spec.mode || 0, anon = (mode & IterMode.IncludeAnonymous) > 0;
+    for (let c = this.cursor(mode | IterMode.IncludeAnonymous); ; ) {
+      let entered = false;
+      if (c.from <= to && c.to >= from && (!anon && c.type.isAnonymous || enter(c) !== false)) {
+        if (c.firstChild())
+          continue;
+        entered = true;
+      }
+      for (; ; ) {
+        if (entered && leave && (anon || !c.type.isAnonymous))
+          leave(c);
+        if (c.nextSibling())
+          break;
+        if (!c.parent())
+          return;
+        entered = true;
+      }
+    }
+  }
+  /**
+  Get the value of the given [node prop](#common.NodeProp) for this
+  node. Works with both per-node and per-type props.
+  */
+  prop(prop) {
+    return !prop.perNode ? this.type.prop(prop) : this.props ? this.props[prop.id] : void 0;
+  }
+  /**
+  Returns the node's [per-node props](#common.NodeProp.perNode) in a
+  format that can be passed to the [`Tree`](#common.Tree)
+  constructor.
+  */
+  get propValues() {
+    let result = [];
+    if (this.props)
+      for (let id in this.props)
+        result.push([+id, this.props[id]]);
+    return result;
+  }
+  /**
+  Balance the direct children of this tree, producing a copy of
+  which may have children grouped into subtrees with type
+  [`NodeType.none`](#common.NodeType^none).
+  */
+  balance(config = {}) {
+    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children, positions, length) => new _Tree(this.type, children, positions, length, this.propValues), config.makeTree || ((children, positions, length) => new _Tree(NodeType.none, children, positions, length)));
+  }
+  /**
+  Build a tree from a postfix-ordered buffer of node information,
+  or a cursor over such a buffer.
+  */
+  static build(data) {
+    return buildTree(data);
+  }
+};
+Tree.empty = new Tree(NodeType.none, [], [], 0);
+var FlatBufferCursor = class _FlatBufferCursor {
+  constructor(buffer, index2) {
+    this.buffer = buffer;
+    this.index = index2;
+  }
+  get id() {
+    return this.buffer[this.index - 4];
+  }
+  get start() {
+    return this.buffer[this.index - 3];
+  }
+  get end() {
+    return this.buffer[this.index - 2];
+  }
+  get size() {
+    return this.buffer[this.index - 1];
+  }
+  get pos() {
+    return this.index;
+  }
+  next() {
+    this.index -= 4;
+  }
+  fork() {
+    return new _FlatBufferCursor(this.buffer, this.index);
+  }
+};
+var TreeBuffer = class _TreeBuffer {
+  /**
+  Create a tree buffer.
+  */
+  constructor(buffer, length, set2) {
+    this.buffer = buffer;
+    this.length = length;
+    this.set = set2;
+  }
+  /**
+  @internal
+  */
+  get type() {
+    return NodeType.none;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    let result = [];
+    for (let index2 = 0; index2 < this.buffer.length; ) {
+      result.push(this.childString(index2));
+      index2 = this.buffer[index2 + 3];
+    }
+    return result.join(",");
+  }
+  /**
+  @internal
+  */
+  childString(index2) {
+    let id = this.buffer[index2], endIndex = this.buffer[index2 + 3];
+    let type2 = this.set.types[id], result = type2.name;
+    if (/\W/.test(result) && !type2.isError)
+      result = JSON.stringify(result);
+    index2 += 4;
+    if (endIndex == index2)
+      return result;
+    let children = [];
+    while (index2 < endIndex) {
+      children.push(this.childString(index2));
+      index2 = this.buffer[index2 + 3];
+    }
+    return result + "(" + children.join(",") + ")";
+  }
+  /**
+  @internal
+  */
+  findChild(startIndex, endIndex, dir, pos, side) {
+    let { buffer } = this, pick = -1;
+    for (let i = startIndex; i != endIndex; i = buffer[i + 3]) {
+      if (checkSide(side, pos, buffer[i + 1], buffer[i + 2])) {
+        pick = i;
+        if (dir > 0)
+          break;
+      }
+    }
+    return pick;
+  }
+  /**
+  @internal
+  */
+  slice(startI, endI, from) {
+    let b = this.buffer;
+    let copy = new Uint16Array(endI - startI), len = 0;
+    for (let i = startI, j = 0; i < endI; ) {
+      copy[j++] = b[i++];
+      copy[j++] = b[i++] - from;
+      let to = copy[j++] = b[i++] - from;
+      copy[j++] = b[i++] - startI;
+      len = Math.max(len, to);
+    }
+    return new _TreeBuffer(copy, len, this.set);
+  }
+};
+function checkSide(side, pos, from, to) {
+  switch (side) {
+    case -2:
+      return from < pos;
+    case -1:
+      return to >= pos && from < pos;
+    case 0:
+      return from < pos && to > pos;
+    case 1:
+      return from <= pos && to > pos;
+    case 2:
+      return to > pos;
+    case 4:
+      return true;
+  }
+}
+function resolveNode(node, pos, side, overlays) {
+  var _a;
+  while (node.from == node.to || (side < 1 ? node.from >= pos : node.from > pos) || (side > -1 ? node.to <= pos : node.to < pos)) {
+    let parent = !overlays && node instanceof TreeNode && node.index < 0 ? null : node.parent;
+    if (!parent)
+      return node;
+    node = parent;
+  }
+  let mode = overlays ? 0 : IterMode.IgnoreOverlays;
+  if (overlays)
+    for (let scan = node, parent = scan.parent; parent; scan = parent, parent = scan.parent) {
+      if (scan instanceof TreeNode && scan.index < 0 && ((_a = parent.enter(pos, side, mode)) === null || _a === void 0 ? void 0 : _a.from) != scan.from)
+        node = parent;
+    }
+  for (; ; ) {
+    let inner = node.enter(pos, side, mode);
+    if (!inner)
+      return node;
+    node = inner;
+  }
+}
+var BaseNode = class {
+  cursor(mode = 0) {
+    return new TreeCursor(this, mode);
+  }
+  getChild(type2, before = null, after = null) {
+    let r2 = getChildren(this, type2, before, after);
+    return r2.length ? r2[0] : null;
+  }
+  getChildren(type2, before = null, after = null) {
+    return getChildren(this, type2, before, after);
+  }
+  resolve(pos, side = 0) {
+    return resolveNode(this, pos, side, false);
+  }
+  resolveInner(pos, side = 0) {
+    return resolveNode(this, pos, side, true);
+  }
+  matchContext(context) {
+    return matchNodeContext(this.parent, context);
+  }
+  enterUnfinishedNodesBefore(pos) {
+    let scan = this.childBefore(pos), node = this;
+    while (scan) {
+      let last = scan.lastChild;
+      if (!last || last.to != scan.to)
+        break;
+      if (last.type.isError && last.from == last.to) {
+        node = scan;
+        scan = last.prevSibling;
+      } else {
+        scan = last;
+      }
+    }
+    return node;
+  }
+  get node() {
+    return this;
+  }
+  get next() {
+    return this.parent;
+  }
+};
+var TreeNode = class _TreeNode extends BaseNode {
+  constructor(_tree, from, index2, _parent) {
+    super();
+    this._tree = _tree;
+    this.from = from;
+    this.index = index2;
+    this._parent = _parent;
+  }
+  get type() {
+    return this._tree.type;
+  }
+  get name() {
+    return this._tree.type.name;
+  }
+  get to() {
+    return this.from + this._tree.length;
+  }
+  nextChild(i, dir, pos, side, mode = 0) {
+    for (let parent = this; ; ) {
+      for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
+        let next = children[i], start = positions[i] + parent.from, mounted;
+        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
+          continue;
+        if (next instanceof TreeBuffer) {
+          if (mode & IterMode.ExcludeBuffers)
+            continue;
+          let index2 = next.findChild(0, next.buffer.length, dir, pos - start, side);
+          if (index2 > -1)
+            return new BufferNode(new BufferContext(parent, next, i, start), null, index2);
+        } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
+          let mounted2;
+          if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
+            return new _TreeNode(mounted2.tree, start, i, parent);
+          let inner = new _TreeNode(next, start, i, parent);
+          return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
+        }
+      }
+      if (mode & IterMode.IncludeAnonymous || !parent.type.isAnonymous)
+        return null;
+      if (parent.index >= 0)
+        i = parent.index + dir;
+      else
+        i = dir < 0 ? -1 : parent._parent._tree.children.length;
+      parent = parent._parent;
+      if (!parent)
+        return null;
+    }
+  }
+  get firstChild() {
+    return this.nextChild(
+      0,
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get lastChild() {
+    return this.nextChild(
+      this._tree.children.length - 1,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  childAfter(pos) {
+    return this.nextChild(
+      0,
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  childBefore(pos) {
+    return this.nextChild(
+      this._tree.children.length - 1,
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  prop(prop) {
+    return this._tree.prop(prop);
+  }
+  enter(pos, side, mode = 0) {
+    let mounted;
+    if (!(mode & IterMode.IgnoreOverlays) && (mounted = MountedTree.get(this._tree)) && mounted.overlay) {
+      let rPos = pos - this.from, enterBracketed = mode & IterMode.EnterBracketed && mounted.bracketed;
+      for (let { from, to } of mounted.overlay) {
+        if ((side > 0 || enterBracketed ? from <= rPos : from < rPos) && (side < 0 || enterBracketed ? to >= rPos : to > rPos))
+          return new _TreeNode(mounted.tree, mounted.overlay[0].from + this.from, -1, this);
+      }
+    }
+    return this.nextChild(0, 1, pos, side, mode);
+  }
+  nextSignificantParent() {
+    let val = this;
+    while (val.type.isAnonymous && val._parent)
+      val = val._parent;
+    return val;
+  }
+  get parent() {
+    return this._parent ? this._parent.nextSignificantParent() : null;
+  }
+  get nextSibling() {
+    return this._parent && this.index >= 0 ? this._parent.nextChild(
+      this.index + 1,
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    ) : null;
+  }
+  get prevSibling() {
+    return this._parent && this.index >= 0 ? this._parent.nextChild(
+      this.index - 1,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    ) : null;
+  }
+  get tree() {
+    return this._tree;
+  }
+  toTree() {
+    return this._tree;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this._tree.toString();
+  }
+};
+function getChildren(node, type2, before, after) {
+  let cur = node.cursor(), result = [];
+  if (!cur.firstChild())
+    return result;
+  if (before != null)
+    for (let found = false; !found; ) {
+      found = cur.type.is(before);
+      if (!cur.nextSibling())
+        return result;
+    }
+  for (; ; ) {
+    if (after != null && cur.type.is(after))
+      return result;
+    if (cur.type.is(type2))
+      result.push(cur.node);
+    if (!cur.nextSibling())
+      return after == null ? result : [];
+  }
+}
+function matchNodeContext(node, context, i = context.length - 1) {
+  for (let p = node; i >= 0; p = p.parent) {
+    if (!p)
+      return false;
+    if (!p.type.isAnonymous) {
+      if (context[i] && context[i] != p.name)
+        return false;
+      i--;
+    }
+  }
+  return true;
+}
+var BufferContext = class {
+  constructor(parent, buffer, index2, start) {
+    this.parent = parent;
+    this.buffer = buffer;
+    this.index = index2;
+    this.start = start;
+  }
+};
+var BufferNode = class _BufferNode extends BaseNode {
+  get name() {
+    return this.type.name;
+  }
+  get from() {
+    return this.context.start + this.context.buffer.buffer[this.index + 1];
+  }
+  get to() {
+    return this.context.start + this.context.buffer.buffer[this.index + 2];
+  }
+  constructor(context, _parent, index2) {
+    super();
+    this.context = context;
+    this._parent = _parent;
+    this.index = index2;
+    this.type = context.buffer.set.types[context.buffer.buffer[index2]];
+  }
+  child(dir, pos, side) {
+    let { buffer } = this.context;
+    let index2 = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.context.start, side);
+    return index2 < 0 ? null : new _BufferNode(this.context, this, index2);
+  }
+  get firstChild() {
+    return this.child(
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get lastChild() {
+    return this.child(
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  childAfter(pos) {
+    return this.child(
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  childBefore(pos) {
+    return this.child(
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  prop(prop) {
+    return this.type.prop(prop);
+  }
+  enter(pos, side, mode = 0) {
+    if (mode & IterMode.ExcludeBuffers)
+      return null;
+    let { buffer } = this.context;
+    let index2 = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], side > 0 ? 1 : -1, pos - this.context.start, side);
+    return index2 < 0 ? null : new _BufferNode(this.context, this, index2);
+  }
+  get parent() {
+    return this._parent || this.context.parent.nextSignificantParent();
+  }
+  externalSibling(dir) {
+    return this._parent ? null : this.context.parent.nextChild(
+      this.context.index + dir,
+      dir,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get nextSibling() {
+    let { buffer } = this.context;
+    let after = buffer.buffer[this.index + 3];
+    if (after < (this._parent ? buffer.buffer[this._parent.index + 3] : buffer.buffer.length))
+      return new _BufferNode(this.context, this._parent, after);
+    return this.externalSibling(1);
+  }
+  get prevSibling() {
+    let { buffer } = this.context;
+    let parentStart = this._parent ? this._parent.index + 4 : 0;
+    if (this.index == parentStart)
+      return this.externalSibling(-1);
+    return new _BufferNode(this.context, this._parent, buffer.findChild(
+      parentStart,
+      this.index,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    ));
+  }
+  get tree() {
+    return null;
+  }
+  toTree() {
+    let children = [], positions = [];
+    let { buffer } = this.context;
+    let startI = this.index + 4, endI = buffer.buffer[this.index + 3];
+    if (endI > startI) {
+      let from = buffer.buffer[this.index + 1];
+      children.push(buffer.slice(startI, endI, from));
+      positions.push(0);
+    }
+    return new Tree(this.type, children, positions, this.to - this.from);
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this.context.buffer.childString(this.index);
+  }
+};
+function iterStack(heads) {
+  if (!heads.length)
+    return null;
+  let pick = 0, picked = heads[0];
+  for (let i = 1; i < heads.length; i++) {
+    let node = heads[i];
+    if (node.from > picked.from || node.to < picked.to) {
+      picked = node;
+      pick = i;
+    }
+  }
+  let next = picked instanceof TreeNode && picked.index < 0 ? null : picked.parent;
+  let newHeads = heads.slice();
+  if (next)
+    newHeads[pick] = next;
+  else
+    newHeads.splice(pick, 1);
+  return new StackIterator(newHeads, picked);
+}
+var StackIterator = class {
+  constructor(heads, node) {
+    this.heads = heads;
+    this.node = node;
+  }
+  get next() {
+    return iterStack(this.heads);
+  }
+};
+function stackIterator(tree, pos, side) {
+  let inner = tree.resolveInner(pos, side), layers = null;
+  for (let scan = inner instanceof TreeNode ? inner : inner.context.parent; scan; scan = scan.parent) {
+    if (scan.index < 0) {
+      let parent = scan.parent;
+      (layers || (layers = [inner])).push(parent.resolve(pos, side));
+      scan = parent;
+    } else {
+      let mount = MountedTree.get(scan.tree);
+      if (mount && mount.overlay && mount.overlay[0].from <= pos && mount.overlay[mount.overlay.length - 1].to >= pos) {
+        let root = new TreeNode(mount.tree, mount.overlay[0].from + scan.from, -1, scan);
+        (layers || (layers = [inner])).push(resolveNode(root, pos, side, false));
+      }
+    }
+  }
+  return layers ? iterStack(layers) : inner;
+}
+var TreeCursor = class {
+  /**
+  Shorthand for `.type.name`.
+  */
+  get name() {
+    return this.type.name;
+  }
+  /**
+  @internal
+  */
+  constructor(node, mode = 0) {
+    this.buffer = null;
+    this.stack = [];
+    this.index = 0;
+    this.bufferNode = null;
+    this.mode = mode & ~IterMode.EnterBracketed;
+    if (node instanceof TreeNode) {
+      this.yieldNode(node);
+    } else {
+      this._tree = node.context.parent;
+      this.buffer = node.context;
+      for (let n = node._parent; n; n = n._parent)
+        this.stack.unshift(n.index);
+      this.bufferNode = node;
+      this.yieldBuf(node.index);
+    }
+  }
+  yieldNode(node) {
+    if (!node)
+      return false;
+    this._tree = node;
+    this.type = node.type;
+    this.from = node.from;
+    this.to = node.to;
+    return true;
+  }
+  yieldBuf(index2, type2) {
+    this.index = index2;
+    let { start, buffer } = this.buffer;
+    this.type = type2 || buffer.set.types[buffer.buffer[index2]];
+    this.from = start + buffer.buffer[index2 + 1];
+    this.to = start + buffer.buffer[index2 + 2];
+    return true;
+  }
+  /**
+  @internal
+  */
+  yield(node) {
+    if (!node)
+      return false;
+    if (node instanceof TreeNode) {
+      this.buffer = null;
+      return this.yieldNode(node);
+    }
+    this.buffer = node.context;
+    return this.yieldBuf(node.index, node.type);
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this.buffer ? this.buffer.buffer.childString(this.index) : this._tree.toString();
+  }
+  /**
+  @internal
+  */
+  enterChild(dir, pos, side) {
+    if (!this.buffer)
+      return this.yield(this._tree.nextChild(dir < 0 ? this._tree._tree.children.length - 1 : 0, dir, pos, side, this.mode));
+    let { buffer } = this.buffer;
+    let index2 = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.buffer.start, side);
+    if (index2 < 0)
+      return false;
+    this.stack.push(this.index);
+    return this.yieldBuf(index2);
+  }
+  /**
+  Move the cursor to this node's first child. When this returns
+  false, the node has no child, and the cursor has not been moved.
+  */
+  firstChild() {
+    return this.enterChild(
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  /**
+  Move the cursor to this node's last child.
+  */
+  lastChild() {
+    return this.enterChild(
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  /**
+  Move the cursor to the first child that ends after `pos`.
+  */
+  childAfter(pos) {
+    return this.enterChild(
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  /**
+  Move to the last child that starts before `pos`.
+  */
+  childBefore(pos) {
+    return this.enterChild(
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  /**
+  Move the cursor to the child around `pos`. If side is -1 the
+  child may end at that position, when 1 it may start there. This
+  will also enter [overlaid](#common.MountedTree.overlay)
+  [mounted](#common.NodeProp^mounted) trees unless `overlays` is
+  set to false.
+  */
+  enter(pos, side, mode = this.mode) {
+    if (!this.buffer)
+      return this.yield(this._tree.enter(pos, side, mode));
+    return mode & IterMode.ExcludeBuffers ? false : this.enterChild(1, pos, side);
+  }
+  /**
+  Move to the node's parent node, if this isn't the top node.
+  */
+  parent() {
+    if (!this.buffer)
+      return this.yieldNode(this.mode & IterMode.IncludeAnonymous ? this._tree._parent : this._tree.parent);
+    if (this.stack.length)
+      return this.yieldBuf(this.stack.pop());
+    let parent = this.mode & IterMode.IncludeAnonymous ? this.buffer.parent : this.buffer.parent.nextSignificantParent();
+    this.buffer = null;
+    return this.yieldNode(parent);
+  }
+  /**
+  @internal
+  */
+  sibling(dir) {
+    if (!this.buffer)
+      return !this._tree._parent ? false : this.yield(this._tree.index < 0 ? null : this._tree._parent.nextChild(this._tree.index + dir, dir, 0, 4, this.mode));
+    let { buffer } = this.buffer, d = this.stack.length - 1;
+    if (dir < 0) {
+      let parentStart = d < 0 ? 0 : this.stack[d] + 4;
+      if (this.index != parentStart)
+        return this.yieldBuf(buffer.findChild(
+          parentStart,
+          this.index,
+          -1,
+          0,
+          4
+          /* Side.DontCare */
+        ));
+    } else {
+      let after = buffer.buffer[this.index + 3];
+      if (after < (d < 0 ? buffer.buffer.length : buffer.buffer[this.stack[d] + 3]))
+        return this.yieldBuf(after);
+    }
+    return d < 0 ? this.yield(this.buffer.parent.nextChild(this.buffer.index + dir, dir, 0, 4, this.mode)) : false;
+  }
+  /**
+  Move to this node's next sibling, if any.
+  */
+  nextSibling() {
+    return this.sibling(1);
+  }
+  /**
+  Move to this node's previous sibling, if any.
+  */
+  prevSibling() {
+    return this.sibling(-1);
+  }
+  atLastNode(dir) {
+    let index2, parent, { buffer } = this;
+    if (buffer) {
+      if (dir > 0) {
+        if (this.index < buffer.buffer.buffer.length)
+          return false;
+      } else {
+        for (let i = 0; i < this.index; i++)
+          if (buffer.buffer.buffer[i + 3] < this.index)
+            return false;
+      }
+      ({ index: index2, parent } = buffer);
+    } else {
+      ({ index: index2, _parent: parent } = this._tree);
+    }
+    for (; parent; { index: index2, _parent: parent } = parent) {
+      if (index2 > -1)
+        for (let i = index2 + dir, e = dir < 0 ? -1 : parent._tree.children.length; i != e; i += dir) {
+          let child = parent._tree.children[i];
+          if (this.mode & IterMode.IncludeAnonymous || child instanceof TreeBuffer || !child.type.isAnonymous || hasChild(child))
+            return false;
+        }
+    }
+    return true;
+  }
+  move(dir, enter) {
+    if (enter && this.enterChild(
+      dir,
+      0,
+      4
+      /* Side.DontCare */
+    ))
+      return true;
+    for (; ; ) {
+      if (this.sibling(dir))
+        return true;
+      if (this.atLastNode(dir) || !this.parent())
+        return false;
+    }
+  }
+  /**
+  Move to the next node in a
+  [pre-order](https://en.wikipedia.org/wiki/Tree_traversal#Pre-order,_NLR)
+  traversal, going from a node to its first child or, if the
+  current node is empty or `enter` is false, its next sibling or
+  the next sibling of the first parent node that has one.
+  */
+  next(enter = true) {
+    return this.move(1, enter);
+  }
+  /**
+  Move to the next node in a last-to-first pre-order traversal. A
+  node is followed by its last child or, if it has none, its
+  previous sibling or the previous sibling of the first parent
+  node that has one.
+  */
+  prev(enter = true) {
+    return this.move(-1, enter);
+  }
+  /**
+  Move the cursor to the innermost node that covers `pos`. If
+  `side` is -1, it will enter nodes that end at `pos`. If it is 1,
+  it will enter nodes that start at `pos`.
+  */
+  moveTo(pos, side = 0) {
+    while (this.from == this.to || (side < 1 ? this.from >= pos : this.from > pos) || (side > -1 ? this.to <= pos : this.to < pos))
+      if (!this.parent())
+        break;
+    while (this.enterChild(1, pos, side)) {
+    }
+    return this;
+  }
+  /**
+  Get a [syntax node](#common.SyntaxNode) at the cursor's current
+  position.
+  */
+  get node() {
+    if (!this.buffer)
+      return this._tree;
+    let cache = this.bufferNode, result = null, depth = 0;
+    if (cache && cache.context == this.buffer) {
+      scan: for (let index2 = this.index, d = this.stack.length; d >= 0; ) {
+        for (let c = cache; c; c = c._parent)
+          if (c.index == index2) {
+            if (index2 == this.index)
+              return c;
+            result = c;
+            depth = d + 1;
+            break scan;
+          }
+        index2 = this.stack[--d];
+      }
+    }
+    for (let i = depth; i < this.stack.length; i++)
+      result = new BufferNode(this.buffer, result, this.stack[i]);
+    return this.bufferNode = new BufferNode(this.buffer, result, this.index);
+  }
+  /**
+  Get the [tree](#common.Tree) that represents the current node, if
+  any. Will return null when the node is in a [tree
+  buffer](#common.TreeBuffer).
+  */
+  get tree() {
+    return this.buffer ? null : this._tree._tree;
+  }
+  /**
+  Iterate over the current node and all its descendants, calling
+  `enter` when entering a node and `leave`, if given, when leaving
+  one. When `enter` returns `false`, any children of that node are
+  skipped, and `leave` isn't called for it.
+  */
+  iterate(enter, leave) {
+    for (let depth = 0; ; ) {
+      let mustLeave = false;
+      if (this.type.isAnonymous || enter(this) !== false) {
+        if (this.firstChild()) {
+          depth++;
+          continue;
+        }
+        if (!this.type.isAnonymous)
+          mustLeave = true;
+      }
+      for (; ; ) {
+        if (mustLeave && leave)
+          leave(this);
+        mustLeave = this.type.isAnonymous;
+        if (!depth)
+          return;
+        if (this.nextSibling())
+          break;
+        this.parent();
+        depth--;
+        mustLeave = true;
+      }
+    }
+  }
+  /**
+  Test whether the current node matches a given context—a sequence
+  of direct parent node names. Empty strings in the context array
+  are treated as wildcards.
+  */
+  matchContext(context) {
+    if (!this.buffer)
+      return matchNodeContext(this.node.parent, context);
+    let { buffer } = this.buffer, { types } = buffer.set;
+    for (let i = context.length - 1, d = this.stack.length - 1; i >= 0; d--) {
+      if (d < 0)
+        return matchNodeContext(this._tree, context, i);
+      let type2 = types[buffer.buffer[this.stack[d]]];
+      if (!type2.isAnonymous) {
+        if (context[i] && context[i] != type2.name)
+          return false;
+        i--;
+      }
+    }
+    return true;
+  }
+};
+function hasChild(tree) {
+  return tree.children.some((ch) => ch instanceof TreeBuffer || !ch.type.isAnonymous || hasChild(ch));
+}
+function buildTree(data) {
+  var _a;
+  let { buffer, nodeSet, maxBufferLength = DefaultBufferLength, reused = [], minRepeatType = nodeSet.types.length } = data;
+  let cursor = Array.isArray(buffer) ? new FlatBufferCursor(buffer, buffer.length) : buffer;
+  let types = nodeSet.types;
+  let contextHash = 0, lookAhead = 0;
+  function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
+    let { id, start, end, size } = cursor;
+    if (size < 0) {
+      cursor.next();
+      if (size == -1) {
+        let node2 = reused[id];
+        children2.push(node2);
+        positions2.push(start - parentStart);
+        return;
+      } else if (size == -3) {
+        contextHash = id;
+        return;
+      } else if (size == -4) {
+        lookAhead = id;
+        return;
+      } else {
+        throw new RangeError(`Unrecognized record size: ${size}`);
+      }
+    }
+    let type2 = types[id], node, buffer2;
+    let startPos = start - parentStart;
+    if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
+      let data2 = new Uint16Array(buffer2.size - buffer2.skip);
+      let endPos = cursor.pos - buffer2.size, index2 = data2.length;
+      while (cursor.pos > endPos)
+        index2 = copyToBuffer(buffer2.start, data2, index2);
+      node = new TreeBuffer(data2, end - buffer2.start, nodeSet);
+      startPos = buffer2.start - parentStart;
+    } else {
+      let lookAheadAtStart = lookAhead, contextAtStart = contextHash;
+      let endPos = cursor.pos - size;
+      cursor.next();
+      let localChildren = [], localPositions = [];
+      let localInRepeat = id >= minRepeatType ? id : -1;
+      let lastGroup = 0, lastEnd = end, groupLookAhead = lookAheadAtStart;
+      while (cursor.pos > endPos) {
+        if (localInRepeat >= 0 && cursor.id == localInRepeat && cursor.size >= 0) {
+          if (cursor.end <= lastEnd - maxBufferLength) {
+            makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+            lastGroup = localChildren.length;
+            lastEnd = cursor.end;
+            groupLookAhead = lookAhead;
+          }
+          cursor.next();
+        } else if (depth > 2500) {
+          takeFlatNode(start, endPos, localChildren, localPositions);
+        } else {
+          if (localInRepeat >= 0 && cursor.size == -1 && reused[cursor.id].type == nodeSet.types[localInRepeat]) {
+            if (lastGroup < localChildren.length)
+              makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+            lastGroup = localChildren.length + 1;
+            lastEnd = cursor.start;
+            groupLookAhead = lookAhead;
+          }
+          takeNode(start, endPos, localChildren, localPositions, localInRepeat, depth + 1);
+        }
+      }
+      if (localInRepeat >= 0 && lastGroup > 0 && lastGroup < localChildren.length)
+        makeRepeatLeaf(localChildren, localPositions, start, lastGroup, start, lastEnd, localInRepeat, groupLookAhead, contextHash);
+      localChildren.reverse();
+      localPositions.reverse();
+      if (localInRepeat > -1 && lastGroup > 0) {
+        let make = makeBalanced(type2);
+        node = balanceRange(type2, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
+      } else {
+        node = makeTree(type2, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
+      }
+    }
+    children2.push(node);
+    positions2.push(startPos);
+  }
+  function takeFlatNode(parentStart, minPos, children2, positions2) {
+    let nodes = [];
+    let nodeCount = 0, stopAt = -1;
+    while (cursor.pos > minPos) {
+      let { id, start, end, size } = cursor;
+      if (size > 4) {
+        cursor.next();
+      } else if (stopAt > -1 && start < stopAt) {
+        break;
+      } else {
+        if (stopAt < 0)
+          stopAt = end - maxBufferLength;
+        nodes.push(id, start, end);
+        nodeCount++;
+        cursor.next();
+      }
+    }
+    if (nodeCount) {
+      let buffer2 = new Uint16Array(nodeCount * 4);
+      let start = nodes[nodes.length - 2];
+      for (let i = nodes.length - 3, j = 0; i >= 0; i -= 3) {
+        buffer2[j++] = nodes[i];
+        buffer2[j++] = nodes[i + 1] - start;
+        buffer2[j++] = nodes[i + 2] - start;
+        buffer2[j++] = j;
+      }
+      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
+      positions2.push(start - parentStart);
+    }
+  }
+  function makeBalanced(type2) {
+    return (children2, positions2, length2) => {
+      var _a2;
+      let lookAhead2 = 0, lastI = children2.length - 1, last, lookAheadProp;
+      if (lastI >= 0 && (last = children2[lastI]) instanceof Tree) {
+        if (!lastI && last.type == type2 && last.length == length2)
+          return last;
+        if (lookAheadProp = last.prop(NodeProp.lookAhead))
+          lookAhead2 = positions2[lastI] + last.length + lookAheadProp - length2;
+      }
+      let contextHash2 = 0;
+      for (let i = 0; i < children2.length; i++)
+        if (children2[i] instanceof Tree) {
+          contextHash2 = (_a2 = children2[i].prop(NodeProp.contextHash)) !== null && _a2 !== void 0 ? _a2 : 0;
+          break;
+        }
+      return makeTree(type2, children2, positions2, length2, lookAhead2, contextHash2);
+    };
+  }
+  function makeRepeatLeaf(children2, positions2, base, i, from, to, type2, lookAhead2, contextHash2) {
+    let localChildren = [], localPositions = [];
+    while (children2.length > i) {
+      localChildren.push(children2.pop());
+      localPositions.push(positions2.pop() + base - from);
+    }
+    children2.push(makeTree(nodeSet.types[type2], localChildren, localPositions, to - from, lookAhead2 - to, contextHash2));
+    positions2.push(from - base);
+  }
+  function makeTree(type2, children2, positions2, length2, lookAhead2, contextHash2, props) {
+    if (contextHash2) {
+      let pair2 = [NodeProp.contextHash, contextHash2];
+      props = props ? [pair2].concat(props) : [pair2];
+    }
+    if (lookAhead2 > 25) {
+      let pair2 = [NodeProp.lookAhead, lookAhead2];
+      props = props ? [pair2].concat(props) : [pair2];
+    }
+    return new Tree(type2, children2, positions2, length2, props);
+  }
+  function findBufferSize(maxSize, inRepeat) {
+    let fork = cursor.fork();
+    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
+    let result = { size: 0, start: 0, skip: 0 };
+    scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
+      let nodeSize2 = fork.size;
+      if (fork.id == inRepeat && nodeSize2 >= 0) {
+        result.size = size;
+        result.start = start;
+        result.skip = skip;
+        skip += 4;
+        size += 4;
+        fork.next();
+        continue;
+      }
+      let startPos = fork.pos - nodeSize2;
+      if (nodeSize2 < 0 || startPos < minPos || fork.start < minStart)
+        break;
+      let localSkipped = fork.id >= minRepeatType ? 4 : 0;
+      let nodeStart = fork.start;
+      fork.next();
+      while (fork.pos > startPos) {
+        if (fork.size < 0) {
+          if (fork.size == -3 || fork.size == -4)
+            localSkipped += 4;
+          else
+            break scan;
+        } else if (fork.id >= minRepeatType) {
+          localSkipped += 4;
+        }
+        fork.next();
+      }
+      start = nodeStart;
+      size += nodeSize2;
+      skip += localSkipped;
+    }
+    if (inRepeat < 0 || size == maxSize) {
+      result.size = size;
+      result.start = start;
+      result.skip = skip;
+    }
+    return result.size > 4 ? result : void 0;
+  }
+  function copyToBuffer(bufferStart, buffer2, index2) {
+    let { id, start, end, size } = cursor;
+    cursor.next();
+    if (size >= 0 && id < minRepeatType) {
+      let startIndex = index2;
+      if (size > 4) {
+        let endPos = cursor.pos - (size - 4);
+        while (cursor.pos > endPos)
+          index2 = copyToBuffer(bufferStart, buffer2, index2);
+      }
+      buffer2[--index2] = startIndex;
+      buffer2[--index2] = end - bufferStart;
+      buffer2[--index2] = start - bufferStart;
+      buffer2[--index2] = id;
+    } else if (size == -3) {
+      contextHash = id;
+    } else if (size == -4) {
+      lookAhead = id;
+    }
+    return index2;
+  }
+  let children = [], positions = [];
+  while (cursor.pos > 0)
+    takeNode(data.start || 0, data.bufferStart || 0, children, positions, -1, 0);
+  let length = (_a = data.length) !== null && _a !== void 0 ? _a : children.length ? positions[0] + children[0].length : 0;
+  return new Tree(types[data.topID], children.reverse(), positions.reverse(), length);
+}
+var nodeSizeCache = /* @__PURE__ */ new WeakMap();
+function nodeSize(balanceType, node) {
+  if (!balanceType.isAnonymous || node instanceof TreeBuffer || node.type != balanceType)
+    return 1;
+  let size = nodeSizeCache.get(node);
+  if (size == null) {
+    size = 1;
+    for (let child of node.children) {
+      if (child.type != balanceType || !(child instanceof Tree)) {
+        size = 1;
+        break;
+      }
+      size += nodeSize(balanceType, child);
+    }
+    nodeSizeCache.set(node, size);
+  }
+  return size;
+}
+function balanceRange(balanceType, children, positions, from, to, start, length, mkTop, mkTree) {
+  let total = 0;
+  for (let i = from; i < to; i++)
+    total += nodeSize(balanceType, children[i]);
+  let maxChild = Math.ceil(
+    total * 1.5 / 8
+    /* Balance.BranchFactor */
+  );
+  let localChildren = [], localPositions = [];
+  function divide(children2, positions2, from2, to2, offset) {
+    for (let i = from2; i < to2; ) {
+      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children2[i]);
+      i++;
+      for (; i < to2; i++) {
+        let nextSize = nodeSize(balanceType, children2[i]);
+        if (groupSize + nextSize >= maxChild)
+          break;
+        groupSize += nextSize;
+      }
+      if (i == groupFrom + 1) {
+        if (groupSize > maxChild) {
+          let only = children2[groupFrom];
+          divide(only.children, only.positions, 0, only.children.length, positions2[groupFrom] + offset);
+          continue;
+        }
+        localChildren.push(children2[groupFrom]);
+      } else {
+        let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
+        localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
+      }
+      localPositions.push(groupStart + offset - start);
+    }
+  }
+  divide(children, positions, from, to, 0);
+  return (mkTop || mkTree)(localChildren, localPositions, length);
+}
+var Parser = class {
+  /**
+  Start a parse, returning a [partial parse](#common.PartialParse)
+  object. [`fragments`](#common.TreeFragment) can be passed in to
+  make the parse incremental.
+  
+  By default, the entire input is parsed. You can pass `ranges`,
+  which should be a sorted array of non-empty, non-overlapping
+  ranges, to parse only those ranges. The tree returned in that
+  case will start at `ranges[0].from`.
+  */
+  startParse(input, fragments, ranges) {
+    if (typeof input == "string")
+      input = new StringInput(input);
+    ranges = !ranges ? [new Range(0, input.length)] : ranges.length ? ranges.map((r2) => new Range(r2.from, r2.to)) : [new Range(0, 0)];
+    return this.createParse(input, fragments || [], ranges);
+  }
+  /**
+  Run a full parse, returning the resulting tree.
+  */
+  parse(input, fragments, ranges) {
+    let parse6 = this.startParse(input, fragments, ranges);
+    for (; ; ) {
+      let done = parse6.advance();
+      if (done)
+        return done;
+    }
+  }
+};
+var StringInput = class {
+  constructor(string2) {
+    this.string = string2;
+  }
+  get length() {
+    return this.string.length;
+  }
+  chunk(from) {
+    return this.string.slice(from);
+  }
+  get lineChunks() {
+    return false;
+  }
+  read(from, to) {
+    return this.string.slice(from, to);
+  }
+};
+var stoppedInner = new NodeProp({ perNode: true });
+
+// node_modules/@lezer/lr/dist/index.js
+var Stack = class _Stack {
+  /**
+  @internal
+  */
+  constructor(p, stack, state, reducePos, pos, score, buffer, bufferBase, curContext, lookAhead = 0, parent) {
+    this.p = p;
+    this.stack = stack;
+    this.state = state;
+    this.reducePos = reducePos;
+    this.pos = pos;
+    this.score = score;
+    this.buffer = buffer;
+    this.bufferBase = bufferBase;
+    this.curContext = curContext;
+    this.lookAhead = lookAhead;
+    this.parent = parent;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return `[${this.stack.filter((_, i) => i % 3 == 0).concat(this.state)}]@${this.pos}${this.score ? "!" + this.score : ""}`;
+  }
+  // Start an empty stack
+  /**
+  @internal
+  */
+  static start(p, state, pos = 0) {
+    let cx = p.parser.context;
+    return new _Stack(p, [], state, pos, pos, 0, [], 0, cx ? new StackContext(cx, cx.start) : null, 0, null);
+  }
+  /**
+  The stack's current [context](#lr.ContextTracker) value, if
+  any. Its type will depend on the context tracker's type
+  parameter, or it will be `null` if there is no context
+  tracker.
+  */
+  get context() {
+    return this.curContext ? this.curContext.context : null;
+  }
+  // Push a state onto the stack, tracking its start position as well
+  // as the buffer base at that point.
+  /**
+  @internal
+  */
+  pushState(state, start) {
+    this.stack.push(this.state, start, this.bufferBase + this.buffer.length);
+    this.state = state;
+  }
+  // Apply a reduce action
+  /**
+  @internal
+  */
+  reduce(action) {
+    var _a;
+    let depth = action >> 19, type2 = action & 65535;
+    let { parser: parser3 } = this.p;
+    let lookaheadRecord = this.reducePos < this.pos - 25 && this.setLookAhead(this.pos);
+    let dPrec = parser3.dynamicPrecedence(type2);
+    if (dPrec)
+      this.score += dPrec;
+    if (depth == 0) {
+      if (type2 < parser3.minRepeatTerm && this.reducePos < this.pos)
+        this.reducePos = this.pos;
+      this.pushState(parser3.getGoto(this.state, type2, true), this.reducePos);
+      if (type2 < parser3.minRepeatTerm)
+        this.storeNode(type2, this.reducePos, this.reducePos, lookaheadRecord ? 8 : 4, true);
+      this.reduceContext(type2, this.reducePos);
+      return;
+    }
+    let base = this.stack.length - (depth - 1) * 3 - (action & 262144 ? 6 : 0);
+    let start = base ? this.stack[base - 2] : this.p.ranges[0].from;
+    if (type2 < parser3.minRepeatTerm && start == this.reducePos && this.reducePos < this.pos)
+      this.reducePos = this.pos;
+    let size = this.reducePos - start;
+    if (size >= 2e3 && !((_a = this.p.parser.nodeSet.types[type2]) === null || _a === void 0 ? void 0 : _a.isAnonymous)) {
+      if (start == this.p.lastBigReductionStart) {
+        this.p.bigReductionCount++;
+        this.p.lastBigReductionSize = size;
+      } else if (this.p.lastBigReductionSize < size) {
+        this.p.bigReductionCount = 1;
+        this.p.lastBigReductionStart = start;
+        this.p.lastBigReductionSize = size;
+      }
+    }
+    let bufferBase = base ? this.stack[base - 1] : 0, count = this.bufferBase + this.buffer.length - bufferBase;
+    if (type2 < parser3.minRepeatTerm || action & 131072) {
+      let pos = parser3.stateFlag(
+        this.state,
+        1
+        /* StateFlag.Skipped */
+      ) ? this.pos : this.reducePos;
+      this.storeNode(type2, start, pos, count + 4, true);
+    }
+    if (action & 262144) {
+      this.state = this.stack[base];
+    } else {
+      let baseStateID = this.stack[base - 3];
+      this.state = parser3.getGoto(baseStateID, type2, true);
+    }
+    while (this.stack.length > base)
+      this.stack.pop();
+    this.reduceContext(type2, start);
+  }
+  // Shift a value into the buffer
+  /**
+  @internal
+  */
+  storeNode(term, start, end, size = 4, mustSink = false) {
+    if (term == 0 && (!this.stack.length || this.stack[this.stack.length - 1] < this.buffer.length + this.bufferBase)) {
+      let top = this.buffer.length;
+      if (top > 0 && this.buffer[top - 4] == 0 && this.buffer[top - 1] > -1) {
+        if (start == end)
+          return;
+        if (this.buffer[top - 2] >= start) {
+          this.buffer[top - 2] = end;
+          return;
+        }
+      }
+    }
+    if (!mustSink || this.pos == end) {
+      this.buffer.push(term, start, end, size);
+    } else {
+      let index2 = this.buffer.length;
+      if (index2 > 0 && (this.buffer[index2 - 4] != 0 || this.buffer[index2 - 1] < 0)) {
+        let mustMove = false;
+        for (let scan = index2; scan > 0 && this.buffer[scan - 2] > end; scan -= 4) {
+          if (this.buffer[scan - 1] >= 0) {
+            mustMove = true;
+            break;
+          }
+        }
+        if (mustMove)
+          while (index2 > 0 && this.buffer[index2 - 2] > end) {
+            this.buffer[index2] = this.buffer[index2 - 4];
+            this.buffer[index2 + 1] = this.buffer[index2 - 3];
+            this.buffer[index2 + 2] = this.buffer[index2 - 2];
+            this.buffer[index2 + 3] = this.buffer[index2 - 1];
+            index2 -= 4;
+            if (size > 4)
+              size -= 4;
+          }
+      }
+      this.buffer[index2] = term;
+      this.buffer[index2 + 1] = start;
+      this.buffer[index2 + 2] = end;
+      this.buffer[index2 + 3] = size;
+    }
+  }
+  // Apply a shift action
+  /**
+  @internal
+  */
+  shift(action, type2, start, end) {
+    if (action & 131072) {
+      this.pushState(action & 65535, this.pos);
+    } else if ((action & 262144) == 0) {
+      let nextState = action, { parser: parser3 } = this.p;
+      this.pos = end;
+      let skipped = parser3.stateFlag(
+        nextState,
+        1
+        /* StateFlag.Skipped */
+      );
+      if (!skipped && (end > start || type2 <= parser3.maxNode))
+        this.reducePos = end;
+      this.pushState(nextState, skipped ? start : Math.min(start, this.reducePos));
+      this.shiftContext(type2, start);
+      if (type2 <= parser3.maxNode)
+        this.buffer.push(type2, start, end, 4);
+    } else {
+      this.pos = end;
+      this.shiftContext(type2, start);
+      if (type2 <= this.p.parser.maxNode)
+        this.buffer.push(type2, start, end, 4);
+    }
+  }
+  // Apply an action
+  /**
+  @internal
+  */
+  apply(action, next, nextStart, nextEnd) {
+    if (action & 65536)
+      this.reduce(action);
+    else
+      this.shift(action, next, nextStart, nextEnd);
+  }
+  // Add a prebuilt (reused) node into the buffer.
+  /**
+  @internal
+  */
+  useNode(value, next, start) {
+    let index2 = this.p.reused.length - 1;
+    if (index2 < 0 || this.p.reused[index2] != value) {
+      this.p.reused.push(value);
+      index2++;
+    }
+    let end = this.reducePos = this.pos = start + value.length;
+    this.pushState(next, start);
+    this.buffer.push(
+      index2,
+      start,
+      end,
+      -1
+      /* size == -1 means this is a reused value */
+    );
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.reuse(this.curContext.context, value, this, this.p.stream, this.pos - value.length));
+  }
+  // Split the stack. Due to the buffer sharing and the fact
+  // that `this.stack` tends to stay quite shallow, this isn't very
+  // expensive.
+  /**
+  @internal
+  */
+  split() {
+    let parent = this;
+    let off = parent.buffer.length;
+    if (off && parent.buffer[off - 4] == 0)
+      off -= 4;
+    while (off > 0 && parent.buffer[off - 2] > parent.reducePos)
+      off -= 4;
+    let buffer = parent.buffer.slice(off), base = parent.bufferBase + off;
+    while (parent && base == parent.bufferBase)
+      parent = parent.parent;
+    return new _Stack(this.p, this.stack.slice(), this.state, this.reducePos, this.pos, this.score, buffer, base, this.curContext, this.lookAhead, parent);
+  }
+  // Try to recover from an error by 'deleting' (ignoring) one token.
+  /**
+  @internal
+  */
+  recoverByDelete(next, nextEnd) {
+    let isNode = next <= this.p.parser.maxNode;
+    if (isNode)
+      this.storeNode(next, this.pos, nextEnd, 4);
+    this.storeNode(0, this.pos, nextEnd, isNode ? 8 : 4);
+    this.pos = this.reducePos = nextEnd;
+    this.score -= 190;
+  }
+  /**
+  Check if the given term would be able to be shifted (optionally
+  after some reductions) on this stack. This can be useful for
+  external tokenizers that want to make sure they only provide a
+  given token when it applies.
+  */
+  canShift(term) {
+    for (let sim = new SimulatedStack(this); ; ) {
+      let action = this.p.parser.stateSlot(
+        sim.state,
+        4
+        /* ParseState.DefaultReduce */
+      ) || this.p.parser.hasAction(sim.state, term);
+      if (action == 0)
+        return false;
+      if ((action & 65536) == 0)
+        return true;
+      sim.reduce(action);
+    }
+  }
+  // Apply up to Recover.MaxNext recovery actions that conceptually
+  // inserts some missing token or rule.
+  /**
+  @internal
+  */
+  recoverByInsert(next) {
+    if (this.stack.length >= 300)
+      return [];
+    let nextStates = this.p.parser.nextStates(this.state);
+    if (nextStates.length > 4 << 1 || this.stack.length >= 120) {
+      let best = [];
+      for (let i = 0, s; i < nextStates.length; i += 2) {
+        if ((s = nextStates[i + 1]) != this.state && this.p.parser.hasAction(s, next))
+          best.push(nextStates[i], s);
+      }
+      if (this.stack.length < 120)
+        for (let i = 0; best.length < 4 << 1 && i < nextStates.length; i += 2) {
+          let s = nextStates[i + 1];
+          if (!best.some((v, i2) => i2 & 1 && v == s))
+            best.push(nextStates[i], s);
+        }
+      nextStates = best;
+    }
+    let result = [];
+    for (let i = 0; i < nextStates.length && result.length < 4; i += 2) {
+      let s = nextStates[i + 1];
+      if (s == this.state)
+        continue;
+      let stack = this.split();
+      stack.pushState(s, this.pos);
+      stack.storeNode(0, stack.pos, stack.pos, 4, true);
+      stack.shiftContext(nextStates[i], this.pos);
+      stack.reducePos = this.pos;
+      stack.score -= 200;
+      result.push(stack);
+    }
+    return result;
+  }
+  // Force a reduce, if possible. Return false if that can't
+  // be done.
+  /**
+  @internal
+  */
+  forceReduce() {
+    let { parser: parser3 } = this.p;
+    let reduce = parser3.stateSlot(
+      this.state,
+      5
+      /* ParseState.ForcedReduce */
+    );
+    if ((reduce & 65536) == 0)
+      return false;
+    if (!parser3.validAction(this.state, reduce)) {
+      let depth = reduce >> 19, term = reduce & 65535;
+      let target = this.stack.length - depth * 3;
+      if (target < 0 || parser3.getGoto(this.stack[target], term, false) < 0) {
+        let backup = this.findForcedReduction();
+        if (backup == null)
+          return false;
+        reduce = backup;
+      }
+      this.storeNode(0, this.pos, this.pos, 4, true);
+      this.score -= 100;
+    }
+    this.reducePos = this.pos;
+    this.reduce(reduce);
+    return true;
+  }
+  /**
+  Try to scan through the automaton to find some kind of reduction
+  that can be applied. Used when the regular ForcedReduce field
+  isn't a valid action. @internal
+  */
+  findForcedReduction() {
+    let { parser: parser3 } = this.p, seen = [];
+    let explore = (state, depth) => {
+      if (seen.includes(state))
+        return;
+      seen.push(state);
+      return parser3.allActions(state, (action) => {
+        if (action & (262144 | 131072)) ;
+        else if (action & 65536) {
+          let rDepth = (action >> 19) - depth;
+          if (rDepth > 1) {
+            let term = action & 65535, target = this.stack.length - rDepth * 3;
+            if (target >= 0 && parser3.getGoto(this.stack[target], term, false) >= 0)
+              return rDepth << 19 | 65536 | term;
+          }
+        } else {
+          let found = explore(action, depth + 1);
+          if (found != null)
+            return found;
+        }
+      });
+    };
+    return explore(this.state, 0);
+  }
+  /**
+  @internal
+  */
+  forceAll() {
+    while (!this.p.parser.stateFlag(
+      this.state,
+      2
+      /* StateFlag.Accepting */
+    )) {
+      if (!this.forceReduce()) {
+        this.storeNode(0, this.pos, this.pos, 4, true);
+        break;
+      }
+    }
+    return this;
+  }
+  /**
+  Check whether this state has no further actions (assumed to be a direct descendant of the
+  top state, since any other states must be able to continue
+  somehow). @internal
+  */
+  get deadEnd() {
+    if (this.stack.length != 3)
+      return false;
+    let { parser: parser3 } = this.p;
+    return parser3.data[parser3.stateSlot(
+      this.state,
+      1
+      /* ParseState.Actions */
+    )] == 65535 && !parser3.stateSlot(
+      this.state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+  }
+  /**
+  Restart the stack (put it back in its start state). Only safe
+  when this.stack.length == 3 (state is directly below the top
+  state). @internal
+  */
+  restart() {
+    this.storeNode(0, this.pos, this.pos, 4, true);
+    this.state = this.stack[0];
+    this.stack.length = 0;
+  }
+  /**
+  @internal
+  */
+  sameState(other) {
+    if (this.state != other.state || this.stack.length != other.stack.length)
+      return false;
+    for (let i = 0; i < this.stack.length; i += 3)
+      if (this.stack[i] != other.stack[i])
+        return false;
+    return true;
+  }
+  /**
+  Get the parser used by this stack.
+  */
+  get parser() {
+    return this.p.parser;
+  }
+  /**
+  Test whether a given dialect (by numeric ID, as exported from
+  the terms file) is enabled.
+  */
+  dialectEnabled(dialectID) {
+    return this.p.parser.dialect.flags[dialectID];
+  }
+  shiftContext(term, start) {
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start));
+  }
+  reduceContext(term, start) {
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start));
+  }
+  /**
+  @internal
+  */
+  emitContext() {
+    let last = this.buffer.length - 1;
+    if (last < 0 || this.buffer[last] != -3)
+      this.storeNode(this.curContext.hash, this.reducePos, this.reducePos, -3, true);
+  }
+  /**
+  @internal
+  */
+  emitLookAhead() {
+    let last = this.buffer.length - 1;
+    if (last < 0 || this.buffer[last] != -4)
+      this.buffer.push(this.lookAhead, this.pos, this.pos, -4);
+  }
+  updateContext(context) {
+    if (context != this.curContext.context) {
+      let newCx = new StackContext(this.curContext.tracker, context);
+      if (newCx.hash != this.curContext.hash)
+        this.emitContext();
+      this.curContext = newCx;
+    }
+  }
+  /**
+  @internal
+  */
+  setLookAhead(lookAhead) {
+    if (lookAhead <= this.lookAhead)
+      return false;
+    this.emitLookAhead();
+    this.lookAhead = lookAhead;
+    return true;
+  }
+  /**
+  @internal
+  */
+  close() {
+    if (this.curContext && this.curContext.tracker.strict)
+      this.emitContext();
+    if (this.lookAhead > 0)
+      this.emitLookAhead();
+  }
+};
+var StackContext = class {
+  constructor(tracker, context) {
+    this.tracker = tracker;
+    this.context = context;
+    this.hash = tracker.strict ? tracker.hash(context) : 0;
+  }
+};
+var SimulatedStack = class {
+  constructor(start) {
+    this.start = start;
+    this.state = start.state;
+    this.stack = start.stack;
+    this.base = this.stack.length;
+  }
+  reduce(action) {
+    let term = action & 65535, depth = action >> 19;
+    if (depth == 0) {
+      if (this.stack == this.start.stack)
+        this.stack = this.stack.slice();
+      this.stack.push(this.state, 0, 0);
+      this.base += 3;
+    } else {
+      this.base -= (depth - 1) * 3;
+    }
+    let goto = this.start.p.parser.getGoto(this.stack[this.base - 3], term, true);
+    this.state = goto;
+  }
+};
+var StackBufferCursor = class _StackBufferCursor {
+  constructor(stack, pos, index2) {
+    this.stack = stack;
+    this.pos = pos;
+    this.index = index2;
+    this.buffer = stack.buffer;
+    if (this.index == 0)
+      this.maybeNext();
+  }
+  static create(stack, pos = stack.bufferBase + stack.buffer.length) {
+    return new _StackBufferCursor(stack, pos, pos - stack.bufferBase);
+  }
+  maybeNext() {
+    let next = this.stack.parent;
+    if (next != null) {
+      this.index = this.stack.bufferBase - next.bufferBase;
+      this.stack = next;
+      this.buffer = next.buffer;
+    }
+  }
+  get id() {
+    return this.buffer[this.index - 4];
+  }
+  get start() {
+    return this.buffer[this.index - 3];
+  }
+  get end() {
+    return this.buffer[this.index - 2];
+  }
+  get size() {
+    return this.buffer[this.index - 1];
+  }
+  next() {
+    this.index -= 4;
+    this.pos -= 4;
+    if (this.index == 0)
+      this.maybeNext();
+  }
+  fork() {
+    return new _StackBufferCursor(this.stack, this.pos, this.index);
+  }
+};
+function decodeArray(input, Type2 = Uint16Array) {
+  if (typeof input != "string")
+    return input;
+  let array = null;
+  for (let pos = 0, out = 0; pos < input.length; ) {
+    let value = 0;
+    for (; ; ) {
+      let next = input.charCodeAt(pos++), stop = false;
+      if (next == 126) {
+        value = 65535;
+        break;
+      }
+      if (next >= 92)
+        next--;
+      if (next >= 34)
+        next--;
+      let digit = next - 32;
+      if (digit >= 46) {
+        digit -= 46;
+        stop = true;
+      }
+      value += digit;
+      if (stop)
+        break;
+      value *= 46;
+    }
+    if (array)
+      array[out++] = value;
+    else
+      array = new Type2(value);
+  }
+  return array;
+}
+var CachedToken = class {
+  constructor() {
+    this.start = -1;
+    this.value = -1;
+    this.end = -1;
+    this.extended = -1;
+    this.lookAhead = 0;
+    this.mask = 0;
+    this.context = 0;
+  }
+};
+var nullToken = new CachedToken();
+var InputStream = class {
+  /**
+  @internal
+  */
+  constructor(input, ranges) {
+    this.input = input;
+    this.ranges = ranges;
+    this.chunk = "";
+    this.chunkOff = 0;
+    this.chunk2 = "";
+    this.chunk2Pos = 0;
+    this.next = -1;
+    this.token = nullToken;
+    this.rangeIndex = 0;
+    this.pos = this.chunkPos = ranges[0].from;
+    this.range = ranges[0];
+    this.end = ranges[ranges.length - 1].to;
+    this.readNext();
+  }
+  /**
+  @internal
+  */
+  resolveOffset(offset, assoc) {
+    let range = this.range, index2 = this.rangeIndex;
+    let pos = this.pos + offset;
+    while (pos < range.from) {
+      if (!index2)
+        return null;
+      let next = this.ranges[--index2];
+      pos -= range.from - next.to;
+      range = next;
+    }
+    while (assoc < 0 ? pos > range.to : pos >= range.to) {
+      if (index2 == this.ranges.length - 1)
+        return null;
+      let next = this.ranges[++index2];
+      pos += next.from - range.to;
+      range = next;
+    }
+    return pos;
+  }
+  /**
+  @internal
+  */
+  clipPos(pos) {
+    if (pos >= this.range.from && pos < this.range.to)
+      return pos;
+    for (let range of this.ranges)
+      if (range.to > pos)
+        return Math.max(pos, range.from);
+    return this.end;
+  }
+  /**
+  Look at a code unit near the stream position. `.peek(0)` equals
+  `.next`, `.peek(-1)` gives you the previous character, and so
+  on.
+  
+  Note that looking around during tokenizing creates dependencies
+  on potentially far-away content, which may reduce the
+  effectiveness incremental parsing—when looking forward—or even
+  cause invalid reparses when looking backward more than 25 code
+  units, since the library does not track lookbehind.
+  */
+  peek(offset) {
+    let idx = this.chunkOff + offset, pos, result;
+    if (idx >= 0 && idx < this.chunk.length) {
+      pos = this.pos + offset;
+      result = this.chunk.charCodeAt(idx);
+    } else {
+      let resolved = this.resolveOffset(offset, 1);
+      if (resolved == null)
+        return -1;
+      pos = resolved;
+      if (pos >= this.chunk2Pos && pos < this.chunk2Pos + this.chunk2.length) {
+        result = this.chunk2.charCodeAt(pos - this.chunk2Pos);
+      } else {
+        let i = this.rangeIndex, range = this.range;
+        while (range.to <= pos)
+          range = this.ranges[++i];
+        this.chunk2 = this.input.chunk(this.chunk2Pos = pos);
+        if (pos + this.chunk2.length > range.to)
+          this.chunk2 = this.chunk2.slice(0, range.to - pos);
+        result = this.chunk2.charCodeAt(0);
+      }
+    }
+    if (pos >= this.token.lookAhead)
+      this.token.lookAhead = pos + 1;
+    return result;
+  }
+  /**
+  Accept a token. By default, the end of the token is set to the
+  current stream position, but you can pass an offset (relative to
+  the stream position) to change that.
+  */
+  acceptToken(token, endOffset = 0) {
+    let end = endOffset ? this.resolveOffset(endOffset, -1) : this.pos;
+    if (end == null || end < this.token.start)
+      throw new RangeError("Token end out of bounds");
+    this.token.value = token;
+    this.token.end = end;
+  }
+  /**
+  Accept a token ending at a specific given position.
+  */
+  acceptTokenTo(token, endPos) {
+    this.token.value = token;
+    this.token.end = endPos;
+  }
+  getChunk() {
+    if (this.pos >= this.chunk2Pos && this.pos < this.chunk2Pos + this.chunk2.length) {
+      let { chunk, chunkPos } = this;
+      this.chunk = this.chunk2;
+      this.chunkPos = this.chunk2Pos;
+      this.chunk2 = chunk;
+      this.chunk2Pos = chunkPos;
+      this.chunkOff = this.pos - this.chunkPos;
+    } else {
+      this.chunk2 = this.chunk;
+      this.chunk2Pos = this.chunkPos;
+      let nextChunk = this.input.chunk(this.pos);
+      let end = this.pos + nextChunk.length;
+      this.chunk = end > this.range.to ? nextChunk.slice(0, this.range.to - this.pos) : nextChunk;
+      this.chunkPos = this.pos;
+      this.chunkOff = 0;
+    }
+  }
+  readNext() {
+    if (this.chunkOff >= this.chunk.length) {
+      this.getChunk();
+      if (this.chunkOff == this.chunk.length)
+        return this.next = -1;
+    }
+    return this.next = this.chunk.charCodeAt(this.chunkOff);
+  }
+  /**
+  Move the stream forward N (defaults to 1) code units. Returns
+  the new value of [`next`](#lr.InputStream.next).
+  */
+  advance(n = 1) {
+    this.chunkOff += n;
+    while (this.pos + n >= this.range.to) {
+      if (this.rangeIndex == this.ranges.length - 1)
+        return this.setDone();
+      n -= this.range.to - this.pos;
+      this.range = this.ranges[++this.rangeIndex];
+      this.pos = this.range.from;
+    }
+    this.pos += n;
+    if (this.pos >= this.token.lookAhead)
+      this.token.lookAhead = this.pos + 1;
+    return this.readNext();
+  }
+  setDone() {
+    this.pos = this.chunkPos = this.end;
+    this.range = this.ranges[this.rangeIndex = this.ranges.length - 1];
+    this.chunk = "";
+    return this.next = -1;
+  }
+  /**
+  @internal
+  */
+  reset(pos, token) {
+    if (token) {
+      this.token = token;
+      token.start = pos;
+      token.lookAhead = pos + 1;
+      token.value = token.extended = -1;
+    } else {
+      this.token = nullToken;
+    }
+    if (this.pos != pos) {
+      this.pos = pos;
+      if (pos == this.end) {
+        this.setDone();
+        return this;
+      }
+      while (pos < this.range.from)
+        this.range = this.ranges[--this.rangeIndex];
+      while (pos >= this.range.to)
+        this.range = this.ranges[++this.rangeIndex];
+      if (pos >= this.chunkPos && pos < this.chunkPos + this.chunk.length) {
+        this.chunkOff = pos - this.chunkPos;
+      } else {
+        this.chunk = "";
+        this.chunkOff = 0;
+      }
+      this.readNext();
+    }
+    return this;
+  }
+  /**
+  @internal
+  */
+  read(from, to) {
+    if (from >= this.chunkPos && to <= this.chunkPos + this.chunk.length)
+      return this.chunk.slice(from - this.chunkPos, to - this.chunkPos);
+    if (from >= this.chunk2Pos && to <= this.chunk2Pos + this.chunk2.length)
+      return this.chunk2.slice(from - this.chunk2Pos, to - this.chunk2Pos);
+    if (from >= this.range.from && to <= this.range.to)
+      return this.input.read(from, to);
+    let result = "";
+    for (let r2 of this.ranges) {
+      if (r2.from >= to)
+        break;
+      if (r2.to > from)
+        result += this.input.read(Math.max(r2.from, from), Math.min(r2.to, to));
+    }
+    return result;
+  }
+};
+var TokenGroup = class {
+  constructor(data, id) {
+    this.data = data;
+    this.id = id;
+  }
+  token(input, stack) {
+    let { parser: parser3 } = stack.p;
+    readToken(this.data, input, stack, this.id, parser3.data, parser3.tokenPrecTable);
+  }
+};
+TokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
+var LocalTokenGroup = class {
+  constructor(data, precTable, elseToken) {
+    this.precTable = precTable;
+    this.elseToken = elseToken;
+    this.data = typeof data == "string" ? decodeArray(data) : data;
+  }
+  token(input, stack) {
+    let start = input.pos, skipped = 0;
+    for (; ; ) {
+      let atEof = input.next < 0, nextPos = input.resolveOffset(1, 1);
+      readToken(this.data, input, stack, 0, this.data, this.precTable);
+      if (input.token.value > -1)
+        break;
+      if (this.elseToken == null)
+        return;
+      if (!atEof)
+        skipped++;
+      if (nextPos == null)
+        break;
+      input.reset(nextPos, input.token);
+    }
+    if (skipped) {
+      input.reset(start, input.token);
+      input.acceptToken(this.elseToken, skipped);
+    }
+  }
+};
+LocalTokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
+function readToken(data, input, stack, group, precTable, precOffset) {
+  let state = 0, groupMask = 1 << group, { dialect } = stack.p.parser;
+  scan: for (; ; ) {
+    if ((groupMask & data[state]) == 0)
+      break;
+    let accEnd = data[state + 1];
+    for (let i = state + 3; i < accEnd; i += 2)
+      if ((data[i + 1] & groupMask) > 0) {
+        let term = data[i];
+        if (dialect.allows(term) && (input.token.value == -1 || input.token.value == term || overrides(term, input.token.value, precTable, precOffset))) {
+          input.acceptToken(term);
+          break;
+        }
+      }
+    let next = input.next, low = 0, high = data[state + 2];
+    if (input.next < 0 && high > low && data[accEnd + high * 3 - 3] == 65535) {
+      state = data[accEnd + high * 3 - 1];
+      continue scan;
+    }
+    for (; low < high; ) {
+      let mid = low + high >> 1;
+      let index2 = accEnd + mid + (mid << 1);
+      let from = data[index2], to = data[index2 + 1] || 65536;
+      if (next < from)
+        high = mid;
+      else if (next >= to)
+        low = mid + 1;
+      else {
+        state = data[index2 + 2];
+        input.advance();
+        continue scan;
+      }
+    }
+    break;
+  }
+}
+function findOffset(data, start, term) {
+  for (let i = start, next; (next = data[i]) != 65535; i++)
+    if (next == term)
+      return i - start;
+  return -1;
+}
+function overrides(token, prev, tableData, tableOffset) {
+  let iPrev = findOffset(tableData, tableOffset, prev);
+  return iPrev < 0 || findOffset(tableData, tableOffset, token) < iPrev;
+}
+var verbose = typeof process != "undefined" && process.env && /\bparse\b/.test(process.env.LOG);
+var stackIDs = null;
+function cutAt(tree, pos, side) {
+  let cursor = tree.cursor(IterMode.IncludeAnonymous);
+  cursor.moveTo(pos);
+  for (; ; ) {
+    if (!(side < 0 ? cursor.childBefore(pos) : cursor.childAfter(pos)))
+      for (; ; ) {
+        if ((side < 0 ? cursor.to < pos : cursor.from > pos) && !cursor.type.isError)
+          return side < 0 ? Math.max(0, Math.min(
+            cursor.to - 1,
+            pos - 25
+            /* Lookahead.Margin */
+          )) : Math.min(tree.length, Math.max(
+            cursor.from + 1,
+            pos + 25
+            /* Lookahead.Margin */
+          ));
+        if (side < 0 ? cursor.prevSibling() : cursor.nextSibling())
+          break;
+        if (!cursor.parent())
+          return side < 0 ? 0 : tree.length;
+      }
+  }
+}
+var FragmentCursor = class {
+  constructor(fragments, minRepeat) {
+    this.fragments = fragments;
+    this.minRepeat = minRepeat;
+    this.i = 0;
+    this.fragment = null;
+    this.safeFrom = -1;
+    this.safeTo = -1;
+    this.trees = [];
+    this.start = [];
+    this.index = [];
+    this.lastRepeat = null;
+    this.lastRepeatPos = -1;
+    this.nextFragment();
+  }
+  nextFragment() {
+    let fr = this.fragment = this.i == this.fragments.length ? null : this.fragments[this.i++];
+    if (fr) {
+      this.safeFrom = fr.openStart ? cutAt(fr.tree, fr.from + fr.offset, 1) - fr.offset : fr.from;
+      this.safeTo = fr.openEnd ? cutAt(fr.tree, fr.to + fr.offset, -1) - fr.offset : fr.to;
+      while (this.trees.length) {
+        this.trees.pop();
+        this.start.pop();
+        this.index.pop();
+      }
+      this.trees.push(fr.tree);
+      this.start.push(-fr.offset);
+      this.index.push(0);
+      this.nextStart = this.safeFrom;
+    } else {
+      this.nextStart = 1e9;
+    }
+  }
+  // `pos` must be >= any previously given `pos` for this cursor
+  nodeAt(pos) {
+    if (pos < this.nextStart)
+      return null;
+    while (this.fragment && this.safeTo <= pos)
+      this.nextFragment();
+    if (!this.fragment)
+      return null;
+    for (; ; ) {
+      let last = this.trees.length - 1;
+      if (last < 0) {
+        this.nextFragment();
+        return null;
+      }
+      if (pos < this.safeFrom)
+        return null;
+      let top = this.trees[last], index2 = this.index[last];
+      if (index2 == top.children.length) {
+        this.trees.pop();
+        this.start.pop();
+        this.index.pop();
+        continue;
+      }
+      let next = top.children[index2];
+      let start = this.start[last] + top.positions[index2];
+      if (start > pos) {
+        this.nextStart = start;
+        return null;
+      }
+      if (next instanceof Tree) {
+        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
+        if (start == pos || storeRepeat) {
+          let end = start + next.length, lookahead;
+          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
+            if (storeRepeat) {
+              this.lastRepeat = next;
+              this.lastRepeatPos = start;
+            }
+            if (start == pos)
+              return next;
+          }
+        }
+        this.index[last]++;
+        if (start + next.length >= Math.max(this.safeFrom, pos)) {
+          this.trees.push(next);
+          this.start.push(start);
+          this.index.push(0);
+        }
+      } else {
+        this.index[last]++;
+        this.nextStart = start + next.length;
+      }
+    }
+  }
+};
+var TokenCache = class {
+  constructor(parser3, stream) {
+    this.stream = stream;
+    this.tokens = [];
+    this.mainToken = null;
+    this.actions = [];
+    this.tokens = parser3.tokenizers.map((_) => new CachedToken());
+  }
+  getActions(stack) {
+    let actionIndex = 0;
+    let main = null;
+    let { parser: parser3 } = stack.p, { tokenizers } = parser3;
+    let mask = parser3.stateSlot(
+      stack.state,
+      3
+      /* ParseState.TokenizerMask */
+    );
+    let context = stack.curContext ? stack.curContext.hash : 0;
+    let lookAhead = 0;
+    for (let i = 0; i < tokenizers.length; i++) {
+      if ((1 << i & mask) == 0)
+        continue;
+      let tokenizer = tokenizers[i], token = this.tokens[i];
+      if (main && !tokenizer.fallback)
+        continue;
+      if (tokenizer.contextual || token.start != stack.pos || token.mask != mask || token.context != context) {
+        this.updateCachedToken(token, tokenizer, stack);
+        token.mask = mask;
+        token.context = context;
+      }
+      if (token.lookAhead > token.end + 25)
+        lookAhead = Math.max(token.lookAhead, lookAhead);
+      if (token.value != 0) {
+        let startIndex = actionIndex;
+        if (token.extended > -1)
+          actionIndex = this.addActions(stack, token.extended, token.end, actionIndex);
+        actionIndex = this.addActions(stack, token.value, token.end, actionIndex);
+        if (!tokenizer.extend) {
+          main = token;
+          if (actionIndex > startIndex)
+            break;
+        }
+      }
+    }
+    while (this.actions.length > actionIndex)
+      this.actions.pop();
+    if (lookAhead)
+      stack.setLookAhead(lookAhead);
+    if (!main && stack.pos == this.stream.end) {
+      main = new CachedToken();
+      main.value = stack.p.parser.eofTerm;
+      main.start = main.end = stack.pos;
+      actionIndex = this.addActions(stack, main.value, main.end, actionIndex);
+    }
+    this.mainToken = main;
+    return this.actions;
+  }
+  getMainToken(stack) {
+    if (this.mainToken)
+      return this.mainToken;
+    let main = new CachedToken(), { pos, p } = stack;
+    main.start = pos;
+    main.end = Math.min(pos + 1, p.stream.end);
+    main.value = pos == p.stream.end ? p.parser.eofTerm : 0;
+    return main;
+  }
+  updateCachedToken(token, tokenizer, stack) {
+    let start = this.stream.clipPos(stack.pos);
+    tokenizer.token(this.stream.reset(start, token), stack);
+    if (token.value > -1) {
+      let { parser: parser3 } = stack.p;
+      for (let i = 0; i < parser3.specialized.length; i++)
+        if (parser3.specialized[i] == token.value) {
+          let result = parser3.specializers[i](this.stream.read(token.start, token.end), stack);
+          if (result >= 0 && stack.p.parser.dialect.allows(result >> 1)) {
+            if ((result & 1) == 0)
+              token.value = result >> 1;
+            else
+              token.extended = result >> 1;
+            break;
+          }
+        }
+    } else {
+      token.value = 0;
+      token.end = this.stream.clipPos(start + 1);
+    }
+  }
+  putAction(action, token, end, index2) {
+    for (let i = 0; i < index2; i += 3)
+      if (this.actions[i] == action)
+        return index2;
+    this.actions[index2++] = action;
+    this.actions[index2++] = token;
+    this.actions[index2++] = end;
+    return index2;
+  }
+  addActions(stack, token, end, index2) {
+    let { state } = stack, { parser: parser3 } = stack.p, { data } = parser3;
+    for (let set2 = 0; set2 < 2; set2++) {
+      for (let i = parser3.stateSlot(
+        state,
+        set2 ? 2 : 1
+        /* ParseState.Actions */
+      ); ; i += 3) {
+        if (data[i] == 65535) {
+          if (data[i + 1] == 1) {
+            i = pair(data, i + 2);
+          } else {
+            if (index2 == 0 && data[i + 1] == 2)
+              index2 = this.putAction(pair(data, i + 2), token, end, index2);
+            break;
+          }
+        }
+        if (data[i] == token)
+          index2 = this.putAction(pair(data, i + 1), token, end, index2);
+      }
+    }
+    return index2;
+  }
+};
+var Parse = class {
+  constructor(parser3, input, fragments, ranges) {
+    this.parser = parser3;
+    this.input = input;
+    this.ranges = ranges;
+    this.recovering = 0;
+    this.nextStackID = 9812;
+    this.minStackPos = 0;
+    this.reused = [];
+    this.stoppedAt = null;
+    this.lastBigReductionStart = -1;
+    this.lastBigReductionSize = 0;
+    this.bigReductionCount = 0;
+    this.stream = new InputStream(input, ranges);
+    this.tokens = new TokenCache(parser3, this.stream);
+    this.topTerm = parser3.top[1];
+    let { from } = ranges[0];
+    this.stacks = [Stack.start(this, parser3.top[0], from)];
+    this.fragments = fragments.length && this.stream.end - from > parser3.bufferLength * 4 ? new FragmentCursor(fragments, parser3.minRepeatTerm) : null;
+  }
+  get parsedPos() {
+    return this.minStackPos;
+  }
+  // Move the parser forward. This will process all parse stacks at
+  // `this.pos` and try to advance them to a further position. If no
+  // stack for such a position is found, it'll start error-recovery.
+  //
+  // When the parse is finished, this will return a syntax tree. When
+  // not, it returns `null`.
+  advance() {
+    let stacks = this.stacks, pos = this.minStackPos;
+    let newStacks = this.stacks = [];
+    let stopped, stoppedTokens;
+    if (this.bigReductionCount > 300 && stacks.length == 1) {
+      let [s] = stacks;
+      while (s.forceReduce() && s.stack.length && s.stack[s.stack.length - 2] >= this.lastBigReductionStart) {
+      }
+      this.bigReductionCount = this.lastBigReductionSize = 0;
+    }
+    for (let i = 0; i < stacks.length; i++) {
+      let stack = stacks[i];
+      for (; ; ) {
+        this.tokens.mainToken = null;
+        if (stack.pos > pos) {
+          newStacks.push(stack);
+        } else if (this.advanceStack(stack, newStacks, stacks)) {
+          continue;
+        } else {
+          if (!stopped) {
+            stopped = [];
+            stoppedTokens = [];
+          }
+          stopped.push(stack);
+          let tok = this.tokens.getMainToken(stack);
+          stoppedTokens.push(tok.value, tok.end);
+        }
+        break;
+      }
+    }
+    if (!newStacks.length) {
+      let finished = stopped && findFinished(stopped);
+      if (finished) {
+        if (verbose)
+          console.log("Finish with " + this.stackID(finished));
+        return this.stackToTree(finished);
+      }
+      if (this.parser.strict) {
+        if (verbose && stopped)
+          console.log("Stuck with token " + (this.tokens.mainToken ? this.parser.getName(this.tokens.mainToken.value) : "none"));
+        throw new SyntaxError("No parse at " + pos);
+      }
+      if (!this.recovering)
+        this.recovering = 5;
+    }
+    if (this.recovering && stopped) {
+      let finished = this.stoppedAt != null && stopped[0].pos > this.stoppedAt ? stopped[0] : this.runRecovery(stopped, stoppedTokens, newStacks);
+      if (finished) {
+        if (verbose)
+          console.log("Force-finish " + this.stackID(finished));
+        return this.stackToTree(finished.forceAll());
+      }
+    }
+    if (this.recovering) {
+      let maxRemaining = this.recovering == 1 ? 1 : this.recovering * 3;
+      if (newStacks.length > maxRemaining) {
+        newStacks.sort((a, b) => b.score - a.score);
+        while (newStacks.length > maxRemaining)
+          newStacks.pop();
+      }
+      if (newStacks.some((s) => s.reducePos > pos))
+        this.recovering--;
+    } else if (newStacks.length > 1) {
+      outer: for (let i = 0; i < newStacks.length - 1; i++) {
+        let stack = newStacks[i];
+        for (let j = i + 1; j < newStacks.length; j++) {
+          let other = newStacks[j];
+          if (stack.sameState(other) || stack.buffer.length > 500 && other.buffer.length > 500) {
+            if ((stack.score - other.score || stack.buffer.length - other.buffer.length) > 0) {
+              newStacks.splice(j--, 1);
+            } else {
+              newStacks.splice(i--, 1);
+              continue outer;
+            }
+          }
+        }
+      }
+      if (newStacks.length > 12) {
+        newStacks.sort((a, b) => b.score - a.score);
+        newStacks.splice(
+          12,
+          newStacks.length - 12
+          /* Rec.MaxStackCount */
+        );
+      }
+    }
+    this.minStackPos = newStacks[0].pos;
+    for (let i = 1; i < newStacks.length; i++)
+      if (newStacks[i].pos < this.minStackPos)
+        this.minStackPos = newStacks[i].pos;
+    return null;
+  }
+  stopAt(pos) {
+    if (this.stoppedAt != null && this.stoppedAt < pos)
+      throw new RangeError("Can't move stoppedAt forward");
+    this.stoppedAt = pos;
+  }
+  // See if a given tree, or a descendant right at its start, can be
+  // reused in the given stack.
+  tryReuse(stack, start, tree, repeatOnly) {
+    if (!tree)
+      return null;
+    let strictCx = stack.curContext && stack.curContext.tracker.strict, cxHash = strictCx ? stack.curContext.hash : 0;
+    for (; tree; ) {
+      let match = this.parser.nodeSet.types[tree.type.id] != tree.type ? -1 : this.parser.getGoto(stack.state, tree.type.id);
+      if (match > -1 && tree.length && (!strictCx || (tree.prop(NodeProp.contextHash) || 0) == cxHash)) {
+        stack.useNode(tree, match, start);
+        return tree;
+      }
+      if (tree.children.length == 0 || tree.positions[0] > 0)
+        break;
+      let inner = tree.children[0];
+      if (inner instanceof Tree && (!repeatOnly || inner.type.id >= this.parser.minRepeatTerm))
+        tree = inner;
+      else
+        break;
+    }
+    return null;
+  }
+  // Returns an updated version of the given stack, or null if the
+  // stack can't advance normally. When `split` and `stacks` are
+  // given, stacks split off by ambiguous operations will be pushed to
+  // `split`, or added to `stacks` if they move `pos` forward.
+  advanceStack(stack, stacks, split) {
+    let start = stack.pos, { parser: parser3 } = this;
+    let base = verbose ? this.stackID(stack) + " -> " : "";
+    if (this.stoppedAt != null && start > this.stoppedAt)
+      return stack.forceReduce() ? stack : null;
+    if (this.fragments) {
+      let reused = stack.reducePos < start && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start, this.fragments.nodeAt(start), false);
+      if (reused) {
+        if (verbose)
+          console.log(base + this.stackID(stack) + ` (via reuse of ${parser3.getName(reused.type.id)})`);
+        return true;
+      }
+    }
+    let defaultReduce = parser3.stateSlot(
+      stack.state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+    if (defaultReduce > 0) {
+      stack.reduce(defaultReduce);
+      if (verbose)
+        console.log(base + this.stackID(stack) + ` (via always-reduce ${parser3.getName(
+          defaultReduce & 65535
+          /* Action.ValueMask */
+        )})`);
+      return true;
+    }
+    if (stack.stack.length >= 8400) {
+      while (stack.stack.length > 6e3 && stack.forceReduce()) {
+      }
+    }
+    let actions = this.tokens.getActions(stack);
+    for (let i = 0; i < actions.length; ) {
+      let action = actions[i++], term = actions[i++], end = actions[i++];
+      let last = i == actions.length || !split;
+      let localStack = last ? stack : stack.split();
+      let main = this.tokens.mainToken;
+      localStack.apply(action, term, main ? main.start : localStack.pos, end);
+      if (verbose)
+        console.log(base + this.stackID(localStack) + ` (via ${(action & 65536) == 0 ? "shift" : `reduce of ${parser3.getName(
+          action & 65535
+          /* Action.ValueMask */
+        )}`} for ${parser3.getName(term)} @ ${start}${localStack == stack ? "" : ", split"})`);
+      if (last)
+        return true;
+      else if (localStack.pos > start)
+        stacks.push(localStack);
+      else
+        split.push(localStack);
+    }
+    return false;
+  }
+  // Advance a given stack forward as far as it will go. Returns the
+  // (possibly updated) stack if it got stuck, or null if it moved
+  // forward and was given to `pushStackDedup`.
+  advanceFully(stack, newStacks) {
+    let pos = stack.pos;
+    for (; ; ) {
+      if (!this.advanceStack(stack, null, null))
+        return false;
+      if (stack.pos > pos) {
+        pushStackDedup(stack, newStacks);
+        return true;
+      }
+    }
+  }
+  runRecovery(stacks, tokens, newStacks) {
+    let finished = null, restarted = false;
+    for (let i = 0; i < stacks.length; i++) {
+      let stack = stacks[i], token = tokens[i << 1], tokenEnd = tokens[(i << 1) + 1];
+      let base = verbose ? this.stackID(stack) + " -> " : "";
+      if (stack.deadEnd) {
+        if (restarted)
+          continue;
+        restarted = true;
+        stack.restart();
+        if (verbose)
+          console.log(base + this.stackID(stack) + " (restarted)");
+        let done = this.advanceFully(stack, newStacks);
+        if (done)
+          continue;
+      }
+      let force = stack.split(), forceBase = base;
+      for (let j = 0; j < 10 && force.forceReduce(); j++) {
+        if (verbose)
+          console.log(forceBase + this.stackID(force) + " (via force-reduce)");
+        let done = this.advanceFully(force, newStacks);
+        if (done)
+          break;
+        if (verbose)
+          forceBase = this.stackID(force) + " -> ";
+      }
+      for (let insert of stack.recoverByInsert(token)) {
+        if (verbose)
+          console.log(base + this.stackID(insert) + " (via recover-insert)");
+        this.advanceFully(insert, newStacks);
+      }
+      if (this.stream.end > stack.pos) {
+        if (tokenEnd == stack.pos) {
+          tokenEnd++;
+          token = 0;
+        }
+        stack.recoverByDelete(token, tokenEnd);
+        if (verbose)
+          console.log(base + this.stackID(stack) + ` (via recover-delete ${this.parser.getName(token)})`);
+        pushStackDedup(stack, newStacks);
+      } else if (!finished || finished.score < force.score) {
+        finished = force;
+      }
+    }
+    return finished;
+  }
+  // Convert the stack's buffer to a syntax tree.
+  stackToTree(stack) {
+    stack.close();
+    return Tree.build({
+      buffer: StackBufferCursor.create(stack),
+      nodeSet: this.parser.nodeSet,
+      topID: this.topTerm,
+      maxBufferLength: this.parser.bufferLength,
+      reused: this.reused,
+      start: this.ranges[0].from,
+      length: stack.pos - this.ranges[0].from,
+      minRepeatType: this.parser.minRepeatTerm
+    });
+  }
+  stackID(stack) {
+    let id = (stackIDs || (stackIDs = /* @__PURE__ */ new WeakMap())).get(stack);
+    if (!id)
+      stackIDs.set(stack, id = String.fromCodePoint(this.nextStackID++));
+    return id + stack;
+  }
+};
+function pushStackDedup(stack, newStacks) {
+  for (let i = 0; i < newStacks.length; i++) {
+    let other = newStacks[i];
+    if (other.pos == stack.pos && other.sameState(stack)) {
+      if (newStacks[i].score < stack.score)
+        newStacks[i] = stack;
+      return;
+    }
+  }
+  newStacks.push(stack);
+}
+var Dialect = class {
+  constructor(source, flags, disabled) {
+    this.source = source;
+    this.flags = flags;
+    this.disabled = disabled;
+  }
+  allows(term) {
+    return !this.disabled || this.disabled[term] == 0;
+  }
+};
+var LRParser = class _LRParser extends Parser {
+  /**
+  @internal
+  */
+  constructor(spec) {
+    super();
+    this.wrappers = [];
+    if (spec.version != 14)
+      throw new RangeError(`Parser version (${spec.version}) doesn't match runtime version (${14})`);
+    let nodeNames = spec.nodeNames.split(" ");
+    this.minRepeatTerm = nodeNames.length;
+    for (let i = 0; i < spec.repeatNodeCount; i++)
+      nodeNames.push("");
+    let topTerms = Object.keys(spec.topRules).map((r2) => spec.topRules[r2][1]);
+    let nodeProps = [];
+    for (let i = 0; i < nodeNames.length; i++)
+      nodeProps.push([]);
+    function setProp(nodeID, prop, value) {
+      nodeProps[nodeID].push([prop, prop.deserialize(String(value))]);
+    }
+    if (spec.nodeProps)
+      for (let propSpec of spec.nodeProps) {
+        let prop = propSpec[0];
+        if (typeof prop == "string")
+          prop = NodeProp[prop];
+        for (let i = 1; i < propSpec.length; ) {
+          let next = propSpec[i++];
+          if (next >= 0) {
+            setProp(next, prop, propSpec[i++]);
+          } else {
+            let value = propSpec[i + -next];
+            for (let j = -next; j > 0; j--)
+              setProp(propSpec[i++], prop, value);
+            i++;
+          }
+        }
+      }
+    this.nodeSet = new NodeSet(nodeNames.map((name3, i) => NodeType.define({
+      name: i >= this.minRepeatTerm ? void 0 : name3,
+      id: i,
+      props: nodeProps[i],
+      top: topTerms.indexOf(i) > -1,
+      error: i == 0,
+      skipped: spec.skippedNodes && spec.skippedNodes.indexOf(i) > -1
+    })));
+    if (spec.propSources)
+      this.nodeSet = this.nodeSet.extend(...spec.propSources);
+    this.strict = false;
+    this.bufferLength = DefaultBufferLength;
+    let tokenArray = decodeArray(spec.tokenData);
+    this.context = spec.context;
+    this.specializerSpecs = spec.specialized || [];
+    this.specialized = new Uint16Array(this.specializerSpecs.length);
+    for (let i = 0; i < this.specializerSpecs.length; i++)
+      this.specialized[i] = this.specializerSpecs[i].term;
+    this.specializers = this.specializerSpecs.map(getSpecializer);
+    this.states = decodeArray(spec.states, Uint32Array);
+    this.data = decodeArray(spec.stateData);
+    this.goto = decodeArray(spec.goto);
+    this.maxTerm = spec.maxTerm;
+    this.tokenizers = spec.tokenizers.map((value) => typeof value == "number" ? new TokenGroup(tokenArray, value) : value);
+    this.topRules = spec.topRules;
+    this.dialects = spec.dialects || {};
+    this.dynamicPrecedences = spec.dynamicPrecedences || null;
+    this.tokenPrecTable = spec.tokenPrec;
+    this.termNames = spec.termNames || null;
+    this.maxNode = this.nodeSet.types.length - 1;
+    this.dialect = this.parseDialect();
+    this.top = this.topRules[Object.keys(this.topRules)[0]];
+  }
+  createParse(input, fragments, ranges) {
+    let parse6 = new Parse(this, input, fragments, ranges);
+    for (let w of this.wrappers)
+      parse6 = w(parse6, input, fragments, ranges);
+    return parse6;
+  }
+  /**
+  Get a goto table entry @internal
+  */
+  getGoto(state, term, loose = false) {
+    let table = this.goto;
+    if (term >= table[0])
+      return -1;
+    for (let pos = table[term + 1]; ; ) {
+      let groupTag = table[pos++], last = groupTag & 1;
+      let target = table[pos++];
+      if (last && loose)
+        return target;
+      for (let end = pos + (groupTag >> 1); pos < end; pos++)
+        if (table[pos] == state)
+          return target;
+      if (last)
+        return -1;
+    }
+  }
+  /**
+  Check if this state has an action for a given terminal @internal
+  */
+  hasAction(state, terminal) {
+    let data = this.data;
+    for (let set2 = 0; set2 < 2; set2++) {
+      for (let i = this.stateSlot(
+        state,
+        set2 ? 2 : 1
+        /* ParseState.Actions */
+      ), next; ; i += 3) {
+        if ((next = data[i]) == 65535) {
+          if (data[i + 1] == 1)
+            next = data[i = pair(data, i + 2)];
+          else if (data[i + 1] == 2)
+            return pair(data, i + 2);
+          else
+            break;
+        }
+        if (next == terminal || next == 0)
+          return pair(data, i + 1);
+      }
+    }
+    return 0;
+  }
+  /**
+  @internal
+  */
+  stateSlot(state, slot) {
+    return this.states[state * 6 + slot];
+  }
+  /**
+  @internal
+  */
+  stateFlag(state, flag) {
+    return (this.stateSlot(
+      state,
+      0
+      /* ParseState.Flags */
+    ) & flag) > 0;
+  }
+  /**
+  @internal
+  */
+  validAction(state, action) {
+    return !!this.allActions(state, (a) => a == action ? true : null);
+  }
+  /**
+  @internal
+  */
+  allActions(state, action) {
+    let deflt = this.stateSlot(
+      state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+    let result = deflt ? action(deflt) : void 0;
+    for (let i = this.stateSlot(
+      state,
+      1
+      /* ParseState.Actions */
+    ); result == null; i += 3) {
+      if (this.data[i] == 65535) {
+        if (this.data[i + 1] == 1)
+          i = pair(this.data, i + 2);
+        else
+          break;
+      }
+      result = action(pair(this.data, i + 1));
+    }
+    return result;
+  }
+  /**
+  Get the states that can follow this one through shift actions or
+  goto jumps. @internal
+  */
+  nextStates(state) {
+    let result = [];
+    for (let i = this.stateSlot(
+      state,
+      1
+      /* ParseState.Actions */
+    ); ; i += 3) {
+      if (this.data[i] == 65535) {
+        if (this.data[i + 1] == 1)
+          i = pair(this.data, i + 2);
+        else
+          break;
+      }
+      if ((this.data[i + 2] & 65536 >> 16) == 0) {
+        let value = this.data[i + 1];
+        if (!result.some((v, i2) => i2 & 1 && v == value))
+          result.push(this.data[i], value);
+      }
+    }
+    return result;
+  }
+  /**
+  Configure the parser. Returns a new parser instance that has the
+  given settings modified. Settings not provided in `config` are
+  kept from the original parser.
+  */
+  configure(config) {
+    let copy = Object.assign(Object.create(_LRParser.prototype), this);
+    if (config.props)
+      copy.nodeSet = this.nodeSet.extend(...config.props);
+    if (config.top) {
+      let info = this.topRules[config.top];
+      if (!info)
+        throw new RangeError(`Invalid top rule name ${config.top}`);
+      copy.top = info;
+    }
+    if (config.tokenizers)
+      copy.tokenizers = this.tokenizers.map((t2) => {
+        let found = config.tokenizers.find((r2) => r2.from == t2);
+        return found ? found.to : t2;
+      });
+    if (config.specializers) {
+      copy.specializers = this.specializers.slice();
+      copy.specializerSpecs = this.specializerSpecs.map((s, i) => {
+        let found = config.specializers.find((r2) => r2.from == s.external);
+        if (!found)
+          return s;
+        let spec = Object.assign(Object.assign({}, s), { external: found.to });
+        copy.specializers[i] = getSpecializer(spec);
+        return spec;
+      });
+    }
+    if (config.contextTracker)
+      copy.context = config.contextTracker;
+    if (config.dialect)
+      copy.dialect = this.parseDialect(config.dialect);
+    if (config.strict != null)
+      copy.strict = config.strict;
+    if (config.wrap)
+      copy.wrappers = copy.wrappers.concat(config.wrap);
+    if (config.bufferLength != null)
+      copy.bufferLength = config.bufferLength;
+    return copy;
+  }
+  /**
+  Tells you whether any [parse wrappers](#lr.ParserConfig.wrap)
+  are registered for this parser.
+  */
+  hasWrappers() {
+    return this.wrappers.length > 0;
+  }
+  /**
+  Returns the name associated with a given term. This will only
+  work for all terms when the parser was generated with the
+  `--names` option. By default, only the names of tagged terms are
+  stored.
+  */
+  getName(term) {
+    return this.termNames ? this.termNames[term] : String(term <= this.maxNode && this.nodeSet.types[term].name || term);
+  }
+  /**
+  The eof term id is always allocated directly after the node
+  types. @internal
+  */
+  get eofTerm() {
+    return this.maxNode + 1;
+  }
+  /**
+  The type of top node produced by the parser.
+  */
+  get topNode() {
+    return this.nodeSet.types[this.top[1]];
+  }
+  /**
+  @internal
+  */
+  dynamicPrecedence(term) {
+    let prec = this.dynamicPrecedences;
+    return prec == null ? 0 : prec[term] || 0;
+  }
+  /**
+  @internal
+  */
+  parseDialect(dialect) {
+    let values = Object.keys(this.dialects), flags = values.map(() => false);
+    if (dialect)
+      for (let part of dialect.split(" ")) {
+        let id = values.indexOf(part);
+        if (id >= 0)
+          flags[id] = true;
+      }
+    let disabled = null;
+    for (let i = 0; i < values.length; i++)
+      if (!flags[i]) {
+        for (let j = this.dialects[values[i]], id; (id = this.data[j++]) != 65535; )
+          (disabled || (disabled = new Uint8Array(this.maxTerm + 1)))[id] = 1;
+      }
+    return new Dialect(dialect, flags, disabled);
+  }
+  /**
+  Used by the output of the parser generator. Not available to
+  user code. @hide
+  */
+  static deserialize(spec) {
+    return new _LRParser(spec);
+  }
+};
+function pair(data, off) {
+  return data[off] | data[off + 1] << 16;
+}
+function findFinished(stacks) {
+  let best = null;
+  for (let stack of stacks) {
+    let stopped = stack.p.stoppedAt;
+    if ((stack.pos == stack.p.stream.end || stopped != null && stack.pos > stopped) && stack.p.parser.stateFlag(
+      stack.state,
+      2
+      /* StateFlag.Accepting */
+    ) && (!best || best.score < stack.score))
+      best = stack;
+  }
+  return best;
+}
+function getSpecializer(spec) {
+  if (spec.external) {
+    let mask = spec.extend ? 1 : 0;
+    return (value, stack) => spec.external(value, stack) << 1 | mask;
+  }
+  return spec.get;
+}
+
+// node_modules/@lezer/highlight/dist/index.js
+var nextTagID = 0;
+var Tag = class _Tag {
+  /**
+  @internal
+  */
+  constructor(name3, set2, base, modified) {
+    this.name = name3;
+    this.set = set2;
+    this.base = base;
+    this.modified = modified;
+    this.id = nextTagID++;
+  }
+  toString() {
+    let { name: name3 } = this;
+    for (let mod of this.modified)
+      if (mod.name)
+        name3 = `${mod.name}(${name3})`;
+    return name3;
+  }
+  static define(nameOrParent, parent) {
+    let name3 = typeof nameOrParent == "string" ? nameOrParent : "?";
+    if (nameOrParent instanceof _Tag)
+      parent = nameOrParent;
+    if (parent === null || parent === void 0 ? void 0 : parent.base)
+      throw new Error("Can not derive from a modified tag");
+    let tag = new _Tag(name3, [], null, []);
+    tag.set.push(tag);
+    if (parent)
+      for (let t2 of parent.set)
+        tag.set.push(t2);
+    return tag;
+  }
+  /**
+  Define a tag _modifier_, which is a function that, given a tag,
+  will return a tag that is a subtag of the original. Applying the
+  same modifier to a twice tag will return the same value (`m1(t1)
+  == m1(t1)`) and applying multiple modifiers will, regardless or
+  order, produce the same tag (`m1(m2(t1)) == m2(m1(t1))`).
+  
+  When multiple modifiers are applied to a given base tag, each
+  smaller set of modifiers is registered as a parent, so that for
+  example `m1(m2(m3(t1)))` is a subtype of `m1(m2(t1))`,
+  `m1(m3(t1)`, and so on.
+  */
+  static defineModifier(name3) {
+    let mod = new Modifier(name3);
+    return (tag) => {
+      if (tag.modified.indexOf(mod) > -1)
+        return tag;
+      return Modifier.get(tag.base || tag, tag.modified.concat(mod).sort((a, b) => a.id - b.id));
+    };
+  }
+};
+var nextModifierID = 0;
+var Modifier = class _Modifier {
+  constructor(name3) {
+    this.name = name3;
+    this.instances = [];
+    this.id = nextModifierID++;
+  }
+  static get(base, mods) {
+    if (!mods.length)
+      return base;
+    let exists2 = mods[0].instances.find((t2) => t2.base == base && sameArray(mods, t2.modified));
+    if (exists2)
+      return exists2;
+    let set2 = [], tag = new Tag(base.name, set2, base, mods);
+    for (let m of mods)
+      m.instances.push(tag);
+    let configs = powerSet(mods);
+    for (let parent of base.set)
+      if (!parent.modified.length)
+        for (let config of configs)
+          set2.push(_Modifier.get(parent, config));
+    return tag;
+  }
+};
+function sameArray(a, b) {
+  return a.length == b.length && a.every((x, i) => x == b[i]);
+}
+function powerSet(array) {
+  let sets = [[]];
+  for (let i = 0; i < array.length; i++) {
+    for (let j = 0, e = sets.length; j < e; j++) {
+      sets.push(sets[j].concat(array[i]));
+    }
+  }
+  return sets.sort((a, b) => b.length - a.length);
+}
+function styleTags(spec) {
+  let byName = /* @__PURE__ */ Object.create(null);
+  for (let prop in spec) {
+    let tags2 = spec[prop];
+    if (!Array.isArray(tags2))
+      tags2 = [tags2];
+    for (let part of prop.split(" "))
+      if (part) {
+        let pieces = [], mode = 2, rest = part;
+        for (let pos = 0; ; ) {
+          if (rest == "..." && pos > 0 && pos + 3 == part.length) {
+            mode = 1;
+            break;
+          }
+          let m = /^"(?:[^"\\]|\\.)*?"|[^\/!]+/.exec(rest);
+          if (!m)
+            throw new RangeError("Invalid path: " + part);
+          pieces.push(m[0] == "*" ? "" : m[0][0] == '"' ? JSON.parse(m[0]) : m[0]);
+          pos += m[0].length;
+          if (pos == part.length)
+            break;
+          let next = part[pos++];
+          if (pos == part.length && next == "!") {
+            mode = 0;
+            break;
+          }
+          if (next != "/")
+            throw new RangeError("Invalid path: " + part);
+          rest = part.slice(pos);
+        }
+        let last = pieces.length - 1, inner = pieces[last];
+        if (!inner)
+          throw new RangeError("Invalid path: " + part);
+        let rule2 = new Rule(tags2, mode, last > 0 ? pieces.slice(0, last) : null);
+        byName[inner] = rule2.sort(byName[inner]);
+      }
+  }
+  return ruleNodeProp.add(byName);
+}
+var ruleNodeProp = new NodeProp({
+  combine(a, b) {
+    let cur, root, take;
+    while (a || b) {
+      if (!a || b && a.depth <= b.depth) {
+        take = b;
+        b = b.next;
+      } else {
+        take = a;
+        a = a.next;
+      }
+      if (cur && cur.mode == take.mode && !take.context && !cur.context)
+        continue;
+      let copy = new Rule(take.tags, take.mode, take.context);
+      if (cur)
+        cur.next = copy;
+      else
+        root = copy;
+      cur = copy;
+    }
+    return root;
+  }
+});
+var Rule = class {
+  constructor(tags2, mode, context, next) {
+    this.tags = tags2;
+    this.mode = mode;
+    this.context = context;
+    this.next = next;
+  }
+  get opaque() {
+    return this.mode == 0;
+  }
+  get inherit() {
+    return this.mode == 1;
+  }
+  sort(other) {
+    if (!other || other.depth < this.depth) {
+      this.next = other;
+      return this;
+    }
+    other.next = this.sort(other.next);
+    return other;
+  }
+  get depth() {
+    return this.context ? this.context.length : 0;
+  }
+};
+Rule.empty = new Rule([], 2, null);
+function tagHighlighter(tags2, options2) {
+  let map2 = /* @__PURE__ */ Object.create(null);
+  for (let style of tags2) {
+    if (!Array.isArray(style.tag))
+      map2[style.tag.id] = style.class;
+    else
+      for (let tag of style.tag)
+        map2[tag.id] = style.class;
+  }
+  let { scope, all = null } = options2 || {};
+  return {
+    style: (tags3) => {
+      let cls = all;
+      for (let tag of tags3) {
+        for (let sub of tag.set) {
+          let tagClass = map2[sub.id];
+          if (tagClass) {
+            cls = cls ? cls + " " + tagClass : tagClass;
+            break;
+          }
+        }
+      }
+      return cls;
+    },
+    scope
+  };
+}
+var t = Tag.define;
+var comment = t();
+var name2 = t();
+var typeName = t(name2);
+var propertyName = t(name2);
+var literal = t();
+var string = t(literal);
+var number = t(literal);
+var content = t();
+var heading = t(content);
+var keyword = t();
+var operator = t();
+var punctuation = t();
+var bracket = t(punctuation);
+var meta2 = t();
+var tags = {
+  /**
+  A comment.
+  */
+  comment,
+  /**
+  A line [comment](#highlight.tags.comment).
+  */
+  lineComment: t(comment),
+  /**
+  A block [comment](#highlight.tags.comment).
+  */
+  blockComment: t(comment),
+  /**
+  A documentation [comment](#highlight.tags.comment).
+  */
+  docComment: t(comment),
+  /**
+  Any kind of identifier.
+  */
+  name: name2,
+  /**
+  The [name](#highlight.tags.name) of a variable.
+  */
+  variableName: t(name2),
+  /**
+  A type [name](#highlight.tags.name).
+  */
+  typeName,
+  /**
+  A tag name (subtag of [`typeName`](#highlight.tags.typeName)).
+  */
+  tagName: t(typeName),
+  /**
+  A property or field [name](#highlight.tags.name).
+  */
+  propertyName,
+  /**
+  An attribute name (subtag of [`propertyName`](#highlight.tags.propertyName)).
+  */
+  attributeName: t(propertyName),
+  /**
+  The [name](#highlight.tags.name) of a class.
+  */
+  className: t(name2),
+  /**
+  A label [name](#highlight.tags.name).
+  */
+  labelName: t(name2),
+  /**
+  A namespace [name](#highlight.tags.name).
+  */
+  namespace: t(name2),
+  /**
+  The [name](#highlight.tags.name) of a macro.
+  */
+  macroName: t(name2),
+  /**
+  A literal value.
+  */
+  literal,
+  /**
+  A string [literal](#highlight.tags.literal).
+  */
+  string,
+  /**
+  A documentation [string](#highlight.tags.string).
+  */
+  docString: t(string),
+  /**
+  A character literal (subtag of [string](#highlight.tags.string)).
+  */
+  character: t(string),
+  /**
+  An attribute value (subtag of [string](#highlight.tags.string)).
+  */
+  attributeValue: t(string),
+  /**
+  A number [literal](#highlight.tags.literal).
+  */
+  number,
+  /**
+  An integer [number](#highlight.tags.number) literal.
+  */
+  integer: t(number),
+  /**
+  A floating-point [number](#highlight.tags.number) literal.
+  */
+  float: t(number),
+  /**
+  A boolean [literal](#highlight.tags.literal).
+  */
+  bool: t(literal),
+  /**
+  Regular expression [literal](#highlight.tags.literal).
+  */
+  regexp: t(literal),
+  /**
+  An escape [literal](#highlight.tags.literal), for example a
+  backslash escape in a string.
+  */
+  escape: t(literal),
+  /**
+  A color [literal](#highlight.tags.literal).
+  */
+  color: t(literal),
+  /**
+  A URL [literal](#highlight.tags.literal).
+  */
+  url: t(literal),
+  /**
+  A language keyword.
+  */
+  keyword,
+  /**
+  The [keyword](#highlight.tags.keyword) for the self or this
+  object.
+  */
+  self: t(keyword),
+  /**
+  The [keyword](#highlight.tags.keyword) for null.
+  */
+  null: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) denoting some atomic value.
+  */
+  atom: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that represents a unit.
+  */
+  unit: t(keyword),
+  /**
+  A modifier [keyword](#highlight.tags.keyword).
+  */
+  modifier: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that acts as an operator.
+  */
+  operatorKeyword: t(keyword),
+  /**
+  A control-flow related [keyword](#highlight.tags.keyword).
+  */
+  controlKeyword: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that defines something.
+  */
+  definitionKeyword: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) related to defining or
+  interfacing with modules.
+  */
+  moduleKeyword: t(keyword),
+  /**
+  An operator.
+  */
+  operator,
+  /**
+  An [operator](#highlight.tags.operator) that dereferences something.
+  */
+  derefOperator: t(operator),
+  /**
+  Arithmetic-related [operator](#highlight.tags.operator).
+  */
+  arithmeticOperator: t(operator),
+  /**
+  Logical [operator](#highlight.tags.operator).
+  */
+  logicOperator: t(operator),
+  /**
+  Bit [operator](#highlight.tags.operator).
+  */
+  bitwiseOperator: t(operator),
+  /**
+  Comparison [operator](#highlight.tags.operator).
+  */
+  compareOperator: t(operator),
+  /**
+  [Operator](#highlight.tags.operator) that updates its operand.
+  */
+  updateOperator: t(operator),
+  /**
+  [Operator](#highlight.tags.operator) that defines something.
+  */
+  definitionOperator: t(operator),
+  /**
+  Type-related [operator](#highlight.tags.operator).
+  */
+  typeOperator: t(operator),
+  /**
+  Control-flow [operator](#highlight.tags.operator).
+  */
+  controlOperator: t(operator),
+  /**
+  Program or markup punctuation.
+  */
+  punctuation,
+  /**
+  [Punctuation](#highlight.tags.punctuation) that separates
+  things.
+  */
+  separator: t(punctuation),
+  /**
+  Bracket-style [punctuation](#highlight.tags.punctuation).
+  */
+  bracket,
+  /**
+  Angle [brackets](#highlight.tags.bracket) (usually `<` and `>`
+  tokens).
+  */
+  angleBracket: t(bracket),
+  /**
+  Square [brackets](#highlight.tags.bracket) (usually `[` and `]`
+  tokens).
+  */
+  squareBracket: t(bracket),
+  /**
+  Parentheses (usually `(` and `)` tokens). Subtag of
+  [bracket](#highlight.tags.bracket).
+  */
+  paren: t(bracket),
+  /**
+  Braces (usually `{` and `}` tokens). Subtag of
+  [bracket](#highlight.tags.bracket).
+  */
+  brace: t(bracket),
+  /**
+  Content, for example plain text in XML or markup documents.
+  */
+  content,
+  /**
+  [Content](#highlight.tags.content) that represents a heading.
+  */
+  heading,
+  /**
+  A level 1 [heading](#highlight.tags.heading).
+  */
+  heading1: t(heading),
+  /**
+  A level 2 [heading](#highlight.tags.heading).
+  */
+  heading2: t(heading),
+  /**
+  A level 3 [heading](#highlight.tags.heading).
+  */
+  heading3: t(heading),
+  /**
+  A level 4 [heading](#highlight.tags.heading).
+  */
+  heading4: t(heading),
+  /**
+  A level 5 [heading](#highlight.tags.heading).
+  */
+  heading5: t(heading),
+  /**
+  A level 6 [heading](#highlight.tags.heading).
+  */
+  heading6: t(heading),
+  /**
+  A prose [content](#highlight.tags.content) separator (such as a horizontal rule).
+  */
+  contentSeparator: t(content),
+  /**
+  [Content](#highlight.tags.content) that represents a list.
+  */
+  list: t(content),
+  /**
+  [Content](#highlight.tags.content) that represents a quote.
+  */
+  quote: t(content),
+  /**
+  [Content](#highlight.tags.content) that is emphasized.
+  */
+  emphasis: t(content),
+  /**
+  [Content](#highlight.tags.content) that is styled strong.
+  */
+  strong: t(content),
+  /**
+  [Content](#highlight.tags.content) that is part of a link.
+  */
+  link: t(content),
+  /**
+  [Content](#highlight.tags.content) that is styled as code or
+  monospace.
+  */
+  monospace: t(content),
+  /**
+  [Content](#highlight.tags.content) that has a strike-through
+  style.
+  */
+  strikethrough: t(content),
+  /**
+  Inserted text in a change-tracking format.
+  */
+  inserted: t(),
+  /**
+  Deleted text.
+  */
+  deleted: t(),
+  /**
+  Changed text.
+  */
+  changed: t(),
+  /**
+  An invalid or unsyntactic element.
+  */
+  invalid: t(),
+  /**
+  Metadata or meta-instruction.
+  */
+  meta: meta2,
+  /**
+  [Metadata](#highlight.tags.meta) that applies to the entire
+  document.
+  */
+  documentMeta: t(meta2),
+  /**
+  [Metadata](#highlight.tags.meta) that annotates or adds
+  attributes to a given syntactic element.
+  */
+  annotation: t(meta2),
+  /**
+  Processing instruction or preprocessor directive. Subtag of
+  [meta](#highlight.tags.meta).
+  */
+  processingInstruction: t(meta2),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates that a
+  given element is being defined. Expected to be used with the
+  various [name](#highlight.tags.name) tags.
+  */
+  definition: Tag.defineModifier("definition"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates that
+  something is constant. Mostly expected to be used with
+  [variable names](#highlight.tags.variableName).
+  */
+  constant: Tag.defineModifier("constant"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) used to indicate that
+  a [variable](#highlight.tags.variableName) or [property
+  name](#highlight.tags.propertyName) is being called or defined
+  as a function.
+  */
+  function: Tag.defineModifier("function"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that can be applied to
+  [names](#highlight.tags.name) to indicate that they belong to
+  the language's standard environment.
+  */
+  standard: Tag.defineModifier("standard"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates a given
+  [names](#highlight.tags.name) is local to some scope.
+  */
+  local: Tag.defineModifier("local"),
+  /**
+  A generic variant [modifier](#highlight.Tag^defineModifier) that
+  can be used to tag language-specific alternative variants of
+  some common tag. It is recommended for themes to define special
+  forms of at least the [string](#highlight.tags.string) and
+  [variable name](#highlight.tags.variableName) tags, since those
+  come up a lot.
+  */
+  special: Tag.defineModifier("special")
+};
+for (let name3 in tags) {
+  let val = tags[name3];
+  if (val instanceof Tag)
+    val.name = name3;
+}
+var classHighlighter = tagHighlighter([
+  { tag: tags.link, class: "tok-link" },
+  { tag: tags.heading, class: "tok-heading" },
+  { tag: tags.emphasis, class: "tok-emphasis" },
+  { tag: tags.strong, class: "tok-strong" },
+  { tag: tags.keyword, class: "tok-keyword" },
+  { tag: tags.atom, class: "tok-atom" },
+  { tag: tags.bool, class: "tok-bool" },
+  { tag: tags.url, class: "tok-url" },
+  { tag: tags.labelName, class: "tok-labelName" },
+  { tag: tags.inserted, class: "tok-inserted" },
+  { tag: tags.deleted, class: "tok-deleted" },
+  { tag: tags.literal, class: "tok-literal" },
+  { tag: tags.string, class: "tok-string" },
+  { tag: tags.number, class: "tok-number" },
+  { tag: [tags.regexp, tags.escape, tags.special(tags.string)], class: "tok-string2" },
+  { tag: tags.variableName, class: "tok-variableName" },
+  { tag: tags.local(tags.variableName), class: "tok-variableName tok-local" },
+  { tag: tags.definition(tags.variableName), class: "tok-variableName tok-definition" },
+  { tag: tags.special(tags.variableName), class: "tok-variableName2" },
+  { tag: tags.definition(tags.propertyName), class: "tok-propertyName tok-definition" },
+  { tag: tags.typeName, class: "tok-typeName" },
+  { tag: tags.namespace, class: "tok-namespace" },
+  { tag: tags.className, class: "tok-className" },
+  { tag: tags.macroName, class: "tok-macroName" },
+  { tag: tags.propertyName, class: "tok-propertyName" },
+  { tag: tags.operator, class: "tok-operator" },
+  { tag: tags.comment, class: "tok-comment" },
+  { tag: tags.meta, class: "tok-meta" },
+  { tag: tags.invalid, class: "tok-invalid" },
+  { tag: tags.punctuation, class: "tok-punctuation" }
+]);
+
+// node_modules/@prometheus-io/lezer-promql/dist/index.es.js
+var inf$1 = 188;
+var nan$1 = 189;
+var Bool$1 = 1;
+var Ignoring$1 = 2;
+var On$1 = 3;
+var GroupLeft$1 = 4;
+var GroupRight$1 = 5;
+var Offset$1 = 6;
+var Atan2$1 = 7;
+var Avg$1 = 8;
+var Bottomk$1 = 9;
+var Count$1 = 10;
+var CountValues$1 = 11;
+var Group$1 = 12;
+var Max$1 = 13;
+var Min$1 = 14;
+var Quantile$1 = 15;
+var LimitK$1 = 16;
+var LimitRatio$1 = 17;
+var Stddev$1 = 18;
+var Stdvar$1 = 19;
+var Sum$1 = 20;
+var Topk$1 = 21;
+var By$1 = 22;
+var Without$1 = 23;
+var And$1 = 24;
+var Or$1 = 25;
+var Unless$1 = 26;
+var StartFn$1 = 27;
+var EndFn$1 = 28;
+var AtStart$1 = 29;
+var AtEnd$1 = 30;
+var Smoothed$1 = 31;
+var Anchored$1 = 32;
+var Fill$1 = 33;
+var FillLeft$1 = 34;
+var FillRight$1 = 35;
+var keywordTokens = {
+  inf: inf$1,
+  nan: nan$1,
+  bool: Bool$1,
+  ignoring: Ignoring$1,
+  on: On$1,
+  group_left: GroupLeft$1,
+  group_right: GroupRight$1,
+  offset: Offset$1
+};
+var specializeIdentifier = (value, stack) => {
+  return keywordTokens[value.toLowerCase()] || -1;
+};
+var contextualKeywordTokens = {
+  avg: Avg$1,
+  atan2: Atan2$1,
+  bottomk: Bottomk$1,
+  count: Count$1,
+  count_values: CountValues$1,
+  group: Group$1,
+  max: Max$1,
+  min: Min$1,
+  quantile: Quantile$1,
+  limitk: LimitK$1,
+  limit_ratio: LimitRatio$1,
+  stddev: Stddev$1,
+  stdvar: Stdvar$1,
+  sum: Sum$1,
+  topk: Topk$1,
+  by: By$1,
+  without: Without$1,
+  and: And$1,
+  or: Or$1,
+  unless: Unless$1,
+  smoothed: Smoothed$1,
+  anchored: Anchored$1,
+  fill: Fill$1,
+  fill_left: FillLeft$1,
+  fill_right: FillRight$1
+};
+var extendIdentifier = (value, stack) => {
+  if (value === "start" && stack.canShift(StartFn$1)) {
+    return StartFn$1;
+  }
+  if (value === "end" && stack.canShift(EndFn$1)) {
+    return EndFn$1;
+  }
+  if (value.toLowerCase() === "start" && stack.canShift(AtStart$1)) {
+    return AtStart$1;
+  }
+  if (value.toLowerCase() === "end" && stack.canShift(AtEnd$1)) {
+    return AtEnd$1;
+  }
+  const token = contextualKeywordTokens[value.toLowerCase()];
+  if (token !== void 0 && stack.canShift(token)) {
+    return token;
+  }
+  return -1;
+};
+var promQLHighLight = styleTags({
+  LineComment: tags.comment,
+  LabelName: tags.labelName,
+  StringLiteral: tags.string,
+  NumberDurationLiteral: tags.number,
+  NumberDurationLiteralInDurationContext: tags.number,
+  Identifier: tags.variableName,
+  "Abs Absent AbsentOverTime Acos Acosh Asin Asinh Atan Atanh AvgOverTime Ceil Changes Clamp ClampMax ClampMin Cos Cosh CountOverTime DaysInMonth DayOfMonth DayOfWeek DayOfYear Deg Delta Deriv EndFn Exp Floor HistogramAvg HistogramCount HistogramFraction HistogramQuantile HistogramSum DoubleExponentialSmoothing Hour Idelta Increase Irate LabelReplace LabelJoin LastOverTime Ln Log10 Log2 MaxOverTime MinOverTime Minute Month Pi PredictLinear PresentOverTime QuantileOverTime Rad Range Rate Resets Round Scalar Sgn Sin Sinh Sort SortDesc SortByLabel SortByLabelDesc Sqrt StartFn Step StddevOverTime StdvarOverTime SumOverTime Tan Tanh Time Timestamp Vector Year": tags.function(tags.variableName),
+  "Avg Bottomk Count Count_values Group LimitK LimitRatio Max Min Quantile Stddev Stdvar Sum Topk": tags.operatorKeyword,
+  "AtModifierPreprocessors By Without Bool On Ignoring GroupLeft GroupRight Offset Smoothed Anchored": tags.modifier,
+  "DurationExpr/DurationStep DurationExpr/DurationRange DurationExpr/DurationMinOf DurationExpr/DurationMaxOf OffsetDurationExpr/DurationStep OffsetDurationExpr/DurationRange OffsetDurationExpr/DurationMinOf OffsetDurationExpr/DurationMaxOf": tags.function(tags.variableName),
+  "And Unless Or": tags.logicOperator,
+  "Sub Add Mul Mod Div Atan2 Eql Neq Lte Lss Gte Gtr EqlRegex EqlSingle NeqRegex Pow At": tags.operator,
+  UnaryOp: tags.arithmeticOperator,
+  "( )": tags.paren,
+  "[ ]": tags.squareBracket,
+  "{ }": tags.brace,
+  "⚠": tags.invalid
+});
+var spec_Identifier = { __proto__: null, absent_over_time: 401, absent: 403, abs: 405, acos: 407, acosh: 409, asin: 411, asinh: 413, atan: 415, atanh: 417, avg_over_time: 419, ceil: 421, changes: 423, clamp: 425, clamp_max: 427, clamp_min: 429, cos: 431, cosh: 433, count_over_time: 435, days_in_month: 437, day_of_month: 439, day_of_week: 441, day_of_year: 443, deg: 445, delta: 447, deriv: 449, exp: 451, first_over_time: 453, floor: 455, histogram_count: 457, histogram_fraction: 459, histogram_quantile: 461, histogram_quantiles: 463, histogram_stddev: 465, histogram_stdvar: 467, histogram_sum: 469, histogram_avg: 471, double_exponential_smoothing: 473, hour: 475, idelta: 477, increase: 479, info: 481, irate: 483, label_replace: 485, label_join: 487, last_over_time: 489, ln: 491, log10: 493, log2: 495, mad_over_time: 497, max_over_time: 499, min_over_time: 501, ts_of_first_over_time: 503, ts_of_max_over_time: 505, ts_of_min_over_time: 507, ts_of_last_over_time: 509, minute: 511, month: 513, pi: 515, predict_linear: 517, present_over_time: 519, quantile_over_time: 521, rad: 523, rate: 525, resets: 527, round: 529, scalar: 531, sgn: 533, sin: 535, sinh: 537, sort: 539, sort_desc: 541, sort_by_label: 543, sort_by_label_desc: 545, start_timestamp: 547, range: 549, step: 551, sqrt: 553, stddev_over_time: 555, stdvar_over_time: 557, sum_over_time: 559, tan: 561, tanh: 563, timestamp: 565, time: 567, vector: 569, year: 571, min_of: 575, max_of: 577 };
+var parser2 = LRParser.deserialize({
+  version: 14,
+  states: "BnOYQPOOO(gQPOOOOQO'#DT'#DTO(lQPO'#DSOOQO'#Db'#DbO(wQPO'#FqQ0_QQOOOOQO'#Ds'#DsO(rQPO'#DrOYQPO'#F{OYQPO'#F}O1xQSO'#GPO2TQQO'#GOOOQO'#GO'#GOOOQO'#Gd'#GdOOQO'#Dt'#DtOOQO'#Dv'#DvOOQO'#Dw'#DwOOQO'#Dx'#DxOOQO'#Dy'#DyOOQO'#Dz'#DzOOQO'#D{'#D{OOQO'#D|'#D|OOQO'#D}'#D}OOQO'#EO'#EOOOQO'#EP'#EPOOQO'#EQ'#EQOOQO'#ER'#EROOQO'#ES'#ESOOQO'#ET'#ETOOQO'#EU'#EUOOQO'#EV'#EVOOQO'#EW'#EWOOQO'#EX'#EXOOQO'#EY'#EYOOQO'#EZ'#EZOOQO'#E['#E[OOQO'#E]'#E]OOQO'#E^'#E^OOQO'#E_'#E_OOQO'#E`'#E`OOQO'#Ea'#EaOOQO'#Eb'#EbOOQO'#Ec'#EcOOQO'#Ed'#EdOOQO'#Ee'#EeOOQO'#Ef'#EfOOQO'#Eg'#EgOOQO'#Eh'#EhOOQO'#Ei'#EiOOQO'#Ej'#EjOOQO'#Ek'#EkOOQO'#El'#ElOOQO'#Em'#EmOOQO'#En'#EnOOQO'#Eo'#EoOOQO'#Ep'#EpOOQO'#Eq'#EqOOQO'#Er'#ErOOQO'#Es'#EsOOQO'#Et'#EtOOQO'#Eu'#EuOOQO'#Ev'#EvOOQO'#Ew'#EwOOQO'#Ex'#ExOOQO'#Ey'#EyOOQO'#Ez'#EzOOQO'#E{'#E{OOQO'#E|'#E|OOQO'#E}'#E}OOQO'#FO'#FOOOQO'#FP'#FPOOQO'#FQ'#FQOOQO'#FR'#FROOQO'#FS'#FSOOQO'#FT'#FTOOQO'#FU'#FUOOQO'#FV'#FVOOQO'#FW'#FWOOQO'#FX'#FXOOQO'#FY'#FYOOQO'#FZ'#FZOOQO'#F['#F[OOQO'#F]'#F]OOQO'#F^'#F^OOQO'#F_'#F_OOQO'#F`'#F`OOQO'#Fa'#FaOOQO'#Fb'#FbOOQO'#Fc'#FcOOQO'#Fd'#FdOOQO'#Fe'#FeOOQO'#Ff'#FfOOQO'#Fg'#FgOOQO'#Fh'#FhOOQO'#Fi'#FiOOQO'#Fj'#FjOOQO'#Fk'#FkOOQO'#Fl'#FlOOQO'#Fm'#FmOOQO'#Fn'#FnQOQPOOO3zQPO'#DUO4PQPO'#DZO(rQPO,59nO4WQQO,59nOOQO,59|,59|O6QQPO,59vO6QQPO,59vO6QQPO,59vO6QQPO,59vO6QQPO,59vO=qQPO,5<ZO>cQPO,5<cOOQO,5<e,5<eOOQO,5<f,5<fO?fQPO,5<rOOQO,5:^,5:^O?pQQO,5<gO?wQQO,5<iOOQO'#DX'#DXOAkQPO'#GQOAyQPO,5<kOOQO,5<k,5<kOBVQPO,5<kOOQO,5<j,5<jOB_QSO'#DVOOQO,59p,59pOOQO,59u,59uOBjQQO,59uOOQO1G/Y1G/YOOQO'#D^'#D^O3zQPO'#D_OBtQPO'#DaOByQPO'#DcOCOQPO'#DdOOQO'#D`'#D`OJbQPO'#D`OJiQPO'#D`OOQO'#Gh'#GhOJpQPO'#GhO!$WQPO'#GhOYQPO1G/bOYQPO1G/bOYQPO1G/bOYQPO1G/bOYQPO1G/bOOQO'#Fq'#FqOOQO'#Fv'#FvO!$bQSO1G1uO=qQPO'#FpOOQO'#Fr'#FrOOQO'#Fs'#FsOOQO'#Ft'#FtOOQO'#Fu'#FuO!$|QPO'#FpO!%RQPO'#FpO=qQPO'#FpOOQO'#Fp'#FpO>cQPO'#FxOOQO1G1}1G1}O!%WQPO'#FxO!%]QPO'#FxO=qQPO'#FxOOQO'#Fx'#FxO!%bQPO'#DbOOQO'#GY'#GYOOQO1G2^1G2^O!%mQPO1G2^OOQO1G2R1G2ROOQO'#GR'#GRO!%rQPO,5<lO!%wQPO,5<qO!%|QSO1G2VO!&XQPO1G2VOOQO1G2V1G2VOOQO,59q,59qO!&aQPO,59qOYQPO'#G]O!&iQPO1G/aOOQO1G/a1G/aO!&qQPO,59yO?TQPO,59{O?TQPO,59}O?TQPO,5:OOOQO,59z,59zOOQO,5=S,5=SO!._QPO,5=SO!7]QQO7+$|O!7mQQO7+$|O!9XQQO7+$|O!9uQQO7+$|O!;jQQO7+$|O=qQPO,5<[O=qQPO,5<[OOQO7+'a7+'aO!<ZQPO7+'nO!<vQSO,5<[O!=QQPO,5<[O=qQPO,5<[O!=kQQO,5<[OOQO,5<d,5<dO!=rQPO,5<dO=qQPO,5<dO!=wQQO,5<dO!>OQPO7+'xOOQO1G2W1G2WOOQO1G2]1G2]O!>TQPO,5<xOOQO,5<x,5<xOOQO7+'q7+'qO!>iQSO7+'qOOQO-E:[-E:[O!>tQSO1G/]O!?PQPO1G/]OOQO1G/]1G/]O!?XQQO,5<wOOQO-E:Z-E:ZOOQO7+${7+${O!?cQPO1G/eO!FyQPO1G/gO!GOQPO1G/iO!GTQPO1G/jOOQO1G2n1G2nO!GnQSO1G1vO!GxQSO1G1vO!HdQQO<<KYOOQO<<KY<<KYOOQO1G1v1G1vO!HkQQO1G1vO!HrQQO,5<[OOQO1G2O1G2OO!IPQQO1G2OOOQO<<Kd<<KdOOQO<<K]<<K]P!IWQSO'#G^OOQO,5<v,5<vOOQO7+$w7+$wO!I`QSO7+$wOOQO-E:Y-E:YOOQO7+%P7+%POOQO7+%R7+%ROOQO7+%T7+%TOOQO7+%U7+%UOOQOAN@tAN@tO=qQPO7+'bO!IkQQO1G1vO!IxQQO1G1vO=qQPO7+'jOOQO<<Hc<<HcP!JgQSO'#G[O!JoQQO<<J|O!JvQQO<<KUOOQOAN@hAN@hOOQOAN@pAN@pO=qQPO'#FpO=qQPO,5<[O=qQPO,5<[",
+  stateData: "!J}~O%VOStOS~OWQOXQOYQOZQO[QO]QO^QO_QO`QOaQObQOcQOdQOeQOkVOlVO|^O!i[O%SSO%TSO%XXO%]TO%^TO%_SO%`_O%a`O%baO%cbO%dcO%edO%feO%gfO%hgO%ihO%jiO%kjO%lkO%mlO%nmO%onO%poO%qpO%rqO%srO%tsO%utO%vuO%wvO%xwO%yxO%zyO%{zO%|{O%}|O&O}O&P!OO&Q!PO&R!QO&S!RO&T!SO&U!TO&V!UO&W!VO&X!WO&Y!XO&Z!YO&[!ZO&]![O&^!]O&_!^O&`!_O&a!`O&b!aO&c!bO&d!cO&e!dO&f!eO&g!fO&h!gO&i!hO&j!iO&k!jO&l!kO&m!lO&n!mO&o!nO&p!oO&q!pO&r!qO&s!rO&t!sO&u!tO&v!uO&w!vO&x!wO&y!xO&z!yO&{!zO&|!{O&}!|O'O!}O'P#OO'Q#PO'R#QO'S#RO'T#SO'U#TO'V#UO'W#VO'X#WO'_ZO~O!i#XO~Of#YOg#YO%X#ZO~O%S#^O%T#^O%_#^OW$eXX$eXY$eXZ$eX[$eX]$eX^$eX_$eX`$eXa$eXb$eXc$eXd$eXe$eXk$eXl$eX|$eX!i$eX%S$eX%T$eX%X$eX%]$eX%^$eX%_$eX%`$eX%a$eX%b$eX%c$eX%d$eX%e$eX%f$eX%g$eX%h$eX%i$eX%j$eX%k$eX%l$eX%m$eX%n$eX%o$eX%p$eX%q$eX%r$eX%s$eX%t$eX%u$eX%v$eX%w$eX%x$eX%y$eX%z$eX%{$eX%|$eX%}$eX&O$eX&P$eX&Q$eX&R$eX&S$eX&T$eX&U$eX&V$eX&W$eX&X$eX&Y$eX&Z$eX&[$eX&]$eX&^$eX&_$eX&`$eX&a$eX&b$eX&c$eX&d$eX&e$eX&f$eX&g$eX&h$eX&i$eX&j$eX&k$eX&l$eX&m$eX&n$eX&o$eX&p$eX&q$eX&r$eX&s$eX&t$eX&u$eX&v$eX&w$eX&x$eX&y$eX&z$eX&{$eX&|$eX&}$eX'O$eX'P$eX'Q$eX'R$eX'S$eX'T$eX'U$eX'V$eX'W$eX'X$eX'_$eX~OU#eOV#_Oh#bOi#cOj#bOo#gOp#fO!P#_O!X#_O!Y#_O!Z#_O![#`O!]#`O!^#aO!_#aO!`#aO!a#aO!b#aO!c#aO!d#aO!e#aO${#hO'Y#dO~Oz#mO|#lO'`#oO~O'_ZOU$rXV$rXh$rXi$rXj$rXo$rXp$rX!P$rX!X$rX!Y$rX!Z$rX![$rX!]$rX!^$rX!_$rX!`$rX!a$rX!b$rX!c$rX!d$rX!e$rX${$rX%R$rX'Y$rX%Z$rX%Y$rX~O%X#rO~O%Z#tO~PYOf#YOg#YOUvaVvahvaivajvaovapva!Pva!Xva!Yva!Zva![va!]va!^va!_va!`va!ava!bva!cva!dva!eva${va%Rva'Yva%Zva%Yva~OP#wOQ#xOR#xOq#yOr#zOs#{OW%[PX%[PY%[PZ%[P[%[P]%[P^%[P_%[P`%[Pa%[Pb%[Pc%[Pd%[Pe%[Pk%[Pl%[P|%[P!i%[P%S%[P%T%[P%X%[P%]%[P%^%[P%_%[P%`%[P%a%[P%b%[P%c%[P%d%[P%e%[P%f%[P%g%[P%h%[P%i%[P%j%[P%k%[P%l%[P%m%[P%n%[P%o%[P%p%[P%q%[P%r%[P%s%[P%t%[P%u%[P%v%[P%w%[P%x%[P%y%[P%z%[P%{%[P%|%[P%}%[P&O%[P&P%[P&Q%[P&R%[P&S%[P&T%[P&U%[P&V%[P&W%[P&X%[P&Y%[P&Z%[P&[%[P&]%[P&^%[P&_%[P&`%[P&a%[P&b%[P&c%[P&d%[P&e%[P&f%[P&g%[P&h%[P&i%[P&j%[P&k%[P&l%[P&m%[P&n%[P&o%[P&p%[P&q%[P&r%[P&s%[P&t%[P&u%[P&v%[P&w%[P&x%[P&y%[P&z%[P&{%[P&|%[P&}%[P'O%[P'P%[P'Q%[P'R%[P'S%[P'T%[P'U%[P'V%[P'W%[P'X%[P'_%[P~O%S$YO%T$YO%X$cO%]$XO%^$XO%_$YO&|$^O&}$]O'Z$_O'[$`O~O%S$YO%T$YO%X$iO%]$XO%^$XO%_$YO&|$^O&}$]O'Z$_O'[$`O~O%SSO%TSO%]$kO%^$kO%_SO~Om$lOn$lO~P?TO%Z$oO~P0_O!P#_OU$qaV$qah$qai$qaj$qao$qap$qa!X$qa!Y$qa!Z$qa![$qa!]$qa!^$qa!_$qa!`$qa!a$qa!b$qa!c$qa!d$qa!e$qa${$qa%R$qa'Y$qa%Z$qa%Y$qa~O!e$pO$v$pO$w$pO$x$pO~O!e$pO$v$pO$w$pO$x$pO%Y$sO'`$uO~Oz$wO|#lO%Z$vO~O%Y$xO%Z$zO~P0_O%X$|O~O%X$}O~O%X%OO~OW!SXX!SXY!SXZ!SX[!SX]!SX^!SX_!SX`!SXa!SXb!SXc!SXd!SXe!SXk!SXl!SX|!SX!i!SX%S!SX%T!SX%X!SX%]!SX%^!SX%_!SX%`!SX%a!SX%b!SX%c!SX%d!SX%e!SX%f!SX%g!SX%h!SX%i!SX%j!SX%k!SX%l!SX%m!SX%n!SX%o!SX%p!SX%q!SX%r!SX%s!SX%t!SX%u!SX%v!SX%w!SX%x!SX%y!SX%z!SX%{!SX%|!SX%}!SX&O!SX&P!SX&Q!SX&R!SX&S!SX&T!SX&U!SX&V!SX&W!SX&X!SX&Y!SX&Z!SX&[!SX&]!SX&^!SX&_!SX&`!SX&a!SX&b!SX&c!SX&d!SX&e!SX&f!SX&g!SX&h!SX&i!SX&j!SX&k!SX&l!SX&m!SX&n!SX&o!SX&p!SX&q!SX&r!SX&s!SX&t!SX&u!SX&v!SX&w!SX&x!SX&y!SX&z!SX&{!SX&|!SX&}!SX'O!SX'P!SX'Q!SX'R!SX'S!SX'T!SX'U!SX'V!SX'W!SX'X!SX'_!SX~Os#{O~PCTOr#zO~PCTOq#yOr#zOs#{OW%[XX%[XY%[XZ%[X[%[X]%[X^%[X_%[X`%[Xa%[Xb%[Xc%[Xd%[Xe%[Xk%[Xl%[X|%[X!i%[X%S%[X%T%[X%X%[X%]%[X%^%[X%_%[X%`%[X%a%[X%b%[X%c%[X%d%[X%e%[X%f%[X%g%[X%h%[X%i%[X%j%[X%k%[X%l%[X%m%[X%n%[X%o%[X%p%[X%q%[X%r%[X%s%[X%t%[X%u%[X%v%[X%w%[X%x%[X%y%[X%z%[X%{%[X%|%[X%}%[X&O%[X&P%[X&Q%[X&R%[X&S%[X&T%[X&U%[X&V%[X&W%[X&X%[X&Y%[X&Z%[X&[%[X&]%[X&^%[X&_%[X&`%[X&a%[X&b%[X&c%[X&d%[X&e%[X&f%[X&g%[X&h%[X&i%[X&j%[X&k%[X&l%[X&m%[X&n%[X&o%[X&p%[X&q%[X&r%[X&s%[X&t%[X&u%[X&v%[X&w%[X&x%[X&y%[X&z%[X&{%[X&|%[X&}%[X'O%[X'P%[X'Q%[X'R%[X'S%[X'T%[X'U%[X'V%[X'W%[X'X%[X'_%[X~OQ#xOR#xO~PJpO!P%XO!X%XO!Y%XO!Z%XO![%YO!]%YO']%ZO'^%[O~O%X%^O~O%X%_O~O%X%bO~O%X%cO~O%S#^O%T#^O%_#^O~O%X%eO~O|%fO~O|%gO~Oz#mO|#lO'`%jO~O%Y%kO'`%jO~O%Y%mO%Z%oO~O%Y$xO%Z%rO~OS%sOT%sOW!RaX!RaY!RaZ!Ra[!Ra]!Ra^!Ra_!Ra`!Raa!Rab!Rac!Rad!Rae!Rak!Ral!Raq!Rar!Ras!Ra|!Ra!i!Ra%S!Ra%T!Ra%X!Ra%]!Ra%^!Ra%_!Ra%`!Ra%a!Ra%b!Ra%c!Ra%d!Ra%e!Ra%f!Ra%g!Ra%h!Ra%i!Ra%j!Ra%k!Ra%l!Ra%m!Ra%n!Ra%o!Ra%p!Ra%q!Ra%r!Ra%s!Ra%t!Ra%u!Ra%v!Ra%w!Ra%x!Ra%y!Ra%z!Ra%{!Ra%|!Ra%}!Ra&O!Ra&P!Ra&Q!Ra&R!Ra&S!Ra&T!Ra&U!Ra&V!Ra&W!Ra&X!Ra&Y!Ra&Z!Ra&[!Ra&]!Ra&^!Ra&_!Ra&`!Ra&a!Ra&b!Ra&c!Ra&d!Ra&e!Ra&f!Ra&g!Ra&h!Ra&i!Ra&j!Ra&k!Ra&l!Ra&m!Ra&n!Ra&o!Ra&p!Ra&q!Ra&r!Ra&s!Ra&t!Ra&u!Ra&v!Ra&w!Ra&x!Ra&y!Ra&z!Ra&{!Ra&|!Ra&}!Ra'O!Ra'P!Ra'Q!Ra'R!Ra'S!Ra'T!Ra'U!Ra'V!Ra'W!Ra'X!Ra'_!Ra~Oq#yOr#zOs#{OW%[aX%[aY%[aZ%[a[%[a]%[a^%[a_%[a`%[aa%[ab%[ac%[ad%[ae%[ak%[al%[a|%[a!i%[a%S%[a%T%[a%X%[a%]%[a%^%[a%_%[a%`%[a%a%[a%b%[a%c%[a%d%[a%e%[a%f%[a%g%[a%h%[a%i%[a%j%[a%k%[a%l%[a%m%[a%n%[a%o%[a%p%[a%q%[a%r%[a%s%[a%t%[a%u%[a%v%[a%w%[a%x%[a%y%[a%z%[a%{%[a%|%[a%}%[a&O%[a&P%[a&Q%[a&R%[a&S%[a&T%[a&U%[a&V%[a&W%[a&X%[a&Y%[a&Z%[a&[%[a&]%[a&^%[a&_%[a&`%[a&a%[a&b%[a&c%[a&d%[a&e%[a&f%[a&g%[a&h%[a&i%[a&j%[a&k%[a&l%[a&m%[a&n%[a&o%[a&p%[a&q%[a&r%[a&s%[a&t%[a&u%[a&v%[a&w%[a&x%[a&y%[a&z%[a&{%[a&|%[a&}%[a'O%[a'P%[a'Q%[a'R%[a'S%[a'T%[a'U%[a'V%[a'W%[a'X%[a'_%[a~O!P#_OU!Oqh!Oqi!Oqj!Oqo!Oqp!Oq![!Oq!]!Oq!^!Oq!_!Oq!`!Oq!a!Oq!b!Oq!c!Oq!d!Oq!e!Oq${!Oq%R!Oq'Y!Oq%Z!Oq%Y!Oq~OV!Oq!X!Oq!Y!Oq!Z!Oq~P!5uOV#_O!X#_O!Y#_O!Z#_O~P!5uOV#_O!P#_O!X#_O!Y#_O!Z#_O![#`O!]#`OU!Oqh!Oqi!Oqj!Oqo!Oqp!Oq${!Oq%R!Oq'Y!Oq%Z!Oq%Y!Oq~O!^!Oq!_!Oq!`!Oq!a!Oq!b!Oq!c!Oq!d!Oq!e!Oq~P!7}O!^#aO!_#aO!`#aO!a#aO!b#aO!c#aO!d#aO!e#aO~P!7}OV#_Oh#bOj#bO!P#_O!X#_O!Y#_O!Z#_O![#`O!]#`O!^#aO!_#aO!`#aO!a#aO!b#aO!c#aO!d#aO!e#aO~OU!Oqi!Oqo!Oqp!Oq${!Oq%R!Oq'Y!Oq%Z!Oq%Y!Oq~P!:cO']%{O~P=qO!X$da!Y$da!Z$da![$da!]$da']$da~O!P%XO'^$da~P!<bO%Z%|O~O!P&jO!X&jO!Y&jO!Z&jO![&kO!]&kO~O%Z%|O~P!=VO%Z&PO~O%Z&PO~P!=VO%Z&RO~O!e$pO$v$pO$w$pO$x$pO%Y%Qa'`%Qa~Oz#mO|#lO'`&SO~Oz&UO|#lO%Z&VO~O%Y&WO%Z&VO~O%Y%Pa%Z%Pa~P0_O%X#rOW!RiX!RiY!RiZ!Ri[!Ri]!Ri^!Ri_!Ri`!Ria!Rib!Ric!Rid!Rie!Rik!Ril!Riq!Rir!Ris!Ri|!Ri!i!Ri%S!Ri%T!Ri%]!Ri%^!Ri%_!Ri%`!Ri%a!Ri%b!Ri%c!Ri%d!Ri%e!Ri%f!Ri%g!Ri%h!Ri%i!Ri%j!Ri%k!Ri%l!Ri%m!Ri%n!Ri%o!Ri%p!Ri%q!Ri%r!Ri%s!Ri%t!Ri%u!Ri%v!Ri%w!Ri%x!Ri%y!Ri%z!Ri%{!Ri%|!Ri%}!Ri&O!Ri&P!Ri&Q!Ri&R!Ri&S!Ri&T!Ri&U!Ri&V!Ri&W!Ri&X!Ri&Y!Ri&Z!Ri&[!Ri&]!Ri&^!Ri&_!Ri&`!Ri&a!Ri&b!Ri&c!Ri&d!Ri&e!Ri&f!Ri&g!Ri&h!Ri&i!Ri&j!Ri&k!Ri&l!Ri&m!Ri&n!Ri&o!Ri&p!Ri&q!Ri&r!Ri&s!Ri&t!Ri&u!Ri&v!Ri&w!Ri&x!Ri&y!Ri&z!Ri&{!Ri&|!Ri&}!Ri'O!Ri'P!Ri'Q!Ri'R!Ri'S!Ri'T!Ri'U!Ri'V!Ri'W!Ri'X!Ri'_!Ri~O%Z&ZO~O%Z&[O~O%Z&]O~O!X$di!Y$di!Z$di![$di!]$di']$di~O!P%XO'^$di~P!GYO!P%XO!X%XO!Y%XO!Z%XO![$di!]$di']$di'^$di~O']&^O~P!=VO%Y&_O~P!=VO!P&jO%Z$da%Y$da~P!<bO%Y&bO~P!=VOz#mO|#lO~Oz&UO|#lO%Z&cO~O!P&jO%Z$di%Y$di~P!GYO!P&jO!X&jO!Y&jO!Z&jO![$di!]$di%Z$di']$di%Y$di~Oz&UO|#lO~O%Z&gO~P!=VO%Z&hO~P!=VO",
+  goto: ".b%]PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP%^%j%v%|P&VP&g%^P&p&w'R'a'k(T(bPPPPPPPPPPPPP%^(o({P({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({({%^)X*T*w*w+]+]+q%^,V%^%^%^%^%^%^,],l,tPPP,l%^P,{P-O-U-[PPPPP-cPPP.Re^OXY#Z$S$T$U$V$W$xeROXY#Z$S$T$U$V$W$xQ#[RR#v#]Q#s#YQ${#xR&Y%sQ#nZQ$w#rU%h$s%k&TV&U%m&W&dQ#]RQ#iWR#v#[Z$R#_#`#a#b#cY$Q#_#`#a#b#cR%R$RY$P#_#`#a#b#cS%Q$Q$RR%w%Ra#|#_#`#a#b#c$Q$R%Rd^OXY#Z$S$T$U$V$W$xQ$m#hQ%t$|Q%u$}R%v%O`#}#_#`#a#b#c$Q$R%RR%P$O`$O#_#`#a#b#c$Q$R%RR%P#}eWOXY#Z$S$T$U$V$W$xeVOXY#Z$S$T$U$V$W$xQ$Z#dQ%]$[Q%`$cQ%d$iQ%x%XQ%y%YQ%z%[Q%}%_Q&O&iQ&Q%cQ&`&jQ&a&kQ&e&_R&f&bdYOXY#Z$S$T$U$V$W$xW$[#d$[%X%YS$e#e$ee&i$c$i%[%_%c&_&b&i&j&kl$a#d$[$c$i%X%Y%[%_%c&_&b&i&j&kT$g#e$el$b#d$[$c$i%X%Y%[%_%c&_&b&i&j&kT$h#e$el$d#d$[$c$i%X%Y%[%_%c&_&b&i&j&kT$j#e$eQ$f#eR%a$ed]OXY#Z$S$T$U$V$W$xR#q[Q#pZV%i$s%k&TQ$q#mT$r#n%hR$n#hQ%n$wR&X%nQ$y#uR%q$yS$t#n#pR%l$tQUOQ#jXQ#kYQ#u#ZQ%S$SQ%T$TQ%U$UQ%V$VQ%W$WR%p$xQ$S#_Q$T#`Q$U#aQ$V#bR$W#c",
+  nodeNames: "⚠ Bool Ignoring On GroupLeft GroupRight Offset Atan2 Avg Bottomk Count CountValues Group Max Min Quantile LimitK LimitRatio Stddev Stdvar Sum Topk By Without And Or Unless StartFn EndFn AtStart AtEnd Smoothed Anchored Fill FillLeft FillRight LineComment PromQL AggregateExpr AggregateOp AggregateModifier GroupingLabels LabelName QuotedLabelName StringLiteral FunctionCallBody BinaryExpr Pow BoolModifier MatchingModifierClause FillModifier FillClause NumberDurationLiteral FillLeftClause FillRightClause Mul Div Mod Add Sub Eql Gte Gtr TrimUpper TrimLower Lte Lss Neq FunctionCall FunctionIdentifier AbsentOverTime Identifier Absent Abs Acos Acosh Asin Asinh Atan Atanh AvgOverTime Ceil Changes Clamp ClampMax ClampMin Cos Cosh CountOverTime DaysInMonth DayOfMonth DayOfWeek DayOfYear Deg Delta Deriv Exp FirstOverTime Floor HistogramCount HistogramFraction HistogramQuantile HistogramQuantiles HistogramStdDev HistogramStdVar HistogramSum HistogramAvg DoubleExponentialSmoothing Hour Idelta Increase Info Irate LabelReplace LabelJoin LastOverTime Ln Log10 Log2 MadOverTime MaxOverTime MinOverTime TsOfFirstOverTime TsOfMaxOverTime TsOfMinOverTime TsOfLastOverTime Minute Month Pi PredictLinear PresentOverTime QuantileOverTime Rad Rate Resets Round Scalar Sgn Sin Sinh Sort SortDesc SortByLabel SortByLabelDesc StartTimestamp Range Step Sqrt StddevOverTime StdvarOverTime SumOverTime Tan Tanh Timestamp Time Vector Year MatrixSelector DurationExpr UnaryOp DurationStep DurationRange DurationMinOf DurationMaxOf NumberDurationLiteralInDurationContext OffsetExpr OffsetDurationExpr AnchoredExpr SmoothedExpr ParenExpr SubqueryExpr UnaryExpr VectorSelector LabelMatchers UnquotedLabelMatcher MatchOp EqlSingle EqlRegex NeqRegex QuotedLabelMatcher StepInvariantExpr At AtModifierPreprocessors MetricName",
+  maxTerm: 292,
+  nodeProps: [
+    ["group", -14, 38, 44, 46, 52, 68, 157, 165, 167, 168, 169, 170, 171, 172, 180, "Expr"]
+  ],
+  propSources: [promQLHighLight],
+  skippedNodes: [0, 36],
+  repeatNodeCount: 3,
+  tokenData: "4{~RwX^#lpq#lqr$ars$tst&luv'Twx'Yxy({yz)Qz{)V{|)[|})c}!O)h!O!P)o!P!Q*u!Q!R*z!R![+u![!]1O!^!_1z!_!`2a!`!a2v!b!c3]!c!}3b!}#O3x#P#Q3}#Q#R4S#R#S3b#S#T4X#T#o3b#o#p4q#q#r4v#y#z#l$f$g#l#BY#BZ#l$IS$I_#l$I|$JO#l$JT$JU#l$KV$KW#l&FU&FV#l~#qY%V~X^#lpq#l#y#z#l$f$g#l#BY#BZ#l$IS$I_#l$I|$JO#l$JT$JU#l$KV$KW#l&FU&FV#l~$dQ!_!`$j#r#s$o~$oO!e~~$tO$x~~$yW|~OY$tZr$trs%cs#O$t#O#P%h#P;'S$t;'S;=`&f<%lO$t~%hO|~~%kRO;'S$t;'S;=`%t;=`O$t~%yX|~OY$tZr$trs%cs#O$t#O#P%h#P;'S$t;'S;=`&f;=`<%l$t<%lO$t~&iP;=`<%l$t~&qSt~OY&lZ;'S&l;'S;=`&}<%lO&l~'QP;=`<%l&l~'YO!Z~~'_W|~OY'YZw'Ywx%cx#O'Y#O#P'w#P;'S'Y;'S;=`(u<%lO'Y~'zRO;'S'Y;'S;=`(T;=`O'Y~(YX|~OY'YZw'Ywx%cx#O'Y#O#P'w#P;'S'Y;'S;=`(u;=`<%l'Y<%lO'Y~(xP;=`<%l'Y~)QO%X~~)VO%Z~~)[O!X~V)cO%^P![U~)hO%Y~V)oO%]P!]U~)rP!Q![)u~)zS%_~!Q![)u!g!h*W#R#S)o#X#Y*W~*ZR{|*d}!O*d!Q![*j~*gP!Q![*j~*oQ%_~!Q![*j#R#S*d~*zO!Y~~+P[%_~!O!P)o!Q![+u!g!h*W#R#S,m#W#X-X#X#Y*W#[#]-p#a#b.U#g#h.x#k#l/Z#l#m0d#m#n/u~+zZ%_~!O!P)o!Q![+u!g!h*W#R#S,m#W#X-X#X#Y*W#[#]-p#a#b.U#g#h.x#k#l/Z#m#n/u~,pP!Q![,s~,xT%_~!O!P)o!Q![,s!g!h*W#R#S,m#X#Y*W~-^P%_~!Q![-a~-dS!Q![-a#[#]-p#a#b.U#g#h.x~-uP%_~!Q![-x~-{R!Q![-x#a#b.U#g#h.x~.ZQ%_~!Q![.a#g#h.s~.dR!Q![.a#a#b.m#g#h.x~.pP#g#h.s~.xO%_~~.}P%_~!Q![/Q~/TQ!Q![/Q#a#b.m~/`P%_~!Q![/c~/fT!Q![/c#W#X-X#[#]-p#a#b.U#g#h.x~/zP%_~!Q![/}~0QU!Q![/}#W#X-X#[#]-p#a#b.U#g#h.x#k#l/Z~0gR!Q![0p!c!i0p#T#Z0p~0uR%_~!Q![0p!c!i0p#T#Z0pV1VT'^S!iR!Q![1f![!]1f!c!}1f#R#S1f#T#o1fR1kT!iR!Q![1f![!]1f!c!}1f#R#S1f#T#o1f~2PQ!d~!P!Q2V!_!`2[~2[O!a~~2aO!c~~2fQ$vP!_!`2l#r#s2qQ2qO!^Q~2vO$w~~2{Q!`~!P!Q3R!_!`3W~3WO!b~~3]O!_~~3bO${~V3iT!iRzS!Q![3b![!]1f!c!}3b#R#S3b#T#o3b~3}O'Y~~4SO']~~4XO!P~~4[TO#S4X#S#T%c#T;'S4X;'S;=`4k<%lO4X~4nP;=`<%l4X~4vO'_~~4{O'`~",
+  tokenizers: [0, 1, 2],
+  topRules: { "PromQL": [0, 37], "MetricName": [1, 183] },
+  specialized: [{ term: 71, get: (value, stack) => specializeIdentifier(value) << 1, external: specializeIdentifier }, { term: 71, get: (value, stack) => extendIdentifier(value, stack) << 1 | 1, external: extendIdentifier, extend: true }, { term: 71, get: (value) => spec_Identifier[value] || -1 }],
+  tokenPrec: 0
+});
 
 // node_modules/@carbon/validate/src/env.ts
 function nodesOf(facts) {
@@ -39615,7 +43825,7 @@ function nodesOf(facts) {
 function nodeSelectorOk(spec, node) {
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return `nodeSelector ${k}=${v} does not match`;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms?.length && !terms.some((t) => selectorMatches({ matchExpressions: t.matchExpressions ?? [] }, node.labels))) return "required node affinity does not match";
+  if (terms?.length && !terms.some((t2) => selectorMatches({ matchExpressions: t2.matchExpressions ?? [] }, node.labels))) return "required node affinity does not match";
   return void 0;
 }
 var antiTerms = (spec) => spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
@@ -39628,16 +43838,16 @@ function misfit(p, node, all) {
   if (node.used.memory + g.requests.memory > node.allocatable.memory) return `insufficient memory (needs ${gib(g.requests.memory)} GiB, free ${gib(node.allocatable.memory - node.used.memory)} GiB)`;
   if (node.used.pods + 1 > node.allocatable.pods) return "too many pods";
   const domainPods = (key) => all.filter((n) => n.labels[key] !== void 0 && n.labels[key] === node.labels[key]).flatMap((n) => n.pods);
-  for (const t of antiTerms(g.spec)) {
-    const namespaces = t.namespaces ?? [g.namespace];
-    const clash = domainPods(t.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t.labelSelector, q.group.labels));
-    if (clash) return `required anti-affinity (${t.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
+  for (const t2 of antiTerms(g.spec)) {
+    const namespaces = t2.namespaces ?? [g.namespace];
+    const clash = domainPods(t2.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t2.labelSelector, q.group.labels));
+    if (clash) return `required anti-affinity (${t2.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
   }
   for (const n of all)
     for (const q of n.pods)
-      for (const t of antiTerms(q.group.spec)) {
-        if (n.labels[t.topologyKey] === void 0 || n.labels[t.topologyKey] !== node.labels[t.topologyKey]) continue;
-        if ((t.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t.topologyKey})`;
+      for (const t2 of antiTerms(q.group.spec)) {
+        if (n.labels[t2.topologyKey] === void 0 || n.labels[t2.topologyKey] !== node.labels[t2.topologyKey]) continue;
+        if ((t2.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t2.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t2.topologyKey})`;
       }
   for (const c of spreads(g.spec)) {
     const key = c.topologyKey;
@@ -39788,6 +43998,10 @@ function capacity(view) {
   };
   return { report, groups: groups2, placement, nodes };
 }
+
+// node_modules/@carbon/validate/src/promrules.ts
+var import_yaml14 = __toESM(require_dist2(), 1);
+init_src();
 
 // node_modules/@carbon/validate/src/schema.ts
 import { dirname as dirname4, join as join14 } from "node:path";
@@ -39948,14 +44162,14 @@ function ignoreFilter(rules) {
   };
 }
 function stripIgnored(o, filter) {
-  const meta2 = { ...o.metadata };
+  const meta3 = { ...o.metadata };
   for (const field of ["annotations", "labels"]) {
-    const m = meta2[field];
+    const m = meta3[field];
     if (!m) continue;
     const kept = Object.fromEntries(Object.entries(m).filter(([k]) => !filter(`metadata.${field}[${JSON.stringify(k)}]`) && !filter(`metadata.${field}.${k}`)));
-    meta2[field] = kept;
+    meta3[field] = kept;
   }
-  return { ...o, metadata: meta2 };
+  return { ...o, metadata: meta3 };
 }
 
 // node_modules/@carbon/diff/src/capacity.ts
@@ -40070,15 +44284,15 @@ function capacityRisks(before, after) {
       }
     }
   }
-  const t = after.report.totals;
+  const t2 = after.report.totals;
   const tb = before.report.totals;
   const scaled = (r2, f) => ({ cpu: r2.cpu * f, memory: r2.memory * f });
   for (const [which2, use, useB, level, rule2, share] of [
-    ["replicas", t.requests, tb.requests, "high", "CAP005", 1],
-    ["peak", t.peakRequests, tb.peakRequests, "medium", "CAP004", 1],
-    ["replicas", t.requests, tb.requests, "medium", "headroom below 15%", 0.85]
+    ["replicas", t2.requests, tb.requests, "high", "CAP005", 1],
+    ["peak", t2.peakRequests, tb.peakRequests, "medium", "CAP004", 1],
+    ["replicas", t2.requests, tb.requests, "medium", "headroom below 15%", 0.85]
   ]) {
-    const dims = over(use, scaled(t.allocatable, share));
+    const dims = over(use, scaled(t2.allocatable, share));
     if (!dims.length || !dims.some((d) => use[d] > useB[d])) continue;
     const c = blame("requests", dims, which2);
     risks.push({
@@ -40086,7 +44300,7 @@ function capacityRisks(before, after) {
       category: "capacity",
       service: c?.service ?? "(cluster facts)",
       ref: c?.ref ?? "cluster",
-      message: `cluster ${after.report.cluster}${which2 === "peak" ? " at peak" : ""} requests ${fig(use)} against ${fig(t.allocatable)} allocatable (${rule2})${c ? `; caused by ${c.why}` : ""}`,
+      message: `cluster ${after.report.cluster}${which2 === "peak" ? " at peak" : ""} requests ${fig(use)} against ${fig(t2.allocatable)} allocatable (${rule2})${c ? `; caused by ${c.why}` : ""}`,
       reason: share < 1 ? "Little room is left for rollouts (surge pods), HPA scale-up or a lost node." : which2 === "peak" ? "At HPA maximum the nodes cannot take every pod: scale-up leaves pods Pending." : "Requests beyond the nodes' allocatable leave pods Pending."
     });
     break;
@@ -40104,6 +44318,133 @@ function capacityRisks(before, after) {
       message: `pods that no longer fit on any node (PLC001): ${victims}${c ? `; caused by ${c.why}` : ""}`,
       reason: "A pod no node can take stays Pending."
     });
+  }
+  return risks;
+}
+
+// node_modules/@carbon/diff/src/observability.ts
+var SLO_ANNOTATION = /^slo\.254carbon\.com\/(availability|latency|window)$/;
+var DASHBOARD_LABEL = "grafana_dashboard";
+function alertsOf(o) {
+  const out = /* @__PURE__ */ new Map();
+  const groups2 = o?.spec?.groups ?? [];
+  for (const g of groups2) {
+    for (const r2 of g.rules ?? []) {
+      if (!r2.alert) continue;
+      const extra = Object.entries(r2.labels ?? {}).filter(([k]) => k !== "severity").map(([k, v]) => `${k}=${v}`).sort().join(",");
+      out.set(extra ? `${r2.alert}{${extra}}` : r2.alert, r2);
+    }
+  }
+  return out;
+}
+var thresholds = (expr) => [...expr.matchAll(/([<>]=?|==|!=)\s*\(?\s*([0-9.e+-]+(?:\s*\*\s*[0-9.e+-]+)?)\)?/g)].map((m) => `${m[1]} ${m[2].replace(/\s+/g, " ")}`);
+var percentOf = (v) => {
+  const m = /^([0-9.]+)%/.exec(v ?? "");
+  return m ? Number(m[1]) : void 0;
+};
+function ruleChanges(name3, before, after, add) {
+  const ab = before?.metadata.annotations ?? {};
+  const aa = after?.metadata.annotations ?? {};
+  for (const key of /* @__PURE__ */ new Set([...Object.keys(ab), ...Object.keys(aa)])) {
+    if (!SLO_ANNOTATION.test(key) || ab[key] === aa[key]) continue;
+    const what = key.split("/")[1];
+    if (aa[key] === void 0) add("high", `SLO ${what} removed (was ${ab[key]}): nobody is alerted when ${name3} degrades`);
+    else if (ab[key] === void 0) add("info", `SLO ${what} set: ${aa[key]}`);
+    else {
+      const pb = percentOf(ab[key]);
+      const pa = percentOf(aa[key]);
+      const loosened = pb !== void 0 && pa !== void 0 && pa < pb;
+      add(loosened ? "medium" : "info", `SLO ${what} target ${ab[key]} → ${aa[key]}${loosened ? " (loosened)" : ""}`);
+    }
+  }
+  const rb = alertsOf(before);
+  const ra = alertsOf(after);
+  for (const [key, r2] of rb) {
+    const now = ra.get(key);
+    if (!now) {
+      add(r2.labels?.severity === "critical" ? "high" : "medium", `alert ${key} removed (${r2.labels?.severity ?? "no severity"}): ${r2.annotations?.summary ?? ""}`.trim());
+      continue;
+    }
+    const sb = r2.labels?.severity;
+    const sa = now.labels?.severity;
+    if (sb !== sa) add(sb === "critical" ? "medium" : "info", `alert ${key}: severity ${sb ?? "-"} → ${sa ?? "-"}${sb === "critical" ? " (no longer pages)" : sa === "critical" ? " (now pages)" : ""}`);
+    if ((r2.for ?? "0s") !== (now.for ?? "0s")) add("info", `alert ${key}: for ${r2.for ?? "0s"} → ${now.for ?? "0s"}`);
+    if (r2.expr !== now.expr) {
+      const tb = thresholds(r2.expr ?? "");
+      const ta = thresholds(now.expr ?? "");
+      add("info", tb.length === ta.length && tb.join() !== ta.join() ? `alert ${key}: threshold ${tb.filter((t2, i) => t2 !== ta[i]).join(", ")} → ${ta.filter((t2, i) => t2 !== tb[i]).join(", ")}` : `alert ${key}: expression changed`);
+    }
+    if (r2.annotations?.runbook_url !== now.annotations?.runbook_url) add("info", `alert ${key}: runbook ${now.annotations?.runbook_url ?? "removed"}`);
+  }
+  const added = [...ra.keys()].filter((k) => !rb.has(k));
+  if (added.length) add("info", `alert${added.length === 1 ? "" : "s"} added: ${added.slice(0, 8).join(", ")}${added.length > 8 ? ` (+${added.length - 8} more)` : ""}`);
+}
+function routeLines(route, depth = 0) {
+  if (!route) return [];
+  const m = (route.matchers ?? []).map((x) => typeof x === "object" && x ? `${x.name}${x.matchType ?? "="}${x.value}` : String(x)).join(",");
+  return [`${"  ".repeat(depth)}${m || "*"} → ${route.receiver ?? "(parent)"}`, ...(route.routes ?? []).flatMap((r2) => routeLines(r2, depth + 1))];
+}
+function alertmanagerChanges(before, after, add) {
+  const spec = (o) => o?.spec ?? {};
+  const rb = new Set((spec(before).receivers ?? []).map((r2) => r2.name));
+  const ra = new Set((spec(after).receivers ?? []).map((r2) => r2.name));
+  const gone = [...rb].filter((r2) => !ra.has(r2));
+  const fresh = [...ra].filter((r2) => !rb.has(r2));
+  if (gone.length) add("high", `receiver${gone.length === 1 ? "" : "s"} removed: ${gone.join(", ")} (alerts routed there are no longer delivered)`);
+  if (fresh.length) add("info", `receiver${fresh.length === 1 ? "" : "s"} added: ${fresh.join(", ")}`);
+  const lb = routeLines(spec(before).route);
+  const la = routeLines(spec(after).route);
+  const removed = lb.filter((l) => !la.includes(l));
+  const addedRoutes = la.filter((l) => !lb.includes(l));
+  if (removed.length || addedRoutes.length) add("medium", `routing changed:${removed.map((l) => ` − ${l.trim()}`).join(";")}${addedRoutes.map((l) => ` + ${l.trim()}`).join(";")}`);
+  const ib = (spec(before).inhibitRules ?? []).map((x) => JSON.stringify(x));
+  const ia = (spec(after).inhibitRules ?? []).map((x) => JSON.stringify(x));
+  const lostInhibit = ib.filter((x) => !ia.includes(x)).length;
+  const newInhibit = ia.filter((x) => !ib.includes(x)).length;
+  if (lostInhibit || newInhibit) add(newInhibit ? "medium" : "info", `inhibition rules: ${newInhibit} added, ${lostInhibit} removed (an added rule can silence alerts)`);
+}
+function dashboardsOf(o) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [key, text] of Object.entries(o?.data ?? {})) {
+    if (!key.endsWith(".json")) continue;
+    try {
+      const d = JSON.parse(text);
+      out.set(d.uid ?? key, { title: d.title ?? key, text });
+    } catch {
+      out.set(key, { title: `${key} (invalid JSON)`, text });
+    }
+  }
+  return out;
+}
+function dashboardChanges(before, after, add) {
+  const db = dashboardsOf(before);
+  const da = dashboardsOf(after);
+  for (const [uid, d] of da) {
+    const was = db.get(uid);
+    if (!was) add("info", `dashboard added: ${d.title} (uid ${uid})`);
+    else if (was.text !== d.text) add("info", `dashboard changed: ${d.title}${was.title !== d.title ? ` (was ${was.title})` : ""}`);
+  }
+  for (const [uid, d] of db) if (!da.has(uid)) add("info", `dashboard removed: ${d.title} (uid ${uid})`);
+}
+var REASONS = {
+  PrometheusRule: "Alerts and SLOs decide who is woken and when: a weaker or missing rule is an outage nobody hears about.",
+  AlertmanagerConfig: "Routing decides who receives an alert: a removed receiver or route, or a new inhibition, drops alerts silently.",
+  dashboards: "Dashboards are what on-call reads first; a changed query changes what they see."
+};
+function observabilityRisks(resources, lookup) {
+  const risks = [];
+  for (const r2 of resources) {
+    const kind = r2.id.kind;
+    const isDashboards = (o) => o?.metadata.labels?.[DASHBOARD_LABEL] !== void 0;
+    if (kind !== "PrometheusRule" && kind !== "AlertmanagerConfig" && kind !== "ConfigMap") continue;
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    if (kind === "ConfigMap" && !isDashboards(before) && !isDashboards(after)) continue;
+    const reason = REASONS[kind === "ConfigMap" ? "dashboards" : kind];
+    const add = (level, message) => risks.push({ level, category: "observability", service: r2.service, ref: r2.ref, message, reason });
+    if (kind === "PrometheusRule") ruleChanges(r2.id.name, before, after, add);
+    else if (kind === "AlertmanagerConfig") alertmanagerChanges(before, after, add);
+    else dashboardChanges(before, after, add);
   }
   return risks;
 }
@@ -40144,8 +44485,8 @@ function exposureAuthentication(route, objects) {
   const services = objects("Service", ns2);
   const workloads = ["Deployment", "StatefulSet", "DaemonSet"].flatMap((k) => objects(k, ns2));
   const configMaps = objects("ConfigMap", ns2);
-  for (const name2 of backends(route)) {
-    const svc = services.find((s) => s.metadata?.name === name2);
+  for (const name3 of backends(route)) {
+    const svc = services.find((s) => s.metadata?.name === name3);
     if (!svc) continue;
     for (const w of workloads) {
       const pod = w.spec?.template;
@@ -40171,8 +44512,8 @@ function exposureAuthentication(route, objects) {
 var DANGEROUS_CAPS = /* @__PURE__ */ new Set(["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF", "PERFMON", "SYS_BOOT", "MKNOD", "SETUID", "SETGID", "CHOWN", "FOWNER"]);
 function podSpecOf(o) {
   const spec = o?.spec;
-  const t = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
-  return t && typeof t === "object" ? t : void 0;
+  const t2 = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+  return t2 && typeof t2 === "object" ? t2 : void 0;
 }
 function containersOf(spec) {
   const out = /* @__PURE__ */ new Map();
@@ -40217,27 +44558,27 @@ function privilegeRisks(before, after, kind) {
     add("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
   }
   const cb = containersOf(podB);
-  for (const [name2, c] of containersOf(podA)) {
-    const old = cb.get(name2);
+  for (const [name3, c] of containersOf(podA)) {
+    const old = cb.get(name3);
     const sc = c.securityContext ?? {};
     const osc = old?.securityContext ?? {};
     const fresh = !old;
     const userNow = userOf(podA, c);
     const userWas = old ? userOf(pb, old) : void 0;
-    if (userNow === "root" && userWas !== "root") add("high", `${name2} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
-    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name2} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
-    if (sc.privileged === true && osc.privileged !== true) add("high", `${name2} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
+    if (userNow === "root" && userWas !== "root") add("high", `${name3} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
+    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name3} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
+    if (sc.privileged === true && osc.privileged !== true) add("high", `${name3} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
     const escNow = sc.allowPrivilegeEscalation;
     const escWas = osc.allowPrivilegeEscalation;
-    if (escNow === true && escWas !== true) add("medium", `${name2} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
-    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name2} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    if (escNow === true && escWas !== true) add("medium", `${name3} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name3} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
     const capsWas = new Set((osc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")));
     const added = (sc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")).filter((x) => !capsWas.has(x));
-    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name2} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
+    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name3} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
     const dropsWas = new Set(osc.capabilities?.drop ?? []);
     const dropsNow = new Set(sc.capabilities?.drop ?? []);
-    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name2} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
-    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name2} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
+    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name3} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
+    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name3} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
   }
   return out;
 }
@@ -40256,7 +44597,8 @@ var REASON2 = {
   crd: "Every object of the kind depends on its definition.",
   capacity: "Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.",
   privilege: "A compromised container with more privilege can take over its node.",
-  credentials: "A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact."
+  credentials: "A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.",
+  observability: "Alerts, routes and dashboards decide who learns of an outage, and when."
 };
 var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
 var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
@@ -40373,8 +44715,8 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
     }
     if (r2.change !== "added") {
       const was = containerImages(before);
-      const changed = [...containerImages(after)].filter(([name2, image]) => was.get(name2) !== image);
-      if (changed.length) add(r2, "info", "image", changed.map(([name2, image]) => `${name2}: ${imageChange(was.get(name2), image)}`).join("; "));
+      const changed = [...containerImages(after)].filter(([name3, image]) => was.get(name3) !== image);
+      if (changed.length) add(r2, "info", "image", changed.map(([name3, image]) => `${name3}: ${imageChange(was.get(name3), image)}`).join("; "));
     }
     for (const p of privilegeRisks(before, after, kind)) add(r2, p.level, "privilege", p.message, p.reason);
     if (kind === "ConfigMap" && after) {
@@ -40448,6 +44790,7 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
       if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
+  risks.push(...observabilityRisks(resources, lookup));
   return sortRisks(risks);
 }
 var ORDER = { high: 0, medium: 1, info: 2 };
@@ -40492,8 +44835,8 @@ function identical(b, h) {
   return b.service === h.service && b.text !== void 0 && b.text === h.text;
 }
 var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
-function stripHashSuffix(name2) {
-  return name2.replace(HASH_SUFFIX, "");
+function stripHashSuffix(name3) {
+  return name3.replace(HASH_SUFFIX, "");
 }
 function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
   if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
@@ -40617,15 +44960,15 @@ var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
 function describeChange(c) {
   const leaf = lastSegment(c.path);
   const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
-  const name2 = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
+  const name3 = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
   if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
     const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
     const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
     if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
   }
-  if (c.op === "added") return `${name2} added: ${short2(c.after)}`;
-  if (c.op === "removed") return `${name2} removed: ${short2(c.before)}`;
-  return `${name2}: ${short2(c.before)} → ${short2(c.after)}`;
+  if (c.op === "added") return `${name3} added: ${short2(c.after)}`;
+  if (c.op === "removed") return `${name3} removed: ${short2(c.before)}`;
+  return `${name3}: ${short2(c.before)} → ${short2(c.after)}`;
 }
 function collapseRepeated(resources, threshold) {
   const groups2 = /* @__PURE__ */ new Map();
@@ -40664,14 +45007,14 @@ function summarize(resources, risks) {
 
 // node_modules/@carbon/diff/src/report.ts
 function totalsOf(sections) {
-  const t = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
+  const t2 = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
   for (const s of sections) {
     if (s.kind === "backlog") continue;
-    for (const r2 of s.resources) t[r2.change]++;
-    t.risks += s.risks.length;
-    t.highRisks += s.risks.filter((r2) => r2.level === "high").length;
+    for (const r2 of s.resources) t2[r2.change]++;
+    t2.risks += s.risks.length;
+    t2.highRisks += s.risks.filter((r2) => r2.level === "high").length;
   }
-  return t;
+  return t2;
 }
 
 // node_modules/diff/libesm/diff/base.js
@@ -40925,7 +45268,7 @@ function tokenize(value, options2) {
 }
 
 // node_modules/@carbon/diff/src/format/lines.ts
-var import_yaml14 = __toESM(require_dist2(), 1);
+var import_yaml15 = __toESM(require_dist2(), 1);
 function showValue(v, max) {
   const s = typeof v === "string" ? /^[\w./:@‹›# -]*$/.test(v) && v !== "" ? v : JSON.stringify(v) : canonical(v);
   return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
@@ -40937,18 +45280,18 @@ function textDiff(a, b, context = 2) {
     if (lines[lines.length - 1] === "") lines.pop();
     for (const line of lines) ops.push([part.added ? "+" : part.removed ? "-" : " ", line]);
   }
-  const changed = ops.map(([t]) => t !== " ");
+  const changed = ops.map(([t2]) => t2 !== " ");
   const near = new Array(ops.length).fill(false);
   changed.forEach((c, k) => {
     if (c) for (let i = Math.max(0, k - context); i <= Math.min(ops.length - 1, k + context); i++) near[i] = true;
   });
   const out = [];
   let skipped = false;
-  ops.forEach(([t, line], k) => {
+  ops.forEach(([t2, line], k) => {
     if (near[k]) {
       if (skipped) out.push("…");
       skipped = false;
-      out.push(`${t} ${line}`);
+      out.push(`${t2} ${line}`);
     } else skipped = true;
   });
   return out;
@@ -40957,7 +45300,7 @@ function isNested(v) {
   return Array.isArray(v) && v.length > 0 || !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0;
 }
 function yamlLines(v) {
-  return (0, import_yaml14.stringify)(v, { lineWidth: 0 }).replace(/\n$/, "").split("\n");
+  return (0, import_yaml15.stringify)(v, { lineWidth: 0 }).replace(/\n$/, "").split("\n");
 }
 function fieldLines(f, detail) {
   const max = detail === "full" ? 240 : 60;
@@ -41124,11 +45467,11 @@ ${resources.map((r2) => resourceBlock(r2, level)).join("\n")}
 function backlogLine(s) {
   if (isEmpty(s)) return `_${cell(s.cluster)}: no production backlog (every service runs what is on the base branch)._
 `;
-  const t = totalsOf([{ ...s, kind: "on-merge" }]);
+  const t2 = totalsOf([{ ...s, kind: "on-merge" }]);
   const names = s.services.map((x) => x.service);
   const shown = names.length > 4 ? `${names.slice(0, 4).join(", ")}, …` : names.join(", ");
-  const risk = t.risks ? ` · ${t.highRisks ? `🔴 ${t.highRisks} high, ` : ""}${t.risks} risk${t.risks === 1 ? "" : "s"}` : "";
-  return `<details><summary>${cell(s.cluster)} production backlog, not this change: ${names.length} service${names.length === 1 ? "" : "s"} on the base branch not yet promoted (${cell(shown)}) · ${counts(t)}${risk}</summary>
+  const risk = t2.risks ? ` · ${t2.highRisks ? `🔴 ${t2.highRisks} high, ` : ""}${t2.risks} risk${t2.risks === 1 ? "" : "s"}` : "";
+  return `<details><summary>${cell(s.cluster)} production backlog, not this change: ${names.length} service${names.length === 1 ? "" : "s"} on the base branch not yet promoted (${cell(shown)}) · ${counts(t2)}${risk}</summary>
 
 _${cell(s.title)}_
 
@@ -41330,44 +45673,44 @@ async function diffRevisions(options2) {
     const sections = [];
     const short3 = (c) => c === WORKTREE ? "working tree" : c.slice(0, 7);
     const all = [.../* @__PURE__ */ new Set([...baseR.map((c) => c.cluster), ...headR.map((c) => c.cluster)])].sort();
-    const isPinned = (name2) => [...baseR, ...headR].some((c) => c.cluster === name2 && pinsOf(c).size > 0);
+    const isPinned = (name3) => [...baseR, ...headR].some((c) => c.cluster === name3 && pinsOf(c).size > 0);
     const clusters = [...all.filter((n) => !isPinned(n)), ...all.filter(isPinned)];
-    for (const name2 of clusters) {
-      const b = baseR.find((c) => c.cluster === name2);
-      const h = headR.find((c) => c.cluster === name2);
+    for (const name3 of clusters) {
+      const b = baseR.find((c) => c.cluster === name3);
+      const h = headR.find((c) => c.cluster === name3);
       const empty = /* @__PURE__ */ new Map();
-      const cap = { ...headroomChange(b, baseFacts.get(name2), h, headFacts.get(name2)), ...noPruneOf(b) };
+      const cap = { ...headroomChange(b, baseFacts.get(name3), h, headFacts.get(name3)), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
       const baseServices = b ? toServices(b) : empty;
       const headServices = h ? toServices(h) : empty;
       if (!pinned) {
-        sections.push(diffSection2({ cluster: name2, kind: "on-merge", title: `${short3(baseCommit)} → ${short3(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection2({ cluster: name3, kind: "on-merge", title: `${short3(baseCommit)} → ${short3(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
       const pinsChanged = [.../* @__PURE__ */ new Set([...bPins.keys(), ...hPins.keys()])].filter((k) => bPins.get(k) !== hPins.get(k));
       if (pinsChanged.length) {
         const list = pinsChanged.map((k) => `${k} ${short3(bPins.get(k) ?? "none")} → ${short3(hPins.get(k) ?? "none")}`).join(", ");
-        sections.push(diffSection2({ cluster: name2, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection2({ cluster: name3, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
-      const onMerge = diffSection2({ cluster: name2, kind: "on-merge", title: `cluster-wide files ${short3(baseCommit)} → ${short3(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
+      const onMerge = diffSection2({ cluster: name3, kind: "on-merge", title: `cluster-wide files ${short3(baseCommit)} → ${short3(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common2, clusters: [name2], workingTree: true }), render(headDir, { ...common2, clusters: [name2], workingTree: true })]);
+      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common2, clusters: [name3], workingTree: true }), render(headDir, { ...common2, clusters: [name3], workingTree: true })]);
       const pendingProblems = [...inputErrors(promotedBase, `base ${options2.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options2.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
-      const pb = promotedBase.find((c) => c.cluster === name2);
-      const ph = promotedHead.find((c) => c.cluster === name2);
+      const pb = promotedBase.find((c) => c.cluster === name3);
+      const ph = promotedHead.find((c) => c.cluster === name3);
       const onlyPinned = (m) => new Map([...m].filter(([k]) => bPins.has(k)));
       const pbServices = pb ? onlyPinned(toServices(pb)) : empty;
       sections.push(
         diffSection2(
-          { cluster: name2, kind: "pending-promotion", title: `this change as production receives it: services promoted to ${short3(baseCommit)} → promoted to ${short3(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, headFacts.get(name2), ph, headFacts.get(name2)), ...noPruneOf(pb) },
+          { cluster: name3, kind: "pending-promotion", title: `this change as production receives it: services promoted to ${short3(baseCommit)} → promoted to ${short3(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, headFacts.get(name3), ph, headFacts.get(name3)), ...noPruneOf(pb) },
           { config, masker }
         )
       );
-      sections.push(diffSection2({ cluster: name2, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short3(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
+      sections.push(diffSection2({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short3(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
@@ -41484,7 +45827,7 @@ async function run2() {
     const context = contextFromEnv();
     const github = inputs.dryRun ? void 0 : createActionAdapter(token, context);
     const { outputs, summary: summary2, failure } = await run(inputs, context, { promote: actionDeps({ root: context.workspace, github, actor: context.actor, dryRun: inputs.dryRun }) });
-    for (const [name2, value] of Object.entries(outputs)) setOutput(name2, value);
+    for (const [name3, value] of Object.entries(outputs)) setOutput(name3, value);
     if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(summary2).write();
     if (failure) setFailed(failure);
   } catch (error2) {
