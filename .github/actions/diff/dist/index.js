@@ -31534,7 +31534,7 @@ function isDnsSubdomain(name3) {
 
 // node_modules/@carbon/platform/src/yaml-source.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 var YamlSource = class _YamlSource {
   constructor(file, text) {
     this.file = file;
@@ -31553,11 +31553,21 @@ var YamlSource = class _YamlSource {
   }
   lines = new import_yaml.LineCounter();
   doc;
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file, displayName = file) {
     let text;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: "", message: "is a symbolic link: platform files are read only as regular files in the repository", hint: "replace the link with the file itself" });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: "", message: "is not a regular file", hint: "replace it with a YAML file" });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: "", message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: "this file holds facts, not data" });
       text = readFileSync(file, "utf8");
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: "", message: `cannot read: ${e.message}` });
     }
     return new _YamlSource(displayName, text);
@@ -34886,7 +34896,7 @@ import { dirname as dirname3, join as join7, relative as relative4, sep as sep4 
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
+import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -36577,6 +36587,28 @@ function normalisePath(p) {
 }
 function defaultParallelism() {
   return Math.min(8, Math.max(2, availableParallelism()));
+}
+
+// node_modules/@carbon/render/src/clusters.ts
+var ClusterSelectionError = class extends Error {
+  constructor(message, hint, choices = []) {
+    super(message);
+    this.hint = hint;
+    this.choices = choices;
+  }
+  name = "ClusterSelectionError";
+};
+var safeName = (name3) => name3.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 64);
+var MAX_SNIFF_BYTES = 64 * 1024;
+function checkClusterNames(requested, available) {
+  const unknown = [...new Set(requested.filter((c) => !available.includes(c)))];
+  if (!unknown.length) return;
+  const choices = [...available].sort();
+  throw new ClusterSelectionError(
+    `--cluster: ${unknown.map((c) => `"${safeName(c)}"`).join(", ")} ${unknown.length === 1 ? "is not a cluster" : "are not clusters"} of this repository`,
+    choices.length ? `valid choices: ${choices.join(", ")}` : "this repository has no clusters",
+    choices
+  );
 }
 
 // node_modules/@carbon/validate/src/pods.ts
@@ -41191,7 +41223,7 @@ function maskObject(o, masker) {
 }
 
 // node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync9, readFileSync as readFileSync6 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 import { join as join12 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
@@ -41206,7 +41238,7 @@ var DEFAULT_CONFIG = {
 function loadDiffConfig(root) {
   const abs = join12(root, CONFIG_FILE);
   if (!existsSync9(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync6(abs, "utf8")));
+  return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 function parseDiffConfig(src) {
   const raw = src.toJS() ?? {};
@@ -42770,6 +42802,7 @@ async function diffRevisions(options2) {
       opened.push(headTree);
       headDir = headTree.dir;
     }
+    if (options2.clusters?.length) checkClusterNames(options2.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options2.config ?? (existsSync10(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache), ...options2.charts ? { charts: options2.charts } : {} };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);
@@ -42827,7 +42860,7 @@ async function diffRevisions(options2) {
 }
 
 // node_modules/@carbon/github/src/context.ts
-import { readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync6 } from "node:fs";
 var ContextError = class extends Error {
   constructor(code, message, where) {
     super(`${where}: ${message}`);
@@ -42838,7 +42871,7 @@ var ContextError = class extends Error {
 };
 function contextFromEnv(sources = {}) {
   const env = sources.env ?? process.env;
-  const readFile = sources.readFile ?? ((path) => readFileSync7(path, "utf8"));
+  const readFile = sources.readFile ?? ((path) => readFileSync6(path, "utf8"));
   const required = (name3) => {
     const value = env[name3];
     if (value === void 0 || value === "") {

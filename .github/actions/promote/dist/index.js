@@ -33485,6 +33485,10 @@ function createOctokit(options2) {
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
   const log = options2.log ?? (() => void 0);
   const onLimit = (kind) => (retryAfter, request2, _octokit, retryCount) => {
+    if (isReconciledCreate(request2.method, request2.url)) {
+      log("warn", `${kind} rate limit on ${request2.method} ${request2.url}; not retried here (the caller reconciles before creating again)`);
+      return false;
+    }
     const willRetry = retryCount < rateLimitRetries;
     log("warn", `${kind} rate limit on ${request2.method} ${request2.url}; ${willRetry ? `retrying after ${retryAfter}s` : "giving up"}`);
     return willRetry;
@@ -33527,6 +33531,31 @@ function tuningFromEnv(env = process.env) {
     minWriteIntervalMs: write,
     minNotificationIntervalMs: write
   };
+}
+var RECONCILED_CREATES = [/\/issues\/(\{issue_number\}|\d+)\/comments$/, /\/repos\/[^/]+\/[^/]+\/pulls$/];
+function isReconciledCreate(method, url) {
+  const path = url.split("?")[0] ?? "";
+  return method.toUpperCase() === "POST" && RECONCILED_CREATES.some((re) => re.test(path));
+}
+function isRateLimited(error2) {
+  const e = error2;
+  if (e?.status === 429) return true;
+  if (e?.status !== 403) return false;
+  const headers = e.response?.headers ?? {};
+  return headers["retry-after"] !== void 0 || headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(String(e.message ?? ""));
+}
+function retryAfterSeconds(error2) {
+  const raw = error2?.response?.headers?.["retry-after"];
+  const n = Number(raw);
+  return raw !== void 0 && Number.isFinite(n) && n >= 0 ? n : void 0;
+}
+function mayHaveBeenStored(error2) {
+  const status = httpStatusOf(error2);
+  return status !== void 0 && status >= 500 || isRateLimited(error2);
+}
+function httpStatusOf(error2) {
+  const status = error2?.status;
+  return typeof status === "number" ? status : void 0;
 }
 
 // node_modules/@carbon/github/src/adapter.ts
@@ -33661,6 +33690,147 @@ function toPullRequest(raw) {
     htmlUrl: raw.html_url,
     labels: raw.labels.map((label) => label.name ?? "")
   };
+}
+
+// node_modules/@carbon/github/src/sticky-comment.ts
+var GITHUB_COMMENT_MAX_LENGTH = 65536;
+var StickyCommentError = class extends Error {
+  constructor(message, field) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+  name = "StickyCommentError";
+};
+var KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+function markerFor(key) {
+  if (!KEY_PATTERN.test(key)) {
+    throw new StickyCommentError(`"${key}" is not a valid key: use 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`, "key");
+  }
+  return `<!-- carbon:${key} -->`;
+}
+function partHeader(key, part, total) {
+  return total === 1 ? `${markerFor(key)}
+` : `${markerFor(key)}
+<!-- carbon:${key} part ${part}/${total} -->
+`;
+}
+function partFooter(part, total) {
+  return total === 1 ? "" : `
+
+<sub>part ${part}/${total}</sub>`;
+}
+function renderStickyParts(key, body, maxLength = GITHUB_COMMENT_MAX_LENGTH) {
+  const normalized = normalize(body);
+  const single2 = partHeader(key, 1, 1) + normalized;
+  if (single2.length <= maxLength) return [single2];
+  const overhead = partHeader(key, 999, 999).length + partFooter(999, 999).length;
+  const budget = maxLength - overhead;
+  if (budget < 512) throw new StickyCommentError(`${maxLength} leaves no room for a body after the part markers`, "maxLength");
+  const chunks = splitMarkdown(normalized, budget);
+  if (chunks.length > 999) throw new StickyCommentError(`needs ${chunks.length} comments; at most 999 parts are supported`, "body");
+  return chunks.map((chunk, index2) => partHeader(key, index2 + 1, chunks.length) + chunk + partFooter(index2 + 1, chunks.length));
+}
+var FENCE_RESERVE = 256;
+function splitMarkdown(text, limit) {
+  if (text.length <= limit) return [text];
+  const chunks = [];
+  let current = "";
+  let carried = "";
+  let fence2;
+  const closing = (state, chunk) => state ? `${chunk.endsWith("\n") ? "" : "\n"}${state.marker}
+` : "";
+  const flush = () => {
+    chunks.push(current + closing(fence2, current));
+    carried = fence2 ? `${fence2.line}
+` : "";
+    current = carried;
+  };
+  for (const line of linesOf(text)) {
+    const pieces = line.length > limit - 2 * FENCE_RESERVE ? hardSplit(line, limit - 2 * FENCE_RESERVE) : [line];
+    for (const piece of pieces) {
+      const next = nextFence(fence2, piece);
+      if (current.length > carried.length && current.length + piece.length + closing(next, current + piece).length > limit) flush();
+      current += piece;
+      fence2 = next;
+    }
+  }
+  if (current.length > carried.length) chunks.push(current);
+  return chunks.flatMap((chunk) => chunk.length <= limit ? [chunk] : hardSplit(chunk, limit));
+}
+function nextFence(fence2, line) {
+  const trimmed = line.trim();
+  const match = /^(`{3,}|~{3,})/.exec(trimmed);
+  if (!match) return fence2;
+  if (!fence2) return { marker: match[1], line: trimmed.slice(0, FENCE_RESERVE - 8) };
+  const closes = trimmed[0] === fence2.marker[0] && match[1].length >= fence2.marker.length && trimmed.length === match[1].length;
+  return closes ? void 0 : fence2;
+}
+function linesOf(text) {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+function hardSplit(text, size) {
+  const pieces = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + size, text.length);
+    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
+}
+function normalize(body) {
+  return body.replace(/\r\n/g, "\n");
+}
+function partOf(key, body) {
+  const marker = markerFor(key);
+  if (!(body === marker || body.startsWith(`${marker}
+`))) return void 0;
+  const numbered = new RegExp(`^<!-- carbon:${key.replace(/[.]/g, "\\.")} part (\\d+)/(\\d+) -->$`, "m").exec(body);
+  return numbered ? Number(numbered[1]) : 1;
+}
+async function upsertStickyComment(api, input) {
+  const desired = renderStickyParts(input.key, input.body, input.maxLength);
+  const isOurs = (comment2) => (input.author === void 0 || comment2.author === input.author) && partOf(input.key, comment2.body) !== void 0;
+  const existing = (await api.listIssueComments(input.issueNumber)).filter(isOurs).map((comment2) => ({ comment: comment2, part: partOf(input.key, comment2.body) })).sort((a, b) => a.part - b.part || a.comment.id - b.comment.id);
+  const kept = /* @__PURE__ */ new Map();
+  const stale = [];
+  for (const { comment: comment2, part } of existing) {
+    if (part <= desired.length && !kept.has(part)) kept.set(part, comment2);
+    else stale.push(comment2);
+  }
+  const parts = [];
+  for (const [index2, body] of desired.entries()) {
+    const part = index2 + 1;
+    const current = kept.get(part);
+    if (current && normalize(current.body) === body) {
+      parts.push({ part, commentId: current.id, htmlUrl: current.htmlUrl, action: "unchanged" });
+    } else if (current) {
+      const updated = await api.updateIssueComment(current.id, body);
+      parts.push({ part, commentId: updated.id, htmlUrl: updated.htmlUrl, action: "updated" });
+    } else {
+      const created = await createWithoutDuplicates(api, input, body, isOurs);
+      parts.push({ part, commentId: created.id, htmlUrl: created.htmlUrl, action: "created" });
+    }
+  }
+  for (const comment2 of stale) await api.deleteIssueComment(comment2.id);
+  const outcome = existing.length === 0 ? "created" : stale.length === 0 && parts.every((p) => p.action === "unchanged") ? "unchanged" : "updated";
+  return { outcome, parts, deleted: stale.map((comment2) => comment2.id) };
+}
+async function createWithoutDuplicates(api, input, body, isOurs) {
+  const attempts = input.maxCreateAttempts ?? 3;
+  const delayMs = input.createRetryDelayMs ?? 1e3;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await api.createIssueComment(input.issueNumber, body);
+    } catch (error2) {
+      if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
+      const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
+      if (wait > 0) await new Promise((resolve5) => setTimeout(resolve5, wait));
+      const adopted = (await api.listIssueComments(input.issueNumber)).find((comment2) => isOurs(comment2) && normalize(comment2.body) === body);
+      if (adopted) return adopted;
+    }
+  }
 }
 
 // node_modules/@carbon/github/src/action.ts
@@ -33908,7 +34078,7 @@ function isDnsSubdomain(name3) {
 
 // node_modules/@carbon/platform/src/yaml-source.ts
 var import_yaml = __toESM(require_dist2(), 1);
-import { readFileSync as readFileSync2 } from "node:fs";
+import { lstatSync, readFileSync as readFileSync2 } from "node:fs";
 var YamlSource = class _YamlSource {
   constructor(file, text) {
     this.file = file;
@@ -33927,11 +34097,21 @@ var YamlSource = class _YamlSource {
   }
   lines = new import_yaml.LineCounter();
   doc;
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file, displayName = file) {
     let text;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: "", message: "is a symbolic link: platform files are read only as regular files in the repository", hint: "replace the link with the file itself" });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: "", message: "is not a regular file", hint: "replace it with a YAML file" });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: "", message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: "this file holds facts, not data" });
       text = readFileSync2(file, "utf8");
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: "", message: `cannot read: ${e.message}` });
     }
     return new _YamlSource(displayName, text);
@@ -34404,6 +34584,13 @@ async function prepareBase(deps, ctx) {
 function outputPaths(service, cluster) {
   return [`apps/${service}/deploy/base`, `apps/${service}/deploy/overlays/${cluster}`];
 }
+var DNS_LABEL2 = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+function serviceNameProblem(name3, services) {
+  if (services.has(name3)) return void 0;
+  const shown = name3.replace(/[^a-z0-9-]/g, "?").slice(0, 63);
+  const why = DNS_LABEL2.test(name3) ? `no service "${shown}" under apps/` : `"${shown}" is not a service name (a DNS-1123 label: lowercase letters, digits and "-", at most 63 characters)`;
+  return `${why}; valid choices: ${[...services].sort().join(", ") || "(none: apps/ holds no service)"}`;
+}
 async function handleEvent(raw, deps) {
   const ctx = await loadContext(deps);
   let event;
@@ -34430,24 +34617,62 @@ async function recordFailure(event, deps, ctx) {
   if (!pr || !state || state.service !== event.service || state.to !== event.revision) {
     return { status: "ignored", exit: 0, service: event.service, message: `failure ${event.reason} for ${event.service}@${event.revision.slice(0, 12)}; no pending promotion of that revision, so nothing is promoted` };
   }
-  if (state.eventIds.includes(event.eventId)) return { status: "unchanged", exit: 0, service: event.service, pr: pr.number, prUrl: pr.htmlUrl, message: `failure event ${event.eventId} is already recorded on #${pr.number}` };
-  const next = { ...state, failures: [...state.failures, { at: event.timestamp, reason: event.reason, eventId: event.eventId, message: event.message }], eventIds: [...state.eventIds, event.eventId] };
   const why = `single-node reported ${event.reason} for ${event.service}@${event.revision.slice(0, 12)} at ${event.timestamp}; the promotion is blocked until a later healthy event`;
-  if (!deps.dryRun && deps.github) {
-    await refreshPullRequest(pr, next, deps, ctx);
-    await deps.github.createIssueComment(pr.number, `⛔ Promotion blocked: ${why}.
+  const base = { service: event.service, pr: pr.number, prUrl: pr.htmlUrl };
+  const recorded = state.eventIds.includes(event.eventId);
+  const failure = state.failures.find((f) => f.eventId === event.eventId) ?? { at: event.timestamp, reason: event.reason, eventId: event.eventId, message: event.message };
+  if (recorded && !state.failures.some((f) => f.eventId === event.eventId)) return { ...base, status: "unchanged", exit: 0, message: `event ${event.eventId} was already handled by #${pr.number}; nothing changed` };
+  if (deps.dryRun || !deps.github) return { ...base, status: "blocked", exit: 0, message: why };
+  const next = recorded ? state : { ...state, failures: [...state.failures, failure], eventIds: [...state.eventIds, event.eventId] };
+  if (!recorded) await persistently(deps, () => refreshPullRequest(pr, next, deps, ctx));
+  const completed = await ensureFailureNotices(pr, next, failure, deps);
+  if (recorded && !completed.length) return { ...base, status: "unchanged", exit: 0, message: `failure event ${event.eventId} is already recorded on #${pr.number} (state, comment and label)` };
+  return { ...base, status: "blocked", exit: 0, message: recorded ? `${why} (completed on redelivery: ${completed.join(", ")})` : why };
+}
+var BLOCKED_LABEL = "promotion-blocked";
+function blockedComment(state, failure) {
+  const why = `single-node reported ${failure.reason} for ${state.service}@${state.to.slice(0, 12)} at ${failure.at}; the promotion is blocked until a later healthy event`;
+  return `⛔ Promotion blocked: ${why}.
 
 \`\`\`\`text
-${event.message.replace(/`{4,}/g, "```") || "(no message)"}
-\`\`\`\``);
-    await deps.github.addLabels(pr.number, ["promotion-blocked"]);
+${failure.message.replace(/`{4,}/g, "```") || "(no message)"}
+\`\`\`\``;
+}
+async function ensureFailureNotices(pr, state, failure, deps) {
+  const github = deps.github;
+  const added = [];
+  const comment2 = await persistently(
+    deps,
+    () => upsertStickyComment(github, { issueNumber: pr.number, key: `promotion-blocked-${failure.eventId}`, body: blockedComment(state, failure), createRetryDelayMs: deps.retryDelayMs ?? 1e3 })
+  );
+  if (comment2.outcome !== "unchanged") added.push("comment");
+  if (!pr.labels.includes(BLOCKED_LABEL)) {
+    await persistently(deps, () => github.addLabels(pr.number, [BLOCKED_LABEL]));
+    added.push("label");
   }
-  return { status: "blocked", exit: 0, service: event.service, pr: pr.number, prUrl: pr.htmlUrl, message: why };
+  return added;
+}
+function blockingFailures(state) {
+  return state.failures.filter((f) => !state.healthyAt || f.at >= state.healthyAt);
+}
+async function persistently(deps, write) {
+  const attempts = deps.writeAttempts ?? 4;
+  const delayMs = deps.retryDelayMs ?? 1e3;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error2) {
+      if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
+      const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
+      if (wait > 0) await new Promise((resolve5) => setTimeout(resolve5, wait));
+    }
+  }
 }
 async function promoteRevision(request2, deps, known) {
   const ctx = known ?? await loadContext(deps);
   const { service, revision, event } = request2;
-  if (!ctx.services.has(service)) return { status: "rejected", exit: 2, gate: "service", message: `no service "${service.replace(/[^a-z0-9-]/g, "?").slice(0, 63)}" under apps/` };
+  const badService = serviceNameProblem(service, ctx.services);
+  if (badService) return { status: "rejected", exit: 2, gate: "service", message: badService };
   if (!/^[0-9a-f]{40}$/.test(revision)) return { status: "rejected", exit: 2, gate: "revision", service, message: "the revision must be a full 40-character commit SHA" };
   const policy = policyFor(ctx.policy, service);
   const target = ctx.policy.targetCluster;
@@ -34706,6 +34931,7 @@ async function reevaluate(deps) {
     const state = decodeState(pr.body);
     if (!state || pr.head.ref !== branchFor(state.kind, state.service) || !ctx.services.has(state.service)) continue;
     const result = await refreshPullRequest(pr, state, deps, ctx);
+    for (const failure of blockingFailures(state)) await ensureFailureNotices(pr, state, failure, deps);
     outcomes.push({ status: result.merged ? "merged" : "waiting", exit: 0, service: state.service, pr: pr.number, prUrl: pr.htmlUrl, gates: result.gates, message: `#${pr.number} ${state.service}: ${result.summary}` });
   }
   return outcomes;
@@ -34713,7 +34939,8 @@ async function reevaluate(deps) {
 async function rollback(request2, deps) {
   const ctx = await loadContext(deps);
   const { service } = request2;
-  if (!ctx.services.has(service)) return { status: "rejected", exit: 2, gate: "service", message: `no service "${service.replace(/[^a-z0-9-]/g, "?").slice(0, 63)}" under apps/` };
+  const badService = serviceNameProblem(service, ctx.services);
+  if (badService) return { status: "rejected", exit: 2, gate: "service", message: badService };
   if (request2.to !== void 0 && !/^[0-9a-f]{4,40}$/.test(request2.to)) return { status: "rejected", exit: 2, gate: "revision", service, message: "--to must be a commit SHA (4 to 40 hex digits, like git accepts)" };
   const target = ctx.policy.targetCluster;
   await prepareBase(deps, ctx);
@@ -37774,7 +38001,7 @@ import { dirname as dirname3, join as join10, relative as relative4, sep as sep5
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
+import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -39466,6 +39693,28 @@ function normalisePath(p) {
 }
 function defaultParallelism() {
   return Math.min(8, Math.max(2, availableParallelism()));
+}
+
+// node_modules/@carbon/render/src/clusters.ts
+var ClusterSelectionError = class extends Error {
+  constructor(message, hint, choices = []) {
+    super(message);
+    this.hint = hint;
+    this.choices = choices;
+  }
+  name = "ClusterSelectionError";
+};
+var safeName = (name3) => name3.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 64);
+var MAX_SNIFF_BYTES = 64 * 1024;
+function checkClusterNames(requested, available) {
+  const unknown = [...new Set(requested.filter((c) => !available.includes(c)))];
+  if (!unknown.length) return;
+  const choices = [...available].sort();
+  throw new ClusterSelectionError(
+    `--cluster: ${unknown.map((c) => `"${safeName(c)}"`).join(", ")} ${unknown.length === 1 ? "is not a cluster" : "are not clusters"} of this repository`,
+    choices.length ? `valid choices: ${choices.join(", ")}` : "this repository has no clusters",
+    choices
+  );
 }
 
 // node_modules/@carbon/validate/src/validate.ts
@@ -44088,7 +44337,7 @@ function maskObject(o, masker) {
 }
 
 // node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync12, readFileSync as readFileSync7 } from "node:fs";
+import { existsSync as existsSync12 } from "node:fs";
 import { join as join15 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
@@ -44103,7 +44352,7 @@ var DEFAULT_CONFIG = {
 function loadDiffConfig(root) {
   const abs = join15(root, CONFIG_FILE);
   if (!existsSync12(abs)) return DEFAULT_CONFIG;
-  return parseDiffConfig(new YamlSource(CONFIG_FILE, readFileSync7(abs, "utf8")));
+  return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 function parseDiffConfig(src) {
   const raw = src.toJS() ?? {};
@@ -45662,6 +45911,7 @@ async function diffRevisions(options2) {
       opened.push(headTree);
       headDir = headTree.dir;
     }
+    if (options2.clusters?.length) checkClusterNames(options2.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options2.config ?? (existsSync13(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache), ...options2.charts ? { charts: options2.charts } : {} };
     const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);

@@ -33067,8 +33067,8 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync15 } from "node:fs";
-import { join as join16, relative as relative7, resolve as resolve5 } from "node:path";
+import { existsSync as existsSync16 } from "node:fs";
+import { join as join17, relative as relative7, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -33165,7 +33165,7 @@ function isDnsSubdomain(name3) {
 
 // node_modules/@carbon/platform/src/yaml-source.ts
 var import_yaml = __toESM(require_dist2(), 1);
-import { readFileSync as readFileSync2 } from "node:fs";
+import { lstatSync, readFileSync as readFileSync2 } from "node:fs";
 var YamlSource = class _YamlSource {
   constructor(file, text) {
     this.file = file;
@@ -33184,11 +33184,21 @@ var YamlSource = class _YamlSource {
   }
   lines = new import_yaml.LineCounter();
   doc;
+  /**
+   * Reads a hand-written platform file (cluster facts, pins, policy, diff config). Pull requests
+   * can commit symlinks: such a file must be a regular file of at most 8 MiB, never a link (a link
+   * to /proc/self/environ or /dev/zero is refused without being opened).
+   */
   static read(file, displayName = file) {
     let text;
     try {
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new DefinitionError({ file: displayName, field: "", message: "is a symbolic link: platform files are read only as regular files in the repository", hint: "replace the link with the file itself" });
+      if (!st.isFile()) throw new DefinitionError({ file: displayName, field: "", message: "is not a regular file", hint: "replace it with a YAML file" });
+      if (st.size > 8 * 1024 * 1024) throw new DefinitionError({ file: displayName, field: "", message: `is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 8 MiB limit for a platform file`, hint: "this file holds facts, not data" });
       text = readFileSync2(file, "utf8");
     } catch (e) {
+      if (e instanceof DefinitionError) throw e;
       throw new DefinitionError({ file: displayName, field: "", message: `cannot read: ${e.message}` });
     }
     return new _YamlSource(displayName, text);
@@ -36765,7 +36775,7 @@ import { dirname as dirname4, join as join7, relative as relative4, sep as sep5 
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist2(), 1);
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
+import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -38454,6 +38464,74 @@ function defaultParallelism() {
   return Math.min(8, Math.max(2, availableParallelism()));
 }
 
+// node_modules/@carbon/render/src/clusters.ts
+import { existsSync as existsSync11, readdirSync as readdirSync6, readFileSync as readFileSync9, statSync as statSync7 } from "node:fs";
+import { join as join11 } from "node:path";
+var ClusterSelectionError = class extends Error {
+  constructor(message, hint, choices = []) {
+    super(message);
+    this.hint = hint;
+    this.choices = choices;
+  }
+  name = "ClusterSelectionError";
+};
+var safeName = (name3) => name3.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 64);
+var EXPECTED = "a Flux repository has clusters/<name>/ folders, a Flux Kustomization that syncs a folder, or is one cluster folder holding a kustomization.yaml or Kubernetes manifests (.yaml/.yml with apiVersion and kind); `platform clusters --path DIR` lists what is found";
+var MAX_ENTRIES = 1e4;
+var MAX_SNIFF_BYTES = 64 * 1024;
+function holdsManifests(dir) {
+  if (kustomizationFile(dir)) return true;
+  let seen = 0;
+  const stack = [dir];
+  while (stack.length && seen < MAX_ENTRIES) {
+    const d = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync6(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (++seen > MAX_ENTRIES) break;
+      if (e.name.startsWith(".")) continue;
+      const p = join11(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
+        let head = "";
+        try {
+          head = readFileSync9(p).subarray(0, MAX_SNIFF_BYTES).toString("utf8");
+        } catch {
+          continue;
+        }
+        if (/^apiVersion:/m.test(head) && /^kind:/m.test(head)) return true;
+      }
+    }
+  }
+  return false;
+}
+function selectFluxClusters(dir, requested) {
+  if (!existsSync11(dir) || !statSync7(dir).isDirectory()) throw new ClusterSelectionError(`${dir} is not a folder`, EXPECTED);
+  const listed = listFluxClusters(dir);
+  const only = listed.clusters.length === 1 ? listed.clusters[0] : void 0;
+  if (only?.how === "path" && !holdsManifests(join11(listed.repoRoot, only.dir))) {
+    const empty = readdirSync6(dir).filter((n) => !n.startsWith(".")).length === 0;
+    throw new ClusterSelectionError(`${dir} is not a Flux repository: ${empty ? "the folder is empty" : "no cluster, Flux Kustomization, kustomization.yaml or Kubernetes manifest was found"}`, EXPECTED);
+  }
+  if (!requested?.length) return listed;
+  checkClusterNames(requested, listed.clusters.map((c) => c.name));
+  return { ...listed, clusters: listed.clusters.filter((c) => requested.includes(c.name)) };
+}
+function checkClusterNames(requested, available) {
+  const unknown = [...new Set(requested.filter((c) => !available.includes(c)))];
+  if (!unknown.length) return;
+  const choices = [...available].sort();
+  throw new ClusterSelectionError(
+    `--cluster: ${unknown.map((c) => `"${safeName(c)}"`).join(", ")} ${unknown.length === 1 ? "is not a cluster" : "are not clusters"} of this repository`,
+    choices.length ? `valid choices: ${choices.join(", ")}` : "this repository has no clusters",
+    choices
+  );
+}
+
 // node_modules/@carbon/validate/src/changed.ts
 var REF = /^[A-Za-z0-9._/@^~{}-]+$/;
 async function changedScope(repo, ref2, runner) {
@@ -38978,8 +39056,8 @@ var fluxChecks = (view, emit) => {
 };
 
 // node_modules/@carbon/validate/src/checks/metrics.ts
-import { existsSync as existsSync11 } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import { join as join12 } from "node:path";
 
 // node_modules/@lezer/common/dist/index.js
 var DefaultBufferLength = 1024;
@@ -43055,8 +43133,8 @@ var parser2 = LRParser.deserialize({
 var METRICS_FILE = "platform/metrics.yaml";
 var DASHBOARD_LABEL = "grafana_dashboard";
 function loadMetricCatalog(repo) {
-  const abs = join11(repo, METRICS_FILE);
-  if (!existsSync11(abs)) return void 0;
+  const abs = join12(repo, METRICS_FILE);
+  if (!existsSync12(abs)) return void 0;
   const src = YamlSource.read(abs, METRICS_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -43264,8 +43342,8 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync12 } from "node:fs";
-import { join as join12 } from "node:path";
+import { existsSync as existsSync13 } from "node:fs";
+import { join as join13 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
     name: n.name,
@@ -43462,7 +43540,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync12(join12(root, facts.file)) ? YamlSource.read(join12(root, facts.file), facts.file) : void 0;
+    src = root && existsSync13(join13(root, facts.file)) ? YamlSource.read(join13(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -43545,12 +43623,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync13 } from "node:fs";
-import { join as join13 } from "node:path";
+import { existsSync as existsSync14 } from "node:fs";
+import { join as join14 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
-  const abs = join13(root, POLICY_FILE);
-  if (!existsSync13(abs)) return { checks: {}, exceptions: [] };
+  const abs = join14(root, POLICY_FILE);
+  if (!existsSync14(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -43577,7 +43655,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync13(join13(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync14(join14(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -43630,7 +43708,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 var import_yaml11 = __toESM(require_dist2(), 1);
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var isPrometheusRule = (ro) => ro.object.kind === "PrometheusRule" && typeof ro.object.apiVersion === "string" && ro.object.apiVersion.startsWith("monitoring.coreos.com/");
 function parsePromtoolCheck(stderr) {
   const byIndex = /* @__PURE__ */ new Map();
@@ -43660,10 +43738,10 @@ function errorPath(spec, message) {
 async function promRulesCheck(promtool, objects, emit, runner = exec) {
   const rules = objects.filter(isPrometheusRule);
   if (!rules.length) return 0;
-  const dir = mkdtempSync2(join14(tmpdir2(), "carbon-promtool-"));
+  const dir = mkdtempSync2(join15(tmpdir2(), "carbon-promtool-"));
   try {
     const files = rules.map((ro, i) => {
-      const file = join14(dir, `${i}.yaml`);
+      const file = join15(dir, `${i}.yaml`);
       const spec = ro.object.spec ?? {};
       writeFileSync5(file, (0, import_yaml11.stringify)({ groups: spec.groups ?? [] }), { mode: 384 });
       return file;
@@ -43687,9 +43765,9 @@ async function promRulesCheck(promtool, objects, emit, runner = exec) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { existsSync as existsSync14, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync6, readFileSync as readFileSync9, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync15, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync7, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { dirname as dirname5, join as join15 } from "node:path";
+import { dirname as dirname5, join as join16 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -43703,7 +43781,7 @@ function withoutSops(o) {
   return rest;
 }
 var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
-var CRD_LAYOUT = join15("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join16("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
   for (const ro of objects) {
@@ -43711,8 +43789,8 @@ function writeRepoCrdSchemas(objects, dir, emit) {
     if (o.kind !== "CustomResourceDefinition" || o.apiVersion !== "apiextensions.k8s.io/v1" || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
     try {
       for (const f of crdToSchemas(o)) {
-        mkdirSync6(dirname5(join15(dir, f.fileName)), { recursive: true });
-        writeFileSync6(join15(dir, f.fileName), JSON.stringify(f.schema));
+        mkdirSync6(dirname5(join16(dir, f.fileName)), { recursive: true });
+        writeFileSync6(join16(dir, f.fileName), JSON.stringify(f.schema));
         n++;
       }
     } catch (e) {
@@ -43723,12 +43801,12 @@ function writeRepoCrdSchemas(objects, dir, emit) {
   return n;
 }
 function folderDigest(dir) {
-  if (!existsSync14(dir)) return "";
+  if (!existsSync15(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
-    for (const e of readdirSync6(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (e.isDirectory()) walk(join15(d, e.name), `${shown}/${e.name}`);
-      else lines.push(`${shown}/${e.name} ${sha256(readFileSync9(join15(d, e.name)))}`);
+    for (const e of readdirSync7(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory()) walk(join16(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync10(join16(d, e.name)))}`);
     }
   };
   walk(dir, "");
@@ -43736,12 +43814,12 @@ function folderDigest(dir) {
 }
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
-  const dir = mkdtempSync3(join15(tmpdir3(), "carbon-kubeconform-"));
+  const dir = mkdtempSync3(join16(tmpdir3(), "carbon-kubeconform-"));
   try {
-    const crdDir = join15(dir, "crd-schemas");
-    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join15(crdDir, CRD_LAYOUT)] : [];
-    const extra = (options2.extraFolders ?? []).map((f) => join15(f, CRD_LAYOUT));
-    const manifests = join15(dir, "objects");
+    const crdDir = join16(dir, "crd-schemas");
+    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join16(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options2.extraFolders ?? []).map((f) => join16(f, CRD_LAYOUT));
+    const manifests = join16(dir, "objects");
     mkdirSync6(manifests);
     const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
@@ -43753,8 +43831,8 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const cache = options2.cache;
     let keys = [];
     if (cache) {
-      const stamp = join15(schemasDir(toolsRoot), "stamp.json");
-      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync14(stamp) ? readFileSync9(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      const stamp = join16(schemasDir(toolsRoot), "stamp.json");
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync15(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t2) => sha256(`${set2}
 ${t2}`));
     }
@@ -43768,7 +43846,7 @@ ${t2}`));
       }
     });
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
-    for (const i of todo) writeFileSync6(join15(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    for (const i of todo) writeFileSync6(join16(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
@@ -43831,20 +43909,19 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync15(join16(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync16(join17(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
   const root = resolve5(options2.root);
   const given = resolve5(options2.path ?? root);
   const runner = options2.runner ?? exec;
+  const { repoRoot: repo, clusters: selected } = selectFluxClusters(given, options2.clusters);
   await checkTool(root, "kustomize");
   const kubeconform = options2.schema === false ? "" : await checkTool(root, "kubeconform");
   const promtool = options2.rules === false ? "" : await checkTool(root, "promtool");
-  const { repoRoot: repo, clusters } = listFluxClusters(given);
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
   const cached = cacheOption(options2.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {}, ...options2.charts ? { charts: options2.charts } : {} });
@@ -43868,7 +43945,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join16(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join17(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
         clusterChecks(view, emit);
@@ -43980,7 +44057,7 @@ function formatCapacity(reports) {
 
 // .github/actions/validate/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname6, join as join17 } from "node:path";
+import { dirname as dirname6, join as join18 } from "node:path";
 
 // .github/actions/validate/src/run.ts
 import { isAbsolute as isAbsolute3, relative as relative8, resolve as resolve6 } from "node:path";
@@ -44038,7 +44115,7 @@ async function run2() {
       validate,
       writeFile: async (path, text) => {
         await mkdir2(dirname6(path), { recursive: true });
-        const tmp = join17(dirname6(path), `.${process.pid}.tmp`);
+        const tmp = join18(dirname6(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }
