@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts', '.github/actions/*/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
-    testTimeout: 60_000,
+    testTimeout: 180_000, // real-repo renders share 2 cores with the e2e and promtool suites in CI
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default', './tooling/vitest-summary/src/reporter.ts'],
