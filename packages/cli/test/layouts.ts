@@ -180,7 +180,7 @@ export function tenantLayout(v: 1 | 2): Files {
     // the same repository under another URL form: rendered from here
     'clusters/staging/common.yaml': `${gitSource('fleet-ssh', 'ssh://git@github.com/acme/fleet.git')}---\n${fluxKs('common', './tenants/common', '', 'fleet-ssh')}`,
     'clusters/staging/team-a.yaml': `${gitSource('team-a', 'https://github.com/acme/team-a')}---\n${fluxKs('team-a', './deploy/staging', '  targetNamespace: team-a\n', 'team-a')}`,
-    'clusters/staging/podinfo.yaml': `apiVersion: source.toolkit.fluxcd.io/v1beta2
+    'clusters/staging/podinfo.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
 metadata:
   name: podinfo
