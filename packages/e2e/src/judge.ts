@@ -1,6 +1,6 @@
 import type { ClusterFacts } from '@carbon/platform';
 import type { FluxKustomization, RenderedObject } from '@carbon/render';
-import { capacity } from '@carbon/validate';
+import { capacity, placementViolations, podResources, type PlacedPod, type PodGroup } from '@carbon/validate';
 import { ready, type ControlPlane } from './cluster.ts';
 import type { Drop } from './bootstrap.ts';
 import { KubeError, type KubeObject } from './kube.ts';
@@ -100,7 +100,10 @@ export function dependsOnOrder(states: ReadyState[], expected: FluxKustomization
   return problems;
 }
 
-export type PodCheck = { pods: number; running: number; succeeded: number; perNode: Record<string, number>; problems: string[] };
+/** A pod the scheduler bound (Job pods left out): what the placement judgement needs of it. */
+export type BoundPod = { namespace: string; name: string; node: string; owner?: { kind: string; name: string }; labels: Record<string, string>; spec: Record<string, any> };
+
+export type PodCheck = { pods: number; running: number; succeeded: number; perNode: Record<string, number>; bound: BoundPod[]; problems: string[] };
 
 const ownerOf = (o: KubeObject) => (o.metadata.ownerReferences ?? [])[0] as { kind: string; name: string } | undefined;
 
@@ -110,6 +113,7 @@ export async function checkPods(cp: ControlPlane): Promise<PodCheck> {
   const pods = await cp.kube.list('v1', 'Pod');
   const problems: string[] = [];
   const perNode: Record<string, number> = {};
+  const bound: BoundPod[] = [];
   let running = 0;
   let succeeded = 0;
   for (const p of pods) {
@@ -121,14 +125,18 @@ export async function checkPods(cp: ControlPlane): Promise<PodCheck> {
       continue;
     }
     if (!nodes.has(node)) problems.push(`${id}: on ${node}, not a KWOK node`);
-    if (ownerOf(p)?.kind !== 'Job') perNode[node] = (perNode[node] ?? 0) + 1;
+    const owner = ownerOf(p);
+    if (owner?.kind !== 'Job') {
+      perNode[node] = (perNode[node] ?? 0) + 1;
+      bound.push({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, node, ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}), labels: p.metadata.labels ?? {}, spec: p.spec });
+    }
     if (p.status?.phase === 'Succeeded') succeeded++;
     else if (p.status?.phase === 'Running' && ready(p)) running++;
     else problems.push(`${id} on ${node}: phase ${p.status?.phase}, not Ready`);
   }
   for (const j of await cp.kube.list('batch/v1', 'Job'))
     if (!(j.status?.conditions ?? []).some((c: any) => c.type === 'Complete' && c.status === 'True')) problems.push(`Job ${j.metadata.namespace}/${j.metadata.name}: not complete`);
-  return { pods: pods.length, running, succeeded, perNode, problems };
+  return { pods: pods.length, running, succeeded, perNode, bound, problems };
 }
 
 /** Polls checkPods until it holds (pods can trail the Kustomizations by a heartbeat). */
@@ -181,22 +189,53 @@ export async function checkApplied(cp: ControlPlane, kustomizations: FluxKustomi
 /** Pods the model counts that no controller here creates (the operator's StatefulSets). */
 export const OPERATOR_KINDS = new Set(['Prometheus', 'Alertmanager']);
 
-export type PlacementComparison = { predicted: Record<string, number>; actual: Record<string, number>; predictedUnplaceable: string[]; differences: string[] };
+export type PlacementComparison = {
+  /** The model's example split per node (not a claim: it depends on order), for the report. */
+  predicted: Record<string, number>;
+  actual: Record<string, number>;
+  /** Pods the model places in total, and the scheduler bound. */
+  placed: { model: number; scheduler: number };
+  predictedUnplaceable: string[];
+  /** The order-independent facts checked (constrained workloads), as `platform capacity` prints them. */
+  rules: number;
+  differences: string[];
+};
+
+/** The workload (pod group) a real pod belongs to, through its owner: ReplicaSet → Deployment by the name's hash suffix. */
+export function groupOfPod(pod: BoundPod, groups: PodGroup[]): PodGroup | undefined {
+  const find = (kind: string, name: string) => groups.find((g) => g.kind === kind && g.namespace === pod.namespace && g.name === name);
+  const o = pod.owner;
+  if (!o) return find('Pod', pod.name);
+  if (o.kind === 'ReplicaSet') return find('ReplicaSet', o.name) ?? find('Deployment', o.name.replace(/-[a-z0-9]+$/, ''));
+  return find(o.kind, o.name);
+}
 
 /**
- * `platform capacity`'s placement (pods per node, unplaceable workloads) against where the real
- * scheduler put them. Job pods are outside both; operator-made pods are left out of the model
- * because prometheus-operator does not reconcile here (said in the report).
+ * Where the real scheduler put the pods, against what `platform capacity` claims whatever the
+ * order: the same number of pods placed, the same unplaceable workloads, each workload's pods on
+ * nodes its selectors allow, required anti-affinity and spread held, every node within
+ * allocatable, each pod's admitted requests equal to the model's. Per-node counts are reported,
+ * not compared (the model's split is one feasible placement). Job pods are outside both sides;
+ * operator-made pods are left out of the model because prometheus-operator does not run here.
  */
 export function comparePlacement(facts: ClusterFacts, kustomizations: FluxKustomization[], actual: PodCheck, unscheduled: string[]): PlacementComparison {
   const objects = kustomizations.flatMap((k) => k.objects).filter((ro) => !OPERATOR_KINDS.has(ro.object.kind ?? ''));
-  const { report } = capacity({ cluster: facts.name, facts, objects, kustomizations });
+  const { report, groups, placement, nodes } = capacity({ cluster: facts.name, facts, objects, kustomizations });
   const predicted = Object.fromEntries(report.nodes.map((n) => [n.name, n.pods]));
   const differences: string[] = [];
-  for (const n of new Set([...Object.keys(predicted), ...Object.keys(actual.perNode)])) {
-    if ((predicted[n] ?? 0) !== (actual.perNode[n] ?? 0)) differences.push(`node ${n}: capacity model places ${predicted[n] ?? 0} pods, the scheduler placed ${actual.perNode[n] ?? 0}`);
+  const placed: PlacedPod[] = [];
+  for (const p of actual.bound) {
+    const group = groupOfPod(p, groups);
+    const id = `Pod ${p.namespace}/${p.name}`;
+    if (!group) {
+      differences.push(`${id} (owner ${p.owner ? `${p.owner.kind} ${p.owner.name}` : 'none'}): no workload in the capacity model`);
+      continue;
+    }
+    placed.push({ group, node: p.node, id, labels: p.labels, requests: podResources(p.spec).requests });
   }
+  if (report.placed !== actual.bound.length) differences.push(`pods placed: capacity model ${report.placed}, the scheduler bound ${actual.bound.length}`);
+  differences.push(...placementViolations(groups, nodes, placed, placement.unplaceable));
   const predictedUnplaceable = report.unplaceable.map((u) => `${u.workload} ×${u.count}`);
   if (predictedUnplaceable.length !== unscheduled.length) differences.push(`unplaceable: model ${predictedUnplaceable.join(', ') || 'none'}; scheduler left ${unscheduled.join(', ') || 'none'} pending`);
-  return { predicted, actual: actual.perNode, predictedUnplaceable, differences };
+  return { predicted, actual: actual.perNode, placed: { model: report.placed, scheduler: actual.bound.length }, predictedUnplaceable, rules: report.rules.length, differences };
 }

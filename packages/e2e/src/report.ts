@@ -8,7 +8,8 @@ export function formatResult(r: E2eResult): string {
   for (const c of r.clusters) {
     lines.push(`  ${c.cluster}: ${c.kustomizations} Kustomizations Ready in ${c.secondsToReady.toFixed(1)} s after bootstrap; ${c.objectsApplied} objects applied; ${c.pods.running} pods Ready, ${c.pods.succeeded} Job pods completed`);
     lines.push(`    accepted: ${Object.entries(c.accepted).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
-    lines.push(`    placement: scheduler ${JSON.stringify(c.placement.actual)}, capacity model ${JSON.stringify(c.placement.predicted)}`);
+    const pl = c.placement;
+    lines.push(`    placement: ${pl.placed.scheduler} pods bound (model ${pl.placed.model}), ${pl.rules} constrained workloads' rules and every node's allocatable checked; ${pl.differences.length ? `${pl.differences.length} violated` : 'all hold'}; per node: scheduler ${JSON.stringify(pl.actual)}, model's example split ${JSON.stringify(pl.predicted)} (order-dependent, not compared)`);
     lines.push(`    dropped (served by pods that cannot run here): ${c.drops.map((d) => `${d.kind} ${d.name}`).join(', ') || 'none'}`);
   }
   for (const p of r.problems) lines.push(`FAIL ${p}`);

@@ -136,7 +136,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
         volumesBound: 0,
         drops,
       };
-      log(`${cluster}: all ${r.kustomizations} Kustomizations Ready in ${secondsToReady.toFixed(1)} s; ${r.objectsApplied} objects applied; ${pods.running} pods Ready, ${pods.succeeded} Job pods done; pods per node ${JSON.stringify(placement.actual)} (model ${JSON.stringify(placement.predicted)})`);
+      log(`${cluster}: all ${r.kustomizations} Kustomizations Ready in ${secondsToReady.toFixed(1)} s; ${r.objectsApplied} objects applied; ${pods.running} pods Ready, ${pods.succeeded} Job pods done; pods per node ${JSON.stringify(placement.actual)} (model's example split ${JSON.stringify(placement.predicted)}); placement facts: ${placement.differences.length ? `${placement.differences.length} violated` : `all hold (${placement.placed.scheduler} pods, ${placement.rules} constrained workloads)`}`);
       return r;
     };
     const settled = await Promise.allSettled(clusters.map(run));

@@ -127,6 +127,117 @@ export function placePods(groups: PodGroup[], nodeTemplate: NodeState[], which: 
   return { nodes, unplaceable };
 }
 
+/** Where one pod ended up: by the model or by a real scheduler. `labels`/`requests`: the real pod's, when known. */
+export type PlacedPod = { group: PodGroup; node: string; id: string; labels?: Record<string, string>; requests?: Resources };
+
+/**
+ * What must hold of any placement, whatever order the pods were scheduled in: the facts
+ * `platform capacity` claims, per workload and per node. A real scheduler's placement and the
+ * model's own must both pass; per-node counts are not among them (they depend on the order).
+ */
+export type PlacementRule = { workload: string; pods: number; rule: string };
+
+const workloadOf = (g: PodGroup) => `${g.kind} ${g.namespace}/${g.name}`;
+
+/** The order-independent placement facts the model claims, one line per constrained workload. */
+export function placementRules(groups: PodGroup[], nodes: NodeState[], unplaceable: Unplaceable[] = []): PlacementRule[] {
+  const out: PlacementRule[] = [];
+  for (const g of groups) {
+    const eligible = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).map((n) => n.name);
+    const pods = g.replicas - unplaceable.filter((u) => u.pod.group === g).length;
+    const parts: string[] = [];
+    if (g.daemon) parts.push(`one on each of ${eligible.length === nodes.length ? `the ${nodes.length} nodes` : eligible.join(', ')}`);
+    else if (eligible.length < nodes.length) parts.push(`only on ${eligible.join(', ') || 'no node'} (node selector/affinity)`);
+    // Rules among a workload's own pods say nothing about one pod: left out of the list (still checked).
+    for (const t of antiTerms(g.spec)) {
+      const own = selectorMatches(t.labelSelector, g.labels);
+      if (!own || pods > 1) parts.push(own ? `no two on one ${t.topologyKey} (required anti-affinity)` : `not on a ${t.topologyKey} with pods matching ${JSON.stringify(t.labelSelector)} (required anti-affinity)`);
+    }
+    for (const c of spreads(g.spec)) if (pods > 1 || !selectorMatches(c.labelSelector, g.labels)) parts.push(`spread on ${c.topologyKey}, skew ≤ ${c.maxSkew ?? 1}`);
+    if (parts.length) out.push({ workload: workloadOf(g), pods, rule: parts.join('; ') });
+  }
+  return out;
+}
+
+const sameDomain = (a: NodeState, b: NodeState, key: string) => a.labels[key] !== undefined && a.labels[key] === b.labels[key];
+
+/**
+ * Checks a placement against everything the model claims regardless of order: each workload
+ * has its pods (its replicas minus those the model says cannot be placed), on nodes its
+ * selector/affinity allows, required anti-affinity and DoNotSchedule spread hold, every node
+ * stays within allocatable pods, CPU and memory (by the model's per-pod requests), and where the
+ * real pod's requests are known they equal the model's. Returns each violated fact.
+ */
+export function placementViolations(groups: PodGroup[], nodeTemplate: NodeState[], placed: PlacedPod[], unplaceable: Unplaceable[] = []): string[] {
+  const problems: string[] = [];
+  const byName = new Map(nodeTemplate.map((n) => [n.name, n]));
+  const podsOf = new Map<PodGroup, PlacedPod[]>(groups.map((g) => [g, []]));
+  const onNode = new Map<string, PlacedPod[]>(nodeTemplate.map((n) => [n.name, []]));
+  for (const p of placed) {
+    const node = byName.get(p.node);
+    if (!node) {
+      problems.push(`${p.id} (${workloadOf(p.group)}): on ${p.node}, which cluster.yaml does not declare`);
+      continue;
+    }
+    const mine = podsOf.get(p.group);
+    if (!mine) {
+      problems.push(`${p.id} (${workloadOf(p.group)}): a workload the model does not have`);
+      continue;
+    }
+    mine.push(p);
+    onNode.get(p.node)!.push(p);
+  }
+  const labelsOf = (p: PlacedPod) => p.labels ?? p.group.labels;
+  for (const g of groups) {
+    const mine = podsOf.get(g)!;
+    const expected = g.replicas - unplaceable.filter((u) => u.pod.group === g).length;
+    if (mine.length !== expected) problems.push(`${workloadOf(g)}: the model places ${expected} pod${expected === 1 ? '' : 's'}, ${mine.length} placed`);
+    for (const p of mine) {
+      const node = byName.get(p.node)!;
+      const sel = nodeSelectorOk(g.spec, node);
+      if (sel) problems.push(`${p.id} (${workloadOf(g)}) on ${p.node}: ${sel}`);
+      if (p.requests && (p.requests.cpu !== g.requests.cpu || p.requests.memory !== g.requests.memory))
+        problems.push(`${p.id} (${workloadOf(g)}): requests ${cores(p.requests.cpu)} vCPU / ${gib(p.requests.memory)} GiB, the model counts ${cores(g.requests.cpu)} vCPU / ${gib(g.requests.memory)} GiB`);
+    }
+    if (g.daemon) {
+      const nodesWith = new Set(mine.map((p) => p.node));
+      if (nodesWith.size !== mine.length) problems.push(`${workloadOf(g)}: DaemonSet with two pods on one node`);
+    }
+    for (const t of antiTerms(g.spec)) {
+      const namespaces: string[] = t.namespaces ?? [g.namespace];
+      for (const p of mine)
+        for (const q of placed) {
+          if (q === p || !namespaces.includes(q.group.namespace) || !selectorMatches(t.labelSelector, labelsOf(q))) continue;
+          const a = byName.get(p.node);
+          const b = byName.get(q.node);
+          if (a && b && sameDomain(a, b, t.topologyKey) && (q.group !== g || p.id < q.id)) problems.push(`${p.id} and ${q.id} share ${t.topologyKey}=${a.labels[t.topologyKey]} against ${workloadOf(g)}'s required anti-affinity`);
+        }
+    }
+    for (const c of spreads(g.spec)) {
+      const key = c.topologyKey as string;
+      const counts = new Map<string, number>();
+      for (const n of nodeTemplate) if (n.labels[key] !== undefined && !nodeSelectorOk(g.spec, n)) counts.set(n.labels[key]!, counts.get(n.labels[key]!) ?? 0);
+      for (const q of placed) {
+        const n = byName.get(q.node);
+        if (!n || !counts.has(n.labels[key] ?? '') || q.group.namespace !== g.namespace || !selectorMatches(c.labelSelector, labelsOf(q))) continue;
+        counts.set(n.labels[key]!, counts.get(n.labels[key]!)! + 1);
+      }
+      if (!counts.size || !mine.length) continue;
+      const skew = Math.max(...counts.values()) - Math.min(...counts.values());
+      if (skew > Number(c.maxSkew ?? 1)) problems.push(`${workloadOf(g)}: spread on ${key} is ${JSON.stringify(Object.fromEntries(counts))}, skew ${skew} > maxSkew ${c.maxSkew ?? 1}`);
+    }
+  }
+  for (const n of nodeTemplate) {
+    const here = onNode.get(n.name)!;
+    const cpu = here.reduce((s, p) => s + p.group.requests.cpu, 0);
+    const memory = here.reduce((s, p) => s + p.group.requests.memory, 0);
+    if (here.length > n.allocatable.pods) problems.push(`node ${n.name}: ${here.length} pods, allocatable ${n.allocatable.pods}`);
+    if (cpu > n.allocatable.cpu) problems.push(`node ${n.name}: ${cores(cpu)} vCPU requested, allocatable ${cores(n.allocatable.cpu)}`);
+    if (memory > n.allocatable.memory) problems.push(`node ${n.name}: ${gib(memory)} GiB requested, allocatable ${gib(n.allocatable.memory)}`);
+  }
+  return problems;
+}
+
 /** Unplaceable pods grouped per workload, for messages. */
 export function describeUnplaceable(list: Unplaceable[]): { group: PodGroup; count: number; reasons: string[] }[] {
   const out = new Map<PodGroup, { group: PodGroup; count: number; reasons: string[] }>();
@@ -160,6 +271,10 @@ export type CapacityReport = {
   namespaces: NamespaceUsage[];
   totals: { allocatable: Resources & { pods: number; storage: number }; requests: Resources; limits: Resources; peakRequests: Resources; peakLimits: Resources; pods: number; peakPods: number; storage: number };
   unplaceable: { workload: string; count: number; reasons: string[] }[];
+  /** Pods placed (steady state). With `unplaceable` and `rules`, what holds whatever order the scheduler uses. */
+  placed: number;
+  /** Per constrained workload: where its pods may go (selectors, anti-affinity, spread, DaemonSets). */
+  rules: PlacementRule[];
 };
 
 function pvcBytes(ro: RenderedObject): number {
@@ -245,6 +360,8 @@ export function capacity(view: ClusterView & { facts: ClusterFacts }): { report:
       storage: sum((u) => u.storage),
     },
     unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons })),
+    placed: placement.nodes.reduce((n, x) => n + x.used.pods, 0),
+    rules: placementRules(groups, nodes, placement.unplaceable),
   };
   return { report, groups, placement, nodes };
 }

@@ -6,7 +6,7 @@ export { clusterChecks, allowedDisruptions } from './checks/cluster.ts';
 export { fluxChecks } from './checks/flux.ts';
 export { observabilityChecks } from './checks/observability.ts';
 export { metricChecks, metricNamesOf, loadMetricCatalog, METRICS_FILE, type MetricCatalog } from './checks/metrics.ts';
-export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, type CapacityReport, type NamespaceUsage, type Placement } from './env.ts';
+export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, placementRules, placementViolations, type CapacityReport, type NamespaceUsage, type Placement, type PlacedPod, type PlacementRule } from './env.ts';
 export { podGroups, podResources, containerResources, podTemplateOf, selectorMatches, CONFIG_RELOADER, type PodGroup, type Resources } from './pods.ts';
 export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyException } from './policy.ts';
 export { schemaCheck, redactSecret } from './schema.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capacity, type ClusterView } from '../src/index.ts';
+import { capacity, placementViolations, type ClusterView } from '../src/index.ts';
 import { check, facts, goodDeployment, ids, ro } from './helpers.ts';
 
 const dep = (name: string, replicas: number, cpu: string, memory: string, ns = 'data-platform', spec: Record<string, any> = {}) => {
@@ -121,6 +121,28 @@ describe('scheduling', () => {
     expect(report.unplaceable[0]!.reasons.join('; ')).toMatch(/topology spread on zone \(skew 2 > maxSkew 1\)/);
     const two = noAnti(dep('web', 3, '1', '1Gi', 'web', { topologySpreadConstraints: spread.spec.template.spec.topologySpreadConstraints }));
     expect(capacity(view([two], f)).placement.unplaceable).toEqual([]);
+  });
+
+  it('claims only order-independent placement facts, and its own placement satisfies them', () => {
+    const f = facts([
+      { name: 'a', cpu: '4', memory: '16Gi', labels: { zone: 'z1' } },
+      { name: 'b', cpu: '4', memory: '16Gi', labels: { zone: 'z2', disk: 'ssd' } },
+      { name: 'c', cpu: '4', memory: '16Gi', labels: { zone: 'z3' } },
+    ]);
+    const spreadSpec = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'api' } } }] };
+    const objs = [dep('web', 3, '1', '1Gi', 'web'), noAnti(dep('api', 5, '500m', '1Gi', 'web', spreadSpec)), noAnti(dep('ssd', 1, '1', '1Gi', 'web', { nodeSelector: { disk: 'ssd' } })), noAnti(dep('plain', 4, '100m', '128Mi', 'web'))];
+    const { report, groups, placement, nodes } = capacity(view(objs, f));
+    expect(report.placed).toBe(13);
+    expect(report.rules).toEqual([
+      { workload: 'Deployment web/web', pods: 3, rule: 'no two on one kubernetes.io/hostname (required anti-affinity)' },
+      { workload: 'Deployment web/api', pods: 5, rule: 'spread on zone, skew ≤ 1' },
+      { workload: 'Deployment web/ssd', pods: 1, rule: 'only on b (node selector/affinity)' },
+    ]);
+    const placed = placement.nodes.flatMap((n) => n.pods.map((p) => ({ group: p.group, node: n.name, id: `${p.group.name}-${p.index}` })));
+    expect(placementViolations(groups, nodes, placed, placement.unplaceable)).toEqual([]);
+    // Four api pods on a, one on b: skew 4 > 1.
+    const skewed = placed.map((p) => (p.group.name === 'api' ? { ...p, node: p.id === 'api-4' ? 'b' : 'a' } : p));
+    expect(placementViolations(groups, nodes, skewed, placement.unplaceable)).toContainEqual(expect.stringMatching(/^Deployment web\/api: spread on zone is \{"z1":4,"z2":1,"z3":0\}, skew 4 > maxSkew 1/));
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPolicy, parseImage, RULES, type Finding } from '../src/index.ts';
-import { check, clone, goodSet, ids, ks } from './helpers.ts';
+import { check, clone, goodSet, ids, ks, ro } from './helpers.ts';
 
 type Mut = (objs: Record<string, any>[]) => Record<string, any>[];
 const dep = (objs: Record<string, any>[]) => objs.find((o) => o.kind === 'Deployment')!;
@@ -104,6 +104,21 @@ describe('Flux checks', () => {
     expect(found[0]!.message).toMatch(/a → flux-system\/b → flux-system\/a|b → flux-system\/a → flux-system\/b/);
   });
   it('FLX005 interval/timeout', () => expect(run([ks('a', { spec: { interval: '1m' } })])).toEqual(['FLX005']));
+  it('FLX011 a Kustomization that waits for the Kustomizations it applies longer than its own timeout (the e2e flux-system failure)', () => {
+    const child = (name: string) => ro({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' } });
+    const dep = (name: string) => [{ name, namespace: 'flux-system' }];
+    // flux-system (wait: true, 5m) applies two layers, each 15m, one after the other: up to 30m.
+    const layers = [ks('infra', { spec: { interval: '10m', timeout: '15m' } }), ks('apps', { spec: { interval: '10m', timeout: '15m' }, dependsOn: dep('infra') })];
+    const root = (spec: Record<string, unknown>) => ks('flux-system', { spec: { interval: '10m', timeout: '5m', ...spec }, objects: [child('flux-system'), child('infra'), child('apps')] });
+    const found = check([], { kustomizations: [root({ wait: true }), ...layers] }).filter((f) => f.id === 'FLX011');
+    expect(found.map((f) => f.message)).toEqual(['Kustomization flux-system waits (wait: true, timeout 5m) for 2 Flux Kustomizations it applies; their dependsOn chain infra → apps may take up to 30m (their timeouts added): flux-system\'s health check can fail while they are still progressing']);
+    expect(found[0]).toMatchObject({ severity: 'warning', object: 'Kustomization flux-system/flux-system' });
+    // healthChecks naming one child: only its chain counts.
+    expect(run([root({ healthChecks: [{ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'apps' }] }), ...layers])).toEqual(['FLX011']);
+    // Fixed as in buildClusterRoot (no wait), or a timeout above the chain: nothing.
+    expect(run([root({}), ...layers])).toEqual([]);
+    expect(run([root({ wait: true, timeout: '45m' }), ...layers])).toEqual([]);
+  });
 });
 
 describe('platform/policy.yaml', () => {

@@ -39965,6 +39965,7 @@ var RULES = [
   r("FLX007", "flux", "warning", "pinned source available", "A pinned commit not in the clone cannot be rendered as deployed; the working tree's files for that path are validated instead.", "Fetch full history (actions/checkout fetch-depth: 0), or fix the pin."),
   r("FLX008", "flux", "notice", "source outside the repository", "A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.", "Validate that source in its own repository; nothing to fix here."),
   r("FLX009", "flux", "notice", "HelmRelease rendered", "A HelmRelease whose chart or values cannot be read offline is not templated, so the objects its chart makes are not checked.", "Run with --fetch-charts to fill the chart cache, or see the reason given."),
+  r("FLX011", "flux", "warning", "wait does not outlast the children", "A Kustomization that waits (wait: true or healthChecks) for Flux Kustomizations it applies waits for their whole dependsOn chain; when the chain's timeouts add up past its own timeout, its health check fails while they are still progressing (the real kustomize-controller failed flux-system so, issue 9).", "Drop wait on a Kustomization that only applies Kustomizations (they carry their own health), or raise its timeout above the chain."),
   r("FLX010", "flux", "error", "HelmRelease templates", "A chart that fails to template with the release's values fails to install: helm-controller reports the same error.", "Fix the values (or the chart version) so `helm template` succeeds."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
@@ -44155,6 +44156,24 @@ function placePods(groups2, nodeTemplate, which2 = "replicas") {
   }
   return { nodes, unplaceable };
 }
+var workloadOf = (g) => `${g.kind} ${g.namespace}/${g.name}`;
+function placementRules(groups2, nodes, unplaceable = []) {
+  const out = [];
+  for (const g of groups2) {
+    const eligible = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).map((n) => n.name);
+    const pods = g.replicas - unplaceable.filter((u) => u.pod.group === g).length;
+    const parts = [];
+    if (g.daemon) parts.push(`one on each of ${eligible.length === nodes.length ? `the ${nodes.length} nodes` : eligible.join(", ")}`);
+    else if (eligible.length < nodes.length) parts.push(`only on ${eligible.join(", ") || "no node"} (node selector/affinity)`);
+    for (const t2 of antiTerms(g.spec)) {
+      const own = selectorMatches(t2.labelSelector, g.labels);
+      if (!own || pods > 1) parts.push(own ? `no two on one ${t2.topologyKey} (required anti-affinity)` : `not on a ${t2.topologyKey} with pods matching ${JSON.stringify(t2.labelSelector)} (required anti-affinity)`);
+    }
+    for (const c of spreads(g.spec)) if (pods > 1 || !selectorMatches(c.labelSelector, g.labels)) parts.push(`spread on ${c.topologyKey}, skew ≤ ${c.maxSkew ?? 1}`);
+    if (parts.length) out.push({ workload: workloadOf(g), pods, rule: parts.join("; ") });
+  }
+  return out;
+}
 function describeUnplaceable(list) {
   const out = /* @__PURE__ */ new Map();
   for (const u of list) {
@@ -44243,7 +44262,9 @@ function capacity(view) {
       peakPods: sum((u) => u.peakPods),
       storage: sum((u) => u.storage)
     },
-    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons }))
+    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons })),
+    placed: placement.nodes.reduce((n, x) => n + x.used.pods, 0),
+    rules: placementRules(groups2, nodes, placement.unplaceable)
   };
   return { report, groups: groups2, placement, nodes };
 }

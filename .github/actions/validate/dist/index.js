@@ -38809,6 +38809,7 @@ var RULES = [
   r("FLX007", "flux", "warning", "pinned source available", "A pinned commit not in the clone cannot be rendered as deployed; the working tree's files for that path are validated instead.", "Fetch full history (actions/checkout fetch-depth: 0), or fix the pin."),
   r("FLX008", "flux", "notice", "source outside the repository", "A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.", "Validate that source in its own repository; nothing to fix here."),
   r("FLX009", "flux", "notice", "HelmRelease rendered", "A HelmRelease whose chart or values cannot be read offline is not templated, so the objects its chart makes are not checked.", "Run with --fetch-charts to fill the chart cache, or see the reason given."),
+  r("FLX011", "flux", "warning", "wait does not outlast the children", "A Kustomization that waits (wait: true or healthChecks) for Flux Kustomizations it applies waits for their whole dependsOn chain; when the chain's timeouts add up past its own timeout, its health check fails while they are still progressing (the real kustomize-controller failed flux-system so, issue 9).", "Drop wait on a Kustomization that only applies Kustomizations (they carry their own health), or raise its timeout above the chain."),
   r("FLX010", "flux", "error", "HelmRelease templates", "A chart that fails to template with the release's values fails to install: helm-controller reports the same error.", "Fix the values (or the chart version) so `helm template` succeeds."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
@@ -39031,6 +39032,7 @@ var fluxChecks = (view, emit) => {
     const missing = ["interval", "timeout"].filter((f) => !k.spec[f]);
     if (missing.length) emit("FLX005", place(k), `Kustomization ${k.name} sets no ${missing.join(" or ")}`);
   }
+  waitSpansChildren(ks, byKey, emit);
   const state = /* @__PURE__ */ new Map();
   const reported = /* @__PURE__ */ new Set();
   const visit = (key, stack) => {
@@ -39054,6 +39056,54 @@ var fluxChecks = (view, emit) => {
   };
   for (const key of byKey.keys()) visit(key, []);
 };
+function goDurationMs(v) {
+  if (typeof v !== "string" || !/^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v)) return void 0;
+  const unit = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
+  let ms = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) ms += Number(m[1]) * unit[m[2]];
+  return ms;
+}
+var minutes = (ms) => `${Math.round(ms / 6e4 * 10) / 10}m`;
+var FLUX_DEFAULT_TIMEOUT = "5m";
+function waitSpansChildren(ks, byKey, emit) {
+  const keyOf = (name3, namespace) => `${namespace}/${name3}`;
+  const applied = /* @__PURE__ */ new Map();
+  for (const k of byKey.values()) for (const ro of k.objects) if (ro.object.kind === "Kustomization") applied.set(keyOf(ro.object.metadata?.name ?? "", ro.object.metadata?.namespace ?? k.namespace), ro);
+  for (const p of ks) {
+    const children = p.objects.filter((ro) => ro.object.kind === "Kustomization" && String(ro.object.apiVersion ?? "").startsWith("kustomize.toolkit.fluxcd.io/") && !(ro.object.metadata?.name === p.name && (ro.object.metadata?.namespace ?? p.namespace) === p.namespace)).map((ro) => keyOf(ro.object.metadata?.name ?? "", ro.object.metadata?.namespace ?? p.namespace));
+    const checks = p.spec.healthChecks ?? [];
+    const waited = p.spec.wait === true ? children : checks.filter((c) => c.kind === "Kustomization" && c.name).map((c) => keyOf(c.name, c.namespace ?? p.namespace));
+    if (!waited.length) continue;
+    const own = goDurationMs(p.spec.timeout ?? p.spec.interval);
+    if (own === void 0) continue;
+    const scope = /* @__PURE__ */ new Set([...children, ...waited]);
+    const memo = /* @__PURE__ */ new Map();
+    const chain = (key, seen) => {
+      if (memo.has(key)) return memo.get(key);
+      const k = byKey.get(key);
+      const step = goDurationMs(k?.spec.timeout ?? k?.spec.interval ?? FLUX_DEFAULT_TIMEOUT) ?? 0;
+      let best = { ms: 0, path: [] };
+      for (const d of k?.dependsOn ?? []) {
+        const dk = keyOf(d.name, d.namespace);
+        if (!scope.has(dk) || seen.has(dk)) continue;
+        const c = chain(dk, /* @__PURE__ */ new Set([...seen, dk]));
+        if (c.ms > best.ms) best = c;
+      }
+      const r2 = { ms: best.ms + step, path: [...best.path, key.split("/")[1]] };
+      memo.set(key, r2);
+      return r2;
+    };
+    const longest = waited.map((w) => chain(w, /* @__PURE__ */ new Set([w]))).sort((a, b) => b.ms - a.ms)[0];
+    if (longest.ms <= own) continue;
+    const how = p.spec.wait === true ? "wait: true" : "healthChecks";
+    emit(
+      "FLX011",
+      applied.get(keyOf(p.name, p.namespace)) ?? place(p),
+      `Kustomization ${p.name} waits (${how}, timeout ${minutes(own)}) for ${waited.length} Flux Kustomization${waited.length === 1 ? "" : "s"} it applies; their dependsOn chain ${longest.path.join(" → ")} may take up to ${minutes(longest.ms)} (their timeouts added): ${p.name}'s health check can fail while they are still progressing`,
+      ["spec", p.spec.wait === true ? "wait" : "healthChecks"]
+    );
+  }
+}
 
 // node_modules/@carbon/validate/src/checks/metrics.ts
 import { existsSync as existsSync12 } from "node:fs";
@@ -43438,6 +43488,24 @@ function placePods(groups2, nodeTemplate, which2 = "replicas") {
   }
   return { nodes, unplaceable };
 }
+var workloadOf = (g) => `${g.kind} ${g.namespace}/${g.name}`;
+function placementRules(groups2, nodes, unplaceable = []) {
+  const out = [];
+  for (const g of groups2) {
+    const eligible = nodes.filter((n) => !nodeSelectorOk(g.spec, n)).map((n) => n.name);
+    const pods = g.replicas - unplaceable.filter((u) => u.pod.group === g).length;
+    const parts = [];
+    if (g.daemon) parts.push(`one on each of ${eligible.length === nodes.length ? `the ${nodes.length} nodes` : eligible.join(", ")}`);
+    else if (eligible.length < nodes.length) parts.push(`only on ${eligible.join(", ") || "no node"} (node selector/affinity)`);
+    for (const t2 of antiTerms(g.spec)) {
+      const own = selectorMatches(t2.labelSelector, g.labels);
+      if (!own || pods > 1) parts.push(own ? `no two on one ${t2.topologyKey} (required anti-affinity)` : `not on a ${t2.topologyKey} with pods matching ${JSON.stringify(t2.labelSelector)} (required anti-affinity)`);
+    }
+    for (const c of spreads(g.spec)) if (pods > 1 || !selectorMatches(c.labelSelector, g.labels)) parts.push(`spread on ${c.topologyKey}, skew ≤ ${c.maxSkew ?? 1}`);
+    if (parts.length) out.push({ workload: workloadOf(g), pods, rule: parts.join("; ") });
+  }
+  return out;
+}
 function describeUnplaceable(list) {
   const out = /* @__PURE__ */ new Map();
   for (const u of list) {
@@ -43526,7 +43594,9 @@ function capacity(view) {
       peakPods: sum((u) => u.peakPods),
       storage: sum((u) => u.storage)
     },
-    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons }))
+    unplaceable: describeUnplaceable(placement.unplaceable).map((d) => ({ workload: `${d.group.kind} ${d.group.namespace}/${d.group.name}`, count: d.count, reasons: d.reasons })),
+    placed: placement.nodes.reduce((n, x) => n + x.used.pods, 0),
+    rules: placementRules(groups2, nodes, placement.unplaceable)
   };
   return { report, groups: groups2, placement, nodes };
 }
@@ -44027,6 +44097,7 @@ function formatCapacity(reports) {
     const t2 = r2.totals;
     out.push(`${r2.cluster}${r2.role ? ` (${r2.role})` : ""}: ${r2.nodes.length} node${r2.nodes.length === 1 ? "" : "s"}, ${cores(t2.allocatable.cpu)} vCPU / ${gib(t2.allocatable.memory)} GiB allocatable`);
     const head = (first) => `  ${first.padEnd(20)} ${"pods".padStart(9)} ${"cpu req/alloc".padStart(14)} ${"cpu lim".padStart(8)} ${"mem GiB req/alloc".padStart(18)} ${"mem lim".padStart(8)} ${"headroom cpu/mem".padStart(17)} ${"at peak cpu/mem".padStart(16)}`;
+    if (r2.nodes.length > 1) out.push(`  per node: one feasible placement (the scheduler's split depends on the order pods arrive; only the facts below are claims)`);
     out.push(head("node"));
     for (const n of r2.nodes) {
       out.push(
@@ -44045,6 +44116,9 @@ function formatCapacity(reports) {
         `  ${n.namespace.padEnd(20)} ${pair2(String(n.pods), q ? String(q.pods) : "—").padStart(9)} ${pair2(cores(n.requests.cpu), q ? cores(q.requests.cpu) : "—").padStart(14)} ${pair2(cores(n.limits.cpu), q ? cores(q.limits.cpu) : "—").padStart(8)} ${pair2(gib(n.requests.memory), q ? gib(q.requests.memory) : "—").padStart(18)} ${pair2(gib(n.limits.memory), q ? gib(q.limits.memory) : "—").padStart(8)} ${pair2(q ? pct(n.requests.cpu, q.requests.cpu) : "—", q ? pct(n.requests.memory, q.requests.memory) : "—").padStart(17)} ${pair2(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}${over}`
       );
     }
+    out.push("");
+    out.push(`  placement facts (hold whatever order the scheduler uses): ${r2.placed} pods placed, ${r2.unplaceable.reduce((n, u) => n + u.count, 0)} cannot be placed; every node within its allocatable pods, CPU and memory`);
+    for (const x of r2.rules) out.push(`    ${x.workload} ×${x.pods}: ${x.rule}`);
     if (r2.unplaceable.length) {
       out.push("");
       out.push("  cannot be placed:");

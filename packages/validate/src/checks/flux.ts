@@ -1,4 +1,4 @@
-import type { FluxKustomization } from '@carbon/render';
+import type { FluxKustomization, RenderedObject } from '@carbon/render';
 import type { Check, FindingPlace } from '../types.ts';
 
 const place = (k: FluxKustomization): FindingPlace => ({
@@ -18,6 +18,7 @@ export const fluxChecks: Check = (view, emit) => {
     const missing = ['interval', 'timeout'].filter((f) => !k.spec[f]);
     if (missing.length) emit('FLX005', place(k), `Kustomization ${k.name} sets no ${missing.join(' or ')}`);
   }
+  waitSpansChildren(ks, byKey, emit);
   // Cycles: depth-first search over dependsOn, each cycle reported once.
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
@@ -42,3 +43,66 @@ export const fluxChecks: Check = (view, emit) => {
   };
   for (const key of byKey.keys()) visit(key, []);
 };
+
+/** A Go duration (`1h30m`, `5m`, `90s`) in milliseconds; undefined when it does not parse. */
+export function goDurationMs(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v)) return undefined;
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  let ms = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) ms += Number(m[1]) * unit[m[2]!]!;
+  return ms;
+}
+
+const minutes = (ms: number) => `${Math.round((ms / 60_000) * 10) / 10}m`;
+const FLUX_DEFAULT_TIMEOUT = '5m';
+
+/**
+ * FLX011: a Kustomization that waits (`wait: true`, or `healthChecks` naming Kustomizations) for
+ * Flux Kustomizations it applies waits for their whole `dependsOn` chain, each step allowed its own
+ * timeout. When that chain can outlast the parent's own timeout, the parent's health check fails
+ * while its children are still progressing — what the real kustomize-controller did to flux-system
+ * (wait: true, 5m) over the layers (issue 9). Dependencies outside the children are Ready before
+ * the parent applies (its own dependsOn), so the chain is counted among the waited-for children.
+ */
+function waitSpansChildren(ks: FluxKustomization[], byKey: Map<string, FluxKustomization>, emit: Parameters<Check>[1]): void {
+  const keyOf = (name: string, namespace: string) => `${namespace}/${name}`;
+  // The Kustomization object as applied (by its parent), to point at its `wait` line.
+  const applied = new Map<string, RenderedObject>();
+  for (const k of byKey.values()) for (const ro of k.objects) if (ro.object.kind === 'Kustomization') applied.set(keyOf(ro.object.metadata?.name ?? '', ro.object.metadata?.namespace ?? k.namespace), ro);
+  for (const p of ks) {
+    const children = p.objects
+      .filter((ro) => ro.object.kind === 'Kustomization' && String(ro.object.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/') && !(ro.object.metadata?.name === p.name && (ro.object.metadata?.namespace ?? p.namespace) === p.namespace))
+      .map((ro) => keyOf(ro.object.metadata?.name ?? '', ro.object.metadata?.namespace ?? p.namespace));
+    const checks = (p.spec.healthChecks ?? []) as { kind?: string; name?: string; namespace?: string }[];
+    const waited = p.spec.wait === true ? children : checks.filter((c) => c.kind === 'Kustomization' && c.name).map((c) => keyOf(c.name!, c.namespace ?? p.namespace));
+    if (!waited.length) continue;
+    const own = goDurationMs(p.spec.timeout ?? p.spec.interval);
+    if (own === undefined) continue;
+    const scope = new Set([...children, ...waited]);
+    const memo = new Map<string, { ms: number; path: string[] }>();
+    const chain = (key: string, seen: Set<string>): { ms: number; path: string[] } => {
+      if (memo.has(key)) return memo.get(key)!;
+      const k = byKey.get(key);
+      const step = goDurationMs(k?.spec.timeout ?? k?.spec.interval ?? FLUX_DEFAULT_TIMEOUT) ?? 0;
+      let best = { ms: 0, path: [] as string[] };
+      for (const d of k?.dependsOn ?? []) {
+        const dk = keyOf(d.name, d.namespace);
+        if (!scope.has(dk) || seen.has(dk)) continue;
+        const c = chain(dk, new Set([...seen, dk]));
+        if (c.ms > best.ms) best = c;
+      }
+      const r = { ms: best.ms + step, path: [...best.path, key.split('/')[1]!] };
+      memo.set(key, r);
+      return r;
+    };
+    const longest = waited.map((w) => chain(w, new Set([w]))).sort((a, b) => b.ms - a.ms)[0]!;
+    if (longest.ms <= own) continue;
+    const how = p.spec.wait === true ? 'wait: true' : 'healthChecks';
+    emit(
+      'FLX011',
+      applied.get(keyOf(p.name, p.namespace)) ?? place(p),
+      `Kustomization ${p.name} waits (${how}, timeout ${minutes(own)}) for ${waited.length} Flux Kustomization${waited.length === 1 ? '' : 's'} it applies; their dependsOn chain ${longest.path.join(' → ')} may take up to ${minutes(longest.ms)} (their timeouts added): ${p.name}'s health check can fail while they are still progressing`,
+      ['spec', p.spec.wait === true ? 'wait' : 'healthChecks'],
+    );
+  }
+}

@@ -12,6 +12,7 @@ export function formatCapacity(reports: CapacityReport[]): string {
     out.push(`${r.cluster}${r.role ? ` (${r.role})` : ''}: ${r.nodes.length} node${r.nodes.length === 1 ? '' : 's'}, ${cores(t.allocatable.cpu)} vCPU / ${gib(t.allocatable.memory)} GiB allocatable`);
     const head = (first: string) =>
       `  ${first.padEnd(20)} ${'pods'.padStart(9)} ${'cpu req/alloc'.padStart(14)} ${'cpu lim'.padStart(8)} ${'mem GiB req/alloc'.padStart(18)} ${'mem lim'.padStart(8)} ${'headroom cpu/mem'.padStart(17)} ${'at peak cpu/mem'.padStart(16)}`;
+    if (r.nodes.length > 1) out.push(`  per node: one feasible placement (the scheduler's split depends on the order pods arrive; only the facts below are claims)`);
     out.push(head('node'));
     for (const n of r.nodes) {
       out.push(
@@ -30,6 +31,9 @@ export function formatCapacity(reports: CapacityReport[]): string {
         `  ${n.namespace.padEnd(20)} ${pair(String(n.pods), q ? String(q.pods) : '—').padStart(9)} ${pair(cores(n.requests.cpu), q ? cores(q.requests.cpu) : '—').padStart(14)} ${pair(cores(n.limits.cpu), q ? cores(q.limits.cpu) : '—').padStart(8)} ${pair(gib(n.requests.memory), q ? gib(q.requests.memory) : '—').padStart(18)} ${pair(gib(n.limits.memory), q ? gib(q.limits.memory) : '—').padStart(8)} ${pair(q ? pct(n.requests.cpu, q.requests.cpu) : '—', q ? pct(n.requests.memory, q.requests.memory) : '—').padStart(17)} ${pair(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}${over}`,
       );
     }
+    out.push('');
+    out.push(`  placement facts (hold whatever order the scheduler uses): ${r.placed} pods placed, ${r.unplaceable.reduce((n, u) => n + u.count, 0)} cannot be placed; every node within its allocatable pods, CPU and memory`);
+    for (const x of r.rules) out.push(`    ${x.workload} ×${x.pods}: ${x.rule}`);
     if (r.unplaceable.length) {
       out.push('');
       out.push('  cannot be placed:');
