@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
+import { installedTool } from '@carbon/toolchain';
 import { ALIAS_BOMB, loopbackListener, measure, type Listener } from '../../toolchain/test/harness.ts';
 import { main } from '../src/main.ts';
 
@@ -19,7 +20,6 @@ import { main } from '../src/main.ts';
  */
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const HAS_KUSTOMIZE = existsSync(join(ROOT, '.tools/bin/kustomize'));
 const CANARY = 'hostile-canary-7f3b9c-outside-the-repo';
 const ENV_CANARY = 'hostile-env-canary-41d2e8';
 const PASSWD = 'root:x:0:0';
@@ -225,7 +225,8 @@ beforeEach(() => {
   for (const e of readdirSync(RUN_TMP)) rmSync(join(RUN_TMP, e), { recursive: true, force: true });
 });
 
-describe.skipIf(!HAS_KUSTOMIZE)('hostile pull requests: rooted, offline, bounded render', () => {
+describe('hostile pull requests: rooted, offline, bounded render', () => {
+  beforeAll(() => void installedTool(ROOT, 'kustomize')); // missing: a failure naming `npm run setup`, never a skip
   it('the clean base validates and diffs (the fixture is sound)', async () => {
     git('checkout', '-q', '-f', baseCommit);
     const r = await validate({ root: ROOT, path: repo, schema: false });

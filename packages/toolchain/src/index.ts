@@ -44,7 +44,7 @@ export {
   E2eBuildError,
   type E2eAction,
 } from './e2e.ts';
-export { ensureTools, checkTool, toolPath, probeToolVersion, readInstalledVersions, ToolMissingError, type ToolAction, type CheckToolOptions } from './tools.ts';
+export { ensureTools, checkTool, installedTool, toolPath, probeToolVersion, readInstalledVersions, ToolMissingError, type ToolAction, type CheckToolOptions } from './tools.ts';
 export { loadCrds, parseCrds, renderHelmCrdTemplate, CrdSourceError, type Crd, type CrdVersion } from './crds.ts';
 export { swaggerToSchemas, crdToSchemas, coreSchemaFileName, crdSchemaFileName, SchemaConversionError, type JsonSchema, type SchemaFile } from './openapi.ts';
 export {

@@ -49,14 +49,25 @@ export type CheckToolOptions = {
  */
 export async function checkTool(root: string, name: ToolName, options: CheckToolOptions = {}): Promise<string> {
   const pin = TOOL_PINS[name];
-  const path = toolPath(root, name);
-  if (!existsSync(path)) throw new ToolMissingError(name, pin.version);
-  const recorded = readInstalledVersions(root)[name];
-  if (recorded !== pin.version) throw new ToolMissingError(name, pin.version, recorded ?? 'an unrecorded version');
+  const path = installedTool(root, name);
   if (options.probe) {
     const reported = await probeToolVersion(root, name, options.runner ?? exec);
     if (reported !== pin.version) throw new ToolMissingError(name, pin.version, reported ?? 'an unknown version');
   }
+  return path;
+}
+
+/**
+ * The tool's path when the pinned version is installed, synchronously; throws ToolMissingError
+ * (with the remedy) otherwise. For tests: a missing tool is a failure that says what to run, never
+ * a skip (`npm test` installs every pinned tool in its pretest step).
+ */
+export function installedTool(root: string, name: ToolName): string {
+  const pin = TOOL_PINS[name];
+  const path = toolPath(root, name);
+  if (!existsSync(path)) throw new ToolMissingError(name, pin.version);
+  const recorded = readInstalledVersions(root)[name];
+  if (recorded !== pin.version) throw new ToolMissingError(name, pin.version, recorded ?? 'an unrecorded version');
   return path;
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../src/exec.ts';
-import { checkTool, ensureTools, parseBuildInfoVersion, parseVersion, ToolMissingError, toolPath } from '../src/tools.ts';
+import { checkTool, ensureTools, installedTool, parseBuildInfoVersion, parseVersion, ToolMissingError, toolPath } from '../src/tools.ts';
 import { TOOL_PINS } from '../src/versions.ts';
 
 const tempRoot = () => mkdtempSync(join(tmpdir(), 'toolchain-root-'));
@@ -36,6 +36,15 @@ describe('checkTool', () => {
 
     await expect(checkTool(root, 'kubeconform')).resolves.toBe(toolPath(root, 'kubeconform'));
     await expect(checkTool(root, 'kubeconform', { probe: true })).rejects.toThrow('is at v0.1.0');
+  });
+
+  it('installedTool (what tests call instead of skipping): the path when pinned, else the same ToolMissingError, synchronously', () => {
+    const root = tempRoot();
+    expect(() => installedTool(root, 'kubeconform')).toThrow(ToolMissingError);
+    fakeInstall(root, { kubeconform: 'v0.6.4' });
+    expect(() => installedTool(root, 'kubeconform')).toThrow('run `npm run setup`');
+    fakeInstall(root, { kubeconform: TOOL_PINS.kubeconform.version });
+    expect(installedTool(root, 'kubeconform')).toBe(toolPath(root, 'kubeconform'));
   });
 });
 

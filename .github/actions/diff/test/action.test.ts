@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, symlinkSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installedTool } from '@carbon/toolchain';
 import { cleanupGitRepos, cloneRepo, commitFiles, createBareOrigin, runAction } from '@carbon/github/testing';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
@@ -26,7 +27,12 @@ spec: { interval: 10m, path: ./apps/web, prune: true, sourceRef: { kind: GitRepo
 const secret = (v: string) => `apiVersion: v1\nkind: Secret\nmetadata: { name: db, namespace: web }\nstringData: { password: "${v}" }\n`;
 const pvc = `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: web }\nspec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n`;
 
-describe.skipIf(!existsSync(join(ROOT, '.tools/bin/kustomize')) || !existsSync(join(ACTION, 'dist/index.js')))('bundled diff action', () => {
+// The bundle is committed and pretest installs kustomize: either missing is a failure, never a skip.
+describe('bundled diff action', () => {
+  beforeAll(() => {
+    installedTool(ROOT, 'kustomize');
+    if (!existsSync(join(ACTION, 'dist/index.js'))) throw new Error('dist/index.js is missing: run `npm run bundle`');
+  });
   it('renders a pull request the way the runner runs it: files, outputs, full job summary, no secret', async () => {
     const repo = await cloneRepo(await createBareOrigin());
     const base = await commitFiles(repo, { 'clusters/staging/sync.yaml': sync, 'clusters/staging/apps.yaml': app, 'apps/web/kustomization.yaml': 'resources: [secret.yaml, pvc.yaml]\n', 'apps/web/secret.yaml': secret('old'), 'apps/web/pvc.yaml': pvc }, 'base');
