@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverFluxKustomizations } from '@carbon/render';
+import { chartCacheDir, discoverFluxKustomizations } from '@carbon/render';
 import { installedTool } from '@carbon/toolchain';
 import { main } from '../src/main.ts';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { bootstrapLayout, chartFiles, clusterRootLayout, crdFiles, helmLayout, sopsFiles, tenantLayout, type Files } from './layouts.ts';
+import { bootstrapLayout, chartFiles, clusterRootLayout, crdFiles, helmLayout, helmSourcesLayout, OCI_CHARTS, sopsFiles, tenantLayout, type Files } from './layouts.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const HELM = join(ROOT, '.tools/bin/helm');
@@ -149,6 +149,19 @@ describe('Flux repositories of other layouts (issue 10)', () => {
   });
 });
 
+/** `web` charts of `versions` packaged with the pinned helm into `dir` (web-<version>.tgz). */
+function packageCharts(dir: string, versions: string[]): void {
+  for (const version of versions) {
+    const src = join(dir, `src-${version}`);
+    for (const [p, text] of Object.entries(chartFiles(version))) {
+      mkdirSync(dirname(join(src, p)), { recursive: true });
+      writeFileSync(join(src, p), text);
+    }
+    execFileSync(HELM, ['package', src, '-d', dir], { env: { ...process.env, HELM_CACHE_HOME: join(dir, '.h'), HELM_CONFIG_HOME: join(dir, '.h'), HELM_DATA_HOME: join(dir, '.h') } });
+    rmSync(src, { recursive: true });
+  }
+}
+
 /** A chart repository on loopback: charts the test packages with the pinned helm, an index, a request log. */
 async function chartRepository(): Promise<{ url: string; server: Server; requests: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'charts-'));
@@ -166,15 +179,7 @@ async function chartRepository(): Promise<{ url: string; server: Server; request
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  for (const version of ['1.0.0', '1.1.0']) {
-    const src = join(dir, `src-${version}`);
-    for (const [p, text] of Object.entries(chartFiles(version))) {
-      mkdirSync(dirname(join(src, p)), { recursive: true });
-      writeFileSync(join(src, p), text);
-    }
-    execFileSync(HELM, ['package', src, '-d', dir], { env: { ...process.env, HELM_CACHE_HOME: join(dir, '.h'), HELM_CONFIG_HOME: join(dir, '.h'), HELM_DATA_HOME: join(dir, '.h') } });
-    rmSync(src, { recursive: true });
-  }
+  packageCharts(dir, ['1.0.0', '1.1.0']);
   execFileSync(HELM, ['repo', 'index', dir, '--url', url]);
   return { url, server, requests };
 }
@@ -194,7 +199,7 @@ describe('HelmReleases rendered with the pinned helm (issue 10)', () => {
       expect(offline.findings.filter((f) => f.severity !== "notice")).toEqual([]);
       expect(offline.code).toBe(0);
       expect(offline.findings.filter((f) => f.severity !== 'notice')).toEqual([]);
-      expect(offline.findings.filter((f) => f.id === 'FLX009')).toEqual([expect.objectContaining({ file: 'apps/release.yaml', message: expect.stringMatching(/HelmRelease web\/web is not rendered: chart web@1.1.0 from http:\/\/127.0.0.1:\d+ is not in the chart cache/) })]);
+      expect(offline.findings.filter((f) => f.id === 'FLX009')).toEqual([expect.objectContaining({ file: 'apps/release.yaml', message: expect.stringMatching(/HelmRelease web\/web is not rendered: needs network: chart web@1.1.0 from http:\/\/127.0.0.1:\d+ is not in the chart cache/) })]);
       expect(requests).toEqual([]);
 
       const fetched = await cli(ROOT, 'validate', '--path', dir, '--format', 'json', '--fetch-charts');
@@ -233,6 +238,64 @@ describe('HelmReleases rendered with the pinned helm (issue 10)', () => {
       if (previous === undefined) delete process.env.PLATFORM_CHART_CACHE;
       else process.env.PLATFORM_CHART_CACHE = previous;
       server.close();
+    }
+  });
+
+  it('OCI HelmRepository (type: oci), chartRef to an OCIRepository and to a HelmChart, a GitRepository chart: rendered offline from the chart cache, helm confined; an OCI chart not in the cache is a located "needs network" notice, and stays a notice when the registry cannot be reached', async () => {
+    // The charts an OCI registry and an HTTP repository would serve, seeded into the cache (no registry runs here).
+    const cache = mkdtempSync(join(tmpdir(), 'chart-cache-'));
+    const charts = mkdtempSync(join(tmpdir(), 'charts-'));
+    made.push(cache, charts);
+    packageCharts(charts, ['1.0.0', '1.1.0']);
+    for (const version of ['1.0.0', '1.1.0'])
+      for (const url of [OCI_CHARTS, 'https://charts.example']) {
+        const into = chartCacheDir(cache, url, 'web', version);
+        mkdirSync(into, { recursive: true });
+        writeFileSync(join(into, `web-${version}.tgz`), readFileSync(join(charts, `web-${version}.tgz`)));
+      }
+    // A loopback port with nothing behind it: the registry of the release whose chart is not cached.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const unreachable = `oci://127.0.0.1:${port}/charts`;
+    const previous = process.env.PLATFORM_CHART_CACHE;
+    process.env.PLATFORM_CHART_CACHE = cache;
+    try {
+      const { dir, a } = twoCommits(helmSourcesLayout('1.0.0', unreachable), helmSourcesLayout('1.1.0', unreachable));
+      const v = await validateJson(dir);
+      expect(v.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(v.code).toBe(0);
+      const notRendered = v.findings.filter((f) => f.id === 'FLX009');
+      expect(notRendered).toEqual([expect.objectContaining({ severity: 'notice', file: 'apps/releases.yaml', line: expect.any(Number), message: expect.stringMatching(new RegExp(`^HelmRelease web/far-web is not rendered: needs network: chart app@2.0.0 from oci://127.0.0.1:${port}/charts is not in the chart cache`)) })]);
+      expect((notRendered[0] as Finding & { line: number }).line).toBeGreaterThan(40); // the far-web document, not the file's first line
+
+      const [c] = await discoverFluxKustomizations(dir, { toolsRoot: ROOT, charts: { cacheDir: cache } });
+      const made3 = c!.kustomizations.find((k) => k.name === 'apps')!.objects.filter((o) => o.helmRelease);
+      expect(made3.map((o) => `${o.helmRelease} ${o.object.kind}/${o.object.metadata?.name}`).sort()).toEqual([
+        'web/chart-web ConfigMap/chart-web-greeting', 'web/chart-web Deployment/chart-web',
+        'web/git-web ConfigMap/git-web-greeting', 'web/git-web Deployment/git-web',
+        'web/oci-web ConfigMap/oci-web-greeting', 'web/oci-web Deployment/oci-web',
+        'web/ref-web ConfigMap/ref-web-greeting', 'web/ref-web Deployment/ref-web',
+      ]);
+      expect(made3.every((o) => o.sourceFile === 'apps/releases.yaml')).toBe(true);
+
+      // --fetch-charts: the unreachable registry is a notice on its release (why it failed), never an error.
+      const fetched = await cli(ROOT, 'validate', '--path', dir, '--format', 'json', '--fetch-charts');
+      const f = JSON.parse(fetched.out) as { findings: Finding[] };
+      expect(f.findings.filter((x) => x.severity === 'error')).toEqual([]);
+      expect(f.findings.filter((x) => x.id === 'FLX009').map((x) => x.message)).toEqual([expect.stringMatching(/^HelmRelease web\/far-web is not rendered: chart app@2.0.0 from oci:\/\/127.0.0.1:\d+\/charts cannot be fetched: /)]);
+      expect(fetched.code).toBe(0);
+
+      // Diffable across the two commits: the chart versions in their own terms.
+      const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--format', 'json');
+      expect(d.err).toBe('');
+      expect(d.code).toBe(0);
+      const risks = (JSON.parse(d.out).sections[0].risks as { category: string; ref: string; message: string }[]).filter((r) => r.category === 'helm-release');
+      expect(risks.map((r) => `${r.ref}: ${r.message}`)).toEqual(expect.arrayContaining(['HelmRelease web/oci-web: chart web 1.0.0 → 1.1.0', 'HelmChart flux-system/web: chart web 1.0.0 → 1.1.0 (HelmChart; releases with this chartRef upgrade)']));
+    } finally {
+      if (previous === undefined) delete process.env.PLATFORM_CHART_CACHE;
+      else process.env.PLATFORM_CHART_CACHE = previous;
     }
   });
 });

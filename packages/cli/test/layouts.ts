@@ -352,3 +352,93 @@ spec:
 `,
   };
 }
+
+/** The OCI registry the offline releases name (never dialled: their charts are seeded into the chart cache). */
+export const OCI_CHARTS = 'oci://registry.example/charts';
+
+const release = (name: string, chart: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: web
+spec:
+  interval: 10m
+${chart}  values:
+    replicas: 2
+`;
+
+/**
+ * One HelmRelease per chart source helm-controller knows: an OCI HelmRepository (`type: oci`), a
+ * `chartRef` to an OCIRepository, a `chartRef` to a HelmChart (of an HTTP HelmRepository), a chart
+ * folder of this GitRepository, and an OCI HelmRepository at `unreachable` (a URL the test chooses)
+ * whose chart is not in the cache. The first three charts are `web` `version`, seeded into the
+ * chart cache by the test (OCI_CHARTS and https://charts.example).
+ */
+export function helmSourcesLayout(version: string, unreachable: string): Files {
+  return {
+    'clusters/prod/flux-system/gotk-sync.yaml': `${gitSource('flux-system', 'ssh://git@github.com/acme/fleet.git')}---\n${fluxKs('flux-system', './clusters/prod')}`,
+    'clusters/prod/apps.yaml': fluxKs('apps', './apps'),
+    'apps/namespace.yaml': namespace('web'),
+    'apps/sources.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: oci-charts
+  namespace: flux-system
+spec:
+  type: oci
+  interval: 1h
+  url: ${OCI_CHARTS}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: web-chart
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: ${OCI_CHARTS}/web
+  ref:
+    tag: ${version}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: http-charts
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://charts.example
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 1h
+  chart: web
+  version: ${version}
+  sourceRef:
+    kind: HelmRepository
+    name: http-charts
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: elsewhere
+  namespace: flux-system
+spec:
+  type: oci
+  interval: 1h
+  url: ${unreachable}
+`,
+    ...Object.fromEntries(Object.entries(chartFiles(version)).map(([p, text]) => [`charts/web/${p}`, text])),
+    'apps/releases.yaml': [
+      release('oci-web', `  chart:\n    spec:\n      chart: web\n      version: ${version}\n      sourceRef:\n        kind: HelmRepository\n        name: oci-charts\n        namespace: flux-system\n`),
+      release('ref-web', '  chartRef:\n    kind: OCIRepository\n    name: web-chart\n    namespace: flux-system\n'),
+      release('chart-web', '  chartRef:\n    kind: HelmChart\n    name: web\n    namespace: flux-system\n'),
+      release('git-web', '  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n        namespace: flux-system\n'),
+      release('far-web', '  chart:\n    spec:\n      chart: app\n      version: 2.0.0\n      sourceRef:\n        kind: HelmRepository\n        name: elsewhere\n        namespace: flux-system\n'),
+    ].join('---\n'),
+  };
+}

@@ -1,4 +1,6 @@
 import { parseBytes, parseCpu } from '@carbon/platform';
+import { helmReleaseRisks } from './helmrelease.ts';
+import { imageChange } from './image.ts';
 import { observabilityRisks } from './observability.ts';
 import { literalCredentials } from '@carbon/validate';
 import { exposureAuthentication } from './exposure.ts';
@@ -26,6 +28,7 @@ const REASON: Record<RiskCategory, string> = {
   privilege: 'A compromised container with more privilege can take over its node.',
   credentials: 'A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.',
   observability: 'Alerts, routes and dashboards decide who learns of an outage, and when.',
+  'helm-release': 'helm-controller upgrades the release to what the chart makes with these values; the rendered objects show the result.',
 };
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
@@ -69,13 +72,6 @@ function containerImages(o: K8sObject | undefined): Map<string, string> {
     }
   }
   return out;
-}
-
-/** `harbor…/trino 455 → 461` when only the tag (or digest) changes, else `old → new` (or the new image of a new container). */
-function imageChange(old: string | undefined, now: string): string {
-  if (old === undefined) return `new container, ${now}`;
-  const repo = (i: string) => i.replace(/[:@][^/]*$/, '');
-  return repo(old) === repo(now) ? `${repo(now)} ${old.slice(repo(old).length + 1)} → ${now.slice(repo(now).length + 1)}` : `${old} → ${now}`;
 }
 
 function credentialsIn(o: K8sObject | undefined): Array<{ file: string; key: string; line: number }> {
@@ -272,6 +268,8 @@ export function assessRisks(resources: ResourceChange[], lookup: Lookup, prunes:
   }
   // Rules, routes and dashboards in their own terms (observability.ts).
   risks.push(...observabilityRisks(resources, lookup));
+  // HelmReleases: chart version, images in values, values summarised (helmrelease.ts).
+  risks.push(...helmReleaseRisks(resources, lookup).map((r) => ({ ...r, reason: r.reason ?? REASON[r.category] })));
   return sortRisks(risks);
 }
 

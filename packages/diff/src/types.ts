@@ -54,7 +54,8 @@ export type RiskCategory =
   | 'capacity'
   | 'privilege'
   | 'credentials'
-  | 'observability';
+  | 'observability'
+  | 'helm-release';
 
 export type RiskLevel = 'high' | 'medium' | 'info';
 

@@ -65,6 +65,15 @@ function linkOutside(dir: string, root: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The cache folder of one chart version: `<cacheDir>/<hash of repository URL, chart, version>/`
+ * holding the `<chart>-<version>.tgz` `helm pull` wrote (an HTTP index or an OCI registry alike).
+ * `version` is the release's version (or constraint) as written, `*` when none.
+ */
+export function chartCacheDir(cacheDir: string, url: string, chart: string, version: string): string {
+  return join(cacheDir, createHash('sha256').update(`${url}\0${chart}\0${version}`).digest('hex').slice(0, 32));
+}
+
 /** Helm's value merge: maps merge key by key, anything else is replaced. */
 export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
@@ -147,15 +156,15 @@ export class HelmRenderer {
 
   /** The cached chart archive for (url, chart, version), pulled into the cache first when allowed. */
   private chartArchive(url: string, chart: string, version: string): Promise<string | { reason: string; hint: string }> {
-    const key = createHash('sha256').update(`${url}\0${chart}\0${version}`).digest('hex').slice(0, 32);
+    const dir = chartCacheDir(this.charts.cacheDir, url, chart, version);
+    const key = dir;
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const dir = join(this.charts.cacheDir, key);
       const cached = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.tgz')) : undefined;
       if (cached) return join(dir, cached);
       const what = `chart ${chart}${version !== '*' ? `@${version}` : ''} from ${url}`;
-      if (!this.charts.fetch) return { reason: `${what} is not in the chart cache (${this.charts.cacheDir})`, hint: 'run with --fetch-charts once (it downloads charts into the cache; rendering itself stays offline)' };
+      if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: 'run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)' };
       const into = this.tempDir();
       const oci = url.startsWith('oci://');
       const args = oci ? ['pull', `${url.replace(/\/+$/, '')}/${chart}`, '-d', into] : ['pull', chart, '--repo', url, '-d', into];
@@ -180,31 +189,43 @@ export class HelmRenderer {
     return p;
   }
 
-  /** The chart to template: a cached archive or a folder inside the repository. */
+  /**
+   * The chart to template: a cached archive or a folder inside the repository. `spec.chart.spec`
+   * and a `chartRef` to a HelmChart (chart, version, sourceRef in the HelmChart's namespace) resolve
+   * the same way; a `chartRef` to an OCIRepository is the chart its URL and tag name.
+   */
   private async chartOf(hr: ManifestObject, ns: string, ctx: HelmContext): Promise<string | { reason: string; hint: string }> {
     const spec = (hr.spec ?? {}) as Record<string, any>;
-    const notSupported = (what: string) => ({ reason: what, hint: 'nothing to fix here: this release is not checked' });
     if (isObject(spec.chartRef)) {
       const ref = spec.chartRef as Record<string, any>;
-      const key = `${ref.kind}/${ref.namespace ?? ns}/${ref.name}`;
+      const refNs = String(ref.namespace ?? ns);
+      const key = `${ref.kind}/${refNs}/${ref.name}`;
       const src = ctx.sources.get(key);
       if (!src) return { reason: `chartRef ${key} is not declared on this cluster`, hint: 'declare the source, or fix chartRef' };
-      if (ref.kind !== 'OCIRepository') return notSupported(`chartRef ${ref.kind} is not rendered`);
-      const url = String((src.spec as any)?.url ?? '');
+      if (ref.kind === 'HelmChart') return this.chartFromSpec((src.spec ?? {}) as Record<string, any>, refNs, ctx, `HelmChart ${key}`);
+      if (ref.kind !== 'OCIRepository') return { reason: `chartRef ${ref.kind} is not rendered`, hint: 'nothing to fix here: this release is not checked' };
+      const url = String((src.spec as any)?.url ?? '').replace(/\/+$/, '');
+      if (!url.startsWith('oci://')) return { reason: `OCIRepository ${key} has no oci:// url`, hint: 'set spec.url' };
       const tag = (src.spec as any)?.ref?.tag ?? (src.spec as any)?.ref?.semver ?? '*';
       const slash = url.lastIndexOf('/');
       return this.chartArchive(url.slice(0, slash), url.slice(slash + 1), String(tag));
     }
-    const cs = (spec.chart?.spec ?? {}) as Record<string, any>;
+    return this.chartFromSpec((spec.chart?.spec ?? {}) as Record<string, any>, ns, ctx, 'spec.chart.spec');
+  }
+
+  /** A chart named by `{ chart, version, sourceRef }` (a HelmRelease's chart template or a HelmChart's spec). */
+  private async chartFromSpec(cs: Record<string, any>, ns: string, ctx: HelmContext, where: string): Promise<string | { reason: string; hint: string }> {
+    const notSupported = (what: string) => ({ reason: what, hint: 'nothing to fix here: this release is not checked' });
     const chart = typeof cs.chart === 'string' ? cs.chart : '';
     const sref = (cs.sourceRef ?? {}) as Record<string, any>;
     const key = `${sref.kind}/${sref.namespace ?? ns}/${sref.name}`;
-    if (!chart) return { reason: 'spec.chart.spec.chart is empty', hint: 'name the chart' };
+    if (!chart) return { reason: `${where}: chart is empty`, hint: 'name the chart' };
     const src = ctx.sources.get(key);
-    if (!src) return { reason: `sourceRef ${key} is not declared on this cluster`, hint: 'declare the HelmRepository/GitRepository, or fix sourceRef' };
+    if (!src) return { reason: `${where}: sourceRef ${key} is not declared on this cluster`, hint: 'declare the HelmRepository/GitRepository, or fix sourceRef' };
     if (sref.kind === 'HelmRepository') {
       const url = String((src.spec as any)?.url ?? '');
       if (!url) return { reason: `HelmRepository ${key} has no url`, hint: 'set spec.url' };
+      // `type: oci` repositories carry an oci:// URL (Flux requires it); helm pulls them from the registry.
       return this.chartArchive(url, chart, typeof cs.version === 'string' && cs.version ? cs.version : '*');
     }
     if (sref.kind === 'GitRepository') {

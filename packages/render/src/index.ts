@@ -2,7 +2,7 @@ export { discoverFluxKustomizations, listFluxClusters, locateField, rawYaml, isF
 export { Builder, kustomizationReferences, limiter, firstErrorLine, kustomizationFile, overlayOf, KUSTOMIZATION_FILES, type BuildResult, type BuiltObject, type Overlay, type Located } from './build.ts';
 export { findGitRoot, type ClusterDiscovery, type ClusterOrigin, type DiscoveredCluster } from './discover.ts';
 export { checkClusterNames, ClusterSelectionError, safeName, selectFluxClusters } from './clusters.ts';
-export { HelmRenderer, isHelmRelease, mergeValues, type ChartOptions, type HelmContext, type HelmResult } from './helm.ts';
+export { chartCacheDir, HelmRenderer, isHelmRelease, mergeValues, type ChartOptions, type HelmContext, type HelmResult } from './helm.ts';
 export { extractCommit, includedPaths, GitSourceError } from './git.ts';
 export { isSopsEncrypted, substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 export { parseYamlFile, parseStream, type ManifestObject, type Position, type SourceDoc, type YamlProblem, type ParsedFile } from './yaml.ts';

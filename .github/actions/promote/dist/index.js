@@ -1988,11 +1988,11 @@ var require_request = __commonJS({
           } else if (typeof val[i] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str3 = `${val[i]}`;
-            if (!isValidHeaderValue(str3)) {
+            const str4 = `${val[i]}`;
+            if (!isValidHeaderValue(str4)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(str3);
+            arr.push(str4);
           }
         }
         val = arr;
@@ -3565,25 +3565,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str4, leading = true, trailing = true) {
+      return removeChars(str4, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str4, leading = true, trailing = true) {
+      return removeChars(str4, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str3, leading, trailing, predicate) {
+    function removeChars(str4, leading, trailing, predicate) {
       let lead = 0;
-      let trail = str3.length - 1;
+      let trail = str4.length - 1;
       if (leading) {
-        while (lead < str3.length && predicate(str3.charCodeAt(lead))) lead++;
+        while (lead < str4.length && predicate(str4.charCodeAt(lead))) lead++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str3.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str4.charCodeAt(trail))) trail--;
       }
-      return lead === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead, trail + 1);
+      return lead === 0 && trail === str4.length - 1 ? str4 : str4.slice(lead, trail + 1);
     }
     function isomorphicDecode(input) {
       const length = input.length;
@@ -5502,7 +5502,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str4) => str4.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -16485,9 +16485,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str3 = stringify9(cookie);
-      if (str3) {
-        headers.append("Set-Cookie", str3);
+      const str4 = stringify9(cookie);
+      if (str4) {
+        headers.append("Set-Cookie", str4);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -19253,9 +19253,9 @@ var require_dist = __commonJS({
       }
       return { type: type2, index: index2, parameters };
     }
-    function skipValue(str3, index2, len, stopChar) {
+    function skipValue(str4, index2, len, stopChar) {
       while (index2 < len) {
-        const code = str3.charCodeAt(index2);
+        const code = str4.charCodeAt(index2);
         if (code === SEMI || code === stopChar)
           break;
         index2++;
@@ -19280,12 +19280,12 @@ var require_dist = __commonJS({
       }
       return end;
     }
-    function qstring(str3) {
-      if (TOKEN_REGEXP.test(str3))
-        return str3;
-      if (TEXT_REGEXP.test(str3))
-        return `"${str3.replace(QUOTE_REGEXP, "\\$&")}"`;
-      throw new TypeError(`Invalid parameter value: ${str3}`);
+    function qstring(str4) {
+      if (TOKEN_REGEXP.test(str4))
+        return str4;
+      if (TEXT_REGEXP.test(str4))
+        return `"${str4.replace(QUOTE_REGEXP, "\\$&")}"`;
+      throw new TypeError(`Invalid parameter value: ${str4}`);
     }
   }
 });
@@ -24429,13 +24429,13 @@ var require_Collection = __commonJS({
 var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
-    var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
+    var stringifyComment = (str4) => str4.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment2, indent) {
       if (/^\n+$/.test(comment2))
         return comment2.substring(1);
       return indent ? comment2.replace(/^(?! *$)/gm, indent) : comment2;
     }
-    var lineComment = (str3, indent, comment2) => str3.endsWith("\n") ? indentComment(comment2, indent) : comment2.includes("\n") ? "\n" + indentComment(comment2, indent) : (str3.endsWith(" ") ? "" : " ") + comment2;
+    var lineComment = (str4, indent, comment2) => str4.endsWith("\n") ? indentComment(comment2, indent) : comment2.includes("\n") ? "\n" + indentComment(comment2, indent) : (str4.endsWith(" ") ? "" : " ") + comment2;
     exports2.indentComment = indentComment;
     exports2.lineComment = lineComment;
     exports2.stringifyComment = stringifyComment;
@@ -24589,16 +24589,16 @@ var require_stringifyString = __commonJS({
       lineWidth: ctx.options.lineWidth,
       minContentWidth: ctx.options.minContentWidth
     });
-    var containsDocumentMarker = (str3) => /^(%|---|\.\.\.)/m.test(str3);
-    function lineLengthOverLimit(str3, lineWidth, indentLength) {
+    var containsDocumentMarker = (str4) => /^(%|---|\.\.\.)/m.test(str4);
+    function lineLengthOverLimit(str4, lineWidth, indentLength) {
       if (!lineWidth || lineWidth < 0)
         return false;
       const limit = lineWidth - indentLength;
-      const strLen = str3.length;
+      const strLen = str4.length;
       if (strLen <= limit)
         return false;
       for (let i = 0, start = 0; i < strLen; ++i) {
-        if (str3[i] === "\n") {
+        if (str4[i] === "\n") {
           if (i - start > limit)
             return true;
           start = i + 1;
@@ -24615,11 +24615,11 @@ var require_stringifyString = __commonJS({
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      let str3 = "";
+      let str4 = "";
       let start = 0;
       for (let i = 0, ch = json2[i]; ch; ch = json2[++i]) {
         if (ch === " " && json2[i + 1] === "\\" && json2[i + 2] === "n") {
-          str3 += json2.slice(start, i) + "\\ ";
+          str4 += json2.slice(start, i) + "\\ ";
           i += 1;
           start = i;
           ch = "\\";
@@ -24628,38 +24628,38 @@ var require_stringifyString = __commonJS({
           switch (json2[i + 1]) {
             case "u":
               {
-                str3 += json2.slice(start, i);
+                str4 += json2.slice(start, i);
                 const code = json2.substr(i + 2, 4);
                 switch (code) {
                   case "0000":
-                    str3 += "\\0";
+                    str4 += "\\0";
                     break;
                   case "0007":
-                    str3 += "\\a";
+                    str4 += "\\a";
                     break;
                   case "000b":
-                    str3 += "\\v";
+                    str4 += "\\v";
                     break;
                   case "001b":
-                    str3 += "\\e";
+                    str4 += "\\e";
                     break;
                   case "0085":
-                    str3 += "\\N";
+                    str4 += "\\N";
                     break;
                   case "00a0":
-                    str3 += "\\_";
+                    str4 += "\\_";
                     break;
                   case "2028":
-                    str3 += "\\L";
+                    str4 += "\\L";
                     break;
                   case "2029":
-                    str3 += "\\P";
+                    str4 += "\\P";
                     break;
                   default:
                     if (code.substr(0, 2) === "00")
-                      str3 += "\\x" + code.substr(2);
+                      str4 += "\\x" + code.substr(2);
                     else
-                      str3 += json2.substr(i, 6);
+                      str4 += json2.substr(i, 6);
                 }
                 i += 5;
                 start = i + 1;
@@ -24669,14 +24669,14 @@ var require_stringifyString = __commonJS({
               if (implicitKey || json2[i + 2] === '"' || json2.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str3 += json2.slice(start, i) + "\n\n";
+                str4 += json2.slice(start, i) + "\n\n";
                 while (json2[i + 2] === "\\" && json2[i + 3] === "n" && json2[i + 4] !== '"') {
-                  str3 += "\n";
+                  str4 += "\n";
                   i += 2;
                 }
-                str3 += indent;
+                str4 += indent;
                 if (json2[i + 2] === " ")
-                  str3 += "\\";
+                  str4 += "\\";
                 i += 1;
                 start = i + 1;
               }
@@ -24685,8 +24685,8 @@ var require_stringifyString = __commonJS({
               i += 1;
           }
       }
-      str3 = start ? str3 + json2.slice(start) : json2;
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+      str4 = start ? str4 + json2.slice(start) : json2;
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
@@ -24814,15 +24814,15 @@ ${indent}${start}${value}${end}`;
           return quotedString(value, ctx);
         }
       }
-      const str3 = value.replace(/\n+/g, `$&
+      const str4 = value.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
-        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3);
+        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str4);
         const { compat, tags: tags2 } = ctx.doc.schema;
         if (tags2.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
@@ -24974,11 +24974,11 @@ var require_stringify = __commonJS({
       const props = stringifyProps(node, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str3 = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      const str4 = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
       if (!props)
-        return str3;
-      return identity.isScalar(node) || str3[0] === "{" || str3[0] === "[" ? `${props} ${str3}` : `${props}
-${ctx.indent}${str3}`;
+        return str4;
+      return identity.isScalar(node) || str4[0] === "{" || str4[0] === "[" ? `${props} ${str4}` : `${props}
+${ctx.indent}${str4}`;
     }
     exports2.createStringifyContext = createStringifyContext;
     exports2.stringify = stringify9;
@@ -25013,8 +25013,8 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str3 = stringify9.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
-      if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
+      let str4 = stringify9.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      if (!explicitKey && !ctx.inFlow && str4.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
         explicitKey = true;
@@ -25023,27 +25023,27 @@ var require_stringifyPair = __commonJS({
         if (allNullValues || value == null) {
           if (keyCommentDone && onComment)
             onComment();
-          return str3 === "" ? "?" : explicitKey ? `? ${str3}` : str3;
+          return str4 === "" ? "?" : explicitKey ? `? ${str4}` : str4;
         }
       } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
-        str3 = `? ${str3}`;
+        str4 = `? ${str4}`;
         if (keyComment && !keyCommentDone) {
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
         } else if (chompKeep && onChompKeep)
           onChompKeep();
-        return str3;
+        return str4;
       }
       if (keyCommentDone)
         keyComment = null;
       if (explicitKey) {
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
-        str3 = `? ${str3}
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
+        str4 = `? ${str4}
 ${indent}:`;
       } else {
-        str3 = `${str3}:`;
+        str4 = `${str4}:`;
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
       if (identity.isNode(value)) {
@@ -25059,7 +25059,7 @@ ${indent}:`;
       }
       ctx.implicitKey = false;
       if (!explicitKey && !keyComment && identity.isScalar(value))
-        ctx.indentAtStart = str3.length + 1;
+        ctx.indentAtStart = str4.length + 1;
       chompKeep = false;
       if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
@@ -25103,16 +25103,16 @@ ${ctx.indent}`;
       } else if (valueStr === "" || valueStr[0] === "\n") {
         ws = "";
       }
-      str3 += ws + valueStr;
+      str4 += ws + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
       } else if (valueComment && !valueCommentDone) {
-        str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(valueComment));
+        str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(valueComment));
       } else if (chompKeep && onChompKeep) {
         onChompKeep();
       }
-      return str3;
+      return str4;
     }
     exports2.stringifyPair = stringifyPair;
   }
@@ -25339,31 +25339,31 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str4 = stringify9.stringify(item, itemCtx, () => comment3 = null, () => chompKeep = true);
+        let str5 = stringify9.stringify(item, itemCtx, () => comment3 = null, () => chompKeep = true);
         if (comment3)
-          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment3));
+          str5 += stringifyComment.lineComment(str5, itemIndent, commentString(comment3));
         if (chompKeep && comment3)
           chompKeep = false;
-        lines.push(blockItemPrefix + str4);
+        lines.push(blockItemPrefix + str5);
       }
-      let str3;
+      let str4;
       if (lines.length === 0) {
-        str3 = flowChars.start + flowChars.end;
+        str4 = flowChars.start + flowChars.end;
       } else {
-        str3 = lines[0];
+        str4 = lines[0];
         for (let i = 1; i < lines.length; ++i) {
           const line = lines[i];
-          str3 += line ? `
+          str4 += line ? `
 ${indent}${line}` : "\n";
         }
       }
       if (comment2) {
-        str3 += "\n" + stringifyComment.indentComment(commentString(comment2), indent);
+        str4 += "\n" + stringifyComment.indentComment(commentString(comment2), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
         onChompKeep();
-      return str3;
+      return str4;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
       const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
@@ -25406,21 +25406,21 @@ ${indent}${line}` : "\n";
         }
         if (comment2)
           reqNewline = true;
-        let str3 = stringify9.stringify(item, itemCtx, () => comment2 = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes("\n"));
+        let str4 = stringify9.stringify(item, itemCtx, () => comment2 = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str4.includes("\n"));
         if (i < items.length - 1) {
-          str3 += ",";
+          str4 += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str3.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str4.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
-            str3 += ",";
+            str4 += ",";
           }
         }
         if (comment2)
-          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2));
-        lines.push(str3);
+          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2));
+        lines.push(str4);
         linesAtValue = lines.length;
       }
       const { start, end } = flowChars;
@@ -25432,11 +25432,11 @@ ${indent}${line}` : "\n";
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str3 = start;
+          let str4 = start;
           for (const line of lines)
-            str3 += line ? `
+            str4 += line ? `
 ${indentStep}${indent}${line}` : "\n";
-          return `${str3}
+          return `${str4}
 ${indent}${end}`;
         } else {
           return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
@@ -25768,7 +25768,7 @@ var require_string = __commonJS({
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
-      resolve: (str3) => str3,
+      resolve: (str4) => str4,
       stringify(item, ctx, onComment, onChompKeep) {
         ctx = Object.assign({ actualString: true }, ctx);
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
@@ -25806,7 +25806,7 @@ var require_bool = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str3) => new Scalar.Scalar(str3[0] === "t" || str3[0] === "T"),
+      resolve: (str4) => new Scalar.Scalar(str4[0] === "t" || str4[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -25858,7 +25858,7 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -25867,7 +25867,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3),
+      resolve: (str4) => parseFloat(str4),
       stringify(node) {
         const num = Number(node.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
@@ -25878,11 +25878,11 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-      resolve(str3) {
-        const node = new Scalar.Scalar(parseFloat(str3));
-        const dot = str3.indexOf(".");
-        if (dot !== -1 && str3[str3.length - 1] === "0")
-          node.minFractionDigits = str3.length - dot - 1;
+      resolve(str4) {
+        const node = new Scalar.Scalar(parseFloat(str4));
+        const dot = str4.indexOf(".");
+        if (dot !== -1 && str4[str4.length - 1] === "0")
+          node.minFractionDigits = str4.length - dot - 1;
         return node;
       },
       stringify: stringifyNumber.stringifyNumber
@@ -25899,7 +25899,7 @@ var require_int = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    var intResolve = (str3, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3.substring(offset), radix);
+    var intResolve = (str4, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4.substring(offset), radix);
     function intStringify(node, radix, prefix) {
       const { value } = node;
       if (intIdentify(value) && value >= 0)
@@ -25912,7 +25912,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^0o[0-7]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
     var int2 = {
@@ -25920,7 +25920,7 @@ var require_int = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -25929,7 +25929,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
     exports2.int = int2;
@@ -25982,7 +25982,7 @@ var require_schema2 = __commonJS({
         identify: (value) => typeof value === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
-        resolve: (str3) => str3,
+        resolve: (str4) => str4,
         stringify: stringifyJSON
       },
       {
@@ -25999,7 +25999,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
-        resolve: (str3) => str3 === "true",
+        resolve: (str4) => str4 === "true",
         stringify: stringifyJSON
       },
       {
@@ -26007,7 +26007,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
-        resolve: (str3, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3, 10),
+        resolve: (str4, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4, 10),
         stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
       },
       {
@@ -26015,7 +26015,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
-        resolve: (str3) => parseFloat(str3),
+        resolve: (str4) => parseFloat(str4),
         stringify: stringifyJSON
       }
     ];
@@ -26023,9 +26023,9 @@ var require_schema2 = __commonJS({
       default: true,
       tag: "",
       test: /^/,
-      resolve(str3, onError) {
-        onError(`Unresolved plain scalar ${JSON.stringify(str3)}`);
-        return str3;
+      resolve(str4, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str4)}`);
+        return str4;
       }
     };
     var schema2 = [map2.map, seq2.seq].concat(jsonScalars, jsonError);
@@ -26057,10 +26057,10 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer === "function") {
           return node_buffer.Buffer.from(src, "base64");
         } else if (typeof atob === "function") {
-          const str3 = atob(src.replace(/[\n\r]/g, ""));
-          const buffer = new Uint8Array(str3.length);
-          for (let i = 0; i < str3.length; ++i)
-            buffer[i] = str3.charCodeAt(i);
+          const str4 = atob(src.replace(/[\n\r]/g, ""));
+          const buffer = new Uint8Array(str4.length);
+          for (let i = 0; i < str4.length; ++i)
+            buffer[i] = str4.charCodeAt(i);
           return buffer;
         } else {
           onError("This environment does not support reading binary tags; either Buffer or atob is required");
@@ -26071,28 +26071,28 @@ var require_binary = __commonJS({
         if (!value)
           return "";
         const buf = value;
-        let str3;
+        let str4;
         if (typeof node_buffer.Buffer === "function") {
-          str3 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+          str4 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         } else if (typeof btoa === "function") {
           let s = "";
           for (let i = 0; i < buf.length; ++i)
             s += String.fromCharCode(buf[i]);
-          str3 = btoa(s);
+          str4 = btoa(s);
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
         type2 ?? (type2 = Scalar.Scalar.BLOCK_LITERAL);
         if (type2 !== Scalar.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
-          const n = Math.ceil(str3.length / lineWidth);
+          const n = Math.ceil(str4.length / lineWidth);
           const lines = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
-            lines[i] = str3.substr(o, lineWidth);
+            lines[i] = str4.substr(o, lineWidth);
           }
-          str3 = lines.join(type2 === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str4 = lines.join(type2 === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment: comment2, type: type2, value: str3 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment: comment2, type: type2, value: str4 }, ctx, onComment, onChompKeep);
       }
     };
     exports2.binary = binary2;
@@ -26298,7 +26298,7 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -26307,7 +26307,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3.replace(/_/g, "")),
+      resolve: (str4) => parseFloat(str4.replace(/_/g, "")),
       stringify(node) {
         const num = Number(node.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
@@ -26318,11 +26318,11 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
-      resolve(str3) {
-        const node = new Scalar.Scalar(parseFloat(str3.replace(/_/g, "")));
-        const dot = str3.indexOf(".");
+      resolve(str4) {
+        const node = new Scalar.Scalar(parseFloat(str4.replace(/_/g, "")));
+        const dot = str4.indexOf(".");
         if (dot !== -1) {
-          const f = str3.substring(dot + 1).replace(/_/g, "");
+          const f = str4.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
             node.minFractionDigits = f.length;
         }
@@ -26342,34 +26342,34 @@ var require_int2 = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    function intResolve(str3, offset, radix, { intAsBigInt }) {
-      const sign = str3[0];
+    function intResolve(str4, offset, radix, { intAsBigInt }) {
+      const sign = str4[0];
       if (sign === "-" || sign === "+")
         offset += 1;
-      str3 = str3.substring(offset).replace(/_/g, "");
+      str4 = str4.substring(offset).replace(/_/g, "");
       if (intAsBigInt) {
         switch (radix) {
           case 2:
-            str3 = `0b${str3}`;
+            str4 = `0b${str4}`;
             break;
           case 8:
-            str3 = `0o${str3}`;
+            str4 = `0o${str4}`;
             break;
           case 16:
-            str3 = `0x${str3}`;
+            str4 = `0x${str4}`;
             break;
         }
-        const n2 = BigInt(str3);
+        const n2 = BigInt(str4);
         return sign === "-" ? BigInt(-1) * n2 : n2;
       }
-      const n = parseInt(str3, radix);
+      const n = parseInt(str4, radix);
       return sign === "-" ? -1 * n : n;
     }
     function intStringify(node, radix, prefix) {
       const { value } = node;
       if (intIdentify(value)) {
-        const str3 = value.toString(radix);
-        return value < 0 ? "-" + prefix + str3.substr(1) : prefix + str3;
+        const str4 = value.toString(radix);
+        return value < 0 ? "-" + prefix + str4.substr(1) : prefix + str4;
       }
       return stringifyNumber.stringifyNumber(node);
     }
@@ -26379,7 +26379,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 2, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 2, opt),
       stringify: (node) => intStringify(node, 2, "0b")
     };
     var intOct = {
@@ -26388,7 +26388,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 1, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 1, 8, opt),
       stringify: (node) => intStringify(node, 8, "0")
     };
     var int2 = {
@@ -26396,7 +26396,7 @@ var require_int2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9][0-9_]*$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -26405,7 +26405,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
     exports2.int = int2;
@@ -26509,9 +26509,9 @@ var require_timestamp = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    function parseSexagesimal(str3, asBigInt) {
-      const sign = str3[0];
-      const parts = sign === "-" || sign === "+" ? str3.substring(1) : str3;
+    function parseSexagesimal(str4, asBigInt) {
+      const sign = str4[0];
+      const parts = sign === "-" || sign === "+" ? str4.substring(1) : str4;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
       return sign === "-" ? num(-1) * res : res;
@@ -26548,7 +26548,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
-      resolve: (str3, _onError, { intAsBigInt }) => parseSexagesimal(str3, intAsBigInt),
+      resolve: (str4, _onError, { intAsBigInt }) => parseSexagesimal(str4, intAsBigInt),
       stringify: stringifySexagesimal
     };
     var floatTime = {
@@ -26557,7 +26557,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-      resolve: (str3) => parseSexagesimal(str3, false),
+      resolve: (str4) => parseSexagesimal(str4, false),
       stringify: stringifySexagesimal
     };
     var timestamp2 = {
@@ -26568,8 +26568,8 @@ var require_timestamp = __commonJS({
       // may be omitted altogether, resulting in a date format. In such a case, the time part is
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
-      resolve(str3) {
-        const match = str3.match(timestamp2.test);
+      resolve(str4) {
+        const match = str4.match(timestamp2.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -30983,8 +30983,8 @@ var init_repo = __esm({
 
 // node_modules/@carbon/toolchain/src/versions.ts
 function kubernetesVersionLdflags(version) {
-  const [major, minor] = version.replace(/^v/, "").split(".");
-  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean" };
+  const [major2, minor] = version.replace(/^v/, "").split(".");
+  const vars = { gitVersion: version, gitMajor: major2, gitMinor: minor, gitTreeState: "clean" };
   return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([key, value]) => `-X ${pkg}.${key}=${value}`)).join(" ");
 }
 var KUBERNETES, KUBERNETES_VERSION, ETCD_VERSION, KUBERNETES_E2E_VERSION, KUBERNETES_STAGING_MODULES, E2E_FAMILIES;
@@ -32113,16 +32113,16 @@ function omit(object, keysToOmit) {
   }
   return result;
 }
-function encodeReserved(str3) {
-  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+function encodeReserved(str4) {
+  return str4.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
     if (!/%[0-9A-Fa-f]/.test(part)) {
       part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
     }
     return part;
   }).join("");
 }
-function encodeUnreserved(str3) {
-  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
+function encodeUnreserved(str4) {
+  return encodeURIComponent(str4).replace(/[!'()*]/g, function(c) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
@@ -34178,7 +34178,7 @@ function parseClusterFacts(src, expectedName) {
   if (raw.kind !== "ClusterFacts") fail("kind", "must be ClusterFacts");
   if (raw.metadata?.name !== expectedName) fail("metadata.name", `must equal the folder name "${expectedName}"`);
   const spec = raw.spec ?? {};
-  const str3 = (field, v) => {
+  const str4 = (field, v) => {
     if (typeof v !== "string" || v === "") fail(field, "required string is missing");
     return typeof v === "string" ? v : "";
   };
@@ -34206,10 +34206,10 @@ function parseClusterFacts(src, expectedName) {
   if (role !== "staging" && role !== "production") fail("spec.role", 'must be "staging" or "production"');
   const sourcing = spec.sourcing;
   if (sourcing !== "branch" && sourcing !== "pinned") fail("spec.sourcing", 'must be "branch" or "pinned"');
-  const domain = str3("spec.domain", spec.domain);
+  const domain = str4("spec.domain", spec.domain);
   if (domain && !isDnsSubdomain(domain)) fail("spec.domain", `"${domain}" is not a DNS name`);
   const registry = {
-    host: str3("spec.registry.host", spec.registry?.host),
+    host: str4("spec.registry.host", spec.registry?.host),
     projects: {}
   };
   for (const [up, project] of Object.entries(spec.registry?.projects ?? {})) {
@@ -34218,15 +34218,15 @@ function parseClusterFacts(src, expectedName) {
   }
   if (Object.keys(registry.projects).length === 0) fail("spec.registry.projects", "declare at least one upstream registry → Harbor project");
   const git = {
-    url: str3("spec.git.url", spec.git?.url),
-    branch: str3("spec.git.branch", spec.git?.branch),
-    secretRef: str3("spec.git.secretRef", spec.git?.secretRef)
+    url: str4("spec.git.url", spec.git?.url),
+    branch: str4("spec.git.branch", spec.git?.branch),
+    secretRef: str4("spec.git.secretRef", spec.git?.secretRef)
   };
   const nodes = [];
   if (!Array.isArray(spec.nodes) || spec.nodes.length === 0) fail("spec.nodes", "declare at least one node");
   (Array.isArray(spec.nodes) ? spec.nodes : []).forEach((n, i) => {
     const at = `spec.nodes.${i}`;
-    const name3 = str3(`${at}.name`, n?.name);
+    const name3 = str4(`${at}.name`, n?.name);
     if (name3 && !isDnsSubdomain(name3)) fail(`${at}.name`, `"${name3}" is not a valid node name`);
     if (nodes.some((o) => o.name === name3)) fail(`${at}.name`, `duplicate node name "${name3}"`);
     nodes.push({
@@ -36045,7 +36045,7 @@ function throwWarning(state, message) {
 }
 var directiveHandlers = {
   YAML: function handleYamlDirective(state, name3, args) {
-    var match, major, minor;
+    var match, major2, minor;
     if (state.version !== null) {
       throwError(state, "duplication of %YAML directive");
     }
@@ -36056,9 +36056,9 @@ var directiveHandlers = {
     if (match === null) {
       throwError(state, "ill-formed argument of the YAML directive");
     }
-    major = parseInt(match[1], 10);
+    major2 = parseInt(match[1], 10);
     minor = parseInt(match[2], 10);
-    if (major !== 1) {
+    if (major2 !== 1) {
       throwError(state, "unacceptable YAML version of the document");
     }
     state.version = args[0];
@@ -37224,11 +37224,11 @@ function indentString(string2, spaces) {
 function generateNextLine(state, level) {
   return "\n" + common.repeat(" ", state.indent * level);
 }
-function testImplicitResolving(state, str3) {
+function testImplicitResolving(state, str4) {
   var index2, length, type2;
   for (index2 = 0, length = state.implicitTypes.length; index2 < length; index2 += 1) {
     type2 = state.implicitTypes[index2];
-    if (type2.resolve(str3)) {
+    if (type2.resolve(str4)) {
       return true;
     }
   }
@@ -39013,6 +39013,9 @@ function linkOutside(dir, root) {
   }
   return void 0;
 }
+function chartCacheDir(cacheDir, url, chart, version) {
+  return join11(cacheDir, createHash4("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
+}
 function mergeValues(base, over2) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over2)) out[k] = isObject3(v) && isObject3(out[k]) ? mergeValues(out[k], v) : v;
@@ -39076,15 +39079,15 @@ var HelmRenderer = class {
   }
   /** The cached chart archive for (url, chart, version), pulled into the cache first when allowed. */
   chartArchive(url, chart, version) {
-    const key = createHash4("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32);
+    const dir = chartCacheDir(this.charts.cacheDir, url, chart, version);
+    const key = dir;
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const dir = join11(this.charts.cacheDir, key);
       const cached = existsSync10(dir) ? readdirSync6(dir).find((f) => f.endsWith(".tgz")) : void 0;
       if (cached) return join11(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
-      if (!this.charts.fetch) return { reason: `${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once (it downloads charts into the cache; rendering itself stays offline)" };
+      if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
       const oci = url.startsWith("oci://");
       const args = oci ? ["pull", `${url.replace(/\/+$/, "")}/${chart}`, "-d", into] : ["pull", chart, "--repo", url, "-d", into];
@@ -39108,28 +39111,38 @@ var HelmRenderer = class {
     this.pulls.set(key, p);
     return p;
   }
-  /** The chart to template: a cached archive or a folder inside the repository. */
+  /**
+   * The chart to template: a cached archive or a folder inside the repository. `spec.chart.spec`
+   * and a `chartRef` to a HelmChart (chart, version, sourceRef in the HelmChart's namespace) resolve
+   * the same way; a `chartRef` to an OCIRepository is the chart its URL and tag name.
+   */
   async chartOf(hr, ns2, ctx) {
     const spec = hr.spec ?? {};
-    const notSupported = (what) => ({ reason: what, hint: "nothing to fix here: this release is not checked" });
     if (isObject3(spec.chartRef)) {
       const ref2 = spec.chartRef;
-      const key2 = `${ref2.kind}/${ref2.namespace ?? ns2}/${ref2.name}`;
-      const src2 = ctx.sources.get(key2);
-      if (!src2) return { reason: `chartRef ${key2} is not declared on this cluster`, hint: "declare the source, or fix chartRef" };
-      if (ref2.kind !== "OCIRepository") return notSupported(`chartRef ${ref2.kind} is not rendered`);
-      const url = String(src2.spec?.url ?? "");
-      const tag = src2.spec?.ref?.tag ?? src2.spec?.ref?.semver ?? "*";
+      const refNs = String(ref2.namespace ?? ns2);
+      const key = `${ref2.kind}/${refNs}/${ref2.name}`;
+      const src = ctx.sources.get(key);
+      if (!src) return { reason: `chartRef ${key} is not declared on this cluster`, hint: "declare the source, or fix chartRef" };
+      if (ref2.kind === "HelmChart") return this.chartFromSpec(src.spec ?? {}, refNs, ctx, `HelmChart ${key}`);
+      if (ref2.kind !== "OCIRepository") return { reason: `chartRef ${ref2.kind} is not rendered`, hint: "nothing to fix here: this release is not checked" };
+      const url = String(src.spec?.url ?? "").replace(/\/+$/, "");
+      if (!url.startsWith("oci://")) return { reason: `OCIRepository ${key} has no oci:// url`, hint: "set spec.url" };
+      const tag = src.spec?.ref?.tag ?? src.spec?.ref?.semver ?? "*";
       const slash = url.lastIndexOf("/");
       return this.chartArchive(url.slice(0, slash), url.slice(slash + 1), String(tag));
     }
-    const cs = spec.chart?.spec ?? {};
+    return this.chartFromSpec(spec.chart?.spec ?? {}, ns2, ctx, "spec.chart.spec");
+  }
+  /** A chart named by `{ chart, version, sourceRef }` (a HelmRelease's chart template or a HelmChart's spec). */
+  async chartFromSpec(cs, ns2, ctx, where) {
+    const notSupported = (what) => ({ reason: what, hint: "nothing to fix here: this release is not checked" });
     const chart = typeof cs.chart === "string" ? cs.chart : "";
     const sref = cs.sourceRef ?? {};
     const key = `${sref.kind}/${sref.namespace ?? ns2}/${sref.name}`;
-    if (!chart) return { reason: "spec.chart.spec.chart is empty", hint: "name the chart" };
+    if (!chart) return { reason: `${where}: chart is empty`, hint: "name the chart" };
     const src = ctx.sources.get(key);
-    if (!src) return { reason: `sourceRef ${key} is not declared on this cluster`, hint: "declare the HelmRepository/GitRepository, or fix sourceRef" };
+    if (!src) return { reason: `${where}: sourceRef ${key} is not declared on this cluster`, hint: "declare the HelmRepository/GitRepository, or fix sourceRef" };
     if (sref.kind === "HelmRepository") {
       const url = String(src.spec?.url ?? "");
       if (!url) return { reason: `HelmRepository ${key} has no url`, hint: "set spec.url" };
@@ -40032,9 +40045,9 @@ var NodeProp = class {
     };
   }
 };
-NodeProp.closedBy = new NodeProp({ deserialize: (str3) => str3.split(" ") });
-NodeProp.openedBy = new NodeProp({ deserialize: (str3) => str3.split(" ") });
-NodeProp.group = new NodeProp({ deserialize: (str3) => str3.split(" ") });
+NodeProp.closedBy = new NodeProp({ deserialize: (str4) => str4.split(" ") });
+NodeProp.openedBy = new NodeProp({ deserialize: (str4) => str4.split(" ") });
+NodeProp.group = new NodeProp({ deserialize: (str4) => str4.split(" ") });
 NodeProp.isolate = new NodeProp({ deserialize: (value) => {
   if (value && value != "rtl" && value != "ltr" && value != "auto")
     throw new RangeError("Invalid value for isolate: " + value);
@@ -40232,11 +40245,11 @@ var Tree = class _Tree {
       return mounted.tree.toString();
     let children = "";
     for (let ch of this.children) {
-      let str3 = ch.toString();
-      if (str3) {
+      let str4 = ch.toString();
+      if (str4) {
         if (children)
           children += ",";
-        children += str3;
+        children += str4;
       }
     }
     return !this.type.name ? children : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children.length ? "(" + children + ")" : "");
@@ -44592,701 +44605,6 @@ function capacityRisks(before, after) {
   return risks;
 }
 
-// node_modules/@carbon/diff/src/observability.ts
-var SLO_ANNOTATION = /^slo\.254carbon\.com\/(availability|latency|window)$/;
-var DASHBOARD_LABEL = "grafana_dashboard";
-function alertsOf(o) {
-  const out = /* @__PURE__ */ new Map();
-  const groups2 = o?.spec?.groups ?? [];
-  for (const g of groups2) {
-    for (const r2 of g.rules ?? []) {
-      if (!r2.alert) continue;
-      const extra = Object.entries(r2.labels ?? {}).filter(([k]) => k !== "severity").map(([k, v]) => `${k}=${v}`).sort().join(",");
-      out.set(extra ? `${r2.alert}{${extra}}` : r2.alert, r2);
-    }
-  }
-  return out;
-}
-var thresholds = (expr) => [...expr.matchAll(/([<>]=?|==|!=)\s*\(?\s*([0-9.e+-]+(?:\s*\*\s*[0-9.e+-]+)?)\)?/g)].map((m) => `${m[1]} ${m[2].replace(/\s+/g, " ")}`);
-var percentOf = (v) => {
-  const m = /^([0-9.]+)%/.exec(v ?? "");
-  return m ? Number(m[1]) : void 0;
-};
-function ruleChanges(name3, before, after, add) {
-  const ab = before?.metadata.annotations ?? {};
-  const aa = after?.metadata.annotations ?? {};
-  for (const key of /* @__PURE__ */ new Set([...Object.keys(ab), ...Object.keys(aa)])) {
-    if (!SLO_ANNOTATION.test(key) || ab[key] === aa[key]) continue;
-    const what = key.split("/")[1];
-    if (aa[key] === void 0) add("high", `SLO ${what} removed (was ${ab[key]}): nobody is alerted when ${name3} degrades`);
-    else if (ab[key] === void 0) add("info", `SLO ${what} set: ${aa[key]}`);
-    else {
-      const pb = percentOf(ab[key]);
-      const pa = percentOf(aa[key]);
-      const loosened = pb !== void 0 && pa !== void 0 && pa < pb;
-      add(loosened ? "medium" : "info", `SLO ${what} target ${ab[key]} → ${aa[key]}${loosened ? " (loosened)" : ""}`);
-    }
-  }
-  const rb = alertsOf(before);
-  const ra = alertsOf(after);
-  for (const [key, r2] of rb) {
-    const now = ra.get(key);
-    if (!now) {
-      add(r2.labels?.severity === "critical" ? "high" : "medium", `alert ${key} removed (${r2.labels?.severity ?? "no severity"}): ${r2.annotations?.summary ?? ""}`.trim());
-      continue;
-    }
-    const sb = r2.labels?.severity;
-    const sa = now.labels?.severity;
-    if (sb !== sa) add(sb === "critical" ? "medium" : "info", `alert ${key}: severity ${sb ?? "-"} → ${sa ?? "-"}${sb === "critical" ? " (no longer pages)" : sa === "critical" ? " (now pages)" : ""}`);
-    if ((r2.for ?? "0s") !== (now.for ?? "0s")) add("info", `alert ${key}: for ${r2.for ?? "0s"} → ${now.for ?? "0s"}`);
-    if (r2.expr !== now.expr) {
-      const tb = thresholds(r2.expr ?? "");
-      const ta = thresholds(now.expr ?? "");
-      add("info", tb.length === ta.length && tb.join() !== ta.join() ? `alert ${key}: threshold ${tb.filter((t2, i) => t2 !== ta[i]).join(", ")} → ${ta.filter((t2, i) => t2 !== tb[i]).join(", ")}` : `alert ${key}: expression changed`);
-    }
-    if (r2.annotations?.runbook_url !== now.annotations?.runbook_url) add("info", `alert ${key}: runbook ${now.annotations?.runbook_url ?? "removed"}`);
-  }
-  const added = [...ra.keys()].filter((k) => !rb.has(k));
-  if (added.length) add("info", `alert${added.length === 1 ? "" : "s"} added: ${added.slice(0, 8).join(", ")}${added.length > 8 ? ` (+${added.length - 8} more)` : ""}`);
-}
-function routeLines(route, depth = 0) {
-  if (!route) return [];
-  const m = (route.matchers ?? []).map((x) => typeof x === "object" && x ? `${x.name}${x.matchType ?? "="}${x.value}` : String(x)).join(",");
-  return [`${"  ".repeat(depth)}${m || "*"} → ${route.receiver ?? "(parent)"}`, ...(route.routes ?? []).flatMap((r2) => routeLines(r2, depth + 1))];
-}
-function alertmanagerChanges(before, after, add) {
-  const spec = (o) => o?.spec ?? {};
-  const rb = new Set((spec(before).receivers ?? []).map((r2) => r2.name));
-  const ra = new Set((spec(after).receivers ?? []).map((r2) => r2.name));
-  const gone = [...rb].filter((r2) => !ra.has(r2));
-  const fresh = [...ra].filter((r2) => !rb.has(r2));
-  if (gone.length) add("high", `receiver${gone.length === 1 ? "" : "s"} removed: ${gone.join(", ")} (alerts routed there are no longer delivered)`);
-  if (fresh.length) add("info", `receiver${fresh.length === 1 ? "" : "s"} added: ${fresh.join(", ")}`);
-  const lb = routeLines(spec(before).route);
-  const la = routeLines(spec(after).route);
-  const removed = lb.filter((l) => !la.includes(l));
-  const addedRoutes = la.filter((l) => !lb.includes(l));
-  if (removed.length || addedRoutes.length) add("medium", `routing changed:${removed.map((l) => ` − ${l.trim()}`).join(";")}${addedRoutes.map((l) => ` + ${l.trim()}`).join(";")}`);
-  const ib = (spec(before).inhibitRules ?? []).map((x) => JSON.stringify(x));
-  const ia = (spec(after).inhibitRules ?? []).map((x) => JSON.stringify(x));
-  const lostInhibit = ib.filter((x) => !ia.includes(x)).length;
-  const newInhibit = ia.filter((x) => !ib.includes(x)).length;
-  if (lostInhibit || newInhibit) add(newInhibit ? "medium" : "info", `inhibition rules: ${newInhibit} added, ${lostInhibit} removed (an added rule can silence alerts)`);
-}
-function dashboardsOf(o) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [key, text] of Object.entries(o?.data ?? {})) {
-    if (!key.endsWith(".json")) continue;
-    try {
-      const d = JSON.parse(text);
-      out.set(d.uid ?? key, { title: d.title ?? key, text });
-    } catch {
-      out.set(key, { title: `${key} (invalid JSON)`, text });
-    }
-  }
-  return out;
-}
-function dashboardChanges(before, after, add) {
-  const db = dashboardsOf(before);
-  const da = dashboardsOf(after);
-  for (const [uid, d] of da) {
-    const was = db.get(uid);
-    if (!was) add("info", `dashboard added: ${d.title} (uid ${uid})`);
-    else if (was.text !== d.text) add("info", `dashboard changed: ${d.title}${was.title !== d.title ? ` (was ${was.title})` : ""}`);
-  }
-  for (const [uid, d] of db) if (!da.has(uid)) add("info", `dashboard removed: ${d.title} (uid ${uid})`);
-}
-var REASONS = {
-  PrometheusRule: "Alerts and SLOs decide who is woken and when: a weaker or missing rule is an outage nobody hears about.",
-  AlertmanagerConfig: "Routing decides who receives an alert: a removed receiver or route, or a new inhibition, drops alerts silently.",
-  dashboards: "Dashboards are what on-call reads first; a changed query changes what they see."
-};
-function observabilityRisks(resources, lookup) {
-  const risks = [];
-  for (const r2 of resources) {
-    const kind = r2.id.kind;
-    const isDashboards = (o) => o?.metadata.labels?.[DASHBOARD_LABEL] !== void 0;
-    if (kind !== "PrometheusRule" && kind !== "AlertmanagerConfig" && kind !== "ConfigMap") continue;
-    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
-    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
-    if (kind === "ConfigMap" && !isDashboards(before) && !isDashboards(after)) continue;
-    const reason = REASONS[kind === "ConfigMap" ? "dashboards" : kind];
-    const add = (level, message) => risks.push({ level, category: "observability", service: r2.service, ref: r2.ref, message, reason });
-    if (kind === "PrometheusRule") ruleChanges(r2.id.name, before, after, add);
-    else if (kind === "AlertmanagerConfig") alertmanagerChanges(before, after, add);
-    else dashboardChanges(before, after, add);
-  }
-  return risks;
-}
-
-// node_modules/@carbon/diff/src/exposure.ts
-var NO_AUTH_SOFTWARE = {
-  loki: "Loki (auth_enabled: false; anyone can query and push logs)",
-  promtail: "Promtail",
-  prometheus: "Prometheus (no authentication; the admin API can delete series)",
-  alertmanager: "Alertmanager (anyone can silence alerts)",
-  pushgateway: "Pushgateway",
-  "node-exporter": "node-exporter",
-  "kube-state-metrics": "kube-state-metrics",
-  "blackbox-exporter": "blackbox-exporter",
-  tempo: "Tempo",
-  jaeger: "Jaeger",
-  "jaeger-query": "Jaeger",
-  "metrics-server": "metrics-server"
-};
-var EDGE_AUTH = /^nginx\.ingress\.kubernetes\.io\/(auth-url|auth-type|auth-tls-verify-client)$|^oauth2-proxy/;
-function backends(o) {
-  const out = /* @__PURE__ */ new Set();
-  const spec = o.spec ?? {};
-  if (o.kind === "Ingress") {
-    if (spec.defaultBackend?.service?.name) out.add(spec.defaultBackend.service.name);
-    for (const rule2 of spec.rules ?? []) for (const p of rule2.http?.paths ?? []) if (p.backend?.service?.name) out.add(p.backend.service.name);
-  } else for (const rule2 of spec.rules ?? []) for (const b of rule2.backendRefs ?? []) if (b.name && (b.kind ?? "Service") === "Service") out.add(b.name);
-  return [...out];
-}
-function matches(selector, labels) {
-  if (!selector || !Object.keys(selector).length) return false;
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-}
-function exposureAuthentication(route, objects) {
-  const annotations = route.metadata?.annotations ?? {};
-  if (Object.keys(annotations).some((k) => EDGE_AUTH.test(k))) return { edge: true };
-  const ns2 = route.metadata?.namespace ?? "default";
-  const services = objects("Service", ns2);
-  const workloads = ["Deployment", "StatefulSet", "DaemonSet"].flatMap((k) => objects(k, ns2));
-  const configMaps = objects("ConfigMap", ns2);
-  for (const name3 of backends(route)) {
-    const svc = services.find((s) => s.metadata?.name === name3);
-    if (!svc) continue;
-    for (const w of workloads) {
-      const pod = w.spec?.template;
-      if (!matches(svc.spec?.selector, pod?.metadata?.labels)) continue;
-      for (const c of pod?.spec?.containers ?? []) {
-        const repo = String(c.image ?? "").replace(/[:@][^/]*$/, "");
-        const known = NO_AUTH_SOFTWARE[repo.slice(repo.lastIndexOf("/") + 1)];
-        if (known) return { none: known };
-      }
-      const mounted = new Set((pod?.spec?.volumes ?? []).map((v) => v.configMap?.name).filter(Boolean));
-      for (const cm of configMaps) {
-        if (!mounted.has(cm.metadata?.name)) continue;
-        for (const [file, text] of Object.entries(cm.data ?? {})) {
-          if (typeof text === "string" && /^\s*auth_enabled:\s*false\s*$/m.test(text)) return { none: `${w.metadata?.name} (${file}: auth_enabled: false)` };
-        }
-      }
-    }
-  }
-  return {};
-}
-
-// node_modules/@carbon/diff/src/privilege.ts
-var DANGEROUS_CAPS = /* @__PURE__ */ new Set(["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF", "PERFMON", "SYS_BOOT", "MKNOD", "SETUID", "SETGID", "CHOWN", "FOWNER"]);
-function podSpecOf(o) {
-  const spec = o?.spec;
-  const t2 = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
-  return t2 && typeof t2 === "object" ? t2 : void 0;
-}
-function containersOf(spec) {
-  const out = /* @__PURE__ */ new Map();
-  for (const field of ["initContainers", "containers"]) for (const c of spec?.[field] ?? []) out.set(String(c.name), c);
-  return out;
-}
-function userOf(pod, c) {
-  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
-  if (uid === 0) return "root";
-  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-  if (nonRoot === true || typeof uid === "number" && uid > 0) return "non-root";
-  return "image default";
-}
-function describeUser(pod, c) {
-  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
-  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-  return [nonRoot !== void 0 ? `runAsNonRoot ${nonRoot}` : void 0, uid !== void 0 ? `runAsUser ${uid}` : void 0].filter(Boolean).join(", ") || "no user set";
-}
-var hostPaths = (spec) => new Set((spec?.volumes ?? []).filter((v) => v.hostPath).map((v) => String(v.hostPath.path)));
-function privilegeRisks(before, after, kind) {
-  const out = [];
-  const add = (level, message, reason) => out.push({ level, message, reason });
-  if (!after) return out;
-  if (kind === "ServiceAccount") {
-    const was = before?.automountServiceAccountToken;
-    const now = after.automountServiceAccountToken;
-    if (before && was === false && now !== false) add("medium", `automountServiceAccountToken false → ${now ?? "unset (true)"}: pods of this account get an API token`, "Every pod using the account can call the Kubernetes API with its permissions; a compromised pod can too.");
-    return out;
-  }
-  const podB = podSpecOf(before);
-  const podA = podSpecOf(after);
-  if (!podA) return out;
-  const isNew = !podB;
-  const pb = podB ?? {};
-  for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
-    if (podA[field] === true && pb[field] !== true) add("high", `${field}: true${isNew ? "" : ` (was ${pb[field] ?? "unset"})`}`, `The pod shares the node's ${field === "hostNetwork" ? "network (NetworkPolicy no longer applies, node ports are reachable)" : field === "hostPID" ? "process table (it can see and signal every process on the node)" : "IPC namespace"}.`);
-  }
-  const pathsB = hostPaths(podB);
-  const newPaths = [...hostPaths(podA)].filter((p) => !pathsB.has(p));
-  if (newPaths.length) add("high", `hostPath volume${newPaths.length === 1 ? "" : "s"} ${newPaths.join(", ")}`, "The pod reads (and unless read-only, writes) the node filesystem.");
-  if (!isNew && pb.automountServiceAccountToken === false && podA.automountServiceAccountToken !== false) {
-    add("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
-  }
-  const cb = containersOf(podB);
-  for (const [name3, c] of containersOf(podA)) {
-    const old = cb.get(name3);
-    const sc = c.securityContext ?? {};
-    const osc = old?.securityContext ?? {};
-    const fresh = !old;
-    const userNow = userOf(podA, c);
-    const userWas = old ? userOf(pb, old) : void 0;
-    if (userNow === "root" && userWas !== "root") add("high", `${name3} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
-    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name3} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
-    if (sc.privileged === true && osc.privileged !== true) add("high", `${name3} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
-    const escNow = sc.allowPrivilegeEscalation;
-    const escWas = osc.allowPrivilegeEscalation;
-    if (escNow === true && escWas !== true) add("medium", `${name3} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
-    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name3} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
-    const capsWas = new Set((osc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")));
-    const added = (sc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")).filter((x) => !capsWas.has(x));
-    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name3} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
-    const dropsWas = new Set(osc.capabilities?.drop ?? []);
-    const dropsNow = new Set(sc.capabilities?.drop ?? []);
-    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name3} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
-    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name3} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
-  }
-  return out;
-}
-
-// node_modules/@carbon/diff/src/risks.ts
-var REASON2 = {
-  prune: "Flux deletes what is no longer in git; anything still using the object breaks.",
-  "data-at-risk": "Data on the volume can be lost; check the backup (Velero) before merging.",
-  "immutable-field": "The API server rejects the change in place: the Flux Kustomization stays not-ready until the object is deleted and recreated.",
-  image: "A new image is new code: check the release notes and that the tag is mirrored to Harbor.",
-  "replicas-reduced": "Fewer replicas means less headroom and no redundancy during a node drain.",
-  "resources-reduced": "Lower requests or limits can throttle the process or get it OOM-killed.",
-  "rbac-widened": "The subject can do more against the API; a compromised pod can too.",
-  "network-policy-loosened": "Traffic the policy used to deny is now allowed.",
-  "public-exposure": "The service becomes reachable from outside the cluster.",
-  crd: "Every object of the kind depends on its definition.",
-  capacity: "Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.",
-  privilege: "A compromised container with more privilege can take over its node.",
-  credentials: "A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.",
-  observability: "Alerts, routes and dashboards decide who learns of an outage, and when."
-};
-var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
-var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
-var IMMUTABLE = {
-  Deployment: [/^spec\.selector(\.|\[|$)/],
-  DaemonSet: [/^spec\.selector(\.|\[|$)/],
-  ReplicaSet: [/^spec\.selector(\.|\[|$)/],
-  StatefulSet: [/^spec\.selector(\.|\[|$)/, /^spec\.volumeClaimTemplates(\.|\[|$)/, /^spec\.serviceName$/, /^spec\.podManagementPolicy$/],
-  Job: [/^spec\.template(\.|\[|$)/, /^spec\.selector(\.|\[|$)/, /^spec\.completions$/],
-  PersistentVolumeClaim: [/^spec\.storageClassName$/, /^spec\.accessModes/, /^spec\.volumeName$/, /^spec\.selector/],
-  Service: [/^spec\.clusterIPs?(\[|$)/],
-  StorageClass: [/^provisioner$/, /^parameters/, /^reclaimPolicy$/, /^volumeBindingMode$/],
-  RoleBinding: [/^roleRef(\.|$)/],
-  ClusterRoleBinding: [/^roleRef(\.|$)/]
-};
-function get(o, path) {
-  let cur = o;
-  for (const p of path) cur = cur && typeof cur === "object" ? cur[p] : void 0;
-  return cur;
-}
-function quantity(v, kind) {
-  if (typeof v !== "string" && typeof v !== "number") return void 0;
-  try {
-    return kind === "cpu" ? parseCpu(v) : parseBytes(v, kind === "memory" ? "memory" : "storage");
-  } catch {
-    return void 0;
-  }
-}
-function containerImages(o) {
-  const out = /* @__PURE__ */ new Map();
-  for (const spec of podSpecs(o)) {
-    for (const field of ["initContainers", "containers"]) {
-      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.set(String(c.name), c.image);
-    }
-  }
-  return out;
-}
-function imageChange(old, now) {
-  if (old === void 0) return `new container, ${now}`;
-  const repo = (i) => i.replace(/[:@][^/]*$/, "");
-  return repo(old) === repo(now) ? `${repo(now)} ${old.slice(repo(old).length + 1)} → ${now.slice(repo(now).length + 1)}` : `${old} → ${now}`;
-}
-function credentialsIn(o) {
-  const data = o?.data ?? {};
-  return Object.entries(data).flatMap(([file, text]) => typeof text === "string" ? literalCredentials(text).map((c) => ({ file, ...c })) : []);
-}
-function podSpecs(o) {
-  if (!o) return [];
-  const direct = get(o, ["spec", "template", "spec"]) ?? get(o, ["spec", "jobTemplate", "spec", "template", "spec"]);
-  return direct && typeof direct === "object" ? [direct] : [];
-}
-function grants(o) {
-  const out = /* @__PURE__ */ new Set();
-  for (const rule2 of o?.rules ?? []) {
-    for (const g of rule2.apiGroups ?? (rule2.nonResourceURLs ? ["(url)"] : [""])) {
-      for (const r2 of rule2.resources ?? rule2.nonResourceURLs ?? []) for (const v of rule2.verbs ?? []) out.add(`${g || "core"}/${r2}:${v}`);
-    }
-  }
-  return out;
-}
-var SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
-var PUBLIC_SERVICE_TYPES = /* @__PURE__ */ new Set(["LoadBalancer", "NodePort"]);
-function ingressHosts(o) {
-  const hosts = /* @__PURE__ */ new Set();
-  if (!o) return hosts;
-  if (o.kind === "Ingress") for (const r2 of get(o, ["spec", "rules"]) ?? []) hosts.add(r2.host ?? "*");
-  if (o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TLSRoute") for (const h of get(o, ["spec", "hostnames"]) ?? ["*"]) hosts.add(h);
-  return hosts;
-}
-function widePeers(rule2, field) {
-  const peers = rule2[field];
-  if (!peers || peers.length === 0) return true;
-  return peers.some(
-    (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
-  );
-}
-function assessRisks(resources, lookup, prunes = () => true, headObjects = () => []) {
-  const risks = [];
-  const add = (r2, level, category, message, reason = REASON2[category]) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, reason });
-  for (const r2 of resources) {
-    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
-    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
-    const kind = r2.id.kind;
-    const pruned = prunes(r2.change === "renamed" ? r2.from?.service ?? r2.service : r2.service);
-    if (!pruned && (r2.change === "removed" || r2.change === "renamed")) {
-      add(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
-    } else if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
-      const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
-      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
-      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
-      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
-      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
-      else if (r2.change === "removed") add(r2, "medium", "prune", what);
-    }
-    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
-    if (r2.change === "changed" || r2.change === "moved") {
-      for (const re of IMMUTABLE[kind] ?? []) {
-        const hit = r2.fields.find((f) => re.test(f.path));
-        if (hit) {
-          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
-          break;
-        }
-      }
-      if (kind === "Service") {
-        const ta = get(before, ["spec", "type"]);
-        const tb = get(after, ["spec", "type"]);
-        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
-      }
-      if (kind === "PersistentVolumeClaim") {
-        const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
-        const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
-        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
-      }
-    }
-    if (r2.change !== "added") {
-      const was = containerImages(before);
-      const changed = [...containerImages(after)].filter(([name3, image]) => was.get(name3) !== image);
-      if (changed.length) add(r2, "info", "image", changed.map(([name3, image]) => `${name3}: ${imageChange(was.get(name3), image)}`).join("; "));
-    }
-    for (const p of privilegeRisks(before, after, kind)) add(r2, p.level, "privilege", p.message, p.reason);
-    if (kind === "ConfigMap" && after) {
-      const known = new Set(credentialsIn(before).map((c) => `${c.file}/${c.key}`));
-      const found = credentialsIn(after).filter((c) => !known.has(`${c.file}/${c.key}`));
-      if (found.length) add(r2, "high", "credentials", `literal credential${found.length === 1 ? "" : "s"} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(", ")}`);
-    }
-    for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
-      const a = get(before, path);
-      const b = get(after, path);
-      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
-      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
-    }
-    for (const f of r2.fields) {
-      const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
-      if (m && f.op === "changed") {
-        const a = quantity(f.before, m[3]);
-        const b = quantity(f.after, m[3]);
-        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
-      }
-    }
-    if (kind === "Role" || kind === "ClusterRole") {
-      const ga = grants(before);
-      const widened = [...grants(after)].filter((g) => !ga.has(g));
-      if (widened.length) {
-        const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
-        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
-      }
-      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
-    }
-    if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
-      const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
-      const sa = subj(before);
-      const added = [...subj(after)].filter((s) => !sa.has(s));
-      if (added.length) {
-        const role = get(after, ["roleRef", "name"]);
-        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
-      }
-    }
-    if (kind === "NetworkPolicy") {
-      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
-      else if (before && after) {
-        for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
-          const ra = get(before, ["spec", dir]) ?? [];
-          const rb = get(after, ["spec", dir]) ?? [];
-          const key = (x) => JSON.stringify(x);
-          const existing = new Set(ra.map(key));
-          const newRules = rb.filter((x) => !existing.has(key(x)));
-          if (newRules.length) {
-            const wide = newRules.some((x) => widePeers(x, peer));
-            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
-          }
-        }
-        const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
-        const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
-        const dropped = [...pa].filter((p) => !pb.has(p));
-        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
-      }
-    }
-    const ha = ingressHosts(before);
-    const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
-    if (newHosts.length && after) {
-      const auth2 = exposureAuthentication(after, headObjects);
-      const what = `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`;
-      if (auth2.none) add(r2, "high", "public-exposure", `${what}; ${auth2.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth2.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
-      else add(r2, "medium", "public-exposure", `${what}${auth2.edge ? " (authenticated at the ingress)" : ""}`);
-    }
-    if (kind === "Service") {
-      const ta = get(before, ["spec", "type"]);
-      const tb = get(after, ["spec", "type"]);
-      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
-    }
-  }
-  risks.push(...observabilityRisks(resources, lookup));
-  return sortRisks(risks);
-}
-var ORDER = { high: 0, medium: 1, info: 2 };
-function sortRisks(risks) {
-  return risks.sort((a, b) => ORDER[a.level] - ORDER[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
-}
-
-// node_modules/@carbon/diff/src/engine.ts
-function resourceId(o) {
-  const api = o.apiVersion ?? "";
-  return { group: api.includes("/") ? api.split("/")[0] : "", kind: o.kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" };
-}
-function idKey(id) {
-  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
-}
-function refOf(id) {
-  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ""}${id.name}`;
-}
-function index(services, masker, textOf) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    for (const o of objects) {
-      if (!o || typeof o !== "object" || !o.kind || !o.metadata?.name) continue;
-      const id = resourceId(o);
-      const key = idKey(id);
-      if (out.has(key)) continue;
-      let masked;
-      out.set(key, {
-        id,
-        key,
-        service,
-        text: textOf(o),
-        get object() {
-          return masked ??= maskObject(o, masker);
-        }
-      });
-    }
-  }
-  return out;
-}
-function identical(b, h) {
-  return b.service === h.service && b.text !== void 0 && b.text === h.text;
-}
-var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
-function stripHashSuffix(name3) {
-  return name3.replace(HASH_SUFFIX, "");
-}
-function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
-  if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
-  else if (o && typeof o === "object") {
-    for (const [k, v] of Object.entries(o)) {
-      if (path === "metadata" && k === "name") continue;
-      leaves(v, path ? `${path}.${k}` : k, out);
-    }
-  } else out.add(`${path}=${canonical(o)}`);
-  return out;
-}
-function similarity(a, b) {
-  if (a.size === 0 && b.size === 0) return 1;
-  let common2 = 0;
-  for (const x of a) if (b.has(x)) common2++;
-  return 2 * common2 / (a.size + b.size);
-}
-function detectRenames(removed, added, config, filter) {
-  const pairs2 = [];
-  const group = (e) => `${e.id.group}/${e.id.kind}/${e.id.namespace}`;
-  const addedByGroup = /* @__PURE__ */ new Map();
-  for (const a of added) addedByGroup.set(group(a), [...addedByGroup.get(group(a)) ?? [], a]);
-  const taken = /* @__PURE__ */ new Set();
-  const leftover = [];
-  for (const r2 of removed) {
-    const stem = stripHashSuffix(r2.id.name);
-    const hit = stem !== r2.id.name ? (addedByGroup.get(group(r2)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
-    if (hit) {
-      taken.add(hit.key);
-      pairs2.push([r2, hit, similarity(leaves(stripIgnored(r2.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
-    } else leftover.push(r2);
-  }
-  const MAX_CANDIDATES = 300;
-  for (const r2 of leftover) {
-    const candidates = (addedByGroup.get(group(r2)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
-    if (candidates.length === 0) continue;
-    const rl = leaves(stripIgnored(r2.object, filter));
-    let best;
-    for (const a of candidates) {
-      const s = similarity(rl, leaves(stripIgnored(a.object, filter)));
-      if (s >= config.renameSimilarity && (!best || s > best[1])) best = [a, s];
-    }
-    if (best) {
-      taken.add(best[0].key);
-      pairs2.push([r2, best[0], best[1]]);
-    }
-  }
-  return pairs2;
-}
-function diffSection2(input, options2 = {}) {
-  const config = options2.config ?? DEFAULT_CONFIG;
-  const masker = options2.masker ?? createMasker();
-  const filter = ignoreFilter(config.ignore);
-  const textOf = options2.skipIdentical === false ? () => void 0 : documentText;
-  const base = index(input.base, masker, textOf);
-  const head = index(input.head, masker, textOf);
-  const resources = [];
-  const removed = [];
-  const added = [];
-  for (const [key, b] of base) {
-    const h = head.get(key);
-    if (!h) {
-      removed.push(b);
-      continue;
-    }
-    if (identical(b, h)) continue;
-    const fields = diffFields(b.object, h.object, filter);
-    if (b.service !== h.service) resources.push({ change: "moved", id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
-    else if (fields.length > 0) resources.push({ change: "changed", id: h.id, ref: refOf(h.id), service: h.service, fields });
-  }
-  for (const [key, h] of head) if (!base.has(key)) added.push(h);
-  const renames = detectRenames(removed, added, config, filter);
-  const renamedFrom = new Set(renames.map(([r2]) => r2.key));
-  const renamedTo = new Set(renames.map(([, a]) => a.key));
-  for (const [r2, a, s] of renames) {
-    const fields = diffFields({ ...r2.object, metadata: { ...r2.object.metadata, name: a.id.name } }, a.object, filter);
-    resources.push({
-      change: "renamed",
-      id: a.id,
-      ref: refOf(a.id),
-      service: a.service,
-      from: { id: r2.id, ref: refOf(r2.id), ...r2.service !== a.service ? { service: r2.service } : {}, similarity: Math.round(s * 100) / 100 },
-      fields
-    });
-  }
-  for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
-  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
-  resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
-  const repeated = collapseRepeated(resources, config.collapseThreshold);
-  const lookup = (change, side) => {
-    if (side === "head") return head.get(idKey(change.id))?.object;
-    return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
-  };
-  const headObjects = (kind, namespace) => [...head.values()].filter((e) => e.id.kind === kind && e.id.namespace === namespace).map((e) => e.object);
-  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service), headObjects);
-  const capacity2 = input.headroom ? { change: input.headroom, risks: input.snapshots ? capacityRisks(input.snapshots.before, input.snapshots.after) : headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
-  if (capacity2) {
-    risks.push(...capacity2.risks);
-    sortRisks(risks);
-  }
-  return {
-    cluster: input.cluster,
-    kind: input.kind,
-    title: input.title,
-    services: summarize(resources, risks),
-    resources,
-    repeated,
-    risks,
-    ...capacity2 ? { capacity: capacity2.change } : {}
-  };
-}
-function lastSegment(path) {
-  const m = /(?:\.|^)([^.[\]]+)(\[[^\]]*\])*$/.exec(path);
-  return m?.[1] ?? path;
-}
-function short2(v) {
-  const s = typeof v === "string" ? v : canonical(v);
-  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
-}
-var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
-function describeChange(c) {
-  const leaf = lastSegment(c.path);
-  const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
-  const name3 = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
-  if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
-    const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
-    const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
-    if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
-  }
-  if (c.op === "added") return `${name3} added: ${short2(c.after)}`;
-  if (c.op === "removed") return `${name3} removed: ${short2(c.before)}`;
-  return `${name3}: ${short2(c.before)} → ${short2(c.after)}`;
-}
-function collapseRepeated(resources, threshold) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const r2 of resources) {
-    for (const f of r2.fields) {
-      const d = describeChange(f);
-      const g = groups2.get(d) ?? { refs: /* @__PURE__ */ new Set(), fields: [] };
-      g.refs.add(r2.ref);
-      g.fields.push(f);
-      groups2.set(d, g);
-    }
-  }
-  const out = [];
-  for (const [description, g] of groups2) {
-    if (g.refs.size < threshold) continue;
-    for (const f of g.fields) f.repeated = description;
-    out.push({ description, count: g.refs.size, refs: [...g.refs].sort() });
-  }
-  return out.sort((a, b) => b.count - a.count || a.description.localeCompare(b.description));
-}
-function summarize(resources, risks) {
-  const by = /* @__PURE__ */ new Map();
-  const get2 = (service) => {
-    let s = by.get(service);
-    if (!s) by.set(service, s = { service, added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 });
-    return s;
-  };
-  for (const r2 of resources) get2(r2.service)[r2.change]++;
-  for (const r2 of risks) {
-    const s = get2(r2.service);
-    s.risks++;
-    if (r2.level === "high") s.highRisks++;
-  }
-  return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
-}
-
-// node_modules/@carbon/diff/src/report.ts
-function totalsOf(sections) {
-  const t2 = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
-  for (const s of sections) {
-    if (s.kind === "backlog") continue;
-    for (const r2 of s.resources) t2[r2.change]++;
-    t2.risks += s.risks.length;
-    t2.highRisks += s.risks.filter((r2) => r2.level === "high").length;
-  }
-  return t2;
-}
-
 // node_modules/diff/libesm/diff/base.js
 var Diff = class {
   diff(oldStr, newStr, options2 = {}) {
@@ -45656,6 +44974,822 @@ function counts(s) {
 }
 function shortCommit(commit) {
   return commit === "WORKTREE" ? "working tree" : commit.slice(0, 7);
+}
+
+// node_modules/@carbon/diff/src/image.ts
+function imageChange(old, now) {
+  if (old === void 0) return `new container, ${now}`;
+  const repo = (i) => i.replace(/[:@][^/]*$/, "");
+  return repo(old) === repo(now) ? `${repo(now)} ${old.slice(repo(old).length + 1)} → ${now.slice(repo(now).length + 1)}` : `${old} → ${now}`;
+}
+
+// node_modules/@carbon/diff/src/helmrelease.ts
+var HELM_GROUP2 = "helm.toolkit.fluxcd.io";
+var SOURCE_GROUP2 = "source.toolkit.fluxcd.io";
+var SHOWN_VALUES = 6;
+var isObj2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var specOf = (o) => isObj2(o?.spec) ? o.spec : {};
+var str3 = (v) => typeof v === "string" || typeof v === "number" ? String(v) : void 0;
+function chartOf(o) {
+  const spec = specOf(o);
+  const ns2 = o?.metadata.namespace ?? "";
+  if (isObj2(spec.chartRef)) {
+    const ref2 = spec.chartRef;
+    return { name: `${str3(ref2.kind)} ${str3(ref2.namespace) ?? ns2}/${str3(ref2.name)}`, version: "", from: "chartRef" };
+  }
+  const cs = isObj2(spec.chart) && isObj2(spec.chart.spec) ? spec.chart.spec : void 0;
+  if (!cs) return void 0;
+  const src = isObj2(cs.sourceRef) ? cs.sourceRef : {};
+  return { name: str3(cs.chart) ?? "?", version: str3(cs.version) ?? "*", from: `${str3(src.kind)} ${str3(src.namespace) ?? ns2}/${str3(src.name)}` };
+}
+var major = (v) => /^v?(\d+)\./.exec(v)?.[1];
+var showChart = (c) => c.from === "chartRef" ? `chartRef ${c.name}` : `chart ${c.name} ${c.version}`;
+function chartChange(before, after, add) {
+  if (!before || !after) return;
+  if (before.name === after.name && before.from === after.from && before.version !== after.version) {
+    const bumped = major(before.version) !== void 0 && major(after.version) !== void 0 && major(before.version) !== major(after.version);
+    add(bumped ? "medium" : "info", "helm-release", `chart ${after.name} ${before.version} → ${after.version}${bumped ? " (new major version)" : ""}`, bumped ? "A new major chart version may rename or drop values and objects: read the chart's upgrade notes." : void 0);
+  } else if (before.name !== after.name || before.version !== after.version) add("medium", "helm-release", `${showChart(before)} → ${showChart(after)}`, "Another chart is another set of objects: helm-controller upgrades the release to what the new chart makes.");
+  else if (before.from !== after.from) add("info", "helm-release", `chart ${after.name} now from ${after.from} (was ${before.from})`);
+}
+var IMAGE_REF = /^(?:[\w.-]+(?::\d+)?\/)*[\w.-]+(?::[\w.-]+|@sha256:[0-9a-f]{64})$/;
+function imagesInValues(values, path = "values", out = /* @__PURE__ */ new Map()) {
+  if (Array.isArray(values)) values.forEach((v, i) => imagesInValues(v, `${path}[${i}]`, out));
+  if (!isObj2(values)) return out;
+  const tag = str3(values.tag);
+  const digest = str3(values.digest);
+  const repository = str3(values.repository);
+  if ((tag || digest) && (repository || /image$/i.test(path.slice(path.lastIndexOf(".") + 1)))) {
+    const registry = str3(values.registry);
+    const repo = `${registry ? `${registry}/` : ""}${repository ?? "(chart default)"}`;
+    out.set(path, digest ? `${repo}@${digest}` : `${repo}:${tag}`);
+  }
+  for (const [k, v] of Object.entries(values)) {
+    const p = /^[\w-]+$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
+    if (typeof v === "string" && /image$/i.test(k) && IMAGE_REF.test(v) && /[:@/]/.test(v)) out.set(p, v);
+    else imagesInValues(v, p, out);
+  }
+  return out;
+}
+function imageChanges(before, after, add) {
+  const was = imagesInValues(before);
+  const now = imagesInValues(after);
+  const changed = [...now].filter(([p, image]) => was.has(p) && was.get(p) !== image);
+  if (changed.length) add("info", "image", changed.map(([p, image]) => `${p}: ${imageChange(was.get(p), image)}`).join("; "));
+  return /* @__PURE__ */ new Set([...was.keys(), ...now.keys()]);
+}
+function valuesChange(before, after, imagePaths, add) {
+  const under2 = (p) => [...imagePaths].some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`));
+  const fields = diffFields(isObj2(before) ? before : {}, isObj2(after) ? after : {}).filter((f) => !under2(`values.${f.path}`));
+  if (!fields.length) return;
+  const show = (v) => showValue(v, 40);
+  const groups2 = ["changed", "added", "removed"].map((op) => {
+    const fs3 = fields.filter((f) => f.op === op);
+    if (!fs3.length) return "";
+    const shown = fs3.slice(0, SHOWN_VALUES).map((f) => op === "changed" ? `${f.path} ${show(f.before)} → ${show(f.after)}` : op === "added" ? `${f.path} = ${show(f.after)}` : f.path);
+    return `${fs3.length} ${op} (${shown.join(", ")}${fs3.length > SHOWN_VALUES ? `, +${fs3.length - SHOWN_VALUES} more` : ""})`;
+  }).filter(Boolean);
+  add("info", "helm-release", `values: ${groups2.join("; ")}`);
+}
+var valuesFromOf = (o) => (Array.isArray(specOf(o).valuesFrom) ? specOf(o).valuesFrom : []).filter(isObj2).map((v) => `${str3(v.kind)}/${str3(v.name)}${v.valuesKey ? ` key ${str3(v.valuesKey)}` : ""}${v.targetPath ? ` → ${str3(v.targetPath)}` : ""}${v.optional === true ? " (optional)" : ""}`);
+function releaseChanges(before, after, add) {
+  const a = chartOf(after);
+  if (!before) {
+    if (a) add("info", "helm-release", `new release: ${showChart(a)}${a.from !== "chartRef" ? ` from ${a.from}` : ""}`);
+    return;
+  }
+  if (!after) {
+    const b = chartOf(before);
+    add("medium", "helm-release", `release removed: helm-controller uninstalls ${b ? showChart(b) : "it"} and deletes every object it installed`, "Objects a chart made are not in git: nothing in this diff lists what is deleted with the release.");
+    return;
+  }
+  chartChange(chartOf(before), a, add);
+  const sb = specOf(before);
+  const sa = specOf(after);
+  for (const key of ["releaseName", "targetNamespace", "storageNamespace"]) {
+    if (str3(sb[key]) !== str3(sa[key])) add("high", "helm-release", `${key} ${str3(sb[key]) ?? "(default)"} → ${str3(sa[key]) ?? "(default)"}: a new release`, "helm-controller installs a new release and the old one stays behind (or is uninstalled): objects are recreated, data on their volumes can be lost.");
+  }
+  if (sb.suspend !== true && sa.suspend === true) add("medium", "helm-release", "suspended: helm-controller stops upgrading and repairing this release", "A suspended release drifts silently until someone resumes it.");
+  const images = imageChanges(sb.values, sa.values, add);
+  valuesChange(sb.values, sa.values, images, add);
+  const fb = valuesFromOf(before);
+  const fa = valuesFromOf(after);
+  const gone = fb.filter((x) => !fa.includes(x));
+  const fresh = fa.filter((x) => !fb.includes(x));
+  if (gone.length || fresh.length) add("info", "helm-release", `valuesFrom:${fresh.map((x) => ` + ${x}`).join(",")}${gone.length && fresh.length ? ";" : ""}${gone.map((x) => ` − ${x}`).join(",")}`);
+}
+function helmChartChanges(before, after, add) {
+  const sb = specOf(before);
+  const sa = specOf(after);
+  if (!before || !after) return;
+  if (str3(sb.chart) !== str3(sa.chart)) add("medium", "helm-release", `HelmChart chart ${str3(sb.chart)} → ${str3(sa.chart)}`);
+  else if (str3(sb.version) !== str3(sa.version)) add("info", "helm-release", `chart ${str3(sa.chart)} ${str3(sb.version) ?? "*"} → ${str3(sa.version) ?? "*"} (HelmChart; releases with this chartRef upgrade)`);
+}
+function helmReleaseRisks(resources, lookup) {
+  const risks = [];
+  for (const r2 of resources) {
+    const release = r2.id.kind === "HelmRelease" && r2.id.group === HELM_GROUP2;
+    const chart = r2.id.kind === "HelmChart" && r2.id.group === SOURCE_GROUP2;
+    if (!release && !chart) continue;
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    const add = (level, category, message, reason) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, ...reason ? { reason } : {} });
+    if (release) releaseChanges(before, after, add);
+    else helmChartChanges(before, after, add);
+  }
+  return risks;
+}
+
+// node_modules/@carbon/diff/src/observability.ts
+var SLO_ANNOTATION = /^slo\.254carbon\.com\/(availability|latency|window)$/;
+var DASHBOARD_LABEL = "grafana_dashboard";
+function alertsOf(o) {
+  const out = /* @__PURE__ */ new Map();
+  const groups2 = o?.spec?.groups ?? [];
+  for (const g of groups2) {
+    for (const r2 of g.rules ?? []) {
+      if (!r2.alert) continue;
+      const extra = Object.entries(r2.labels ?? {}).filter(([k]) => k !== "severity").map(([k, v]) => `${k}=${v}`).sort().join(",");
+      out.set(extra ? `${r2.alert}{${extra}}` : r2.alert, r2);
+    }
+  }
+  return out;
+}
+var thresholds = (expr) => [...expr.matchAll(/([<>]=?|==|!=)\s*\(?\s*([0-9.e+-]+(?:\s*\*\s*[0-9.e+-]+)?)\)?/g)].map((m) => `${m[1]} ${m[2].replace(/\s+/g, " ")}`);
+var percentOf = (v) => {
+  const m = /^([0-9.]+)%/.exec(v ?? "");
+  return m ? Number(m[1]) : void 0;
+};
+function ruleChanges(name3, before, after, add) {
+  const ab = before?.metadata.annotations ?? {};
+  const aa = after?.metadata.annotations ?? {};
+  for (const key of /* @__PURE__ */ new Set([...Object.keys(ab), ...Object.keys(aa)])) {
+    if (!SLO_ANNOTATION.test(key) || ab[key] === aa[key]) continue;
+    const what = key.split("/")[1];
+    if (aa[key] === void 0) add("high", `SLO ${what} removed (was ${ab[key]}): nobody is alerted when ${name3} degrades`);
+    else if (ab[key] === void 0) add("info", `SLO ${what} set: ${aa[key]}`);
+    else {
+      const pb = percentOf(ab[key]);
+      const pa = percentOf(aa[key]);
+      const loosened = pb !== void 0 && pa !== void 0 && pa < pb;
+      add(loosened ? "medium" : "info", `SLO ${what} target ${ab[key]} → ${aa[key]}${loosened ? " (loosened)" : ""}`);
+    }
+  }
+  const rb = alertsOf(before);
+  const ra = alertsOf(after);
+  for (const [key, r2] of rb) {
+    const now = ra.get(key);
+    if (!now) {
+      add(r2.labels?.severity === "critical" ? "high" : "medium", `alert ${key} removed (${r2.labels?.severity ?? "no severity"}): ${r2.annotations?.summary ?? ""}`.trim());
+      continue;
+    }
+    const sb = r2.labels?.severity;
+    const sa = now.labels?.severity;
+    if (sb !== sa) add(sb === "critical" ? "medium" : "info", `alert ${key}: severity ${sb ?? "-"} → ${sa ?? "-"}${sb === "critical" ? " (no longer pages)" : sa === "critical" ? " (now pages)" : ""}`);
+    if ((r2.for ?? "0s") !== (now.for ?? "0s")) add("info", `alert ${key}: for ${r2.for ?? "0s"} → ${now.for ?? "0s"}`);
+    if (r2.expr !== now.expr) {
+      const tb = thresholds(r2.expr ?? "");
+      const ta = thresholds(now.expr ?? "");
+      add("info", tb.length === ta.length && tb.join() !== ta.join() ? `alert ${key}: threshold ${tb.filter((t2, i) => t2 !== ta[i]).join(", ")} → ${ta.filter((t2, i) => t2 !== tb[i]).join(", ")}` : `alert ${key}: expression changed`);
+    }
+    if (r2.annotations?.runbook_url !== now.annotations?.runbook_url) add("info", `alert ${key}: runbook ${now.annotations?.runbook_url ?? "removed"}`);
+  }
+  const added = [...ra.keys()].filter((k) => !rb.has(k));
+  if (added.length) add("info", `alert${added.length === 1 ? "" : "s"} added: ${added.slice(0, 8).join(", ")}${added.length > 8 ? ` (+${added.length - 8} more)` : ""}`);
+}
+function routeLines(route, depth = 0) {
+  if (!route) return [];
+  const m = (route.matchers ?? []).map((x) => typeof x === "object" && x ? `${x.name}${x.matchType ?? "="}${x.value}` : String(x)).join(",");
+  return [`${"  ".repeat(depth)}${m || "*"} → ${route.receiver ?? "(parent)"}`, ...(route.routes ?? []).flatMap((r2) => routeLines(r2, depth + 1))];
+}
+function alertmanagerChanges(before, after, add) {
+  const spec = (o) => o?.spec ?? {};
+  const rb = new Set((spec(before).receivers ?? []).map((r2) => r2.name));
+  const ra = new Set((spec(after).receivers ?? []).map((r2) => r2.name));
+  const gone = [...rb].filter((r2) => !ra.has(r2));
+  const fresh = [...ra].filter((r2) => !rb.has(r2));
+  if (gone.length) add("high", `receiver${gone.length === 1 ? "" : "s"} removed: ${gone.join(", ")} (alerts routed there are no longer delivered)`);
+  if (fresh.length) add("info", `receiver${fresh.length === 1 ? "" : "s"} added: ${fresh.join(", ")}`);
+  const lb = routeLines(spec(before).route);
+  const la = routeLines(spec(after).route);
+  const removed = lb.filter((l) => !la.includes(l));
+  const addedRoutes = la.filter((l) => !lb.includes(l));
+  if (removed.length || addedRoutes.length) add("medium", `routing changed:${removed.map((l) => ` − ${l.trim()}`).join(";")}${addedRoutes.map((l) => ` + ${l.trim()}`).join(";")}`);
+  const ib = (spec(before).inhibitRules ?? []).map((x) => JSON.stringify(x));
+  const ia = (spec(after).inhibitRules ?? []).map((x) => JSON.stringify(x));
+  const lostInhibit = ib.filter((x) => !ia.includes(x)).length;
+  const newInhibit = ia.filter((x) => !ib.includes(x)).length;
+  if (lostInhibit || newInhibit) add(newInhibit ? "medium" : "info", `inhibition rules: ${newInhibit} added, ${lostInhibit} removed (an added rule can silence alerts)`);
+}
+function dashboardsOf(o) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [key, text] of Object.entries(o?.data ?? {})) {
+    if (!key.endsWith(".json")) continue;
+    try {
+      const d = JSON.parse(text);
+      out.set(d.uid ?? key, { title: d.title ?? key, text });
+    } catch {
+      out.set(key, { title: `${key} (invalid JSON)`, text });
+    }
+  }
+  return out;
+}
+function dashboardChanges(before, after, add) {
+  const db = dashboardsOf(before);
+  const da = dashboardsOf(after);
+  for (const [uid, d] of da) {
+    const was = db.get(uid);
+    if (!was) add("info", `dashboard added: ${d.title} (uid ${uid})`);
+    else if (was.text !== d.text) add("info", `dashboard changed: ${d.title}${was.title !== d.title ? ` (was ${was.title})` : ""}`);
+  }
+  for (const [uid, d] of db) if (!da.has(uid)) add("info", `dashboard removed: ${d.title} (uid ${uid})`);
+}
+var REASONS = {
+  PrometheusRule: "Alerts and SLOs decide who is woken and when: a weaker or missing rule is an outage nobody hears about.",
+  AlertmanagerConfig: "Routing decides who receives an alert: a removed receiver or route, or a new inhibition, drops alerts silently.",
+  dashboards: "Dashboards are what on-call reads first; a changed query changes what they see."
+};
+function observabilityRisks(resources, lookup) {
+  const risks = [];
+  for (const r2 of resources) {
+    const kind = r2.id.kind;
+    const isDashboards = (o) => o?.metadata.labels?.[DASHBOARD_LABEL] !== void 0;
+    if (kind !== "PrometheusRule" && kind !== "AlertmanagerConfig" && kind !== "ConfigMap") continue;
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    if (kind === "ConfigMap" && !isDashboards(before) && !isDashboards(after)) continue;
+    const reason = REASONS[kind === "ConfigMap" ? "dashboards" : kind];
+    const add = (level, message) => risks.push({ level, category: "observability", service: r2.service, ref: r2.ref, message, reason });
+    if (kind === "PrometheusRule") ruleChanges(r2.id.name, before, after, add);
+    else if (kind === "AlertmanagerConfig") alertmanagerChanges(before, after, add);
+    else dashboardChanges(before, after, add);
+  }
+  return risks;
+}
+
+// node_modules/@carbon/diff/src/exposure.ts
+var NO_AUTH_SOFTWARE = {
+  loki: "Loki (auth_enabled: false; anyone can query and push logs)",
+  promtail: "Promtail",
+  prometheus: "Prometheus (no authentication; the admin API can delete series)",
+  alertmanager: "Alertmanager (anyone can silence alerts)",
+  pushgateway: "Pushgateway",
+  "node-exporter": "node-exporter",
+  "kube-state-metrics": "kube-state-metrics",
+  "blackbox-exporter": "blackbox-exporter",
+  tempo: "Tempo",
+  jaeger: "Jaeger",
+  "jaeger-query": "Jaeger",
+  "metrics-server": "metrics-server"
+};
+var EDGE_AUTH = /^nginx\.ingress\.kubernetes\.io\/(auth-url|auth-type|auth-tls-verify-client)$|^oauth2-proxy/;
+function backends(o) {
+  const out = /* @__PURE__ */ new Set();
+  const spec = o.spec ?? {};
+  if (o.kind === "Ingress") {
+    if (spec.defaultBackend?.service?.name) out.add(spec.defaultBackend.service.name);
+    for (const rule2 of spec.rules ?? []) for (const p of rule2.http?.paths ?? []) if (p.backend?.service?.name) out.add(p.backend.service.name);
+  } else for (const rule2 of spec.rules ?? []) for (const b of rule2.backendRefs ?? []) if (b.name && (b.kind ?? "Service") === "Service") out.add(b.name);
+  return [...out];
+}
+function matches(selector, labels) {
+  if (!selector || !Object.keys(selector).length) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+function exposureAuthentication(route, objects) {
+  const annotations = route.metadata?.annotations ?? {};
+  if (Object.keys(annotations).some((k) => EDGE_AUTH.test(k))) return { edge: true };
+  const ns2 = route.metadata?.namespace ?? "default";
+  const services = objects("Service", ns2);
+  const workloads = ["Deployment", "StatefulSet", "DaemonSet"].flatMap((k) => objects(k, ns2));
+  const configMaps = objects("ConfigMap", ns2);
+  for (const name3 of backends(route)) {
+    const svc = services.find((s) => s.metadata?.name === name3);
+    if (!svc) continue;
+    for (const w of workloads) {
+      const pod = w.spec?.template;
+      if (!matches(svc.spec?.selector, pod?.metadata?.labels)) continue;
+      for (const c of pod?.spec?.containers ?? []) {
+        const repo = String(c.image ?? "").replace(/[:@][^/]*$/, "");
+        const known = NO_AUTH_SOFTWARE[repo.slice(repo.lastIndexOf("/") + 1)];
+        if (known) return { none: known };
+      }
+      const mounted = new Set((pod?.spec?.volumes ?? []).map((v) => v.configMap?.name).filter(Boolean));
+      for (const cm of configMaps) {
+        if (!mounted.has(cm.metadata?.name)) continue;
+        for (const [file, text] of Object.entries(cm.data ?? {})) {
+          if (typeof text === "string" && /^\s*auth_enabled:\s*false\s*$/m.test(text)) return { none: `${w.metadata?.name} (${file}: auth_enabled: false)` };
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// node_modules/@carbon/diff/src/privilege.ts
+var DANGEROUS_CAPS = /* @__PURE__ */ new Set(["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF", "PERFMON", "SYS_BOOT", "MKNOD", "SETUID", "SETGID", "CHOWN", "FOWNER"]);
+function podSpecOf(o) {
+  const spec = o?.spec;
+  const t2 = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+  return t2 && typeof t2 === "object" ? t2 : void 0;
+}
+function containersOf(spec) {
+  const out = /* @__PURE__ */ new Map();
+  for (const field of ["initContainers", "containers"]) for (const c of spec?.[field] ?? []) out.set(String(c.name), c);
+  return out;
+}
+function userOf(pod, c) {
+  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  if (uid === 0) return "root";
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+  if (nonRoot === true || typeof uid === "number" && uid > 0) return "non-root";
+  return "image default";
+}
+function describeUser(pod, c) {
+  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+  return [nonRoot !== void 0 ? `runAsNonRoot ${nonRoot}` : void 0, uid !== void 0 ? `runAsUser ${uid}` : void 0].filter(Boolean).join(", ") || "no user set";
+}
+var hostPaths = (spec) => new Set((spec?.volumes ?? []).filter((v) => v.hostPath).map((v) => String(v.hostPath.path)));
+function privilegeRisks(before, after, kind) {
+  const out = [];
+  const add = (level, message, reason) => out.push({ level, message, reason });
+  if (!after) return out;
+  if (kind === "ServiceAccount") {
+    const was = before?.automountServiceAccountToken;
+    const now = after.automountServiceAccountToken;
+    if (before && was === false && now !== false) add("medium", `automountServiceAccountToken false → ${now ?? "unset (true)"}: pods of this account get an API token`, "Every pod using the account can call the Kubernetes API with its permissions; a compromised pod can too.");
+    return out;
+  }
+  const podB = podSpecOf(before);
+  const podA = podSpecOf(after);
+  if (!podA) return out;
+  const isNew = !podB;
+  const pb = podB ?? {};
+  for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+    if (podA[field] === true && pb[field] !== true) add("high", `${field}: true${isNew ? "" : ` (was ${pb[field] ?? "unset"})`}`, `The pod shares the node's ${field === "hostNetwork" ? "network (NetworkPolicy no longer applies, node ports are reachable)" : field === "hostPID" ? "process table (it can see and signal every process on the node)" : "IPC namespace"}.`);
+  }
+  const pathsB = hostPaths(podB);
+  const newPaths = [...hostPaths(podA)].filter((p) => !pathsB.has(p));
+  if (newPaths.length) add("high", `hostPath volume${newPaths.length === 1 ? "" : "s"} ${newPaths.join(", ")}`, "The pod reads (and unless read-only, writes) the node filesystem.");
+  if (!isNew && pb.automountServiceAccountToken === false && podA.automountServiceAccountToken !== false) {
+    add("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
+  }
+  const cb = containersOf(podB);
+  for (const [name3, c] of containersOf(podA)) {
+    const old = cb.get(name3);
+    const sc = c.securityContext ?? {};
+    const osc = old?.securityContext ?? {};
+    const fresh = !old;
+    const userNow = userOf(podA, c);
+    const userWas = old ? userOf(pb, old) : void 0;
+    if (userNow === "root" && userWas !== "root") add("high", `${name3} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
+    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name3} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
+    if (sc.privileged === true && osc.privileged !== true) add("high", `${name3} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
+    const escNow = sc.allowPrivilegeEscalation;
+    const escWas = osc.allowPrivilegeEscalation;
+    if (escNow === true && escWas !== true) add("medium", `${name3} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name3} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    const capsWas = new Set((osc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")));
+    const added = (sc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")).filter((x) => !capsWas.has(x));
+    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name3} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
+    const dropsWas = new Set(osc.capabilities?.drop ?? []);
+    const dropsNow = new Set(sc.capabilities?.drop ?? []);
+    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name3} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
+    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name3} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
+  }
+  return out;
+}
+
+// node_modules/@carbon/diff/src/risks.ts
+var REASON2 = {
+  prune: "Flux deletes what is no longer in git; anything still using the object breaks.",
+  "data-at-risk": "Data on the volume can be lost; check the backup (Velero) before merging.",
+  "immutable-field": "The API server rejects the change in place: the Flux Kustomization stays not-ready until the object is deleted and recreated.",
+  image: "A new image is new code: check the release notes and that the tag is mirrored to Harbor.",
+  "replicas-reduced": "Fewer replicas means less headroom and no redundancy during a node drain.",
+  "resources-reduced": "Lower requests or limits can throttle the process or get it OOM-killed.",
+  "rbac-widened": "The subject can do more against the API; a compromised pod can too.",
+  "network-policy-loosened": "Traffic the policy used to deny is now allowed.",
+  "public-exposure": "The service becomes reachable from outside the cluster.",
+  crd: "Every object of the kind depends on its definition.",
+  capacity: "Pods that do not fit stay Pending; the admission controller rejects pods beyond the quota.",
+  privilege: "A compromised container with more privilege can take over its node.",
+  credentials: "A credential written into git is readable by everyone with the repository and lands in every render, diff and artifact.",
+  observability: "Alerts, routes and dashboards decide who learns of an outage, and when.",
+  "helm-release": "helm-controller upgrades the release to what the chart makes with these values; the rendered objects show the result."
+};
+var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
+var DATA_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "StatefulSet", "PersistentVolume"]);
+var IMMUTABLE = {
+  Deployment: [/^spec\.selector(\.|\[|$)/],
+  DaemonSet: [/^spec\.selector(\.|\[|$)/],
+  ReplicaSet: [/^spec\.selector(\.|\[|$)/],
+  StatefulSet: [/^spec\.selector(\.|\[|$)/, /^spec\.volumeClaimTemplates(\.|\[|$)/, /^spec\.serviceName$/, /^spec\.podManagementPolicy$/],
+  Job: [/^spec\.template(\.|\[|$)/, /^spec\.selector(\.|\[|$)/, /^spec\.completions$/],
+  PersistentVolumeClaim: [/^spec\.storageClassName$/, /^spec\.accessModes/, /^spec\.volumeName$/, /^spec\.selector/],
+  Service: [/^spec\.clusterIPs?(\[|$)/],
+  StorageClass: [/^provisioner$/, /^parameters/, /^reclaimPolicy$/, /^volumeBindingMode$/],
+  RoleBinding: [/^roleRef(\.|$)/],
+  ClusterRoleBinding: [/^roleRef(\.|$)/]
+};
+function get(o, path) {
+  let cur = o;
+  for (const p of path) cur = cur && typeof cur === "object" ? cur[p] : void 0;
+  return cur;
+}
+function quantity(v, kind) {
+  if (typeof v !== "string" && typeof v !== "number") return void 0;
+  try {
+    return kind === "cpu" ? parseCpu(v) : parseBytes(v, kind === "memory" ? "memory" : "storage");
+  } catch {
+    return void 0;
+  }
+}
+function containerImages(o) {
+  const out = /* @__PURE__ */ new Map();
+  for (const spec of podSpecs(o)) {
+    for (const field of ["initContainers", "containers"]) {
+      for (const c of spec[field] ?? []) if (typeof c.image === "string") out.set(String(c.name), c.image);
+    }
+  }
+  return out;
+}
+function credentialsIn(o) {
+  const data = o?.data ?? {};
+  return Object.entries(data).flatMap(([file, text]) => typeof text === "string" ? literalCredentials(text).map((c) => ({ file, ...c })) : []);
+}
+function podSpecs(o) {
+  if (!o) return [];
+  const direct = get(o, ["spec", "template", "spec"]) ?? get(o, ["spec", "jobTemplate", "spec", "template", "spec"]);
+  return direct && typeof direct === "object" ? [direct] : [];
+}
+function grants(o) {
+  const out = /* @__PURE__ */ new Set();
+  for (const rule2 of o?.rules ?? []) {
+    for (const g of rule2.apiGroups ?? (rule2.nonResourceURLs ? ["(url)"] : [""])) {
+      for (const r2 of rule2.resources ?? rule2.nonResourceURLs ?? []) for (const v of rule2.verbs ?? []) out.add(`${g || "core"}/${r2}:${v}`);
+    }
+  }
+  return out;
+}
+var SENSITIVE_GRANT = /^(core\/secrets:(get|list|watch)|.*:(escalate|bind|impersonate)|core\/pods\/exec:|core\/nodes\/proxy:|rbac\.authorization\.k8s\.io\/.*:(create|update|patch)|core\/serviceaccounts\/token:create)/;
+var PUBLIC_SERVICE_TYPES = /* @__PURE__ */ new Set(["LoadBalancer", "NodePort"]);
+function ingressHosts(o) {
+  const hosts = /* @__PURE__ */ new Set();
+  if (!o) return hosts;
+  if (o.kind === "Ingress") for (const r2 of get(o, ["spec", "rules"]) ?? []) hosts.add(r2.host ?? "*");
+  if (o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TLSRoute") for (const h of get(o, ["spec", "hostnames"]) ?? ["*"]) hosts.add(h);
+  return hosts;
+}
+function widePeers(rule2, field) {
+  const peers = rule2[field];
+  if (!peers || peers.length === 0) return true;
+  return peers.some(
+    (p) => p.ipBlock && (p.ipBlock.cidr === "0.0.0.0/0" || p.ipBlock.cidr === "::/0") || p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0 && (!p.podSelector || Object.keys(p.podSelector).length === 0)
+  );
+}
+function assessRisks(resources, lookup, prunes = () => true, headObjects = () => []) {
+  const risks = [];
+  const add = (r2, level, category, message, reason = REASON2[category]) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, reason });
+  for (const r2 of resources) {
+    const before = r2.change === "added" ? void 0 : lookup(r2, "base");
+    const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
+    const kind = r2.id.kind;
+    const pruned = prunes(r2.change === "renamed" ? r2.from?.service ?? r2.service : r2.service);
+    if (!pruned && (r2.change === "removed" || r2.change === "renamed")) {
+      add(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
+    } else if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
+      const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
+      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
+      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
+      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
+      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
+      else if (r2.change === "removed") add(r2, "medium", "prune", what);
+    }
+    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
+    if (r2.change === "changed" || r2.change === "moved") {
+      for (const re of IMMUTABLE[kind] ?? []) {
+        const hit = r2.fields.find((f) => re.test(f.path));
+        if (hit) {
+          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
+          break;
+        }
+      }
+      if (kind === "Service") {
+        const ta = get(before, ["spec", "type"]);
+        const tb = get(after, ["spec", "type"]);
+        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
+      }
+      if (kind === "PersistentVolumeClaim") {
+        const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
+        const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
+        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
+      }
+    }
+    if (r2.change !== "added") {
+      const was = containerImages(before);
+      const changed = [...containerImages(after)].filter(([name3, image]) => was.get(name3) !== image);
+      if (changed.length) add(r2, "info", "image", changed.map(([name3, image]) => `${name3}: ${imageChange(was.get(name3), image)}`).join("; "));
+    }
+    for (const p of privilegeRisks(before, after, kind)) add(r2, p.level, "privilege", p.message, p.reason);
+    if (kind === "ConfigMap" && after) {
+      const known = new Set(credentialsIn(before).map((c) => `${c.file}/${c.key}`));
+      const found = credentialsIn(after).filter((c) => !known.has(`${c.file}/${c.key}`));
+      if (found.length) add(r2, "high", "credentials", `literal credential${found.length === 1 ? "" : "s"} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(", ")}`);
+    }
+    for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
+      const a = get(before, path);
+      const b = get(after, path);
+      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
+      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
+    }
+    for (const f of r2.fields) {
+      const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
+      if (m && f.op === "changed") {
+        const a = quantity(f.before, m[3]);
+        const b = quantity(f.after, m[3]);
+        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
+      }
+    }
+    if (kind === "Role" || kind === "ClusterRole") {
+      const ga = grants(before);
+      const widened = [...grants(after)].filter((g) => !ga.has(g));
+      if (widened.length) {
+        const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
+        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
+      }
+      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
+    }
+    if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
+      const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
+      const sa = subj(before);
+      const added = [...subj(after)].filter((s) => !sa.has(s));
+      if (added.length) {
+        const role = get(after, ["roleRef", "name"]);
+        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
+      }
+    }
+    if (kind === "NetworkPolicy") {
+      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
+      else if (before && after) {
+        for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
+          const ra = get(before, ["spec", dir]) ?? [];
+          const rb = get(after, ["spec", dir]) ?? [];
+          const key = (x) => JSON.stringify(x);
+          const existing = new Set(ra.map(key));
+          const newRules = rb.filter((x) => !existing.has(key(x)));
+          if (newRules.length) {
+            const wide = newRules.some((x) => widePeers(x, peer));
+            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
+          }
+        }
+        const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
+        const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
+        const dropped = [...pa].filter((p) => !pb.has(p));
+        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
+      }
+    }
+    const ha = ingressHosts(before);
+    const newHosts = [...ingressHosts(after)].filter((h) => !ha.has(h));
+    if (newHosts.length && after) {
+      const auth2 = exposureAuthentication(after, headObjects);
+      const what = `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`;
+      if (auth2.none) add(r2, "high", "public-exposure", `${what}; ${auth2.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth2.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
+      else add(r2, "medium", "public-exposure", `${what}${auth2.edge ? " (authenticated at the ingress)" : ""}`);
+    }
+    if (kind === "Service") {
+      const ta = get(before, ["spec", "type"]);
+      const tb = get(after, ["spec", "type"]);
+      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
+    }
+  }
+  risks.push(...observabilityRisks(resources, lookup));
+  risks.push(...helmReleaseRisks(resources, lookup).map((r2) => ({ ...r2, reason: r2.reason ?? REASON2[r2.category] })));
+  return sortRisks(risks);
+}
+var ORDER = { high: 0, medium: 1, info: 2 };
+function sortRisks(risks) {
+  return risks.sort((a, b) => ORDER[a.level] - ORDER[b.level] || a.service.localeCompare(b.service) || a.ref.localeCompare(b.ref));
+}
+
+// node_modules/@carbon/diff/src/engine.ts
+function resourceId(o) {
+  const api = o.apiVersion ?? "";
+  return { group: api.includes("/") ? api.split("/")[0] : "", kind: o.kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" };
+}
+function idKey(id) {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+function refOf(id) {
+  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ""}${id.name}`;
+}
+function index(services, masker, textOf) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [service, objects] of [...services.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const o of objects) {
+      if (!o || typeof o !== "object" || !o.kind || !o.metadata?.name) continue;
+      const id = resourceId(o);
+      const key = idKey(id);
+      if (out.has(key)) continue;
+      let masked;
+      out.set(key, {
+        id,
+        key,
+        service,
+        text: textOf(o),
+        get object() {
+          return masked ??= maskObject(o, masker);
+        }
+      });
+    }
+  }
+  return out;
+}
+function identical(b, h) {
+  return b.service === h.service && b.text !== void 0 && b.text === h.text;
+}
+var HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
+function stripHashSuffix(name3) {
+  return name3.replace(HASH_SUFFIX, "");
+}
+function leaves(o, path = "", out = /* @__PURE__ */ new Set()) {
+  if (Array.isArray(o)) o.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
+  else if (o && typeof o === "object") {
+    for (const [k, v] of Object.entries(o)) {
+      if (path === "metadata" && k === "name") continue;
+      leaves(v, path ? `${path}.${k}` : k, out);
+    }
+  } else out.add(`${path}=${canonical(o)}`);
+  return out;
+}
+function similarity(a, b) {
+  if (a.size === 0 && b.size === 0) return 1;
+  let common2 = 0;
+  for (const x of a) if (b.has(x)) common2++;
+  return 2 * common2 / (a.size + b.size);
+}
+function detectRenames(removed, added, config, filter) {
+  const pairs2 = [];
+  const group = (e) => `${e.id.group}/${e.id.kind}/${e.id.namespace}`;
+  const addedByGroup = /* @__PURE__ */ new Map();
+  for (const a of added) addedByGroup.set(group(a), [...addedByGroup.get(group(a)) ?? [], a]);
+  const taken = /* @__PURE__ */ new Set();
+  const leftover = [];
+  for (const r2 of removed) {
+    const stem = stripHashSuffix(r2.id.name);
+    const hit = stem !== r2.id.name ? (addedByGroup.get(group(r2)) ?? []).find((a) => !taken.has(a.key) && stripHashSuffix(a.id.name) === stem) : void 0;
+    if (hit) {
+      taken.add(hit.key);
+      pairs2.push([r2, hit, similarity(leaves(stripIgnored(r2.object, filter)), leaves(stripIgnored(hit.object, filter)))]);
+    } else leftover.push(r2);
+  }
+  const MAX_CANDIDATES = 300;
+  for (const r2 of leftover) {
+    const candidates = (addedByGroup.get(group(r2)) ?? []).filter((a) => !taken.has(a.key)).slice(0, MAX_CANDIDATES);
+    if (candidates.length === 0) continue;
+    const rl = leaves(stripIgnored(r2.object, filter));
+    let best;
+    for (const a of candidates) {
+      const s = similarity(rl, leaves(stripIgnored(a.object, filter)));
+      if (s >= config.renameSimilarity && (!best || s > best[1])) best = [a, s];
+    }
+    if (best) {
+      taken.add(best[0].key);
+      pairs2.push([r2, best[0], best[1]]);
+    }
+  }
+  return pairs2;
+}
+function diffSection2(input, options2 = {}) {
+  const config = options2.config ?? DEFAULT_CONFIG;
+  const masker = options2.masker ?? createMasker();
+  const filter = ignoreFilter(config.ignore);
+  const textOf = options2.skipIdentical === false ? () => void 0 : documentText;
+  const base = index(input.base, masker, textOf);
+  const head = index(input.head, masker, textOf);
+  const resources = [];
+  const removed = [];
+  const added = [];
+  for (const [key, b] of base) {
+    const h = head.get(key);
+    if (!h) {
+      removed.push(b);
+      continue;
+    }
+    if (identical(b, h)) continue;
+    const fields = diffFields(b.object, h.object, filter);
+    if (b.service !== h.service) resources.push({ change: "moved", id: h.id, ref: refOf(h.id), service: h.service, from: { service: b.service }, fields });
+    else if (fields.length > 0) resources.push({ change: "changed", id: h.id, ref: refOf(h.id), service: h.service, fields });
+  }
+  for (const [key, h] of head) if (!base.has(key)) added.push(h);
+  const renames = detectRenames(removed, added, config, filter);
+  const renamedFrom = new Set(renames.map(([r2]) => r2.key));
+  const renamedTo = new Set(renames.map(([, a]) => a.key));
+  for (const [r2, a, s] of renames) {
+    const fields = diffFields({ ...r2.object, metadata: { ...r2.object.metadata, name: a.id.name } }, a.object, filter);
+    resources.push({
+      change: "renamed",
+      id: a.id,
+      ref: refOf(a.id),
+      service: a.service,
+      from: { id: r2.id, ref: refOf(r2.id), ...r2.service !== a.service ? { service: r2.service } : {}, similarity: Math.round(s * 100) / 100 },
+      fields
+    });
+  }
+  for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
+  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
+  resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
+  const repeated = collapseRepeated(resources, config.collapseThreshold);
+  const lookup = (change, side) => {
+    if (side === "head") return head.get(idKey(change.id))?.object;
+    return base.get(idKey(change.change === "renamed" && change.from?.id ? change.from.id : change.id))?.object;
+  };
+  const headObjects = (kind, namespace) => [...head.values()].filter((e) => e.id.kind === kind && e.id.namespace === namespace).map((e) => e.object);
+  const risks = assessRisks(resources, lookup, (service) => !input.noPrune?.has(service), headObjects);
+  const capacity2 = input.headroom ? { change: input.headroom, risks: input.snapshots ? capacityRisks(input.snapshots.before, input.snapshots.after) : headroomRisks(input.headroom.before, input.headroom.after) } : input.capacity?.base && input.capacity?.head ? capacityChange(input.capacity.base, input.capacity.head, input.base, input.head) : void 0;
+  if (capacity2) {
+    risks.push(...capacity2.risks);
+    sortRisks(risks);
+  }
+  return {
+    cluster: input.cluster,
+    kind: input.kind,
+    title: input.title,
+    services: summarize(resources, risks),
+    resources,
+    repeated,
+    risks,
+    ...capacity2 ? { capacity: capacity2.change } : {}
+  };
+}
+function lastSegment(path) {
+  const m = /(?:\.|^)([^.[\]]+)(\[[^\]]*\])*$/.exec(path);
+  return m?.[1] ?? path;
+}
+function short2(v) {
+  const s = typeof v === "string" ? v : canonical(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+var IMAGE = /^(.*?)(?::([^:@/]+))?(@sha256:[a-f0-9]+)?$/;
+function describeChange(c) {
+  const leaf = lastSegment(c.path);
+  const labelKey = /(labels|annotations)(?:\["([^"]+)"\]|\.([^.[\]]+))$/.exec(c.path);
+  const name3 = labelKey ? `${labelKey[1] === "labels" ? "label" : "annotation"} ${labelKey[2] ?? labelKey[3]}` : leaf;
+  if (c.op === "changed" && leaf === "image" && typeof c.before === "string" && typeof c.after === "string") {
+    const [, repoA, tagA] = IMAGE.exec(c.before) ?? [];
+    const [, repoB, tagB] = IMAGE.exec(c.after) ?? [];
+    if (repoA === repoB && tagA && tagB) return `image ${repoA} tag ${tagA} → ${tagB}`;
+  }
+  if (c.op === "added") return `${name3} added: ${short2(c.after)}`;
+  if (c.op === "removed") return `${name3} removed: ${short2(c.before)}`;
+  return `${name3}: ${short2(c.before)} → ${short2(c.after)}`;
+}
+function collapseRepeated(resources, threshold) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const r2 of resources) {
+    for (const f of r2.fields) {
+      const d = describeChange(f);
+      const g = groups2.get(d) ?? { refs: /* @__PURE__ */ new Set(), fields: [] };
+      g.refs.add(r2.ref);
+      g.fields.push(f);
+      groups2.set(d, g);
+    }
+  }
+  const out = [];
+  for (const [description, g] of groups2) {
+    if (g.refs.size < threshold) continue;
+    for (const f of g.fields) f.repeated = description;
+    out.push({ description, count: g.refs.size, refs: [...g.refs].sort() });
+  }
+  return out.sort((a, b) => b.count - a.count || a.description.localeCompare(b.description));
+}
+function summarize(resources, risks) {
+  const by = /* @__PURE__ */ new Map();
+  const get2 = (service) => {
+    let s = by.get(service);
+    if (!s) by.set(service, s = { service, added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 });
+    return s;
+  };
+  for (const r2 of resources) get2(r2.service)[r2.change]++;
+  for (const r2 of risks) {
+    const s = get2(r2.service);
+    s.risks++;
+    if (r2.level === "high") s.highRisks++;
+  }
+  return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+// node_modules/@carbon/diff/src/report.ts
+function totalsOf(sections) {
+  const t2 = { added: 0, changed: 0, removed: 0, renamed: 0, moved: 0, risks: 0, highRisks: 0 };
+  for (const s of sections) {
+    if (s.kind === "backlog") continue;
+    for (const r2 of s.resources) t2[r2.change]++;
+    t2.risks += s.risks.length;
+    t2.highRisks += s.risks.filter((r2) => r2.level === "high").length;
+  }
+  return t2;
 }
 
 // node_modules/@carbon/diff/src/format/markdown.ts

@@ -33740,14 +33740,19 @@ function readInstalledVersions(root) {
 }
 async function checkTool(root, name3, options2 = {}) {
   const pin = TOOL_PINS[name3];
-  const path = toolPath(root, name3);
-  if (!existsSync5(path)) throw new ToolMissingError(name3, pin.version);
-  const recorded = readInstalledVersions(root)[name3];
-  if (recorded !== pin.version) throw new ToolMissingError(name3, pin.version, recorded ?? "an unrecorded version");
+  const path = installedTool(root, name3);
   if (options2.probe) {
     const reported = await probeToolVersion(root, name3, options2.runner ?? exec);
     if (reported !== pin.version) throw new ToolMissingError(name3, pin.version, reported ?? "an unknown version");
   }
+  return path;
+}
+function installedTool(root, name3) {
+  const pin = TOOL_PINS[name3];
+  const path = toolPath(root, name3);
+  if (!existsSync5(path)) throw new ToolMissingError(name3, pin.version);
+  const recorded = readInstalledVersions(root)[name3];
+  if (recorded !== pin.version) throw new ToolMissingError(name3, pin.version, recorded ?? "an unrecorded version");
   return path;
 }
 async function probeToolVersion(root, name3, runner = exec) {
@@ -37787,6 +37792,9 @@ function linkOutside(dir, root) {
   }
   return void 0;
 }
+function chartCacheDir(cacheDir, url, chart, version) {
+  return join8(cacheDir, createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
+}
 function mergeValues(base, over) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = isObject3(v) && isObject3(out[k]) ? mergeValues(out[k], v) : v;
@@ -37850,15 +37858,15 @@ var HelmRenderer = class {
   }
   /** The cached chart archive for (url, chart, version), pulled into the cache first when allowed. */
   chartArchive(url, chart, version) {
-    const key = createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32);
+    const dir = chartCacheDir(this.charts.cacheDir, url, chart, version);
+    const key = dir;
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const dir = join8(this.charts.cacheDir, key);
       const cached = existsSync9(dir) ? readdirSync5(dir).find((f) => f.endsWith(".tgz")) : void 0;
       if (cached) return join8(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
-      if (!this.charts.fetch) return { reason: `${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once (it downloads charts into the cache; rendering itself stays offline)" };
+      if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
       const oci = url.startsWith("oci://");
       const args = oci ? ["pull", `${url.replace(/\/+$/, "")}/${chart}`, "-d", into] : ["pull", chart, "--repo", url, "-d", into];
@@ -37882,28 +37890,38 @@ var HelmRenderer = class {
     this.pulls.set(key, p);
     return p;
   }
-  /** The chart to template: a cached archive or a folder inside the repository. */
+  /**
+   * The chart to template: a cached archive or a folder inside the repository. `spec.chart.spec`
+   * and a `chartRef` to a HelmChart (chart, version, sourceRef in the HelmChart's namespace) resolve
+   * the same way; a `chartRef` to an OCIRepository is the chart its URL and tag name.
+   */
   async chartOf(hr, ns2, ctx) {
     const spec = hr.spec ?? {};
-    const notSupported = (what) => ({ reason: what, hint: "nothing to fix here: this release is not checked" });
     if (isObject3(spec.chartRef)) {
       const ref2 = spec.chartRef;
-      const key2 = `${ref2.kind}/${ref2.namespace ?? ns2}/${ref2.name}`;
-      const src2 = ctx.sources.get(key2);
-      if (!src2) return { reason: `chartRef ${key2} is not declared on this cluster`, hint: "declare the source, or fix chartRef" };
-      if (ref2.kind !== "OCIRepository") return notSupported(`chartRef ${ref2.kind} is not rendered`);
-      const url = String(src2.spec?.url ?? "");
-      const tag = src2.spec?.ref?.tag ?? src2.spec?.ref?.semver ?? "*";
+      const refNs = String(ref2.namespace ?? ns2);
+      const key = `${ref2.kind}/${refNs}/${ref2.name}`;
+      const src = ctx.sources.get(key);
+      if (!src) return { reason: `chartRef ${key} is not declared on this cluster`, hint: "declare the source, or fix chartRef" };
+      if (ref2.kind === "HelmChart") return this.chartFromSpec(src.spec ?? {}, refNs, ctx, `HelmChart ${key}`);
+      if (ref2.kind !== "OCIRepository") return { reason: `chartRef ${ref2.kind} is not rendered`, hint: "nothing to fix here: this release is not checked" };
+      const url = String(src.spec?.url ?? "").replace(/\/+$/, "");
+      if (!url.startsWith("oci://")) return { reason: `OCIRepository ${key} has no oci:// url`, hint: "set spec.url" };
+      const tag = src.spec?.ref?.tag ?? src.spec?.ref?.semver ?? "*";
       const slash = url.lastIndexOf("/");
       return this.chartArchive(url.slice(0, slash), url.slice(slash + 1), String(tag));
     }
-    const cs = spec.chart?.spec ?? {};
+    return this.chartFromSpec(spec.chart?.spec ?? {}, ns2, ctx, "spec.chart.spec");
+  }
+  /** A chart named by `{ chart, version, sourceRef }` (a HelmRelease's chart template or a HelmChart's spec). */
+  async chartFromSpec(cs, ns2, ctx, where) {
+    const notSupported = (what) => ({ reason: what, hint: "nothing to fix here: this release is not checked" });
     const chart = typeof cs.chart === "string" ? cs.chart : "";
     const sref = cs.sourceRef ?? {};
     const key = `${sref.kind}/${sref.namespace ?? ns2}/${sref.name}`;
-    if (!chart) return { reason: "spec.chart.spec.chart is empty", hint: "name the chart" };
+    if (!chart) return { reason: `${where}: chart is empty`, hint: "name the chart" };
     const src = ctx.sources.get(key);
-    if (!src) return { reason: `sourceRef ${key} is not declared on this cluster`, hint: "declare the HelmRepository/GitRepository, or fix sourceRef" };
+    if (!src) return { reason: `${where}: sourceRef ${key} is not declared on this cluster`, hint: "declare the HelmRepository/GitRepository, or fix sourceRef" };
     if (sref.kind === "HelmRepository") {
       const url = String(src.spec?.url ?? "");
       if (!url) return { reason: `HelmRepository ${key} has no url`, hint: "set spec.url" };
