@@ -224,7 +224,11 @@ export async function startFlux(cp: ControlPlane, loc: Locations, sup: Superviso
     started.push({ name, health });
   };
   await run('notification-controller', [`--events-addr=127.0.0.1:${eventsPort}`, `--receiverAddr=127.0.0.1:${receiverPort}`]);
-  await run('source-controller', [`--storage-path=${join(cp.dir, 'artifacts')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`, `--events-addr=${cp.eventsUrl}`, '--requeue-dependency=2s']);
+  // Eight GitRepository workers instead of the default two: multi-node's 23 pinned per-service
+  // sources then resolve together. Each first artifact makes kustomize-controller reconcile again
+  // every Kustomization its users dependsOn (docs/e2e.md, "Why Ready Kustomizations drop out"), so
+  // artifacts trickling in two at a time kept the shared infrastructure flapping for minutes.
+  await run('source-controller', [`--storage-path=${join(cp.dir, 'artifacts')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`, `--events-addr=${cp.eventsUrl}`, '--requeue-dependency=2s', '--concurrent=8']);
   // Dependencies are re-checked every 2 s instead of 30 s, so the dependsOn chain takes seconds
   // per level, not half a minute. Concurrency stays at the default (4 workers), as in production.
   await run('kustomize-controller', [`--events-addr=${cp.eventsUrl}`, '--no-remote-bases=true', '--requeue-dependency=2s']);
