@@ -1,19 +1,37 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './io.ts';
+import { Option } from 'commander';
+import type { Io } from './io.ts';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Strict flag parsing: an unknown flag or a missing value is a usage error (exit 2), never ignored. */
-export function parseFlags<O extends Options>(argv: string[], options: O, command: string) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-  } catch (e) {
-    throw new UsageError(`platform ${command}: ${(e as Error).message}`);
-  }
+/**
+ * One `platform` command: a file in ./commands named after the command. Parsing, `--help`,
+ * suggestions and usage errors come from commander (main.ts); the module only declares its
+ * options and is a thin shell over library functions.
+ */
+export interface CommandModule<O = Record<string, unknown>> {
+  /** One line for `platform help`. */
+  summary: string;
+  /** Positional arguments in commander syntax (`<service>`); none when absent. */
+  args?: string;
+  options?: Option[];
+  /** Extra lines after the options in `platform <command> --help`. */
+  help?: string;
+  run: (opts: O, io: Io, ctx: { args: string[]; argv: string[] }) => Promise<number>;
 }
 
-export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-  return value as T;
+/** `--flag <value>` given any number of times: the values in order. */
+export function repeatable(flags: string, description: string): Option {
+  return new Option(flags, `${description} (repeatable)`).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 }
+
+/** `--flag <value>` limited to `choices`: anything else is a usage error (exit 2) listing them. */
+export function choice<const T extends string>(flags: string, description: string, choices: readonly T[], fallback?: T): Option {
+  const o = new Option(flags, description).choices(choices);
+  return fallback === undefined ? o : o.default(fallback);
+}
+
+/** A plain option (a boolean flag, or `--flag <value>`). */
+export function option(flags: string, description: string): Option {
+  return new Option(flags, description);
+}
+
+/** `--color` / `--no-color`: both, so an unset flag stays undefined (colour then follows the terminal and NO_COLOR). */
+export const colorOptions = (): Option[] => [option('--color', 'colour even when not on a terminal'), option('--no-color', 'never colour (NO_COLOR=1 does the same)')];

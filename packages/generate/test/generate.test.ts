@@ -124,7 +124,9 @@ describe('bad definitions fail clearly and write nothing', () => {
     repo = fixtureRepo({ web: serviceSource('web') });
     const r = await cli(repo.root, 'inventory', '--cluster', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/clusters\/nope\/cluster\.yaml: unknown cluster "nope" \(known clusters: production, staging\)/);
+    // A read-only command: bad usage with the choices (issue 11), not "a problem in the definitions; nothing was written".
+    expect(r.err).toMatch(/--cluster: "nope" is not a cluster of this repository\n {2}valid choices: production, staging/);
+    expect(r.err).not.toMatch(/written/);
   });
 
   it('a cluster file with a bad quantity names file, line and field', async () => {

@@ -2,9 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run as promote } from '../../cli/src/commands/promote.ts';
-import { run as rollbackCmd } from '../../cli/src/commands/rollback.ts';
+import { main, type Io } from '../../cli/src/main.ts';
 import { fluxEvent } from './fixture.ts';
+
+const promote = (argv: string[], io: Io) => main(['promote', ...argv], io);
+const rollbackCmd = (argv: string[], io: Io) => main(['rollback', ...argv], io);
 
 function io() {
   const out: string[] = [];
@@ -43,7 +45,9 @@ describe('platform promote / rollback (CLI shells)', () => {
   });
 
   it('mixing modes or missing --service is a usage error', async () => {
-    await expect(promote(['--event', 'x', '--reevaluate'], io().io)).rejects.toThrow(/exactly one/);
+    const t = io();
+    expect(await promote(['--event', 'x', '--reevaluate'], t.io)).toBe(2);
+    expect(t.err.join('')).toMatch(/exactly one/);
     expect(await rollbackCmd([], io().io)).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import type { ExecResult } from '@carbon/toolchain';
+import { noteToolRun, type ExecResult } from '@carbon/toolchain';
 import { kustomizationFile } from './build.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 
@@ -53,8 +53,11 @@ export class RenderCache {
     return id;
   }
 
-  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
-  run(key: string | undefined, produce: () => Promise<ExecResult>): Promise<ExecResult> {
+  /**
+   * The build for `key`: from memory, else from the folder, else `produce()` (stored when it
+   * succeeds). A reuse is reported to the progress line as a `reused` run of `tool`.
+   */
+  run(key: string | undefined, produce: () => Promise<ExecResult>, tool = 'kustomize'): Promise<ExecResult> {
     if (!key) {
       this.stats.uncacheable++;
       return produce();
@@ -62,17 +65,19 @@ export class RenderCache {
     const known = this.memory.get(key);
     if (known) {
       this.stats.hits++;
+      noteToolRun(tool, 'reused');
       return known;
     }
-    const p = this.load(key, produce);
+    const p = this.load(key, produce, tool);
     this.memory.set(key, p);
     return p;
   }
 
-  private async load(key: string, produce: () => Promise<ExecResult>): Promise<ExecResult> {
+  private async load(key: string, produce: () => Promise<ExecResult>, tool: string): Promise<ExecResult> {
     const stored = this.read(key);
     if (stored !== undefined) {
       this.stats.diskHits++;
+      noteToolRun(tool, 'reused');
       return { stdout: stored, stderr: '', exitCode: 0 };
     }
     this.stats.misses++;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { noteToolRun } from './progress.ts';
 
 /**
  * The one way this repo runs processes: an argv array handed to `spawn` (no shell, so nothing is
@@ -21,6 +22,8 @@ export type ExecOptions = {
   maxOutputBytes?: number;
   /** Scheduling niceness for the child (e.g. 10 for a long build on a shared machine). */
   niceness?: number;
+  /** The tool's name for progress reports when `cmd` is a wrapper (runConfined: `unshare … kustomize`). */
+  label?: string;
 };
 
 export type ExecResult = { stdout: string; stderr: string; exitCode: number };
@@ -67,6 +70,8 @@ export class ExecError extends Error {
 
 export const exec: Runner = (cmd, args, options = {}) =>
   new Promise((resolve) => {
+    const tool = options.label ?? cmd;
+    noteToolRun(tool, 'start');
     const child = spawn(cmd, [...args], {
       cwd: options.cwd,
       env: childEnv(options.env),
@@ -96,6 +101,7 @@ export const exec: Runner = (cmd, args, options = {}) =>
     const finish = (result: ExecResult) => {
       if (settled) return;
       settled = true;
+      noteToolRun(tool, 'end');
       if (timer) clearTimeout(timer);
       if (group) {
         // The child is gone; anything it started in its group goes with it.

@@ -1,4 +1,5 @@
 export { exec, execOrThrow, ExecError, EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, type ExecOptions, type ExecResult, type Runner } from './exec.ts';
+export { startProgress, progressShown, onToolRun, noteToolRun, type Progress, type ProgressStream, type ToolRun } from './progress.ts';
 export { findRepoRoot, toolsDir, toolBinDir, goModCacheDir, sourcesModuleDir, e2eModuleDir, RepoRootNotFoundError } from './repo.ts';
 export {
   TOOL_NAMES,

@@ -93,6 +93,7 @@ export async function runConfined(cmd: string, args: readonly string[], options:
     env: { GOMEMLIMIT: String(Math.floor(memoryBytes * 0.8)), ...options.env },
     killTree: true,
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES,
+    label: options.label ?? cmd,
   });
   if (res.exitCode === EXIT_TIMED_OUT) return { ...res, limit: 'time' };
   if (res.exitCode === EXIT_OUTPUT_LIMIT) return { ...res, limit: 'output' };

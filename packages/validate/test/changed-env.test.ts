@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { findRepoRoot } from '@carbon/toolchain';
 import { commitAll, ks, writeRepo } from '../../render/test/fixture.ts';
 import { validate } from '../src/index.ts';
-import { run as runCapacity } from '../../cli/src/commands/capacity.ts';
+import { main } from '../../cli/src/main.ts';
 import { check, clusterFactsDocument, facts, goodDeployment } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
@@ -70,7 +70,7 @@ describe('platform capacity', () => {
       { git: true },
     );
     let out = '';
-    const code = await runCapacity(['--path', dir], { out: (t) => (out += t), err: () => {}, cwd: root, isTTY: false });
+    const code = await main(['capacity', '--path', dir], { out: (t) => (out += t), err: () => {}, cwd: root, isTTY: false });
     expect(code).toBe(1);
     expect(out).toContain('web');
     expect(out).not.toMatch(/^PLC001/m);

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { findRepoRoot } from '@carbon/toolchain';
-import { run as runValidate } from '../../cli/src/commands/validate.ts';
-import { run as runCapacity } from '../../cli/src/commands/capacity.ts';
+import { main, type Io } from '../../cli/src/main.ts';
 import { commitAll, ks, writeRepo } from '../../render/test/fixture.ts';
 import { exitCodeOf, formatFindings, FORMATS, toSarif, validate } from '../src/index.ts';
 import { clusterFactsDocument, goodDeployment, goodSet } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
 const CANARY = 'CANARY-9f2c1e-do-not-print';
+const runValidate = (argv: string[], io: Io) => main(['validate', ...argv], io);
+const runCapacity = (argv: string[], io: Io) => main(['capacity', ...argv], io);
 
 /** A Flux repo: one cluster, one Kustomization per app folder, the good set in apps/web. */
 function fluxRepo(extra: Record<string, string> = {}, git = false): string {

@@ -1371,8 +1371,8 @@ var require_util = __commonJS({
       } : null;
     }
     function addListener(obj, name3, listener) {
-      const listeners = obj[kListeners] ??= [];
-      listeners.push([name3, listener]);
+      const listeners2 = obj[kListeners] ??= [];
+      listeners2.push([name3, listener]);
       obj.on(name3, listener);
       return obj;
     }
@@ -31746,6 +31746,15 @@ import { isAbsolute as isAbsolute2, join as join10, posix, relative as relative6
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
+
+// node_modules/@carbon/toolchain/src/progress.ts
+import { basename } from "node:path";
+var listeners = /* @__PURE__ */ new Set();
+function noteToolRun(tool, phase) {
+  for (const l of listeners) l({ tool: basename(tool), phase });
+}
+
+// node_modules/@carbon/toolchain/src/exec.ts
 var EXIT_COMMAND_NOT_FOUND = 127;
 var EXIT_TIMED_OUT = 124;
 var EXIT_OUTPUT_LIMIT = 125;
@@ -31759,6 +31768,8 @@ function killGroup(pid) {
   }
 }
 var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
+  const tool = options2.label ?? cmd;
+  noteToolRun(tool, "start");
   const child = spawn(cmd, [...args], {
     cwd: options2.cwd,
     env: childEnv(options2.env),
@@ -31787,6 +31798,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
   const finish = (result) => {
     if (settled) return;
     settled = true;
+    noteToolRun(tool, "end");
     if (timer) clearTimeout(timer);
     if (group) {
       killGroup(group);
@@ -32019,7 +32031,8 @@ async function runConfined(cmd, args, options2, runner = exec) {
     ...rest,
     env: { GOMEMLIMIT: String(Math.floor(memoryBytes * 0.8)), ...options2.env },
     killTree: true,
-    maxOutputBytes: options2.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES
+    maxOutputBytes: options2.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES,
+    label: options2.label ?? cmd
   });
   if (res.exitCode === EXIT_TIMED_OUT) return { ...res, limit: "time" };
   if (res.exitCode === EXIT_OUTPUT_LIMIT) return { ...res, limit: "output" };
@@ -32029,7 +32042,7 @@ async function runConfined(cmd, args, options2, runner = exec) {
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync4, readdirSync as readdirSync2, readFileSync as readFileSync3, statSync } from "node:fs";
-import { basename, dirname as dirname2, join as join5, relative, resolve as resolve2, sep } from "node:path";
+import { basename as basename2, dirname as dirname2, join as join5, relative, resolve as resolve2, sep } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -34864,7 +34877,7 @@ function discoverClusters(root) {
   return name([...found.values()], root);
 }
 function name(clusters, root) {
-  const last = (c) => c.dir === "." ? basename(root) : c.dir.split("/").pop();
+  const last = (c) => c.dir === "." ? basename2(root) : c.dir.split("/").pop();
   const counts2 = /* @__PURE__ */ new Map();
   for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
   return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
@@ -34874,13 +34887,13 @@ function listFluxClusters(dir) {
   const repoRoot = findGitRoot(abs) ?? abs;
   const rel = toPosix(relative(repoRoot, abs));
   const all = discoverClusters(repoRoot);
-  if (!all.length) return { repoRoot, clusters: [{ name: basename(abs), dir: rel || ".", how: "path" }] };
+  if (!all.length) return { repoRoot, clusters: [{ name: basename2(abs), dir: rel || ".", how: "path" }] };
   if (!rel) return { repoRoot, clusters: all };
   const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
   if (below.length) return { repoRoot, clusters: below };
   const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
   if (enclosing) return { repoRoot, clusters: [enclosing] };
-  return { repoRoot, clusters: [{ name: basename(abs), dir: rel, how: "path" }] };
+  return { repoRoot, clusters: [{ name: basename2(abs), dir: rel, how: "path" }] };
 }
 
 // node_modules/@carbon/render/src/helm.ts
@@ -35115,8 +35128,11 @@ var RenderCache = class {
     }
     return id;
   }
-  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
-  run(key, produce) {
+  /**
+   * The build for `key`: from memory, else from the folder, else `produce()` (stored when it
+   * succeeds). A reuse is reported to the progress line as a `reused` run of `tool`.
+   */
+  run(key, produce, tool = "kustomize") {
     if (!key) {
       this.stats.uncacheable++;
       return produce();
@@ -35124,16 +35140,18 @@ var RenderCache = class {
     const known = this.memory.get(key);
     if (known) {
       this.stats.hits++;
+      noteToolRun(tool, "reused");
       return known;
     }
-    const p = this.load(key, produce);
+    const p = this.load(key, produce, tool);
     this.memory.set(key, p);
     return p;
   }
-  async load(key, produce) {
+  async load(key, produce, tool) {
     const stored = this.read(key);
     if (stored !== void 0) {
       this.stats.diskHits++;
+      noteToolRun(tool, "reused");
       return { stdout: stored, stderr: "", exitCode: 0 };
     }
     this.stats.misses++;

@@ -1374,8 +1374,8 @@ var require_util = __commonJS({
       } : null;
     }
     function addListener(obj2, name3, listener) {
-      const listeners = obj2[kListeners] ??= [];
-      listeners.push([name3, listener]);
+      const listeners2 = obj2[kListeners] ??= [];
+      listeners2.push([name3, listener]);
       obj2.on(name3, listener);
       return obj2;
     }
@@ -30812,6 +30812,18 @@ var require_dist2 = __commonJS({
   }
 });
 
+// node_modules/@carbon/toolchain/src/progress.ts
+import { basename } from "node:path";
+function noteToolRun(tool, phase) {
+  for (const l of listeners) l({ tool: basename(tool), phase });
+}
+var listeners;
+var init_progress = __esm({
+  "node_modules/@carbon/toolchain/src/progress.ts"() {
+    listeners = /* @__PURE__ */ new Set();
+  }
+});
+
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
@@ -30847,6 +30859,7 @@ function lastLines(text, count) {
 var EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, liveGroups, exitHook, ExecError, exec;
 var init_exec = __esm({
   "node_modules/@carbon/toolchain/src/exec.ts"() {
+    init_progress();
     EXIT_COMMAND_NOT_FOUND = 127;
     EXIT_TIMED_OUT = 124;
     EXIT_OUTPUT_LIMIT = 125;
@@ -30870,6 +30883,8 @@ var init_exec = __esm({
       }
     };
     exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
+      const tool = options2.label ?? cmd;
+      noteToolRun(tool, "start");
       const child = spawn(cmd, [...args], {
         cwd: options2.cwd,
         env: childEnv(options2.env),
@@ -30898,6 +30913,7 @@ var init_exec = __esm({
       const finish = (result) => {
         if (settled) return;
         settled = true;
+        noteToolRun(tool, "end");
         if (timer) clearTimeout(timer);
         if (group) {
           killGroup(group);
@@ -31191,7 +31207,8 @@ async function runConfined(cmd, args, options2, runner = exec) {
     ...rest,
     env: { GOMEMLIMIT: String(Math.floor(memoryBytes * 0.8)), ...options2.env },
     killTree: true,
-    maxOutputBytes: options2.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES
+    maxOutputBytes: options2.maxOutputBytes ?? DEFAULT_OUTPUT_BYTES,
+    label: options2.label ?? cmd
   });
   if (res.exitCode === EXIT_TIMED_OUT) return { ...res, limit: "time" };
   if (res.exitCode === EXIT_OUTPUT_LIMIT) return { ...res, limit: "output" };
@@ -31214,6 +31231,7 @@ var init_sandbox = __esm({
 var init_src = __esm({
   "node_modules/@carbon/toolchain/src/index.ts"() {
     init_exec();
+    init_progress();
     init_repo();
     init_versions();
     init_gomod();
@@ -35132,7 +35150,7 @@ import { isAbsolute as isAbsolute2, join as join13, posix, relative as relative6
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { basename, dirname as dirname2, join as join8, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { basename as basename2, dirname as dirname2, join as join8, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -37967,7 +37985,7 @@ function discoverClusters(root) {
   return name([...found.values()], root);
 }
 function name(clusters, root) {
-  const last = (c) => c.dir === "." ? basename(root) : c.dir.split("/").pop();
+  const last = (c) => c.dir === "." ? basename2(root) : c.dir.split("/").pop();
   const counts2 = /* @__PURE__ */ new Map();
   for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
   return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
@@ -37977,13 +37995,13 @@ function listFluxClusters(dir) {
   const repoRoot = findGitRoot(abs) ?? abs;
   const rel = toPosix(relative(repoRoot, abs));
   const all = discoverClusters(repoRoot);
-  if (!all.length) return { repoRoot, clusters: [{ name: basename(abs), dir: rel || ".", how: "path" }] };
+  if (!all.length) return { repoRoot, clusters: [{ name: basename2(abs), dir: rel || ".", how: "path" }] };
   if (!rel) return { repoRoot, clusters: all };
   const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
   if (below.length) return { repoRoot, clusters: below };
   const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
   if (enclosing) return { repoRoot, clusters: [enclosing] };
-  return { repoRoot, clusters: [{ name: basename(abs), dir: rel, how: "path" }] };
+  return { repoRoot, clusters: [{ name: basename2(abs), dir: rel, how: "path" }] };
 }
 
 // node_modules/@carbon/render/src/helm.ts
@@ -38191,6 +38209,7 @@ function deepByScan(text) {
 }
 
 // node_modules/@carbon/render/src/cache.ts
+init_src();
 import { createHash as createHash3, randomBytes } from "node:crypto";
 import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
 import { join as join9, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
@@ -38220,8 +38239,11 @@ var RenderCache = class {
     }
     return id;
   }
-  /** The build for `key`: from memory, else from the folder, else `produce()` (stored when it succeeds). */
-  run(key, produce) {
+  /**
+   * The build for `key`: from memory, else from the folder, else `produce()` (stored when it
+   * succeeds). A reuse is reported to the progress line as a `reused` run of `tool`.
+   */
+  run(key, produce, tool = "kustomize") {
     if (!key) {
       this.stats.uncacheable++;
       return produce();
@@ -38229,16 +38251,18 @@ var RenderCache = class {
     const known = this.memory.get(key);
     if (known) {
       this.stats.hits++;
+      noteToolRun(tool, "reused");
       return known;
     }
-    const p = this.load(key, produce);
+    const p = this.load(key, produce, tool);
     this.memory.set(key, p);
     return p;
   }
-  async load(key, produce) {
+  async load(key, produce, tool) {
     const stored = this.read(key);
     if (stored !== void 0) {
       this.stats.diskHits++;
+      noteToolRun(tool, "reused");
       return { stdout: stored, stderr: "", exitCode: 0 };
     }
     this.stats.misses++;

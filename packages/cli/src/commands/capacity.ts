@@ -1,17 +1,34 @@
 import { resolve } from 'node:path';
 import { exitCodeOf, formatCapacity, validate } from '@carbon/validate';
-import { oneOf, parseFlags } from '../args.ts';
-import { EXIT, UsageError, type Io } from '../io.ts';
+import { choice, option, repeatable } from '../args.ts';
+import { EXIT, UsageError, withProgress, type Io } from '../io.ts';
 import { chartOptions, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'the fit table: requests/limits per node and namespace against allocatable and quota, headroom, at peak';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { cluster: { type: 'string', multiple: true }, format: { type: 'string' }, path: { type: 'string' }, 'working-tree': { type: 'boolean' }, 'fetch-charts': { type: 'boolean' } }, 'capacity');
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
+export const options = [
+  repeatable('--cluster <name>', 'only this cluster'),
+  choice('--format <format>', 'output format', ['text', 'json'], 'text'),
+  option('--path <dir>', 'another Flux repository: its root or any cluster folder'),
+  option('--working-tree', 'render pinned GitRepository sources from the files on disk instead of their commit'),
+  option('--fetch-charts', 'first fetch HelmRelease charts missing from the chart cache (the only network use)'),
+];
+
+interface Opts {
+  cluster?: string[];
+  format: 'text' | 'json';
+  path?: string;
+  workingTree?: boolean;
+  fetchCharts?: boolean;
+}
+
+export async function run(values: Opts, io: Io): Promise<number> {
+  const format = values.format;
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
-  const result = await validate({ root, path, schema: false, rules: false, ...renderCache(root), ...chartOptions(root, values['fetch-charts']), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values['working-tree'] ? { workingTree: true } : {}) });
+  const result = await withProgress(io, 'capacity', () =>
+    validate({ root, path, schema: false, rules: false, ...renderCache(root), ...chartOptions(root, values.fetchCharts), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values.workingTree ? { workingTree: true } : {}) }),
+  );
   if (exitCodeOf(result) === 2) {
     for (const f of result.findings.filter((x) => x.id === 'INP001')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);
     return EXIT.usage;

@@ -1,36 +1,44 @@
 import { check, RenderFailedError, renderJson, renderTerminal, RevisionError } from '@carbon/diff';
 import { exitCodeOf, formatCapacity, formatFindings, toJson } from '@carbon/validate';
 import { RenderCache } from '@carbon/render';
-import { oneOf, parseFlags } from '../args.ts';
-import { colorFor, EXIT, UsageError, type Io } from '../io.ts';
+import { choice, colorOptions, option, repeatable } from '../args.ts';
+import { colorFor, EXIT, UsageError, withProgress, type Io } from '../io.ts';
 import { renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'the pull-request check from one rendering: validate the working tree, diff it against --base REF, capacity (--format pretty|json)';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    {
-      base: { type: 'string' },
-      cluster: { type: 'string', multiple: true },
-      format: { type: 'string' },
-      'changed-since': { type: 'string' },
-      'no-color': { type: 'boolean' },
-    },
-    'check',
-  );
+export const options = [
+  option('--base <ref>', 'the revision the pull request is diffed against (required, e.g. origin/main)'),
+  repeatable('--cluster <name>', 'only this cluster'),
+  option('--changed-since <ref>', 'report only the findings the change since REF affects'),
+  choice('--format <format>', 'output format', ['pretty', 'json'], 'pretty'),
+  ...colorOptions(),
+];
+
+interface Opts {
+  base?: string;
+  cluster?: string[];
+  changedSince?: string;
+  format: 'pretty' | 'json';
+  color?: boolean;
+}
+
+export async function run(values: Opts, io: Io): Promise<number> {
   if (!values.base) throw new UsageError('platform check: --base REF is required (e.g. --base origin/main)');
-  const format = oneOf(values.format, ['pretty', 'json'] as const, '--format', 'pretty');
+  const format = values.format;
   const root = repoRoot(io.cwd);
   let result;
   try {
-    result = await check({
-      root,
-      base: values.base,
-      cache: renderCache(root).cache ?? new RenderCache(),
-      ...(values.cluster?.length ? { clusters: values.cluster } : {}),
-      ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
-    });
+    const base = values.base;
+    result = await withProgress(io, 'check', () =>
+      check({
+        root,
+        base,
+        cache: renderCache(root).cache ?? new RenderCache(),
+        ...(values.cluster?.length ? { clusters: values.cluster } : {}),
+        ...(values.changedSince ? { changedSince: values.changedSince } : {}),
+      }),
+    );
   } catch (e) {
     if (e instanceof RevisionError || e instanceof RenderFailedError) {
       io.err(`error: ${e.message}\n${e instanceof RevisionError && e.hint ? `  ${e.hint}\n` : ''}`);
@@ -42,7 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (format === 'json') {
     io.out(`${JSON.stringify({ validate: toJson(result.validate), diff: JSON.parse(renderJson(result.diff)), render: result.render }, null, 2)}\n`);
   } else {
-    const color = colorFor(io, { 'no-color': values['no-color'] });
+    const color = colorFor(io, values);
     io.out(formatFindings(result.validate, 'pretty', { color }));
     io.out(`\n${renderTerminal(result.diff, { color })}`);
     if (result.capacity.length) io.out(`\n${formatCapacity(result.capacity)}\n`);

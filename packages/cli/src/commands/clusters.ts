@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { listFluxClusters } from '@carbon/render';
-import { oneOf, parseFlags } from '../args.ts';
+import { choice, option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 
 export const summary = 'the Flux clusters found in a repository (--path DIR: a repo root or any cluster folder) and how each was recognised';
@@ -13,9 +13,10 @@ const HOW = {
   path: 'the folder given',
 } as const;
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { path: { type: 'string' }, format: { type: 'string' } }, 'clusters');
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
+export const options = [option('--path <dir>', 'a repository root or any cluster folder (default: the current folder)'), choice('--format <format>', 'output format', ['text', 'json'], 'text')];
+
+export async function run(values: { path?: string; format: 'text' | 'json' }, io: Io): Promise<number> {
+  const format = values.format;
   const { repoRoot, clusters } = listFluxClusters(resolve(io.cwd, values.path ?? '.'));
   if (format === 'json') {
     io.out(`${JSON.stringify({ repoRoot, clusters }, null, 2)}\n`);

@@ -1,12 +1,13 @@
 import { generate } from '@carbon/generate';
-import { parseFlags } from '../args.ts';
+import { option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
 
 export const summary = 'regenerate Kustomize output; --check fails when committed output is stale';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { check: { type: 'boolean' }, service: { type: 'string' } }, 'generate');
+export const options = [option('--check', 'write nothing; exit 1 listing stale files'), option('--service <name>', "write only this service's apps/<name>/deploy/")];
+
+export async function run(values: { check?: boolean; service?: string }, io: Io): Promise<number> {
   const root = repoRoot(io.cwd);
   const result = await generate(root, { check: Boolean(values.check), ...(values.service ? { service: values.service } : {}) });
   const stale = [...result.changed, ...result.removed];

@@ -1,13 +1,13 @@
 import { imageMirrors, loadPlatform } from '@carbon/generate';
-import { oneOf, parseFlags } from '../args.ts';
+import { choice } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
 
 export const summary = 'list upstream → Harbor mirror images (the mirror job input)';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { format: { type: 'string' } }, 'images');
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
+export const options = [choice('--format <format>', 'output format', ['text', 'json'], 'text')];
+
+export async function run({ format }: { format: 'text' | 'json' }, io: Io): Promise<number> {
   const mirrors = imageMirrors(await loadPlatform(repoRoot(io.cwd)));
   if (format === 'json') {
     io.out(`${JSON.stringify({ images: mirrors }, null, 2)}\n`);

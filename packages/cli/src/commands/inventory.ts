@@ -1,15 +1,19 @@
 import { inventory, loadPlatform } from '@carbon/generate';
-import { cores, gib } from '@carbon/platform';
-import { oneOf, parseFlags } from '../args.ts';
+import { cores, gib, loadClusters } from '@carbon/platform';
+import { checkClusterNames } from '@carbon/render';
+import { choice, repeatable } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
 
 export const summary = 'per-cluster inventory: services, pods and requests per namespace against quota';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, { format: { type: 'string' }, cluster: { type: 'string' } }, 'inventory');
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format', 'text');
-  const platform = await loadPlatform(repoRoot(io.cwd), values.cluster ? { clusters: [values.cluster] } : {});
+export const options = [repeatable('--cluster <name>', 'only this cluster'), choice('--format <format>', 'output format', ['text', 'json'], 'text')];
+
+export async function run({ cluster, format }: { cluster?: string[]; format: 'text' | 'json' }, io: Io): Promise<number> {
+  const root = repoRoot(io.cwd);
+  // A read-only command: an unknown --cluster is bad usage with the choices, as for validate and diff.
+  if (cluster?.length) checkClusterNames(cluster, loadClusters(root).map((c) => c.name));
+  const platform = await loadPlatform(root, cluster?.length ? { clusters: cluster } : {});
   const inv = inventory(platform);
   if (format === 'json') {
     io.out(`${JSON.stringify({ clusters: inv }, null, 2)}\n`);

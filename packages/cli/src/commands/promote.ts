@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createGit, depsFromEnv, formatOutcome, handleEvent, history, promoteRevision, reevaluate } from '@carbon/promote';
-import { parseFlags } from '../args.ts';
+import { option } from '../args.ts';
 import { EXIT, UsageError, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
 
@@ -8,12 +8,30 @@ export const summary = 'promote a service to multi-node: --event FILE [--dry-run
 
 const MAX_EVENT_BYTES = 256 * 1024;
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    { event: { type: 'string' }, 'dry-run': { type: 'boolean' }, service: { type: 'string' }, revision: { type: 'string' }, reevaluate: { type: 'boolean' }, history: { type: 'string' }, json: { type: 'boolean' } },
-    'promote',
-  );
+export const options = [
+  option('--event <file>', 'a Flux repository_dispatch payload (untrusted input)'),
+  option('--service <name>', 'promote this service by hand (with --revision)'),
+  option('--revision <sha>', 'the commit on main to pin (with --service)'),
+  option('--reevaluate', 'the scheduled run: re-check open promotion PRs, merge those whose soak passed'),
+  option('--history <service>', 'print the audit trail of one service'),
+  option('--dry-run', 'only plan: no fetch, push or GitHub write (also without GITHUB_TOKEN)'),
+  option('--json', 'print the outcome as JSON'),
+];
+
+export const help = `Give exactly one of --event, --service with --revision, --reevaluate, --history.
+Gates, soak, freeze windows and approvals: docs/promotion.md.`;
+
+interface Opts {
+  event?: string;
+  service?: string;
+  revision?: string;
+  reevaluate?: boolean;
+  history?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function run(values: Opts, io: Io): Promise<number> {
   const modes = [values.event !== undefined, values.service !== undefined || values.revision !== undefined, values.reevaluate === true, values.history !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('platform promote: give exactly one of --event FILE, --service S --revision SHA, --reevaluate, --history S');
   const root = repoRoot(io.cwd);
@@ -26,7 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const deps = depsFromEnv(root, process.env, { dryRun: values['dry-run'] === true });
+  const deps = depsFromEnv(root, process.env, { dryRun: values.dryRun === true });
   if (deps.dryRun) io.err('promote: planning only (--dry-run or no GITHUB_TOKEN): nothing is pushed or written to GitHub\n');
 
   if (values.reevaluate) {

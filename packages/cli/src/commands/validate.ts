@@ -1,34 +1,46 @@
 import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
-import { oneOf, parseFlags } from '../args.ts';
-import { colorFor, type Io } from '../io.ts';
+import { choice, colorOptions, option, repeatable } from '../args.ts';
+import { colorFor, withProgress, type Io } from '../io.ts';
 import { chartOptions, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    {
-      cluster: { type: 'string', multiple: true },
-      format: { type: 'string' },
-      'changed-since': { type: 'string' },
-      path: { type: 'string' },
-      'working-tree': { type: 'boolean' }, 'fetch-charts': { type: 'boolean' },
-    },
-    'validate',
-  );
-  const format = oneOf(values.format, FORMATS, '--format', 'pretty');
+export const options = [
+  repeatable('--cluster <name>', 'only this cluster'),
+  choice('--format <format>', 'output format', FORMATS, 'pretty'),
+  option('--changed-since <ref>', 'report only what the change since REF affects (everything is still rendered)'),
+  option('--path <dir>', 'another Flux repository: its root or any cluster folder'),
+  option('--working-tree', 'render pinned GitRepository sources from the files on disk instead of their commit'),
+  option('--fetch-charts', 'first fetch HelmRelease charts missing from the chart cache (the only network use)'),
+  ...colorOptions(),
+];
+
+interface Opts {
+  cluster?: string[];
+  format: (typeof FORMATS)[number];
+  changedSince?: string;
+  path?: string;
+  workingTree?: boolean;
+  fetchCharts?: boolean;
+  color?: boolean;
+}
+
+export async function run(values: Opts, io: Io): Promise<number> {
+  const format = values.format;
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
-  const result = await validate({
-    root,
-    path,
-    ...renderCache(root), ...chartOptions(root, values['fetch-charts']),
-    ...(values.cluster?.length ? { clusters: values.cluster } : {}),
-    ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
-    ...(values['working-tree'] ? { workingTree: true } : {}),
-  });
-  io.out(formatFindings(result, format, { color: format === 'pretty' && colorFor(io) }));
+  const result = await withProgress(io, 'validate', () =>
+    validate({
+      root,
+      path,
+      ...renderCache(root),
+      ...chartOptions(root, values.fetchCharts),
+      ...(values.cluster?.length ? { clusters: values.cluster } : {}),
+      ...(values.changedSince ? { changedSince: values.changedSince } : {}),
+      ...(values.workingTree ? { workingTree: true } : {}),
+    }),
+  );
+  io.out(formatFindings(result, format, { color: format === 'pretty' && colorFor(io, values) }));
   return exitCodeOf(result);
 }
