@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { exec, EXIT_COMMAND_NOT_FOUND, type Runner } from './exec.ts';
+import { exec, EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, type Runner } from './exec.ts';
 import { goModCacheDir, sourcesModuleDir, toolBinDir } from './repo.ts';
 import type { ModulePin } from './versions.ts';
 
@@ -147,12 +147,33 @@ export async function downloadModule(root: string, pin: ModulePin, runner: Runne
   return dirs.get(`${pin.module}@${pin.version}`)!;
 }
 
-/** `go install <package>@<version>` into `.tools/bin` (module-aware install is checksum-DB verified). */
+/** How long one `go install` may take before it is killed (a cold promtool on two loaded cores took over 45 min). */
+export const GO_INSTALL_TIMEOUT_MS = 80 * 60_000;
+
+export class GoBuildTimeoutError extends Error {
+  override readonly name = 'GoBuildTimeoutError';
+  constructor(
+    readonly target: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `go install ${target} did not finish within ${Math.round(timeoutMs / 60_000)} min and was stopped. ` +
+        'The download had finished or was still running; on a busy machine the cold build of a large tool can take this long. ' +
+        'Re-run `npm run setup` when the machine is quieter (what was built is in the Go build cache and is reused).',
+    );
+  }
+}
+
+/**
+ * `go install <package>@<version>` into `.tools/bin` (module-aware install is checksum-DB verified).
+ * `-trimpath` makes the build independent of this clone's module-cache path, so a second clone on
+ * the same machine reuses the shared Go build cache instead of compiling everything again.
+ */
 export async function goInstall(root: string, pkg: string, version: string, ldflags: string | undefined, runner: Runner = exec): Promise<void> {
-  const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), `${pkg}@${version}`];
+  const args = ['install', '-trimpath', ...(ldflags ? [`-ldflags=${ldflags}`] : []), `${pkg}@${version}`];
   // Run outside any module so the repo's go.mod (if one ever appears) cannot change the build.
-  // promtool (all of Prometheus' discovery packages) takes many minutes on two busy cores.
-  const result = await runner('go', args, { cwd: goModCacheDir(root), env: goEnv(root), timeoutMs: 45 * 60_000 });
+  const result = await runner('go', args, { cwd: goModCacheDir(root), env: goEnv(root), timeoutMs: GO_INSTALL_TIMEOUT_MS });
+  if (result.exitCode === EXIT_TIMED_OUT) throw new GoBuildTimeoutError(`${pkg}@${version}`, GO_INSTALL_TIMEOUT_MS);
   if (result.exitCode !== 0) throw new GoDownloadError(`${pkg}@${version}`, result.stderr || `exit ${result.exitCode}`);
 }
 

@@ -32,6 +32,8 @@ export {
   PLATFORM_GOPROXY_VAR,
   GoMissingError,
   GoDownloadError,
+  GoBuildTimeoutError,
+  GO_INSTALL_TIMEOUT_MS,
   GoProxySettingError,
   PinMismatchError,
 } from './gomod.ts';

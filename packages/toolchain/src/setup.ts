@@ -1,6 +1,6 @@
 import { exec, type Runner } from './exec.ts';
 import { checkE2eComponents, E2eBuildError, ensureE2eComponents } from './e2e.ts';
-import { checkGo, GoDownloadError, GoMissingError, GoProxySettingError, PinMismatchError } from './gomod.ts';
+import { checkGo, GoBuildTimeoutError, GoDownloadError, GoMissingError, GoProxySettingError, PinMismatchError } from './gomod.ts';
 import { ensureSchemas, schemasAreFresh, SchemasMissingError } from './schemas.ts';
 import { checkTool, ensureTools, ToolMissingError } from './tools.ts';
 import { TOOL_NAMES } from './versions.ts';
@@ -40,6 +40,7 @@ export async function runSetup(root: string, { mode, e2e = false, runner = exec,
     if (
       error instanceof GoMissingError ||
       error instanceof GoDownloadError ||
+      error instanceof GoBuildTimeoutError ||
       error instanceof PinMismatchError ||
       error instanceof GoProxySettingError ||
       error instanceof E2eBuildError

@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Runner } from '../src/exec.ts';
+import { EXIT_TIMED_OUT, type Runner } from '../src/exec.ts';
+import { GoBuildTimeoutError, goInstall } from '../src/gomod.ts';
 import { checkTool, ensureTools, installedTool, parseBuildInfoVersion, parseVersion, ToolMissingError, toolPath } from '../src/tools.ts';
 import { TOOL_PINS } from '../src/versions.ts';
 
@@ -82,7 +83,18 @@ describe('ensureTools', () => {
     const actions = await ensureTools(root, { runner });
 
     expect(actions.filter((a) => a.action === 'installed').map((a) => a.tool)).toEqual(['kustomize']);
-    expect(calls.filter(([cmd, sub]) => cmd === 'go' && sub === 'install')).toEqual([['go', 'install', `sigs.k8s.io/kustomize/kustomize/v5@${TOOL_PINS.kustomize.version}`]]);
+    expect(calls.filter(([cmd, sub]) => cmd === 'go' && sub === 'install')).toEqual([['go', 'install', '-trimpath', `sigs.k8s.io/kustomize/kustomize/v5@${TOOL_PINS.kustomize.version}`]]);
     await expect(checkTool(root, 'kustomize')).resolves.toBe(toolPath(root, 'kustomize'));
+  });
+});
+
+describe('goInstall', () => {
+  it('says a timed-out build timed out (not that the fetch failed) and exits through GoBuildTimeoutError', async () => {
+    const root = tempRoot();
+    const runner: Runner = async () => ({ stdout: '', stderr: 'go: timed out after 4800000ms', exitCode: EXIT_TIMED_OUT });
+    const error = await goInstall(root, 'example.com/cmd/x', 'v1.0.0', undefined, runner).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GoBuildTimeoutError);
+    expect((error as Error).message).toMatch(/example\.com\/cmd\/x@v1\.0\.0 did not finish within 80 min/);
+    expect((error as Error).message).not.toMatch(/could not fetch/);
   });
 });

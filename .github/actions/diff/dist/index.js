@@ -31985,6 +31985,9 @@ var E2E_FAMILIES = {
   }
 };
 
+// node_modules/@carbon/toolchain/src/gomod.ts
+var GO_INSTALL_TIMEOUT_MS = 80 * 6e4;
+
 // node_modules/@carbon/toolchain/src/tools.ts
 import { join as join4 } from "node:path";
 var toolPath = (root, name3) => join4(toolBinDir(root), name3);

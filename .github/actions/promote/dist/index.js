@@ -31095,10 +31095,12 @@ var init_versions = __esm({
 });
 
 // node_modules/@carbon/toolchain/src/gomod.ts
+var GO_INSTALL_TIMEOUT_MS;
 var init_gomod = __esm({
   "node_modules/@carbon/toolchain/src/gomod.ts"() {
     init_exec();
     init_repo();
+    GO_INSTALL_TIMEOUT_MS = 80 * 6e4;
   }
 });
 

@@ -33720,6 +33720,7 @@ function goEnv(root, env = process.env) {
     GOSUMDB: void 0
   };
 }
+var GO_INSTALL_TIMEOUT_MS = 80 * 6e4;
 
 // node_modules/@carbon/toolchain/src/record.ts
 import { readFileSync as readFileSync5, renameSync, writeFileSync } from "node:fs";
