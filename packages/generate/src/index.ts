@@ -6,3 +6,4 @@ export * from './images.ts';
 export * from './inventory.ts';
 export * from './yaml-out.ts';
 export * from './crds.ts';
+export * from './scaffold.ts';

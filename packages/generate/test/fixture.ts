@@ -4,6 +4,15 @@ import { dirname, join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
+/** `platform <argv>` in `root` through the CLI's main, output captured. */
+export async function cli(root: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { main } = await import('../../cli/src/main.ts');
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: root, isTTY: false });
+  return { code, out, err };
+}
+
 const clusterYaml = (name: string, role: string, sourcing: string, nodes: number) => `apiVersion: platform.254carbon.com/v1alpha1
 kind: ClusterFacts
 metadata:

@@ -1,19 +1,11 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../cli/src/main.ts';
 import { generate, loadError } from '../src/index.ts';
-import { fixtureRepo, serviceSource, type FixtureRepo } from './fixture.ts';
+import { cli, fixtureRepo, serviceSource, type FixtureRepo } from './fixture.ts';
 
 let repo: FixtureRepo | undefined;
 afterEach(() => repo?.cleanup());
-
-async function cli(root: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: root, isTTY: false });
-  return { code, out, err };
-}
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

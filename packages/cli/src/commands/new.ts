@@ -1,0 +1,49 @@
+import { scaffoldService } from '@carbon/generate';
+import { InvalidArgumentError } from 'commander';
+import { option } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { repoRoot } from '../root.ts';
+
+export const summary = 'scaffold a new service: apps/<service> with a minimal definition generate accepts (--namespace NS --image REPO:TAG)';
+
+export const args = '<service>';
+
+export const options = [
+  option('--namespace <ns>', 'a namespace every clusters/<name>/cluster.yaml declares (required)'),
+  option('--image <ref>', 'the pinned upstream image: registry/repository:tag or @sha256:<digest> (required)'),
+  option('--port <port>', 'the container port, named http; the probes use it (default: 8080)').argParser((v: string) => {
+    if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new InvalidArgumentError('a port is a number from 1 to 65535.');
+    return Number(v);
+  }),
+  option('--description <text>', 'one line: what the service does and who uses it'),
+];
+
+export const help = `Refuses a name that is not a DNS-1123 label, an existing apps/<service>, a namespace not
+declared in every cluster.yaml (listing the valid ones) and an unpinned image. Writes to a temporary
+folder renamed into place: on any error nothing is written. See docs/adding-a-service.md.`;
+
+interface Opts {
+  namespace?: string;
+  image?: string;
+  port?: number;
+  description?: string;
+}
+
+export async function run(values: Opts, io: Io, ctx: { args: string[] }): Promise<number> {
+  const [name] = ctx.args as [string];
+  const missing = (['namespace', 'image'] as const).filter((k) => !values[k]);
+  if (missing.length) {
+    io.err(`error: platform new: ${missing.map((k) => `--${k}`).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required (e.g. platform new ${name.replace(/[^a-z0-9-]/g, '?')} --namespace data-platform --image docker.io/library/redis:7.4.1)\n`);
+    return EXIT.usage;
+  }
+  const root = repoRoot(io.cwd);
+  const made = scaffoldService(root, {
+    name,
+    namespace: values.namespace!,
+    image: values.image!,
+    ...(values.port !== undefined ? { port: values.port } : {}),
+    ...(values.description !== undefined ? { description: values.description } : {}),
+  });
+  io.out(`new: ${made.dir}\n${made.files.map((f) => `  wrote    ${f}\n`).join('')}\nNext:\n${made.nextSteps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`);
+  return EXIT.ok;
+}

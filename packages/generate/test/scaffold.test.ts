@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { generate, parseImage } from '../src/index.ts';
+import { cli, fixtureRepo, serviceSource, type FixtureRepo } from './fixture.ts';
+
+let repo: FixtureRepo | undefined;
+afterEach(() => repo?.cleanup());
+
+/** Every path below the repository except node_modules, to prove a refused scaffold wrote nothing. */
+const tree = (root: string) =>
+  readdirSync(root, { recursive: true })
+    .map(String)
+    .filter((p) => !p.startsWith('node_modules'))
+    .sort();
+
+describe('platform new <service>', () => {
+  it('writes apps/<service> like the existing services; generate accepts it as it is; production gets 2 replicas', async () => {
+    repo = fixtureRepo({ web: serviceSource('web') });
+    // The package's tsconfig.json extends the repository's, as every service's does.
+    repo.write('tsconfig.base.json', readFileSync(resolve(import.meta.dirname, '../../../tsconfig.base.json'), 'utf8'));
+    const r = await cli(repo.root, 'new', 'redis-cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1', '--port', '6379', '--description', 'Redis cache for the web service');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('new: apps/redis-cache\n');
+    expect(r.out).toMatch(/Next:\n {2}1\. edit apps\/redis-cache\/src\/service\.ts/);
+    expect(r.out).toContain('npx platform generate --service redis-cache');
+    expect(readdirSync(join(repo.root, 'apps/redis-cache'), { recursive: true }).map(String).sort()).toEqual(['package.json', 'scripts', 'scripts/generate.ts', 'src', 'src/service.ts', 'tsconfig.json']);
+    expect(JSON.parse(readFileSync(join(repo.root, 'apps/redis-cache/package.json'), 'utf8'))).toMatchObject({ name: '@carbon/app-redis-cache', description: 'Redis cache for the web service', scripts: { generate: 'tsx scripts/generate.ts' } });
+    expect(readFileSync(join(repo.root, 'apps/redis-cache/scripts/generate.ts'), 'utf8')).toContain("generateServiceScript('redis-cache')");
+    expect(readdirSync(join(repo.root, 'apps')).filter((f) => f.startsWith('.'))).toEqual([]); // no temp folder left
+
+    const g = await generate(repo.root, { check: false });
+    expect(g.changed.filter((f) => f.startsWith('apps/redis-cache/'))).not.toEqual([]);
+    const deployment = (cluster: string) => parse(readFileSync(join(repo!.root, `apps/redis-cache/deploy/overlays/${cluster}/deployment-redis-cache.yaml`), 'utf8'));
+    const prod = deployment('production');
+    expect(prod.spec.replicas).toBe(2);
+    expect(deployment('staging').spec.replicas).toBe(1);
+    const c = prod.spec.template.spec.containers[0];
+    expect(c.image).toMatch(/\/library\/redis:7\.4\.1$/);
+    expect(c.ports).toEqual([expect.objectContaining({ containerPort: 6379 })]);
+    expect(c.readinessProbe.tcpSocket).toBeDefined();
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(prod.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+  });
+
+  it('refuses a bad name, an existing service, an undeclared namespace, an unpinned image and a bad port: exit 2, nothing written', async () => {
+    repo = fixtureRepo({ web: serviceSource('web') });
+    const before = tree(repo.root);
+    const cases: [string[], RegExp][] = [
+      [['new', 'Redis_Cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1'], /"Redis_Cache" is not a service name \(a DNS-1123 label\)/],
+      [['new', '../../etc', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1'], /is not a service name/],
+      [['new', 'web', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1'], /apps\/web already exists\n {2}choose another name; the services are: web/],
+      [['new', 'cache', '--namespace', 'nope', '--image', 'docker.io/library/redis:7.4.1'], /--namespace "nope" is not declared in every cluster\.yaml\n {2}valid choices: data/],
+      [['new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis:latest'], /uses the tag "latest"/],
+      [['new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis'], /is not a pinned image reference/],
+      [['new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7', '--port', '70000'], /argument '70000' is invalid\. a port is a number from 1 to 65535/],
+      [['new', 'cache', '--namespace', 'data'], /--image is required/],
+      [['new'], /missing required argument 'service'/],
+    ];
+    for (const [argv, said] of cases) {
+      const r = await cli(repo.root, ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(said);
+      expect(r.out).toBe('');
+    }
+    expect(tree(repo.root)).toEqual(before);
+  });
+
+  it('image references: tag or digest, registry ports, never latest', () => {
+    expect(parseImage('docker.io/library/redis:7.4.1')).toEqual({ upstream: 'docker.io/library/redis', tag: '7.4.1' });
+    expect(parseImage('registry.local:5000/team/app:v1.2')).toEqual({ upstream: 'registry.local:5000/team/app', tag: 'v1.2' });
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseImage(`ghcr.io/org/app@${digest}`)).toEqual({ upstream: 'ghcr.io/org/app', tag: digest });
+    for (const bad of ['redis:7', 'registry.local:5000/app', 'docker.io/a/b:latest', 'docker.io/a/b@sha256:abc', "docker.io/a/b:1'x"]) expect(() => parseImage(bad), bad).toThrow();
+  });
+});
