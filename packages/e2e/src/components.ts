@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { goModCacheDir, toolBinDir } from '@carbon/toolchain';
+import { checkE2eBinary, E2E_FAMILIES, E2E_FAMILY_NAMES, E2eComponentMissingError, e2eBinaryModuleVersion, goModCacheDir, toolBinDir, type E2eBinaryName } from '@carbon/toolchain';
 
 /**
  * The real components the e2e runs and where their pinned builds live. The toolchain builds them
@@ -10,20 +10,32 @@ import { goModCacheDir, toolBinDir } from '@carbon/toolchain';
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'source-controller', 'kustomize-controller', 'notification-controller'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+/** The module and version a component is built from: the toolchain's pins (packages/toolchain versions.ts), read, not repeated. */
+export function pinnedModule(name: E2eBinaryName): { module: string; version: string } {
+  for (const f of E2E_FAMILY_NAMES) {
+    const family = E2E_FAMILIES[f];
+    const b = family.binaries.find((x) => x.name === name);
+    if (b) return { module: b.module, version: e2eBinaryModuleVersion(family, b) };
+  }
+  throw new Error(`${name} is not an e2e component the toolchain builds`);
+}
+
 /** Module versions whose sources hold the Flux CRDs and KWOK stages matching the binaries. */
 export const SOURCES = {
-  'source-controller': { module: 'github.com/fluxcd/source-controller', version: 'v1.9.6', crds: 'config/crd/bases' },
-  'kustomize-controller': { module: 'github.com/fluxcd/kustomize-controller', version: 'v1.9.6', crds: 'config/crd/bases' },
-  'notification-controller': { module: 'github.com/fluxcd/notification-controller', version: 'v1.9.3', crds: 'config/crd/bases' },
-  kwok: { module: 'sigs.k8s.io/kwok', version: 'v0.8.0' },
+  'source-controller': { ...pinnedModule('source-controller'), crds: 'config/crd/bases' },
+  'kustomize-controller': { ...pinnedModule('kustomize-controller'), crds: 'config/crd/bases' },
+  'notification-controller': { ...pinnedModule('notification-controller'), crds: 'config/crd/bases' },
+  kwok: pinnedModule('kwok'),
 } as const;
 
-export type Locations = { binDir: string; gomodDir: string };
+export type Locations = { root: string; binDir: string; gomodDir: string; /** PLATFORM_E2E_BIN_DIR points elsewhere: its builds are taken as they are. */ binOverride: boolean };
 
 export function locations(root: string, env: NodeJS.ProcessEnv = process.env): Locations {
   return {
+    root,
     binDir: env.PLATFORM_E2E_BIN_DIR || toolBinDir(root),
     gomodDir: env.PLATFORM_E2E_GOMOD_DIR || goModCacheDir(root),
+    binOverride: Boolean(env.PLATFORM_E2E_BIN_DIR),
   };
 }
 
@@ -31,9 +43,17 @@ export class ComponentMissingError extends Error {
   override readonly name = 'ComponentMissingError';
 }
 
+/** The pinned build of a component: the toolchain's check (installed and its recorded build the pinned one), or, under PLATFORM_E2E_BIN_DIR, that it exists. */
 export function binary(loc: Locations, name: Component): string {
+  if (!loc.binOverride) {
+    try {
+      return checkE2eBinary(loc.root, name);
+    } catch (e) {
+      throw e instanceof E2eComponentMissingError ? new ComponentMissingError(e.message) : e;
+    }
+  }
   const path = join(loc.binDir, name);
-  if (!existsSync(path)) throw new ComponentMissingError(`${name} is not built: ${path} is missing (run \`npm run setup\`, or set PLATFORM_E2E_BIN_DIR to a folder holding the pinned builds)`);
+  if (!existsSync(path)) throw new ComponentMissingError(`${name} is not built: ${path} is missing (PLATFORM_E2E_BIN_DIR must hold the pinned builds)`);
   return path;
 }
 

@@ -11,6 +11,7 @@ export {
   sourceModulePins,
   E2E_FAMILIES,
   E2E_FAMILY_NAMES,
+  e2eBinaryModuleVersion,
   type E2eFamily,
   type E2eFamilyName,
   type E2eBinaryName,
