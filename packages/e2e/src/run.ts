@@ -117,7 +117,8 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       log(describePatches(cluster, gitUrl, drops));
       await bootstrap(cp, repo.work, gitUrl, credentials, bootstrapPatches(gitUrl, drops, kustomizations));
       binders.push(startVolumeBinder(cp.kube, (e) => log(`${cluster}: volume binder: ${(e as Error).message}`)));
-      const states = await waitKustomizations(cp, sup, kustomizations, index, options.readyTimeoutMs ?? 10 * 60_000, log);
+      // 15 min: multi-node took 440 s at load average 35-48 here and did not make 600 s at 55-70.
+      const states = await waitKustomizations(cp, sup, kustomizations, index, options.readyTimeoutMs ?? 15 * 60_000, log);
       const pods = await waitPods(cp, sup, 120_000);
       const secondsToReady = (performance.now() - t0) / 1000;
       const order = dependsOnOrder(states, kustomizations);
