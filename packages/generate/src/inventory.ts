@@ -1,6 +1,6 @@
 import { forCluster, parseBytes, parseCpu, type ClusterFacts } from '@carbon/platform';
 import { replicasFor } from '@carbon/manifests';
-import type { PlatformSources } from './load.ts';
+import { unpinnedServices, type PlatformSources } from './load.ts';
 
 export interface NamespaceInventory {
   namespace: string;
@@ -23,6 +23,8 @@ export interface ClusterInventory {
   services: number;
   workloads: number;
   namespaces: NamespaceInventory[];
+  /** Services defined but not deployed here: a pinned cluster without a pin for them yet (counted nowhere above). */
+  notDeployed: string[];
 }
 
 /**
@@ -49,7 +51,9 @@ function clusterInventory(p: PlatformSources, c: ClusterFacts): ClusterInventory
       quotaMemory: parseBytes(ns.quota.requests.memory),
     });
   }
-  for (const s of p.services) {
+  const notDeployed = unpinnedServices(p).filter((u) => u.cluster === c.name).map((u) => u.service);
+  const deployed = p.services.filter((s) => !notDeployed.includes(s.definition.name));
+  for (const s of deployed) {
     const row = rows.get(s.definition.namespace);
     if (!row) continue;
     row.services.push(s.definition.name);
@@ -79,8 +83,9 @@ function clusterInventory(p: PlatformSources, c: ClusterFacts): ClusterInventory
     nodes: c.nodes.length,
     allocatableCpu: c.nodes.reduce((a, n) => a + parseCpu(n.allocatable.cpu), 0),
     allocatableMemory: c.nodes.reduce((a, n) => a + parseBytes(n.allocatable.memory), 0),
-    services: p.services.length,
+    services: deployed.length,
     workloads,
     namespaces: [...rows.values()],
+    notDeployed,
   };
 }

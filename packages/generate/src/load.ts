@@ -36,6 +36,16 @@ export function listServiceDirs(root: string): string[] {
     .sort();
 }
 
+/**
+ * Services a pinned cluster does not run yet: no commit in its pins.yaml, so generate writes no
+ * Flux wiring for them there until their first promotion.
+ */
+export function unpinnedServices(p: PlatformSources): { cluster: string; service: string }[] {
+  return p.clusters
+    .filter((c) => c.sourcing === 'pinned')
+    .flatMap((c) => p.services.filter((s) => !p.pins.get(c.name)?.get(s.definition.name)).map((s) => ({ cluster: c.name, service: s.definition.name })));
+}
+
 /** Imports every apps/<name>/src/service.ts; a module that fails to load or exports no definition is a located error. */
 export async function loadServices(root: string, only?: string[]): Promise<LoadedService[]> {
   const dirs = listServiceDirs(root).filter((d) => !only || only.includes(d));

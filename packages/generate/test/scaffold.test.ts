@@ -75,3 +75,27 @@ describe('platform new <service>', () => {
     for (const bad of ['redis:7', 'registry.local:5000/app', 'docker.io/a/b:latest', 'docker.io/a/b@sha256:abc', "docker.io/a/b:1'x"]) expect(() => parseImage(bad), bad).toThrow();
   });
 });
+
+describe('a service with no pin on a pinned cluster', () => {
+  it('generate says it is not deployed there; inventory leaves it out of that cluster and names it', async () => {
+    repo = fixtureRepo({ web: serviceSource('web'), api: serviceSource('api') });
+    repo.write('clusters/production/pins.yaml', `apiVersion: platform.254carbon.com/v1alpha1\nkind: PromotionPins\npins:\n  web: { commit: ${'a'.repeat(40)} }\n`);
+    const g = await cli(repo.root, 'generate');
+    expect(g.code, g.err).toBe(0);
+    expect(g.err).toBe('note: api has no pin on production: nothing is deployed there until its first promotion (npx platform promote --service api --revision <sha on main>)\n');
+    expect(g.out).toContain('clusters/production/apps/web.yaml');
+    expect(g.out).not.toContain('clusters/production/apps/api.yaml');
+    const check = await cli(repo.root, 'generate', '--check');
+    expect(check.code).toBe(0);
+    expect(check.err).toContain('note: api has no pin on production');
+
+    const inv = JSON.parse((await cli(repo.root, 'inventory', '--format', 'json')).out) as { clusters: { cluster: string; services: number; notDeployed: string[]; namespaces: { services: string[]; pods: number }[] }[] };
+    const [production, staging] = [inv.clusters.find((c) => c.cluster === 'production')!, inv.clusters.find((c) => c.cluster === 'staging')!];
+    expect(production).toMatchObject({ services: 1, notDeployed: ['api'] });
+    expect(production.namespaces[0]).toMatchObject({ services: ['web'], pods: 2 });
+    expect(staging).toMatchObject({ services: 2, notDeployed: [] });
+    expect(staging.namespaces[0]!.services.sort()).toEqual(['api', 'web']);
+    const text = await cli(repo.root, 'inventory');
+    expect(text.out).toContain('  not deployed here (no pin yet; first promotion deploys them): api\n');
+  });
+});

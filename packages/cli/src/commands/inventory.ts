@@ -34,6 +34,7 @@ export async function run({ cluster, format }: { cluster?: string[]; format: 'te
         `  ${n.namespace.padEnd(18)} ${String(n.pods).padStart(4)}  ${`${cores(n.cpuRequests)}/${cores(n.quotaCpu)}`.padStart(14)}  ${`${gib(n.memoryRequests)}/${gib(n.quotaMemory)}`.padStart(18)}  ${n.services.join(', ')}${over}\n`,
       );
     }
+    if (c.notDeployed.length) io.out(`  not deployed here (no pin yet; first promotion deploys them): ${c.notDeployed.join(', ')}\n`);
     io.out(`  ${'total'.padEnd(18)} ${String(pods).padStart(4)}  ${`${cores(cpu)}/${cores(c.allocatableCpu)}`.padStart(14)}  ${`${gib(mem)}/${gib(c.allocatableMemory)}`.padStart(18)}  (against node allocatable)\n`);
   }
   return EXIT.ok;
