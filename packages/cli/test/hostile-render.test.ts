@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
+import { exitCodeOf, formatFindings, FORMATS, validate, type Finding } from '@carbon/validate';
 import { installedTool } from '@carbon/toolchain';
 import { ALIAS_BOMB, loopbackListener, measure, type Listener } from '../../toolchain/test/harness.ts';
 import { main } from '../src/main.ts';
@@ -64,11 +64,11 @@ const BASE: Record<string, string> = {
 
 type Case = {
   name: string;
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
   /** path in the repo → symlink target (absolute, or relative to the link's folder). */
   links?: Record<string, string>;
-  /** What must be reported: code of the render issue (as INP001 text), file, line, message. */
-  expect: { file: string; line?: number; message: RegExp };
+  /** What must be reported: the check (INP001 unless said), file, line (and column), message. */
+  expect: { id?: string; file: string; line?: number; column?: number; message: RegExp };
 };
 
 let listener: Listener;
@@ -163,13 +163,61 @@ const CASES = (): Case[] => [
     files: { 'apps/web/kustomization.yaml': 'resources:\n- cm.yaml\n- big.yaml\n', 'apps/web/big.yaml': `${configMap('big')}  big: "${'x'.repeat(9 * 1024 * 1024)}"\n` },
     expect: { file: 'apps/web/big.yaml', message: /over the 8\.0 MiB limit/ },
   },
+  // Item 4: what kustomize (in Flux) refuses to read is refused before anything parses it, located to the byte.
+  {
+    name: 'a NUL byte in a folder Flux reads without a kustomization.yaml (it generates one)',
+    files: { 'clusters/staging/plain.yaml': flux('plain', './apps/plain'), 'apps/plain/deep/cm.yaml': `${configMap('plain')}  nul: "a\u0000b"\n` },
+    expect: { id: 'INP002', file: 'apps/plain/deep/cm.yaml', line: 8, column: 10, message: /control character U\+0000 \(NUL\) .*byte offset/ },
+  },
+  {
+    name: 'bytes that are not UTF-8 in a listed resource',
+    files: { 'apps/web/kustomization.yaml': 'resources:\n- cm.yaml\n- latin1.yaml\n', 'apps/web/latin1.yaml': Buffer.concat([Buffer.from(`${configMap('latin1')}  word: "caf`), Buffer.from([0xe9]), Buffer.from('"\n')]) },
+    expect: { id: 'INP002', file: 'apps/web/latin1.yaml', line: 8, column: 13, message: /byte 0xe9 is not valid UTF-8 .*byte offset/ },
+  },
+  {
+    name: 'a DEL control character in a kustomization.yaml',
+    files: { 'apps/web/kustomization.yaml': 'resources:\n- cm.yaml\n# \u007f\n' },
+    expect: { id: 'INP002', file: 'apps/web/kustomization.yaml', line: 3, column: 3, message: /U\+007F \(DEL\)/ },
+  },
+];
+
+/**
+ * Item 4: objects the API server refuses although kustomize builds them. The render succeeds (so
+ * `platform diff` shows the change, exit 0); `platform validate` refuses them: exit 2, located.
+ */
+const API_CASES = (): Case[] => [
+  {
+    name: 'a 2 MiB ConfigMap (under the 8 MiB file limit, over the API server\'s 1 MiB)',
+    files: { 'apps/web/kustomization.yaml': 'resources:\n- cm.yaml\n- big.yaml\n', 'apps/web/big.yaml': `${configMap('big')}  big: "${'x'.repeat(2 * 1024 * 1024)}"\n` },
+    expect: { id: 'INP003', file: 'apps/web/big.yaml', line: 6, message: /ConfigMap "big" holds 2\.00 MiB .*over 1\.00 MiB \(1048576 bytes, MaxSecretSize\)/ },
+  },
+  {
+    name: 'a configMapGenerator file of 1 MiB + 1 byte (located at the generator entry)',
+    files: { 'apps/web/kustomization.yaml': 'resources:\n- cm.yaml\nconfigMapGenerator:\n- name: blob\n  namespace: web\n  files:\n  - blob.txt\n', 'apps/web/blob.txt': 'x'.repeat(1024 * 1024 + 1) },
+    expect: { id: 'INP003', file: 'apps/web/kustomization.yaml', line: 4, message: /ConfigMap "blob-[a-z0-9]{10}" holds 1\.00 MiB \(1048577 bytes\)/ },
+  },
+  {
+    name: 'a name of 254 characters',
+    files: { 'apps/web/cm.yaml': configMap('n'.repeat(254)) },
+    expect: { id: 'INP004', file: 'apps/web/cm.yaml', line: 4, column: 3, message: /ConfigMap name "n+…" is 254 characters: a DNS-1123 subdomain has at most 253/ },
+  },
+  {
+    name: 'a label value of 64 characters',
+    files: { 'apps/web/cm.yaml': configMap('web').replace('  namespace: web\n', `  namespace: web\n  labels:\n    version: ${'v'.repeat(64)}\n`) },
+    expect: { id: 'INP004', file: 'apps/web/cm.yaml', line: 7, column: 5, message: /label "version": value is 64 characters: a label value has at most 63/ },
+  },
+  {
+    name: 'annotations over 256 KiB together',
+    files: { 'apps/web/cm.yaml': configMap('web').replace('  namespace: web\n', `  namespace: web\n  annotations:\n    a: "${'a'.repeat(200_000)}"\n    b: "${'b'.repeat(100_000)}"\n`) },
+    expect: { id: 'INP004', file: 'apps/web/cm.yaml', line: 6, message: /annotations total 293\.0 KiB \(300002 bytes\): the API server allows at most 256\.0 KiB/ },
+  },
 ];
 
 let repo = '';
 let baseCommit = '';
 const git = (...a: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
 
-function writeFiles(files: Record<string, string>): void {
+function writeFiles(files: Record<string, string | Buffer>): void {
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, p)), { recursive: true });
     writeFileSync(join(repo, p), text);
@@ -181,7 +229,7 @@ function applyCase(c: Case): string {
   git('checkout', '-q', '-f', baseCommit);
   git('clean', '-qfdx');
   const files = Object.fromEntries(
-    Object.entries(c.files ?? {}).map(([p, t]) => [p, t.replace('PORT', String(port())).replace('RELATIVE_OUTSIDE', relative(join(repo, 'apps/web'), OUTSIDE_FILE))]),
+    Object.entries(c.files ?? {}).map(([p, t]) => [p, typeof t === 'string' ? t.replace('PORT', String(port())).replace('RELATIVE_OUTSIDE', relative(join(repo, 'apps/web'), OUTSIDE_FILE)) : t]),
   );
   writeFiles(files);
   for (const [p, target] of Object.entries(c.links ?? {})) {
@@ -191,6 +239,16 @@ function applyCase(c: Case): string {
   git('add', '-A');
   git('commit', '-q', '-m', c.name);
   return git('rev-parse', 'HEAD');
+}
+
+/** The finding the case expects: its check, file, line (and column), message. */
+function expectLocated(findings: Finding[], c: Case): void {
+  const located = findings.filter((f) => f.id === (c.expect.id ?? 'INP001'));
+  expect(located.map((f) => `${f.file}:${f.line ?? ''} ${f.message}`).join('\n')).toMatch(c.expect.message);
+  const hit = located.find((f) => c.expect.message.test(f.message))!;
+  expect(hit.file).toBe(c.expect.file);
+  if (c.expect.line) expect(hit.line).toBe(c.expect.line);
+  if (c.expect.column) expect(hit.column).toBe(c.expect.column);
 }
 
 const leaks = (text: string) => [CANARY, ENV_CANARY, PASSWD].filter((c) => text.includes(c));
@@ -245,11 +303,7 @@ describe('hostile pull requests: rooted, offline, bounded render', () => {
       // validate: one run, every format the CLI offers (the CLI formats this same result).
       const result = await validate({ root: ROOT, path: repo });
       expect(exitCodeOf(result)).toBe(2);
-      const located = result.findings.filter((f) => f.id === 'INP001');
-      expect(located.map((f) => `${f.file}:${f.line ?? ''} ${f.message}`).join('\n')).toMatch(c.expect.message);
-      const hit = located.find((f) => c.expect.message.test(f.message))!;
-      expect(hit.file).toBe(c.expect.file);
-      if (c.expect.line) expect(hit.line).toBe(c.expect.line);
+      expectLocated(result.findings, c);
       // One clear error, not noise: no "not listed by the kustomization" findings after a refused build.
       expect(result.findings.filter((f) => f.id === 'HYG003')).toEqual([]);
       for (const format of FORMATS) expect(leaks(formatFindings(result, format, { color: false })), format).toEqual([]);
@@ -271,6 +325,29 @@ describe('hostile pull requests: rooted, offline, bounded render', () => {
       expect(git('status', '--porcelain')).toBe(status);
       expect(readdirSync(RUN_TMP)).toEqual([]);
       expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+    });
+  }
+
+  for (const c of API_CASES()) {
+    it(`refuses what the API server would: ${c.name}: validate exit 2, located; diff renders it; nothing leaked or written`, async () => {
+      const head = applyCase(c);
+      const status = git('status', '--porcelain');
+      const result = await validate({ root: ROOT, path: repo, rules: false });
+      expect(exitCodeOf(result)).toBe(2);
+      expectLocated(result.findings, c);
+      // One error for the one refused object: no other input error, no noise.
+      expect(result.findings.filter((f) => f.category === 'input')).toHaveLength(1);
+      for (const format of FORMATS) expect(leaks(formatFindings(result, format, { color: false })), format).toEqual([]);
+      const json = await cli(['validate', '--path', repo, '--format', 'json']);
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.out).findings.some((f: Finding) => f.id === c.expect.id && f.file === c.expect.file && f.line === c.expect.line)).toBe(true);
+      expect(leaks(json.out + json.err)).toEqual([]);
+      const d = await cli(['diff', '--repo', repo, '--base', baseCommit, '--head', head, '--format', 'markdown']);
+      expect(d.code, d.err).toBe(0);
+      expect(leaks(d.out + d.err)).toEqual([]);
+      expect(listener.connections()).toBe(0);
+      expect(git('status', '--porcelain')).toBe(status);
+      expect(readdirSync(RUN_TMP)).toEqual([]);
     });
   }
 

@@ -64,9 +64,11 @@ export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
 
 /** Where the Flux Kustomization that asked for a build is written (for located errors). */
 export type Origin = { file: string; line?: number };
-type Walk = { root: Root; issues: RenderIssue[]; bytes: number; documents: number };
+/** A configMapGenerator/secretGenerator entry: where the objects it makes are located (they have no source document). */
+type Generator = { kind: 'ConfigMap' | 'Secret'; name: string; namespace?: string; doc: Located };
+type Walk = { root: Root; issues: RenderIssue[]; bytes: number; documents: number; generators: Generator[] };
 
-const guardIssue = (p: GuardProblem): RenderIssue => ({ code: p.code, severity: 'error', file: p.file, ...(p.line ? { line: p.line } : {}), message: p.message, hint: p.hint });
+const guardIssue = (p: GuardProblem): RenderIssue => ({ code: p.code, severity: 'error', file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.column ? { column: p.column } : {}), message: p.message, hint: p.hint });
 
 type Reference = { at: (string | number)[]; path: string; what: string; kind: 'kustomization' | 'file' | 'data' | 'folder' };
 
@@ -269,7 +271,7 @@ export class Builder {
   private async doBuild(rootDir: string, dir: string, overlay: Overlay | undefined, origin: Origin | undefined): Promise<BuildResult> {
     const root = this.allow(rootDir);
     const kfile = kustomizationFile(dir);
-    const walk: Walk = { root, issues: [], bytes: 0, documents: 0 };
+    const walk: Walk = { root, issues: [], bytes: 0, documents: 0, generators: [] };
     const { issues } = walk;
     const files: string[] = [];
     const problemsOf = (abs: string) => {
@@ -397,8 +399,8 @@ export class Builder {
     if (!problem && walk.bytes > LIMITS.buildBytes) problem = { code: 'limit', file: display, message: `the files of this build exceed ${LIMITS.buildBytes / 1024 / 1024} MiB together`, hint: 'split the kustomization' };
     if (!problem && walk.documents > LIMITS.documentsPerBuild) problem = { code: 'limit', file: display, message: `the files of this build hold more than ${LIMITS.documentsPerBuild} YAML documents together`, hint: 'split the kustomization' };
     if (problem) {
-      // One limit error per build is the whole story; more would be noise.
-      if (!walk.issues.some((i) => i.code === 'limit')) walk.issues.push(guardIssue(problem));
+      // One limit error per build is the whole story; more would be noise. Each badly encoded file is its own error.
+      if (problem.code === 'encoding' ? !walk.issues.some((i) => i.file === problem.file && i.code === 'encoding') : !walk.issues.some((i) => i.code === 'limit')) walk.issues.push(guardIssue(problem));
       return false;
     }
     return true;
@@ -430,6 +432,7 @@ export class Builder {
     }
     this.readFiles.add(kfile);
     const doc = k.docs[0];
+    this.generatorsOf(walk, doc, kdisplay);
     const realDir = realpathSync(dir);
     for (const ref of kustomizationReferences((doc?.object ?? {}) as Record<string, unknown>)) {
       const line = doc?.locate(ref.at)?.line;
@@ -451,6 +454,20 @@ export class Builder {
       this.readFiles.add(r.abs);
       if (!this.bounded(walk, r.abs, ref.kind !== 'data')) continue;
       if (ref.kind === 'kustomization' && /\.ya?ml$/.test(r.abs)) addFile(r.abs);
+    }
+  }
+
+  /** Records the generator entries of a kustomization, each located at its entry (`- name: …` line). */
+  private generatorsOf(walk: Walk, doc: ParsedFile['docs'][number] | undefined, file: string): void {
+    if (!doc) return;
+    for (const [key, kind] of [['configMapGenerator', 'ConfigMap'], ['secretGenerator', 'Secret']] as const) {
+      const list = (doc.object as Record<string, unknown>)[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((g: any, i) => {
+        if (typeof g?.name !== 'string' || !g.name) return;
+        const position = doc.locate([key, i]) ?? doc.position;
+        walk.generators.push({ kind, name: g.name, ...(typeof g.namespace === 'string' ? { namespace: g.namespace } : {}), doc: { file, position, locate: () => position, kind, name: g.name } });
+      });
     }
   }
 
@@ -503,11 +520,29 @@ export class Builder {
       const object = lazyObject(raw);
       // The Flux Kustomization's namePrefix/nameSuffix renamed it: its source document has the name without them.
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ''), overlay)}`) ?? [];
-      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
+      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1] ?? generated(walk.generators, object);
       return { object, raw, ...(hit ? { doc: hit.doc } : {}), ...(hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {}) };
     });
     return { objects, issues };
   }
+}
+
+/**
+ * The generator entry that made a ConfigMap or Secret with no source document: same kind, the
+ * entry's name in the object's (kustomize appends `-<10-character hash>`; name prefixes and
+ * suffixes may surround it), same namespace when the entry sets one. The exact name wins, then the longest.
+ */
+function generated(generators: Generator[], object: ManifestObject): { doc: Located; generatedFrom?: string } | undefined {
+  if (object.apiVersion !== 'v1' || (object.kind !== 'ConfigMap' && object.kind !== 'Secret')) return undefined;
+  const name = String(object.metadata?.name ?? '');
+  const base = name.replace(/-[a-z0-9]{10}$/, '');
+  let best: Generator | undefined;
+  for (const g of generators) {
+    if (g.kind !== object.kind || (g.namespace && object.metadata?.namespace && g.namespace !== object.metadata.namespace)) continue;
+    if (base === g.name || name === g.name) return { doc: g.doc };
+    if (base.includes(g.name) && (!best || g.name.length > best.name.length)) best = g;
+  }
+  return best ? { doc: best.doc } : undefined;
 }
 
 function unaffixed(name: string, o: Overlay | undefined): string {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isPair, isScalar, parseAllDocuments, type Node } from 'yaml';
@@ -30,9 +31,9 @@ export const LIMITS = {
   depth: 100,
 } as const;
 
-export type GuardCode = 'outside' | 'remote' | 'limit';
-/** A refused reference or file: `file`/`line` is where the reference is written (or the file itself). */
-export type GuardProblem = { code: GuardCode; file: string; line?: number; message: string; hint: string };
+export type GuardCode = 'outside' | 'remote' | 'limit' | 'encoding';
+/** A refused reference or file: `file`/`line`/`column` is where the reference is written (or the file itself). */
+export type GuardProblem = { code: GuardCode; file: string; line?: number; column?: number; message: string; hint: string };
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const HOSTLIKE = /^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?\//i;
@@ -147,9 +148,68 @@ export function checkFile(abs: string, display: string, yaml = true): FileCheck 
     return { bytes: size, documents: 0, problem: { code: 'limit', file: display, message: `file is ${mib(size)}, over the ${mib(LIMITS.fileBytes)} limit for one file`, hint: limitHint } };
   }
   if (!yaml) return { bytes: size, documents: 0 };
-  const text = readBounded(abs, LIMITS.fileBytes + 1).toString('utf8');
+  const bytes = readBounded(abs, LIMITS.fileBytes + 1);
+  const bad = checkEncoding(bytes, display);
+  if (bad) return { bytes: size, documents: 0, problem: bad };
+  const text = bytes.toString('utf8');
   const r = checkYamlText(text, display);
   return { bytes: size, ...r };
+}
+
+/**
+ * Characters the YAML reader of kustomize (and of kustomize-controller, the same go-yaml code)
+ * accepts: tab, LF, CR, printable ASCII, NEL, U+00A0–U+D7FF, U+E000–U+FFFD and U+10000 and up.
+ * Anything else (NUL, other C0 controls, DEL, C1 controls, U+FFFE/U+FFFF) fails the build with
+ * "control characters are not allowed"; bytes that are not UTF-8 fail it with "invalid leading
+ * UTF-8 octet". Measured with the pinned kustomize on each class (docs/validate.md, INP002).
+ */
+const DISALLOWED = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+/** Offset and length of the first byte sequence that is not UTF-8 (overlong, surrogate and out-of-range forms included), or -1. */
+function invalidUtf8At(b: Buffer): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    const c1 = b[i + 1]!;
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 >= 0xa0) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 >= 0x90)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+const encodingHint = 'save the file as UTF-8 without control characters (write them as escapes such as "\\t" or "\\u0001" inside a double-quoted string); Flux\'s kustomize build refuses this file, so nothing in its folder is applied';
+
+/**
+ * The first byte kustomize's YAML reader refuses: not UTF-8, or a character YAML does not allow.
+ * Located by line, column (characters) and byte offset; never quotes the file's content.
+ */
+export function checkEncoding(b: Buffer, display: string): GuardProblem | undefined {
+  let at: number;
+  let what: string;
+  if (isUtf8(b)) {
+    const text = b.toString('utf8');
+    const m = DISALLOWED.exec(text);
+    if (!m) return undefined;
+    const c = m[0].codePointAt(0)!;
+    at = Buffer.byteLength(text.slice(0, m.index));
+    what = `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}${c === 0 ? ' (NUL)' : c === 0x7f ? ' (DEL)' : ''} is not allowed in YAML`;
+  } else {
+    at = Math.max(0, invalidUtf8At(b));
+    // go-yaml would decode UTF-16 with a byte-order mark; the renderer reads UTF-8 only, so it is refused here (stricter than Flux).
+    const utf16 = at === 0 && b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
+    what = utf16 ? 'the file is UTF-16 (byte-order mark); only UTF-8 is read' : `byte 0x${b[at]!.toString(16).padStart(2, '0')} is not valid UTF-8`;
+  }
+  const before = b.subarray(0, at);
+  let line = 1;
+  for (let i = before.indexOf(0x0a); i >= 0; i = before.indexOf(0x0a, i + 1)) line++;
+  const column = [...before.subarray(before.lastIndexOf(0x0a) + 1).toString('utf8')].length + 1;
+  return { code: 'encoding', file: display, line, column, message: `${what} (line ${line}, column ${column}, byte offset ${at}): kustomize, and so Flux, refuses the whole file`, hint: encodingHint };
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MiB`;

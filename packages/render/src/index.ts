@@ -10,4 +10,4 @@ export * from './types.ts';
 export { documentText, lazyObject, parseManifestStream, scanDocuments, splitDocuments } from './lazy.ts';
 export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } from './fast-yaml.ts';
 export { RenderCache, InputHasher, renderCacheFor, cacheOption, sha256, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';
-export { checkFile, checkYamlText, isRemote, LIMITS, Root, type GuardCode, type GuardProblem } from './guard.ts';
+export { checkEncoding, checkFile, checkYamlText, isRemote, LIMITS, Root, type GuardCode, type GuardProblem } from './guard.ts';

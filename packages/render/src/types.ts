@@ -52,11 +52,11 @@ export type FluxKustomization = {
   objects: RenderedObject[];
 };
 
-export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported' | 'outside' | 'remote' | 'limit' | 'helm' | 'helm-template';
+export type RenderIssueCode = 'yaml' | 'duplicate-key' | 'not-an-object' | 'kustomize' | 'read' | 'path' | 'source' | 'substitution' | 'unsupported' | 'outside' | 'remote' | 'limit' | 'encoding' | 'helm' | 'helm-template';
 
 /**
  * A problem rendering. `yaml`, `duplicate-key`, `not-an-object`, `kustomize`, `read`, `outside`,
- * `remote` and `limit` mean the input cannot be (or must not be) read (the CLI exits 2); the rest are reported as findings.
+ * `remote`, `limit` and `encoding` mean the input cannot be (or must not be) read (the CLI exits 2); the rest are reported as findings.
  */
 export type RenderIssue = {
   code: RenderIssueCode;
@@ -69,7 +69,7 @@ export type RenderIssue = {
   kustomization?: string;
 };
 
-export const INPUT_ERROR_CODES: readonly RenderIssueCode[] = ['yaml', 'duplicate-key', 'not-an-object', 'kustomize', 'read', 'outside', 'remote', 'limit'];
+export const INPUT_ERROR_CODES: readonly RenderIssueCode[] = ['yaml', 'duplicate-key', 'not-an-object', 'kustomize', 'read', 'outside', 'remote', 'limit', 'encoding'];
 
 export type RenderedCluster = {
   cluster: string;

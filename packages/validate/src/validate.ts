@@ -4,6 +4,7 @@ import { loadCluster, type ClusterFacts } from '@carbon/platform';
 import { cacheOption, INPUT_ERROR_CODES, RenderSession, selectFluxClusters, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
 import { checkTool, exec, type Runner } from '@carbon/toolchain';
 import { changedScope, inScope, type Scope } from './changed.ts';
+import { apiLimitChecks } from './checks/api.ts';
 import { clusterChecks } from './checks/cluster.ts';
 import { fluxChecks } from './checks/flux.ts';
 import { loadMetricCatalog, metricChecks } from './checks/metrics.ts';
@@ -49,7 +50,8 @@ export type ValidateResult = {
   stats: { kustomizeRuns: number; objects: number; durationMs: number };
 };
 
-export const hasInputErrors = (r: ValidateResult): boolean => r.findings.some((f) => f.id === 'INP001' && f.severity === 'error' && !f.suppressed);
+/** Input the tool cannot read, or that the API server (through Flux) would refuse outright: the INP checks. */
+export const hasInputErrors = (r: ValidateResult): boolean => r.findings.some((f) => f.category === 'input' && f.severity === 'error' && !f.suppressed);
 
 /** 2 when the input could not be read, 1 when an error-severity finding remains, else 0. */
 export function exitCodeOf(r: ValidateResult): 0 | 1 | 2 {
@@ -57,11 +59,12 @@ export function exitCodeOf(r: ValidateResult): 0 | 1 | 2 {
   return r.findings.some((f) => f.severity === 'error' && !f.suppressed) ? 1 : 0;
 }
 
-/** Render issues become findings: unreadable input is INP001 (exit 2), the rest are Flux findings. */
+/** Render issues become findings: unreadable input is INP001 (INP002 for encodings kustomize refuses; exit 2), the rest are Flux findings. */
 function issueFindings(issues: RenderIssue[], emit: Emit): void {
   for (const i of issues) {
     const at = { file: i.file, ...(i.line ? { line: i.line } : {}), ...(i.column ? { column: i.column } : {}), ...(i.kustomization ? { object: `Kustomization ${i.kustomization}` } : {}) };
-    if (INPUT_ERROR_CODES.includes(i.code)) emit('INP001', at, i.message);
+    if (i.code === 'encoding') emit('INP002', at, i.message);
+    else if (INPUT_ERROR_CODES.includes(i.code)) emit('INP001', at, i.message);
     else if (i.code === 'source') emit('FLX007', at, i.message);
     else if (i.code === 'path') emit('FLX001', at, i.message);
     else if (i.code === 'substitution' && i.severity === 'warning') emit('FLX006', at, i.message);
@@ -119,6 +122,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
+        apiLimitChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
         observabilityChecks(view, emit);

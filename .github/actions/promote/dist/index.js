@@ -16913,7 +16913,7 @@ var require_util7 = __commonJS({
     var { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = require_symbols5();
     var { states, opcodes } = require_constants5();
     var { ErrorEvent, createFastMessageEvent } = require_events();
-    var { isUtf8 } = __require("node:buffer");
+    var { isUtf8: isUtf82 } = __require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
     function isConnecting(ws) {
       return ws[kReadyState] === states.CONNECTING;
@@ -17053,7 +17053,7 @@ var require_util7 = __commonJS({
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
     var utf8Decode = hasIntl ? fatalDecoder.decode.bind(fatalDecoder) : function(buffer) {
-      if (isUtf8(buffer)) {
+      if (isUtf82(buffer)) {
         return buffer.toString("utf-8");
       }
       throw new TypeError("Invalid utf-8 received.");
@@ -38021,6 +38021,7 @@ import { dirname as dirname3, join as join10, relative as relative4, sep as sep5
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
+import { isUtf8 } from "node:buffer";
 import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
@@ -38118,9 +38119,51 @@ function checkFile(abs, display, yaml = true) {
     return { bytes: size, documents: 0, problem: { code: "limit", file: display, message: `file is ${mib(size)}, over the ${mib(LIMITS.fileBytes)} limit for one file`, hint: limitHint } };
   }
   if (!yaml) return { bytes: size, documents: 0 };
-  const text = readBounded(abs, LIMITS.fileBytes + 1).toString("utf8");
+  const bytes = readBounded(abs, LIMITS.fileBytes + 1);
+  const bad = checkEncoding(bytes, display);
+  if (bad) return { bytes: size, documents: 0, problem: bad };
+  const text = bytes.toString("utf8");
   const r2 = checkYamlText(text, display);
   return { bytes: size, ...r2 };
+}
+var DISALLOWED = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+function invalidUtf8At(b) {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 128) {
+      i++;
+      continue;
+    }
+    const n = c >= 194 && c <= 223 ? 1 : c >= 224 && c <= 239 ? 2 : c >= 240 && c <= 244 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k] & 192) !== 128) return i;
+    const c1 = b[i + 1];
+    if (c === 224 && c1 < 160 || c === 237 && c1 >= 160 || c === 240 && c1 < 144 || c === 244 && c1 >= 144) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+var encodingHint = `save the file as UTF-8 without control characters (write them as escapes such as "\\t" or "\\u0001" inside a double-quoted string); Flux's kustomize build refuses this file, so nothing in its folder is applied`;
+function checkEncoding(b, display) {
+  let at;
+  let what;
+  if (isUtf8(b)) {
+    const text = b.toString("utf8");
+    const m = DISALLOWED.exec(text);
+    if (!m) return void 0;
+    const c = m[0].codePointAt(0);
+    at = Buffer.byteLength(text.slice(0, m.index));
+    what = `control character U+${c.toString(16).toUpperCase().padStart(4, "0")}${c === 0 ? " (NUL)" : c === 127 ? " (DEL)" : ""} is not allowed in YAML`;
+  } else {
+    at = Math.max(0, invalidUtf8At(b));
+    const utf16 = at === 0 && b.length >= 2 && (b[0] === 255 && b[1] === 254 || b[0] === 254 && b[1] === 255);
+    what = utf16 ? "the file is UTF-16 (byte-order mark); only UTF-8 is read" : `byte 0x${b[at].toString(16).padStart(2, "0")} is not valid UTF-8`;
+  }
+  const before = b.subarray(0, at);
+  let line = 1;
+  for (let i = before.indexOf(10); i >= 0; i = before.indexOf(10, i + 1)) line++;
+  const column = [...before.subarray(before.lastIndexOf(10) + 1).toString("utf8")].length + 1;
+  return { code: "encoding", file: display, line, column, message: `${what} (line ${line}, column ${column}, byte offset ${at}): kustomize, and so Flux, refuses the whole file`, hint: encodingHint };
 }
 var mib = (n) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MiB`;
 function lineOf(text, offset) {
@@ -38571,7 +38614,7 @@ function limiter(n) {
     }
   };
 }
-var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, message: p.message, hint: p.hint });
+var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: p.hint });
 function kustomizationReferences(spec) {
   const out = [];
   const list = (v) => Array.isArray(v) ? v : [];
@@ -38741,7 +38784,7 @@ var Builder = class {
   async doBuild(rootDir, dir, overlay, origin) {
     const root = this.allow(rootDir);
     const kfile = kustomizationFile(dir);
-    const walk2 = { root, issues: [], bytes: 0, documents: 0 };
+    const walk2 = { root, issues: [], bytes: 0, documents: 0, generators: [] };
     const { issues } = walk2;
     const files = [];
     const problemsOf = (abs) => {
@@ -38859,7 +38902,7 @@ var Builder = class {
     if (!problem && walk2.bytes > LIMITS.buildBytes) problem = { code: "limit", file: display, message: `the files of this build exceed ${LIMITS.buildBytes / 1024 / 1024} MiB together`, hint: "split the kustomization" };
     if (!problem && walk2.documents > LIMITS.documentsPerBuild) problem = { code: "limit", file: display, message: `the files of this build hold more than ${LIMITS.documentsPerBuild} YAML documents together`, hint: "split the kustomization" };
     if (problem) {
-      if (!walk2.issues.some((i) => i.code === "limit")) walk2.issues.push(guardIssue(problem));
+      if (problem.code === "encoding" ? !walk2.issues.some((i) => i.file === problem.file && i.code === "encoding") : !walk2.issues.some((i) => i.code === "limit")) walk2.issues.push(guardIssue(problem));
       return false;
     }
     return true;
@@ -38890,6 +38933,7 @@ var Builder = class {
     }
     this.readFiles.add(kfile);
     const doc = k.docs[0];
+    this.generatorsOf(walk2, doc, kdisplay);
     const realDir = realpathSync3(dir);
     for (const ref2 of kustomizationReferences(doc?.object ?? {})) {
       const line = doc?.locate(ref2.at)?.line;
@@ -38910,6 +38954,19 @@ var Builder = class {
       this.readFiles.add(r2.abs);
       if (!this.bounded(walk2, r2.abs, ref2.kind !== "data")) continue;
       if (ref2.kind === "kustomization" && /\.ya?ml$/.test(r2.abs)) addFile(r2.abs);
+    }
+  }
+  /** Records the generator entries of a kustomization, each located at its entry (`- name: …` line). */
+  generatorsOf(walk2, doc, file) {
+    if (!doc) return;
+    for (const [key, kind] of [["configMapGenerator", "ConfigMap"], ["secretGenerator", "Secret"]]) {
+      const list = doc.object[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((g, i) => {
+        if (typeof g?.name !== "string" || !g.name) return;
+        const position = doc.locate([key, i]) ?? doc.position;
+        walk2.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name } });
+      });
     }
   }
   /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
@@ -38951,12 +39008,24 @@ var Builder = class {
     const objects = splitDocuments(res.stdout).map((raw) => {
       const object = lazyObject(raw);
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ""), overlay)}`) ?? [];
-      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
+      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1] ?? generated(walk2.generators, object);
       return { object, raw, ...hit ? { doc: hit.doc } : {}, ...hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {} };
     });
     return { objects, issues };
   }
 };
+function generated(generators, object) {
+  if (object.apiVersion !== "v1" || object.kind !== "ConfigMap" && object.kind !== "Secret") return void 0;
+  const name3 = String(object.metadata?.name ?? "");
+  const base = name3.replace(/-[a-z0-9]{10}$/, "");
+  let best;
+  for (const g of generators) {
+    if (g.kind !== object.kind || g.namespace && object.metadata?.namespace && g.namespace !== object.metadata.namespace) continue;
+    if (base === g.name || name3 === g.name) return { doc: g.doc };
+    if (base.includes(g.name) && (!best || g.name.length > best.name.length)) best = g;
+  }
+  return best ? { doc: best.doc } : void 0;
+}
 function unaffixed(name3, o) {
   let n = name3;
   if (o?.namePrefix && n.startsWith(o.namePrefix)) n = n.slice(o.namePrefix.length);
@@ -39310,7 +39379,7 @@ function covers(have, want) {
 }
 
 // node_modules/@carbon/render/src/types.ts
-var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read", "outside", "remote", "limit"];
+var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read", "outside", "remote", "limit", "encoding"];
 
 // node_modules/@carbon/render/src/render.ts
 var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
@@ -39762,6 +39831,21 @@ init_src();
 // node_modules/@carbon/validate/src/changed.ts
 init_src();
 
+// node_modules/@carbon/validate/src/checks/api.ts
+var API_LIMITS = {
+  /** core/v1 MaxSecretSize: bytes of a ConfigMap's data + binaryData, or a Secret's data (decoded). */
+  dataBytes: 1024 * 1024,
+  /** etcd DefaultMaxRequestBytes (--max-request-bytes): the largest object it stores. */
+  objectBytes: 1.5 * 1024 * 1024,
+  /** apiserver MaxRequestBodyBytes: the largest request body it reads. */
+  requestBytes: 3 * 1024 * 1024,
+  /** apimachinery TotalAnnotationSizeLimitB. */
+  annotationBytes: 256 * 1024
+};
+var LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+var DNS1123_LABEL2 = new RegExp(`^${LABEL}$`);
+var DNS1123_SUBDOMAIN2 = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+
 // node_modules/@carbon/validate/src/pods.ts
 var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 function podTemplateOf(ro) {
@@ -39956,6 +40040,9 @@ function literalCredentials(text) {
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
 var RULES = [
   r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
+  r("INP002", "input", "error", "Encoding Flux can read", "kustomize (in Flux as here) refuses a whole YAML file with bytes that are not UTF-8 or control characters other than tab, CR and LF (NUL, DEL, C1): nothing of it is applied.", 'Save the file as UTF-8 and write control characters as escapes inside a double-quoted string ("\\t", "\\u0001"); the error gives the line, column and byte offset.'),
+  r("INP003", "input", "error", "Object within the API server's size limits", "The API server refuses a ConfigMap or Secret holding more than 1 MiB of data (MaxSecretSize) and etcd refuses to store an object over 1.5 MiB (--max-request-bytes default): Flux's apply fails for the whole Kustomization.", "Split the data over several objects, mount large files from a volume or an image, or move generated content out of the manifest."),
+  r("INP004", "input", "error", "Names, labels and annotations within their limits", "The API server refuses an object whose name, namespace, label key or value, or annotation key is not the DNS name or qualified name it must be (253/63 characters, lower case for names), or whose annotations exceed 256 KiB together.", 'Shorten or rename as the message says (names: lower-case letters, digits, "-" and "."; label values: 63 characters, alphanumeric at both ends).'),
   r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
   r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Fix the apiVersion/kind, or give it a schema: have a Kustomization of this cluster install its CRD (converted for the run), list a folder of JSON schemas (<group>/<kind>_<version>.json) under `schemas:` in platform/policy.yaml, or (this platform) add the CRD source to @carbon/toolchain versions.ts and run `npm run setup`."),
   r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),

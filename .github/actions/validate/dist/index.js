@@ -3378,8 +3378,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4362,7 +4362,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto2 === void 0) {
         return true;
       }
@@ -4378,7 +4378,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4588,7 +4588,7 @@ var require_util2 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object);
             return makeIterator(this, "key+value");
           }
@@ -4656,17 +4656,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes = [];
+      const bytes2 = [];
       let byteLength = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes2, byteLength);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes.push(chunk);
+        bytes2.push(chunk);
         byteLength += chunk.length;
       }
     }
@@ -5620,19 +5620,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes], { type: mimeType });
+            return new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance);
         },
         text() {
@@ -5656,9 +5656,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name3, value2] of entries) {
+                  for (const [name3, value2] of entries2) {
                     fd.append(name3, value2);
                   }
                   return fd;
@@ -5671,8 +5671,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance);
         }
       };
@@ -5707,8 +5707,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = object[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -10704,11 +10704,11 @@ var require_mock_utils = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index = 0; index < clone.length; index += 2) {
-        entries.push([clone[index], clone[index + 1]]);
+        entries2.push([clone[index], clone[index + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -12411,10 +12411,10 @@ var require_response = __commonJS({
         if (init !== null) {
           init = webidl.converters.ResponseInit(init);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13871,12 +13871,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+        const processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0];
+          response.body = safelyExtractBody(bytes2)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14289,12 +14289,12 @@ var require_fetch = __commonJS({
       if (request2.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request2.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14316,8 +14316,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request2.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err) {
@@ -14369,33 +14369,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err;
+              bytes2 = err;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14521,9 +14521,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -14969,7 +14969,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream = blob.stream();
       const reader = stream.getReader();
-      const bytes = [];
+      const bytes2 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14983,7 +14983,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value)) {
-              bytes.push(value);
+              bytes2.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -14995,7 +14995,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type2, blob.type, encodingName);
+                  const result = packageData(bytes2, type2, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15035,7 +15035,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type2, mimeType, encodingName) {
+    function packageData(bytes2, type2, mimeType, encodingName) {
       switch (type2) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15045,7 +15045,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             dataURL += btoa2(decoder.write(chunk));
           }
           dataURL += btoa2(decoder.end());
@@ -15065,16 +15065,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode(bytes2, encoding);
         }
         case "ArrayBuffer": {
-          const sequence = combineByteSequences(bytes);
+          const sequence = combineByteSequences(bytes2);
           return sequence.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15083,14 +15083,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode(ioQueue, encoding) {
-      const bytes = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes);
+      const bytes2 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes2);
       let slice = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes.slice(slice);
+      const sliced = bytes2.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15643,9 +15643,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -16910,7 +16910,7 @@ var require_util7 = __commonJS({
     var { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = require_symbols5();
     var { states, opcodes } = require_constants5();
     var { ErrorEvent, createFastMessageEvent } = require_events();
-    var { isUtf8 } = __require("node:buffer");
+    var { isUtf8: isUtf82 } = __require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
     function isConnecting(ws) {
       return ws[kReadyState] === states.CONNECTING;
@@ -17050,7 +17050,7 @@ var require_util7 = __commonJS({
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
     var utf8Decode = hasIntl ? fatalDecoder.decode.bind(fatalDecoder) : function(buffer) {
-      if (isUtf8(buffer)) {
+      if (isUtf82(buffer)) {
         return buffer.toString("utf-8");
       }
       throw new TypeError("Invalid utf-8 received.");
@@ -33149,8 +33149,8 @@ function parseBytes(value, kind = "memory") {
 function cores(millicores) {
   return (millicores / 1e3).toFixed(millicores % 100 === 0 ? 1 : 2);
 }
-function gib(bytes) {
-  return (bytes / 1024 ** 3).toFixed(1);
+function gib(bytes2) {
+  return (bytes2 / 1024 ** 3).toFixed(1);
 }
 
 // node_modules/@carbon/platform/src/names.ts
@@ -33274,7 +33274,7 @@ function parseClusterFacts(src, expectedName) {
     }
     return String(v);
   };
-  const bytes = (field, v, kind = "memory") => {
+  const bytes2 = (field, v, kind = "memory") => {
     try {
       parseBytes(v, kind);
     } catch (e) {
@@ -33317,10 +33317,10 @@ function parseClusterFacts(src, expectedName) {
       name: name3,
       allocatable: {
         cpu: cpu2(`${at}.allocatable.cpu`, n?.allocatable?.cpu),
-        memory: bytes(`${at}.allocatable.memory`, n?.allocatable?.memory),
+        memory: bytes2(`${at}.allocatable.memory`, n?.allocatable?.memory),
         pods: int2(`${at}.allocatable.pods`, n?.allocatable?.pods)
       },
-      storage: bytes(`${at}.storage`, n?.storage, "storage"),
+      storage: bytes2(`${at}.storage`, n?.storage, "storage"),
       labels: { ...n?.labels ?? {} }
     });
   });
@@ -33330,21 +33330,21 @@ function parseClusterFacts(src, expectedName) {
   for (const [name3, ns2] of Object.entries(nsMap ?? {})) {
     const at = `spec.namespaces.${name3}`;
     if (!isDnsLabel(name3)) fail(at, `"${name3}" is not a DNS-1123 label`);
-    const q = ns2?.quota ?? {};
+    const q2 = ns2?.quota ?? {};
     const l = ns2?.limitRange ?? {};
     namespaces.push({
       name: name3,
       quota: {
-        requests: { cpu: cpu2(`${at}.quota.requests.cpu`, q.requests?.cpu), memory: bytes(`${at}.quota.requests.memory`, q.requests?.memory) },
-        limits: { cpu: cpu2(`${at}.quota.limits.cpu`, q.limits?.cpu), memory: bytes(`${at}.quota.limits.memory`, q.limits?.memory) },
-        pods: int2(`${at}.quota.pods`, q.pods),
-        storage: bytes(`${at}.quota.storage`, q.storage, "storage"),
-        persistentVolumeClaims: int2(`${at}.quota.persistentVolumeClaims`, q.persistentVolumeClaims)
+        requests: { cpu: cpu2(`${at}.quota.requests.cpu`, q2.requests?.cpu), memory: bytes2(`${at}.quota.requests.memory`, q2.requests?.memory) },
+        limits: { cpu: cpu2(`${at}.quota.limits.cpu`, q2.limits?.cpu), memory: bytes2(`${at}.quota.limits.memory`, q2.limits?.memory) },
+        pods: int2(`${at}.quota.pods`, q2.pods),
+        storage: bytes2(`${at}.quota.storage`, q2.storage, "storage"),
+        persistentVolumeClaims: int2(`${at}.quota.persistentVolumeClaims`, q2.persistentVolumeClaims)
       },
       limitRange: {
-        defaultRequest: { cpu: cpu2(`${at}.limitRange.defaultRequest.cpu`, l.defaultRequest?.cpu), memory: bytes(`${at}.limitRange.defaultRequest.memory`, l.defaultRequest?.memory) },
-        default: { cpu: cpu2(`${at}.limitRange.default.cpu`, l.default?.cpu), memory: bytes(`${at}.limitRange.default.memory`, l.default?.memory) },
-        max: { cpu: cpu2(`${at}.limitRange.max.cpu`, l.max?.cpu), memory: bytes(`${at}.limitRange.max.memory`, l.max?.memory) }
+        defaultRequest: { cpu: cpu2(`${at}.limitRange.defaultRequest.cpu`, l.defaultRequest?.cpu), memory: bytes2(`${at}.limitRange.defaultRequest.memory`, l.defaultRequest?.memory) },
+        default: { cpu: cpu2(`${at}.limitRange.default.cpu`, l.default?.cpu), memory: bytes2(`${at}.limitRange.default.memory`, l.default?.memory) },
+        max: { cpu: cpu2(`${at}.limitRange.max.cpu`, l.max?.cpu), memory: bytes2(`${at}.limitRange.max.memory`, l.max?.memory) }
       }
     });
   }
@@ -33438,7 +33438,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
   const stderr = [];
   let timedOut = false;
   let overflow = false;
-  let bytes = 0;
+  let bytes2 = 0;
   let settled = false;
   const finish = (result) => {
     if (settled) return;
@@ -33457,8 +33457,8 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
   }, options2.timeoutMs) : void 0;
   const collect = (into) => (chunk) => {
     if (overflow) return;
-    bytes += chunk.length;
-    if (options2.maxOutputBytes !== void 0 && bytes > options2.maxOutputBytes) {
+    bytes2 += chunk.length;
+    if (options2.maxOutputBytes !== void 0 && bytes2 > options2.maxOutputBytes) {
       overflow = true;
       stdout.length = 0;
       kill();
@@ -33686,8 +33686,8 @@ var GoProxySettingError = class extends Error {
 function platformGoProxy(env = process.env) {
   const prefix = env[PLATFORM_GOPROXY_VAR]?.trim();
   if (!prefix) return void 0;
-  const entries = prefix.split(/[,|]/).map((entry) => entry.trim());
-  for (const entry of entries) {
+  const entries2 = prefix.split(/[,|]/).map((entry) => entry.trim());
+  for (const entry of entries2) {
     if (entry === "") throw new GoProxySettingError(`has an empty entry ("${prefix}")`);
     if (entry === "direct" || entry === "off") continue;
     let url;
@@ -36578,6 +36578,9 @@ function splitDocuments(text) {
   return out.filter((d) => CONTENT.test(d));
 }
 var sourceTexts = /* @__PURE__ */ new WeakMap();
+function documentText(o) {
+  return o && typeof o === "object" ? sourceTexts.get(o) : void 0;
+}
 function lazyObject(doc) {
   const blocks = [];
   for (let at = 0; at < doc.length; ) {
@@ -36696,13 +36699,13 @@ function scanFlux(root) {
   const stack = [root];
   while (stack.length && files < MAX_FILES) {
     const d = stack.pop();
-    let entries;
+    let entries2;
     try {
-      entries = readdirSync2(d, { withFileTypes: true });
+      entries2 = readdirSync2(d, { withFileTypes: true });
     } catch {
       continue;
     }
-    for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
+    for (const e of entries2.sort((a, b) => a.name < b.name ? 1 : -1)) {
       if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
       const abs = join5(d, e.name);
       if (e.isDirectory()) {
@@ -36794,6 +36797,7 @@ import { dirname as dirname4, join as join7, relative as relative4, sep as sep5 
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist2(), 1);
+import { isUtf8 } from "node:buffer";
 import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
@@ -36891,9 +36895,51 @@ function checkFile(abs, display, yaml = true) {
     return { bytes: size, documents: 0, problem: { code: "limit", file: display, message: `file is ${mib(size)}, over the ${mib(LIMITS.fileBytes)} limit for one file`, hint: limitHint } };
   }
   if (!yaml) return { bytes: size, documents: 0 };
-  const text = readBounded(abs, LIMITS.fileBytes + 1).toString("utf8");
+  const bytes2 = readBounded(abs, LIMITS.fileBytes + 1);
+  const bad = checkEncoding(bytes2, display);
+  if (bad) return { bytes: size, documents: 0, problem: bad };
+  const text = bytes2.toString("utf8");
   const r2 = checkYamlText(text, display);
   return { bytes: size, ...r2 };
+}
+var DISALLOWED = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+function invalidUtf8At(b) {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 128) {
+      i++;
+      continue;
+    }
+    const n = c >= 194 && c <= 223 ? 1 : c >= 224 && c <= 239 ? 2 : c >= 240 && c <= 244 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k] & 192) !== 128) return i;
+    const c1 = b[i + 1];
+    if (c === 224 && c1 < 160 || c === 237 && c1 >= 160 || c === 240 && c1 < 144 || c === 244 && c1 >= 144) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+var encodingHint = `save the file as UTF-8 without control characters (write them as escapes such as "\\t" or "\\u0001" inside a double-quoted string); Flux's kustomize build refuses this file, so nothing in its folder is applied`;
+function checkEncoding(b, display) {
+  let at;
+  let what;
+  if (isUtf8(b)) {
+    const text = b.toString("utf8");
+    const m = DISALLOWED.exec(text);
+    if (!m) return void 0;
+    const c = m[0].codePointAt(0);
+    at = Buffer.byteLength(text.slice(0, m.index));
+    what = `control character U+${c.toString(16).toUpperCase().padStart(4, "0")}${c === 0 ? " (NUL)" : c === 127 ? " (DEL)" : ""} is not allowed in YAML`;
+  } else {
+    at = Math.max(0, invalidUtf8At(b));
+    const utf16 = at === 0 && b.length >= 2 && (b[0] === 255 && b[1] === 254 || b[0] === 254 && b[1] === 255);
+    what = utf16 ? "the file is UTF-16 (byte-order mark); only UTF-8 is read" : `byte 0x${b[at].toString(16).padStart(2, "0")} is not valid UTF-8`;
+  }
+  const before = b.subarray(0, at);
+  let line = 1;
+  for (let i = before.indexOf(10); i >= 0; i = before.indexOf(10, i + 1)) line++;
+  const column = [...before.subarray(before.lastIndexOf(10) + 1).toString("utf8")].length + 1;
+  return { code: "encoding", file: display, line, column, message: `${what} (line ${line}, column ${column}, byte offset ${at}): kustomize, and so Flux, refuses the whole file`, hint: encodingHint };
 }
 var mib = (n) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MiB`;
 function lineOf(text, offset) {
@@ -37343,7 +37389,7 @@ function limiter(n) {
     }
   };
 }
-var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, message: p.message, hint: p.hint });
+var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: p.hint });
 function kustomizationReferences(spec) {
   const out = [];
   const list = (v) => Array.isArray(v) ? v : [];
@@ -37513,7 +37559,7 @@ var Builder = class {
   async doBuild(rootDir, dir, overlay, origin) {
     const root = this.allow(rootDir);
     const kfile = kustomizationFile(dir);
-    const walk = { root, issues: [], bytes: 0, documents: 0 };
+    const walk = { root, issues: [], bytes: 0, documents: 0, generators: [] };
     const { issues } = walk;
     const files = [];
     const problemsOf = (abs) => {
@@ -37631,7 +37677,7 @@ var Builder = class {
     if (!problem && walk.bytes > LIMITS.buildBytes) problem = { code: "limit", file: display, message: `the files of this build exceed ${LIMITS.buildBytes / 1024 / 1024} MiB together`, hint: "split the kustomization" };
     if (!problem && walk.documents > LIMITS.documentsPerBuild) problem = { code: "limit", file: display, message: `the files of this build hold more than ${LIMITS.documentsPerBuild} YAML documents together`, hint: "split the kustomization" };
     if (problem) {
-      if (!walk.issues.some((i) => i.code === "limit")) walk.issues.push(guardIssue(problem));
+      if (problem.code === "encoding" ? !walk.issues.some((i) => i.file === problem.file && i.code === "encoding") : !walk.issues.some((i) => i.code === "limit")) walk.issues.push(guardIssue(problem));
       return false;
     }
     return true;
@@ -37662,6 +37708,7 @@ var Builder = class {
     }
     this.readFiles.add(kfile);
     const doc = k.docs[0];
+    this.generatorsOf(walk, doc, kdisplay);
     const realDir = realpathSync3(dir);
     for (const ref2 of kustomizationReferences(doc?.object ?? {})) {
       const line = doc?.locate(ref2.at)?.line;
@@ -37682,6 +37729,19 @@ var Builder = class {
       this.readFiles.add(r2.abs);
       if (!this.bounded(walk, r2.abs, ref2.kind !== "data")) continue;
       if (ref2.kind === "kustomization" && /\.ya?ml$/.test(r2.abs)) addFile(r2.abs);
+    }
+  }
+  /** Records the generator entries of a kustomization, each located at its entry (`- name: …` line). */
+  generatorsOf(walk, doc, file) {
+    if (!doc) return;
+    for (const [key, kind] of [["configMapGenerator", "ConfigMap"], ["secretGenerator", "Secret"]]) {
+      const list = doc.object[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((g, i) => {
+        if (typeof g?.name !== "string" || !g.name) return;
+        const position = doc.locate([key, i]) ?? doc.position;
+        walk.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name } });
+      });
     }
   }
   /** `dir`: the Flux path built (where a failure is located when the folder has no kustomization file). */
@@ -37723,12 +37783,24 @@ var Builder = class {
     const objects = splitDocuments(res.stdout).map((raw) => {
       const object = lazyObject(raw);
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ""), overlay)}`) ?? [];
-      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1];
+      const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1] ?? generated(walk.generators, object);
       return { object, raw, ...hit ? { doc: hit.doc } : {}, ...hit?.generatedFrom ? { generatedFrom: hit.generatedFrom } : {} };
     });
     return { objects, issues };
   }
 };
+function generated(generators, object) {
+  if (object.apiVersion !== "v1" || object.kind !== "ConfigMap" && object.kind !== "Secret") return void 0;
+  const name3 = String(object.metadata?.name ?? "");
+  const base = name3.replace(/-[a-z0-9]{10}$/, "");
+  let best;
+  for (const g of generators) {
+    if (g.kind !== object.kind || g.namespace && object.metadata?.namespace && g.namespace !== object.metadata.namespace) continue;
+    if (base === g.name || name3 === g.name) return { doc: g.doc };
+    if (base.includes(g.name) && (!best || g.name.length > best.name.length)) best = g;
+  }
+  return best ? { doc: best.doc } : void 0;
+}
 function unaffixed(name3, o) {
   let n = name3;
   if (o?.namePrefix && n.startsWith(o.namePrefix)) n = n.slice(o.namePrefix.length);
@@ -38081,7 +38153,7 @@ function covers(have, want) {
 }
 
 // node_modules/@carbon/render/src/types.ts
-var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read", "outside", "remote", "limit"];
+var INPUT_ERROR_CODES = ["yaml", "duplicate-key", "not-an-object", "kustomize", "read", "outside", "remote", "limit", "encoding"];
 
 // node_modules/@carbon/render/src/render.ts
 var KS_GROUP = "kustomize.toolkit.fluxcd.io/";
@@ -38152,7 +38224,7 @@ var RenderSession = class {
   async renderCluster(cluster, clusterDir) {
     const errors = [];
     const sources = /* @__PURE__ */ new Map();
-    const entries = [];
+    const entries2 = [];
     const byKey = /* @__PURE__ */ new Map();
     const rootPath = normalisePath(clusterDir) ?? "";
     const root = {
@@ -38167,7 +38239,7 @@ var RenderSession = class {
       objects: [],
       raw: {}
     };
-    entries.push(root);
+    entries2.push(root);
     let rootSourceKey = "GitRepository/flux-system/flux-system";
     const discover = (from, built) => {
       const found = [];
@@ -38208,7 +38280,7 @@ var RenderSession = class {
           continue;
         }
         byKey.set(key, entry);
-        entries.push(entry);
+        entries2.push(entry);
         found.push(entry);
       }
       return found;
@@ -38274,7 +38346,7 @@ var RenderSession = class {
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
-      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3));
+      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries2, kind, ns2, name3));
     };
     let queue = [root];
     let pending = [];
@@ -38303,7 +38375,7 @@ var RenderSession = class {
         queue = nowReady;
       }
     }
-    await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
+    await this.renderHelmReleases(entries2, sources, rootSourceKey, errors);
     const unapplied = [];
     const clusterAbs = join10(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
@@ -38329,7 +38401,7 @@ var RenderSession = class {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
-      kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
+      kustomizations: entries2.map(({ raw: _raw, key: _key, ...k }) => k),
       unapplied,
       errors
     };
@@ -38343,8 +38415,8 @@ var RenderSession = class {
    * join the Kustomization that applies the HelmRelease, located at the HelmRelease. A release that
    * cannot be rendered offline is a notice on it; a chart that fails to template is an error.
    */
-  async renderHelmReleases(entries, sources, rootSourceKey, errors) {
-    const releases = entries.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
+  async renderHelmReleases(entries2, sources, rootSourceKey, errors) {
+    const releases = entries2.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
     if (!releases.length) return;
     this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join10(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
     const helm = this.helmRenderer;
@@ -38352,7 +38424,7 @@ var RenderSession = class {
     const ctx = {
       repoRoot: this.repoRoot,
       sources,
-      find: (kind, ns2, name3) => findObject(entries, kind, ns2, name3),
+      find: (kind, ns2, name3) => findObject(entries2, kind, ns2, name3),
       external: (src) => src === rootSource ? Promise.resolve(void 0) : this.externalReason(src, rootSource)
     };
     const results = await Promise.all(releases.map(({ e, o }) => helm.render(o.object, o.object.metadata?.namespace ?? e.namespace, ctx)));
@@ -38475,8 +38547,8 @@ var RenderSession = class {
 function repoUrl(url) {
   return url.trim().toLowerCase().replace(/^[a-z+]+:\/\//, "").replace(/^[^@/]+@/, "").replace(/^([^/:]+):(?!\d+\/)/, "$1/").replace(/^([^/:]+):\d+\//, "$1/").replace(/\.git\/?$/, "").replace(/\/+$/, "");
 }
-function findObject(entries, kind, namespace, name3) {
-  for (const e of entries) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name3 && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
+function findObject(entries2, kind, namespace, name3) {
+  for (const e of entries2) for (const o of e.objects) if (o.object.kind === kind && o.object.metadata?.name === name3 && (o.object.metadata?.namespace ?? e.namespace) === namespace) return o.object;
   return void 0;
 }
 function variablesOf(o) {
@@ -38522,13 +38594,13 @@ function holdsManifests(dir) {
   const stack = [dir];
   while (stack.length && seen < MAX_ENTRIES) {
     const d = stack.pop();
-    let entries;
+    let entries2;
     try {
-      entries = readdirSync6(d, { withFileTypes: true });
+      entries2 = readdirSync6(d, { withFileTypes: true });
     } catch {
       continue;
     }
-    for (const e of entries) {
+    for (const e of entries2) {
       if (++seen > MAX_ENTRIES) break;
       if (e.name.startsWith(".")) continue;
       const p = join11(d, e.name);
@@ -38599,6 +38671,156 @@ function inScope(scope, cluster, x) {
   if (scope.files.includes(file)) return true;
   return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));
 }
+
+// node_modules/@carbon/validate/src/checks/api.ts
+var API_LIMITS = {
+  /** core/v1 MaxSecretSize: bytes of a ConfigMap's data + binaryData, or a Secret's data (decoded). */
+  dataBytes: 1024 * 1024,
+  /** etcd DefaultMaxRequestBytes (--max-request-bytes): the largest object it stores. */
+  objectBytes: 1.5 * 1024 * 1024,
+  /** apiserver MaxRequestBodyBytes: the largest request body it reads. */
+  requestBytes: 3 * 1024 * 1024,
+  /** apimachinery TotalAnnotationSizeLimitB. */
+  annotationBytes: 256 * 1024
+};
+var LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+var DNS1123_LABEL2 = new RegExp(`^${LABEL}$`);
+var DNS1123_SUBDOMAIN2 = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+var QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+var LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+var q = (s) => `"${s.length > 80 ? `${s.slice(0, 80)}…` : s}"`;
+var kib = (n) => n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+var unresolved = (v) => v.includes("${");
+function dnsProblem(name3, kind) {
+  if (kind === "subdomain") {
+    if (name3.length > 253) return `is ${name3.length} characters: a DNS-1123 subdomain has at most 253`;
+    if (!DNS1123_SUBDOMAIN2.test(name3)) return 'is not a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", alphanumeric at both ends)';
+    return void 0;
+  }
+  if (name3.length > 63) return `is ${name3.length} characters: a DNS-1123 label has at most 63`;
+  if (kind === "label" && !DNS1123_LABEL2.test(name3)) return 'is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")';
+  if (kind === "label1035" && !DNS1035_LABEL.test(name3)) return 'is not a DNS-1035 label (lower-case letters, digits and "-", starting with a letter, no ".")';
+  return void 0;
+}
+function qualifiedNameProblem(key) {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash >= 0 ? key.slice(0, slash) : void 0;
+  const name3 = slash >= 0 ? key.slice(slash + 1) : key;
+  if (key.split("/").length > 2) return 'has more than one "/"';
+  if (prefix !== void 0) {
+    if (!prefix) return 'has an empty prefix before "/"';
+    if (prefix.length > 253) return `has a prefix of ${prefix.length} characters: at most 253`;
+    if (!DNS1123_SUBDOMAIN2.test(prefix)) return "has a prefix that is not a DNS-1123 subdomain";
+  }
+  if (!name3) return "has an empty name";
+  if (name3.length > 63) return `has a name part of ${name3.length} characters: at most 63`;
+  if (!QUALIFIED_NAME.test(name3)) return 'has a name part that is not alphanumeric at both ends with only "-", "_" and "." inside';
+  return void 0;
+}
+function labelValueProblem(value) {
+  if (value.length > 63) return `is ${value.length} characters: a label value has at most 63`;
+  if (!LABEL_VALUE.test(value)) return 'is not a label value (empty, or alphanumeric at both ends with only "-", "_" and "." inside)';
+  return void 0;
+}
+function nameRule(apiVersion, kind) {
+  const group2 = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  if (group2 === "rbac.authorization.k8s.io" || group2 === "flowcontrol.apiserver.k8s.io") return "segment";
+  if (group2 === "" && kind === "Namespace") return "label";
+  if (group2 === "" && kind === "Service") return "label1035";
+  if (group2 === "apps" && kind === "StatefulSet") return "label";
+  return "subdomain";
+}
+var bytes = (v) => Buffer.byteLength(typeof v === "string" ? v : String(v ?? ""), "utf8");
+var decoded = (v) => Buffer.byteLength(typeof v === "string" ? v.replace(/\s+/g, "") : "", "base64");
+var entries = (v) => v && typeof v === "object" && !Array.isArray(v) ? Object.entries(v) : [];
+function dataBytes(o) {
+  if (o.apiVersion !== "v1") return void 0;
+  if (o.kind === "ConfigMap") {
+    const total = entries(o.data).reduce((n, [, v]) => n + bytes(v), 0) + entries(o.binaryData).reduce((n, [, v]) => n + decoded(v), 0);
+    return { total, field: o.data ? "data" : "binaryData" };
+  }
+  if (o.kind === "Secret") {
+    const merged = new Map(entries(o.data).map(([k, v]) => [k, decoded(v)]));
+    for (const [k, v] of entries(o.stringData)) merged.set(k, bytes(v));
+    return { total: [...merged.values()].reduce((a, b) => a + b, 0), field: o.data ? "data" : "stringData" };
+  }
+  return void 0;
+}
+function jsonBytes(ro) {
+  const text = rawYaml(ro) ?? documentText(ro.object);
+  if (text !== void 0 && text.length * 6 < API_LIMITS.objectBytes) return void 0;
+  return Buffer.byteLength(JSON.stringify(ro.object));
+}
+var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController", "PodTemplate"]);
+function metadatas(o) {
+  const out = [];
+  const add = (path, m) => {
+    if (m && typeof m === "object" && !Array.isArray(m)) out.push({ path, meta: m });
+  };
+  add(["metadata"], o.metadata);
+  const kind = o.kind ?? "";
+  if (!WORKLOADS.has(kind) && kind !== "CronJob") return out;
+  const spec = o.spec ?? {};
+  if (kind === "CronJob") add(["spec", "jobTemplate", "spec", "template", "metadata"], spec.jobTemplate?.spec?.template?.metadata);
+  else if (kind === "PodTemplate") add(["template", "metadata"], o.template?.metadata);
+  else add(["spec", "template", "metadata"], spec.template?.metadata);
+  if (Array.isArray(spec.volumeClaimTemplates)) spec.volumeClaimTemplates.forEach((t2, i) => add(["spec", "volumeClaimTemplates", i, "metadata"], t2?.metadata));
+  return out;
+}
+function checkMeta(ro, path, meta3, what, emit) {
+  for (const [k, v] of entries(meta3.labels)) {
+    const value = String(v ?? "");
+    if (unresolved(k) || unresolved(value)) continue;
+    const kp = qualifiedNameProblem(k);
+    if (kp) emit("INP004", ro, `${what}label key ${q(k)} ${kp}`, [...path, "labels", k]);
+    const vp = labelValueProblem(value);
+    if (vp) emit("INP004", ro, `${what}label ${q(k)}: value ${vp}`, [...path, "labels", k]);
+  }
+  let annotationBytes = 0;
+  for (const [k, v] of entries(meta3.annotations)) {
+    annotationBytes += bytes(k) + bytes(v);
+    if (unresolved(k)) continue;
+    const kp = qualifiedNameProblem(k.toLowerCase());
+    if (kp) emit("INP004", ro, `${what}annotation key ${q(k)} ${kp}`, [...path, "annotations", k]);
+  }
+  if (annotationBytes > API_LIMITS.annotationBytes) {
+    emit("INP004", ro, `${what}annotations total ${kib(annotationBytes)} (${annotationBytes} bytes): the API server allows at most ${kib(API_LIMITS.annotationBytes)} (${API_LIMITS.annotationBytes} bytes, keys and values together)`, [...path, "annotations"]);
+  }
+}
+var apiLimitChecks = (view, emit) => {
+  for (const ro of view.objects) {
+    const o = ro.object;
+    const kind = typeof o.kind === "string" ? o.kind : "";
+    const apiVersion = typeof o.apiVersion === "string" ? o.apiVersion : "";
+    const label = `${kind} ${q(String(o.metadata?.name ?? "?"))}`;
+    const data = dataBytes(o);
+    if (data && data.total > API_LIMITS.dataBytes) {
+      emit("INP003", ro, `${label} holds ${kib(data.total)} (${data.total} bytes) of ${kind === "Secret" ? "data" : "data and binaryData"}: the API server refuses a ${kind} over ${kib(API_LIMITS.dataBytes)} (${API_LIMITS.dataBytes} bytes, MaxSecretSize)`, [data.field]);
+    } else {
+      const size = jsonBytes(ro);
+      if (size !== void 0 && size > API_LIMITS.objectBytes) {
+        const limit = size > API_LIMITS.requestBytes ? `the API server reads at most ${kib(API_LIMITS.requestBytes)} per request (MaxRequestBodyBytes)` : `etcd stores at most ${kib(API_LIMITS.objectBytes)} per object by default (--max-request-bytes ${API_LIMITS.objectBytes})`;
+        emit("INP003", ro, `${label} is ${kib(size)} (${size} bytes) as JSON: ${limit}`);
+      }
+    }
+    const name3 = o.metadata?.name;
+    if (typeof name3 === "string" && name3 && !unresolved(name3)) {
+      const rule2 = nameRule(apiVersion, kind);
+      let why;
+      if (rule2 === "segment") why = name3 === "." || name3 === ".." ? 'may not be "." or ".."' : /[/%]/.test(name3) ? 'may not contain "/" or "%"' : void 0;
+      else why = dnsProblem(name3, rule2);
+      if (!why && kind === "CronJob" && apiVersion.startsWith("batch/") && name3.length > 52) why = `is ${name3.length} characters: a CronJob name has at most 52 (its Jobs append 11)`;
+      if (why) emit("INP004", ro, `${kind} name ${q(name3)} ${why}`, ["metadata", "name"]);
+    }
+    const ns2 = o.metadata?.namespace;
+    if (typeof ns2 === "string" && ns2 && !unresolved(ns2)) {
+      const why = dnsProblem(ns2, "label");
+      if (why) emit("INP004", ro, `${label}: namespace ${q(ns2)} ${why}`, ["metadata", "namespace"]);
+    }
+    for (const m of metadatas(o)) checkMeta(ro, m.path, m.meta, m.path.length > 1 ? `${label}: ${m.path.slice(0, -1).join(".")} ` : `${label}: `, emit);
+  }
+};
 
 // node_modules/@carbon/validate/src/pods.ts
 var WORKLOAD_KINDS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
@@ -38743,8 +38965,8 @@ function selectorMatches(sel, labels) {
   return true;
 }
 function mapMatches(sel, labels) {
-  const entries = Object.entries(sel ?? {});
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+  const entries2 = Object.entries(sel ?? {});
+  return entries2.length > 0 && entries2.every(([k, v]) => labels[k] === v);
 }
 function operatorPodLabels(o) {
   const kind = String(o.kind).toLowerCase();
@@ -38798,6 +39020,9 @@ function literalCredentials(text) {
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
 var RULES = [
   r("INP001", "input", "error", "Unreadable input", "Malformed YAML, duplicate keys or a failing kustomize build mean nothing after it can be trusted.", "Fix the file at the location given; `kustomize build` reproduces build errors."),
+  r("INP002", "input", "error", "Encoding Flux can read", "kustomize (in Flux as here) refuses a whole YAML file with bytes that are not UTF-8 or control characters other than tab, CR and LF (NUL, DEL, C1): nothing of it is applied.", 'Save the file as UTF-8 and write control characters as escapes inside a double-quoted string ("\\t", "\\u0001"); the error gives the line, column and byte offset.'),
+  r("INP003", "input", "error", "Object within the API server's size limits", "The API server refuses a ConfigMap or Secret holding more than 1 MiB of data (MaxSecretSize) and etcd refuses to store an object over 1.5 MiB (--max-request-bytes default): Flux's apply fails for the whole Kustomization.", "Split the data over several objects, mount large files from a volume or an image, or move generated content out of the manifest."),
+  r("INP004", "input", "error", "Names, labels and annotations within their limits", "The API server refuses an object whose name, namespace, label key or value, or annotation key is not the DNS name or qualified name it must be (253/63 characters, lower case for names), or whose annotations exceed 256 KiB together.", 'Shorten or rename as the message says (names: lower-case letters, digits, "-" and "."; label values: 63 characters, alphanumeric at both ends).'),
   r("KCF001", "schema", "error", "Schema violation", "The API server rejects objects that do not match the schema (unknown fields included, -strict).", "Fix the field named in the message; check the apiVersion."),
   r("KCF002", "schema", "error", "No schema for kind", "A kind with no schema cannot be checked, so it is an error rather than a silent skip.", "Fix the apiVersion/kind, or give it a schema: have a Kustomization of this cluster install its CRD (converted for the run), list a folder of JSON schemas (<group>/<kind>_<version>.json) under `schemas:` in platform/policy.yaml, or (this platform) add the CRD source to @carbon/toolchain versions.ts and run `npm run setup`."),
   r("SEC001", "security", "error", "runAsNonRoot", "A container running as root turns any escape into root on the node.", "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser."),
@@ -43459,21 +43684,21 @@ function misfit(p, node, all) {
   const domainPods = (key) => all.filter((n) => n.labels[key] !== void 0 && n.labels[key] === node.labels[key]).flatMap((n) => n.pods);
   for (const t2 of antiTerms(g.spec)) {
     const namespaces = t2.namespaces ?? [g.namespace];
-    const clash = domainPods(t2.topologyKey).find((q) => namespaces.includes(q.group.namespace) && selectorMatches(t2.labelSelector, q.group.labels));
+    const clash = domainPods(t2.topologyKey).find((q2) => namespaces.includes(q2.group.namespace) && selectorMatches(t2.labelSelector, q2.group.labels));
     if (clash) return `required anti-affinity (${t2.topologyKey}) with ${clash.group.kind} ${clash.group.name}`;
   }
   for (const n of all)
-    for (const q of n.pods)
-      for (const t2 of antiTerms(q.group.spec)) {
+    for (const q2 of n.pods)
+      for (const t2 of antiTerms(q2.group.spec)) {
         if (n.labels[t2.topologyKey] === void 0 || n.labels[t2.topologyKey] !== node.labels[t2.topologyKey]) continue;
-        if ((t2.namespaces ?? [q.group.namespace]).includes(g.namespace) && selectorMatches(t2.labelSelector, g.labels)) return `anti-affinity of ${q.group.kind} ${q.group.name} (${t2.topologyKey})`;
+        if ((t2.namespaces ?? [q2.group.namespace]).includes(g.namespace) && selectorMatches(t2.labelSelector, g.labels)) return `anti-affinity of ${q2.group.kind} ${q2.group.name} (${t2.topologyKey})`;
       }
   for (const c of spreads(g.spec)) {
     const key = c.topologyKey;
     if (node.labels[key] === void 0) return `topology spread needs node label ${key}`;
     const eligible = all.filter((n) => n.labels[key] !== void 0 && !nodeSelectorOk(g.spec, n));
     const counts = /* @__PURE__ */ new Map();
-    for (const n of eligible) counts.set(n.labels[key], (counts.get(n.labels[key]) ?? 0) + n.pods.filter((q) => q.group.namespace === g.namespace && selectorMatches(c.labelSelector, q.group.labels)).length);
+    for (const n of eligible) counts.set(n.labels[key], (counts.get(n.labels[key]) ?? 0) + n.pods.filter((q2) => q2.group.namespace === g.namespace && selectorMatches(c.labelSelector, q2.group.labels)).length);
     const min = Math.min(...counts.values());
     const skew = (counts.get(node.labels[key]) ?? 0) + 1 - min;
     if (skew > Number(c.maxSkew ?? 1)) return `topology spread on ${key} (skew ${skew} > maxSkew ${c.maxSkew ?? 1})`;
@@ -43571,15 +43796,15 @@ function capacity(view) {
   const nsUsage = (ns2) => {
     let u = usage.get(ns2);
     if (!u) {
-      const q = namespaceFacts(facts, ns2)?.quota;
+      const q2 = namespaceFacts(facts, ns2)?.quota;
       u = { namespace: ns2, pods: 0, peakPods: 0, requests: zero(), limits: zero(), peakRequests: zero(), peakLimits: zero(), pvcs: 0, storage: 0, top: [] };
-      if (q)
+      if (q2)
         u.quota = {
-          requests: { cpu: parseCpu(q.requests.cpu), memory: parseBytes(q.requests.memory) },
-          limits: { cpu: parseCpu(q.limits.cpu), memory: parseBytes(q.limits.memory) },
-          pods: q.pods,
-          pvcs: q.persistentVolumeClaims,
-          storage: parseBytes(q.storage, "storage")
+          requests: { cpu: parseCpu(q2.requests.cpu), memory: parseBytes(q2.requests.memory) },
+          limits: { cpu: parseCpu(q2.limits.cpu), memory: parseBytes(q2.limits.memory) },
+          pods: q2.pods,
+          pvcs: q2.persistentVolumeClaims,
+          storage: parseBytes(q2.storage, "storage")
         };
       usage.set(ns2, u);
     }
@@ -43653,20 +43878,20 @@ function environmentChecks(view, emit, root) {
   }
   const factsAt = (field) => ({ file: facts.file, ...src?.lineOf(field) ? { line: src.lineOf(field), column: 1 } : {} });
   for (const u of report.namespaces) {
-    const q = u.quota;
-    if (!q) continue;
+    const q2 = u.quota;
+    if (!q2) continue;
     const top = u.top.length ? ` (largest: ${u.top.map((t3) => `${t3.name} ${t3.replicas}× = ${cores(t3.requests.cpu)} vCPU`).join(", ")})` : "";
-    if (u.requests.cpu > q.requests.cpu || u.requests.memory > q.requests.memory)
-      emit("CAP001", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} requests ${fig(u.requests)} against its quota of ${fig(q.requests)}${top}`);
-    else if (u.peakRequests.cpu > q.requests.cpu || u.peakRequests.memory > q.requests.memory)
-      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} at peak (HPA max) requests ${fig(u.peakRequests)} against its quota of ${fig(q.requests)}`);
-    if (u.limits.cpu > q.limits.cpu || u.limits.memory > q.limits.memory)
-      emit("CAP002", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} limits ${fig(u.limits)} against its quota of ${fig(q.limits)}`);
-    else if (u.peakLimits.cpu > q.limits.cpu || u.peakLimits.memory > q.limits.memory)
-      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} at peak (HPA max) limits ${fig(u.peakLimits)} against its quota of ${fig(q.limits)}`);
-    if (u.pods > q.pods) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.pods`), `namespace ${u.namespace} runs ${u.pods} pods against a quota of ${q.pods}`);
-    if (u.pvcs > q.pvcs) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.persistentVolumeClaims`), `namespace ${u.namespace} claims ${u.pvcs} PVCs against a quota of ${q.pvcs}`);
-    if (u.storage > q.storage) emit("CAP006", factsAt(`spec.namespaces.${u.namespace}.quota.storage`), `namespace ${u.namespace} claims ${gib(u.storage)} GiB of storage against a quota of ${gib(q.storage)} GiB`);
+    if (u.requests.cpu > q2.requests.cpu || u.requests.memory > q2.requests.memory)
+      emit("CAP001", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} requests ${fig(u.requests)} against its quota of ${fig(q2.requests)}${top}`);
+    else if (u.peakRequests.cpu > q2.requests.cpu || u.peakRequests.memory > q2.requests.memory)
+      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.requests`), `namespace ${u.namespace} at peak (HPA max) requests ${fig(u.peakRequests)} against its quota of ${fig(q2.requests)}`);
+    if (u.limits.cpu > q2.limits.cpu || u.limits.memory > q2.limits.memory)
+      emit("CAP002", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} limits ${fig(u.limits)} against its quota of ${fig(q2.limits)}`);
+    else if (u.peakLimits.cpu > q2.limits.cpu || u.peakLimits.memory > q2.limits.memory)
+      emit("CAP004", factsAt(`spec.namespaces.${u.namespace}.quota.limits`), `namespace ${u.namespace} at peak (HPA max) limits ${fig(u.peakLimits)} against its quota of ${fig(q2.limits)}`);
+    if (u.pods > q2.pods) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.pods`), `namespace ${u.namespace} runs ${u.pods} pods against a quota of ${q2.pods}`);
+    if (u.pvcs > q2.pvcs) emit("CAP003", factsAt(`spec.namespaces.${u.namespace}.quota.persistentVolumeClaims`), `namespace ${u.namespace} claims ${u.pvcs} PVCs against a quota of ${q2.pvcs}`);
+    if (u.storage > q2.storage) emit("CAP006", factsAt(`spec.namespaces.${u.namespace}.quota.storage`), `namespace ${u.namespace} claims ${gib(u.storage)} GiB of storage against a quota of ${gib(q2.storage)} GiB`);
   }
   const t2 = report.totals;
   if (t2.requests.cpu > t2.allocatable.cpu || t2.requests.memory > t2.allocatable.memory)
@@ -43998,7 +44223,7 @@ ${t2}`));
 }
 
 // node_modules/@carbon/validate/src/validate.ts
-var hasInputErrors = (r2) => r2.findings.some((f) => f.id === "INP001" && f.severity === "error" && !f.suppressed);
+var hasInputErrors = (r2) => r2.findings.some((f) => f.category === "input" && f.severity === "error" && !f.suppressed);
 function exitCodeOf(r2) {
   if (hasInputErrors(r2)) return 2;
   return r2.findings.some((f) => f.severity === "error" && !f.suppressed) ? 1 : 0;
@@ -44006,7 +44231,8 @@ function exitCodeOf(r2) {
 function issueFindings(issues, emit) {
   for (const i of issues) {
     const at = { file: i.file, ...i.line ? { line: i.line } : {}, ...i.column ? { column: i.column } : {}, ...i.kustomization ? { object: `Kustomization ${i.kustomization}` } : {} };
-    if (INPUT_ERROR_CODES.includes(i.code)) emit("INP001", at, i.message);
+    if (i.code === "encoding") emit("INP002", at, i.message);
+    else if (INPUT_ERROR_CODES.includes(i.code)) emit("INP001", at, i.message);
     else if (i.code === "source") emit("FLX007", at, i.message);
     else if (i.code === "path") emit("FLX001", at, i.message);
     else if (i.code === "substitution" && i.severity === "warning") emit("FLX006", at, i.message);
@@ -44055,6 +44281,7 @@ async function validate(options2) {
         const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join17(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
+        apiLimitChecks(view, emit);
         clusterChecks(view, emit);
         fluxChecks(view, emit);
         observabilityChecks(view, emit);
@@ -44147,10 +44374,10 @@ function formatCapacity(reports) {
     out.push("");
     out.push(head("namespace").replace("req/alloc", "req/quota").replace("req/alloc", "req/quota").replace("   pods", "pods/quota".padStart(7)));
     for (const n of r2.namespaces) {
-      const q = n.quota;
-      const over = q && (n.requests.cpu > q.requests.cpu || n.requests.memory > q.requests.memory || n.limits.cpu > q.limits.cpu || n.limits.memory > q.limits.memory || n.pods > q.pods) ? "  OVER QUOTA" : "";
+      const q2 = n.quota;
+      const over = q2 && (n.requests.cpu > q2.requests.cpu || n.requests.memory > q2.requests.memory || n.limits.cpu > q2.limits.cpu || n.limits.memory > q2.limits.memory || n.pods > q2.pods) ? "  OVER QUOTA" : "";
       out.push(
-        `  ${n.namespace.padEnd(20)} ${pair2(String(n.pods), q ? String(q.pods) : "—").padStart(9)} ${pair2(cores(n.requests.cpu), q ? cores(q.requests.cpu) : "—").padStart(14)} ${pair2(cores(n.limits.cpu), q ? cores(q.limits.cpu) : "—").padStart(8)} ${pair2(gib(n.requests.memory), q ? gib(q.requests.memory) : "—").padStart(18)} ${pair2(gib(n.limits.memory), q ? gib(q.limits.memory) : "—").padStart(8)} ${pair2(q ? pct(n.requests.cpu, q.requests.cpu) : "—", q ? pct(n.requests.memory, q.requests.memory) : "—").padStart(17)} ${pair2(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}${over}`
+        `  ${n.namespace.padEnd(20)} ${pair2(String(n.pods), q2 ? String(q2.pods) : "—").padStart(9)} ${pair2(cores(n.requests.cpu), q2 ? cores(q2.requests.cpu) : "—").padStart(14)} ${pair2(cores(n.limits.cpu), q2 ? cores(q2.limits.cpu) : "—").padStart(8)} ${pair2(gib(n.requests.memory), q2 ? gib(q2.requests.memory) : "—").padStart(18)} ${pair2(gib(n.limits.memory), q2 ? gib(q2.limits.memory) : "—").padStart(8)} ${pair2(q2 ? pct(n.requests.cpu, q2.requests.cpu) : "—", q2 ? pct(n.requests.memory, q2.requests.memory) : "—").padStart(17)} ${pair2(cores(n.peakRequests.cpu), gib(n.peakRequests.memory)).padStart(16)}${over}`
       );
     }
     out.push("");
@@ -44239,7 +44466,7 @@ async function run2() {
     }
     for (const [name3, value] of Object.entries(outputs)) setOutput(name3, value);
     if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(summary2).write();
-    if (exitCode === 2) setFailed("platform validate: the input cannot be read (see the INP001 annotations)");
+    if (exitCode === 2) setFailed("platform validate: the input cannot be read, or Flux would refuse it (see the INP annotations)");
     else if (exitCode === 1) setFailed(`platform validate: ${outputs.errors} error finding(s)`);
   } catch (error2) {
     setFailed(error2 instanceof Error ? error2.message : String(error2));

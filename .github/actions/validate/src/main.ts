@@ -27,7 +27,7 @@ export async function run(): Promise<void> {
     }
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
-    if (exitCode === 2) core.setFailed('platform validate: the input cannot be read (see the INP001 annotations)');
+    if (exitCode === 2) core.setFailed('platform validate: the input cannot be read, or Flux would refuse it (see the INP annotations)');
     else if (exitCode === 1) core.setFailed(`platform validate: ${outputs.errors} error finding(s)`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));

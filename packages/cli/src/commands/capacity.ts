@@ -30,7 +30,7 @@ export async function run(values: Opts, io: Io): Promise<number> {
     validate({ root, path, schema: false, rules: false, ...renderCache(root), ...chartOptions(root, values.fetchCharts), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values.workingTree ? { workingTree: true } : {}) }),
   );
   if (exitCodeOf(result) === 2) {
-    for (const f of result.findings.filter((x) => x.id === 'INP001')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);
+    for (const f of result.findings.filter((x) => x.category === 'input' && x.severity === 'error')) io.err(`error: ${f.file ?? ''}${f.line ? `:${f.line}` : ''}: ${f.message}\n`);
     return EXIT.usage;
   }
   const reports = result.clusters.flatMap((c) => (c.capacity ? [c.capacity] : []));
