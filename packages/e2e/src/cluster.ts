@@ -29,10 +29,9 @@ const healthy = async (url: string): Promise<boolean> => {
   return r.ok;
 };
 
-/** etcd, kube-apiserver, controller-manager, scheduler and kwok for one cluster, with its nodes. */
-export async function startControlPlane(opts: { root: string; cluster: string; stateDir: string; loc: Locations; sup: Supervisor; log: (s: string) => void }): Promise<ControlPlane> {
-  const { cluster, loc, sup } = opts;
-  const dir = join(opts.stateDir, cluster);
+/** etcd and kube-apiserver (admin client certificate), the part of a control plane every test of the API needs. */
+export async function startApiServer(opts: { cluster: string; dir: string; loc: Locations; sup: Supervisor }): Promise<{ pki: Pki; server: string; kube: Kube; kubeconfig: string }> {
+  const { cluster, dir, loc, sup } = opts;
   const tag = (c: string) => `${cluster}/${c}`;
   mkdirSync(join(dir, 'pki'), { recursive: true });
   const pki = await makePki(join(dir, 'pki'));
@@ -74,7 +73,15 @@ export async function startControlPlane(opts: { root: string; cluster: string; s
   ]);
   const kube = new Kube(server, pki);
   await sup.waitFor(`${cluster} kube-apiserver on ${server}`, () => kube.healthy('/readyz'), STARTUP_MS, apiserver);
-  const kubeconfig = writeKubeconfig(pki, server);
+  return { pki, server, kube, kubeconfig: writeKubeconfig(pki, server) };
+}
+
+/** etcd, kube-apiserver, controller-manager, scheduler and kwok for one cluster, with its nodes. */
+export async function startControlPlane(opts: { root: string; cluster: string; stateDir: string; loc: Locations; sup: Supervisor; log: (s: string) => void }): Promise<ControlPlane> {
+  const { cluster, loc, sup } = opts;
+  const dir = join(opts.stateDir, cluster);
+  const tag = (c: string) => `${cluster}/${c}`;
+  const { pki, server, kube, kubeconfig } = await startApiServer({ cluster, dir, loc, sup });
 
   const cmPort = await freePort();
   const cm = sup.start(tag('kube-controller-manager'), binary(loc, 'kube-controller-manager'), [

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { findRepoRoot } from '@carbon/toolchain';
+import { probeApiLimits } from './api-limits.ts';
 import { insideNetns, loopbackUp, netnsReport, probeConnect, reexecInNetns, sealedProblems } from './netns.ts';
 import { formatResult } from './report.ts';
 import { CLUSTERS, runE2e } from './run.ts';
@@ -15,9 +16,9 @@ export const USAGE = 'usage: platform e2e [--cluster C]... [--keep] [--json]';
  * or a component that could not start.
  */
 export async function e2eMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let values: { cluster?: string[]; keep?: boolean; json?: boolean; 'probe-netns'?: boolean };
+  let values: { cluster?: string[]; keep?: boolean; json?: boolean; 'probe-netns'?: boolean; 'probe-api-limits'?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { cluster: { type: 'string', multiple: true }, keep: { type: 'boolean' }, json: { type: 'boolean' }, 'probe-netns': { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { cluster: { type: 'string', multiple: true }, keep: { type: 'boolean' }, json: { type: 'boolean' }, 'probe-netns': { type: 'boolean' }, 'probe-api-limits': { type: 'boolean' } }, strict: true }));
   } catch (e) {
     err(`error: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -36,6 +37,12 @@ export async function e2eMain(argv: string[], out: (s: string) => void = (s) => 
     return 0;
   }
   const root = findRepoRoot(process.cwd());
+  if (values['probe-api-limits']) {
+    // validate's INP003/INP004 against the real API server, for the test that proves them.
+    await loopbackUp();
+    out(`${JSON.stringify({ probes: await probeApiLimits(root, (s) => err(`${s}\n`)), after: netnsReport() })}\n`);
+    return 0;
+  }
   try {
     const result = await runE2e({ root, ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values.keep ? { keep: true } : {}), log: (s) => err(`${s}\n`) });
     out(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));

@@ -70,7 +70,7 @@ describe('apiLimitChecks (INP003, INP004)', () => {
     expect(f[0]!.message).toMatch(/as JSON: etcd stores at most 1\.50 MiB per object by default \(--max-request-bytes 1572864\)/);
     expect(f[1]!.message).toMatch(/at most 3\.00 MiB per request \(MaxRequestBodyBytes\)/);
   });
-  it('names: subdomain (253) by default, DNS label (63) for Namespace and StatefulSet, DNS-1035 for Service, 52 for CronJob, path segments for RBAC', () => {
+  it('names: subdomain (253) by default, DNS label (63) for Namespace, StatefulSet and Service, 52 for CronJob, path segments for RBAC', () => {
     const long = (n: number) => 'a'.repeat(n);
     const f = run([
       cm(long(253), {}),
@@ -79,8 +79,8 @@ describe('apiLimitChecks (INP003, INP004)', () => {
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: long(64) } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } },
       { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: long(64), namespace: 'web' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web.1', namespace: 'web' } },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: '1web', namespace: 'web' } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'web' } },
       { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: long(53), namespace: 'web' } },
       { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: long(52), namespace: 'web' } },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:Aggregate-To-View' } },
@@ -95,7 +95,7 @@ describe('apiLimitChecks (INP003, INP004)', () => {
       'Namespace name "a…" is 64 characters: a DNS-1123 label has at most 63',
       'Namespace name "a.b" is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")',
       'StatefulSet name "a…" is 64 characters: a DNS-1123 label has at most 63',
-      'Service name "1web" is not a DNS-1035 label (lower-case letters, digits and "-", starting with a letter, no ".")',
+      'Service name "web.1" is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")',
       'CronJob name "a…" is 53 characters: a CronJob name has at most 52 (its Jobs append 11)',
       'ClusterRole name "a/b" may not contain "/" or "%"',
       'ConfigMap "web": namespace "a…" is 64 characters: a DNS-1123 label has at most 63',

@@ -38686,7 +38686,6 @@ var API_LIMITS = {
 var LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 var DNS1123_LABEL2 = new RegExp(`^${LABEL}$`);
 var DNS1123_SUBDOMAIN2 = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
-var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 var QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 var LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 var q = (s) => `"${s.length > 80 ? `${s.slice(0, 80)}…` : s}"`;
@@ -38699,8 +38698,7 @@ function dnsProblem(name3, kind) {
     return void 0;
   }
   if (name3.length > 63) return `is ${name3.length} characters: a DNS-1123 label has at most 63`;
-  if (kind === "label" && !DNS1123_LABEL2.test(name3)) return 'is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")';
-  if (kind === "label1035" && !DNS1035_LABEL.test(name3)) return 'is not a DNS-1035 label (lower-case letters, digits and "-", starting with a letter, no ".")';
+  if (!DNS1123_LABEL2.test(name3)) return 'is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")';
   return void 0;
 }
 function qualifiedNameProblem(key) {
@@ -38727,7 +38725,7 @@ function nameRule(apiVersion, kind) {
   const group2 = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
   if (group2 === "rbac.authorization.k8s.io" || group2 === "flowcontrol.apiserver.k8s.io") return "segment";
   if (group2 === "" && kind === "Namespace") return "label";
-  if (group2 === "" && kind === "Service") return "label1035";
+  if (group2 === "" && kind === "Service") return "label";
   if (group2 === "apps" && kind === "StatefulSet") return "label";
   return "subdomain";
 }

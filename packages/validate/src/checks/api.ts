@@ -18,8 +18,8 @@ import type { Check, Emit } from '../types.ts';
  *    sum of len(key) + len(value) of all annotations;
  *  - names: `IsDNS1123Subdomain` (253, `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.…)*`) for most kinds,
  *    `IsDNS1123Label` (63) for Namespace (`ValidateNamespaceName = NameIsDNSLabel`) and StatefulSet
- *    (`ValidateStatefulSetName` → `NameIsDNSLabel`), `IsDNS1035Label` (63, starts with a letter)
- *    for Service (`ValidateServiceName = NameIsDNS1035Label`), at most 52 characters for a CronJob
+ *    (`ValidateStatefulSetName` → `NameIsDNSLabel`) and Service (`NameIsDNS1035Label`, starting
+ *    with a letter, until Kubernetes 1.36; a DNS-1123 label since, KEP-5311), at most 52 characters for a CronJob
  *    (`DNS1035LabelMaxLength-11`: its Jobs append `-<11 chars>`), any path segment for RBAC and
  *    flowcontrol objects (`ValidateRBACName = path.IsValidPathSegmentName`); `metadata.namespace`
  *    is a DNS-1123 label;
@@ -42,7 +42,6 @@ export const API_LIMITS = {
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_LABEL = new RegExp(`^${LABEL}$`);
 const DNS1123_SUBDOMAIN = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -53,15 +52,14 @@ const kib = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} 
 const unresolved = (v: string) => v.includes('${');
 
 /** Why `name` is not a DNS-1123 subdomain / label / DNS-1035 label, or undefined. */
-function dnsProblem(name: string, kind: 'subdomain' | 'label' | 'label1035'): string | undefined {
+function dnsProblem(name: string, kind: 'subdomain' | 'label'): string | undefined {
   if (kind === 'subdomain') {
     if (name.length > 253) return `is ${name.length} characters: a DNS-1123 subdomain has at most 253`;
     if (!DNS1123_SUBDOMAIN.test(name)) return 'is not a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", alphanumeric at both ends)';
     return undefined;
   }
   if (name.length > 63) return `is ${name.length} characters: a DNS-1123 label has at most 63`;
-  if (kind === 'label' && !DNS1123_LABEL.test(name)) return 'is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")';
-  if (kind === 'label1035' && !DNS1035_LABEL.test(name)) return 'is not a DNS-1035 label (lower-case letters, digits and "-", starting with a letter, no ".")';
+  if (!DNS1123_LABEL.test(name)) return 'is not a DNS-1123 label (lower-case letters, digits and "-", alphanumeric at both ends, no ".")';
   return undefined;
 }
 
@@ -90,11 +88,13 @@ export function labelValueProblem(value: string): string | undefined {
 }
 
 /** The name rule the API server applies to `kind` (group-qualified where kinds share a name). */
-function nameRule(apiVersion: string, kind: string): 'subdomain' | 'label' | 'label1035' | 'segment' {
+function nameRule(apiVersion: string, kind: string): 'subdomain' | 'label' | 'segment' {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   if (group === 'rbac.authorization.k8s.io' || group === 'flowcontrol.apiserver.k8s.io') return 'segment';
   if (group === '' && kind === 'Namespace') return 'label';
-  if (group === '' && kind === 'Service') return 'label1035';
+  // Service names were DNS-1035 labels (starting with a letter) until Kubernetes 1.36 made them
+  // DNS-1123 labels (KEP-5311, GA in 1.37, the pinned API server: it accepts "1web").
+  if (group === '' && kind === 'Service') return 'label';
   if (group === 'apps' && kind === 'StatefulSet') return 'label';
   return 'subdomain';
 }
