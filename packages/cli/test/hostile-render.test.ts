@@ -10,10 +10,11 @@ import { main } from '../src/main.ts';
 
 /**
  * Hostile pull requests against the render behind `platform validate` and `platform diff`
- * (issue 13, items 1-3): files outside the repository, remote bases, and inputs built to exhaust
- * memory or time. Each case asserts the exit code (2), a located message (file and line of the
- * reference), that nothing of the outside target reaches any output format (validate: pretty,
- * json, junit, sarif, github; diff: terminal error, json, markdown and its --full-output file),
+ * (issue 13, items 1-4): files outside the repository, remote bases, inputs built to exhaust
+ * memory or time, and input Flux or the API server would refuse (encodings, sizes, names). Each
+ * case asserts the exit code (2), a located message (file and line of the reference), that
+ * nothing of the outside target reaches any output format (validate: pretty, json, junit, sarif,
+ * github; diff: terminal error, json, markdown and its --full-output file),
  * that no connection reached a loopback listener, and that no file was written (working tree,
  * temp folders). The two resource bombs run as a separate `platform validate` process whose
  * whole tree is measured: exit 2 within 15 s, peak RSS under 1 GiB, nothing left running.

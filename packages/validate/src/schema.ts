@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isSopsEncrypted, rawYaml, sha256, type RenderCache, type RenderedObject } from '@carbon/render';
-import { crdToSchemas, exec, ExecError, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
+import { crdToSchemas, exec, ExecError, runConfined, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
 
 type KcResource = { filename: string; kind: string; name: string; version: string; status: string; msg: string; validationErrors?: { path: string; msg: string }[] };
@@ -88,6 +88,9 @@ function folderDigest(dir: string): string {
  * Schemas are looked up in order: CRDs found in `objects`, `extraFolders`, then the pinned set.
  * With a cache, objects whose verdict is known are not sent at all (no process when none is new).
  */
+/** RLIMIT_DATA for kubeconform (runConfined). */
+export const KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
+
 export async function schemaCheck(kubeconform: string, toolsRoot: string, objects: RenderedObject[], emit: Emit, runner: Runner = exec, options: SchemaOptions = {}): Promise<void> {
   if (!objects.length) return;
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
@@ -127,7 +130,11 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     if (todo.length) {
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ['-schema-location', l]), manifests];
-      const res = await runner(kubeconform, args, { timeoutMs: 300_000 });
+      // Confined like kustomize (own network namespace, memory and time ceilings, output cap): its
+      // schema locations are local folders only, so it never needs the network; it reads the rendered
+      // objects (already bounded by the render's limits). 768 MiB: this repository peaks at 110 MiB RSS.
+      const res = await runConfined(kubeconform, args, { timeoutMs: 300_000, memoryBytes: KUBECONFORM_MEMORY_BYTES }, runner);
+      if (res.limit) throw new ExecError(kubeconform, args, { ...res, stderr: `kubeconform stopped at its ${res.limit} ceiling (${res.limit === 'memory' ? `${KUBECONFORM_MEMORY_BYTES / 1024 / 1024} MiB` : res.limit === 'time' ? '300 s' : 'output cap'})` });
       let parsed: { resources?: KcResource[] };
       try {
         parsed = JSON.parse(res.stdout) as { resources?: KcResource[] };

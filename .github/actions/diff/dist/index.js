@@ -41284,6 +41284,7 @@ var import_yaml11 = __toESM(require_dist(), 1);
 // node_modules/@carbon/validate/src/schema.ts
 import { dirname as dirname4, join as join11 } from "node:path";
 var CRD_LAYOUT = join11("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 
 // node_modules/@carbon/diff/src/mask.ts
 function createMasker(salt = randomBytes2(16)) {

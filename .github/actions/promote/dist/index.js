@@ -44403,6 +44403,7 @@ init_src();
 import { dirname as dirname4, join as join14 } from "node:path";
 init_src();
 var CRD_LAYOUT = join14("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 
 // node_modules/@carbon/diff/src/mask.ts
 function createMasker(salt = randomBytes2(16)) {

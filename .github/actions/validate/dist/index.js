@@ -44142,6 +44142,7 @@ function folderDigest(dir) {
   walk(dir, "");
   return sha256(lines.join("\n"));
 }
+var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
   const dir = mkdtempSync3(join16(tmpdir3(), "carbon-kubeconform-"));
@@ -44180,7 +44181,8 @@ ${t2}`));
     if (todo.length) {
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
-      const res = await runner(kubeconform, args, { timeoutMs: 3e5 });
+      const res = await runConfined(kubeconform, args, { timeoutMs: 3e5, memoryBytes: KUBECONFORM_MEMORY_BYTES }, runner);
+      if (res.limit) throw new ExecError(kubeconform, args, { ...res, stderr: `kubeconform stopped at its ${res.limit} ceiling (${res.limit === "memory" ? `${KUBECONFORM_MEMORY_BYTES / 1024 / 1024} MiB` : res.limit === "time" ? "300 s" : "output cap"})` });
       let parsed;
       try {
         parsed = JSON.parse(res.stdout);
