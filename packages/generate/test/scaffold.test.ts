@@ -99,3 +99,17 @@ describe('a service with no pin on a pinned cluster', () => {
     expect(text.out).toContain('  not deployed here (no pin yet; first promotion deploys them): api\n');
   });
 });
+
+describe('generate warns about a network rule declared on one side only', () => {
+  it('names the file, the rule and what to add; writes as usual (exit 0)', async () => {
+    const withEgress = serviceSource('web').replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { egress: [{ peer: { service: 'api' }, ports: [8080] }] },");
+    repo = fixtureRepo({ web: withEgress, api: serviceSource('api', { host: 'api' }) });
+    const g = await cli(repo.root, 'generate');
+    expect(g.code, g.err).toBe(0);
+    expect(g.err).toMatch(/^warning: apps\/web\/src\/service\.ts: network\.egress\[0\]: web allows egress to api on 8080, but api has no ingress from web there/m);
+    repo.write('apps/api/src/service.ts', serviceSource('api', { host: 'api' }).replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { ingress: [{ peer: { service: 'web' }, ports: ['http'] }] },"));
+    const fixed = await cli(repo.root, 'generate');
+    expect(fixed.code).toBe(0);
+    expect(fixed.err).not.toMatch(/warning/);
+  });
+});

@@ -6,3 +6,4 @@ export * from './cluster.ts';
 export * from './service.ts';
 export * from './check-service.ts';
 export * from './slo.ts';
+export * from './network-sides.ts';

@@ -1,4 +1,5 @@
 import { generate, unpinnedServices } from '@carbon/generate';
+import { oneSidedNetworkRules } from '@carbon/platform';
 import { option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
@@ -11,6 +12,8 @@ export async function run(values: { check?: boolean; service?: string }, io: Io)
   const root = repoRoot(io.cwd);
   const result = await generate(root, { check: Boolean(values.check), ...(values.service ? { service: values.service } : {}) });
   const stale = [...result.changed, ...result.removed];
+  // A network rule declared on one side only is valid YAML and valid policy, and drops the traffic: say so.
+  for (const r of oneSidedNetworkRules(result.platform.services)) io.err(`warning: ${r.file}: ${r.field}: ${r.message}\n`);
   // A pinned cluster gets no Flux wiring for a service without a pin: say so (stderr, so stdout stays the file list).
   for (const u of unpinnedServices(result.platform)) {
     io.err(`note: ${u.service} has no pin on ${u.cluster}: nothing is deployed there until its first promotion (npx platform promote --service ${u.service} --revision <sha on main>)\n`);

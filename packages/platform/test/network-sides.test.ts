@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { oneSidedNetworkRules, type ServiceDefinition, type Workload } from '../src/index.ts';
+
+const workload = (name: string, ports: Workload['ports']): Workload => ({
+  name,
+  kind: 'Deployment',
+  image: { upstream: 'docker.io/library/nginx', tag: '1.27.2' },
+  ports,
+  probes: { liveness: { tcp: ports[0]!.name }, readiness: { tcp: ports[0]!.name } },
+  resources: { default: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } } },
+  security: { runAsUser: 101 },
+});
+
+const svc = (name: string, namespace: string, over: Partial<ServiceDefinition> = {}) => ({
+  definition: { name, namespace, layer: 'apps', description: 'd', workloads: [workload(name, [{ name: 'http', port: 8080 }])], monitoring: { none: 'fixture' }, ...over } as ServiceDefinition,
+  file: `apps/${name}/src/service.ts`,
+});
+
+describe('both sides of a network rule', () => {
+  it('an egress with no matching ingress on the peer (the new service Superset cannot reach) is reported at its rule', () => {
+    const found = oneSidedNetworkRules([svc('superset', 'data', { network: { egress: [{ peer: { service: 'cache' }, ports: [6379] }] } }), svc('cache', 'data', { workloads: [workload('cache', [{ name: 'redis', port: 6379 }])] })]);
+    expect(found).toEqual([
+      {
+        file: 'apps/superset/src/service.ts',
+        field: 'network.egress[0]',
+        message: expect.stringMatching(/^superset allows egress to cache on 6379, but cache has no ingress from superset there: its default-deny drops the traffic \(add \{ peer: \{ service: 'superset' \}, ports: \[6379\] \} to cache's network.ingress/),
+      },
+    ]);
+  });
+
+  it('an ingress with no egress on the peer is reported too', () => {
+    const found = oneSidedNetworkRules([svc('minio', 'data', { network: { ingress: [{ peer: { service: 'loki' }, ports: ['http'] }] } }), svc('loki', 'monitoring')]);
+    expect(found.map((f) => [f.file, f.field])).toEqual([['apps/minio/src/service.ts', 'network.ingress[0]']]);
+    expect(found[0]!.message).toMatch(/^minio allows ingress from loki on http, but loki has no egress to minio there/);
+  });
+
+  it('both sides declared (a port by number on one side and by name on the other, or a namespace peer) is quiet', () => {
+    const cache = svc('cache', 'data', { workloads: [workload('cache', [{ name: 'redis', port: 6379 }])], network: { ingress: [{ peer: { service: 'superset' }, ports: ['redis'] }, { peer: { namespace: 'jobs' }, ports: [6379] }] } });
+    const superset = svc('superset', 'data', { network: { egress: [{ peer: { service: 'cache' }, ports: [6379] }] } });
+    const job = svc('job', 'jobs', { network: { egress: [{ peer: { service: 'cache' }, ports: ['redis'] }] } });
+    expect(oneSidedNetworkRules([cache, superset, job])).toEqual([]);
+    // A port the other side does not open is still reported, by itself.
+    const wider = svc('superset', 'data', { network: { egress: [{ peer: { service: 'cache' }, ports: [6379, 6380] }] } });
+    expect(oneSidedNetworkRules([cache, wider]).map((f) => f.message)).toEqual([expect.stringMatching(/on 6380, but/)]);
+  });
+
+  it('what the generator opens by itself counts: ingress-nginx to public ports, the monitoring namespace to the metrics port', () => {
+    const web = svc('web', 'data', {
+      workloads: [workload('web', [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9100 }])],
+      public: [{ host: 'web', workload: 'web', port: 'http', catalog: { name: 'w', category: 'Data', description: 'd', icon: 'i' } }],
+      monitoring: { workload: 'web', port: 'metrics' },
+    });
+    const nginx = svc('ingress-nginx', 'ingress-nginx', { network: { egress: [{ peer: { service: 'web' }, ports: [8080] }] } });
+    const scraper = svc('vmagent', 'monitoring', { network: { egress: [{ peer: { service: 'web' }, ports: ['metrics'] }] } });
+    expect(oneSidedNetworkRules([web, nginx, scraper])).toEqual([]);
+  });
+
+  it('a peer without workloads of its own (operator-run pods) or named by namespace or CIDR only has no other side to compare', () => {
+    const prometheus = svc('prometheus', 'monitoring', { workloads: [] });
+    const grafana = svc('grafana', 'monitoring', { network: { egress: [{ peer: { service: 'prometheus' }, ports: [9090] }, { peer: { namespace: 'data' }, ports: [1] }, { peer: { cidr: '10.0.0.0/8' }, ports: [2] }, { peer: 'internet', ports: [443] }] } });
+    expect(oneSidedNetworkRules([prometheus, grafana])).toEqual([]);
+  });
+});
