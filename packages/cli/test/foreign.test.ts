@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { installedTool } from '@carbon/toolchain';
 import { main } from '../src/main.ts';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { commitAll, gitIn, writeFiles, writeRepo } from '../../render/test/fixture.ts';
 import { bootstrapLayout, chartFiles, clusterRootLayout, crdFiles, helmLayout, helmSourcesLayout, OCI_CHARTS, sopsFiles, tenantLayout, type Files } from './layouts.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -16,24 +17,11 @@ const made: string[] = [];
 
 /** A git repository holding `v1` (committed), then `v2` (committed): returns the folder and both commits. */
 function twoCommits(v1: Files, v2: Files): { dir: string; a: string; b: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'foreign-'));
+  const dir = writeRepo(v1, { git: true });
   made.push(dir);
-  const git = (...a: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
-  const write = (files: Files) => {
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), text);
-    }
-  };
-  git('init', '-q', '-b', 'main');
-  write(v1);
-  git('add', '.');
-  git('commit', '-q', '-m', 'v1');
-  const a = git('rev-parse', 'HEAD');
-  write(v2);
-  git('add', '.');
-  git('commit', '-q', '-m', 'v2');
-  return { dir, a, b: git('rev-parse', 'HEAD') };
+  const a = gitIn(dir, 'rev-parse', 'HEAD');
+  writeFiles(dir, v2);
+  return { dir, a, b: commitAll(dir, 'v2') };
 }
 
 async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -286,6 +274,16 @@ describe('HelmReleases rendered with the pinned helm (issue 10)', () => {
       expect(f.findings.filter((x) => x.severity === 'error')).toEqual([]);
       expect(f.findings.filter((x) => x.id === 'FLX009').map((x) => x.message)).toEqual([expect.stringMatching(/^HelmRelease web\/far-web is not rendered: chart app@2.0.0 from oci:\/\/127.0.0.1:\d+\/charts cannot be fetched: /)]);
       expect(fetched.code).toBe(0);
+
+      // A chart folder of the repository holding a symbolic link out of it is not read (the chart walk).
+      const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+      made.push(outside);
+      writeFileSync(join(outside, 'leak.yaml'), 'kind: ConfigMap\n');
+      symlinkSync(join(outside, 'leak.yaml'), join(dir, 'charts/web/templates/leak.yaml'));
+      const linked = await validateJson(dir);
+      expect(linked.findings.filter((x) => x.severity === 'error')).toEqual([]);
+      expect(linked.findings.filter((x) => x.id === 'FLX009').map((x) => x.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^HelmRelease web\/git-web is not rendered: chart \.\/charts\/web holds charts\/web\/templates\/leak\.yaml, a symbolic link that leads outside the repository/)]));
+      rmSync(join(dir, 'charts/web/templates/leak.yaml'));
 
       // Diffable across the two commits: the chart versions in their own terms.
       const d = await cli(ROOT, 'diff', '--repo', dir, '--base', a, '--format', 'json');

@@ -7,6 +7,7 @@ import { exitCodeOf, formatFindings, FORMATS, validate, type Finding } from '@ca
 import { installedTool } from '@carbon/toolchain';
 import { ALIAS_BOMB, loopbackListener, measure, type Listener } from '../../toolchain/test/harness.ts';
 import { main } from '../src/main.ts';
+import { writeFiles as writeRepoFiles } from '../../render/test/fixture.ts';
 
 /**
  * Hostile pull requests against the render behind `platform validate` and `platform diff`
@@ -218,12 +219,7 @@ let repo = '';
 let baseCommit = '';
 const git = (...a: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
 
-function writeFiles(files: Record<string, string | Buffer>): void {
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, p)), { recursive: true });
-    writeFileSync(join(repo, p), text);
-  }
-}
+const writeFiles = (files: Record<string, string | Buffer>): void => writeRepoFiles(repo, files);
 
 /** Puts the repository at base, then applies a case as one commit (symlinks are committed as git stores them). */
 function applyCase(c: Case): string {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomizationFile } from './build.ts';
 import { listFluxClusters, type ClusterDiscovery } from './discover.ts';
+import { walkTree } from './walk.ts';
 
 /**
  * Bad usage, not bad input: the folder is not a Flux repository, or a requested cluster is not one
@@ -30,33 +31,16 @@ const MAX_SNIFF_BYTES = 64 * 1024;
 /** True when `dir` holds a kustomization file or a YAML file that declares a Kubernetes object (apiVersion and kind). */
 function holdsManifests(dir: string): boolean {
   if (kustomizationFile(dir)) return true;
-  let seen = 0;
-  const stack = [dir];
-  while (stack.length && seen < MAX_ENTRIES) {
-    const d = stack.pop()!;
-    let entries;
+  return walkTree(dir, { maxEntries: MAX_ENTRIES, skip: (name) => name.startsWith('.') }, (p, e) => {
+    if (!e.isFile() || !/\.ya?ml$/.test(e.name)) return false;
+    let head = '';
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      head = readFileSync(p).subarray(0, MAX_SNIFF_BYTES).toString('utf8');
     } catch {
-      continue;
+      return false;
     }
-    for (const e of entries) {
-      if (++seen > MAX_ENTRIES) break;
-      if (e.name.startsWith('.')) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
-        let head = '';
-        try {
-          head = readFileSync(p).subarray(0, MAX_SNIFF_BYTES).toString('utf8');
-        } catch {
-          continue;
-        }
-        if (/^apiVersion:/m.test(head) && /^kind:/m.test(head)) return true;
-      }
-    }
-  }
-  return false;
+    return /^apiVersion:/m.test(head) && /^kind:/m.test(head);
+  });
 }
 
 /**

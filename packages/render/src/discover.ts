@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseManifestStream } from './lazy.ts';
+import { walkTree } from './walk.ts';
 import type { ManifestObject } from './yaml.ts';
 
 /**
@@ -66,54 +67,38 @@ type FluxKs = { file: string; dir: string; path: string; sourceKind: string };
 function scanFlux(root: string): { kustomizations: FluxKs[]; instances: { file: string; path: string }[] } {
   const kustomizations: FluxKs[] = [];
   const instances: { file: string; path: string }[] = [];
-  let files = 0;
-  const stack = [root];
-  while (stack.length && files < MAX_FILES) {
-    const d = stack.pop()!;
-    let entries;
+  const yaml = (e: Dirent) => e.isFile() && /\.ya?ml$/.test(e.name);
+  walkTree(root, { maxEntries: MAX_FILES, counts: yaml, skip: (name) => name.startsWith('.') || SKIP_DIRS.has(name) }, (abs, e, d) => {
+    if (!yaml(e)) return;
+    let text: string;
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      if (statSync(abs).size > MAX_FILE_BYTES) return;
+      text = readFileSync(abs, 'utf8');
     } catch {
-      continue;
+      return;
     }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? 1 : -1))) {
-      if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
-      const abs = join(d, e.name);
-      if (e.isDirectory()) {
-        stack.push(abs);
-        continue;
-      }
-      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
-      let text: string;
-      try {
-        if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync(abs, 'utf8');
-      } catch {
-        continue;
-      }
-      // Only files with a top-level `kind: Kustomization` / `kind: FluxInstance` are parsed (a CRD
-      // naming the kind under spec.names is not one).
-      if (!FLUX_KIND.test(text)) continue;
-      const file = toPosix(relative(root, abs));
-      let docs: ManifestObject[];
-      try {
-        docs = parseManifestStream(text).filter((o) => o && typeof o === 'object');
-      } catch {
-        continue; // malformed YAML is reported, located, when a build reads the file
-      }
-      for (const o of docs) {
-        const spec = (o.spec ?? {}) as Record<string, any>;
-        if (o.kind === 'Kustomization' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) {
-          const path = cleanPath(spec.path ?? '');
-          if (path === undefined) continue;
-          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? 'GitRepository') });
-        } else if (o.kind === 'FluxInstance' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('fluxcd.controlplane.io/')) {
-          const path = cleanPath(spec.sync?.path);
-          if (path !== undefined) instances.push({ file, path });
-        }
+    // Only files with a top-level `kind: Kustomization` / `kind: FluxInstance` are parsed (a CRD
+    // naming the kind under spec.names is not one).
+    if (!FLUX_KIND.test(text)) return;
+    const file = toPosix(relative(root, abs));
+    let docs: ManifestObject[];
+    try {
+      docs = parseManifestStream(text).filter((o) => o && typeof o === 'object');
+    } catch {
+      return; // malformed YAML is reported, located, when a build reads the file
+    }
+    for (const o of docs) {
+      const spec = (o.spec ?? {}) as Record<string, any>;
+      if (o.kind === 'Kustomization' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) {
+        const path = cleanPath(spec.path ?? '');
+        if (path === undefined) continue;
+        kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? 'GitRepository') });
+      } else if (o.kind === 'FluxInstance' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('fluxcd.controlplane.io/')) {
+        const path = cleanPath(spec.sync?.path);
+        if (path !== undefined) instances.push({ file, path });
       }
     }
-  }
+  });
   return { kustomizations, instances };
 }
 

@@ -6,6 +6,7 @@ import { exec, KUBERNETES_VERSION, runConfined, toolPath, type Runner } from '@c
 import { firstErrorLine, limiter } from './build.ts';
 import { lazyObject, splitDocuments } from './lazy.ts';
 import { isSopsEncrypted } from './substitute.ts';
+import { walkTree } from './walk.ts';
 import type { ManifestObject } from './yaml.ts';
 
 export const HELM_GROUP = 'helm.toolkit.fluxcd.io/';
@@ -44,25 +45,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The first entry below `dir` that is a symlink resolving outside `root` (bounded walk), else undefined. */
 function linkOutside(dir: string, root: string): string | undefined {
-  const stack = [dir];
-  let seen = 0;
-  while (stack.length && seen < 20_000) {
-    const d = stack.pop()!;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      seen++;
-      const p = join(d, e.name);
-      if (e.isSymbolicLink()) {
-        let real: string;
-        try {
-          real = realpathSync(p);
-        } catch {
-          continue; // dangling: helm reports it
-        }
-        if (real !== root && !real.startsWith(`${root}${sep}`)) return relative(root, p);
-      } else if (e.isDirectory()) stack.push(p);
+  let found: string | undefined;
+  walkTree(dir, { maxEntries: 20_000 }, (p, e) => {
+    if (!e.isSymbolicLink()) return false;
+    let real: string;
+    try {
+      real = realpathSync(p);
+    } catch {
+      return false; // dangling: helm reports it
     }
-  }
-  return undefined;
+    if (real !== root && !real.startsWith(`${root}${sep}`)) found = relative(root, p);
+    return found !== undefined;
+  });
+  return found;
 }
 
 /**

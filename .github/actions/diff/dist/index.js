@@ -31741,7 +31741,7 @@ function namespaceFacts(cluster, name3) {
 var import_yaml9 = __toESM(require_dist(), 1);
 import { existsSync as existsSync8, mkdtempSync, rmSync as rmSync4, statSync as statSync6 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join10, posix, relative as relative6, sep as sep6 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join11, posix, relative as relative6, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -32044,8 +32044,8 @@ async function runConfined(cmd, args, options2, runner = exec) {
 }
 
 // node_modules/@carbon/render/src/discover.ts
-import { existsSync as existsSync4, readdirSync as readdirSync2, readFileSync as readFileSync3, statSync } from "node:fs";
-import { basename as basename2, dirname as dirname2, join as join5, relative, resolve as resolve2, sep } from "node:path";
+import { existsSync as existsSync4, readdirSync as readdirSync3, readFileSync as readFileSync3, statSync } from "node:fs";
+import { basename as basename2, dirname as dirname2, join as join6, relative, resolve as resolve2, sep } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -34780,6 +34780,32 @@ function scanDocuments(text) {
   return { docs: docs2, complete };
 }
 
+// node_modules/@carbon/render/src/walk.ts
+import { readdirSync as readdirSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function walkTree(root, options2, visit) {
+  const counts2 = options2.counts ?? (() => true);
+  let seen = 0;
+  const stack = [];
+  const push = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync2(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name < b.name ? 1 : -1)) if (!options2.skip?.(entry.name)) stack.push({ path: join5(dir, entry.name), entry, dir });
+  };
+  push(root);
+  while (stack.length) {
+    const { path, entry, dir } = stack.pop();
+    if (counts2(entry) && ++seen > options2.maxEntries) return false;
+    if (visit(path, entry, dir) === true) return true;
+    if (entry.isDirectory()) push(path);
+  }
+  return false;
+}
+
 // node_modules/@carbon/render/src/discover.ts
 var MAX_FILES = 5e4;
 var MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -34787,7 +34813,7 @@ var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 var FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
 function findGitRoot(dir) {
   for (let d = resolve2(dir); ; ) {
-    if (existsSync4(join5(d, ".git"))) return d;
+    if (existsSync4(join6(d, ".git"))) return d;
     const up = dirname2(d);
     if (up === d) return void 0;
     d = up;
@@ -34810,64 +34836,48 @@ var under = (child, parent) => parent === "" || child === parent || child.starts
 function scanFlux(root) {
   const kustomizations = [];
   const instances = [];
-  let files = 0;
-  const stack = [root];
-  while (stack.length && files < MAX_FILES) {
-    const d = stack.pop();
-    let entries;
+  const yaml = (e) => e.isFile() && /\.ya?ml$/.test(e.name);
+  walkTree(root, { maxEntries: MAX_FILES, counts: yaml, skip: (name3) => name3.startsWith(".") || SKIP_DIRS.has(name3) }, (abs, e, d) => {
+    if (!yaml(e)) return;
+    let text;
     try {
-      entries = readdirSync2(d, { withFileTypes: true });
+      if (statSync(abs).size > MAX_FILE_BYTES) return;
+      text = readFileSync3(abs, "utf8");
     } catch {
-      continue;
+      return;
     }
-    for (const e of entries.sort((a, b) => a.name < b.name ? 1 : -1)) {
-      if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
-      const abs = join5(d, e.name);
-      if (e.isDirectory()) {
-        stack.push(abs);
-        continue;
-      }
-      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
-      let text;
-      try {
-        if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync3(abs, "utf8");
-      } catch {
-        continue;
-      }
-      if (!FLUX_KIND.test(text)) continue;
-      const file = toPosix(relative(root, abs));
-      let docs2;
-      try {
-        docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
-      } catch {
-        continue;
-      }
-      for (const o of docs2) {
-        const spec = o.spec ?? {};
-        if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
-          const path = cleanPath(spec.path ?? "");
-          if (path === void 0) continue;
-          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
-        } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
-          const path = cleanPath(spec.sync?.path);
-          if (path !== void 0) instances.push({ file, path });
-        }
+    if (!FLUX_KIND.test(text)) return;
+    const file = toPosix(relative(root, abs));
+    let docs2;
+    try {
+      docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
+    } catch {
+      return;
+    }
+    for (const o of docs2) {
+      const spec = o.spec ?? {};
+      if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
+        const path = cleanPath(spec.path ?? "");
+        if (path === void 0) continue;
+        kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
+      } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
+        const path = cleanPath(spec.sync?.path);
+        if (path !== void 0) instances.push({ file, path });
       }
     }
-  }
+  });
   return { kustomizations, instances };
 }
 function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
   const add = (dir, how, declaredIn) => {
     const key = dir || ".";
-    if (found.has(key) || !existsSync4(join5(root, dir)) || !statSync(join5(root, dir)).isDirectory()) return;
+    if (found.has(key) || !existsSync4(join6(root, dir)) || !statSync(join6(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
-  const clustersDir = join5(root, "clusters");
+  const clustersDir = join6(root, "clusters");
   if (existsSync4(clustersDir) && statSync(clustersDir).isDirectory()) {
-    for (const e of readdirSync2(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
   for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
@@ -34902,13 +34912,13 @@ function listFluxClusters(dir) {
 // node_modules/@carbon/render/src/helm.ts
 var import_yaml8 = __toESM(require_dist(), 1);
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync7, mkdirSync as mkdirSync3, readdirSync as readdirSync5, realpathSync as realpathSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync5, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join8, relative as relative5, sep as sep5 } from "node:path";
+import { existsSync as existsSync7, mkdirSync as mkdirSync3, readdirSync as readdirSync6, realpathSync as realpathSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync5, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join9, relative as relative5, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml6 = __toESM(require_dist(), 1);
-import { copyFileSync, existsSync as existsSync6, mkdirSync as mkdirSync2, readdirSync as readdirSync4, readFileSync as readFileSync5, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname3, join as join7, relative as relative4, sep as sep4 } from "node:path";
+import { copyFileSync, existsSync as existsSync6, mkdirSync as mkdirSync2, readdirSync as readdirSync5, readFileSync as readFileSync5, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname as dirname3, join as join8, relative as relative4, sep as sep4 } from "node:path";
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist(), 1);
@@ -35146,8 +35156,8 @@ function deepByScan(text) {
 
 // node_modules/@carbon/render/src/cache.ts
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync as existsSync5, mkdirSync, readdirSync as readdirSync3, readFileSync as readFileSync4, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync3, writeFileSync } from "node:fs";
-import { join as join6, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
+import { existsSync as existsSync5, mkdirSync, readdirSync as readdirSync4, readFileSync as readFileSync4, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync3, writeFileSync } from "node:fs";
+import { join as join7, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
 var RenderCache = class {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
@@ -35207,7 +35217,7 @@ var RenderCache = class {
     return res;
   }
   file(key, ext = "yaml") {
-    return join6(this.dir, key.slice(0, 2), `${key}.${ext}`);
+    return join7(this.dir, key.slice(0, 2), `${key}.${ext}`);
   }
   /**
    * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
@@ -35245,9 +35255,9 @@ var RenderCache = class {
   write(key, body, ext = "yaml") {
     if (!this.dir) return;
     const f = this.file(key, ext);
-    const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tmp = join7(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
-      mkdirSync(join6(this.dir, key.slice(0, 2)), { recursive: true });
+      mkdirSync(join7(this.dir, key.slice(0, 2)), { recursive: true });
       writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync(tmp, f);
@@ -35339,8 +35349,8 @@ var InputHasher = class {
     if (this.trees.has(memo)) return this.trees.get(memo);
     const out = [`dir ${display}`];
     const walk2 = (d, shown) => {
-      for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
+      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join7(d, e.name);
         const n = `${shown}/${e.name}`;
         if (e.isDirectory()) {
           if (recursive) walk2(p, n);
@@ -35475,7 +35485,7 @@ function opening(text, message, at) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join7(dir, f);
+    const p = join8(dir, f);
     if (existsSync6(p) && statSync4(p).isFile()) return p;
   }
   return void 0;
@@ -35599,8 +35609,8 @@ var Builder = class {
     const refused = [];
     const walk2 = (d) => {
       if (!existsSync6(d)) return;
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join7(d, e.name);
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join8(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -35709,8 +35719,8 @@ var Builder = class {
     }
     const subdirs = [];
     const walkDir = (d) => {
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join7(d, e.name);
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join8(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -35765,9 +35775,9 @@ var Builder = class {
     const d = this.tempDir();
     const listed = resources.map((r2) => {
       if (r2 === dir || statSync4(r2).isDirectory()) return relative4(d, r2).split(sep4).join("/");
-      const rel = join7("files", relative4(dir, r2));
-      mkdirSync2(dirname3(join7(d, rel)), { recursive: true });
-      copyFileSync(r2, join7(d, rel));
+      const rel = join8("files", relative4(dir, r2));
+      mkdirSync2(dirname3(join8(d, rel)), { recursive: true });
+      copyFileSync(r2, join8(d, rel));
       return rel.split(sep4).join("/");
     });
     const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: listed };
@@ -35777,7 +35787,7 @@ var Builder = class {
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
     if (components.length) k.components = components.map((c) => relative4(d, c).split(sep4).join("/"));
-    writeFileSync2(join7(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
+    writeFileSync2(join8(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
     return d;
   }
   /** Checks one file kustomize will read against LIMITS, and the build's running totals. */
@@ -35978,28 +35988,22 @@ var CLUSTER_SCOPED = /* @__PURE__ */ new Set([
 ]);
 var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function linkOutside(dir, root) {
-  const stack = [dir];
-  let seen = 0;
-  while (stack.length && seen < 2e4) {
-    const d = stack.pop();
-    for (const e of readdirSync5(d, { withFileTypes: true })) {
-      seen++;
-      const p = join8(d, e.name);
-      if (e.isSymbolicLink()) {
-        let real2;
-        try {
-          real2 = realpathSync4(p);
-        } catch {
-          continue;
-        }
-        if (real2 !== root && !real2.startsWith(`${root}${sep5}`)) return relative5(root, p);
-      } else if (e.isDirectory()) stack.push(p);
+  let found;
+  walkTree(dir, { maxEntries: 2e4 }, (p, e) => {
+    if (!e.isSymbolicLink()) return false;
+    let real2;
+    try {
+      real2 = realpathSync4(p);
+    } catch {
+      return false;
     }
-  }
-  return void 0;
+    if (real2 !== root && !real2.startsWith(`${root}${sep5}`)) found = relative5(root, p);
+    return found !== void 0;
+  });
+  return found;
 }
 function chartCacheDir(cacheDir, url, chart, version) {
-  return join8(cacheDir, createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
+  return join9(cacheDir, createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
 }
 function mergeValues(base, over2) {
   const out = { ...base };
@@ -36056,7 +36060,7 @@ var HelmRenderer = class {
    */
   async run(args, network, timeoutMs = 12e4) {
     const home = this.tempDir();
-    const env = { HELM_CACHE_HOME: join8(home, "cache"), HELM_CONFIG_HOME: join8(home, "config"), HELM_DATA_HOME: join8(home, "data"), HELM_PLUGINS: join8(home, "plugins") };
+    const env = { HELM_CACHE_HOME: join9(home, "cache"), HELM_CONFIG_HOME: join9(home, "config"), HELM_DATA_HOME: join9(home, "data"), HELM_PLUGINS: join9(home, "plugins") };
     return this.limit(() => {
       this.runs++;
       return network ? this.runner(this.helm, args, { timeoutMs, env, killTree: true }) : runConfined(this.helm, args, { timeoutMs, env }, this.runner);
@@ -36069,8 +36073,8 @@ var HelmRenderer = class {
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const cached = existsSync7(dir) ? readdirSync5(dir).find((f) => f.endsWith(".tgz")) : void 0;
-      if (cached) return join8(dir, cached);
+      const cached = existsSync7(dir) ? readdirSync6(dir).find((f) => f.endsWith(".tgz")) : void 0;
+      if (cached) return join9(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
       if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
@@ -36078,20 +36082,20 @@ var HelmRenderer = class {
       const args = oci ? ["pull", `${url.replace(/\/+$/, "")}/${chart}`, "-d", into] : ["pull", chart, "--repo", url, "-d", into];
       if (version !== "*") args.push("--version", version);
       const r2 = await this.run(args, true, 18e4);
-      const got = readdirSync5(into).find((f) => f.endsWith(".tgz"));
+      const got = readdirSync6(into).find((f) => f.endsWith(".tgz"));
       if (r2.exitCode !== 0 || !got) return { reason: `${what} cannot be fetched: ${firstErrorLine(r2.stderr || r2.stdout)}`, hint: "check the HelmRepository URL, the chart name and version, and network access" };
       mkdirSync3(this.charts.cacheDir, { recursive: true });
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync2(tmp, { recursive: true, force: true });
       mkdirSync3(tmp);
-      renameSync2(join8(into, got), join8(tmp, got));
+      renameSync2(join9(into, got), join9(tmp, got));
       try {
         renameSync2(tmp, dir);
       } catch {
         rmSync2(tmp, { recursive: true, force: true });
       }
-      const final = readdirSync5(dir).find((f) => f.endsWith(".tgz"));
-      return final ? join8(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
+      const final = readdirSync6(dir).find((f) => f.endsWith(".tgz"));
+      return final ? join9(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
     })();
     this.pulls.set(key, p);
     return p;
@@ -36138,7 +36142,7 @@ var HelmRenderer = class {
       if (outside) return notSupported(`the chart is in another repository (${outside.replace(/^its source is /, "")})`);
       const rel = chart.replace(/\\/g, "/").replace(/^\.\//, "");
       if (rel.startsWith("/") || rel.split("/").includes("..")) return { reason: `chart path "${chart}" leaves the repository`, hint: "use a path inside the repository, like ./charts/<name>" };
-      const dir = join8(ctx.repoRoot, rel);
+      const dir = join9(ctx.repoRoot, rel);
       let real2;
       try {
         real2 = realpathSync4(dir);
@@ -36147,7 +36151,7 @@ var HelmRenderer = class {
       }
       const root = realpathSync4(ctx.repoRoot);
       if (real2 !== root && !real2.startsWith(`${root}${sep5}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
-      if (!statSync5(real2).isDirectory() || !existsSync7(join8(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
+      if (!statSync5(real2).isDirectory() || !existsSync7(join9(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
       const escape = linkOutside(real2, root);
       if (escape) return { reason: `chart ./${rel} holds ${escape}, a symbolic link that leads outside the repository; nothing of it was read`, hint: "charts are read from inside the repository only" };
       return real2;
@@ -36194,8 +36198,8 @@ var HelmRenderer = class {
     const name3 = String(hr.metadata?.name ?? "release");
     const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name3}` : name3;
     const work = this.tempDir();
-    writeFileSync3(join8(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
-    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join8(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
+    writeFileSync3(join9(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
+    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join9(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
     if ((spec.install?.crds ?? "Create") !== "Skip") args.push("--include-crds");
     const r2 = await this.run(args, false);
     if ("limit" in r2 && r2.limit) return { kind: "failed", message: `helm template stopped: it exceeded its ${r2.limit} limit`, hint: "the chart or its values expand too much" };
@@ -36204,13 +36208,13 @@ var HelmRenderer = class {
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
       const k = pr?.kustomize;
       if (!isObject2(k)) continue;
-      const d = join8(work, `post-${i}`);
+      const d = join9(work, `post-${i}`);
       mkdirSync3(d);
-      writeFileSync3(join8(d, "rendered.yaml"), text);
+      writeFileSync3(join9(d, "rendered.yaml"), text);
       const kus = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["rendered.yaml"] };
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
-      writeFileSync3(join8(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
+      writeFileSync3(join9(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
       const b = await this.limit(() => runConfined(this.kustomize, ["build", d], { timeoutMs: 12e4 }, this.runner));
       if (b.exitCode !== 0) return { kind: "failed", message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: "check the post-renderer patches against the chart output" };
       text = b.stdout;
@@ -36227,7 +36231,7 @@ var HelmRenderer = class {
 
 // node_modules/@carbon/render/src/git.ts
 import { mkdirSync as mkdirSync4, rmSync as rmSync3 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -36247,7 +36251,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync4(into, { recursive: true });
-  const tar = join9(into, ".source.tar");
+  const tar = join10(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -36310,7 +36314,7 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join10(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join11(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
@@ -36351,7 +36355,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync8(join10(this.repoRoot, rootPath)),
+      pathExists: existsSync8(join11(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -36451,7 +36455,7 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join10(base, e.path);
+      const dir = join11(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
       const away = new Root(base).escapes(dir);
       if (away) {
@@ -36496,7 +36500,7 @@ var RenderSession = class {
     }
     await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
     const unapplied = [];
-    const clusterAbs = join10(this.repoRoot, clusterDir);
+    const clusterAbs = join11(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
@@ -36537,7 +36541,7 @@ var RenderSession = class {
   async renderHelmReleases(entries, sources, rootSourceKey, errors) {
     const releases = entries.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
     if (!releases.length) return;
-    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join10(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
+    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join11(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
     const helm = this.helmRenderer;
     const rootSource = sources.get(rootSourceKey);
     const ctx = {
@@ -41282,8 +41286,8 @@ function capacity(view) {
 var import_yaml11 = __toESM(require_dist(), 1);
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname4, join as join11 } from "node:path";
-var CRD_LAYOUT = join11("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+import { dirname as dirname4, join as join12 } from "node:path";
+var CRD_LAYOUT = join12("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 
 // node_modules/@carbon/diff/src/mask.ts
@@ -41367,7 +41371,7 @@ function maskObject(o, masker) {
 
 // node_modules/@carbon/diff/src/config.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
   ignore: {
@@ -41379,7 +41383,7 @@ var DEFAULT_CONFIG = {
   renameSimilarity: 0.9
 };
 function loadDiffConfig(root) {
-  const abs = join12(root, CONFIG_FILE);
+  const abs = join13(root, CONFIG_FILE);
   if (!existsSync9(abs)) return DEFAULT_CONFIG;
   return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
@@ -42949,7 +42953,7 @@ function renderJson(report) {
 // node_modules/@carbon/diff/src/revisions.ts
 import { existsSync as existsSync10, mkdtempSync as mkdtempSync2, rmSync as rmSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var RevisionError = class extends Error {
   constructor(ref2, message, hint) {
     super(message);
@@ -42967,8 +42971,8 @@ async function resolveRevision(repo, ref2, runner = exec) {
   return r2.stdout.trim();
 }
 async function checkout(repo, commit, runner) {
-  const tmp = mkdtempSync2(join13(tmpdir2(), "carbon-diff-"));
-  const dir = join13(tmp, "tree");
+  const tmp = mkdtempSync2(join14(tmpdir2(), "carbon-diff-"));
+  const dir = join14(tmp, "tree");
   const r2 = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
   if (r2.exitCode !== 0) {
     rmSync5(tmp, { recursive: true, force: true });
@@ -44886,10 +44890,10 @@ var InputError = class extends Error {
 
 // .github/actions/diff/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname5, join as join15 } from "node:path";
+import { dirname as dirname5, join as join16 } from "node:path";
 
 // .github/actions/diff/src/run.ts
-import { isAbsolute as isAbsolute3, join as join14, relative as relative7, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join15, relative as relative7, resolve as resolve5 } from "node:path";
 var STEP_SUMMARY_LIMIT = 1024 * 1024 - 1024;
 async function run(inputs, context, deps) {
   const pr = context.event.kind === "pull_request" ? context.event.pullRequest : void 0;
@@ -44901,12 +44905,12 @@ async function run(inputs, context, deps) {
   if (isAbsolute3(inputs.outputDir) || rel.startsWith("..")) throw new InputError("output-dir", "must be a folder inside the workspace");
   const report = await deps.diff({ repo: context.workspace, base, head, toolsRoot: context.workspace });
   const md = renderMarkdown(report);
-  await deps.writeFile(join14(outDir, "diff.md"), md.body);
-  await deps.writeFile(join14(outDir, "diff-full.md"), md.full);
-  await deps.writeFile(join14(outDir, "diff.json"), renderJson(report));
-  if (pr) await deps.writeFile(join14(outDir, "pr-number"), `${pr.number}
+  await deps.writeFile(join15(outDir, "diff.md"), md.body);
+  await deps.writeFile(join15(outDir, "diff-full.md"), md.full);
+  await deps.writeFile(join15(outDir, "diff.json"), renderJson(report));
+  if (pr) await deps.writeFile(join15(outDir, "pr-number"), `${pr.number}
 `);
-  await deps.writeFile(join14(outDir, "head-sha"), `${report.head.commit}
+  await deps.writeFile(join15(outDir, "head-sha"), `${report.head.commit}
 `);
   const t2 = report.totals;
   const summary2 = md.full.length <= STEP_SUMMARY_LIMIT ? md.full : `${md.body}
@@ -44928,7 +44932,7 @@ async function run2() {
       diff: diffRevisions,
       writeFile: async (path, text) => {
         await mkdir2(dirname5(path), { recursive: true });
-        const tmp = join15(dirname5(path), `.${process.pid}.tmp`);
+        const tmp = join16(dirname5(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }

@@ -33068,7 +33068,7 @@ var InputError = class extends Error {
 
 // node_modules/@carbon/validate/src/validate.ts
 import { existsSync as existsSync16 } from "node:fs";
-import { join as join17, relative as relative7, resolve as resolve5 } from "node:path";
+import { join as join18, relative as relative7, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -33369,7 +33369,7 @@ function namespaceFacts(cluster, name3) {
 var import_yaml9 = __toESM(require_dist2(), 1);
 import { existsSync as existsSync10, mkdtempSync, rmSync as rmSync4, statSync as statSync6 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join10, posix, relative as relative6, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join11, posix, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -33929,8 +33929,8 @@ async function runConfined(cmd, args, options2, runner = exec) {
 }
 
 // node_modules/@carbon/render/src/discover.ts
-import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync6, statSync } from "node:fs";
-import { basename as basename2, dirname as dirname3, join as join5, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync6, statSync } from "node:fs";
+import { basename as basename2, dirname as dirname3, join as join6, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -36665,6 +36665,32 @@ function scanDocuments(text) {
   return { docs: docs2, complete };
 }
 
+// node_modules/@carbon/render/src/walk.ts
+import { readdirSync as readdirSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function walkTree(root, options2, visit) {
+  const counts = options2.counts ?? (() => true);
+  let seen = 0;
+  const stack = [];
+  const push = (dir) => {
+    let entries2;
+    try {
+      entries2 = readdirSync2(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries2.sort((a, b) => a.name < b.name ? 1 : -1)) if (!options2.skip?.(entry.name)) stack.push({ path: join5(dir, entry.name), entry, dir });
+  };
+  push(root);
+  while (stack.length) {
+    const { path, entry, dir } = stack.pop();
+    if (counts(entry) && ++seen > options2.maxEntries) return false;
+    if (visit(path, entry, dir) === true) return true;
+    if (entry.isDirectory()) push(path);
+  }
+  return false;
+}
+
 // node_modules/@carbon/render/src/discover.ts
 var MAX_FILES = 5e4;
 var MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -36672,7 +36698,7 @@ var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 var FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
 function findGitRoot(dir) {
   for (let d = resolve2(dir); ; ) {
-    if (existsSync6(join5(d, ".git"))) return d;
+    if (existsSync6(join6(d, ".git"))) return d;
     const up = dirname3(d);
     if (up === d) return void 0;
     d = up;
@@ -36695,64 +36721,48 @@ var under = (child, parent) => parent === "" || child === parent || child.starts
 function scanFlux(root) {
   const kustomizations = [];
   const instances = [];
-  let files = 0;
-  const stack = [root];
-  while (stack.length && files < MAX_FILES) {
-    const d = stack.pop();
-    let entries2;
+  const yaml = (e) => e.isFile() && /\.ya?ml$/.test(e.name);
+  walkTree(root, { maxEntries: MAX_FILES, counts: yaml, skip: (name3) => name3.startsWith(".") || SKIP_DIRS.has(name3) }, (abs, e, d) => {
+    if (!yaml(e)) return;
+    let text;
     try {
-      entries2 = readdirSync2(d, { withFileTypes: true });
+      if (statSync(abs).size > MAX_FILE_BYTES) return;
+      text = readFileSync6(abs, "utf8");
     } catch {
-      continue;
+      return;
     }
-    for (const e of entries2.sort((a, b) => a.name < b.name ? 1 : -1)) {
-      if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
-      const abs = join5(d, e.name);
-      if (e.isDirectory()) {
-        stack.push(abs);
-        continue;
-      }
-      if (!e.isFile() || !/\.ya?ml$/.test(e.name) || ++files > MAX_FILES) continue;
-      let text;
-      try {
-        if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync6(abs, "utf8");
-      } catch {
-        continue;
-      }
-      if (!FLUX_KIND.test(text)) continue;
-      const file = toPosix(relative(root, abs));
-      let docs2;
-      try {
-        docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
-      } catch {
-        continue;
-      }
-      for (const o of docs2) {
-        const spec = o.spec ?? {};
-        if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
-          const path = cleanPath(spec.path ?? "");
-          if (path === void 0) continue;
-          kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
-        } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
-          const path = cleanPath(spec.sync?.path);
-          if (path !== void 0) instances.push({ file, path });
-        }
+    if (!FLUX_KIND.test(text)) return;
+    const file = toPosix(relative(root, abs));
+    let docs2;
+    try {
+      docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
+    } catch {
+      return;
+    }
+    for (const o of docs2) {
+      const spec = o.spec ?? {};
+      if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
+        const path = cleanPath(spec.path ?? "");
+        if (path === void 0) continue;
+        kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
+      } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
+        const path = cleanPath(spec.sync?.path);
+        if (path !== void 0) instances.push({ file, path });
       }
     }
-  }
+  });
   return { kustomizations, instances };
 }
 function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
   const add = (dir, how, declaredIn) => {
     const key = dir || ".";
-    if (found.has(key) || !existsSync6(join5(root, dir)) || !statSync(join5(root, dir)).isDirectory()) return;
+    if (found.has(key) || !existsSync6(join6(root, dir)) || !statSync(join6(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
-  const clustersDir = join5(root, "clusters");
+  const clustersDir = join6(root, "clusters");
   if (existsSync6(clustersDir) && statSync(clustersDir).isDirectory()) {
-    for (const e of readdirSync2(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
   for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
@@ -36787,13 +36797,13 @@ function listFluxClusters(dir) {
 // node_modules/@carbon/render/src/helm.ts
 var import_yaml8 = __toESM(require_dist2(), 1);
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync9, mkdirSync as mkdirSync4, readdirSync as readdirSync5, realpathSync as realpathSync4, renameSync as renameSync3, rmSync as rmSync2, statSync as statSync5, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join8, relative as relative5, sep as sep6 } from "node:path";
+import { existsSync as existsSync9, mkdirSync as mkdirSync4, readdirSync as readdirSync6, realpathSync as realpathSync4, renameSync as renameSync3, rmSync as rmSync2, statSync as statSync5, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join9, relative as relative5, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml6 = __toESM(require_dist2(), 1);
-import { copyFileSync, existsSync as existsSync8, mkdirSync as mkdirSync3, readdirSync as readdirSync4, readFileSync as readFileSync8, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { dirname as dirname4, join as join7, relative as relative4, sep as sep5 } from "node:path";
+import { copyFileSync, existsSync as existsSync8, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync8, realpathSync as realpathSync3, statSync as statSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { dirname as dirname4, join as join8, relative as relative4, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist2(), 1);
@@ -37031,8 +37041,8 @@ function deepByScan(text) {
 
 // node_modules/@carbon/render/src/cache.ts
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync as existsSync7, mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync7, readlinkSync, realpathSync as realpathSync2, renameSync as renameSync2, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join6, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
+import { existsSync as existsSync7, mkdirSync as mkdirSync2, readdirSync as readdirSync4, readFileSync as readFileSync7, readlinkSync, realpathSync as realpathSync2, renameSync as renameSync2, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join7, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
 var RenderCache = class {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
@@ -37092,7 +37102,7 @@ var RenderCache = class {
     return res;
   }
   file(key, ext = "yaml") {
-    return join6(this.dir, key.slice(0, 2), `${key}.${ext}`);
+    return join7(this.dir, key.slice(0, 2), `${key}.${ext}`);
   }
   /**
    * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
@@ -37130,9 +37140,9 @@ var RenderCache = class {
   write(key, body, ext = "yaml") {
     if (!this.dir) return;
     const f = this.file(key, ext);
-    const tmp = join6(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tmp = join7(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
-      mkdirSync2(join6(this.dir, key.slice(0, 2)), { recursive: true });
+      mkdirSync2(join7(this.dir, key.slice(0, 2)), { recursive: true });
       writeFileSync2(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync2(tmp, f);
@@ -37224,8 +37234,8 @@ var InputHasher = class {
     if (this.trees.has(memo)) return this.trees.get(memo);
     const out = [`dir ${display}`];
     const walk = (d, shown) => {
-      for (const e of readdirSync3(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join6(d, e.name);
+      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join7(d, e.name);
         const n = `${shown}/${e.name}`;
         if (e.isDirectory()) {
           if (recursive) walk(p, n);
@@ -37360,7 +37370,7 @@ function opening(text, message, at) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join7(dir, f);
+    const p = join8(dir, f);
     if (existsSync8(p) && statSync4(p).isFile()) return p;
   }
   return void 0;
@@ -37484,8 +37494,8 @@ var Builder = class {
     const refused = [];
     const walk = (d) => {
       if (!existsSync8(d)) return;
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join7(d, e.name);
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join8(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -37594,8 +37604,8 @@ var Builder = class {
     }
     const subdirs = [];
     const walkDir = (d) => {
-      for (const e of readdirSync4(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join7(d, e.name);
+      for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = join8(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -37650,9 +37660,9 @@ var Builder = class {
     const d = this.tempDir();
     const listed = resources.map((r2) => {
       if (r2 === dir || statSync4(r2).isDirectory()) return relative4(d, r2).split(sep5).join("/");
-      const rel = join7("files", relative4(dir, r2));
-      mkdirSync3(dirname4(join7(d, rel)), { recursive: true });
-      copyFileSync(r2, join7(d, rel));
+      const rel = join8("files", relative4(dir, r2));
+      mkdirSync3(dirname4(join8(d, rel)), { recursive: true });
+      copyFileSync(r2, join8(d, rel));
       return rel.split(sep5).join("/");
     });
     const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: listed };
@@ -37662,7 +37672,7 @@ var Builder = class {
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
     if (components.length) k.components = components.map((c) => relative4(d, c).split(sep5).join("/"));
-    writeFileSync3(join7(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
+    writeFileSync3(join8(d, "kustomization.yaml"), (0, import_yaml6.stringify)(k));
     return d;
   }
   /** Checks one file kustomize will read against LIMITS, and the build's running totals. */
@@ -37863,28 +37873,22 @@ var CLUSTER_SCOPED = /* @__PURE__ */ new Set([
 ]);
 var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function linkOutside(dir, root) {
-  const stack = [dir];
-  let seen = 0;
-  while (stack.length && seen < 2e4) {
-    const d = stack.pop();
-    for (const e of readdirSync5(d, { withFileTypes: true })) {
-      seen++;
-      const p = join8(d, e.name);
-      if (e.isSymbolicLink()) {
-        let real2;
-        try {
-          real2 = realpathSync4(p);
-        } catch {
-          continue;
-        }
-        if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) return relative5(root, p);
-      } else if (e.isDirectory()) stack.push(p);
+  let found;
+  walkTree(dir, { maxEntries: 2e4 }, (p, e) => {
+    if (!e.isSymbolicLink()) return false;
+    let real2;
+    try {
+      real2 = realpathSync4(p);
+    } catch {
+      return false;
     }
-  }
-  return void 0;
+    if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) found = relative5(root, p);
+    return found !== void 0;
+  });
+  return found;
 }
 function chartCacheDir(cacheDir, url, chart, version) {
-  return join8(cacheDir, createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
+  return join9(cacheDir, createHash2("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
 }
 function mergeValues(base, over) {
   const out = { ...base };
@@ -37941,7 +37945,7 @@ var HelmRenderer = class {
    */
   async run(args, network, timeoutMs = 12e4) {
     const home = this.tempDir();
-    const env = { HELM_CACHE_HOME: join8(home, "cache"), HELM_CONFIG_HOME: join8(home, "config"), HELM_DATA_HOME: join8(home, "data"), HELM_PLUGINS: join8(home, "plugins") };
+    const env = { HELM_CACHE_HOME: join9(home, "cache"), HELM_CONFIG_HOME: join9(home, "config"), HELM_DATA_HOME: join9(home, "data"), HELM_PLUGINS: join9(home, "plugins") };
     return this.limit(() => {
       this.runs++;
       return network ? this.runner(this.helm, args, { timeoutMs, env, killTree: true }) : runConfined(this.helm, args, { timeoutMs, env }, this.runner);
@@ -37954,8 +37958,8 @@ var HelmRenderer = class {
     let p = this.pulls.get(key);
     if (p) return p;
     p = (async () => {
-      const cached = existsSync9(dir) ? readdirSync5(dir).find((f) => f.endsWith(".tgz")) : void 0;
-      if (cached) return join8(dir, cached);
+      const cached = existsSync9(dir) ? readdirSync6(dir).find((f) => f.endsWith(".tgz")) : void 0;
+      if (cached) return join9(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
       if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
@@ -37963,20 +37967,20 @@ var HelmRenderer = class {
       const args = oci ? ["pull", `${url.replace(/\/+$/, "")}/${chart}`, "-d", into] : ["pull", chart, "--repo", url, "-d", into];
       if (version !== "*") args.push("--version", version);
       const r2 = await this.run(args, true, 18e4);
-      const got = readdirSync5(into).find((f) => f.endsWith(".tgz"));
+      const got = readdirSync6(into).find((f) => f.endsWith(".tgz"));
       if (r2.exitCode !== 0 || !got) return { reason: `${what} cannot be fetched: ${firstErrorLine(r2.stderr || r2.stdout)}`, hint: "check the HelmRepository URL, the chart name and version, and network access" };
       mkdirSync4(this.charts.cacheDir, { recursive: true });
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync2(tmp, { recursive: true, force: true });
       mkdirSync4(tmp);
-      renameSync3(join8(into, got), join8(tmp, got));
+      renameSync3(join9(into, got), join9(tmp, got));
       try {
         renameSync3(tmp, dir);
       } catch {
         rmSync2(tmp, { recursive: true, force: true });
       }
-      const final = readdirSync5(dir).find((f) => f.endsWith(".tgz"));
-      return final ? join8(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
+      const final = readdirSync6(dir).find((f) => f.endsWith(".tgz"));
+      return final ? join9(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
     })();
     this.pulls.set(key, p);
     return p;
@@ -38023,7 +38027,7 @@ var HelmRenderer = class {
       if (outside) return notSupported(`the chart is in another repository (${outside.replace(/^its source is /, "")})`);
       const rel = chart.replace(/\\/g, "/").replace(/^\.\//, "");
       if (rel.startsWith("/") || rel.split("/").includes("..")) return { reason: `chart path "${chart}" leaves the repository`, hint: "use a path inside the repository, like ./charts/<name>" };
-      const dir = join8(ctx.repoRoot, rel);
+      const dir = join9(ctx.repoRoot, rel);
       let real2;
       try {
         real2 = realpathSync4(dir);
@@ -38032,7 +38036,7 @@ var HelmRenderer = class {
       }
       const root = realpathSync4(ctx.repoRoot);
       if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
-      if (!statSync5(real2).isDirectory() || !existsSync9(join8(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
+      if (!statSync5(real2).isDirectory() || !existsSync9(join9(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
       const escape = linkOutside(real2, root);
       if (escape) return { reason: `chart ./${rel} holds ${escape}, a symbolic link that leads outside the repository; nothing of it was read`, hint: "charts are read from inside the repository only" };
       return real2;
@@ -38079,8 +38083,8 @@ var HelmRenderer = class {
     const name3 = String(hr.metadata?.name ?? "release");
     const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name3}` : name3;
     const work = this.tempDir();
-    writeFileSync4(join8(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
-    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join8(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
+    writeFileSync4(join9(work, "values.yaml"), (0, import_yaml8.stringify)(merged.values));
+    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join9(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
     if ((spec.install?.crds ?? "Create") !== "Skip") args.push("--include-crds");
     const r2 = await this.run(args, false);
     if ("limit" in r2 && r2.limit) return { kind: "failed", message: `helm template stopped: it exceeded its ${r2.limit} limit`, hint: "the chart or its values expand too much" };
@@ -38089,13 +38093,13 @@ var HelmRenderer = class {
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
       const k = pr?.kustomize;
       if (!isObject3(k)) continue;
-      const d = join8(work, `post-${i}`);
+      const d = join9(work, `post-${i}`);
       mkdirSync4(d);
-      writeFileSync4(join8(d, "rendered.yaml"), text);
+      writeFileSync4(join9(d, "rendered.yaml"), text);
       const kus = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["rendered.yaml"] };
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
-      writeFileSync4(join8(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
+      writeFileSync4(join9(d, "kustomization.yaml"), (0, import_yaml8.stringify)(kus));
       const b = await this.limit(() => runConfined(this.kustomize, ["build", d], { timeoutMs: 12e4 }, this.runner));
       if (b.exitCode !== 0) return { kind: "failed", message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: "check the post-renderer patches against the chart output" };
       text = b.stdout;
@@ -38112,7 +38116,7 @@ var HelmRenderer = class {
 
 // node_modules/@carbon/render/src/git.ts
 import { mkdirSync as mkdirSync5, rmSync as rmSync3 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -38132,7 +38136,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync5(into, { recursive: true });
-  const tar = join9(into, ".source.tar");
+  const tar = join10(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -38191,7 +38195,7 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join10(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join11(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
@@ -38232,7 +38236,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync10(join10(this.repoRoot, rootPath)),
+      pathExists: existsSync10(join11(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -38332,7 +38336,7 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
-      const dir = join10(base, e.path);
+      const dir = join11(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
       const away = new Root(base).escapes(dir);
       if (away) {
@@ -38377,7 +38381,7 @@ var RenderSession = class {
     }
     await this.renderHelmReleases(entries2, sources, rootSourceKey, errors);
     const unapplied = [];
-    const clusterAbs = join10(this.repoRoot, clusterDir);
+    const clusterAbs = join11(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
@@ -38418,7 +38422,7 @@ var RenderSession = class {
   async renderHelmReleases(entries2, sources, rootSourceKey, errors) {
     const releases = entries2.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
     if (!releases.length) return;
-    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join10(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
+    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join11(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
     const helm = this.helmRenderer;
     const rootSource = sources.get(rootSourceKey);
     const ctx = {
@@ -38574,8 +38578,8 @@ function defaultParallelism() {
 }
 
 // node_modules/@carbon/render/src/clusters.ts
-import { existsSync as existsSync11, readdirSync as readdirSync6, readFileSync as readFileSync9, statSync as statSync7 } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync11, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync7 } from "node:fs";
+import { join as join12 } from "node:path";
 var ClusterSelectionError = class extends Error {
   constructor(message, hint, choices = []) {
     super(message);
@@ -38590,40 +38594,23 @@ var MAX_ENTRIES = 1e4;
 var MAX_SNIFF_BYTES = 64 * 1024;
 function holdsManifests(dir) {
   if (kustomizationFile(dir)) return true;
-  let seen = 0;
-  const stack = [dir];
-  while (stack.length && seen < MAX_ENTRIES) {
-    const d = stack.pop();
-    let entries2;
+  return walkTree(dir, { maxEntries: MAX_ENTRIES, skip: (name3) => name3.startsWith(".") }, (p, e) => {
+    if (!e.isFile() || !/\.ya?ml$/.test(e.name)) return false;
+    let head = "";
     try {
-      entries2 = readdirSync6(d, { withFileTypes: true });
+      head = readFileSync9(p).subarray(0, MAX_SNIFF_BYTES).toString("utf8");
     } catch {
-      continue;
+      return false;
     }
-    for (const e of entries2) {
-      if (++seen > MAX_ENTRIES) break;
-      if (e.name.startsWith(".")) continue;
-      const p = join11(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
-        let head = "";
-        try {
-          head = readFileSync9(p).subarray(0, MAX_SNIFF_BYTES).toString("utf8");
-        } catch {
-          continue;
-        }
-        if (/^apiVersion:/m.test(head) && /^kind:/m.test(head)) return true;
-      }
-    }
-  }
-  return false;
+    return /^apiVersion:/m.test(head) && /^kind:/m.test(head);
+  });
 }
 function selectFluxClusters(dir, requested) {
   if (!existsSync11(dir) || !statSync7(dir).isDirectory()) throw new ClusterSelectionError(`${dir} is not a folder`, EXPECTED);
   const listed = listFluxClusters(dir);
   const only = listed.clusters.length === 1 ? listed.clusters[0] : void 0;
-  if (only?.how === "path" && !holdsManifests(join11(listed.repoRoot, only.dir))) {
-    const empty = readdirSync6(dir).filter((n) => !n.startsWith(".")).length === 0;
+  if (only?.how === "path" && !holdsManifests(join12(listed.repoRoot, only.dir))) {
+    const empty = readdirSync7(dir).filter((n) => !n.startsWith(".")).length === 0;
     throw new ClusterSelectionError(`${dir} is not a Flux repository: ${empty ? "the folder is empty" : "no cluster, Flux Kustomization, kustomization.yaml or Kubernetes manifest was found"}`, EXPECTED);
   }
   if (!requested?.length) return listed;
@@ -39367,7 +39354,7 @@ function waitSpansChildren(ks, byKey, emit) {
 
 // node_modules/@carbon/validate/src/checks/metrics.ts
 import { existsSync as existsSync12 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // node_modules/@lezer/common/dist/index.js
 var DefaultBufferLength = 1024;
@@ -43443,7 +43430,7 @@ var parser2 = LRParser.deserialize({
 var METRICS_FILE = "platform/metrics.yaml";
 var DASHBOARD_LABEL = "grafana_dashboard";
 function loadMetricCatalog(repo) {
-  const abs = join12(repo, METRICS_FILE);
+  const abs = join13(repo, METRICS_FILE);
   if (!existsSync12(abs)) return void 0;
   const src = YamlSource.read(abs, METRICS_FILE);
   const raw = src.toJS() ?? {};
@@ -43653,7 +43640,7 @@ function parseImage(image) {
 
 // node_modules/@carbon/validate/src/env.ts
 import { existsSync as existsSync13 } from "node:fs";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
     name: n.name,
@@ -43870,7 +43857,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync13(join13(root, facts.file)) ? YamlSource.read(join13(root, facts.file), facts.file) : void 0;
+    src = root && existsSync13(join14(root, facts.file)) ? YamlSource.read(join14(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -43954,10 +43941,10 @@ function singletonReason(owner) {
 
 // node_modules/@carbon/validate/src/policy.ts
 import { existsSync as existsSync14 } from "node:fs";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
-  const abs = join14(root, POLICY_FILE);
+  const abs = join15(root, POLICY_FILE);
   if (!existsSync14(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
@@ -43985,7 +43972,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync14(join14(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync14(join15(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -44038,7 +44025,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 var import_yaml11 = __toESM(require_dist2(), 1);
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 var isPrometheusRule = (ro) => ro.object.kind === "PrometheusRule" && typeof ro.object.apiVersion === "string" && ro.object.apiVersion.startsWith("monitoring.coreos.com/");
 function parsePromtoolCheck(stderr) {
   const byIndex = /* @__PURE__ */ new Map();
@@ -44068,10 +44055,10 @@ function errorPath(spec, message) {
 async function promRulesCheck(promtool, objects, emit, runner = exec) {
   const rules = objects.filter(isPrometheusRule);
   if (!rules.length) return 0;
-  const dir = mkdtempSync2(join15(tmpdir2(), "carbon-promtool-"));
+  const dir = mkdtempSync2(join16(tmpdir2(), "carbon-promtool-"));
   try {
     const files = rules.map((ro, i) => {
-      const file = join15(dir, `${i}.yaml`);
+      const file = join16(dir, `${i}.yaml`);
       const spec = ro.object.spec ?? {};
       writeFileSync5(file, (0, import_yaml11.stringify)({ groups: spec.groups ?? [] }), { mode: 384 });
       return file;
@@ -44095,9 +44082,9 @@ async function promRulesCheck(promtool, objects, emit, runner = exec) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { existsSync as existsSync15, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync7, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync15, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync8, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { dirname as dirname5, join as join16 } from "node:path";
+import { dirname as dirname5, join as join17 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -44111,7 +44098,7 @@ function withoutSops(o) {
   return rest;
 }
 var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
-var CRD_LAYOUT = join16("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join17("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function writeRepoCrdSchemas(objects, dir, emit) {
   let n = 0;
   for (const ro of objects) {
@@ -44119,8 +44106,8 @@ function writeRepoCrdSchemas(objects, dir, emit) {
     if (o.kind !== "CustomResourceDefinition" || o.apiVersion !== "apiextensions.k8s.io/v1" || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
     try {
       for (const f of crdToSchemas(o)) {
-        mkdirSync6(dirname5(join16(dir, f.fileName)), { recursive: true });
-        writeFileSync6(join16(dir, f.fileName), JSON.stringify(f.schema));
+        mkdirSync6(dirname5(join17(dir, f.fileName)), { recursive: true });
+        writeFileSync6(join17(dir, f.fileName), JSON.stringify(f.schema));
         n++;
       }
     } catch (e) {
@@ -44134,9 +44121,9 @@ function folderDigest(dir) {
   if (!existsSync15(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
-    for (const e of readdirSync7(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (e.isDirectory()) walk(join16(d, e.name), `${shown}/${e.name}`);
-      else lines.push(`${shown}/${e.name} ${sha256(readFileSync10(join16(d, e.name)))}`);
+    for (const e of readdirSync8(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory()) walk(join17(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync10(join17(d, e.name)))}`);
     }
   };
   walk(dir, "");
@@ -44145,12 +44132,12 @@ function folderDigest(dir) {
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
-  const dir = mkdtempSync3(join16(tmpdir3(), "carbon-kubeconform-"));
+  const dir = mkdtempSync3(join17(tmpdir3(), "carbon-kubeconform-"));
   try {
-    const crdDir = join16(dir, "crd-schemas");
-    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join16(crdDir, CRD_LAYOUT)] : [];
-    const extra = (options2.extraFolders ?? []).map((f) => join16(f, CRD_LAYOUT));
-    const manifests = join16(dir, "objects");
+    const crdDir = join17(dir, "crd-schemas");
+    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join17(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options2.extraFolders ?? []).map((f) => join17(f, CRD_LAYOUT));
+    const manifests = join17(dir, "objects");
     mkdirSync6(manifests);
     const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
@@ -44162,7 +44149,7 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const cache = options2.cache;
     let keys = [];
     if (cache) {
-      const stamp = join16(schemasDir(toolsRoot), "stamp.json");
+      const stamp = join17(schemasDir(toolsRoot), "stamp.json");
       const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync15(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t2) => sha256(`${set2}
 ${t2}`));
@@ -44177,7 +44164,7 @@ ${t2}`));
       }
     });
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
-    for (const i of todo) writeFileSync6(join16(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    for (const i of todo) writeFileSync6(join17(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
@@ -44242,7 +44229,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync16(join17(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync16(join18(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
@@ -44278,7 +44265,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join17(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
+        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join18(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
         const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
         workloadChecks(view, emit);
         apiLimitChecks(view, emit);
@@ -44395,7 +44382,7 @@ function formatCapacity(reports) {
 
 // .github/actions/validate/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname6, join as join18 } from "node:path";
+import { dirname as dirname6, join as join19 } from "node:path";
 
 // .github/actions/validate/src/run.ts
 import { isAbsolute as isAbsolute3, relative as relative8, resolve as resolve6 } from "node:path";
@@ -44453,7 +44440,7 @@ async function run2() {
       validate,
       writeFile: async (path, text) => {
         await mkdir2(dirname6(path), { recursive: true });
-        const tmp = join18(dirname6(path), `.${process.pid}.tmp`);
+        const tmp = join19(dirname6(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }
