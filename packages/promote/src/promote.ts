@@ -30,6 +30,12 @@ export interface DiffRequest {
   headCommit: string;
 }
 
+export interface PromotionDiff {
+  markdown: string;
+  /** One line per high-level risk of the promoted service on the target cluster. */
+  highRisks: string[];
+}
+
 export interface PromoteDeps {
   root: string;
   git: Git;
@@ -38,8 +44,11 @@ export interface PromoteDeps {
   now: () => Date;
   /** Re-renders generated files in a checkout (default: `generate(dir)` from @carbon/generate). */
   regenerate: (dir: string) => Promise<void>;
-  /** Markdown for "what multi-node receives" between two pins; a placeholder when absent. */
-  diff?: (request: DiffRequest) => Promise<string>;
+  /**
+   * "What multi-node receives" between two pins: markdown, or markdown and the high risks in it
+   * (a manual promotion carrying one waits for a human); a placeholder when absent.
+   */
+  diff?: (request: DiffRequest) => Promise<string | PromotionDiff>;
   remote?: string;
   dryRun?: boolean;
   /** Who asked (workflow actor or `event`); recorded in the audit trail. */
@@ -332,7 +341,18 @@ async function perform(input: PerformInput, deps: PromoteDeps, ctx: Context): Pr
   const headCommit = await writeBranch({ branch, subject, message: commitMessage(subject, trailers, kind === 'rollback' ? { 'Rollback-Of': state.from ?? 'none' } : {}), state, entry, expectedHead: input.pr?.head.sha }, deps, ctx);
 
   const commits = await commitsBetween(deps, state);
-  const diff = await diffSection(deps, ctx, state, baseCommit, headCommit);
+  const { markdown: diff, highRisks } = await diffSection(deps, ctx, state, baseCommit, headCommit);
+  // A promotion by hand skips the soak, so a high risk (privilege, exposure, data loss, …) must not
+  // reach production without a human: it waits for approval like a stateful service's. Events keep
+  // the soak as their safety net. The branch is rewritten so the audit entry says so.
+  if (kind === 'promote' && !input.event && highRisks.length && !state.approvalRequired) {
+    state.approvalRequired = true;
+    entry.approval = 'required';
+    input.gates.push({ gate: 'risk', status: 'wait', detail: `manual promotion with ${highRisks.length} high risk${highRisks.length === 1 ? '' : 's'}: ${highRisks.join('; ').slice(0, 400)}` });
+    await writeBranch({ branch, subject, message: commitMessage(subject, trailers, {}), state, entry, expectedHead: headCommit }, deps, ctx);
+    soft.splice(0, soft.length, ...softGates(state, input.policy, deps.now()));
+    allGates.splice(0, allGates.length, ...input.gates, ...soft);
+  }
   const outcomeText = mergeSummary(soft, state);
   const body = renderBody({ state, gates: allGates, commits, diff, outcome: outcomeText });
   let pr: PullRequest;
@@ -412,7 +432,8 @@ export function softGates(state: PromotionState, policy: ServicePolicy, now: Dat
   }
 
   if (state.kind === 'rollback') gates.push({ gate: 'approval', status: 'wait', detail: 'rollbacks are merged by on-call once validation passes' });
-  else gates.push(state.approvalRequired ? { gate: 'approval', status: 'wait', detail: 'this service requires a human review; the bot will not merge it' } : { gate: 'approval', status: 'pass', detail: 'not required' });
+  else if (!state.approvalRequired) gates.push({ gate: 'approval', status: 'pass', detail: 'not required' });
+  else gates.push({ gate: 'approval', status: 'wait', detail: `${policy.approval ? 'this service requires a human review' : 'a manual promotion with a high risk requires a human review'}; the bot will not merge it` });
   return gates;
 }
 
@@ -461,7 +482,12 @@ async function commitsBetween(deps: PromoteDeps, state: PromotionState): Promise
   return deps.git.run(['log', '--oneline', '--no-decorate', ...range, '--', `apps/${state.service}`]);
 }
 
-async function diffSection(deps: PromoteDeps, ctx: Context, state: PromotionState, baseCommit: string, headCommit: string): Promise<string> {
+async function diffSection(deps: PromoteDeps, ctx: Context, state: PromotionState, baseCommit: string, headCommit: string): Promise<PromotionDiff> {
+  const text = await diffMarkdown(deps, ctx, state, baseCommit, headCommit);
+  return typeof text === 'string' ? { markdown: text, highRisks: [] } : text;
+}
+
+async function diffMarkdown(deps: PromoteDeps, ctx: Context, state: PromotionState, baseCommit: string, headCommit: string): Promise<string | PromotionDiff> {
   if (deps.diff) {
     try {
       return await deps.diff({ root: deps.root, cluster: ctx.policy.targetCluster, service: state.service, fromPin: state.from, toPin: state.to, baseCommit, headCommit });

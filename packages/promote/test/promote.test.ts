@@ -191,6 +191,37 @@ describe('promotion loop against a bare origin and the GitHub API double', () =>
     expect(outcome).toMatchObject({ status: 'merged', pr: 1 });
   });
 
+  it('manual promotion of a change with a high risk waits for a human (needs-approval, audit says required); an event-driven one keeps its soak', async () => {
+    const f = await setup();
+    const rev = await f.commitMain(trinoChange(3), 'trino: run as root');
+    const risky = async () => ({ markdown: '> 🔴 privilege: Deployment data/trino runAsUser 1000 → 0', highRisks: ['privilege: Deployment data/trino runAsUser 1000 → 0'] });
+    const outcome = await promoteRevision({ service: 'trino', revision: rev }, f.deps({ diff: risky }));
+    expect(outcome).toMatchObject({ status: 'opened', exit: 0, pr: 1 });
+    expect(outcome.gates).toEqual(expect.arrayContaining([
+      { gate: 'risk', status: 'wait', detail: 'manual promotion with 1 high risk: privilege: Deployment data/trino runAsUser 1000 → 0' },
+      { gate: 'approval', status: 'wait', detail: 'a manual promotion with a high risk requires a human review; the bot will not merge it' },
+    ]));
+    expect(f.double.labels(REPO, 1)).toContain('needs-approval');
+    expect(f.double.pullRequests(REPO)[0]).toMatchObject({ state: 'open' });
+    expect(f.double.pullRequests(REPO)[0]!.body).toContain('runAsUser 1000 → 0');
+    expect(await git(f.origin.path, ['show', 'promote/trino:clusters/multi-node/promotions.log.yaml'])).toMatch(/to: [0-9a-f]{40}\n[\s\S]*approval: required\n {2}by: manual/);
+    // The scheduled run reads the state back and still does not merge it.
+    f.now.value = new Date('2026-11-24T18:00:00Z');
+    await reevaluate(f.deps({ diff: risky }));
+    expect(f.double.pullRequests(REPO)[0]).toMatchObject({ state: 'open' });
+
+    // Without a high risk the same manual promotion merges at once, as before.
+    const g = await setup();
+    const calm = await g.commitMain(trinoChange(4), 'trino: 4');
+    expect(await promoteRevision({ service: 'trino', revision: calm }, g.deps({ diff: async () => ({ markdown: 'replicas 2 → 4', highRisks: [] }) }))).toMatchObject({ status: 'merged' });
+    // An event-driven promotion is not held by the risk (its soak and failure events are the net).
+    const h = await setup();
+    const evRev = await h.commitMain(trinoChange(5), 'trino: 5');
+    const ev = await handleEvent(fluxEvent({ revision: evRev }), h.deps({ diff: risky }));
+    expect(ev.gates?.some((x) => x.gate === 'risk')).toBe(false);
+    expect(h.double.labels(REPO, 1)).not.toContain('needs-approval');
+  });
+
   it('dry run plans without pushing or writing to GitHub', async () => {
     const f = await setup();
     const rev = await f.commitMain(trinoChange(3), 'trino: 3');

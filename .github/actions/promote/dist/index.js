@@ -34786,7 +34786,15 @@ async function perform(input, deps, ctx) {
   const baseCommit = await deps.git.run(["rev-parse", ctx.baseRef]);
   const headCommit = await writeBranch({ branch, subject, message: commitMessage(subject, trailers, kind === "rollback" ? { "Rollback-Of": state.from ?? "none" } : {}), state, entry, expectedHead: input.pr?.head.sha }, deps, ctx);
   const commits = await commitsBetween(deps, state);
-  const diff = await diffSection(deps, ctx, state, baseCommit, headCommit);
+  const { markdown: diff, highRisks } = await diffSection(deps, ctx, state, baseCommit, headCommit);
+  if (kind === "promote" && !input.event && highRisks.length && !state.approvalRequired) {
+    state.approvalRequired = true;
+    entry.approval = "required";
+    input.gates.push({ gate: "risk", status: "wait", detail: `manual promotion with ${highRisks.length} high risk${highRisks.length === 1 ? "" : "s"}: ${highRisks.join("; ").slice(0, 400)}` });
+    await writeBranch({ branch, subject, message: commitMessage(subject, trailers, {}), state, entry, expectedHead: headCommit }, deps, ctx);
+    soft.splice(0, soft.length, ...softGates(state, input.policy, deps.now()));
+    allGates.splice(0, allGates.length, ...input.gates, ...soft);
+  }
   const outcomeText = mergeSummary(soft, state);
   const body = renderBody({ state, gates: allGates, commits, diff, outcome: outcomeText });
   let pr;
@@ -34857,7 +34865,8 @@ function softGates(state, policy, now) {
     gates.push(freeze.frozen ? { gate: "freeze", status: "wait", detail: `deferred: ${freeze.window.reason}; reopens ${describeInZone(freeze.reopensAt, freeze.window.timeZone)}` } : { gate: "freeze", status: "pass", detail: policy.freeze.length ? "outside every freeze window" : "no freeze windows" });
   }
   if (state.kind === "rollback") gates.push({ gate: "approval", status: "wait", detail: "rollbacks are merged by on-call once validation passes" });
-  else gates.push(state.approvalRequired ? { gate: "approval", status: "wait", detail: "this service requires a human review; the bot will not merge it" } : { gate: "approval", status: "pass", detail: "not required" });
+  else if (!state.approvalRequired) gates.push({ gate: "approval", status: "pass", detail: "not required" });
+  else gates.push({ gate: "approval", status: "wait", detail: `${policy.approval ? "this service requires a human review" : "a manual promotion with a high risk requires a human review"}; the bot will not merge it` });
   return gates;
 }
 function canMerge(soft, state) {
@@ -34898,6 +34907,10 @@ async function commitsBetween(deps, state) {
   return deps.git.run(["log", "--oneline", "--no-decorate", ...range, "--", `apps/${state.service}`]);
 }
 async function diffSection(deps, ctx, state, baseCommit, headCommit) {
+  const text = await diffMarkdown(deps, ctx, state, baseCommit, headCommit);
+  return typeof text === "string" ? { markdown: text, highRisks: [] } : text;
+}
+async function diffMarkdown(deps, ctx, state, baseCommit, headCommit) {
   if (deps.diff) {
     try {
       return await deps.diff({ root: deps.root, cluster: ctx.policy.targetCluster, service: state.service, fromPin: state.from, toPin: state.to, baseCommit, headCommit });
@@ -46249,7 +46262,8 @@ async function multiNodeDiff(request2) {
     ...report,
     sections: report.sections.filter((s) => s.cluster === request2.cluster).map((s) => ({ ...s, services: s.services.filter((x) => x.service === request2.service), resources: s.resources.filter((r2) => r2.service === request2.service) }))
   };
-  return renderMarkdown(only, DIFF_BUDGET).body;
+  const highRisks = only.sections.flatMap((s) => s.risks.filter((r2) => r2.level === "high" && r2.service === request2.service).map((r2) => `${r2.category}: ${r2.ref} ${r2.message}`));
+  return { markdown: renderMarkdown(only, DIFF_BUDGET).body, highRisks };
 }
 
 // node_modules/@carbon/promote/src/cli-support.ts
