@@ -11,6 +11,7 @@ import {
 import {
   backupTargetsOf,
   buildClusterRoot,
+  layerTimeoutMinutes,
   buildNamespace,
   buildNotifications,
   buildServiceKustomization,
@@ -146,7 +147,11 @@ function writeClusterTree(src: PlatformSources, c: ClusterFacts, dependsOn: Map<
   const defs = src.services.map((s) => s.definition);
   const pins = src.pins.get(c.name) ?? new Map();
 
-  const root = buildClusterRoot(c);
+  // On a pinned cluster a service with no promoted commit yet is not deployed: it arrives by promotion.
+  const layerDir = { controllers: 'infrastructure/controllers', configs: 'infrastructure/configs', apps: 'apps' } as const;
+  const inLayer = new Map(LAYERS.map((layer) => [layer, defs.filter((d) => d.layer === layer && (c.sourcing !== 'pinned' || pins.get(d.name)?.commit))]));
+  const timeoutOf = (layer: (typeof LAYERS)[number]) => layerTimeoutMinutes(inLayer.get(layer)!.map((d) => d.name), dependsOn);
+  const root = buildClusterRoot(c, { 'infra-controllers': timeoutOf('controllers'), 'infra-configs': timeoutOf('configs'), apps: timeoutOf('apps') });
   const fluxSystem = ['gotk-sync.yaml'];
   // flux bootstrap commits gotk-components.yaml (the Flux controllers); keep it in the build when present.
   if (existsSync(join(src.root, dir, 'flux-system', 'gotk-components.yaml'))) fluxSystem.unshift('gotk-components.yaml');
@@ -163,13 +168,10 @@ function writeClusterTree(src: PlatformSources, c: ClusterFacts, dependsOn: Map<
   put('infrastructure/namespaces/kustomization.yaml', [kustomization(nsFiles)]);
 
   const deployed: string[] = [];
-  const layerDir = { controllers: 'infrastructure/controllers', configs: 'infrastructure/configs', apps: 'apps' } as const;
   for (const layer of LAYERS) {
     const entries: string[] = [];
-    for (const s of defs.filter((d) => d.layer === layer)) {
+    for (const s of inLayer.get(layer)!) {
       const pin = pins.get(s.name)?.commit;
-      // On a pinned cluster a service with no promoted commit yet is not deployed: it arrives by promotion.
-      if (c.sourcing === 'pinned' && !pin) continue;
       put(`${layerDir[layer]}/${s.name}.yaml`, buildServiceKustomization(c, { name: s.name, layer, dependsOn: dependsOn.get(s.name) ?? [], ...(pin ? { pin } : {}) }));
       entries.push(`${s.name}.yaml`);
       deployed.push(s.name);

@@ -113,7 +113,7 @@ export function buildServiceKustomization(cluster: ClusterFacts, s: ServiceWirin
       spec: {
         interval: '10m',
         retryInterval: '2m',
-        timeout: '10m',
+        timeout: `${SERVICE_TIMEOUT_MINUTES}m`,
         path: `./apps/${s.name}/deploy/overlays/${cluster.name}`,
         prune: true,
         wait: true,
@@ -125,15 +125,45 @@ export function buildServiceKustomization(cluster: ClusterFacts, s: ServiceWirin
   return out;
 }
 
-/** Root wiring: the sync of the cluster folder and the layer chain namespaces → controllers → configs → apps. */
-export function buildClusterRoot(cluster: ClusterFacts): { sync: K8sObject[]; infrastructure: K8sObject[]; apps: K8sObject[] } {
+/** Each service Kustomization's `timeout` (it waits for its own objects' health). */
+export const SERVICE_TIMEOUT_MINUTES = 10;
+/** A layer that applies no service Kustomization waits for its own objects only (namespaces). */
+const LAYER_MIN_TIMEOUT_MINUTES = 15;
+/** Head-room above the longest chain a layer waits for. */
+const LAYER_MARGIN_MINUTES = 5;
+
+/**
+ * The timeout of a layer Kustomization that waits (`wait: true`) for the service Kustomizations it
+ * applies. Each of those waits in turn for its `dependsOn` chain, every step allowed
+ * SERVICE_TIMEOUT_MINUTES, so the layer must outlast the longest chain (FLX011 flags it otherwise:
+ * a 15 m layer over postgresql → datahub, 20 m, can fail while both are still progressing).
+ * Only dependencies inside the layer count: an earlier layer's services are Ready before this layer
+ * starts (it depends on that layer, which waits for them).
+ */
+export function layerTimeoutMinutes(children: readonly string[], dependsOn: ReadonlyMap<string, readonly string[]>): number {
+  const inLayer = new Set(children);
+  const steps = (name: string, seen: ReadonlySet<string>): number => {
+    const next = (dependsOn.get(name) ?? []).filter((d) => inLayer.has(d) && !seen.has(d));
+    return 1 + Math.max(0, ...next.map((d) => steps(d, new Set([...seen, d]))));
+  };
+  const longest = Math.max(0, ...children.map((c) => steps(c, new Set([c]))));
+  return longest === 0 ? LAYER_MIN_TIMEOUT_MINUTES : Math.max(LAYER_MIN_TIMEOUT_MINUTES, longest * SERVICE_TIMEOUT_MINUTES + LAYER_MARGIN_MINUTES);
+}
+
+export type LayerName = 'infra-namespaces' | 'infra-controllers' | 'infra-configs' | 'apps';
+
+/**
+ * Root wiring: the sync of the cluster folder and the layer chain namespaces → controllers → configs → apps.
+ * `timeouts` gives each layer's timeout in minutes (layerTimeoutMinutes); a layer not named gets 15.
+ */
+export function buildClusterRoot(cluster: ClusterFacts, timeouts: Partial<Record<LayerName, number>> = {}): { sync: K8sObject[]; infrastructure: K8sObject[]; apps: K8sObject[] } {
   const base = `./clusters/${cluster.name}`;
-  const layer = (name: string, path: string, dependsOn: string[]) =>
+  const layer = (name: LayerName, path: string, dependsOn: string[]) =>
     obj(KS, 'Kustomization', { name, namespace: FLUX_NAMESPACE }, {
       spec: {
         interval: '10m',
         retryInterval: '2m',
-        timeout: '15m',
+        timeout: `${timeouts[name] ?? LAYER_MIN_TIMEOUT_MINUTES}m`,
         path,
         prune: true,
         wait: true,
