@@ -26,7 +26,7 @@ export function unservable(kustomizations: FluxKustomization[]): Drop[] {
   return out;
 }
 
-type Patch = { patch: string; target: Record<string, string> };
+export type Patch = { patch: string; target: Record<string, string> };
 
 const GROUPS: Record<string, string> = { ValidatingWebhookConfiguration: 'admissionregistration.k8s.io', MutatingWebhookConfiguration: 'admissionregistration.k8s.io', APIService: 'apiregistration.k8s.io' };
 
@@ -44,7 +44,7 @@ const dropPatch = (d: Drop): Patch => ({
  * gets a `$patch: delete` for it; a Kustomization applied by another one receives its patches
  * through a patch on its parent (`add /spec/patches`), up to flux-system.
  */
-export function bootstrapPatches(gitUrl: string, drops: Drop[], kustomizations: Pick<FluxKustomization, 'name' | 'objects'>[], root = 'flux-system'): Patch[] {
+export function bootstrapPatches(gitUrl: string, drops: Drop[], kustomizations: Pick<FluxKustomization, 'name' | 'objects'>[], root = 'flux-system', extra: { kustomization: string; patch: Patch }[] = []): Patch[] {
   const parent = new Map<string, string>();
   for (const k of kustomizations)
     for (const ro of k.objects)
@@ -53,6 +53,8 @@ export function bootstrapPatches(gitUrl: string, drops: Drop[], kustomizations: 
   const add = (k: string, p: Patch) => want.set(k, [...(want.get(k) ?? []), p]);
   for (const k of kustomizations) if (k.objects.some((ro) => ro.object.kind === 'GitRepository')) add(k.name, urlPatch(gitUrl));
   for (const d of [...drops].sort((a, b) => (a.kustomization + a.kind + a.name < b.kustomization + b.kind + b.name ? -1 : 1))) add(d.kustomization, dropPatch(d));
+  // Other printed patches (e.g. the promotion loop's Provider address), each on the Kustomization that applies its target.
+  for (const e of extra) add(e.kustomization, e.patch);
   const depth = (k: string): number => (parent.has(k) && parent.get(k) !== k ? 1 + depth(parent.get(k)!) : 0);
   // Deepest first, so a parent's patch carries its child's complete list.
   const deepest = Math.max(0, ...kustomizations.map((k) => depth(k.name)));

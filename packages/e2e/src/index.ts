@@ -6,6 +6,7 @@ export { Kube, KubeError, type KubeObject } from './kube.ts';
 export { startGitServer, type GitServer } from './git-server.ts';
 export { unservable, bootstrapPatches, describePatches, bootstrap, BOOTSTRAP_MANAGER, type Drop } from './bootstrap.ts';
 export { comparePlacement, dependsOnOrder, objectsNamedIn, renderIndex, origin, JudgementError, ACCEPTED_KINDS, OPERATOR_KINDS } from './judge.ts';
+export { startPromotionDouble, providerPatches, policyOverride, webhookEventText, runPromotion, applyDispatchSecret, PROMOTION_REPO, PROMOTION_SERVICE, DISPATCH_SECRET, type PromotionResult, type PromotionDouble, type ProviderPatch } from './promotion.ts';
 export { runE2e, CLUSTERS, type E2eOptions, type E2eResult, type ClusterResult } from './run.ts';
 export { formatResult } from './report.ts';
 export { e2eMain, ENTRY, USAGE } from './main.ts';

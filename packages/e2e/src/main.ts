@@ -8,7 +8,7 @@ import { CLUSTERS, runE2e } from './run.ts';
 
 export const ENTRY = fileURLToPath(new URL('../bin/e2e.mjs', import.meta.url));
 
-export const USAGE = 'usage: platform e2e [--cluster C]... [--keep] [--json]';
+export const USAGE = 'usage: platform e2e [--cluster C]... [--promotion | --skip-promotion] [--keep] [--json]';
 
 /**
  * The shell behind `npm run e2e` and `platform e2e`: outside the namespace, re-executes the
@@ -16,9 +16,9 @@ export const USAGE = 'usage: platform e2e [--cluster C]... [--keep] [--json]';
  * or a component that could not start.
  */
 export async function e2eMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let values: { cluster?: string[]; keep?: boolean; json?: boolean; 'probe-netns'?: boolean; 'probe-api-limits'?: boolean };
+  let values: { cluster?: string[]; promotion?: boolean; 'skip-promotion'?: boolean; keep?: boolean; json?: boolean; 'probe-netns'?: boolean; 'probe-api-limits'?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { cluster: { type: 'string', multiple: true }, keep: { type: 'boolean' }, json: { type: 'boolean' }, 'probe-netns': { type: 'boolean' }, 'probe-api-limits': { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { cluster: { type: 'string', multiple: true }, promotion: { type: 'boolean' }, 'skip-promotion': { type: 'boolean' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, 'probe-netns': { type: 'boolean' }, 'probe-api-limits': { type: 'boolean' } }, strict: true }));
   } catch (e) {
     err(`error: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -28,6 +28,17 @@ export async function e2eMain(argv: string[], out: (s: string) => void = (s) => 
       err(`error: --cluster ${c}: unknown cluster; clusters: ${CLUSTERS.join(', ')}\n`);
       return 2;
     }
+  const both = !values.cluster?.length || (values.cluster.includes('single-node') && values.cluster.includes('multi-node'));
+  if (values.promotion && values['skip-promotion']) {
+    err(`error: --promotion and --skip-promotion exclude each other\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.promotion && !both) {
+    err('error: --promotion runs the loop from single-node to multi-node: it needs both clusters (drop --cluster or name both)\n');
+    return 2;
+  }
+  // The promotion loop runs whenever both clusters do, unless skipped.
+  const promotion = both && !values['skip-promotion'];
   if (!insideNetns()) return reexecInNetns(ENTRY, argv);
   if (values['probe-netns']) {
     // What the namespace looks like from inside, for the test that proves nothing can leave.
@@ -44,7 +55,8 @@ export async function e2eMain(argv: string[], out: (s: string) => void = (s) => 
     return 0;
   }
   try {
-    const result = await runE2e({ root, ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values.keep ? { keep: true } : {}), log: (s) => err(`${s}\n`) });
+    const readySeconds = Number(process.env.PLATFORM_E2E_READY_TIMEOUT ?? '');
+    const result = await runE2e({ root, ...(readySeconds > 0 ? { readyTimeoutMs: readySeconds * 1000 } : {}), ...(values.cluster?.length ? { clusters: values.cluster } : {}), ...(values.keep ? { keep: true } : {}), ...(promotion ? { promotion: true } : {}), log: (s) => err(`${s}\n`) });
     out(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
     return result.ok ? 0 : 1;
   } catch (e) {

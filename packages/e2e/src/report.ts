@@ -12,6 +12,11 @@ export function formatResult(r: E2eResult): string {
     lines.push(`    placement: ${pl.placed.scheduler} pods bound (model ${pl.placed.model}), ${pl.rules} constrained workloads' rules and every node's allocatable checked; ${pl.differences.length ? `${pl.differences.length} violated` : 'all hold'}; per node: scheduler ${JSON.stringify(pl.actual)}, model's example split ${JSON.stringify(pl.predicted)} (order-dependent, not compared)`);
     lines.push(`    dropped (served by pods that cannot run here): ${c.drops.map((d) => `${d.kind} ${d.name}`).join(', ') || 'none'}`);
   }
+  const p = r.promotion;
+  if (p) {
+    lines.push(`  promotion: ${p.service}@${p.revision.slice(0, 12)} promoted in ${p.seconds.total.toFixed(1)} s: notification-controller's ${p.dispatch.eventType} (${p.dispatch.severity}/${p.dispatch.reason}, ${p.dispatch.revision}) after ${p.seconds.singleNodeToDispatch.toFixed(1)} s; promote action ${p.action.outcome} PR #${p.action.pullRequest} in ${p.seconds.action.toFixed(1)} s; multi-node ${p.multiNode.before} -> ${p.multiNode.after} in ${p.seconds.multiNodeReconcile.toFixed(1)} s`);
+    for (const o of p.policyOverride) lines.push(`    ${o}`);
+  }
   for (const p of r.problems) lines.push(`FAIL ${p}`);
   return `${lines.join('\n')}\n`;
 }

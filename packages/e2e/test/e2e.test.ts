@@ -25,8 +25,10 @@ function runE2eCli(args: string[]): Promise<{ code: number; stdout: string; stde
 const stateDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('carbon-e2e-'));
 
 // Both clusters in one run, as `npm run e2e` does: their control planes start and reconcile in
-// parallel inside one network namespace, each judged on its own.
-describe('e2e: both clusters reconciled by the real control plane and Flux controllers', () => {
+// parallel inside one network namespace, each judged on its own; then the promotion loop runs
+// between them (one run for both, to keep npm test's time down). Not skipped when the components
+// are missing: the e2e then exits 2 naming what to build, and this fails.
+describe('e2e: both clusters reconciled by the real control plane and Flux controllers; one service promoted by a real Flux event', () => {
   it('every Kustomization Ready, every pod scheduled on KWOK nodes and Ready, every placement fact the capacity model claims holds', async () => {
     const before = new Set(stateDirs());
     const r = await runE2eCli(['--json']);
@@ -50,6 +52,33 @@ describe('e2e: both clusters reconciled by the real control plane and Flux contr
     expect(multi.placement.rules).toBeGreaterThan(10);
     expect(r.stderr).toContain('drop ValidatingWebhookConfiguration cert-manager-webhook');
     expect(r.stderr).toContain('connects to 10.96.0.1');
+
+    // The promotion loop: notification-controller's real dispatch -> promote action -> merged pin -> multi-node.
+    const p = result.promotion!;
+    expect(p).toBeDefined();
+    // A githubdispatch Provider never gets ReconciliationSucceeded (notification-controller keeps that
+    // commit-status event for git providers); the healthy report is "Health check passed in …".
+    expect(p.dispatch).toMatchObject({ eventType: `Kustomization/${p.service}.flux-system`, severity: 'info', revision: `main@sha1:${p.revision}` });
+    expect(p.dispatch.message).toMatch(/^Health check passed in /);
+    // notification-controller strips kustomize-controller's group prefix: `revision`, next to the Alert's eventMetadata.
+    expect(p.dispatch.metadataKeys).toEqual(['cluster', 'env', 'revision']);
+    expect(p.action).toMatchObject({ exitCode: 0, outcome: 'merged' });
+    expect(p.mergeCommit).toMatch(/^[0-9a-f]{40}$/);
+    // multi-node's Kustomization reports the promoted commit: `sha1:<sha>`, no branch (its GitRepository pins ref.commit).
+    expect(p.multiNode.after).toBe(`sha1:${p.revision}`);
+    expect(p.multiNode.before.endsWith(p.revision)).toBe(false);
+    expect(p.policyOverride.join()).toContain('-> 0m');
+    // The failure case: the real error event blocked the pending PR; nothing was promoted.
+    const b = p.blocked!;
+    expect(b.opened.outcome).toBe('opened');
+    expect(b.failure).toMatchObject({ severity: 'error', revision: `main@sha1:${b.revision}` });
+    expect(b.failure.message).toContain('deliberately broken');
+    expect(b.blocked).toMatchObject({ exitCode: 0, outcome: 'blocked', prState: 'open' });
+    expect(b.blocked.labels).toContain('promotion-blocked');
+    expect(b.blocked.comment).toContain('Promotion blocked');
+    expect(b.pinUnchanged).toBe(true);
+    // The Provider's token Secret is named, its value never printed.
+    expect(r.stderr).toContain('e2e-github-dispatch-token (a Secret the e2e creates; its token is not printed)');
     // Nothing left behind: the run's state folder is gone.
     expect(stateDirs().filter((d) => !before.has(d))).toEqual([]);
   }, 40 * 60_000);

@@ -27,6 +27,8 @@ export interface PromotionEvent {
   /** Stable id of this event: a replay has the same id. */
   eventId: string;
   outcome: EventOutcome;
+  /** kustomize-controller's "Health check passed in <duration>" event (see HEALTH_CHECK_PASSED). */
+  healthCheckPassed: boolean;
 }
 
 export class EventError extends Error {
@@ -66,6 +68,18 @@ const MAX_META_VALUE = 1024;
 const MAX_META_KEYS = 32;
 const FUTURE_SKEW_MS = 5 * 60_000;
 const REVISION_KEYS = ['revision', 'kustomize.toolkit.fluxcd.io/revision'] as const;
+
+/**
+ * The success signal that actually reaches a `githubdispatch` Provider. kustomize-controller's
+ * `ReconciliationSucceeded` event ("Reconciliation finished in …") carries the
+ * `kustomize.toolkit.fluxcd.io/commit_status: update` metadata, and notification-controller (v1.9)
+ * forwards such events only to git commit-status and generic providers: a githubdispatch Provider
+ * never receives it (seen in the e2e). What it does receive after a new revision is applied and its
+ * health checks (`wait: true`) pass is an info event with reason `Progressing` (the Ready reason at
+ * that moment) and this message, Go's duration included. An info event with this exact message is
+ * a healthy report for its revision, whatever the reason.
+ */
+export const HEALTH_CHECK_PASSED = /^Health check passed in (?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 
 const PAYLOAD_KEYS = new Set(['involvedObject', 'severity', 'timestamp', 'message', 'reason', 'metadata', 'reportingController', 'reportingInstance']);
 const OBJECT_KEYS = new Set(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']);
@@ -168,7 +182,8 @@ export function parseFluxEvent(raw: unknown, rules: EventRules): PromotionEvent 
   const env = optionalLabel(metadata.env, 'client_payload.metadata.env');
   const cluster = optionalLabel(metadata.cluster, 'client_payload.metadata.cluster');
   const timestamp = time.toISOString();
-  const outcome: EventOutcome = severity === 'error' ? 'failure' : rules.successReasons.includes(reason) ? 'healthy' : 'progress';
+  const healthCheckPassed = severity === 'info' && HEALTH_CHECK_PASSED.test(message);
+  const outcome: EventOutcome = severity === 'error' ? 'failure' : rules.successReasons.includes(reason) || healthCheckPassed ? 'healthy' : 'progress';
   return {
     service: name,
     namespace,
@@ -182,6 +197,7 @@ export function parseFluxEvent(raw: unknown, rules: EventRules): PromotionEvent 
     cluster,
     eventId: eventIdOf({ uid, name, reason, revision, timestamp, severity }),
     outcome,
+    healthCheckPassed,
   };
 }
 

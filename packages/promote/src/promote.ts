@@ -139,8 +139,8 @@ export async function handleEvent(raw: unknown, deps: PromoteDeps): Promise<Outc
     return { status: 'rejected', exit: 1, gate: 'source-env', service: event.service, message: `event env is "${event.env ?? '(none)'}"; only "${policy.sourceEnv}" events promote (set eventMetadata.env on the Alert)` };
   }
   if (event.outcome === 'failure') return recordFailure(event, deps, ctx);
-  if (event.outcome === 'progress' || !policy.successReasons.includes(event.reason)) {
-    return { status: 'ignored', exit: 0, service: event.service, gate: 'success', message: `${event.severity}/${event.reason} is not a success event for ${event.service}; success reasons: ${policy.successReasons.join(', ')}` };
+  if (event.outcome === 'progress' || (!event.healthCheckPassed && !policy.successReasons.includes(event.reason))) {
+    return { status: 'ignored', exit: 0, service: event.service, gate: 'success', message: `${event.severity}/${event.reason} is not a success event for ${event.service}; success: reasons ${policy.successReasons.join(', ')} or "Health check passed in …"` };
   }
   return promoteRevision({ service: event.service, revision: event.revision, event }, deps, ctx);
 }
@@ -235,7 +235,7 @@ export async function promoteRevision(request: PromoteRequest, deps: PromoteDeps
   const target = ctx.policy.targetCluster;
   const gates: GateResult[] = [
     { gate: 'source-env', status: event ? 'pass' : 'skip', detail: event ? `event from ${policy.sourceEnv}` : 'manual promotion' },
-    { gate: 'success', status: event ? 'pass' : 'skip', detail: event ? `${event.severity}/${event.reason} at ${event.timestamp}` : 'manual promotion' },
+    { gate: 'success', status: event ? 'pass' : 'skip', detail: event ? `${event.severity}/${event.reason}${event.healthCheckPassed ? ' (health check passed)' : ''} at ${event.timestamp}` : 'manual promotion' },
   ];
 
   await prepareBase(deps, ctx);

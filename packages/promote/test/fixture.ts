@@ -1,4 +1,3 @@
-import { createServer, request as forward } from 'node:http';
 import { afterEach } from 'vitest';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -140,37 +139,7 @@ export function fluxEvent(o: { name?: string; revision: string; severity?: strin
   };
 }
 
-export interface BranchSyncProxy {
-  /** Use as GITHUB_API_URL / the Octokit base URL. */
-  url: string;
-  close: () => Promise<void>;
-}
-
-/**
- * GitHub knows a branch as soon as it is pushed; the double only knows what it is told. For code
- * that pushes from its own process (a bundled action, the real promotion wiring), this loopback
- * proxy copies origin's branches into the double before forwarding each request to it.
- */
-export async function startBranchSyncProxy(double: ApiDouble, origin: BareOrigin, fullName: string): Promise<BranchSyncProxy> {
-  const target = new URL(double.url);
-  const server = createServer((req, res) => {
-    req.pause();
-    void listBranches(origin).then((branches) => {
-      for (const [branch, sha] of Object.entries(branches)) double.setBranch(fullName, branch, sha);
-      const upstream = forward({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
-      });
-      upstream.on('error', (error) => res.writeHead(502).end(String(error)));
-      req.pipe(upstream);
-      req.resume();
-    });
-  });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('proxy has no port');
-  return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise<void>((done) => server.close(() => done())) };
-}
+export { startBranchSyncProxy, type BranchSyncProxy } from '@carbon/github/testing';
 
 /** One fixture per test: `setup()` creates it; after each test the double's violations are checked and everything is removed. */
 export function useFixture(): () => Promise<Fixture> {

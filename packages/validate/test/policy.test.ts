@@ -121,6 +121,27 @@ describe('Flux checks', () => {
   });
 });
 
+describe('FLX012 promotion sources report health', () => {
+  const notif = (kind: string, name: string, spec: Record<string, unknown>) => ro({ apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind, metadata: { name, namespace: 'flux-system' }, spec });
+  const tree = (type: string, svc: Record<string, unknown>, eventSources = [{ kind: 'Kustomization', name: 'portal' }]) => [
+    ks('notifications', { objects: [notif('Provider', 'gh', { type, address: 'https://github.com/o/r' }), notif('Alert', 'promotion', { providerRef: { name: 'gh' }, eventSeverity: 'info', eventSources })] }),
+    ks('portal', { spec: { interval: '10m', timeout: '5m', ...svc } }),
+  ];
+  const run12 = (k: ReturnType<typeof tree>) => check([], { kustomizations: k }).filter((f) => f.id === 'FLX012');
+  it('a promotion source without wait or healthChecks is found, naming the Alert and Provider', () => {
+    const found = run12(tree('githubdispatch', {}));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'warning', object: 'Kustomization flux-system/portal' });
+    expect(found[0]!.message).toContain('Alert promotion → githubdispatch Provider gh');
+    expect(run12(tree('githubdispatch', {}, [{ kind: 'Kustomization', name: '*' }])).map((f) => f.object)).toContain('Kustomization flux-system/portal');
+  });
+  it('wait: true, healthChecks, or a provider that is not githubdispatch: nothing', () => {
+    expect(run12(tree('githubdispatch', { wait: true }))).toEqual([]);
+    expect(run12(tree('githubdispatch', { healthChecks: [{ kind: 'Deployment', name: 'portal', namespace: 'portal' }] }))).toEqual([]);
+    expect(run12(tree('slack', {}))).toEqual([]);
+  });
+});
+
 describe('platform/policy.yaml', () => {
   const f: Finding = { id: 'SEC007', severity: 'error', category: 'security', cluster: 'c', message: 'm', hint: 'h', object: 'DaemonSet monitoring/promtail', file: 'apps/loki/x.yaml' };
   it('an exception with a reason suppresses the finding; the finding stays in the result as suppressed', () => {

@@ -33893,6 +33893,7 @@ var MAX_META_VALUE = 1024;
 var MAX_META_KEYS = 32;
 var FUTURE_SKEW_MS = 5 * 6e4;
 var REVISION_KEYS = ["revision", "kustomize.toolkit.fluxcd.io/revision"];
+var HEALTH_CHECK_PASSED = /^Health check passed in (?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 var PAYLOAD_KEYS = /* @__PURE__ */ new Set(["involvedObject", "severity", "timestamp", "message", "reason", "metadata", "reportingController", "reportingInstance"]);
 var OBJECT_KEYS = /* @__PURE__ */ new Set(["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]);
 var WEBHOOK_KEYS = /* @__PURE__ */ new Set(["action", "client_payload", "branch", "repository", "organization", "enterprise", "sender", "installation"]);
@@ -33978,7 +33979,8 @@ function parseFluxEvent(raw, rules) {
   const env = optionalLabel(metadata.env, "client_payload.metadata.env");
   const cluster = optionalLabel(metadata.cluster, "client_payload.metadata.cluster");
   const timestamp2 = time.toISOString();
-  const outcome = severity === "error" ? "failure" : rules.successReasons.includes(reason) ? "healthy" : "progress";
+  const healthCheckPassed = severity === "info" && HEALTH_CHECK_PASSED.test(message);
+  const outcome = severity === "error" ? "failure" : rules.successReasons.includes(reason) || healthCheckPassed ? "healthy" : "progress";
   return {
     service: name3,
     namespace,
@@ -33991,7 +33993,8 @@ function parseFluxEvent(raw, rules) {
     env,
     cluster,
     eventId: eventIdOf({ uid, name: name3, reason, revision, timestamp: timestamp2, severity }),
-    outcome
+    outcome,
+    healthCheckPassed
   };
 }
 function optionalLabel(value, field) {
@@ -34625,8 +34628,8 @@ async function handleEvent(raw, deps) {
     return { status: "rejected", exit: 1, gate: "source-env", service: event.service, message: `event env is "${event.env ?? "(none)"}"; only "${policy.sourceEnv}" events promote (set eventMetadata.env on the Alert)` };
   }
   if (event.outcome === "failure") return recordFailure(event, deps, ctx);
-  if (event.outcome === "progress" || !policy.successReasons.includes(event.reason)) {
-    return { status: "ignored", exit: 0, service: event.service, gate: "success", message: `${event.severity}/${event.reason} is not a success event for ${event.service}; success reasons: ${policy.successReasons.join(", ")}` };
+  if (event.outcome === "progress" || !event.healthCheckPassed && !policy.successReasons.includes(event.reason)) {
+    return { status: "ignored", exit: 0, service: event.service, gate: "success", message: `${event.severity}/${event.reason} is not a success event for ${event.service}; success: reasons ${policy.successReasons.join(", ")} or "Health check passed in …"` };
   }
   return promoteRevision({ service: event.service, revision: event.revision, event }, deps, ctx);
 }
@@ -34698,7 +34701,7 @@ async function promoteRevision(request2, deps, known) {
   const target = ctx.policy.targetCluster;
   const gates = [
     { gate: "source-env", status: event ? "pass" : "skip", detail: event ? `event from ${policy.sourceEnv}` : "manual promotion" },
-    { gate: "success", status: event ? "pass" : "skip", detail: event ? `${event.severity}/${event.reason} at ${event.timestamp}` : "manual promotion" }
+    { gate: "success", status: event ? "pass" : "skip", detail: event ? `${event.severity}/${event.reason}${event.healthCheckPassed ? " (health check passed)" : ""} at ${event.timestamp}` : "manual promotion" }
   ];
   await prepareBase(deps, ctx);
   if (!await deps.git.isCommit(revision) || !await deps.git.isAncestor(revision, ctx.baseRef)) {
@@ -40109,6 +40112,7 @@ var RULES = [
   r("FLX008", "flux", "notice", "source outside the repository", "A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.", "Validate that source in its own repository; nothing to fix here."),
   r("FLX009", "flux", "notice", "HelmRelease rendered", "A HelmRelease whose chart or values cannot be read offline is not templated, so the objects its chart makes are not checked.", "Run with --fetch-charts to fill the chart cache, or see the reason given."),
   r("FLX011", "flux", "warning", "wait does not outlast the children", "A Kustomization that waits (wait: true or healthChecks) for Flux Kustomizations it applies waits for their whole dependsOn chain; when the chain's timeouts add up past its own timeout, its health check fails while they are still progressing (the real kustomize-controller failed flux-system so, issue 9).", "Drop wait on a Kustomization that only applies Kustomizations (they carry their own health), or raise its timeout above the chain."),
+  r("FLX012", "flux", "warning", "promotion sources report health", `A Kustomization an Alert sends to a githubdispatch Provider (a promotion source) is promoted on kustomize-controller's "Health check passed" event, the only healthy report such a Provider receives (ReconciliationSucceeded carries commit_status metadata, which notification-controller forwards only to commit-status and generic providers; seen in the e2e, issue 9). Without wait or healthChecks that event is never sent.`, "Set spec.wait: true (the generator does for every service) or spec.healthChecks on the Kustomization."),
   r("FLX010", "flux", "error", "HelmRelease templates", "A chart that fails to template with the release's values fails to install: helm-controller reports the same error.", "Fix the values (or the chart version) so `helm template` succeeds."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),

@@ -39057,6 +39057,7 @@ var RULES = [
   r("FLX008", "flux", "notice", "source outside the repository", "A Kustomization whose source is an OCIRepository, Bucket, ExternalArtifact or another Git repository applies files this repository does not hold, so they are not rendered or checked.", "Validate that source in its own repository; nothing to fix here."),
   r("FLX009", "flux", "notice", "HelmRelease rendered", "A HelmRelease whose chart or values cannot be read offline is not templated, so the objects its chart makes are not checked.", "Run with --fetch-charts to fill the chart cache, or see the reason given."),
   r("FLX011", "flux", "warning", "wait does not outlast the children", "A Kustomization that waits (wait: true or healthChecks) for Flux Kustomizations it applies waits for their whole dependsOn chain; when the chain's timeouts add up past its own timeout, its health check fails while they are still progressing (the real kustomize-controller failed flux-system so, issue 9).", "Drop wait on a Kustomization that only applies Kustomizations (they carry their own health), or raise its timeout above the chain."),
+  r("FLX012", "flux", "warning", "promotion sources report health", `A Kustomization an Alert sends to a githubdispatch Provider (a promotion source) is promoted on kustomize-controller's "Health check passed" event, the only healthy report such a Provider receives (ReconciliationSucceeded carries commit_status metadata, which notification-controller forwards only to commit-status and generic providers; seen in the e2e, issue 9). Without wait or healthChecks that event is never sent.`, "Set spec.wait: true (the generator does for every service) or spec.healthChecks on the Kustomization."),
   r("FLX010", "flux", "error", "HelmRelease templates", "A chart that fails to template with the release's values fails to install: helm-controller reports the same error.", "Fix the values (or the chart version) so `helm template` succeeds."),
   r("CAP001", "capacity", "error", "namespace requests within quota", "The ResourceQuota admission controller rejects pods beyond the quota: they never start.", "Lower requests or replicas, or raise the namespace quota in cluster.yaml."),
   r("CAP002", "capacity", "error", "namespace limits within quota", "Limits beyond the quota are rejected at admission.", "Lower limits, or raise quota.limits in cluster.yaml."),
@@ -39280,6 +39281,7 @@ var fluxChecks = (view, emit) => {
     if (missing.length) emit("FLX005", place(k), `Kustomization ${k.name} sets no ${missing.join(" or ")}`);
   }
   waitSpansChildren(ks, byKey, emit);
+  promotionSourcesReportHealth(byKey, emit);
   const state = /* @__PURE__ */ new Map();
   const reported = /* @__PURE__ */ new Set();
   const visit = (key, stack) => {
@@ -39349,6 +39351,33 @@ function waitSpansChildren(ks, byKey, emit) {
       `Kustomization ${p.name} waits (${how}, timeout ${minutes(own)}) for ${waited.length} Flux Kustomization${waited.length === 1 ? "" : "s"} it applies; their dependsOn chain ${longest.path.join(" → ")} may take up to ${minutes(longest.ms)} (their timeouts added): ${p.name}'s health check can fail while they are still progressing`,
       ["spec", p.spec.wait === true ? "wait" : "healthChecks"]
     );
+  }
+}
+function promotionSourcesReportHealth(byKey, emit) {
+  const all = [...byKey.values()].flatMap((k) => k.objects.map((ro) => ({ ro, ns: k.namespace })));
+  const isNotification = (ro, kind) => ro.object.kind === kind && String(ro.object.apiVersion ?? "").startsWith("notification.toolkit.fluxcd.io/");
+  const providers = new Map(all.filter(({ ro }) => isNotification(ro, "Provider")).map(({ ro, ns: ns2 }) => [`${ro.object.metadata?.namespace ?? ns2}/${ro.object.metadata?.name}`, ro]));
+  const reported = /* @__PURE__ */ new Set();
+  for (const { ro, ns: ns2 } of all.filter(({ ro: ro2 }) => isNotification(ro2, "Alert"))) {
+    const alert = ro.object;
+    const alertNs = alert.metadata?.namespace ?? ns2;
+    const provider = providers.get(`${alertNs}/${alert.spec?.providerRef?.name ?? ""}`);
+    if (provider?.object?.spec?.type !== "githubdispatch") continue;
+    for (const source of alert.spec?.eventSources ?? []) {
+      if (source.kind !== "Kustomization" || !source.name) continue;
+      const sourceNs = source.namespace ?? alertNs;
+      const targets = source.name === "*" ? [...byKey.values()].filter((k) => k.namespace === sourceNs) : [byKey.get(`${sourceNs}/${source.name}`)].filter((k) => k !== void 0);
+      for (const k of targets) {
+        const key = `${k.namespace}/${k.name}`;
+        if (k.spec.wait === true || (k.spec.healthChecks ?? []).length > 0 || reported.has(key)) continue;
+        reported.add(key);
+        emit(
+          "FLX012",
+          place(k),
+          `Kustomization ${k.name} is a promotion source (Alert ${alert.metadata?.name} → githubdispatch Provider ${alert.spec?.providerRef?.name}) but sets neither wait nor healthChecks: kustomize-controller then never sends "Health check passed", the only healthy report a githubdispatch Provider receives, so ${k.name} is never promoted`
+        );
+      }
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { option, repeatable } from '../args.ts';
 import type { Io } from '../io.ts';
 
-export const summary = 'both clusters reconciled by a real control plane, KWOK nodes and the real Flux controllers, in a network namespace (docs/e2e.md)';
+export const summary = 'both clusters reconciled by a real control plane, KWOK nodes and the real Flux controllers, in a network namespace, then one service promoted by a real Flux event (docs/e2e.md)';
 
 export const options = [
   repeatable('--cluster <name>', 'only this cluster'),

@@ -124,6 +124,17 @@ export interface CheckRunRecord {
   output: { title?: string; summary?: string; text?: string };
 }
 
+/** A `repository_dispatch` request as it arrived: the body byte for byte, and its event type. */
+export interface DispatchRecord {
+  eventType: string;
+  /** The request body exactly as sent (what GitHub would hand on as the event's `client_payload`). */
+  raw: string;
+  receivedAt: string;
+}
+
+/** What a merge does to git: given the PR, returns the merge commit's sha (e.g. a real merge on a bare origin). */
+export type MergeHandler = (pull: Readonly<PullRecord>) => Promise<string>;
+
 interface RepoState {
   owner: string;
   name: string;
@@ -138,11 +149,17 @@ interface RepoState {
   labels: Map<number, string[]>;
   statuses: StatusRecord[];
   checkRuns: CheckRunRecord[];
+  dispatches: DispatchRecord[];
 }
 
 export interface ApiDoubleOptions {
   /** The user every token acts as (default `github-actions[bot]`, like GITHUB_TOKEN). */
   user?: Partial<DoubleUser>;
+  /**
+   * Called by `PUT …/pulls/{n}/merge` to carry the merge out in git (the double alone only records
+   * it, with a made-up sha). Its result is the merge commit the base branch then points at.
+   */
+  onMerge?: MergeHandler;
 }
 
 export interface ApiDouble {
@@ -161,6 +178,8 @@ export interface ApiDouble {
   labels(fullName: string, issueNumber: number): string[];
   statuses(fullName: string): StatusRecord[];
   checkRuns(fullName: string): CheckRunRecord[];
+  /** `POST /repos/{o}/{r}/dispatches` requests received (also under the GitHub Enterprise `/api/v3` prefix). */
+  dispatches(fullName: string): DispatchRecord[];
   injectFault(fault: FaultSpec): void;
   /** Requests whose operationId (e.g. `issues/create-comment`) matches. */
   requestsFor(operationId: string): RecordedRequest[];
@@ -231,6 +250,7 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
       labels: new Map(),
       statuses: [],
       checkRuns: [],
+      dispatches: [],
     });
   };
   const repoOf = (fullName: string): RepoState => {
@@ -366,7 +386,7 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
   // ---------------------------------------------------------------- handlers
 
   type Violate = (kind: ViolationKind, problems: SchemaProblem[]) => void;
-  type Handler = (ctx: { match: MatchedOperation; repo: RepoState; params: Record<string, string>; query: Record<string, string>; body: Record<string, unknown>; violate: Violate }) => Reply;
+  type Handler = (ctx: { match: MatchedOperation; repo: RepoState; params: Record<string, string>; query: Record<string, string>; body: Record<string, unknown>; rawBody: string; violate: Violate }) => Reply | Promise<Reply>;
 
   const issueExists = (repo: RepoState, number: number) => repo.issues.has(number) || repo.pulls.has(number);
   const pullOf = (repo: RepoState, number: string): PullRecord => repo.pulls.get(Number(number)) ?? notFound();
@@ -459,19 +479,29 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
       pull.updatedAt = now();
       return { status: 200, body: shaped(match, 200, pullJson(repo, pull)) };
     },
-    'pulls/merge': ({ match, repo, params, body }) => {
+    'pulls/merge': async ({ match, repo, params, body }) => {
       const pull = pullOf(repo, params.pull_number!);
       if (pull.state !== 'open') throw new HttpReply({ status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: DOCS } });
       if (typeof body.sha === 'string' && body.sha !== pull.headSha) {
         throw new HttpReply({ status: 409, body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: DOCS } });
       }
-      const sha = fakeSha(`merge:${repo.name}:${pull.number}:${pull.headSha}`);
+      // GitHub answers 405 when the merge cannot be made (conflicts); so does the double when git refuses.
+      const sha = options.onMerge
+        ? await options.onMerge({ ...pull, baseSha: repo.branches.get(pull.base) ?? pull.baseSha }).catch((error: unknown) => {
+            throw new HttpReply({ status: 405, body: { message: `Pull Request is not mergeable: ${(error as Error).message.slice(0, 300)}`, documentation_url: DOCS } });
+          })
+        : fakeSha(`merge:${repo.name}:${pull.number}:${pull.headSha}`);
       pull.state = 'closed';
       pull.mergedAt = now();
       pull.mergeCommitSha = sha;
       pull.updatedAt = pull.mergedAt;
       repo.branches.set(pull.base, sha);
       return { status: 200, body: shaped(match, 200, { sha, merged: true, message: 'Pull Request successfully merged' }) };
+    },
+
+    'repos/create-dispatch-event': ({ repo, body, rawBody }) => {
+      repo.dispatches.push({ eventType: String(body.event_type), raw: rawBody, receivedAt: new Date().toISOString() });
+      return { status: 204 };
     },
 
     'repos/create-commit-status': ({ match, repo, params, body }) => {
@@ -665,7 +695,8 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
   async function handle(req: IncomingMessage): Promise<{ reply: Reply; record: RecordedRequest }> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    // GitHub Enterprise Server serves the same API under /api/v3 (go-github and Octokit use it for any host but github.com).
+    const path = url.pathname.replace(/\/+$/, '').replace(/^\/api\/v3(?=\/)/, '') || '/';
     const query = Object.fromEntries(url.searchParams.entries());
     const rawBody = await readBody(req);
     const body = rawBody.trim() === '' ? undefined : parseJson(rawBody);
@@ -704,7 +735,7 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
         throw new HttpReply({ status: 501, body: { message: `${operationId} is not implemented by the API double` } });
       }
       const repo = repos.get(repoKey(match.pathParams.owner ?? '', match.pathParams.repo ?? '')) ?? notFound();
-      reply = handler({ match, repo, params: match.pathParams, query, body: (body ?? {}) as Record<string, unknown>, violate: recordViolation });
+      reply = await handler({ match, repo, params: match.pathParams, query, body: (body ?? {}) as Record<string, unknown>, rawBody, violate: recordViolation });
     } catch (error) {
       if (!(error instanceof HttpReply)) throw error;
       reply = error.reply;
@@ -754,13 +785,17 @@ export async function startApiDouble(options: ApiDoubleOptions = {}): Promise<Ap
       return createPull(repo, { title: pr.title ?? `Change ${pr.head}`, head: pr.head, base, body: pr.body ?? null, draft: false, headSha: pr.headSha ?? repo.branches.get(pr.head)! }).number;
     },
     setBranch(fullName, branch, sha) {
-      repoOf(fullName).branches.set(branch, sha);
+      const repo = repoOf(fullName);
+      repo.branches.set(branch, sha);
+      // A push to a PR's head branch moves the PR's head, as on GitHub.
+      for (const pull of repo.pulls.values()) if (pull.state === 'open' && pull.head === branch) pull.headSha = sha;
     },
     comments: (fullName, issueNumber) => [...repoOf(fullName).comments.values()].filter((c) => c.issueNumber === issueNumber).sort((a, b) => a.id - b.id),
     pullRequests: (fullName) => [...repoOf(fullName).pulls.values()],
     labels: (fullName, issueNumber) => repoOf(fullName).labels.get(issueNumber) ?? [],
     statuses: (fullName) => repoOf(fullName).statuses,
     checkRuns: (fullName) => repoOf(fullName).checkRuns,
+    dispatches: (fullName) => repoOf(fullName).dispatches,
     injectFault(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
     },

@@ -19,6 +19,8 @@ export interface RunActionOptions {
   inputs?: Record<string, string>;
   eventName: string;
   event: unknown;
+  /** The event file's text as given, byte for byte (instead of `JSON.stringify(event)`): e.g. a payload as a real sender produced it. */
+  eventText?: string;
   /** Extra or overriding environment, e.g. `GITHUB_API_URL: double.url`. */
   env?: Record<string, string>;
   /** Working directory and `GITHUB_WORKSPACE` (default: a fresh temp folder). */
@@ -67,7 +69,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     const workspace = options.cwd ?? join(temp, 'workspace');
     if (!options.cwd) await mkdir(workspace);
     const files = { event: join(temp, 'event.json'), output: join(temp, 'output'), summary: join(temp, 'summary.md'), state: join(temp, 'state'), env: join(temp, 'env'), path: join(temp, 'path') };
-    await writeFile(files.event, JSON.stringify(options.event));
+    await writeFile(files.event, options.eventText ?? JSON.stringify(options.event));
     for (const file of [files.output, files.summary, files.state, files.env, files.path]) await writeFile(file, '');
 
     const env: Record<string, string> = {

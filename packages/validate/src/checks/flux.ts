@@ -19,6 +19,7 @@ export const fluxChecks: Check = (view, emit) => {
     if (missing.length) emit('FLX005', place(k), `Kustomization ${k.name} sets no ${missing.join(' or ')}`);
   }
   waitSpansChildren(ks, byKey, emit);
+  promotionSourcesReportHealth(byKey, emit);
   // Cycles: depth-first search over dependsOn, each cycle reported once.
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
@@ -106,3 +107,40 @@ function waitSpansChildren(ks: FluxKustomization[], byKey: Map<string, FluxKusto
     );
   }
 }
+
+/**
+ * FLX012: a Kustomization an Alert sends to a `githubdispatch` Provider (a promotion source) must
+ * wait for health (`wait: true` or `healthChecks`). The only healthy report such a Provider gets is
+ * kustomize-controller's "Health check passed in …": its `ReconciliationSucceeded` event carries
+ * `commit_status: update` metadata, which notification-controller forwards only to commit-status and
+ * generic providers (seen in the e2e, issue 9). Without health checks that event is never sent and
+ * the service is never promoted.
+ */
+function promotionSourcesReportHealth(byKey: Map<string, FluxKustomization>, emit: Parameters<Check>[1]): void {
+  const all = [...byKey.values()].flatMap((k) => k.objects.map((ro) => ({ ro, ns: k.namespace })));
+  const isNotification = (ro: RenderedObject, kind: string) => ro.object.kind === kind && String(ro.object.apiVersion ?? '').startsWith('notification.toolkit.fluxcd.io/');
+  const providers = new Map(all.filter(({ ro }) => isNotification(ro, 'Provider')).map(({ ro, ns }) => [`${ro.object.metadata?.namespace ?? ns}/${ro.object.metadata?.name}`, ro]));
+  const reported = new Set<string>();
+  for (const { ro, ns } of all.filter(({ ro }) => isNotification(ro, 'Alert'))) {
+    const alert = ro.object as { metadata?: { name?: string; namespace?: string }; spec?: { providerRef?: { name?: string }; eventSources?: { kind?: string; name?: string; namespace?: string }[] } };
+    const alertNs = alert.metadata?.namespace ?? ns;
+    const provider = providers.get(`${alertNs}/${alert.spec?.providerRef?.name ?? ''}`);
+    if ((provider?.object as { spec?: { type?: string } } | undefined)?.spec?.type !== 'githubdispatch') continue;
+    for (const source of alert.spec?.eventSources ?? []) {
+      if (source.kind !== 'Kustomization' || !source.name) continue;
+      const sourceNs = source.namespace ?? alertNs;
+      const targets = source.name === '*' ? [...byKey.values()].filter((k) => k.namespace === sourceNs) : [byKey.get(`${sourceNs}/${source.name}`)].filter((k): k is FluxKustomization => k !== undefined);
+      for (const k of targets) {
+        const key = `${k.namespace}/${k.name}`;
+        if (k.spec.wait === true || ((k.spec.healthChecks ?? []) as unknown[]).length > 0 || reported.has(key)) continue;
+        reported.add(key);
+        emit(
+          'FLX012',
+          place(k),
+          `Kustomization ${k.name} is a promotion source (Alert ${alert.metadata?.name} → githubdispatch Provider ${alert.spec?.providerRef?.name}) but sets neither wait nor healthChecks: kustomize-controller then never sends "Health check passed", the only healthy report a githubdispatch Provider receives, so ${k.name} is never promoted`,
+        );
+      }
+    }
+  }
+}
+
