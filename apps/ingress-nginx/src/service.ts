@@ -95,7 +95,8 @@ export const service = defineService({
   ],
   monitoring: { workload: 'controller', port: 'metrics', path: '/metrics' },
   network: {
-    ingress: [{ workloads: ['controller'], peer: { service: 'cloudflared' }, ports: ['https', 'http'] }],
+    // cloudflared sends to https only (its egress: 8443); no http allow that nothing uses.
+    ingress: [{ workloads: ['controller'], peer: { service: 'cloudflared' }, ports: ['https'] }],
     egress: [{ peer: 'kube-apiserver', ports: [443, 6443] }],
   },
   extraObjects: ({ namespace, service }) => [

@@ -90,7 +90,6 @@ export const service = defineService({
     ingress: [
       { peer: { service: 'trino' }, ports: ['s3'] },
       { peer: { service: 'velero' }, ports: ['s3'] },
-      { peer: { service: 'loki' }, ports: ['s3'] },
       { peer: { service: 'harbor' }, ports: ['s3'] },
     ],
   },
