@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { loadClusters, type ClusterFacts } from '@carbon/platform';
 import { capacity as capacityModel } from '@carbon/validate';
 import { cacheOption, checkClusterNames, discoverFluxKustomizations, INPUT_ERROR_CODES, listFluxClusters, type RenderCache, type RenderedCluster, type RenderOptions } from '@carbon/render';
-import { exec, type Runner } from '@carbon/toolchain';
+import { exec, span, spanSync, type Runner } from '@carbon/toolchain';
 
 import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
 import { capacitySnapshot, type CapacitySnapshot } from './capacity.ts';
-import { diffSection, type SectionInput } from './engine.ts';
+import { diffSection as compare, type SectionInput } from './engine.ts';
 import { createMasker, type Masker } from './mask.ts';
 import { totalsOf } from './report.ts';
 import type { DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
+
+const diffSection: typeof compare = (input, options) => spanSync('diff compare', () => compare(input, options));
 
 export class RevisionError extends Error {
   override readonly name = 'RevisionError';
@@ -183,7 +185,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
   const toolsRoot = options.toolsRoot ?? options.repo;
   const opened: Checkout[] = [];
   try {
-    const baseTree = await checkout(options.repo, baseCommit, runner);
+    const baseTree = await span('diff base worktree add', () => checkout(options.repo, baseCommit, runner));
     opened.push(baseTree);
     let headDir = options.repo;
     if (headCommit !== WORKTREE) {
@@ -196,7 +198,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     if (options.clusters?.length) checkClusterNames(options.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
     const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache), ...(options.charts ? { charts: options.charts } : {}) };
-    const [baseR, headR] = await Promise.all([render(baseTree.dir, common), render(headDir, common)]);
+    const [baseR, headR] = await Promise.all([span('diff render base', () => render(baseTree.dir, common)), span('diff render head (or wait for validate)', () => render(headDir, common))]);
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, 'base'), ...otherIssues(headR, 'head')];
@@ -212,7 +214,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       const b = baseR.find((c) => c.cluster === name);
       const h = headR.find((c) => c.cluster === name);
       const empty: ServiceObjects = new Map();
-      const cap = { ...headroomChange(b, baseFacts.get(name), h, headFacts.get(name)), ...noPruneOf(b) };
+      const cap = { ...spanSync('diff capacity', () => headroomChange(b, baseFacts.get(name), h, headFacts.get(name))), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : new Map<string, string>();
       const hPins = h ? pinsOf(h) : new Map<string, string>();
       const pinned = bPins.size > 0 || hPins.size > 0;
@@ -235,7 +237,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       // Cluster-wide objects are left out here (they are in the section above, applied on merge), and
       // capacity is measured against head's cluster facts on both sides, so a quota change is listed
       // once, where it applies (on merge).
-      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common, clusters: [name], workingTree: true }), render(headDir, { ...common, clusters: [name], workingTree: true })]);
+      const [promotedBase, promotedHead] = await span('diff pending-promotion renders', () => Promise.all([render(baseTree.dir, { ...common, clusters: [name], workingTree: true }), render(headDir, { ...common, clusters: [name], workingTree: true })]));
       const pendingProblems = [...inputErrors(promotedBase, `base ${options.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       const pb = promotedBase.find((c) => c.cluster === name);
@@ -253,6 +255,6 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     }
     return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
-    for (const c of opened.reverse()) await c.dispose();
+    for (const c of opened.reverse()) await span('diff worktree remove', () => c.dispose());
   }
 }

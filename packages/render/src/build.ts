@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
-import { exec, runConfined, toolPath, type ConfinedResult, type Runner } from '@carbon/toolchain';
+import { exec, runConfined, spanSync, toolPath, type ConfinedResult, type Runner } from '@carbon/toolchain';
 import { checkFile, isInside, LIMITS, Root, type FileCheck, type GuardProblem } from './guard.ts';
 import type { RenderIssue } from './types.ts';
 import { InputHasher, type RenderCache } from './cache.ts';
@@ -300,7 +300,7 @@ export class Builder {
     if (issues.length) return { objects: [], issues };
 
     if (kfile) {
-      this.collect(walk, dir, seen, (abs) => files.push(abs));
+      spanSync('render walk + guard', () => this.collect(walk, dir, seen, (abs) => files.push(abs)));
       if (issues.length) return { objects: [], issues };
       if (!overlay) return { ...(await this.runKustomize(walk, dir, kfile, files, problemsOf)), dirs: [...seen] };
       const target = this.wrap(dir, [dir], overlay, components);
@@ -485,7 +485,8 @@ export class Builder {
         return runConfined(this.kustomize, args, { timeoutMs }, this.runner);
       });
     // Only what passed the walk above is ever hashed or built.
-    const res: ConfinedResult = this.cache ? await this.cache.run(this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
+    const cacheKey = this.cache ? spanSync('render cache key', () => this.hasher.buildKey(root.dir, target, args, this.cache!.toolId(this.kustomize))) : undefined;
+    const res: ConfinedResult = this.cache ? await this.cache.run(cacheKey, produce) : await produce();
     const where = kfile ? root.rel(kfile) : root.rel(dir);
     if (res.limit) {
       const what = res.limit === 'memory' ? 'ran out of its memory ceiling' : res.limit === 'time' ? `did not finish within ${timeoutMs / 1000} s` : 'printed more output than the limit';
@@ -508,6 +509,10 @@ export class Builder {
       });
       return { objects: [], issues };
     }
+    return spanSync('render match objects to sources', () => this.match(res.stdout, files, root, overlay, issues));
+  }
+
+  private match(stdout: string, files: string[], root: Root, overlay: Overlay | undefined, issues: RenderIssue[]): BuildResult {
     const byKey = new Map<string, { doc: Located; generatedFrom?: string }[]>();
     for (const f of files) {
       const scanned = this.scan(f, root.rel(f));
@@ -516,7 +521,7 @@ export class Builder {
         byKey.set(key, [...(byKey.get(key) ?? []), { doc: d, ...(scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {}) }]);
       }
     }
-    const objects = splitDocuments(res.stdout).map((raw): BuiltObject => {
+    const objects = splitDocuments(stdout).map((raw): BuiltObject => {
       const object = lazyObject(raw);
       // The Flux Kustomization's namePrefix/nameSuffix renamed it: its source document has the name without them.
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ''), overlay)}`) ?? [];

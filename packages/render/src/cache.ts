@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { noteToolRun, type ExecResult } from '@carbon/toolchain';
+import { noteToolRun, spanSync, type ExecResult } from '@carbon/toolchain';
 import { kustomizationFile } from './build.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 
@@ -110,7 +110,10 @@ export class RenderCache {
 
   /** The stored body, or undefined when absent or not intact (then removed). */
   private read(key: string, ext = 'yaml'): string | undefined {
-    if (!this.dir) return undefined;
+    return this.dir ? spanSync(`cache read + verify (.${ext})`, () => this.readEntry(key, ext)) : undefined;
+  }
+
+  private readEntry(key: string, ext: string): string | undefined {
     const f = this.file(key, ext);
     let text: string;
     try {

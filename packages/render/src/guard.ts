@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isPair, isScalar, parseAllDocuments, type Node } from 'yaml';
 
@@ -123,11 +123,19 @@ export function fileSize(abs: string): number | undefined {
 function readBounded(abs: string, max: number): Buffer {
   const fd = openSync(abs, 'r');
   try {
-    const buf = Buffer.alloc(max);
+    // Sized to the file (one byte more, to see growth), grown up to `max` if it grows while read:
+    // a buffer of `max` for every small file was most of a warm check's time (allocation and GC).
+    let buf = Buffer.allocUnsafe(Math.min(max, fstatSync(fd).size + 1));
     let n = 0;
     for (;;) {
-      const got = readSync(fd, buf, n, max - n, null);
-      if (got <= 0 || n + got >= max) return buf.subarray(0, n + Math.max(got, 0));
+      if (n === buf.length) {
+        if (n >= max) return buf;
+        const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got <= 0) return buf.subarray(0, n);
       n += got;
     }
   } finally {

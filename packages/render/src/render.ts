@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
-import { exec, findRepoRoot } from '@carbon/toolchain';
+import { exec, findRepoRoot, span, spanSync } from '@carbon/toolchain';
 import { listFluxClusters } from './discover.ts';
 import { HelmRenderer, isHelmRelease, type HelmContext } from './helm.ts';
 import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
@@ -44,7 +44,7 @@ export async function discoverFluxKustomizations(dir: string, options: RenderOpt
   const selected = options.clusters ? clusters.filter((c) => options.clusters!.includes(c.name)) : clusters;
   const session = new RenderSession(repoRoot, options);
   try {
-    return await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+    return await span('render clusters', () => Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir))));
   } finally {
     session.dispose();
   }
@@ -99,7 +99,7 @@ export class RenderSession {
     const hit = list.find((x) => covers(x.paths, paths));
     if (hit) return hit.dir;
     const into = this.temp();
-    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    const dir = span('git extract pinned commit', () => extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec)).then(() => into);
     list.push({ paths, dir });
     this.commits.set(commit, list);
     return dir;
@@ -251,7 +251,7 @@ export class RenderSession {
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray((e.spec.postBuild as any)?.substituteFrom)) await afterDependencies(e);
-      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns, name) => findObject(entries, kind, ns, name));
+      e.objects = spanSync('render postBuild', () => this.postBuild(e, res.objects, commit, errors, (kind, ns, name) => findObject(entries, kind, ns, name)));
     };
 
     let queue: Entry[] = [root];
@@ -281,7 +281,7 @@ export class RenderSession {
         queue = nowReady;
       }
     }
-    await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
+    await span('render helm', () => this.renderHelmReleases(entries, sources, rootSourceKey, errors));
     // The cluster folder is validated too: a YAML file there (or next to a kustomization a build
     // read) that no build reads is not applied by Flux.
     const unapplied: RenderedCluster['unapplied'] = [];
@@ -291,7 +291,7 @@ export class RenderSession {
     const failed = errors.some((x) => x.severity === 'error' && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
     for (const [d, recursive] of failed ? [] : ([[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep}`) && k !== clusterAbs).map((k) => [k, false])] as [string, boolean][])) {
-      const found = this.builder.unread(repoRoot, d, recursive);
+      const found = spanSync('render unapplied walk', () => this.builder.unread(repoRoot, d, recursive));
       for (const f of found.files) unread.add(f);
       for (const p of found.refused) errors.push({ severity: 'error', ...p });
     }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { noteToolRun } from './progress.ts';
+import { performance } from 'node:perf_hooks';
+import { processClock, recordProcess } from './timing.ts';
 
 /**
  * The one way this repo runs processes: an argv array handed to `spawn` (no shell, so nothing is
@@ -68,10 +70,17 @@ export class ExecError extends Error {
   }
 }
 
+/** The program a confining wrapper (unshare … -- prlimit … -- kustomize) runs, for timings. */
+function programName(cmd: string, args: readonly string[]): string {
+  const i = args.lastIndexOf('--');
+  return /(^|\/)(unshare|prlimit)$/.test(cmd) && i >= 0 && args[i + 1] ? args[i + 1]! : cmd;
+}
+
 export const exec: Runner = (cmd, args, options = {}) =>
   new Promise((resolve) => {
     const tool = options.label ?? cmd;
     noteToolRun(tool, 'start');
+    const clock = processClock();
     const child = spawn(cmd, [...args], {
       cwd: options.cwd,
       env: childEnv(options.env),
@@ -102,6 +111,7 @@ export const exec: Runner = (cmd, args, options = {}) =>
       if (settled) return;
       settled = true;
       noteToolRun(tool, 'end');
+      if (clock !== undefined) recordProcess(programName(cmd, args), performance.now() - clock);
       if (timer) clearTimeout(timer);
       if (group) {
         // The child is gone; anything it started in its group goes with it.

@@ -65,3 +65,4 @@ export {
 } from './schemas.ts';
 export { runSetup, type SetupMode, type SetupExitCode } from './setup.ts';
 export { confinement, runConfined, resetConfinement, SandboxUnavailableError, DEFAULT_MEMORY_BYTES, type Confinement, type ConfinedOptions, type ConfinedResult } from './sandbox.ts';
+export { span, spanSync, timingsEnabled, timingReport, timingSpans, TIMINGS_ENV } from './timing.ts';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { isSopsEncrypted, rawYaml, sha256, type RenderCache, type RenderedObject } from '@carbon/render';
 import { crdToSchemas, exec, ExecError, runConfined, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
@@ -31,26 +31,36 @@ const CRD_LAYOUT = join('{{ .Group }}', '{{ .ResourceKind }}_{{ .ResourceAPIVers
 
 /**
  * Every CustomResourceDefinition among `objects` converted (by the toolchain's converter) into
- * kubeconform's CRD layout under `dir`: the repository's own CRDs describe its custom resources,
- * whatever the pinned set holds. A CRD that cannot be converted is a KCF001 on it.
+ * kubeconform's CRD layout (file name → JSON text): the repository's own CRDs describe its custom
+ * resources, whatever the pinned set holds. A CRD that cannot be converted is a KCF001 on it.
+ * Written to disk only when kubeconform runs (writeSchemas).
  */
-function writeRepoCrdSchemas(objects: RenderedObject[], dir: string, emit: Emit): number {
-  let n = 0;
+function repoCrdSchemas(objects: RenderedObject[], emit: Emit): Map<string, string> {
+  const out = new Map<string, string>();
   for (const ro of objects) {
     const o = ro.object as Record<string, any>;
     if (o.kind !== 'CustomResourceDefinition' || o.apiVersion !== 'apiextensions.k8s.io/v1' || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
     try {
-      for (const f of crdToSchemas(o as unknown as Crd)) {
-        mkdirSync(dirname(join(dir, f.fileName)), { recursive: true });
-        writeFileSync(join(dir, f.fileName), JSON.stringify(f.schema));
-        n++;
-      }
+      for (const f of crdToSchemas(o as unknown as Crd)) out.set(f.fileName, JSON.stringify(f.schema));
     } catch (e) {
       if (e instanceof SchemaConversionError) emit('KCF001', ro, `CRD schema cannot be used: ${e.message}`, ['spec', 'versions']);
       else throw e;
     }
   }
-  return n;
+  return out;
+}
+
+function writeSchemas(schemas: Map<string, string>, dir: string): void {
+  for (const [name, text] of schemas) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+}
+
+/** What folderDigest gives for the folder `writeSchemas` would write, without writing it. */
+function schemasDigest(schemas: Map<string, string>): string {
+  if (!schemas.size) return '';
+  return sha256([...schemas].map(([name, text]) => `/${name.split(sep).join('/')} ${sha256(text)}`).sort().join('\n'));
 }
 
 export type SchemaOptions = {
@@ -96,7 +106,8 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
   try {
     const crdDir = join(dir, 'crd-schemas');
-    const own = writeRepoCrdSchemas([...objects, ...(options.extraCrds ?? [])], crdDir, emit) ? [join(crdDir, CRD_LAYOUT)] : [];
+    const crdSchemas = repoCrdSchemas([...objects, ...(options.extraCrds ?? [])], emit);
+    const own = crdSchemas.size ? [join(crdDir, CRD_LAYOUT)] : [];
     const extra = (options.extraFolders ?? []).map((f) => join(f, CRD_LAYOUT));
     const manifests = join(dir, 'objects');
     mkdirSync(manifests);
@@ -113,7 +124,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     let keys: string[] = [];
     if (cache) {
       const stamp = join(schemasDir(toolsRoot), 'stamp.json');
-      const set = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync(stamp) ? readFileSync(stamp, 'utf8') : 'no stamp', folderDigest(crdDir), ...(options.extraFolders ?? []).map(folderDigest), flags.join(' ')].join('\n'));
+      const set = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync(stamp) ? readFileSync(stamp, 'utf8') : 'no stamp', schemasDigest(crdSchemas), ...(options.extraFolders ?? []).map(folderDigest), flags.join(' ')].join('\n'));
       keys = texts.map((t) => sha256(`${set}\n${t}`));
     }
     const verdicts: (Verdict | undefined)[] = keys.map((k) => {
@@ -128,6 +139,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
     for (const i of todo) writeFileSync(join(manifests, `${i}.yaml`), texts[i]!, { mode: 0o600 });
     if (todo.length) {
+      writeSchemas(crdSchemas, crdDir);
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ['-schema-location', l]), manifests];
       // Confined like kustomize (own network namespace, memory and time ceilings, output cap): its

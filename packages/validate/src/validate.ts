@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadCluster, type ClusterFacts } from '@carbon/platform';
 import { cacheOption, INPUT_ERROR_CODES, RenderSession, selectFluxClusters, type RenderCache, type RenderedCluster, type RenderedObject, type RenderIssue } from '@carbon/render';
-import { checkTool, exec, type Runner } from '@carbon/toolchain';
+import { checkTool, exec, span, spanSync, type Runner } from '@carbon/toolchain';
 import { changedScope, inScope, type Scope } from './changed.ts';
 import { apiLimitChecks } from './checks/api.ts';
 import { clusterChecks } from './checks/cluster.ts';
@@ -94,7 +94,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const scope = options.changedSince ? await changedScope(repo, options.changedSince, runner) : undefined;
+  const scope = options.changedSince ? await span('validate changed scope', () => changedScope(repo, options.changedSince!, runner)) : undefined;
   const cached = cacheOption(options.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}), ...(options.charts ? { charts: options.charts } : {}) });
   const findings: Finding[] = [];
@@ -104,7 +104,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     // Each cluster is checked as soon as it is rendered (kubeconform overlaps the other's builds).
     await Promise.all(
       selected.map(async (c) => {
-        const rc: RenderedCluster = await session.renderCluster(c.name, c.dir);
+        const rc: RenderedCluster = await span('validate render cluster', () => session.renderCluster(c.name, c.dir));
         options.onRendered?.(rc);
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
@@ -119,15 +119,17 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         // The cluster's own CRDs describe its custom resources, checked or not (changed-only runs too).
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === 'CustomResourceDefinition' && !checked.includes(o));
-        const schema = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
-        const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
-        workloadChecks(view, emit);
-        apiLimitChecks(view, emit);
-        clusterChecks(view, emit);
-        fluxChecks(view, emit);
-        observabilityChecks(view, emit);
-        metricChecks(view, emit, metricCatalog);
-        const capacityReport = environmentChecks(view, emit, repo);
+        const schema = kubeconform ? span('validate kubeconform (keys, cache, process)', () => schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join(repo, d)), extraCrds: crds, ...cached })) : Promise.resolve();
+        const promRules = promtool ? span('validate promtool', () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
+        const capacityReport = spanSync('validate checks', () => {
+          workloadChecks(view, emit);
+          apiLimitChecks(view, emit);
+          clusterChecks(view, emit);
+          fluxChecks(view, emit);
+          observabilityChecks(view, emit);
+          metricChecks(view, emit, metricCatalog);
+          return environmentChecks(view, emit, repo);
+        });
         await Promise.all([schema, promRules]);
         summaries.push({ cluster: rc.cluster, kustomizations: rc.kustomizations.length, objects: objects.length, ...(capacityReport ? { capacity: capacityReport } : {}) });
         findings.push(...own);

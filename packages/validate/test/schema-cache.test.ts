@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RenderCache } from '@carbon/render';
 import { checkTool, exec, findRepoRoot, type Runner } from '@carbon/toolchain';
-import { emitter, schemaCheck, type Finding } from '../src/index.ts';
+import { emitter, promRulesCheck, schemaCheck, type Finding } from '../src/index.ts';
 import { ro } from './helpers.ts';
 
 const root = findRepoRoot(process.cwd());
@@ -15,16 +15,21 @@ const objects = [
   { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } },
 ].map((o, i) => ro(o, i));
 
-async function run(cache: RenderCache | undefined, list = objects): Promise<{ findings: Finding[]; runs: number }> {
-  const kubeconform = await checkTool(root, 'kubeconform');
+/** Runs `fn` with a runner that counts the processes it starts; returns the findings it emitted. */
+async function counted(fn: (runner: Runner, findings: Finding[]) => Promise<unknown>): Promise<{ findings: Finding[]; runs: number }> {
   let runs = 0;
   const runner: Runner = (cmd, args, o) => {
     runs++;
     return exec(cmd, args, o);
   };
   const findings: Finding[] = [];
-  await schemaCheck(kubeconform, root, list, emitter('test', findings), runner, cache ? { cache } : {});
+  await fn(runner, findings);
   return { findings, runs };
+}
+
+async function run(cache: RenderCache | undefined, list = objects): Promise<{ findings: Finding[]; runs: number }> {
+  const kubeconform = await checkTool(root, 'kubeconform');
+  return counted((runner, findings) => schemaCheck(kubeconform, root, list, emitter('test', findings), runner, cache ? { cache } : {}));
 }
 
 describe('schemaCheck with a cache', () => {
@@ -49,5 +54,33 @@ describe('schemaCheck with a cache', () => {
     const healed = await run(new RenderCache(dir));
     expect(healed.runs).toBe(1);
     expect(healed.findings).toEqual(fresh.findings);
+  });
+});
+
+describe('promRulesCheck with a cache', () => {
+  const rule = (name: string, expr: string) => ro({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name, namespace: 'a' }, spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr }] }] } }, 0);
+  const rules = [rule('good', 'up == 0'), rule('broken', 'sum(')];
+  async function prom(cache: RenderCache | undefined, list = rules): Promise<{ findings: Finding[]; runs: number }> {
+    const promtool = await checkTool(root, 'promtool');
+    return counted((runner, findings) => promRulesCheck(promtool, list, emitter('test', findings), runner, cache));
+  }
+
+  it('starts no promtool when every verdict is known, with the same PRM001 findings; a passing rule is vouched for only by a passing run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prom-cache-'));
+    const fresh = await prom(undefined);
+    expect(fresh.findings.map((f) => [f.id, f.object])).toEqual([['PRM001', 'PrometheusRule a/broken']]);
+    const first = await prom(new RenderCache(dir));
+    expect(first.runs).toBe(1);
+    expect(first.findings).toEqual(fresh.findings);
+    // The failing run kept the broken rule's errors, not the good rule's clean verdict: promtool runs for it alone.
+    const second = await prom(new RenderCache(dir));
+    expect(second.runs).toBe(1);
+    expect(second.findings).toEqual(fresh.findings);
+    const warm = await prom(new RenderCache(dir));
+    expect(warm.runs).toBe(0);
+    expect(warm.findings).toEqual(fresh.findings);
+    // A changed rule is a new key: checked again.
+    const changed = await prom(new RenderCache(dir), [rule('good', 'up == 1'), rules[1]!]);
+    expect(changed.runs).toBe(1);
   });
 });
