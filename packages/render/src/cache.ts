@@ -24,11 +24,13 @@ import { parseYamlFast } from './fast-yaml.ts';
  * rewritten), never a wrong answer.
  */
 export const RENDER_CACHE_VERSION = 'render-cache/1';
+const TOOL_ID_VERSION = 'tool-id/1';
 
-export type RenderCacheStats = { hits: number; diskHits: number; misses: number; corrupt: number; writes: number; uncacheable: number };
+/** `treeHits`: builds of a pinned commit answered by their git-object key (nothing extracted, see gittree.ts). */
+export type RenderCacheStats = { hits: number; diskHits: number; misses: number; corrupt: number; writes: number; uncacheable: number; treeHits: number };
 
 export class RenderCache {
-  readonly stats: RenderCacheStats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
+  readonly stats: RenderCacheStats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0, treeHits: 0 };
   private readonly memory = new Map<string, Promise<ExecResult>>();
   private readonly tools = new Map<string, string>();
   private readonly results = new Map<string, string>();
@@ -36,18 +38,25 @@ export class RenderCache {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
   constructor(readonly dir?: string) {}
 
-  /** SHA-256 of a tool binary, once per path/size/mtime. */
+  /**
+   * SHA-256 of a tool binary, once per path/size/mtime/ctime/inode: kept in the folder too, so a
+   * run does not re-read 30-60 MB of binaries (1.5 s of a warm check's CPU). The change time and
+   * inode cannot be set back by a program, so a replaced binary always gets a new lookup.
+   */
   toolId(path: string): string {
     let st;
     try {
-      st = statSync(path);
+      st = statSync(path, { bigint: true });
     } catch {
       return `missing:${path}`;
     }
-    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
+    const memo = `${path}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.ino}\0${st.dev}`;
     let id = this.tools.get(memo);
     if (!id) {
-      id = createHash('sha256').update(readFileSync(path)).digest('hex');
+      const key = sha256(`${TOOL_ID_VERSION}\n${memo}`);
+      const stored = this.getResult(key);
+      id = stored && /^[0-9a-f]{64}$/.test(stored) ? stored : createHash('sha256').update(readFileSync(path)).digest('hex');
+      if (id !== stored) this.putResult(key, id, false); // not a build: not counted in stats.writes
       this.tools.set(memo, id);
     }
     return id;
@@ -103,9 +112,9 @@ export class RenderCache {
     return d;
   }
 
-  putResult(key: string, body: string): void {
+  putResult(key: string, body: string, counted = true): void {
     this.results.set(key, body);
-    this.write(key, body, 'json');
+    this.write(key, body, 'json', counted);
   }
 
   /** The stored body, or undefined when absent or not intact (then removed). */
@@ -130,7 +139,7 @@ export class RenderCache {
     return undefined;
   }
 
-  private write(key: string, body: string, ext = 'yaml'): void {
+  private write(key: string, body: string, ext = 'yaml', counted = true): void {
     if (!this.dir) return;
     const f = this.file(key, ext);
     const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -138,7 +147,7 @@ export class RenderCache {
       mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
       writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}\n${body}`, { mode: 0o600 });
       renameSync(tmp, f);
-      this.stats.writes++;
+      if (counted) this.stats.writes++;
     } catch {
       // A cache that cannot be written (read-only, full disk) costs a re-render next time, nothing else.
       rmSync(tmp, { force: true });
@@ -168,7 +177,8 @@ export function cacheOption(given?: RenderCache): { cache?: RenderCache } {
 
 export const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
-const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
+/** A kustomization string naming something outside the repository (never cached). */
+export const REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 
 /**
  * Hashes of files by absolute path, for one run (files do not change while it renders): a base
@@ -213,8 +223,8 @@ export class InputHasher {
       } catch {
         return false; // kustomize will say what is wrong; nothing to remember
       }
-      for (const s of strings(doc)) {
-        if (REMOTE.test(s)) return false;
+      for (const s of kustomizationStrings(doc)) {
+        if (REMOTE_INPUT.test(s)) return false;
         for (const candidate of s.includes('=') ? [s, s.slice(s.indexOf('=') + 1)] : [s]) {
           if (!candidate || candidate.includes('\n')) continue;
           const abs = resolve(dir, candidate);
@@ -299,9 +309,10 @@ function inside(root: string, abs: string): boolean {
   return abs === root || abs.startsWith(`${root}${sep}`);
 }
 
-function strings(v: unknown, out: string[] = []): string[] {
+/** Every string anywhere in a parsed kustomization: what any field may name as an input. */
+export function kustomizationStrings(v: unknown, out: string[] = []): string[] {
   if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
+  else if (Array.isArray(v)) for (const x of v) kustomizationStrings(x, out);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) kustomizationStrings(x, out);
   return out;
 }

@@ -5,13 +5,15 @@ import { stringify } from 'yaml';
 import { exec, findRepoRoot, span, spanSync } from '@carbon/toolchain';
 import { listFluxClusters } from './discover.ts';
 import { HelmRenderer, isHelmRelease, type HelmContext } from './helm.ts';
-import { Builder, kustomizationFile, overlayOf, type BuiltObject, type Located } from './build.ts';
+import { Builder, kustomizationFile, overlayOf, type BuildResult, type BuiltObject, type Located, type Overlay } from './build.ts';
+import { GitTree } from './gittree.ts';
+import { lazyObject } from './lazy.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 import { covers, extractCommit, GitSourceError, includedPaths } from './git.ts';
 import { isSopsEncrypted, substitute, SUBSTITUTE_DISABLED } from './substitute.ts';
 import { Root } from './guard.ts';
 import { INPUT_ERROR_CODES, type FluxKustomization, type RenderedCluster, type RenderedObject, type RenderIssue, type RenderOptions, type SourceRef } from './types.ts';
-import type { ManifestObject, Position } from './yaml.ts';
+import { parseYamlFile, type ManifestObject, type ParsedFile, type Position } from './yaml.ts';
 
 const KS_GROUP = 'kustomize.toolkit.fluxcd.io/';
 const SOURCE_GROUP = 'source.toolkit.fluxcd.io/';
@@ -51,6 +53,10 @@ export async function discoverFluxKustomizations(dir: string, options: RenderOpt
 }
 
 type Entry = FluxKustomization & { raw: ManifestObject; key: string };
+
+/** Where a build's object came from, as stored with a build keyed by git objects. */
+type TreeDoc = { file: string; line: number; column: number; kind?: string; name?: string; namespace?: string; generatedFrom?: string };
+type TreeBuild = { raws: string[]; docs: (TreeDoc | null)[] };
 
 export class RenderSession {
   private readonly temps: string[] = [];
@@ -94,10 +100,13 @@ export class RenderSession {
    * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
    * so 22 services promoted together cost one `git archive`, not 22.
    */
-  private commitRoot(commit: string, paths: string[]): Promise<string> {
+  private commitRoot(commit: string, wanted: string[]): Promise<string> {
     const list = this.commits.get(commit) ?? [];
-    const hit = list.find((x) => covers(x.paths, paths));
+    const hit = list.find((x) => covers(x.paths, wanted));
     if (hit) return hit.dir;
+    // The first build that misses extracts what every service pinned there needs (the union prefetch saw).
+    const union = this.unions.get(commit);
+    const paths = union && covers(union, wanted) ? union : wanted;
     const into = this.temp();
     const dir = span('git extract pinned commit', () => extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec)).then(() => into);
     list.push({ paths, dir });
@@ -105,13 +114,87 @@ export class RenderSession {
     return dir;
   }
 
-  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  /**
+   * For every pinned commit a batch of Kustomizations needs: with a cache, reads its tree from git
+   * (no extraction: builds whose key is in the cache never need the files); without one, starts one
+   * extraction of the union of their folders.
+   */
   private prefetch(wanted: Map<string, string[][]>): void {
     for (const [commit, lists] of wanted) {
       const all = lists.some((l) => !l.length);
       const union = all ? [] : [...new Set(lists.flat())].sort();
-      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => undefined);
+      const known = this.unions.get(commit);
+      this.unions.set(commit, known && covers(known, union) ? known : union);
+      if (this.options.cache) void this.gitTree(commit);
+      else if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => undefined);
     }
+  }
+
+  /** Folders each pinned commit's Kustomizations need together ([] = the whole tree). */
+  private readonly unions = new Map<string, string[]>();
+  private readonly trees = new Map<string, Promise<GitTree | undefined>>();
+
+  /** The commit's tree from git's object database, once per run; undefined when it cannot be read. */
+  private gitTree(commit: string): Promise<GitTree | undefined> {
+    let t = this.trees.get(commit);
+    if (!t) {
+      t = span('git tree listing (ls-tree + cat-file)', () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec)).catch(() => undefined);
+      this.trees.set(commit, t);
+    }
+    return t;
+  }
+
+  /**
+   * A pinned build answered from the cache by its git-object key, without extracting the commit;
+   * otherwise the key (when one can be made) to store the build under once it has run.
+   */
+  private async fromTree(commit: string, paths: string[], path: string, overlay: Overlay | undefined): Promise<{ hit?: BuildResult; key?: string }> {
+    const cache = this.options.cache;
+    if (!cache || !covers(paths, [path])) return {};
+    const tree = await this.gitTree(commit);
+    const key = tree && spanSync('render tree key', () => tree.buildKey(path, overlay, cache.toolId(this.builder.kustomize), paths));
+    if (!tree || !key) return {};
+    const stored = cache.getResult(key);
+    if (stored === undefined) return { key };
+    let entry: TreeBuild;
+    try {
+      entry = JSON.parse(stored) as TreeBuild;
+    } catch {
+      return { key };
+    }
+    if (!Array.isArray(entry.raws) || !Array.isArray(entry.docs) || entry.docs.length !== entry.raws.length) return { key };
+    cache.stats.treeHits++;
+    return { key, hit: { objects: entry.raws.map((raw, i) => this.treeObject(tree, raw, entry.docs[i] ?? undefined)), issues: [] } };
+  }
+
+  private readonly treeFiles = new Map<string, ParsedFile>();
+
+  /** An object of a build served from the cache by git key: located from the stored match, fields located from the blob on demand. */
+  private treeObject(tree: GitTree, raw: string, d: TreeDoc | undefined): BuiltObject {
+    const object = lazyObject(raw);
+    if (!d) return { object, raw };
+    tree.want(d.file);
+    const locate = (path: readonly (string | number)[]) => {
+      const memo = `${tree.commit}\0${d.file}`;
+      let parsed = this.treeFiles.get(memo);
+      if (!parsed) {
+        const text = tree.text(d.file);
+        parsed = text === undefined ? { docs: [], problems: [] } : parseYamlFile(text, d.file);
+        this.treeFiles.set(memo, parsed);
+      }
+      return parsed.docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? undefined) === d.namespace)?.locate(path);
+    };
+    const doc: Located = { file: d.file, position: { line: d.line, column: d.column }, locate, ...(d.kind ? { kind: d.kind } : {}), ...(d.name ? { name: d.name } : {}), ...(d.namespace ? { namespace: d.namespace } : {}) };
+    return { object, raw, doc, ...(d.generatedFrom ? { generatedFrom: d.generatedFrom } : {}) };
+  }
+
+  /** Stores a pinned build that ran (from the extraction) under its git-object key. */
+  private storeTreeBuild(key: string, res: BuildResult): void {
+    if (res.issues.length || !res.objects.every((o) => o.raw !== undefined)) return;
+    const docs: (TreeDoc | null)[] = res.objects.map((o) =>
+      o.doc ? { file: o.doc.file, line: o.doc.position.line, column: o.doc.position.column, ...(o.doc.kind ? { kind: o.doc.kind } : {}), ...(o.doc.name ? { name: o.doc.name } : {}), ...(o.doc.namespace ? { namespace: o.doc.namespace } : {}), ...(o.generatedFrom ? { generatedFrom: o.generatedFrom } : {}) } : null,
+    );
+    this.options.cache?.putResult(key, JSON.stringify({ raws: res.objects.map((o) => o.raw!), docs } satisfies TreeBuild));
   }
 
   async renderCluster(cluster: string, clusterDir: string): Promise<RenderedCluster> {
@@ -204,6 +287,7 @@ export class RenderSession {
     const renderEntry = async (e: Entry): Promise<void> => {
       let base = this.repoRoot;
       let commit: string | undefined;
+      let treeBuild: { hit?: BuildResult; key?: string } | undefined;
       if (e !== root) {
         const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
         const src = sources.get(sk);
@@ -218,11 +302,14 @@ export class RenderSession {
           if (typeof pin === 'string') e.sourceRef.commit = pin;
         } else if (src && e.sourceRef.kind === 'GitRepository' && typeof pin === 'string') {
           e.sourceRef.commit = pin;
+          const paths = includedPaths((src.spec as any)?.ignore);
           try {
-            base = await this.commitRoot(pin, includedPaths((src.spec as any)?.ignore));
+            if (e.path !== undefined && !e.path.startsWith('..')) treeBuild = await this.fromTree(pin, paths, e.path, overlayOf(e.spec));
+            if (!treeBuild?.hit) base = await this.commitRoot(pin, paths);
             commit = pin;
             e.sourceRef.mode = 'commit';
           } catch (err) {
+            treeBuild = undefined;
             // A shallow CI clone lacks older pins: validate the working tree's files for that path
             // instead (the closest thing available) and say so.
             const where = locOf(src, e);
@@ -236,6 +323,14 @@ export class RenderSession {
         }
       }
       if (e.path === undefined || e.path.startsWith('..')) return;
+      if (treeBuild?.hit) {
+        // Served by its git-object key: the commit has the folder (with a kustomization file), nothing was extracted.
+        e.pathExists = true;
+        if (Array.isArray((e.spec.postBuild as any)?.substituteFrom)) await afterDependencies(e);
+        const built = treeBuild.hit.objects;
+        e.objects = spanSync('render postBuild', () => this.postBuild(e, built, commit, errors, (kind, ns, name) => findObject(entries, kind, ns, name)));
+        return;
+      }
       const dir = join(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...(e.definedIn.line ? { line: e.definedIn.line } : {}) } : { file: clusterDir };
       // A spec.path through a symlink that leads out of the source is refused before anything is read.
@@ -248,6 +343,7 @@ export class RenderSession {
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? 'worktree', origin);
+      if (treeBuild?.key) this.storeTreeBuild(treeBuild.key, res);
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray((e.spec.postBuild as any)?.substituteFrom)) await afterDependencies(e);
@@ -282,6 +378,8 @@ export class RenderSession {
       }
     }
     await span('render helm', () => this.renderHelmReleases(entries, sources, rootSourceKey, errors));
+    // Sources of pinned objects served by git key: read in one process per commit, before checks ask where a field is.
+    await Promise.all([...this.trees.values()].map(async (t) => (await t)?.fetchWanted(this.options.runner ?? exec)));
     // The cluster folder is validated too: a YAML file there (or next to a kustomization a build
     // read) that no build reads is not applied by Flux.
     const unapplied: RenderedCluster['unapplied'] = [];

@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepoRoot } from '@carbon/toolchain';
-import { discoverFluxKustomizations, InputHasher, RenderCache, RenderSession, renderCacheFor, type RenderedCluster } from '../src/index.ts';
-import { cm, gitRepo, head, ks, writeRepo } from './fixture.ts';
+import { exec, findRepoRoot, type Runner } from '@carbon/toolchain';
+import { discoverFluxKustomizations, GitTree, InputHasher, locateField, RenderCache, RenderSession, renderCacheFor, type RenderedCluster } from '../src/index.ts';
+import { cm, commitAll, gitRepo, head, ks, writeRepo } from './fixture.ts';
 
 const toolsRoot = findRepoRoot(process.cwd());
 const key = (root: string, target = join(root, 'app')) => new InputHasher().buildKey(root, target, ['build', target], 'tool-1');
@@ -110,7 +110,7 @@ describe('RenderCache', () => {
     const s1 = new RenderSession(dir, { toolsRoot, cache: new RenderCache(cacheDir) });
     const good = await s1.renderCluster('prod', 'clusters/prod');
     s1.dispose();
-    const entries = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const entries = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => join(e.parentPath, e.name));
     expect(entries).toHaveLength(3);
     // one edited (same length), one truncated, one emptied
     const t0 = readFileSync(entries[0]!, 'utf8');
@@ -154,5 +154,81 @@ describe('RenderCache', () => {
     expect(renderCacheFor('/x', {})!.dir).toBe('/x');
     expect(renderCacheFor('/x', { PLATFORM_RENDER_CACHE: '/y' })!.dir).toBe('/y');
     expect(renderCacheFor(undefined, {})!.dir).toBeUndefined();
+  });
+});
+
+describe('builds of a pinned commit keyed by git objects', () => {
+  const pinned = (pin: string) => `${gitRepo('flux-system')}---\n${gitRepo('app-src', `commit: ${pin}`)}---\n${ks('app', './app').replace('name: flux-system\n', 'name: app-src\n')}`;
+  const repo = () => writeRepo({ 'clusters/prod/kustomization.yaml': 'resources: [apps.yaml]\n', 'clusters/prod/apps.yaml': `${gitRepo('flux-system')}---\n`, ...app }, { git: true });
+  const treeKey = async (dir: string, commit: string) => (await GitTree.load(dir, commit)).buildKey('app', undefined, 'tool-1', []);
+
+  it('changes with a referenced base outside the path, not with an unrelated file', async () => {
+    const dir = repo();
+    const c1 = head(dir);
+    const k1 = await treeKey(dir, c1);
+    expect(k1).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(join(dir, 'unrelated/c.yaml'), cm('c', 'team', 'a: changed'));
+    expect(await treeKey(dir, commitAll(dir, 'unrelated'))).toBe(k1);
+    writeFileSync(join(dir, 'base/b.yaml'), cm('b', 'team', 'a: changed'));
+    const c3 = commitAll(dir, 'base outside the path');
+    expect(await treeKey(dir, c3)).not.toBe(k1);
+    writeFileSync(join(dir, 'app/files/app.conf'), 'x=9\n');
+    expect(await treeKey(dir, commitAll(dir, 'generator input'))).not.toBe(await treeKey(dir, c3));
+    // the overlay, the tool and the source's folders are part of it
+    const t = await GitTree.load(dir, c3);
+    expect(t.buildKey('app', { targetNamespace: 'x' }, 'tool-1', [])).not.toBe(t.buildKey('app', undefined, 'tool-1', []));
+    expect(t.buildKey('app', undefined, 'tool-2', [])).not.toBe(t.buildKey('app', undefined, 'tool-1', []));
+    expect(t.buildKey('app', undefined, 'tool-1', ['app', 'base'])).not.toBe(t.buildKey('app', undefined, 'tool-1', []));
+  });
+
+  it('is refused for a commit with a symlink or converting .gitattributes (git bytes may not be the extracted bytes)', async () => {
+    const dir = repo();
+    symlinkSync('b.yaml', join(dir, 'base/link.yaml'));
+    expect(await treeKey(dir, commitAll(dir, 'link'))).toBeUndefined();
+    rmSync(join(dir, 'base/link.yaml'));
+    writeFileSync(join(dir, '.gitattributes'), 'app/** linguist-generated=true\n');
+    expect(await treeKey(dir, commitAll(dir, 'harmless attributes'))).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(join(dir, '.gitattributes'), 'app/** linguist-generated=true\n*.yaml text eol=crlf\n');
+    expect(await treeKey(dir, commitAll(dir, 'attributes'))).toBeUndefined();
+  });
+
+  it('renders a warm pinned build without extracting the commit, identically (objects, lines, field positions); a changed base misses', async () => {
+    const dir = repo();
+    const c1 = head(dir);
+    writeFileSync(join(dir, 'clusters/prod/apps.yaml'), pinned(c1));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'render-cache-'));
+    const render = async () => {
+      const archives: string[][] = [];
+      const runner: Runner = (cmd, args, o) => {
+        if (cmd === 'git' && args.includes('archive')) archives.push([...args]);
+        return exec(cmd, args, o);
+      };
+      const cache = new RenderCache(cacheDir);
+      const s = new RenderSession(dir, { toolsRoot, cache, runner });
+      const r = await s.renderCluster('prod', 'clusters/prod');
+      const objects = r.kustomizations.find((k) => k.name === 'app')!.objects;
+      const at = objects.map((o) => locateField(o, ['data'])); // while the session's files exist (checks run before dispose)
+      s.dispose();
+      return { r, cache, archives, objects, at };
+    };
+    const cold = await render();
+    expect(cold.r.errors).toEqual([]);
+    expect(cold.archives).toHaveLength(1);
+    expect(cold.r.kustomizations.find((k) => k.name === 'app')!.sourceRef.mode).toBe('commit');
+    const warm = await render();
+    expect(warm.archives).toHaveLength(0);
+    expect(warm.cache.stats.treeHits).toBe(1);
+    expect(plain([warm.r])).toEqual(plain([cold.r]));
+    expect(warm.objects.map((o) => [o.commit, o.generatedFrom])).toEqual(cold.objects.map((o) => [o.commit, o.generatedFrom]));
+    expect(warm.at).toEqual(cold.at);
+    expect(warm.at.filter(Boolean).length).toBeGreaterThan(0);
+    // Pin a commit whose base (outside the path) changed: no hit, the build follows the change.
+    writeFileSync(join(dir, 'base/b.yaml'), cm('b', 'team', 'a: changed'));
+    const c2 = commitAll(dir, 'base');
+    writeFileSync(join(dir, 'clusters/prod/apps.yaml'), pinned(c2));
+    const moved = await render();
+    expect(moved.archives).toHaveLength(1);
+    expect(moved.cache.stats.treeHits).toBe(0);
+    expect(moved.objects.find((o) => o.object.metadata?.name === 'b')!.object.data).toMatchObject({ a: 'changed', patched: 'yes' });
   });
 });

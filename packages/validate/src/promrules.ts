@@ -58,10 +58,10 @@ export async function promRulesCheck(promtool: string, objects: RenderedObject[]
   if (!rules.length) return 0;
   const dir = mkdtempSync(join(tmpdir(), 'carbon-promtool-'));
   try {
-    const texts = rules.map((ro) => stringify({ groups: ((ro.object as { spec?: { groups?: unknown } }).spec ?? {}).groups ?? [] }));
+    const groups = rules.map((ro) => ((ro.object as { spec?: { groups?: unknown } }).spec ?? {}).groups ?? []);
     // Verdicts kept by content (the rule file's text and promtool's binary), like kubeconform's: a
     // warm run starts no promtool when no rule changed.
-    const keys = cache ? texts.map((t) => sha256(`${PROMTOOL_CACHE_VERSION}\n${cache.toolId(promtool)}\n${t}`)) : [];
+    const keys = cache ? groups.map((g) => sha256(`${PROMTOOL_CACHE_VERSION}\n${cache.toolId(promtool)}\n${JSON.stringify(g)}`)) : [];
     const errors: (string[] | undefined)[] = keys.map((k) => {
       const v = cache?.getResult(k);
       try {
@@ -74,7 +74,7 @@ export async function promRulesCheck(promtool: string, objects: RenderedObject[]
     if (todo.length) {
       const files = todo.map((i) => {
         const file = join(dir, `${i}.yaml`);
-        writeFileSync(file, texts[i]!, { mode: 0o600 });
+        writeFileSync(file, stringify({ groups: groups[i] }), { mode: 0o600 });
         return file;
       });
       const args = ['check', 'rules', '--lint=none', ...files];
