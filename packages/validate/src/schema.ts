@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { isSopsEncrypted, rawYaml, sha256, type RenderCache, type RenderedObject } from '@carbon/render';
-import { crdToSchemas, exec, ExecError, runConfined, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
+import { CONVERTER_VERSION, crdToSchemas, exec, ExecError, runConfined, SchemaConversionError, schemaLocations, schemasDir, type Crd, type Runner } from '@carbon/toolchain';
 import type { Emit } from './types.ts';
 
 type KcResource = { filename: string; kind: string; name: string; version: string; status: string; msg: string; validationErrors?: { path: string; msg: string }[] };
@@ -37,15 +37,52 @@ const CRD_LAYOUT = join('{{ .Group }}', '{{ .ResourceKind }}_{{ .ResourceAPIVers
  */
 function repoCrdSchemas(objects: RenderedObject[], emit: Emit): Map<string, string> {
   const out = new Map<string, string>();
-  for (const ro of objects) {
-    const o = ro.object as Record<string, any>;
-    if (o.kind !== 'CustomResourceDefinition' || o.apiVersion !== 'apiextensions.k8s.io/v1' || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
+  for (const ro of objects.filter(isV1Crd)) {
     try {
-      for (const f of crdToSchemas(o as unknown as Crd)) out.set(f.fileName, JSON.stringify(f.schema));
+      for (const f of crdToSchemas(ro.object as unknown as Crd)) out.set(f.fileName, JSON.stringify(f.schema));
     } catch (e) {
-      if (e instanceof SchemaConversionError) emit('KCF001', ro, `CRD schema cannot be used: ${e.message}`, ['spec', 'versions']);
+      if (e instanceof SchemaConversionError) emit('KCF001', ro, crdError(e.message), ['spec', 'versions']);
       else throw e;
     }
+  }
+  return out;
+}
+
+const isV1Crd = (ro: RenderedObject): boolean => {
+  const o = ro.object as Record<string, any>;
+  return o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1' && Boolean(o.spec?.group) && Boolean(o.spec?.names?.kind) && Array.isArray(o.spec?.versions);
+};
+const crdError = (message: string) => `CRD schema cannot be used: ${message}`;
+
+/** Raised when how a CRD's conversion summary is keyed or what it holds changes. */
+const CRD_SUMMARY_VERSION = 'crd-conversion/1';
+
+/**
+ * The schema files the repository's CRDs convert to, as file name → SHA-256 of the JSON (what the
+ * verdict key needs), with conversion errors emitted as KCF001. With a cache, each CRD's summary is
+ * kept by its text and the converter version, so a warm run converts nothing; the files themselves
+ * are converted (again) only when kubeconform has something to check (repoCrdSchemas).
+ */
+function crdSchemaHashes(objects: RenderedObject[], emit: Emit, cache: RenderCache | undefined): Map<string, string> {
+  if (!cache) return new Map([...repoCrdSchemas(objects, emit)].map(([n, t]) => [n, sha256(t)]));
+  const out = new Map<string, string>();
+  for (const ro of objects.filter(isV1Crd)) {
+    const key = sha256(`${CRD_SUMMARY_VERSION}\n${CONVERTER_VERSION}\n${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
+    let summary: { files: [string, string][]; error?: string } | undefined;
+    try {
+      const stored = cache.getResult(key);
+      summary = stored === undefined ? undefined : JSON.parse(stored);
+    } catch {
+      summary = undefined;
+    }
+    if (!summary || !Array.isArray(summary.files)) {
+      const errors: string[] = [];
+      const files = repoCrdSchemas([ro], (_id, _at, message) => errors.push(message));
+      summary = { files: [...files].map(([n, t]) => [n, sha256(t)]), ...(errors.length ? { error: errors[0]! } : {}) };
+      cache.putResult(key, JSON.stringify(summary));
+    }
+    for (const [n, h] of summary.files) out.set(n, h);
+    if (summary.error) emit('KCF001', ro, summary.error, ['spec', 'versions']);
   }
   return out;
 }
@@ -57,10 +94,10 @@ function writeSchemas(schemas: Map<string, string>, dir: string): void {
   }
 }
 
-/** What folderDigest gives for the folder `writeSchemas` would write, without writing it. */
-function schemasDigest(schemas: Map<string, string>): string {
-  if (!schemas.size) return '';
-  return sha256([...schemas].map(([name, text]) => `/${name.split(sep).join('/')} ${sha256(text)}`).sort().join('\n'));
+/** A digest of the schema files `writeSchemas` would write (name → SHA-256), without writing them. */
+function schemasDigest(hashes: Map<string, string>): string {
+  if (!hashes.size) return '';
+  return sha256([...hashes].map(([name, h]) => `/${name.split(sep).join('/')} ${h}`).sort().join('\n'));
 }
 
 export type SchemaOptions = {
@@ -106,8 +143,9 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
   try {
     const crdDir = join(dir, 'crd-schemas');
-    const crdSchemas = repoCrdSchemas([...objects, ...(options.extraCrds ?? [])], emit);
-    const own = crdSchemas.size ? [join(crdDir, CRD_LAYOUT)] : [];
+    const crds = [...objects, ...(options.extraCrds ?? [])].filter(isV1Crd);
+    const crdHashes = crdSchemaHashes(crds, emit, options.cache);
+    const own = crdHashes.size ? [join(crdDir, CRD_LAYOUT)] : [];
     const extra = (options.extraFolders ?? []).map((f) => join(f, CRD_LAYOUT));
     const manifests = join(dir, 'objects');
     mkdirSync(manifests);
@@ -124,7 +162,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     let keys: string[] = [];
     if (cache) {
       const stamp = join(schemasDir(toolsRoot), 'stamp.json');
-      const set = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync(stamp) ? readFileSync(stamp, 'utf8') : 'no stamp', schemasDigest(crdSchemas), ...(options.extraFolders ?? []).map(folderDigest), flags.join(' ')].join('\n'));
+      const set = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync(stamp) ? readFileSync(stamp, 'utf8') : 'no stamp', schemasDigest(crdHashes), ...(options.extraFolders ?? []).map(folderDigest), flags.join(' ')].join('\n'));
       keys = texts.map((t) => sha256(`${set}\n${t}`));
     }
     const verdicts: (Verdict | undefined)[] = keys.map((k) => {
@@ -139,7 +177,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
     for (const i of todo) writeFileSync(join(manifests, `${i}.yaml`), texts[i]!, { mode: 0o600 });
     if (todo.length) {
-      writeSchemas(crdSchemas, crdDir);
+      writeSchemas(repoCrdSchemas(crds, () => undefined), crdDir); // errors were emitted above
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ['-schema-location', l]), manifests];
       // Confined like kustomize (own network namespace, memory and time ceilings, output cap): its

@@ -84,3 +84,29 @@ describe('promRulesCheck with a cache', () => {
     expect(changed.runs).toBe(1);
   });
 });
+
+describe('schemaCheck with the repository\'s own CRDs and a cache', () => {
+  const crd = (name: string, schema: Record<string, unknown>) =>
+    ro({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${name}s.example.com` }, spec: { group: 'example.com', names: { kind: name[0]!.toUpperCase() + name.slice(1), plural: `${name}s` }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }] } });
+  const widget = crd('widget', { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } });
+  const broken = crd('gadget', { type: 'object', properties: { spec: { $ref: '#/nowhere' } } });
+  const list = [widget, broken, ro({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'a' }, spec: { size: 'big' } }, 3)];
+
+  it('checks custom resources against them, converting nothing and starting no kubeconform when warm; a conversion error is reported warm too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcf-crd-cache-'));
+    const fresh = await run(undefined, list);
+    expect(fresh.findings.some((f) => f.id === 'KCF001' && f.object?.includes('Widget'))).toBe(true);
+    expect(fresh.findings.filter((f) => f.message.startsWith('CRD schema cannot be used')).map((f) => f.object)).toEqual(['CustomResourceDefinition gadgets.example.com']);
+    const cold = await run(new RenderCache(dir), list);
+    expect(cold.runs).toBe(1);
+    expect(cold.findings).toEqual(fresh.findings);
+    const warm = await run(new RenderCache(dir), list);
+    expect(warm.runs).toBe(0);
+    expect(warm.findings).toEqual(fresh.findings);
+    // A changed CRD changes every verdict's key: checked again.
+    const changed = [crd('widget', { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'string' } } } } }), broken, list[2]!];
+    const again = await run(new RenderCache(dir), changed);
+    expect(again.runs).toBe(1);
+    expect(again.findings.some((f) => f.id === 'KCF001' && f.object?.includes('Widget'))).toBe(false);
+  });
+});
