@@ -98,7 +98,11 @@ export class GitTree {
     if (!hash) return undefined;
     let t = this.read.get(hash);
     if (t === undefined) {
-      t = execFileSync('git', ['-C', this.repo, 'cat-file', 'blob', hash], { encoding: 'utf8', maxBuffer: LIMITS.fileBytes + 1 });
+      try {
+        t = execFileSync('git', ['-C', this.repo, 'cat-file', 'blob', hash], { encoding: 'utf8', maxBuffer: LIMITS.fileBytes + 1, stdio: ['ignore', 'pipe', 'ignore'] });
+      } catch {
+        return undefined; // a finding without a field position, never a failed check
+      }
       this.read.set(hash, t);
     }
     return t;
