@@ -9,7 +9,8 @@ import { lazyObject, scanDocuments, splitDocuments } from './lazy.ts';
 import { parseYamlFile, type ManifestObject, type ParsedFile, type Position } from './yaml.ts';
 
 /** Where a source document is, with a (lazy) way to locate any field in it. */
-export type Located = { file: string; position: Position; locate: (path: readonly (string | number)[]) => Position | undefined; kind?: string; name?: string; namespace?: string };
+/** `fixed`: every field is located at `position` (an object a generator entry made). */
+export type Located = { file: string; position: Position; locate: (path: readonly (string | number)[]) => Position | undefined; kind?: string; name?: string; namespace?: string; fixed?: true };
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
@@ -466,7 +467,7 @@ export class Builder {
       list.forEach((g: any, i) => {
         if (typeof g?.name !== 'string' || !g.name) return;
         const position = doc.locate([key, i]) ?? doc.position;
-        walk.generators.push({ kind, name: g.name, ...(typeof g.namespace === 'string' ? { namespace: g.namespace } : {}), doc: { file, position, locate: () => position, kind, name: g.name } });
+        walk.generators.push({ kind, name: g.name, ...(typeof g.namespace === 'string' ? { namespace: g.namespace } : {}), doc: { file, position, locate: () => position, kind, name: g.name, fixed: true } });
       });
     }
   }
@@ -509,10 +510,11 @@ export class Builder {
       });
       return { objects: [], issues };
     }
-    return spanSync('render match objects to sources', () => this.match(res.stdout, files, root, overlay, issues));
+    return spanSync('render match objects to sources', () => this.match(res.stdout, files, walk, overlay));
   }
 
-  private match(stdout: string, files: string[], root: Root, overlay: Overlay | undefined, issues: RenderIssue[]): BuildResult {
+  private match(stdout: string, files: string[], walk: Walk, overlay: Overlay | undefined): BuildResult {
+    const { root, issues } = walk;
     const byKey = new Map<string, { doc: Located; generatedFrom?: string }[]>();
     for (const f of files) {
       const scanned = this.scan(f, root.rel(f));

@@ -55,7 +55,7 @@ export async function discoverFluxKustomizations(dir: string, options: RenderOpt
 type Entry = FluxKustomization & { raw: ManifestObject; key: string };
 
 /** Where a build's object came from, as stored with a build keyed by git objects. */
-type TreeDoc = { file: string; line: number; column: number; kind?: string; name?: string; namespace?: string; generatedFrom?: string };
+type TreeDoc = { file: string; line: number; column: number; kind?: string; name?: string; namespace?: string; generatedFrom?: string; fixed?: true };
 type TreeBuild = { raws: string[]; docs: (TreeDoc | null)[] };
 
 export class RenderSession {
@@ -173,6 +173,8 @@ export class RenderSession {
   private treeObject(tree: GitTree, raw: string, d: TreeDoc | undefined): BuiltObject {
     const object = lazyObject(raw);
     if (!d) return { object, raw };
+    const position = { line: d.line, column: d.column };
+    if (d.fixed) return { object, raw, doc: { file: d.file, position, locate: () => position, fixed: true, ...(d.kind ? { kind: d.kind } : {}), ...(d.name ? { name: d.name } : {}) }, ...(d.generatedFrom ? { generatedFrom: d.generatedFrom } : {}) };
     tree.want(d.file);
     const locate = (path: readonly (string | number)[]) => {
       const memo = `${tree.commit}\0${d.file}`;
@@ -184,7 +186,7 @@ export class RenderSession {
       }
       return parsed.docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? undefined) === d.namespace)?.locate(path);
     };
-    const doc: Located = { file: d.file, position: { line: d.line, column: d.column }, locate, ...(d.kind ? { kind: d.kind } : {}), ...(d.name ? { name: d.name } : {}), ...(d.namespace ? { namespace: d.namespace } : {}) };
+    const doc: Located = { file: d.file, position, locate, ...(d.kind ? { kind: d.kind } : {}), ...(d.name ? { name: d.name } : {}), ...(d.namespace ? { namespace: d.namespace } : {}) };
     return { object, raw, doc, ...(d.generatedFrom ? { generatedFrom: d.generatedFrom } : {}) };
   }
 
@@ -192,7 +194,7 @@ export class RenderSession {
   private storeTreeBuild(key: string, res: BuildResult): void {
     if (res.issues.length || !res.objects.every((o) => o.raw !== undefined)) return;
     const docs: (TreeDoc | null)[] = res.objects.map((o) =>
-      o.doc ? { file: o.doc.file, line: o.doc.position.line, column: o.doc.position.column, ...(o.doc.kind ? { kind: o.doc.kind } : {}), ...(o.doc.name ? { name: o.doc.name } : {}), ...(o.doc.namespace ? { namespace: o.doc.namespace } : {}), ...(o.generatedFrom ? { generatedFrom: o.generatedFrom } : {}) } : null,
+      o.doc ? { file: o.doc.file, line: o.doc.position.line, column: o.doc.position.column, ...(o.doc.kind ? { kind: o.doc.kind } : {}), ...(o.doc.name ? { name: o.doc.name } : {}), ...(o.doc.namespace ? { namespace: o.doc.namespace } : {}), ...(o.generatedFrom ? { generatedFrom: o.generatedFrom } : {}), ...(o.doc.fixed ? { fixed: true as const } : {}) } : null,
     );
     this.options.cache?.putResult(key, JSON.stringify({ raws: res.objects.map((o) => o.raw!), docs } satisfies TreeBuild));
   }
