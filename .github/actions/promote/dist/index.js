@@ -3372,13 +3372,13 @@ var require_data_url = __commonJS({
     }
     function collectASequenceOfCodePointsFast(char, input, position) {
       const idx = input.indexOf(char, position.position);
-      const start = position.position;
+      const start2 = position.position;
       if (idx === -1) {
         position.position = input.length;
-        return input.slice(start);
+        return input.slice(start2);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input.slice(start2, position.position);
     }
     function stringPercentDecode(input) {
       const bytes = encoder.encode(input);
@@ -4083,7 +4083,7 @@ var require_util2 = __commonJS({
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
-    var { performance: performance2 } = __require("node:perf_hooks");
+    var { performance: performance4 } = __require("node:perf_hooks");
     var { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util();
     var assert = __require("node:assert");
     var { isUint8Array } = __require("node:util/types");
@@ -4242,7 +4242,7 @@ var require_util2 = __commonJS({
       };
     }
     function coarsenedSharedCurrentTime(crossOriginIsolatedCapability) {
-      return coarsenTime(performance2.now(), crossOriginIsolatedCapability);
+      return coarsenTime(performance4.now(), crossOriginIsolatedCapability);
     }
     function createOpaqueTimingInfo(timingInfo) {
       return {
@@ -5384,11 +5384,11 @@ var require_formdata_parser = __commonJS({
       return name3;
     }
     function collectASequenceOfBytes(condition, input, position) {
-      let start = position.position;
-      while (start < input.length && condition(input[start])) {
-        ++start;
+      let start2 = position.position;
+      while (start2 < input.length && condition(input[start2])) {
+        ++start2;
       }
-      return input.subarray(position.position, position.position = start);
+      return input.subarray(position.position, position.position = start2);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -5401,12 +5401,12 @@ var require_formdata_parser = __commonJS({
       }
       return lead === 0 && trail === buf.length - 1 ? buf : buf.subarray(lead, trail + 1);
     }
-    function bufferStartsWith(buffer, start, position) {
-      if (buffer.length < start.length) {
+    function bufferStartsWith(buffer, start2, position) {
+      if (buffer.length < start2.length) {
         return false;
       }
-      for (let i = 0; i < start.length; i++) {
-        if (start[i] !== buffer[position.position + i]) {
+      for (let i = 0; i < start2.length; i++) {
+        if (start2[i] !== buffer[position.position + i]) {
           return false;
         }
       }
@@ -5812,8 +5812,8 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_status: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert(currentParser.ptr === p);
@@ -5821,13 +5821,13 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_header_field: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_header_value: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert(currentParser.ptr === p);
@@ -5835,8 +5835,8 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_body: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_message_complete: (p) => {
             assert(currentParser.ptr === p);
@@ -9284,8 +9284,8 @@ var require_retry_handler = __commonJS({
             this.abort(contentLengthError);
             return false;
           }
-          const { start, size, end = size - 1 } = contentRange;
-          if (this.start !== start || this.end != null && this.end !== end) {
+          const { start: start2, size, end = size - 1 } = contentRange;
+          if (this.start !== start2 || this.end != null && this.end !== end) {
             this.abort(
               new RequestRetryError("Content-Range mismatch", statusCode, {
                 headers,
@@ -9314,13 +9314,13 @@ var require_retry_handler = __commonJS({
               this.abort(contentLengthError);
               return false;
             }
-            const { start, size, end = size - 1 } = range;
+            const { start: start2, size, end = size - 1 } = range;
             assert(
-              start != null && Number.isFinite(start),
+              start2 != null && Number.isFinite(start2),
               "content-range mismatch"
             );
             assert(end != null && Number.isFinite(end), "invalid content-length");
-            this.start = start;
+            this.start = start2;
             this.end = end;
           }
           if (this.end == null) {
@@ -9646,9 +9646,9 @@ var require_readable = __commonJS({
       }
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
-        const start = state.bufferIndex;
+        const start2 = state.bufferIndex;
         const end = state.buffer.length;
-        for (let n = start; n < end; n++) {
+        for (let n = start2; n < end; n++) {
           consumePush(consume2, state.buffer[n]);
         }
       } else {
@@ -9673,8 +9673,8 @@ var require_readable = __commonJS({
       }
       const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
       const bufferLength = buffer.length;
-      const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
-      return buffer.utf8Slice(start, bufferLength);
+      const start2 = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
+      return buffer.utf8Slice(start2, bufferLength);
     }
     function chunksConcat(chunks, length) {
       if (chunks.length === 0 || length === 0) {
@@ -18324,19 +18324,19 @@ var require_eventsource_stream = __commonJS({
     var minParserItems = 1024;
     var maxParserItems = 131072;
     var bytesPerParserItem = 128;
-    function isASCIINumberBytes(buffer2, start) {
-      if (start >= buffer2.length) {
+    function isASCIINumberBytes(buffer2, start2) {
+      if (start2 >= buffer2.length) {
         return false;
       }
-      for (let i = start; i < buffer2.length; i++) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] < 48 || buffer2[i] > 57) {
           return false;
         }
       }
       return true;
     }
-    function isValidLastEventIdBytes(buffer2, start) {
-      for (let i = start; i < buffer2.length; i++) {
+    function isValidLastEventIdBytes(buffer2, start2) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] === 0) {
           return false;
         }
@@ -18639,9 +18639,9 @@ ${value}`;
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
-          const start = i === this.lineChunkIndex ? this.linePos : 0;
+          const start2 = i === this.lineChunkIndex ? this.linePos : 0;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
-          const slice = chunk.subarray(start, end);
+          const slice = chunk.subarray(start2, end);
           length += slice.length;
           chunks.push(slice);
         }
@@ -19271,8 +19271,8 @@ var require_dist = __commonJS({
       }
       return index2;
     }
-    function trailingOWS(header2, start, end) {
-      while (end > start) {
+    function trailingOWS(header2, start2, end) {
+      while (end > start2) {
         const char = header2.charCodeAt(end - 1);
         if (char !== SP && char !== HTAB)
           break;
@@ -20068,20 +20068,20 @@ var require_light = __commonJS({
             return Object.keys(this.instances);
           }
           async clusterKeys() {
-            var cursor, end, found, i, k, keys, len, next, start;
+            var cursor, end, found, i, k, keys, len, next, start2;
             if (this.connection == null) {
               return this.Promise.resolve(this.keys());
             }
             keys = [];
             cursor = null;
-            start = `b_${this.id}-`.length;
+            start2 = `b_${this.id}-`.length;
             end = "_settings".length;
             while (cursor !== 0) {
               [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
               cursor = ~~next;
               for (i = 0, len = found.length; i < len; i++) {
                 k = found[i];
-                keys.push(k.slice(start, -end));
+                keys.push(k.slice(start2, -end));
               }
             }
             return keys;
@@ -22790,13 +22790,13 @@ var require_Group = __commonJS({
         clusterKeys() {
           var _this2 = this;
           return _asyncToGenerator2(function* () {
-            var cursor, end, found, i, k, keys, len, next, start;
+            var cursor, end, found, i, k, keys, len, next, start2;
             if (_this2.connection == null) {
               return _this2.Promise.resolve(_this2.keys());
             }
             keys = [];
             cursor = null;
-            start = `b_${_this2.id}-`.length;
+            start2 = `b_${_this2.id}-`.length;
             end = "_settings".length;
             while (cursor !== 0) {
               var _ref = yield _this2.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${_this2.id}-*_settings`, "count", 1e4]);
@@ -22806,7 +22806,7 @@ var require_Group = __commonJS({
               cursor = ~~next;
               for (i = 0, len = found.length; i < len; i++) {
                 k = found[i];
-                keys.push(k.slice(start, -end));
+                keys.push(k.slice(start2, -end));
               }
             }
             return keys;
@@ -24555,18 +24555,18 @@ ${indent}${text.slice(fold + 1, end2)}`;
     }
     function consumeMoreIndentedLines(text, i, indent) {
       let end = i;
-      let start = i + 1;
-      let ch = text[start];
+      let start2 = i + 1;
+      let ch = text[start2];
       while (ch === " " || ch === "	") {
-        if (i < start + indent) {
+        if (i < start2 + indent) {
           ch = text[++i];
         } else {
           do {
             ch = text[++i];
           } while (ch && ch !== "\n");
           end = i;
-          start = i + 1;
-          ch = text[start];
+          start2 = i + 1;
+          ch = text[start2];
         }
       }
       return end;
@@ -24597,12 +24597,12 @@ var require_stringifyString = __commonJS({
       const strLen = str4.length;
       if (strLen <= limit)
         return false;
-      for (let i = 0, start = 0; i < strLen; ++i) {
+      for (let i = 0, start2 = 0; i < strLen; ++i) {
         if (str4[i] === "\n") {
-          if (i - start > limit)
+          if (i - start2 > limit)
             return true;
-          start = i + 1;
-          if (strLen - start <= limit)
+          start2 = i + 1;
+          if (strLen - start2 <= limit)
             return false;
         }
       }
@@ -24616,19 +24616,19 @@ var require_stringifyString = __commonJS({
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str4 = "";
-      let start = 0;
+      let start2 = 0;
       for (let i = 0, ch = json2[i]; ch; ch = json2[++i]) {
         if (ch === " " && json2[i + 1] === "\\" && json2[i + 2] === "n") {
-          str4 += json2.slice(start, i) + "\\ ";
+          str4 += json2.slice(start2, i) + "\\ ";
           i += 1;
-          start = i;
+          start2 = i;
           ch = "\\";
         }
         if (ch === "\\")
           switch (json2[i + 1]) {
             case "u":
               {
-                str4 += json2.slice(start, i);
+                str4 += json2.slice(start2, i);
                 const code = json2.substr(i + 2, 4);
                 switch (code) {
                   case "0000":
@@ -24662,14 +24662,14 @@ var require_stringifyString = __commonJS({
                       str4 += json2.substr(i, 6);
                 }
                 i += 5;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             case "n":
               if (implicitKey || json2[i + 2] === '"' || json2.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str4 += json2.slice(start, i) + "\n\n";
+                str4 += json2.slice(start2, i) + "\n\n";
                 while (json2[i + 2] === "\\" && json2[i + 3] === "n" && json2[i + 4] !== '"') {
                   str4 += "\n";
                   i += 2;
@@ -24678,14 +24678,14 @@ var require_stringifyString = __commonJS({
                 if (json2[i + 2] === " ")
                   str4 += "\\";
                 i += 1;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             default:
               i += 1;
           }
       }
-      str4 = start ? str4 + json2.slice(start) : json2;
+      str4 = start2 ? str4 + json2.slice(start2) : json2;
       return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
@@ -24764,10 +24764,10 @@ ${indent}`) + "'";
         else
           break;
       }
-      let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
-      if (start) {
-        value = value.substring(start.length);
-        start = start.replace(/\n+/g, `$&${indent}`);
+      let start2 = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      if (start2) {
+        value = value.substring(start2.length);
+        start2 = start2.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
       let header2 = (startWithSpace ? indentSize : "") + chomp;
@@ -24785,14 +24785,14 @@ ${indent}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start2}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header2}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
       return `|${header2}
-${indent}${start}${value}${end}`;
+${indent}${start2}${value}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
       const { type: type2, value } = item;
@@ -25423,23 +25423,23 @@ ${indent}${line}` : "\n";
         lines.push(str4);
         linesAtValue = lines.length;
       }
-      const { start, end } = flowChars;
+      const { start: start2, end } = flowChars;
       if (lines.length === 0) {
-        return start + end;
+        return start2 + end;
       } else {
         if (!reqNewline) {
           const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str4 = start;
+          let str4 = start2;
           for (const line of lines)
             str4 += line ? `
 ${indentStep}${indent}${line}` : "\n";
           return `${str4}
 ${indent}${end}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+          return `${start2}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
         }
       }
     }
@@ -25492,7 +25492,7 @@ var require_YAMLMap = __commonJS({
       static from(schema2, obj2, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map2 = new this(schema2);
-        const add = (key, value) => {
+        const add3 = (key, value) => {
           if (typeof replacer === "function")
             value = replacer.call(obj2, key, value);
           else if (Array.isArray(replacer) && !replacer.includes(key))
@@ -25502,10 +25502,10 @@ var require_YAMLMap = __commonJS({
         };
         if (obj2 instanceof Map) {
           for (const [key, value] of obj2)
-            add(key, value);
+            add3(key, value);
         } else if (obj2 && typeof obj2 === "object") {
           for (const key of Object.keys(obj2))
-            add(key, obj2[key]);
+            add3(key, obj2[key]);
         }
         if (typeof schema2.sortMapEntries === "function") {
           map2.items.sort(schema2.sortMapEntries);
@@ -27234,7 +27234,7 @@ var require_resolve_props = __commonJS({
       let newlineAfterProp = null;
       let comma = null;
       let found = null;
-      let start = null;
+      let start2 = null;
       for (const token of tokens) {
         if (reqSpace) {
           if (token.type !== "space" && token.type !== "newline" && token.type !== "comma")
@@ -27286,7 +27286,7 @@ var require_resolve_props = __commonJS({
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
             anchor = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -27295,7 +27295,7 @@ var require_resolve_props = __commonJS({
             if (tag)
               onError(token, "MULTIPLE_TAGS", "A node can have at most one tag");
             tag = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -27343,7 +27343,7 @@ var require_resolve_props = __commonJS({
         tag,
         newlineAfterProp,
         end,
-        start: start ?? end
+        start: start2 ?? end
       };
     }
     exports2.resolveProps = resolveProps;
@@ -27445,10 +27445,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep8, value } = collItem;
-        const keyProps = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep: sep9, value } = collItem;
+        const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
-          next: key ?? sep8?.[0],
+          next: key ?? sep9?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -27462,7 +27462,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep8) {
+          if (!keyProps.anchor && !keyProps.tag && !sep9) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -27473,20 +27473,20 @@ var require_resolve_block_map = __commonJS({
             continue;
           }
           if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+            onError(key ?? start2[start2.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode2(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key ? composeNode2(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start2, null, keyProps, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep8 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep9 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -27502,7 +27502,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep8, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep9, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -27550,8 +27550,8 @@ var require_resolve_block_seq = __commonJS({
         ctx.atKey = false;
       let offset = bs.offset;
       let commentEnd = null;
-      for (const { start, value } of bs.items) {
-        const props = resolveProps.resolveProps(start, {
+      for (const { start: start2, value } of bs.items) {
+        const props = resolveProps.resolveProps(start2, {
           indicator: "seq-item-ind",
           next: value,
           offset,
@@ -27572,7 +27572,7 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start2, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
         offset = node.range[2];
@@ -27593,7 +27593,7 @@ var require_resolve_end = __commonJS({
       let comment2 = "";
       if (end) {
         let hasSpace = false;
-        let sep8 = "";
+        let sep9 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -27607,13 +27607,13 @@ var require_resolve_end = __commonJS({
               if (!comment2)
                 comment2 = cb;
               else
-                comment2 += sep8 + cb;
-              sep8 = "";
+                comment2 += sep9 + cb;
+              sep9 = "";
               break;
             }
             case "newline":
               if (comment2)
-                sep8 += source;
+                sep9 += source;
               hasSpace = true;
               break;
             default:
@@ -27656,18 +27656,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep8, value } = collItem;
-        const props = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep: sep9, value } = collItem;
+        const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep8?.[0],
+          next: key ?? sep9?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep8 && !value) {
+          if (!props.anchor && !props.tag && !sep9 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -27697,7 +27697,7 @@ var require_resolve_flow_collection = __commonJS({
             onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`);
           if (props.comment) {
             let prevItemComment = "";
-            loop: for (const st of start) {
+            loop: for (const st of start2) {
               switch (st.type) {
                 case "comma":
                 case "space":
@@ -27721,8 +27721,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep8 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep8, null, props, onError);
+        if (!isMap3 && !sep9 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep9, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -27730,11 +27730,11 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode2(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          const keyNode = key ? composeNode2(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start2, null, props, onError);
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep8 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep9 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -27745,8 +27745,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep8)
-                for (const st of sep8) {
+              if (sep9)
+                for (const st of sep9) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -27763,7 +27763,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep8, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep9, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -27893,10 +27893,10 @@ var require_resolve_block_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar3, onError) {
-      const start = scalar3.offset;
+      const start2 = scalar3.offset;
       const header2 = parseBlockScalarHeader(scalar3, ctx.options.strict, onError);
       if (!header2)
-        return { value: "", type: null, comment: "", range: [start, start, start] };
+        return { value: "", type: null, comment: "", range: [start2, start2, start2] };
       const type2 = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar3.source ? splitLines(scalar3.source) : [];
       let chompStart = lines.length;
@@ -27909,10 +27909,10 @@ var require_resolve_block_scalar = __commonJS({
       }
       if (chompStart === 0) {
         const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header2.length;
+        let end2 = start2 + header2.length;
         if (scalar3.source)
           end2 += scalar3.source.length;
-        return { value: value2, type: type2, comment: header2.comment, range: [start, end2, end2] };
+        return { value: value2, type: type2, comment: header2.comment, range: [start2, end2, end2] };
       }
       let trimIndent = scalar3.indent + header2.indent;
       let offset = scalar3.offset + header2.length;
@@ -27943,7 +27943,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep8 = "";
+      let sep9 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -27960,24 +27960,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep8 + indent.slice(trimIndent) + content2;
-          sep8 = "\n";
+          value += sep9 + indent.slice(trimIndent) + content2;
+          sep9 = "\n";
         } else if (indent.length > trimIndent || content2[0] === "	") {
-          if (sep8 === " ")
-            sep8 = "\n";
-          else if (!prevMoreIndented && sep8 === "\n")
-            sep8 = "\n\n";
-          value += sep8 + indent.slice(trimIndent) + content2;
-          sep8 = "\n";
+          if (sep9 === " ")
+            sep9 = "\n";
+          else if (!prevMoreIndented && sep9 === "\n")
+            sep9 = "\n\n";
+          value += sep9 + indent.slice(trimIndent) + content2;
+          sep9 = "\n";
           prevMoreIndented = true;
         } else if (content2 === "") {
-          if (sep8 === "\n")
+          if (sep9 === "\n")
             value += "\n";
           else
-            sep8 = "\n";
+            sep9 = "\n";
         } else {
-          value += sep8 + content2;
-          sep8 = " ";
+          value += sep9 + content2;
+          sep9 = " ";
           prevMoreIndented = false;
         }
       }
@@ -27993,8 +27993,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header2.length + scalar3.source.length;
-      return { value, type: type2, comment: header2.comment, range: [start, end, end] };
+      const end = start2 + header2.length + scalar3.source.length;
+      return { value, type: type2, comment: header2.comment, range: [start2, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -28160,25 +28160,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep8 = " ";
+      let sep9 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep8 === "\n")
-            res += sep8;
+          if (sep9 === "\n")
+            res += sep9;
           else
-            sep8 = "\n";
+            sep9 = "\n";
         } else {
-          res += sep8 + lm;
-          sep8 = " ";
+          res += sep9 + lm;
+          sep9 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep8 + (match?.[1] ?? "");
+      return res + sep9 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -28516,7 +28516,7 @@ var require_compose_doc = __commonJS({
     var composeNode2 = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options2, directives, { offset, start, value, end }, onError) {
+    function composeDoc(options2, directives, { offset, start: start2, value, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options2);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -28526,7 +28526,7 @@ var require_compose_doc = __commonJS({
         options: doc.options,
         schema: doc.schema
       };
-      const props = resolveProps.resolveProps(start, {
+      const props = resolveProps.resolveProps(start2, {
         indicator: "doc-start",
         next: value ?? end?.[0],
         offset,
@@ -28539,7 +28539,7 @@ var require_compose_doc = __commonJS({
         if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
           onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
       }
-      doc.contents = value ? composeNode2.composeNode(ctx, value, props, onError) : composeNode2.composeEmptyNode(ctx, props.end, start, null, props, onError);
+      doc.contents = value ? composeNode2.composeNode(ctx, value, props, onError) : composeNode2.composeEmptyNode(ctx, props.end, start2, null, props, onError);
       const contentEnd = doc.contents.range[2];
       const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
       if (re.comment)
@@ -28988,14 +28988,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep8, value }) {
+    function stringifyItem({ start: start2, key, sep: sep9, value }) {
       let res = "";
-      for (const st of start)
+      for (const st of start2)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep8)
-        for (const st of sep8)
+      if (sep9)
+        for (const st of sep9)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -29780,8 +29780,8 @@ var require_line_counter = __commonJS({
             return { line: low + 1, col: 1 };
           if (low === 0)
             return { line: 0, col: offset };
-          const start = this.lineStarts[low - 1];
-          return { line: low, col: offset - start + 1 };
+          const start2 = this.lineStarts[low - 1];
+          return { line: low, col: offset - start2 + 1 };
         };
       }
     };
@@ -30161,19 +30161,19 @@ var require_parser2 = __commonJS({
       *scalar(scalar3) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
-          const start = getFirstKeyStartProps(prev);
-          let sep8;
+          const start2 = getFirstKeyStartProps(prev);
+          let sep9;
           if (scalar3.end) {
-            sep8 = scalar3.end;
-            sep8.push(this.sourceToken);
+            sep9 = scalar3.end;
+            sep9.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep8 = [this.sourceToken];
+            sep9 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start, key: scalar3, sep: sep8 }]
+            items: [{ start: start2, key: scalar3, sep: sep9 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -30248,7 +30248,7 @@ var require_parser2 = __commonJS({
         if (this.indent >= map2.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map2.indent;
           const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
-          let start = [];
+          let start2 = [];
           if (atNextItem && it.sep && !it.value) {
             const nl = [];
             for (let i = 0; i < it.sep.length; ++i) {
@@ -30268,14 +30268,14 @@ var require_parser2 = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it.sep.splice(nl[1]);
+              start2 = it.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
               if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map2.items.push({ start });
+                start2.push(this.sourceToken);
+                map2.items.push({ start: start2 });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 it.sep.push(this.sourceToken);
@@ -30288,8 +30288,8 @@ var require_parser2 = __commonJS({
                 it.start.push(this.sourceToken);
                 it.explicitKey = true;
               } else if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map2.items.push({ start, explicitKey: true });
+                start2.push(this.sourceToken);
+                map2.items.push({ start: start2, explicitKey: true });
               } else {
                 this.stack.push({
                   type: "block-map",
@@ -30306,12 +30306,12 @@ var require_parser2 = __commonJS({
                   if (includesToken(it.start, "newline")) {
                     Object.assign(it, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it.start);
+                    const start3 = getFirstKeyStartProps(it.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
-                      items: [{ start: start2, key: null, sep: [this.sourceToken] }]
+                      items: [{ start: start3, key: null, sep: [this.sourceToken] }]
                     });
                   }
                 } else if (it.value) {
@@ -30321,23 +30321,23 @@ var require_parser2 = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                    items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it.start);
+                  const start3 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep8 = it.sep;
-                  sep8.push(this.sourceToken);
+                  const sep9 = it.sep;
+                  sep9.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep8 }]
+                    items: [{ start: start3, key, sep: sep9 }]
                   });
-                } else if (start.length > 0) {
-                  it.sep = it.sep.concat(start, this.sourceToken);
+                } else if (start2.length > 0) {
+                  it.sep = it.sep.concat(start2, this.sourceToken);
                 } else {
                   it.sep.push(this.sourceToken);
                 }
@@ -30345,7 +30345,7 @@ var require_parser2 = __commonJS({
                 if (!it.sep) {
                   Object.assign(it, { key: null, sep: [this.sourceToken] });
                 } else if (it.value || atNextItem) {
-                  map2.items.push({ start, key: null, sep: [this.sourceToken] });
+                  map2.items.push({ start: start2, key: null, sep: [this.sourceToken] });
                 } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
@@ -30365,7 +30365,7 @@ var require_parser2 = __commonJS({
             case "double-quoted-scalar": {
               const fs3 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map2.items.push({ start, key: fs3, sep: [] });
+                map2.items.push({ start: start2, key: fs3, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 this.stack.push(fs3);
@@ -30389,7 +30389,7 @@ var require_parser2 = __commonJS({
                     return;
                   }
                 } else if (atMapIndent) {
-                  map2.items.push({ start });
+                  map2.items.push({ start: start2 });
                 }
                 this.stack.push(bv);
                 return;
@@ -30526,15 +30526,15 @@ var require_parser2 = __commonJS({
             yield* this.step();
           } else if (this.type === "map-value-ind" && parent.type !== "flow-collection") {
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep8 = fc.end.splice(1, fc.end.length);
-            sep8.push(this.sourceToken);
+            const sep9 = fc.end.splice(1, fc.end.length);
+            sep9.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep8 }]
+              items: [{ start: start2, key: fc, sep: sep9 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30593,35 +30593,35 @@ var require_parser2 = __commonJS({
           case "explicit-key-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
-            start.push(this.sourceToken);
+            const start2 = getFirstKeyStartProps(prev);
+            start2.push(this.sourceToken);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, explicitKey: true }]
+              items: [{ start: start2, explicitKey: true }]
             };
           }
           case "map-value-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, key: null, sep: [this.sourceToken] }]
+              items: [{ start: start2, key: null, sep: [this.sourceToken] }]
             };
           }
         }
         return null;
       }
-      atIndentedComment(start, indent) {
+      atIndentedComment(start2, indent) {
         if (this.type !== "comment")
           return false;
         if (this.indent <= indent)
           return false;
-        return start.every((st) => st.type === "newline" || st.type === "space");
+        return start2.every((st) => st.type === "newline" || st.type === "space");
       }
       *documentEnd(docEnd) {
         if (this.type !== "doc-mode") {
@@ -30824,15 +30824,81 @@ var init_progress = __esm({
   }
 });
 
+// node_modules/@carbon/toolchain/src/timing.ts
+import { basename as basename2 } from "node:path";
+import { performance as performance2 } from "node:perf_hooks";
+function timingsEnabled(env = process.env) {
+  return env[TIMINGS_ENV] === "1";
+}
+function add(name3, ms) {
+  const s = spans.get(name3) ?? { count: 0, ms: 0 };
+  s.count++;
+  s.ms += ms;
+  spans.set(name3, s);
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => process.stderr.write(timingReport()));
+  }
+}
+function start() {
+  const t2 = performance2.now();
+  firstAt ??= t2;
+  return t2;
+}
+async function span(name3, fn) {
+  if (!timingsEnabled()) return fn();
+  const t2 = start();
+  try {
+    return await fn();
+  } finally {
+    add(name3, performance2.now() - t2);
+  }
+}
+function spanSync(name3, fn) {
+  if (!timingsEnabled()) return fn();
+  const t2 = start();
+  try {
+    return fn();
+  } finally {
+    add(name3, performance2.now() - t2);
+  }
+}
+function recordProcess(cmd, ms) {
+  if (timingsEnabled()) add(`proc ${basename2(cmd)}`, ms);
+}
+function processClock() {
+  return timingsEnabled() ? start() : void 0;
+}
+function timingReport() {
+  const rows = [...spans].sort((a, b) => b[1].ms - a[1].ms);
+  const lines = rows.map(([n, s]) => `  ${Math.round(s.ms).toString().padStart(8)} ms ${String(s.count).padStart(5)}×  ${n}`);
+  return `timings (PLATFORM_TIMINGS=1; concurrent spans summed): first span at ${Math.round(firstAt ?? 0)} ms, exit at ${Math.round(performance2.now())} ms since start
+${lines.join("\n")}
+`;
+}
+var TIMINGS_ENV, spans, firstAt, hooked;
+var init_timing = __esm({
+  "node_modules/@carbon/toolchain/src/timing.ts"() {
+    TIMINGS_ENV = "PLATFORM_TIMINGS";
+    spans = /* @__PURE__ */ new Map();
+    hooked = false;
+  }
+});
+
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
+import { performance as performance3 } from "node:perf_hooks";
 function killGroup(pid) {
   if (!pid) return;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {
   }
+}
+function programName(cmd, args) {
+  const i = args.lastIndexOf("--");
+  return /(^|\/)(unshare|prlimit)$/.test(cmd) && i >= 0 && args[i + 1] ? args[i + 1] : cmd;
 }
 function childEnv(overrides2) {
   const env = { ...process.env };
@@ -30860,6 +30926,7 @@ var EXIT_COMMAND_NOT_FOUND, EXIT_TIMED_OUT, EXIT_OUTPUT_LIMIT, liveGroups, exitH
 var init_exec = __esm({
   "node_modules/@carbon/toolchain/src/exec.ts"() {
     init_progress();
+    init_timing();
     EXIT_COMMAND_NOT_FOUND = 127;
     EXIT_TIMED_OUT = 124;
     EXIT_OUTPUT_LIMIT = 125;
@@ -30885,6 +30952,7 @@ var init_exec = __esm({
     exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
       const tool = options2.label ?? cmd;
       noteToolRun(tool, "start");
+      const clock = processClock();
       const child = spawn(cmd, [...args], {
         cwd: options2.cwd,
         env: childEnv(options2.env),
@@ -30914,6 +30982,7 @@ var init_exec = __esm({
         if (settled) return;
         settled = true;
         noteToolRun(tool, "end");
+        if (clock !== void 0) recordProcess(programName(cmd, args), performance3.now() - clock);
         if (timer) clearTimeout(timer);
         if (group) {
           killGroup(group);
@@ -31244,6 +31313,7 @@ var init_src = __esm({
     init_schemas();
     init_setup();
     init_sandbox();
+    init_timing();
   }
 });
 
@@ -33790,12 +33860,12 @@ function linesOf(text) {
 }
 function hardSplit(text, size) {
   const pieces = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(start + size, text.length);
+  let start2 = 0;
+  while (start2 < text.length) {
+    let end = Math.min(start2 + size, text.length);
     if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;
-    pieces.push(text.slice(start, end));
-    start = end;
+    pieces.push(text.slice(start2, end));
+    start2 = end;
   }
   return pieces;
 }
@@ -34415,11 +34485,11 @@ function activeWindow(windows, at) {
 function evaluateFreeze(windows, now) {
   const window2 = activeWindow(windows, now);
   if (!window2) return { frozen: false };
-  const start = Math.floor(now.getTime() / 6e4) * 6e4 + 6e4;
-  for (let t2 = start, limit = start + 15 * 24 * 60 * 6e4; t2 < limit; t2 += 6e4) {
+  const start2 = Math.floor(now.getTime() / 6e4) * 6e4 + 6e4;
+  for (let t2 = start2, limit = start2 + 15 * 24 * 60 * 6e4; t2 < limit; t2 += 6e4) {
     if (!activeWindow(windows, new Date(t2))) return { frozen: true, window: window2, reopensAt: new Date(t2) };
   }
-  return { frozen: true, window: window2, reopensAt: new Date(start + 15 * 24 * 60 * 6e4) };
+  return { frozen: true, window: window2, reopensAt: new Date(start2 + 15 * 24 * 60 * 6e4) };
 }
 function describeInZone(at, timeZone) {
   const local = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(at);
@@ -35162,13 +35232,13 @@ import { createHash as createHash5, randomBytes as randomBytes2 } from "node:cry
 // node_modules/@carbon/render/src/render.ts
 var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
-import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync4, statSync as statSync7 } from "node:fs";
+import { existsSync as existsSync12, mkdtempSync, rmSync as rmSync4, statSync as statSync8 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join14, posix, relative as relative6, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join14, posix as posix2, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync7, readdirSync as readdirSync4, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname2, join as join9, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { basename as basename3, dirname as dirname2, join as join9, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -36127,10 +36197,10 @@ var directiveHandlers = {
     state.tagMap[handle] = prefix;
   }
 };
-function captureSegment(state, start, end, checkJson) {
+function captureSegment(state, start2, end, checkJson) {
   var _position, _length, _character, _result;
-  if (start < end) {
-    _result = state.input.slice(start, end);
+  if (start2 < end) {
+    _result = state.input.slice(start2, end);
     if (checkJson) {
       for (_position = 0, _length = _result.length; _position < _length; _position += 1) {
         _character = _result.charCodeAt(_position);
@@ -37439,22 +37509,22 @@ function foldLine(line, width) {
   if (line === "" || line[0] === " ") return line;
   var breakRe = / [^ ]/g;
   var match;
-  var start = 0, end, curr = 0, next = 0;
+  var start2 = 0, end, curr = 0, next = 0;
   var result = "";
   while (match = breakRe.exec(line)) {
     next = match.index;
-    if (next - start > width) {
-      end = curr > start ? curr : next;
-      result += "\n" + line.slice(start, end);
-      start = end + 1;
+    if (next - start2 > width) {
+      end = curr > start2 ? curr : next;
+      result += "\n" + line.slice(start2, end);
+      start2 = end + 1;
     }
     curr = next;
   }
   result += "\n";
-  if (line.length - start > width && curr > start) {
-    result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
+  if (line.length - start2 > width && curr > start2) {
+    result += line.slice(start2, curr) + "\n" + line.slice(curr + 1);
   } else {
-    result += line.slice(start);
+    result += line.slice(start2);
   }
   return result.slice(1);
 }
@@ -37807,12 +37877,12 @@ var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
 var CONTENT = /^\s*[^\s#]/m;
 function splitDocuments(text) {
   const out = [];
-  let start = 0;
+  let start2 = 0;
   for (const m of text.matchAll(DOC_SEP)) {
-    out.push(text.slice(start, Math.max(start, m.index - 1)));
-    start = m.index + m[0].length + 1;
+    out.push(text.slice(start2, Math.max(start2, m.index - 1)));
+    start2 = m.index + m[0].length + 1;
   }
-  out.push(text.slice(start));
+  out.push(text.slice(start2));
   return out.filter((d) => CONTENT.test(d));
 }
 var sourceTexts = /* @__PURE__ */ new WeakMap();
@@ -37872,7 +37942,7 @@ function scanDocuments(text) {
   const lines = text.split("\n");
   const docs2 = [];
   let complete = true;
-  let start = 0;
+  let start2 = 0;
   const flush = (from, to) => {
     let first = -1;
     let inMeta = false;
@@ -37895,11 +37965,11 @@ function scanDocuments(text) {
   };
   for (let i = 0; i < lines.length; i++) {
     if (DOC_SEP.test(lines[i])) {
-      flush(start, i);
-      start = i + 1;
+      flush(start2, i);
+      start2 = i + 1;
     }
   }
-  flush(start, lines.length);
+  flush(start2, lines.length);
   return { docs: docs2, complete };
 }
 
@@ -37993,27 +38063,27 @@ function scanFlux(root) {
 }
 function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
-  const add = (dir, how, declaredIn) => {
+  const add3 = (dir, how, declaredIn) => {
     const key = dir || ".";
     if (found.has(key) || !existsSync7(join9(root, dir)) || !statSync2(join9(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
   const clustersDir = join9(root, "clusters");
   if (existsSync7(clustersDir) && statSync2(clustersDir).isDirectory()) {
-    for (const e of readdirSync4(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+    for (const e of readdirSync4(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add3(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
-  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
-  for (const i of instances) add(i.path, "flux-instance", i.file);
+  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add3(k.path, "sync", k.file);
+  for (const i of instances) add3(i.path, "flux-instance", i.file);
   if (!found.size) {
     const unreached = kustomizations.filter((k) => !kustomizations.some((o) => o.file !== k.file && under(k.dir, o.path)));
     const dirs = [...new Set(unreached.map((k) => k.dir))].sort();
-    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add(d, "unreached", unreached.find((k) => k.dir === d).file);
+    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add3(d, "unreached", unreached.find((k) => k.dir === d).file);
   }
   return name([...found.values()], root);
 }
 function name(clusters, root) {
-  const last = (c) => c.dir === "." ? basename2(root) : c.dir.split("/").pop();
+  const last = (c) => c.dir === "." ? basename3(root) : c.dir.split("/").pop();
   const counts2 = /* @__PURE__ */ new Map();
   for (const c of clusters) counts2.set(last(c), (counts2.get(last(c)) ?? 0) + 1);
   return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
@@ -38023,13 +38093,13 @@ function listFluxClusters(dir) {
   const repoRoot = findGitRoot(abs) ?? abs;
   const rel = toPosix(relative(repoRoot, abs));
   const all = discoverClusters(repoRoot);
-  if (!all.length) return { repoRoot, clusters: [{ name: basename2(abs), dir: rel || ".", how: "path" }] };
+  if (!all.length) return { repoRoot, clusters: [{ name: basename3(abs), dir: rel || ".", how: "path" }] };
   if (!rel) return { repoRoot, clusters: all };
   const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
   if (below.length) return { repoRoot, clusters: below };
   const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
   if (enclosing) return { repoRoot, clusters: [enclosing] };
-  return { repoRoot, clusters: [{ name: basename2(abs), dir: rel, how: "path" }] };
+  return { repoRoot, clusters: [{ name: basename3(abs), dir: rel, how: "path" }] };
 }
 
 // node_modules/@carbon/render/src/helm.ts
@@ -38048,7 +38118,7 @@ import { dirname as dirname3, join as join11, relative as relative4, sep as sep5
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
 import { isUtf8 } from "node:buffer";
-import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
+import { closeSync, fstatSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -38127,11 +38197,17 @@ function fileSize(abs) {
 function readBounded(abs, max) {
   const fd = openSync(abs, "r");
   try {
-    const buf = Buffer.alloc(max);
+    let buf = Buffer.allocUnsafe(Math.min(max, fstatSync(fd).size + 1));
     let n = 0;
     for (; ; ) {
-      const got = readSync(fd, buf, n, max - n, null);
-      if (got <= 0 || n + got >= max) return buf.subarray(0, n + Math.max(got, 0));
+      if (n === buf.length) {
+        if (n >= max) return buf;
+        const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got <= 0) return buf.subarray(0, n);
       n += got;
     }
   } finally {
@@ -38285,27 +38361,36 @@ import { createHash as createHash3, randomBytes } from "node:crypto";
 import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync5, readFileSync as readFileSync5, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
 import { join as join10, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
+var TOOL_ID_VERSION = "tool-id/1";
 var RenderCache = class {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
   constructor(dir) {
     this.dir = dir;
   }
-  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
+  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0, treeHits: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
   results = /* @__PURE__ */ new Map();
-  /** SHA-256 of a tool binary, once per path/size/mtime. */
+  /**
+   * SHA-256 of a tool binary, once per path/size/mtime/ctime/inode: kept in the folder too, so a
+   * run does not re-read 30-60 MB of binaries (1.5 s of a warm check's CPU). The change time and
+   * inode cannot be set back by a program, so a replaced binary always gets a new lookup.
+   */
   toolId(path) {
     let st;
     try {
-      st = statSync4(path);
+      st = statSync4(path, { bigint: true });
     } catch {
       return `missing:${path}`;
     }
-    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
+    const memo = `${path}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.ino}\0${st.dev}`;
     let id = this.tools.get(memo);
     if (!id) {
-      id = createHash3("sha256").update(readFileSync5(path)).digest("hex");
+      const key = sha256(`${TOOL_ID_VERSION}
+${memo}`);
+      const stored = this.getResult(key);
+      id = stored && /^[0-9a-f]{64}$/.test(stored) ? stored : createHash3("sha256").update(readFileSync5(path)).digest("hex");
+      if (id !== stored) this.putResult(key, id, false);
       this.tools.set(memo, id);
     }
     return id;
@@ -38356,13 +38441,15 @@ var RenderCache = class {
     if (d !== void 0) this.results.set(key, d);
     return d;
   }
-  putResult(key, body) {
+  putResult(key, body, counted = true) {
     this.results.set(key, body);
-    this.write(key, body, "json");
+    this.write(key, body, "json", counted);
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
   read(key, ext = "yaml") {
-    if (!this.dir) return void 0;
+    return this.dir ? spanSync(`cache read + verify (.${ext})`, () => this.readEntry(key, ext)) : void 0;
+  }
+  readEntry(key, ext) {
     const f = this.file(key, ext);
     let text;
     try {
@@ -38378,7 +38465,7 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body, ext = "yaml") {
+  write(key, body, ext = "yaml", counted = true) {
     if (!this.dir) return;
     const f = this.file(key, ext);
     const tmp = join10(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
@@ -38387,7 +38474,7 @@ var RenderCache = class {
       writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync(tmp, f);
-      this.stats.writes++;
+      if (counted) this.stats.writes++;
     } catch {
       rmSync(tmp, { force: true });
     }
@@ -38405,7 +38492,7 @@ function cacheOption(given) {
   return cache ? { cache } : {};
 }
 var sha256 = (s) => createHash3("sha256").update(s).digest("hex");
-var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
+var REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 var InputHasher = class {
   files = /* @__PURE__ */ new Map();
   trees = /* @__PURE__ */ new Map();
@@ -38443,8 +38530,8 @@ var InputHasher = class {
       } catch {
         return false;
       }
-      for (const s of strings(doc)) {
-        if (REMOTE.test(s)) return false;
+      for (const s of kustomizationStrings(doc)) {
+        if (REMOTE_INPUT.test(s)) return false;
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve4(dir, candidate);
@@ -38520,10 +38607,10 @@ function realInside(root, abs) {
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep4}`);
 }
-function strings(v, out = []) {
+function kustomizationStrings(v, out = []) {
   if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  else if (Array.isArray(v)) for (const x of v) kustomizationStrings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) kustomizationStrings(x, out);
   return out;
 }
 
@@ -38557,8 +38644,8 @@ function parseYamlFile(text, file) {
       problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
       return;
     }
-    const start = d.contents?.range?.[0] ?? 0;
-    const sp = lines.linePos(start);
+    const start2 = d.contents?.range?.[0] ?? 0;
+    const sp = lines.linePos(start2);
     out.push({
       file,
       documentIndex: i,
@@ -38644,32 +38731,32 @@ var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.l
 function kustomizationReferences(spec) {
   const out = [];
   const list = (v) => Array.isArray(v) ? v : [];
-  const add = (at, v, what, kind) => {
+  const add3 = (at, v, what, kind) => {
     if (typeof v === "string" && v.trim() && !v.includes("\n")) out.push({ at, path: v.trim(), what, kind });
   };
-  for (const key of ["resources", "bases", "components"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
-  for (const key of ["generators", "transformers", "validators"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
-  list(spec.patches).forEach((p, i) => add(["patches", i, "path"], p?.path, "patch path", "file"));
-  list(spec.patchesStrategicMerge).forEach((v, i) => add(["patchesStrategicMerge", i], v, "patchesStrategicMerge entry", "file"));
-  list(spec.patchesJson6902).forEach((p, i) => add(["patchesJson6902", i, "path"], p?.path, "patchesJson6902 path", "file"));
-  list(spec.replacements).forEach((p, i) => add(["replacements", i, "path"], p?.path, "replacements path", "file"));
-  list(spec.crds).forEach((v, i) => add(["crds", i], v, "crds entry", "file"));
-  list(spec.configurations).forEach((v, i) => add(["configurations", i], v, "configurations entry", "file"));
-  add(["openapi", "path"], spec.openapi?.path, "openapi path", "file");
+  for (const key of ["resources", "bases", "components"]) list(spec[key]).forEach((v, i) => add3([key, i], v, `${key} entry`, "kustomization"));
+  for (const key of ["generators", "transformers", "validators"]) list(spec[key]).forEach((v, i) => add3([key, i], v, `${key} entry`, "kustomization"));
+  list(spec.patches).forEach((p, i) => add3(["patches", i, "path"], p?.path, "patch path", "file"));
+  list(spec.patchesStrategicMerge).forEach((v, i) => add3(["patchesStrategicMerge", i], v, "patchesStrategicMerge entry", "file"));
+  list(spec.patchesJson6902).forEach((p, i) => add3(["patchesJson6902", i, "path"], p?.path, "patchesJson6902 path", "file"));
+  list(spec.replacements).forEach((p, i) => add3(["replacements", i, "path"], p?.path, "replacements path", "file"));
+  list(spec.crds).forEach((v, i) => add3(["crds", i], v, "crds entry", "file"));
+  list(spec.configurations).forEach((v, i) => add3(["configurations", i], v, "configurations entry", "file"));
+  add3(["openapi", "path"], spec.openapi?.path, "openapi path", "file");
   for (const key of ["configMapGenerator", "secretGenerator"]) {
     list(spec[key]).forEach((g, i) => {
-      list(g?.files).forEach((f, j) => add([key, i, "files", j], typeof f === "string" && f.includes("=") ? f.slice(f.indexOf("=") + 1) : f, `${key} file`, "data"));
-      list(g?.envs).forEach((f, j) => add([key, i, "envs", j], f, `${key} env file`, "data"));
-      add([key, i, "env"], g?.env, `${key} env file`, "data");
+      list(g?.files).forEach((f, j) => add3([key, i, "files", j], typeof f === "string" && f.includes("=") ? f.slice(f.indexOf("=") + 1) : f, `${key} file`, "data"));
+      list(g?.envs).forEach((f, j) => add3([key, i, "envs", j], f, `${key} env file`, "data"));
+      add3([key, i, "env"], g?.env, `${key} env file`, "data");
     });
   }
   const globals = spec.helmGlobals;
-  add(["helmGlobals", "chartHome"], globals?.chartHome, "helmGlobals.chartHome", "folder");
-  add(["helmGlobals", "configHome"], globals?.configHome, "helmGlobals.configHome", "folder");
+  add3(["helmGlobals", "chartHome"], globals?.chartHome, "helmGlobals.chartHome", "folder");
+  add3(["helmGlobals", "configHome"], globals?.configHome, "helmGlobals.configHome", "folder");
   list(spec.helmCharts).forEach((c, i) => {
-    add(["helmCharts", i, "repo"], c?.repo, "helmCharts repo", "folder");
-    add(["helmCharts", i, "valuesFile"], c?.valuesFile, "helmCharts valuesFile", "file");
-    list(c?.additionalValuesFiles).forEach((f, j) => add(["helmCharts", i, "additionalValuesFiles", j], f, "helmCharts additionalValuesFiles entry", "file"));
+    add3(["helmCharts", i, "repo"], c?.repo, "helmCharts repo", "folder");
+    add3(["helmCharts", i, "valuesFile"], c?.valuesFile, "helmCharts valuesFile", "file");
+    list(c?.additionalValuesFiles).forEach((f, j) => add3(["helmCharts", i, "additionalValuesFiles", j], f, "helmCharts additionalValuesFiles entry", "file"));
   });
   return out;
 }
@@ -38837,7 +38924,7 @@ var Builder = class {
     }
     if (issues.length) return { objects: [], issues };
     if (kfile) {
-      this.collect(walk2, dir, seen, (abs) => files.push(abs));
+      spanSync("render walk + guard", () => this.collect(walk2, dir, seen, (abs) => files.push(abs)));
       if (issues.length) return { objects: [], issues };
       if (!overlay) return { ...await this.runKustomize(walk2, dir, kfile, files, problemsOf), dirs: [...seen] };
       const target = this.wrap(dir, [dir], overlay, components);
@@ -38991,7 +39078,7 @@ var Builder = class {
       list.forEach((g, i) => {
         if (typeof g?.name !== "string" || !g.name) return;
         const position = doc.locate([key, i]) ?? doc.position;
-        walk2.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name } });
+        walk2.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name, fixed: true } });
       });
     }
   }
@@ -39004,7 +39091,8 @@ var Builder = class {
       this.kustomizeRuns++;
       return runConfined(this.kustomize, args, { timeoutMs }, this.runner);
     });
-    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
+    const cacheKey = this.cache ? spanSync("render cache key", () => this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize))) : void 0;
+    const res = this.cache ? await this.cache.run(cacheKey, produce) : await produce();
     const where = kfile ? root.rel(kfile) : root.rel(dir);
     if (res.limit) {
       const what = res.limit === "memory" ? "ran out of its memory ceiling" : res.limit === "time" ? `did not finish within ${timeoutMs / 1e3} s` : "printed more output than the limit";
@@ -39023,6 +39111,10 @@ var Builder = class {
       });
       return { objects: [], issues };
     }
+    return spanSync("render match objects to sources", () => this.match(res.stdout, files, walk2, overlay));
+  }
+  match(stdout, files, walk2, overlay) {
+    const { root, issues } = walk2;
     const byKey = /* @__PURE__ */ new Map();
     for (const f of files) {
       const scanned = this.scan(f, root.rel(f));
@@ -39031,7 +39123,7 @@ var Builder = class {
         byKey.set(key, [...byKey.get(key) ?? [], { doc: d, ...scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {} }]);
       }
     }
-    const objects = splitDocuments(res.stdout).map((raw) => {
+    const objects = splitDocuments(stdout).map((raw) => {
       const object = lazyObject(raw);
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ""), overlay)}`) ?? [];
       const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1] ?? generated(walk2.generators, object);
@@ -39355,6 +39447,199 @@ var HelmRenderer = class {
   }
 };
 
+// node_modules/@carbon/render/src/gittree.ts
+init_src();
+import { execFileSync } from "node:child_process";
+import { existsSync as existsSync11, statSync as statSync7 } from "node:fs";
+import { posix } from "node:path";
+var TREE_KEY_VERSION = "git-tree-key/1";
+var HASH = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+var GitTree = class _GitTree {
+  constructor(commit, repo, entries, texts, refused) {
+    this.commit = commit;
+    this.repo = repo;
+    this.entries = entries;
+    this.texts = texts;
+    this.refused = refused;
+    for (const p of entries.keys()) for (let d = posix.dirname(p); d !== "." && !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
+  }
+  dirs = /* @__PURE__ */ new Set();
+  /** Reads `commit`'s listing and kustomization files: two git processes. */
+  static async load(repo, commit, runner = exec) {
+    if (!HASH.test(commit) && !/^[0-9a-f]{7,64}$/i.test(commit)) throw new Error(`"${commit}" is not a commit id`);
+    const [ls, plainConfig] = await Promise.all([runner("git", ["-C", repo, "ls-tree", "-r", "-z", "--full-tree", `${commit}^{tree}`]), convertingConfig(repo, runner)]);
+    const entries = /* @__PURE__ */ new Map();
+    let refused = plainConfig;
+    if (ls.exitCode !== 0) refused ??= `git ls-tree failed: ${ls.stderr.trim()}`;
+    for (const rec of ls.exitCode === 0 ? ls.stdout.split("\0") : []) {
+      const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
+      if (!m) continue;
+      const [, mode, type2, hash, path] = m;
+      if (mode === "120000" || type2 !== "blob") refused ??= `${path} is a ${type2 === "commit" ? "submodule" : "symbolic link"}`;
+      entries.set(path, { mode, type: type2, hash });
+    }
+    const texts = /* @__PURE__ */ new Map();
+    const wanted = [...entries].filter(([p, e]) => e.type === "blob" && [...KUSTOMIZATION_FILES, ".gitattributes"].includes(posix.basename(p)));
+    if (!refused && wanted.length) {
+      const cat = await runner("git", ["-C", repo, "cat-file", "--batch"], { input: `${wanted.map(([, e]) => e.hash).join("\n")}
+` });
+      const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+      if (!parsed) refused = "git cat-file --batch could not be read";
+      else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash));
+      for (const [p] of wanted) if (posix.basename(p) === ".gitattributes") refused ??= convertingAttributes(p, texts.get(p));
+    }
+    return new _GitTree(commit, repo, entries, texts, refused);
+  }
+  /** The blob id of a file of the commit, if there is one. */
+  blob(path) {
+    const e = this.entries.get(path);
+    return e?.type === "blob" ? e.hash : void 0;
+  }
+  read = /* @__PURE__ */ new Map();
+  wanted = /* @__PURE__ */ new Set();
+  /** Files whose text will probably be asked for (sources of objects served from the cache): read together by `fetchWanted`. */
+  want(path) {
+    const h = this.blob(path);
+    if (h && !this.read.has(h)) this.wanted.add(h);
+  }
+  /** One `git cat-file --batch` for every wanted file not read yet. */
+  async fetchWanted(runner = exec) {
+    const hashes = [...this.wanted].filter((h) => !this.read.has(h));
+    this.wanted.clear();
+    if (!hashes.length) return;
+    const cat = await runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
+` });
+    const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+    for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+  }
+  /** A file's text at the commit (one `git cat-file`, only when a finding asks where a field is). */
+  text(path) {
+    const hash = this.blob(path);
+    if (!hash) return void 0;
+    let t2 = this.read.get(hash);
+    if (t2 === void 0) {
+      try {
+        t2 = execFileSync("git", ["-C", this.repo, "cat-file", "blob", hash], { encoding: "utf8", maxBuffer: LIMITS.fileBytes + 1, stdio: ["ignore", "pipe", "ignore"] });
+      } catch {
+        return void 0;
+      }
+      this.read.set(hash, t2);
+    }
+    return t2;
+  }
+  kfile(dir) {
+    for (const f of KUSTOMIZATION_FILES) {
+      const p = dir ? `${dir}/${f}` : f;
+      if (this.blob(p)) return p;
+    }
+    return void 0;
+  }
+  /** Whether the commit has a folder at `path` ('' is the root) with a kustomization file in it. */
+  hasKustomization(path) {
+    return (path === "" || this.dirs.has(path)) && this.kfile(path) !== void 0;
+  }
+  files(dir, recursive) {
+    const prefix = dir ? `${dir}/` : "";
+    const out = [];
+    for (const [p, e] of this.entries) {
+      if (!p.startsWith(prefix) || e.type !== "blob") continue;
+      if (!recursive && p.slice(prefix.length).includes("/")) continue;
+      out.push(`file ${p} ${e.hash}`);
+    }
+    return out.sort();
+  }
+  /**
+   * The key of building Flux path `path` (with the Flux Kustomization's `overlay`) from this
+   * commit with the kustomize binary `toolId`, as the source `paths` (its ignore allow-list; [] =
+   * all) hands it over; undefined when it cannot be known without the files (see the class).
+   */
+  buildKey(path, overlay, toolId, paths) {
+    if (this.refused || !this.hasKustomization(path)) return void 0;
+    const lines = [TREE_KEY_VERSION, RENDER_CACHE_VERSION, `tool ${toolId}`, `limits ${JSON.stringify(LIMITS)}`, `source ${JSON.stringify(paths)}`, `path ${path}`, `overlay ${JSON.stringify(overlay ?? null)}`];
+    const seen = /* @__PURE__ */ new Set();
+    const visit = (dir) => {
+      if (seen.has(dir)) return true;
+      seen.add(dir);
+      lines.push(`dir ${dir}`, ...this.files(dir, false));
+      const kfile = this.kfile(dir);
+      if (!kfile) return true;
+      const text = this.texts.get(kfile);
+      if (text === void 0) return false;
+      let doc;
+      try {
+        doc = parseYamlFast(text);
+      } catch {
+        return false;
+      }
+      for (const s of kustomizationStrings(doc)) {
+        if (REMOTE_INPUT.test(s)) return false;
+        for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
+          if (!candidate || candidate.includes("\n") || candidate.startsWith("/")) continue;
+          const p = posix.normalize(posix.join(dir || ".", candidate)).replace(/\/+$/, "");
+          if (p === ".." || p.startsWith("../")) return false;
+          const rel = p === "." ? "" : p;
+          if (this.blob(rel)) lines.push(`file ${rel} ${this.blob(rel)}`);
+          else if (rel === "" || this.dirs.has(rel)) {
+            if (this.kfile(rel)) {
+              if (!visit(rel)) return false;
+            } else lines.push(`tree ${rel}`, ...this.files(rel, true));
+          }
+        }
+      }
+      return true;
+    };
+    for (const c of overlay?.components ?? []) {
+      const p = posix.normalize(posix.join(path || ".", c));
+      if (c.startsWith("/") || p === ".." || p.startsWith("../") || !this.hasKustomization(p === "." ? "" : p)) return void 0;
+      if (!visit(p === "." ? "" : p)) return void 0;
+    }
+    if (!visit(path)) return void 0;
+    return sha256(lines.join("\n"));
+  }
+};
+var CONVERTING = /* @__PURE__ */ new Set(["text", "eol", "crlf", "filter", "ident", "export-subst", "export-ignore", "working-tree-encoding"]);
+function convertingAttributes(path, text) {
+  if (text === void 0) return `${path} could not be read`;
+  for (const line of text.split("\n")) {
+    const t2 = line.trim();
+    if (!t2 || t2.startsWith("#")) continue;
+    if (t2.startsWith("[attr]")) return `${path} defines attribute macros`;
+    const attrs = t2.split(/\s+/).slice(1).map((a) => a.replace(/^[-!]/, "").replace(/=.*$/, ""));
+    const hit = attrs.find((a) => CONVERTING.has(a));
+    if (hit) return `${path} sets ${hit}`;
+  }
+  return void 0;
+}
+function parseBatch(out) {
+  const buf = Buffer.from(out, "utf8");
+  const texts = /* @__PURE__ */ new Map();
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(10, at);
+    if (nl < 0) return void 0;
+    const head = /^([0-9a-f]+) blob (\d+)$/.exec(buf.subarray(at, nl).toString("utf8"));
+    if (!head) return void 0;
+    const size = Number(head[2]);
+    if (buf[nl + 1 + size] !== 10) return void 0;
+    texts.set(head[1], buf.subarray(nl + 1, nl + 1 + size).toString("utf8"));
+    at = nl + 2 + size;
+  }
+  return texts;
+}
+async function convertingConfig(repo, runner) {
+  const [cfg, path] = await Promise.all([
+    runner("git", ["-C", repo, "config", "--get-regexp", "^core\\.(autocrlf|eol|attributesfile)$"]),
+    runner("git", ["-C", repo, "rev-parse", "--git-path", "info/attributes"])
+  ]);
+  const set2 = cfg.stdout.split("\n").filter((l) => l.trim() && !/^core\.autocrlf false$/i.test(l.trim()));
+  if (set2.length) return `git configuration ${set2.join(", ")} may convert files`;
+  const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? posix.join(process.env.HOME, ".config") : "");
+  for (const f of [path.exitCode === 0 ? posix.resolve(repo, path.stdout.trim()) : "", xdg ? posix.join(xdg, "git", "attributes") : ""]) {
+    if (f && existsSync11(f) && statSync7(f).size > 0) return `${f} sets attributes`;
+  }
+  return void 0;
+}
+
 // node_modules/@carbon/render/src/git.ts
 init_src();
 import { mkdirSync as mkdirSync4, rmSync as rmSync3 } from "node:fs";
@@ -39412,7 +39697,7 @@ async function discoverFluxKustomizations(dir, options2 = {}) {
   const selected = options2.clusters ? clusters.filter((c) => options2.clusters.includes(c.name)) : clusters;
   const session = new RenderSession(repoRoot, options2);
   try {
-    return await Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir)));
+    return await span("render clusters", () => Promise.all(selected.map((c) => session.renderCluster(c.name, c.dir))));
   } finally {
     session.dispose();
   }
@@ -39453,23 +39738,95 @@ var RenderSession = class {
    * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
    * so 22 services promoted together cost one `git archive`, not 22.
    */
-  commitRoot(commit, paths) {
+  commitRoot(commit, wanted) {
     const list = this.commits.get(commit) ?? [];
-    const hit = list.find((x) => covers(x.paths, paths));
+    const hit = list.find((x) => covers(x.paths, wanted));
     if (hit) return hit.dir;
+    const union = this.unions.get(commit);
+    const paths = union && covers(union, wanted) ? union : wanted;
     const into = this.temp();
-    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    const dir = span("git extract pinned commit", () => extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec)).then(() => into);
     list.push({ paths, dir });
     this.commits.set(commit, list);
     return dir;
   }
-  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  /**
+   * For every pinned commit a batch of Kustomizations needs: with a cache, reads its tree from git
+   * (no extraction: builds whose key is in the cache never need the files); without one, starts one
+   * extraction of the union of their folders.
+   */
   prefetch(wanted) {
     for (const [commit, lists] of wanted) {
       const all = lists.some((l) => !l.length);
       const union = all ? [] : [...new Set(lists.flat())].sort();
-      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
+      const known = this.unions.get(commit);
+      this.unions.set(commit, known && covers(known, union) ? known : union);
+      if (this.options.cache) void this.gitTree(commit);
+      else if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
     }
+  }
+  /** Folders each pinned commit's Kustomizations need together ([] = the whole tree). */
+  unions = /* @__PURE__ */ new Map();
+  trees = /* @__PURE__ */ new Map();
+  /** The commit's tree from git's object database, once per run; undefined when it cannot be read. */
+  gitTree(commit) {
+    let t2 = this.trees.get(commit);
+    if (!t2) {
+      t2 = span("git tree listing (ls-tree + cat-file)", () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec)).catch(() => void 0);
+      this.trees.set(commit, t2);
+    }
+    return t2;
+  }
+  /**
+   * A pinned build answered from the cache by its git-object key, without extracting the commit;
+   * otherwise the key (when one can be made) to store the build under once it has run.
+   */
+  async fromTree(commit, paths, path, overlay) {
+    const cache = this.options.cache;
+    if (!cache || !covers(paths, [path])) return {};
+    const tree = await this.gitTree(commit);
+    const key = tree && spanSync("render tree key", () => tree.buildKey(path, overlay, cache.toolId(this.builder.kustomize), paths));
+    if (!tree || !key) return {};
+    const stored = cache.getResult(key);
+    if (stored === void 0) return { key };
+    let entry;
+    try {
+      entry = JSON.parse(stored);
+    } catch {
+      return { key };
+    }
+    if (!Array.isArray(entry.raws) || !Array.isArray(entry.docs) || entry.docs.length !== entry.raws.length) return { key };
+    cache.stats.treeHits++;
+    return { key, hit: { objects: entry.raws.map((raw, i) => this.treeObject(tree, raw, entry.docs[i] ?? void 0)), issues: [] } };
+  }
+  treeFiles = /* @__PURE__ */ new Map();
+  /** An object of a build served from the cache by git key: located from the stored match, fields located from the blob on demand. */
+  treeObject(tree, raw, d) {
+    const object = lazyObject(raw);
+    if (!d) return { object, raw };
+    const position = { line: d.line, column: d.column };
+    if (d.fixed) return { object, raw, doc: { file: d.file, position, locate: () => position, fixed: true, ...d.kind ? { kind: d.kind } : {}, ...d.name ? { name: d.name } : {} }, ...d.generatedFrom ? { generatedFrom: d.generatedFrom } : {} };
+    tree.want(d.file);
+    const locate = (path) => {
+      const memo = `${tree.commit}\0${d.file}`;
+      let parsed = this.treeFiles.get(memo);
+      if (!parsed) {
+        const text = tree.text(d.file);
+        parsed = text === void 0 ? { docs: [], problems: [] } : parseYamlFile(text, d.file);
+        this.treeFiles.set(memo, parsed);
+      }
+      return parsed.docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? void 0) === d.namespace)?.locate(path);
+    };
+    const doc = { file: d.file, position, locate, ...d.kind ? { kind: d.kind } : {}, ...d.name ? { name: d.name } : {}, ...d.namespace ? { namespace: d.namespace } : {} };
+    return { object, raw, doc, ...d.generatedFrom ? { generatedFrom: d.generatedFrom } : {} };
+  }
+  /** Stores a pinned build that ran (from the extraction) under its git-object key. */
+  storeTreeBuild(key, res) {
+    if (res.issues.length || !res.objects.every((o) => o.raw !== void 0)) return;
+    const docs2 = res.objects.map(
+      (o) => o.doc ? { file: o.doc.file, line: o.doc.position.line, column: o.doc.position.column, ...o.doc.kind ? { kind: o.doc.kind } : {}, ...o.doc.name ? { name: o.doc.name } : {}, ...o.doc.namespace ? { namespace: o.doc.namespace } : {}, ...o.generatedFrom ? { generatedFrom: o.generatedFrom } : {}, ...o.doc.fixed ? { fixed: true } : {} } : null
+    );
+    this.options.cache?.putResult(key, JSON.stringify({ raws: res.objects.map((o) => o.raw), docs: docs2 }));
   }
   async renderCluster(cluster, clusterDir) {
     const errors = [];
@@ -39482,7 +39839,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync11(join14(this.repoRoot, rootPath)),
+      pathExists: existsSync12(join14(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -39552,6 +39909,7 @@ var RenderSession = class {
     const renderEntry = async (e) => {
       let base = this.repoRoot;
       let commit;
+      let treeBuild;
       if (e !== root) {
         const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
         const src = sources.get(sk);
@@ -39566,11 +39924,14 @@ var RenderSession = class {
           if (typeof pin === "string") e.sourceRef.commit = pin;
         } else if (src && e.sourceRef.kind === "GitRepository" && typeof pin === "string") {
           e.sourceRef.commit = pin;
+          const paths = includedPaths(src.spec?.ignore);
           try {
-            base = await this.commitRoot(pin, includedPaths(src.spec?.ignore));
+            if (e.path !== void 0 && !e.path.startsWith("..")) treeBuild = await this.fromTree(pin, paths, e.path, overlayOf(e.spec));
+            if (!treeBuild?.hit) base = await this.commitRoot(pin, paths);
             commit = pin;
             e.sourceRef.mode = "commit";
           } catch (err) {
+            treeBuild = void 0;
             const where = locOf(src, e);
             errors.push({ code: "source", severity: "warning", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}; validated from the working tree instead`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
             e.sourceRef.mode = "worktree";
@@ -39582,6 +39943,13 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
+      if (treeBuild?.hit) {
+        e.pathExists = true;
+        if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
+        const built = treeBuild.hit.objects;
+        e.objects = spanSync("render postBuild", () => this.postBuild(e, built, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3)));
+        return;
+      }
       const dir = join14(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
       const away = new Root(base).escapes(dir);
@@ -39589,14 +39957,15 @@ var RenderSession = class {
         errors.push({ code: "outside", severity: "error", ...origin, message: `Kustomization ${e.key || e.name}: spec.path "${e.path}" ${away}; it is not rendered`, hint: "use a path inside the repository (no symlinked folder leading out of it)", kustomization: e.key || `${e.namespace}/${e.name}` });
         return;
       }
-      e.pathExists = existsSync11(dir) && statSync7(dir).isDirectory();
+      e.pathExists = existsSync12(dir) && statSync8(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree", origin);
+      if (treeBuild?.key) this.storeTreeBuild(treeBuild.key, res);
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
-      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3));
+      e.objects = spanSync("render postBuild", () => this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3)));
     };
     let queue = [root];
     let pending = [];
@@ -39625,14 +39994,15 @@ var RenderSession = class {
         queue = nowReady;
       }
     }
-    await this.renderHelmReleases(entries, sources, rootSourceKey, errors);
+    await span("render helm", () => this.renderHelmReleases(entries, sources, rootSourceKey, errors));
+    await Promise.all([...this.trees.values()].map(async (t2) => (await t2)?.fetchWanted(this.options.runner ?? exec)));
     const unapplied = [];
     const clusterAbs = join14(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
     for (const [d, recursive] of failed ? [] : [[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep7}`) && k !== clusterAbs).map((k) => [k, false])]) {
-      const found = this.builder.unread(repoRoot, d, recursive);
+      const found = spanSync("render unapplied walk", () => this.builder.unread(repoRoot, d, recursive));
       for (const f of found.files) unread.add(f);
       for (const p of found.refused) errors.push({ severity: "error", ...p });
     }
@@ -39814,8 +40184,8 @@ function locOf(_src, e) {
 }
 function normalisePath(p) {
   if (isAbsolute2(p) && !p.startsWith("/")) return void 0;
-  const n = posix.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
-  const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
+  const n = posix2.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
+  const raw = posix2.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
 }
@@ -40329,11 +40699,11 @@ var NodeSet = class _NodeSet {
     for (let type2 of this.types) {
       let newProps = null;
       for (let source of props) {
-        let add = source(type2);
-        if (add) {
+        let add3 = source(type2);
+        if (add3) {
           if (!newProps)
             newProps = Object.assign({}, type2.props);
-          let value = add[1], prop = add[0];
+          let value = add3[1], prop = add3[0];
           if (prop.combine && prop.id in newProps)
             value = prop.combine(newProps[prop.id], value);
           newProps[prop.id] = value;
@@ -40717,20 +41087,20 @@ var TreeNode = class _TreeNode extends BaseNode {
   nextChild(i, dir, pos, side, mode = 0) {
     for (let parent = this; ; ) {
       for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
-        let next = children[i], start = positions[i] + parent.from, mounted;
-        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
+        let next = children[i], start2 = positions[i] + parent.from, mounted;
+        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start2 && pos <= start2 + next.length) && !checkSide(side, pos, start2, start2 + next.length))
           continue;
         if (next instanceof TreeBuffer) {
           if (mode & IterMode.ExcludeBuffers)
             continue;
-          let index2 = next.findChild(0, next.buffer.length, dir, pos - start, side);
+          let index2 = next.findChild(0, next.buffer.length, dir, pos - start2, side);
           if (index2 > -1)
-            return new BufferNode(new BufferContext(parent, next, i, start), null, index2);
+            return new BufferNode(new BufferContext(parent, next, i, start2), null, index2);
         } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
           let mounted2;
           if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
-            return new _TreeNode(mounted2.tree, start, i, parent);
-          let inner = new _TreeNode(next, start, i, parent);
+            return new _TreeNode(mounted2.tree, start2, i, parent);
+          let inner = new _TreeNode(next, start2, i, parent);
           return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
         }
       }
@@ -40867,11 +41237,11 @@ function matchNodeContext(node, context, i = context.length - 1) {
   return true;
 }
 var BufferContext = class {
-  constructor(parent, buffer, index2, start) {
+  constructor(parent, buffer, index2, start2) {
     this.parent = parent;
     this.buffer = buffer;
     this.index = index2;
-    this.start = start;
+    this.start = start2;
   }
 };
 var BufferNode = class _BufferNode extends BaseNode {
@@ -41075,10 +41445,10 @@ var TreeCursor = class {
   }
   yieldBuf(index2, type2) {
     this.index = index2;
-    let { start, buffer } = this.buffer;
+    let { start: start2, buffer } = this.buffer;
     this.type = type2 || buffer.set.types[buffer.buffer[index2]];
-    this.from = start + buffer.buffer[index2 + 1];
-    this.to = start + buffer.buffer[index2 + 2];
+    this.from = start2 + buffer.buffer[index2 + 1];
+    this.to = start2 + buffer.buffer[index2 + 2];
     return true;
   }
   /**
@@ -41387,13 +41757,13 @@ function buildTree(data) {
   let types = nodeSet.types;
   let contextHash = 0, lookAhead = 0;
   function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
-    let { id, start, end, size } = cursor;
+    let { id, start: start2, end, size } = cursor;
     if (size < 0) {
       cursor.next();
       if (size == -1) {
         let node2 = reused[id];
         children2.push(node2);
-        positions2.push(start - parentStart);
+        positions2.push(start2 - parentStart);
         return;
       } else if (size == -3) {
         contextHash = id;
@@ -41406,8 +41776,8 @@ function buildTree(data) {
       }
     }
     let type2 = types[id], node, buffer2;
-    let startPos = start - parentStart;
-    if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
+    let startPos = start2 - parentStart;
+    if (end - start2 <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
       let data2 = new Uint16Array(buffer2.size - buffer2.skip);
       let endPos = cursor.pos - buffer2.size, index2 = data2.length;
       while (cursor.pos > endPos)
@@ -41424,34 +41794,34 @@ function buildTree(data) {
       while (cursor.pos > endPos) {
         if (localInRepeat >= 0 && cursor.id == localInRepeat && cursor.size >= 0) {
           if (cursor.end <= lastEnd - maxBufferLength) {
-            makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+            makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
             lastGroup = localChildren.length;
             lastEnd = cursor.end;
             groupLookAhead = lookAhead;
           }
           cursor.next();
         } else if (depth > 2500) {
-          takeFlatNode(start, endPos, localChildren, localPositions);
+          takeFlatNode(start2, endPos, localChildren, localPositions);
         } else {
           if (localInRepeat >= 0 && cursor.size == -1 && reused[cursor.id].type == nodeSet.types[localInRepeat]) {
             if (lastGroup < localChildren.length)
-              makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+              makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
             lastGroup = localChildren.length + 1;
             lastEnd = cursor.start;
             groupLookAhead = lookAhead;
           }
-          takeNode(start, endPos, localChildren, localPositions, localInRepeat, depth + 1);
+          takeNode(start2, endPos, localChildren, localPositions, localInRepeat, depth + 1);
         }
       }
       if (localInRepeat >= 0 && lastGroup > 0 && lastGroup < localChildren.length)
-        makeRepeatLeaf(localChildren, localPositions, start, lastGroup, start, lastEnd, localInRepeat, groupLookAhead, contextHash);
+        makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, start2, lastEnd, localInRepeat, groupLookAhead, contextHash);
       localChildren.reverse();
       localPositions.reverse();
       if (localInRepeat > -1 && lastGroup > 0) {
         let make = makeBalanced(type2);
-        node = balanceRange(type2, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
+        node = balanceRange(type2, localChildren, localPositions, 0, localChildren.length, 0, end - start2, make, make);
       } else {
-        node = makeTree(type2, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
+        node = makeTree(type2, localChildren, localPositions, end - start2, lookAheadAtStart - end, contextAtStart);
       }
     }
     children2.push(node);
@@ -41461,30 +41831,30 @@ function buildTree(data) {
     let nodes = [];
     let nodeCount = 0, stopAt = -1;
     while (cursor.pos > minPos) {
-      let { id, start, end, size } = cursor;
+      let { id, start: start2, end, size } = cursor;
       if (size > 4) {
         cursor.next();
-      } else if (stopAt > -1 && start < stopAt) {
+      } else if (stopAt > -1 && start2 < stopAt) {
         break;
       } else {
         if (stopAt < 0)
           stopAt = end - maxBufferLength;
-        nodes.push(id, start, end);
+        nodes.push(id, start2, end);
         nodeCount++;
         cursor.next();
       }
     }
     if (nodeCount) {
       let buffer2 = new Uint16Array(nodeCount * 4);
-      let start = nodes[nodes.length - 2];
+      let start2 = nodes[nodes.length - 2];
       for (let i = nodes.length - 3, j = 0; i >= 0; i -= 3) {
         buffer2[j++] = nodes[i];
-        buffer2[j++] = nodes[i + 1] - start;
-        buffer2[j++] = nodes[i + 2] - start;
+        buffer2[j++] = nodes[i + 1] - start2;
+        buffer2[j++] = nodes[i + 2] - start2;
         buffer2[j++] = j;
       }
-      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
-      positions2.push(start - parentStart);
+      children2.push(new TreeBuffer(buffer2, nodes[2] - start2, nodeSet));
+      positions2.push(start2 - parentStart);
     }
   }
   function makeBalanced(type2) {
@@ -41528,13 +41898,13 @@ function buildTree(data) {
   }
   function findBufferSize(maxSize, inRepeat) {
     let fork = cursor.fork();
-    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
+    let size = 0, start2 = 0, skip = 0, minStart = fork.end - maxBufferLength;
     let result = { size: 0, start: 0, skip: 0 };
     scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
       let nodeSize2 = fork.size;
       if (fork.id == inRepeat && nodeSize2 >= 0) {
         result.size = size;
-        result.start = start;
+        result.start = start2;
         result.skip = skip;
         skip += 4;
         size += 4;
@@ -41558,19 +41928,19 @@ function buildTree(data) {
         }
         fork.next();
       }
-      start = nodeStart;
+      start2 = nodeStart;
       size += nodeSize2;
       skip += localSkipped;
     }
     if (inRepeat < 0 || size == maxSize) {
       result.size = size;
-      result.start = start;
+      result.start = start2;
       result.skip = skip;
     }
     return result.size > 4 ? result : void 0;
   }
   function copyToBuffer(bufferStart, buffer2, index2) {
-    let { id, start, end, size } = cursor;
+    let { id, start: start2, end, size } = cursor;
     cursor.next();
     if (size >= 0 && id < minRepeatType) {
       let startIndex = index2;
@@ -41581,7 +41951,7 @@ function buildTree(data) {
       }
       buffer2[--index2] = startIndex;
       buffer2[--index2] = end - bufferStart;
-      buffer2[--index2] = start - bufferStart;
+      buffer2[--index2] = start2 - bufferStart;
       buffer2[--index2] = id;
     } else if (size == -3) {
       contextHash = id;
@@ -41614,7 +41984,7 @@ function nodeSize(balanceType, node) {
   }
   return size;
 }
-function balanceRange(balanceType, children, positions, from, to, start, length, mkTop, mkTree) {
+function balanceRange(balanceType, children, positions, from, to, start2, length, mkTop, mkTree) {
   let total = 0;
   for (let i = from; i < to; i++)
     total += nodeSize(balanceType, children[i]);
@@ -41644,7 +42014,7 @@ function balanceRange(balanceType, children, positions, from, to, start, length,
         let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
         localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
       }
-      localPositions.push(groupStart + offset - start);
+      localPositions.push(groupStart + offset - start2);
     }
   }
   divide(children, positions, from, to, 0);
@@ -41744,8 +42114,8 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  pushState(state, start) {
-    this.stack.push(this.state, start, this.bufferBase + this.buffer.length);
+  pushState(state, start2) {
+    this.stack.push(this.state, start2, this.bufferBase + this.buffer.length);
     this.state = state;
   }
   // Apply a reduce action
@@ -41770,17 +42140,17 @@ var Stack = class _Stack {
       return;
     }
     let base = this.stack.length - (depth - 1) * 3 - (action & 262144 ? 6 : 0);
-    let start = base ? this.stack[base - 2] : this.p.ranges[0].from;
-    if (type2 < parser3.minRepeatTerm && start == this.reducePos && this.reducePos < this.pos)
+    let start2 = base ? this.stack[base - 2] : this.p.ranges[0].from;
+    if (type2 < parser3.minRepeatTerm && start2 == this.reducePos && this.reducePos < this.pos)
       this.reducePos = this.pos;
-    let size = this.reducePos - start;
+    let size = this.reducePos - start2;
     if (size >= 2e3 && !((_a = this.p.parser.nodeSet.types[type2]) === null || _a === void 0 ? void 0 : _a.isAnonymous)) {
-      if (start == this.p.lastBigReductionStart) {
+      if (start2 == this.p.lastBigReductionStart) {
         this.p.bigReductionCount++;
         this.p.lastBigReductionSize = size;
       } else if (this.p.lastBigReductionSize < size) {
         this.p.bigReductionCount = 1;
-        this.p.lastBigReductionStart = start;
+        this.p.lastBigReductionStart = start2;
         this.p.lastBigReductionSize = size;
       }
     }
@@ -41791,7 +42161,7 @@ var Stack = class _Stack {
         1
         /* StateFlag.Skipped */
       ) ? this.pos : this.reducePos;
-      this.storeNode(type2, start, pos, count + 4, true);
+      this.storeNode(type2, start2, pos, count + 4, true);
     }
     if (action & 262144) {
       this.state = this.stack[base];
@@ -41801,26 +42171,26 @@ var Stack = class _Stack {
     }
     while (this.stack.length > base)
       this.stack.pop();
-    this.reduceContext(type2, start);
+    this.reduceContext(type2, start2);
   }
   // Shift a value into the buffer
   /**
   @internal
   */
-  storeNode(term, start, end, size = 4, mustSink = false) {
+  storeNode(term, start2, end, size = 4, mustSink = false) {
     if (term == 0 && (!this.stack.length || this.stack[this.stack.length - 1] < this.buffer.length + this.bufferBase)) {
       let top = this.buffer.length;
       if (top > 0 && this.buffer[top - 4] == 0 && this.buffer[top - 1] > -1) {
-        if (start == end)
+        if (start2 == end)
           return;
-        if (this.buffer[top - 2] >= start) {
+        if (this.buffer[top - 2] >= start2) {
           this.buffer[top - 2] = end;
           return;
         }
       }
     }
     if (!mustSink || this.pos == end) {
-      this.buffer.push(term, start, end, size);
+      this.buffer.push(term, start2, end, size);
     } else {
       let index2 = this.buffer.length;
       if (index2 > 0 && (this.buffer[index2 - 4] != 0 || this.buffer[index2 - 1] < 0)) {
@@ -41843,7 +42213,7 @@ var Stack = class _Stack {
           }
       }
       this.buffer[index2] = term;
-      this.buffer[index2 + 1] = start;
+      this.buffer[index2 + 1] = start2;
       this.buffer[index2 + 2] = end;
       this.buffer[index2 + 3] = size;
     }
@@ -41852,7 +42222,7 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  shift(action, type2, start, end) {
+  shift(action, type2, start2, end) {
     if (action & 131072) {
       this.pushState(action & 65535, this.pos);
     } else if ((action & 262144) == 0) {
@@ -41863,17 +42233,17 @@ var Stack = class _Stack {
         1
         /* StateFlag.Skipped */
       );
-      if (!skipped && (end > start || type2 <= parser3.maxNode))
+      if (!skipped && (end > start2 || type2 <= parser3.maxNode))
         this.reducePos = end;
-      this.pushState(nextState, skipped ? start : Math.min(start, this.reducePos));
-      this.shiftContext(type2, start);
+      this.pushState(nextState, skipped ? start2 : Math.min(start2, this.reducePos));
+      this.shiftContext(type2, start2);
       if (type2 <= parser3.maxNode)
-        this.buffer.push(type2, start, end, 4);
+        this.buffer.push(type2, start2, end, 4);
     } else {
       this.pos = end;
-      this.shiftContext(type2, start);
+      this.shiftContext(type2, start2);
       if (type2 <= this.p.parser.maxNode)
-        this.buffer.push(type2, start, end, 4);
+        this.buffer.push(type2, start2, end, 4);
     }
   }
   // Apply an action
@@ -41890,17 +42260,17 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  useNode(value, next, start) {
+  useNode(value, next, start2) {
     let index2 = this.p.reused.length - 1;
     if (index2 < 0 || this.p.reused[index2] != value) {
       this.p.reused.push(value);
       index2++;
     }
-    let end = this.reducePos = this.pos = start + value.length;
-    this.pushState(next, start);
+    let end = this.reducePos = this.pos = start2 + value.length;
+    this.pushState(next, start2);
     this.buffer.push(
       index2,
-      start,
+      start2,
       end,
       -1
       /* size == -1 means this is a reused value */
@@ -42124,13 +42494,13 @@ var Stack = class _Stack {
   dialectEnabled(dialectID) {
     return this.p.parser.dialect.flags[dialectID];
   }
-  shiftContext(term, start) {
+  shiftContext(term, start2) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start));
+      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start2));
   }
-  reduceContext(term, start) {
+  reduceContext(term, start2) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start));
+      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start2));
   }
   /**
   @internal
@@ -42184,10 +42554,10 @@ var StackContext = class {
   }
 };
 var SimulatedStack = class {
-  constructor(start) {
-    this.start = start;
-    this.state = start.state;
-    this.stack = start.stack;
+  constructor(start2) {
+    this.start = start2;
+    this.state = start2.state;
+    this.stack = start2.stack;
     this.base = this.stack.length;
   }
   reduce(action) {
@@ -42519,7 +42889,7 @@ var LocalTokenGroup = class {
     this.data = typeof data == "string" ? decodeArray(data) : data;
   }
   token(input, stack) {
-    let start = input.pos, skipped = 0;
+    let start2 = input.pos, skipped = 0;
     for (; ; ) {
       let atEof = input.next < 0, nextPos = input.resolveOffset(1, 1);
       readToken(this.data, input, stack, 0, this.data, this.precTable);
@@ -42534,7 +42904,7 @@ var LocalTokenGroup = class {
       input.reset(nextPos, input.token);
     }
     if (skipped) {
-      input.reset(start, input.token);
+      input.reset(start2, input.token);
       input.acceptToken(this.elseToken, skipped);
     }
   }
@@ -42576,10 +42946,10 @@ function readToken(data, input, stack, group, precTable, precOffset) {
     break;
   }
 }
-function findOffset(data, start, term) {
-  for (let i = start, next; (next = data[i]) != 65535; i++)
+function findOffset(data, start2, term) {
+  for (let i = start2, next; (next = data[i]) != 65535; i++)
     if (next == term)
-      return i - start;
+      return i - start2;
   return -1;
 }
 function overrides(token, prev, tableData, tableOffset) {
@@ -42668,33 +43038,33 @@ var FragmentCursor = class {
         continue;
       }
       let next = top.children[index2];
-      let start = this.start[last] + top.positions[index2];
-      if (start > pos) {
-        this.nextStart = start;
+      let start2 = this.start[last] + top.positions[index2];
+      if (start2 > pos) {
+        this.nextStart = start2;
         return null;
       }
       if (next instanceof Tree) {
-        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
-        if (start == pos || storeRepeat) {
-          let end = start + next.length, lookahead;
-          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
+        let storeRepeat = start2 > this.lastRepeatPos && next.type.id >= this.minRepeat;
+        if (start2 == pos || storeRepeat) {
+          let end = start2 + next.length, lookahead;
+          if (start2 >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
             if (storeRepeat) {
               this.lastRepeat = next;
-              this.lastRepeatPos = start;
+              this.lastRepeatPos = start2;
             }
-            if (start == pos)
+            if (start2 == pos)
               return next;
           }
         }
         this.index[last]++;
-        if (start + next.length >= Math.max(this.safeFrom, pos)) {
+        if (start2 + next.length >= Math.max(this.safeFrom, pos)) {
           this.trees.push(next);
-          this.start.push(start);
+          this.start.push(start2);
           this.index.push(0);
         }
       } else {
         this.index[last]++;
-        this.nextStart = start + next.length;
+        this.nextStart = start2 + next.length;
       }
     }
   }
@@ -42766,8 +43136,8 @@ var TokenCache = class {
     return main;
   }
   updateCachedToken(token, tokenizer, stack) {
-    let start = this.stream.clipPos(stack.pos);
-    tokenizer.token(this.stream.reset(start, token), stack);
+    let start2 = this.stream.clipPos(stack.pos);
+    tokenizer.token(this.stream.reset(start2, token), stack);
     if (token.value > -1) {
       let { parser: parser3 } = stack.p;
       for (let i = 0; i < parser3.specialized.length; i++)
@@ -42783,7 +43153,7 @@ var TokenCache = class {
         }
     } else {
       token.value = 0;
-      token.end = this.stream.clipPos(start + 1);
+      token.end = this.stream.clipPos(start2 + 1);
     }
   }
   putAction(action, token, end, index2) {
@@ -42947,14 +43317,14 @@ var Parse = class {
   }
   // See if a given tree, or a descendant right at its start, can be
   // reused in the given stack.
-  tryReuse(stack, start, tree, repeatOnly) {
+  tryReuse(stack, start2, tree, repeatOnly) {
     if (!tree)
       return null;
     let strictCx = stack.curContext && stack.curContext.tracker.strict, cxHash = strictCx ? stack.curContext.hash : 0;
     for (; tree; ) {
       let match = this.parser.nodeSet.types[tree.type.id] != tree.type ? -1 : this.parser.getGoto(stack.state, tree.type.id);
       if (match > -1 && tree.length && (!strictCx || (tree.prop(NodeProp.contextHash) || 0) == cxHash)) {
-        stack.useNode(tree, match, start);
+        stack.useNode(tree, match, start2);
         return tree;
       }
       if (tree.children.length == 0 || tree.positions[0] > 0)
@@ -42972,12 +43342,12 @@ var Parse = class {
   // given, stacks split off by ambiguous operations will be pushed to
   // `split`, or added to `stacks` if they move `pos` forward.
   advanceStack(stack, stacks, split) {
-    let start = stack.pos, { parser: parser3 } = this;
+    let start2 = stack.pos, { parser: parser3 } = this;
     let base = verbose ? this.stackID(stack) + " -> " : "";
-    if (this.stoppedAt != null && start > this.stoppedAt)
+    if (this.stoppedAt != null && start2 > this.stoppedAt)
       return stack.forceReduce() ? stack : null;
     if (this.fragments) {
-      let reused = stack.reducePos < start && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start, this.fragments.nodeAt(start), false);
+      let reused = stack.reducePos < start2 && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start2, this.fragments.nodeAt(start2), false);
       if (reused) {
         if (verbose)
           console.log(base + this.stackID(stack) + ` (via reuse of ${parser3.getName(reused.type.id)})`);
@@ -43013,10 +43383,10 @@ var Parse = class {
         console.log(base + this.stackID(localStack) + ` (via ${(action & 65536) == 0 ? "shift" : `reduce of ${parser3.getName(
           action & 65535
           /* Action.ValueMask */
-        )}`} for ${parser3.getName(term)} @ ${start}${localStack == stack ? "" : ", split"})`);
+        )}`} for ${parser3.getName(term)} @ ${start2}${localStack == stack ? "" : ", split"})`);
       if (last)
         return true;
-      else if (localStack.pos > start)
+      else if (localStack.pos > start2)
         stacks.push(localStack);
       else
         split.push(localStack);
@@ -44417,11 +44787,11 @@ function capacity(view) {
 }
 
 // node_modules/@carbon/validate/src/promrules.ts
-var import_yaml14 = __toESM(require_dist2(), 1);
+var import_yaml15 = __toESM(require_dist2(), 1);
 init_src();
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname4, join as join15 } from "node:path";
+import { dirname as dirname4, join as join15, sep as sep8 } from "node:path";
 init_src();
 var CRD_LAYOUT = join15("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
@@ -44450,10 +44820,10 @@ var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
 var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 function maskInline(text, masker) {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep8, value) => {
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep9, value) => {
     if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked") || readsSecretElsewhere(value)) return m;
     const inner = /^(["'])(.*)\1$/.exec(value);
-    return `${quote}${key}${quote}${sep8}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+    return `${quote}${key}${quote}${sep9}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
   });
 }
 function maskTree(value, masker, underKey) {
@@ -44506,7 +44876,7 @@ function maskObject(o, masker) {
 }
 
 // node_modules/@carbon/diff/src/config.ts
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import { join as join16 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
@@ -44520,7 +44890,7 @@ var DEFAULT_CONFIG = {
 };
 function loadDiffConfig(root) {
   const abs = join16(root, CONFIG_FILE);
-  if (!existsSync12(abs)) return DEFAULT_CONFIG;
+  if (!existsSync13(abs)) return DEFAULT_CONFIG;
   return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
 function parseDiffConfig(src) {
@@ -44991,7 +45361,7 @@ function tokenize(value, options2) {
 }
 
 // node_modules/@carbon/diff/src/format/lines.ts
-var import_yaml15 = __toESM(require_dist2(), 1);
+var import_yaml16 = __toESM(require_dist2(), 1);
 function showValue(v, max) {
   const s = typeof v === "string" ? /^[\w./:@‹›# -]*$/.test(v) && v !== "" ? v : JSON.stringify(v) : canonical(v);
   return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
@@ -45023,7 +45393,7 @@ function isNested(v) {
   return Array.isArray(v) && v.length > 0 || !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0;
 }
 function yamlLines(v) {
-  return (0, import_yaml15.stringify)(v, { lineWidth: 0 }).replace(/\n$/, "").split("\n");
+  return (0, import_yaml16.stringify)(v, { lineWidth: 0 }).replace(/\n$/, "").split("\n");
 }
 function fieldLines(f, detail) {
   const max = detail === "full" ? 240 : 60;
@@ -45139,13 +45509,13 @@ function chartOf(o) {
 }
 var major = (v) => /^v?(\d+)\./.exec(v)?.[1];
 var showChart = (c) => c.from === "chartRef" ? `chartRef ${c.name}` : `chart ${c.name} ${c.version}`;
-function chartChange(before, after, add) {
+function chartChange(before, after, add3) {
   if (!before || !after) return;
   if (before.name === after.name && before.from === after.from && before.version !== after.version) {
     const bumped = major(before.version) !== void 0 && major(after.version) !== void 0 && major(before.version) !== major(after.version);
-    add(bumped ? "medium" : "info", "helm-release", `chart ${after.name} ${before.version} → ${after.version}${bumped ? " (new major version)" : ""}`, bumped ? "A new major chart version may rename or drop values and objects: read the chart's upgrade notes." : void 0);
-  } else if (before.name !== after.name || before.version !== after.version) add("medium", "helm-release", `${showChart(before)} → ${showChart(after)}`, "Another chart is another set of objects: helm-controller upgrades the release to what the new chart makes.");
-  else if (before.from !== after.from) add("info", "helm-release", `chart ${after.name} now from ${after.from} (was ${before.from})`);
+    add3(bumped ? "medium" : "info", "helm-release", `chart ${after.name} ${before.version} → ${after.version}${bumped ? " (new major version)" : ""}`, bumped ? "A new major chart version may rename or drop values and objects: read the chart's upgrade notes." : void 0);
+  } else if (before.name !== after.name || before.version !== after.version) add3("medium", "helm-release", `${showChart(before)} → ${showChart(after)}`, "Another chart is another set of objects: helm-controller upgrades the release to what the new chart makes.");
+  else if (before.from !== after.from) add3("info", "helm-release", `chart ${after.name} now from ${after.from} (was ${before.from})`);
 }
 var IMAGE_REF = /^(?:[\w.-]+(?::\d+)?\/)*[\w.-]+(?::[\w.-]+|@sha256:[0-9a-f]{64})$/;
 function imagesInValues(values, path = "values", out = /* @__PURE__ */ new Map()) {
@@ -45166,14 +45536,14 @@ function imagesInValues(values, path = "values", out = /* @__PURE__ */ new Map()
   }
   return out;
 }
-function imageChanges(before, after, add) {
+function imageChanges(before, after, add3) {
   const was = imagesInValues(before);
   const now = imagesInValues(after);
   const changed = [...now].filter(([p, image]) => was.has(p) && was.get(p) !== image);
-  if (changed.length) add("info", "image", changed.map(([p, image]) => `${p}: ${imageChange(was.get(p), image)}`).join("; "));
+  if (changed.length) add3("info", "image", changed.map(([p, image]) => `${p}: ${imageChange(was.get(p), image)}`).join("; "));
   return /* @__PURE__ */ new Set([...was.keys(), ...now.keys()]);
 }
-function valuesChange(before, after, imagePaths, add) {
+function valuesChange(before, after, imagePaths, add3) {
   const under2 = (p) => [...imagePaths].some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`));
   const fields = diffFields(isObj2(before) ? before : {}, isObj2(after) ? after : {}).filter((f) => !under2(`values.${f.path}`));
   if (!fields.length) return;
@@ -45184,41 +45554,41 @@ function valuesChange(before, after, imagePaths, add) {
     const shown = fs3.slice(0, SHOWN_VALUES).map((f) => op === "changed" ? `${f.path} ${show(f.before)} → ${show(f.after)}` : op === "added" ? `${f.path} = ${show(f.after)}` : f.path);
     return `${fs3.length} ${op} (${shown.join(", ")}${fs3.length > SHOWN_VALUES ? `, +${fs3.length - SHOWN_VALUES} more` : ""})`;
   }).filter(Boolean);
-  add("info", "helm-release", `values: ${groups2.join("; ")}`);
+  add3("info", "helm-release", `values: ${groups2.join("; ")}`);
 }
 var valuesFromOf = (o) => (Array.isArray(specOf(o).valuesFrom) ? specOf(o).valuesFrom : []).filter(isObj2).map((v) => `${str3(v.kind)}/${str3(v.name)}${v.valuesKey ? ` key ${str3(v.valuesKey)}` : ""}${v.targetPath ? ` → ${str3(v.targetPath)}` : ""}${v.optional === true ? " (optional)" : ""}`);
-function releaseChanges(before, after, add) {
+function releaseChanges(before, after, add3) {
   const a = chartOf(after);
   if (!before) {
-    if (a) add("info", "helm-release", `new release: ${showChart(a)}${a.from !== "chartRef" ? ` from ${a.from}` : ""}`);
+    if (a) add3("info", "helm-release", `new release: ${showChart(a)}${a.from !== "chartRef" ? ` from ${a.from}` : ""}`);
     return;
   }
   if (!after) {
     const b = chartOf(before);
-    add("medium", "helm-release", `release removed: helm-controller uninstalls ${b ? showChart(b) : "it"} and deletes every object it installed`, "Objects a chart made are not in git: nothing in this diff lists what is deleted with the release.");
+    add3("medium", "helm-release", `release removed: helm-controller uninstalls ${b ? showChart(b) : "it"} and deletes every object it installed`, "Objects a chart made are not in git: nothing in this diff lists what is deleted with the release.");
     return;
   }
-  chartChange(chartOf(before), a, add);
+  chartChange(chartOf(before), a, add3);
   const sb = specOf(before);
   const sa = specOf(after);
   for (const key of ["releaseName", "targetNamespace", "storageNamespace"]) {
-    if (str3(sb[key]) !== str3(sa[key])) add("high", "helm-release", `${key} ${str3(sb[key]) ?? "(default)"} → ${str3(sa[key]) ?? "(default)"}: a new release`, "helm-controller installs a new release and the old one stays behind (or is uninstalled): objects are recreated, data on their volumes can be lost.");
+    if (str3(sb[key]) !== str3(sa[key])) add3("high", "helm-release", `${key} ${str3(sb[key]) ?? "(default)"} → ${str3(sa[key]) ?? "(default)"}: a new release`, "helm-controller installs a new release and the old one stays behind (or is uninstalled): objects are recreated, data on their volumes can be lost.");
   }
-  if (sb.suspend !== true && sa.suspend === true) add("medium", "helm-release", "suspended: helm-controller stops upgrading and repairing this release", "A suspended release drifts silently until someone resumes it.");
-  const images = imageChanges(sb.values, sa.values, add);
-  valuesChange(sb.values, sa.values, images, add);
+  if (sb.suspend !== true && sa.suspend === true) add3("medium", "helm-release", "suspended: helm-controller stops upgrading and repairing this release", "A suspended release drifts silently until someone resumes it.");
+  const images = imageChanges(sb.values, sa.values, add3);
+  valuesChange(sb.values, sa.values, images, add3);
   const fb = valuesFromOf(before);
   const fa = valuesFromOf(after);
   const gone = fb.filter((x) => !fa.includes(x));
   const fresh = fa.filter((x) => !fb.includes(x));
-  if (gone.length || fresh.length) add("info", "helm-release", `valuesFrom:${fresh.map((x) => ` + ${x}`).join(",")}${gone.length && fresh.length ? ";" : ""}${gone.map((x) => ` − ${x}`).join(",")}`);
+  if (gone.length || fresh.length) add3("info", "helm-release", `valuesFrom:${fresh.map((x) => ` + ${x}`).join(",")}${gone.length && fresh.length ? ";" : ""}${gone.map((x) => ` − ${x}`).join(",")}`);
 }
-function helmChartChanges(before, after, add) {
+function helmChartChanges(before, after, add3) {
   const sb = specOf(before);
   const sa = specOf(after);
   if (!before || !after) return;
-  if (str3(sb.chart) !== str3(sa.chart)) add("medium", "helm-release", `HelmChart chart ${str3(sb.chart)} → ${str3(sa.chart)}`);
-  else if (str3(sb.version) !== str3(sa.version)) add("info", "helm-release", `chart ${str3(sa.chart)} ${str3(sb.version) ?? "*"} → ${str3(sa.version) ?? "*"} (HelmChart; releases with this chartRef upgrade)`);
+  if (str3(sb.chart) !== str3(sa.chart)) add3("medium", "helm-release", `HelmChart chart ${str3(sb.chart)} → ${str3(sa.chart)}`);
+  else if (str3(sb.version) !== str3(sa.version)) add3("info", "helm-release", `chart ${str3(sa.chart)} ${str3(sb.version) ?? "*"} → ${str3(sa.version) ?? "*"} (HelmChart; releases with this chartRef upgrade)`);
 }
 function helmReleaseRisks(resources, lookup) {
   const risks = [];
@@ -45228,9 +45598,9 @@ function helmReleaseRisks(resources, lookup) {
     if (!release && !chart) continue;
     const before = r2.change === "added" ? void 0 : lookup(r2, "base");
     const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
-    const add = (level, category, message, reason) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, ...reason ? { reason } : {} });
-    if (release) releaseChanges(before, after, add);
-    else helmChartChanges(before, after, add);
+    const add3 = (level, category, message, reason) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, ...reason ? { reason } : {} });
+    if (release) releaseChanges(before, after, add3);
+    else helmChartChanges(before, after, add3);
   }
   return risks;
 }
@@ -45255,19 +45625,19 @@ var percentOf = (v) => {
   const m = /^([0-9.]+)%/.exec(v ?? "");
   return m ? Number(m[1]) : void 0;
 };
-function ruleChanges(name3, before, after, add) {
+function ruleChanges(name3, before, after, add3) {
   const ab = before?.metadata.annotations ?? {};
   const aa = after?.metadata.annotations ?? {};
   for (const key of /* @__PURE__ */ new Set([...Object.keys(ab), ...Object.keys(aa)])) {
     if (!SLO_ANNOTATION.test(key) || ab[key] === aa[key]) continue;
     const what = key.split("/")[1];
-    if (aa[key] === void 0) add("high", `SLO ${what} removed (was ${ab[key]}): nobody is alerted when ${name3} degrades`);
-    else if (ab[key] === void 0) add("info", `SLO ${what} set: ${aa[key]}`);
+    if (aa[key] === void 0) add3("high", `SLO ${what} removed (was ${ab[key]}): nobody is alerted when ${name3} degrades`);
+    else if (ab[key] === void 0) add3("info", `SLO ${what} set: ${aa[key]}`);
     else {
       const pb = percentOf(ab[key]);
       const pa = percentOf(aa[key]);
       const loosened = pb !== void 0 && pa !== void 0 && pa < pb;
-      add(loosened ? "medium" : "info", `SLO ${what} target ${ab[key]} → ${aa[key]}${loosened ? " (loosened)" : ""}`);
+      add3(loosened ? "medium" : "info", `SLO ${what} target ${ab[key]} → ${aa[key]}${loosened ? " (loosened)" : ""}`);
     }
   }
   const rb = alertsOf(before);
@@ -45275,46 +45645,46 @@ function ruleChanges(name3, before, after, add) {
   for (const [key, r2] of rb) {
     const now = ra.get(key);
     if (!now) {
-      add(r2.labels?.severity === "critical" ? "high" : "medium", `alert ${key} removed (${r2.labels?.severity ?? "no severity"}): ${r2.annotations?.summary ?? ""}`.trim());
+      add3(r2.labels?.severity === "critical" ? "high" : "medium", `alert ${key} removed (${r2.labels?.severity ?? "no severity"}): ${r2.annotations?.summary ?? ""}`.trim());
       continue;
     }
     const sb = r2.labels?.severity;
     const sa = now.labels?.severity;
-    if (sb !== sa) add(sb === "critical" ? "medium" : "info", `alert ${key}: severity ${sb ?? "-"} → ${sa ?? "-"}${sb === "critical" ? " (no longer pages)" : sa === "critical" ? " (now pages)" : ""}`);
-    if ((r2.for ?? "0s") !== (now.for ?? "0s")) add("info", `alert ${key}: for ${r2.for ?? "0s"} → ${now.for ?? "0s"}`);
+    if (sb !== sa) add3(sb === "critical" ? "medium" : "info", `alert ${key}: severity ${sb ?? "-"} → ${sa ?? "-"}${sb === "critical" ? " (no longer pages)" : sa === "critical" ? " (now pages)" : ""}`);
+    if ((r2.for ?? "0s") !== (now.for ?? "0s")) add3("info", `alert ${key}: for ${r2.for ?? "0s"} → ${now.for ?? "0s"}`);
     if (r2.expr !== now.expr) {
       const tb = thresholds(r2.expr ?? "");
       const ta = thresholds(now.expr ?? "");
-      add("info", tb.length === ta.length && tb.join() !== ta.join() ? `alert ${key}: threshold ${tb.filter((t2, i) => t2 !== ta[i]).join(", ")} → ${ta.filter((t2, i) => t2 !== tb[i]).join(", ")}` : `alert ${key}: expression changed`);
+      add3("info", tb.length === ta.length && tb.join() !== ta.join() ? `alert ${key}: threshold ${tb.filter((t2, i) => t2 !== ta[i]).join(", ")} → ${ta.filter((t2, i) => t2 !== tb[i]).join(", ")}` : `alert ${key}: expression changed`);
     }
-    if (r2.annotations?.runbook_url !== now.annotations?.runbook_url) add("info", `alert ${key}: runbook ${now.annotations?.runbook_url ?? "removed"}`);
+    if (r2.annotations?.runbook_url !== now.annotations?.runbook_url) add3("info", `alert ${key}: runbook ${now.annotations?.runbook_url ?? "removed"}`);
   }
   const added = [...ra.keys()].filter((k) => !rb.has(k));
-  if (added.length) add("info", `alert${added.length === 1 ? "" : "s"} added: ${added.slice(0, 8).join(", ")}${added.length > 8 ? ` (+${added.length - 8} more)` : ""}`);
+  if (added.length) add3("info", `alert${added.length === 1 ? "" : "s"} added: ${added.slice(0, 8).join(", ")}${added.length > 8 ? ` (+${added.length - 8} more)` : ""}`);
 }
 function routeLines(route, depth = 0) {
   if (!route) return [];
   const m = (route.matchers ?? []).map((x) => typeof x === "object" && x ? `${x.name}${x.matchType ?? "="}${x.value}` : String(x)).join(",");
   return [`${"  ".repeat(depth)}${m || "*"} → ${route.receiver ?? "(parent)"}`, ...(route.routes ?? []).flatMap((r2) => routeLines(r2, depth + 1))];
 }
-function alertmanagerChanges(before, after, add) {
+function alertmanagerChanges(before, after, add3) {
   const spec = (o) => o?.spec ?? {};
   const rb = new Set((spec(before).receivers ?? []).map((r2) => r2.name));
   const ra = new Set((spec(after).receivers ?? []).map((r2) => r2.name));
   const gone = [...rb].filter((r2) => !ra.has(r2));
   const fresh = [...ra].filter((r2) => !rb.has(r2));
-  if (gone.length) add("high", `receiver${gone.length === 1 ? "" : "s"} removed: ${gone.join(", ")} (alerts routed there are no longer delivered)`);
-  if (fresh.length) add("info", `receiver${fresh.length === 1 ? "" : "s"} added: ${fresh.join(", ")}`);
+  if (gone.length) add3("high", `receiver${gone.length === 1 ? "" : "s"} removed: ${gone.join(", ")} (alerts routed there are no longer delivered)`);
+  if (fresh.length) add3("info", `receiver${fresh.length === 1 ? "" : "s"} added: ${fresh.join(", ")}`);
   const lb = routeLines(spec(before).route);
   const la = routeLines(spec(after).route);
   const removed = lb.filter((l) => !la.includes(l));
   const addedRoutes = la.filter((l) => !lb.includes(l));
-  if (removed.length || addedRoutes.length) add("medium", `routing changed:${removed.map((l) => ` − ${l.trim()}`).join(";")}${addedRoutes.map((l) => ` + ${l.trim()}`).join(";")}`);
+  if (removed.length || addedRoutes.length) add3("medium", `routing changed:${removed.map((l) => ` − ${l.trim()}`).join(";")}${addedRoutes.map((l) => ` + ${l.trim()}`).join(";")}`);
   const ib = (spec(before).inhibitRules ?? []).map((x) => JSON.stringify(x));
   const ia = (spec(after).inhibitRules ?? []).map((x) => JSON.stringify(x));
   const lostInhibit = ib.filter((x) => !ia.includes(x)).length;
   const newInhibit = ia.filter((x) => !ib.includes(x)).length;
-  if (lostInhibit || newInhibit) add(newInhibit ? "medium" : "info", `inhibition rules: ${newInhibit} added, ${lostInhibit} removed (an added rule can silence alerts)`);
+  if (lostInhibit || newInhibit) add3(newInhibit ? "medium" : "info", `inhibition rules: ${newInhibit} added, ${lostInhibit} removed (an added rule can silence alerts)`);
 }
 function dashboardsOf(o) {
   const out = /* @__PURE__ */ new Map();
@@ -45329,15 +45699,15 @@ function dashboardsOf(o) {
   }
   return out;
 }
-function dashboardChanges(before, after, add) {
+function dashboardChanges(before, after, add3) {
   const db = dashboardsOf(before);
   const da = dashboardsOf(after);
   for (const [uid, d] of da) {
     const was = db.get(uid);
-    if (!was) add("info", `dashboard added: ${d.title} (uid ${uid})`);
-    else if (was.text !== d.text) add("info", `dashboard changed: ${d.title}${was.title !== d.title ? ` (was ${was.title})` : ""}`);
+    if (!was) add3("info", `dashboard added: ${d.title} (uid ${uid})`);
+    else if (was.text !== d.text) add3("info", `dashboard changed: ${d.title}${was.title !== d.title ? ` (was ${was.title})` : ""}`);
   }
-  for (const [uid, d] of db) if (!da.has(uid)) add("info", `dashboard removed: ${d.title} (uid ${uid})`);
+  for (const [uid, d] of db) if (!da.has(uid)) add3("info", `dashboard removed: ${d.title} (uid ${uid})`);
 }
 var REASONS = {
   PrometheusRule: "Alerts and SLOs decide who is woken and when: a weaker or missing rule is an outage nobody hears about.",
@@ -45354,10 +45724,10 @@ function observabilityRisks(resources, lookup) {
     const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
     if (kind === "ConfigMap" && !isDashboards(before) && !isDashboards(after)) continue;
     const reason = REASONS[kind === "ConfigMap" ? "dashboards" : kind];
-    const add = (level, message) => risks.push({ level, category: "observability", service: r2.service, ref: r2.ref, message, reason });
-    if (kind === "PrometheusRule") ruleChanges(r2.id.name, before, after, add);
-    else if (kind === "AlertmanagerConfig") alertmanagerChanges(before, after, add);
-    else dashboardChanges(before, after, add);
+    const add3 = (level, message) => risks.push({ level, category: "observability", service: r2.service, ref: r2.ref, message, reason });
+    if (kind === "PrometheusRule") ruleChanges(r2.id.name, before, after, add3);
+    else if (kind === "AlertmanagerConfig") alertmanagerChanges(before, after, add3);
+    else dashboardChanges(before, after, add3);
   }
   return risks;
 }
@@ -45448,12 +45818,12 @@ function describeUser(pod, c) {
 var hostPaths = (spec) => new Set((spec?.volumes ?? []).filter((v) => v.hostPath).map((v) => String(v.hostPath.path)));
 function privilegeRisks(before, after, kind) {
   const out = [];
-  const add = (level, message, reason) => out.push({ level, message, reason });
+  const add3 = (level, message, reason) => out.push({ level, message, reason });
   if (!after) return out;
   if (kind === "ServiceAccount") {
     const was = before?.automountServiceAccountToken;
     const now = after.automountServiceAccountToken;
-    if (before && was === false && now !== false) add("medium", `automountServiceAccountToken false → ${now ?? "unset (true)"}: pods of this account get an API token`, "Every pod using the account can call the Kubernetes API with its permissions; a compromised pod can too.");
+    if (before && was === false && now !== false) add3("medium", `automountServiceAccountToken false → ${now ?? "unset (true)"}: pods of this account get an API token`, "Every pod using the account can call the Kubernetes API with its permissions; a compromised pod can too.");
     return out;
   }
   const podB = podSpecOf(before);
@@ -45462,13 +45832,13 @@ function privilegeRisks(before, after, kind) {
   const isNew = !podB;
   const pb = podB ?? {};
   for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
-    if (podA[field] === true && pb[field] !== true) add("high", `${field}: true${isNew ? "" : ` (was ${pb[field] ?? "unset"})`}`, `The pod shares the node's ${field === "hostNetwork" ? "network (NetworkPolicy no longer applies, node ports are reachable)" : field === "hostPID" ? "process table (it can see and signal every process on the node)" : "IPC namespace"}.`);
+    if (podA[field] === true && pb[field] !== true) add3("high", `${field}: true${isNew ? "" : ` (was ${pb[field] ?? "unset"})`}`, `The pod shares the node's ${field === "hostNetwork" ? "network (NetworkPolicy no longer applies, node ports are reachable)" : field === "hostPID" ? "process table (it can see and signal every process on the node)" : "IPC namespace"}.`);
   }
   const pathsB = hostPaths(podB);
   const newPaths = [...hostPaths(podA)].filter((p) => !pathsB.has(p));
-  if (newPaths.length) add("high", `hostPath volume${newPaths.length === 1 ? "" : "s"} ${newPaths.join(", ")}`, "The pod reads (and unless read-only, writes) the node filesystem.");
+  if (newPaths.length) add3("high", `hostPath volume${newPaths.length === 1 ? "" : "s"} ${newPaths.join(", ")}`, "The pod reads (and unless read-only, writes) the node filesystem.");
   if (!isNew && pb.automountServiceAccountToken === false && podA.automountServiceAccountToken !== false) {
-    add("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
+    add3("medium", `automountServiceAccountToken false → ${podA.automountServiceAccountToken ?? "unset (the ServiceAccount decides; default true)"}: the pod gets an API token`, "A compromised pod can call the Kubernetes API with its ServiceAccount permissions.");
   }
   const cb = containersOf(podB);
   for (const [name3, c] of containersOf(podA)) {
@@ -45478,20 +45848,20 @@ function privilegeRisks(before, after, kind) {
     const fresh = !old;
     const userNow = userOf(podA, c);
     const userWas = old ? userOf(pb, old) : void 0;
-    if (userNow === "root" && userWas !== "root") add("high", `${name3} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
-    else if (userWas === "non-root" && userNow === "image default") add("medium", `${name3} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
-    if (sc.privileged === true && osc.privileged !== true) add("high", `${name3} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
+    if (userNow === "root" && userWas !== "root") add3("high", `${name3} runs as root (${userWas ? `${describeUser(pb, old)} → ` : ""}${describeUser(podA, c)})`, "A process running as root that escapes its container is root on the node.");
+    else if (userWas === "non-root" && userNow === "image default") add3("medium", `${name3} no longer enforces non-root (${describeUser(pb, old)} → ${describeUser(podA, c)}): the image decides, which may be root`, "Without runAsNonRoot an image that runs as root is admitted.");
+    if (sc.privileged === true && osc.privileged !== true) add3("high", `${name3} privileged: true`, "A privileged container has every capability and all host devices: it is root on the node.");
     const escNow = sc.allowPrivilegeEscalation;
     const escWas = osc.allowPrivilegeEscalation;
-    if (escNow === true && escWas !== true) add("medium", `${name3} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
-    else if (!fresh && escWas === false && escNow === void 0) add("medium", `${name3} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    if (escNow === true && escWas !== true) add3("medium", `${name3} allowPrivilegeEscalation: true`, "setuid binaries inside the container can gain more privileges than the process started with.");
+    else if (!fresh && escWas === false && escNow === void 0) add3("medium", `${name3} allowPrivilegeEscalation false → unset (allowed)`, "setuid binaries inside the container can gain more privileges than the process started with.");
     const capsWas = new Set((osc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")));
     const added = (sc.capabilities?.add ?? []).map((x) => x.replace(/^CAP_/, "")).filter((x) => !capsWas.has(x));
-    if (added.length) add(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name3} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
+    if (added.length) add3(added.some((x) => DANGEROUS_CAPS.has(x)) ? "high" : "medium", `${name3} adds capabilit${added.length === 1 ? "y" : "ies"} ${added.join(", ")}`, "Added Linux capabilities give the process kernel privileges beyond an ordinary user (SYS_ADMIN, DAC_OVERRIDE, CHOWN, … approach root).");
     const dropsWas = new Set(osc.capabilities?.drop ?? []);
     const dropsNow = new Set(sc.capabilities?.drop ?? []);
-    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add("medium", `${name3} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
-    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add("medium", `${name3} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
+    if (!fresh && dropsWas.has("ALL") && !dropsNow.has("ALL")) add3("medium", `${name3} no longer drops ALL capabilities`, "The container keeps the runtime default capabilities (NET_RAW, CHOWN, SETUID, …).");
+    if (!fresh && osc.readOnlyRootFilesystem === true && sc.readOnlyRootFilesystem !== true) add3("medium", `${name3} root filesystem becomes writable (readOnlyRootFilesystem true → ${sc.readOnlyRootFilesystem ?? "unset"})`, "An intruder can drop tools into the container and change its binaries.");
   }
   return out;
 }
@@ -45586,65 +45956,65 @@ function widePeers(rule2, field) {
 }
 function assessRisks(resources, lookup, prunes = () => true, headObjects = () => []) {
   const risks = [];
-  const add = (r2, level, category, message, reason = REASON2[category]) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, reason });
+  const add3 = (r2, level, category, message, reason = REASON2[category]) => risks.push({ level, category, service: r2.service, ref: r2.ref, message, reason });
   for (const r2 of resources) {
     const before = r2.change === "added" ? void 0 : lookup(r2, "base");
     const after = r2.change === "removed" ? void 0 : lookup(r2, "head");
     const kind = r2.id.kind;
     const pruned = prunes(r2.change === "renamed" ? r2.from?.service ?? r2.service : r2.service);
     if (!pruned && (r2.change === "removed" || r2.change === "renamed")) {
-      add(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
+      add3(r2, "info", "prune", `${r2.change === "renamed" ? `renamed from ${r2.from?.ref}; the old object` : "removed from git; it"} stays in the cluster (spec.prune is false): delete it by hand if it should go`);
     } else if (r2.change === "removed" || r2.change === "renamed" && DATA_KINDS.has(kind)) {
       const what = r2.change === "renamed" ? `renamed from ${r2.from?.ref}: Flux prunes the old object and creates a new one` : "deleted: Flux will prune it";
-      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
-      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
-      else if (kind === "Namespace") add(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
-      else if (kind === "CustomResourceDefinition") add(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
-      else if (r2.change === "removed") add(r2, "medium", "prune", what);
+      if (kind === "PersistentVolumeClaim" || kind === "PersistentVolume") add3(r2, "high", "data-at-risk", `${what}; its volume's data is at risk`);
+      else if (kind === "StatefulSet" && get(before, ["spec", "volumeClaimTemplates"])) add3(r2, "high", "data-at-risk", `${what}; it owns volumeClaimTemplates (data on their PVCs is orphaned or lost)`);
+      else if (kind === "Namespace") add3(r2, "high", "data-at-risk", `${what}; deleting a Namespace deletes everything in it`);
+      else if (kind === "CustomResourceDefinition") add3(r2, "high", "crd", `${what}; deleting a CRD deletes every object of that kind`);
+      else if (r2.change === "removed") add3(r2, "medium", "prune", what);
     }
-    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
+    if (kind === "CustomResourceDefinition" && r2.change !== "removed") add3(r2, r2.change === "added" ? "info" : "medium", "crd", `CRD ${r2.change}${r2.fields.length ? ` (${r2.fields.length} field change${r2.fields.length === 1 ? "" : "s"})` : ""}`);
     if (r2.change === "changed" || r2.change === "moved") {
       for (const re of IMMUTABLE[kind] ?? []) {
         const hit = r2.fields.find((f) => re.test(f.path));
         if (hit) {
-          add(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
+          add3(r2, "high", "immutable-field", `immutable field \`${hit.path}\` changes: the apply will fail; the object must be deleted and recreated`);
           break;
         }
       }
       if (kind === "Service") {
         const ta = get(before, ["spec", "type"]);
         const tb = get(after, ["spec", "type"]);
-        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
+        if (ta !== tb && (ta === "ExternalName" || tb === "ExternalName")) add3(r2, "high", "immutable-field", `Service type ${String(ta ?? "ClusterIP")} → ${String(tb ?? "ClusterIP")}: ExternalName transitions reset clusterIP and may fail to apply`);
       }
       if (kind === "PersistentVolumeClaim") {
         const sa = quantity(get(before, ["spec", "resources", "requests", "storage"]), "memory");
         const sb = quantity(get(after, ["spec", "resources", "requests", "storage"]), "memory");
-        if (sa !== void 0 && sb !== void 0 && sb < sa) add(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
+        if (sa !== void 0 && sb !== void 0 && sb < sa) add3(r2, "high", "immutable-field", "PVC storage request shrinks: volumes cannot shrink; the apply will fail");
       }
     }
     if (r2.change !== "added") {
       const was = containerImages(before);
       const changed = [...containerImages(after)].filter(([name3, image]) => was.get(name3) !== image);
-      if (changed.length) add(r2, "info", "image", changed.map(([name3, image]) => `${name3}: ${imageChange(was.get(name3), image)}`).join("; "));
+      if (changed.length) add3(r2, "info", "image", changed.map(([name3, image]) => `${name3}: ${imageChange(was.get(name3), image)}`).join("; "));
     }
-    for (const p of privilegeRisks(before, after, kind)) add(r2, p.level, "privilege", p.message, p.reason);
+    for (const p of privilegeRisks(before, after, kind)) add3(r2, p.level, "privilege", p.message, p.reason);
     if (kind === "ConfigMap" && after) {
       const known = new Set(credentialsIn(before).map((c) => `${c.file}/${c.key}`));
       const found = credentialsIn(after).filter((c) => !known.has(`${c.file}/${c.key}`));
-      if (found.length) add(r2, "high", "credentials", `literal credential${found.length === 1 ? "" : "s"} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(", ")}`);
+      if (found.length) add3(r2, "high", "credentials", `literal credential${found.length === 1 ? "" : "s"} in ${found.map((c) => `${c.file}:${c.line} ${c.key}`).join(", ")}`);
     }
     for (const path of [["spec", "replicas"], ["spec", "minReplicas"], ["spec", "maxReplicas"]]) {
       const a = get(before, path);
       const b = get(after, path);
-      if (typeof a === "number" && typeof b === "number" && b < a) add(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
-      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
+      if (typeof a === "number" && typeof b === "number" && b < a) add3(r2, b === 0 || b < 2 ? "medium" : "info", "replicas-reduced", `${path.join(".")} ${a} → ${b}`);
+      if (WORKLOADS.has(kind) && path[1] === "replicas" && typeof a === "number" && a > 1 && b === void 0 && after) add3(r2, "info", "replicas-reduced", `spec.replicas ${a} → unset (1 unless an HPA scales it)`);
     }
     for (const f of r2.fields) {
       const m = /containers\[name=([^\]]+)\]\.resources\.(requests|limits)\.(cpu|memory)$/.exec(f.path);
       if (m && f.op === "changed") {
         const a = quantity(f.before, m[3]);
         const b = quantity(f.after, m[3]);
-        if (a !== void 0 && b !== void 0 && b < a) add(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
+        if (a !== void 0 && b !== void 0 && b < a) add3(r2, m[2] === "limits" && m[3] === "memory" ? "medium" : "info", "resources-reduced", `${m[1]} ${m[2]}.${m[3]} ${String(f.before)} → ${String(f.after)}`);
       }
     }
     if (kind === "Role" || kind === "ClusterRole") {
@@ -45652,9 +46022,9 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
       const widened = [...grants(after)].filter((g) => !ga.has(g));
       if (widened.length) {
         const dangerous = widened.some((g) => g.includes("*") || SENSITIVE_GRANT.test(g));
-        add(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
+        add3(r2, dangerous ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new role grants" : "grants added"}: ${widened.slice(0, 8).join(", ")}${widened.length > 8 ? ` (+${widened.length - 8} more)` : ""}`);
       }
-      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
+      if (get(after, ["aggregationRule"]) && !get(before, ["aggregationRule"])) add3(r2, "medium", "rbac-widened", "aggregationRule added: the role gains every matching ClusterRole");
     }
     if (kind === "RoleBinding" || kind === "ClusterRoleBinding") {
       const subj = (o) => new Set((o?.subjects ?? []).map((s) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`));
@@ -45662,11 +46032,11 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
       const added = [...subj(after)].filter((s) => !sa.has(s));
       if (added.length) {
         const role = get(after, ["roleRef", "name"]);
-        add(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
+        add3(r2, role === "cluster-admin" || role === "admin" || kind === "ClusterRoleBinding" && role === "edit" ? "high" : "medium", "rbac-widened", `${r2.change === "added" ? "new binding" : "subjects added"}: ${added.join(", ")} → ${String(get(after, ["roleRef", "kind"]))} ${String(role)}`);
       }
     }
     if (kind === "NetworkPolicy") {
-      if (r2.change === "removed") add(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
+      if (r2.change === "removed") add3(r2, "high", "network-policy-loosened", "NetworkPolicy removed: traffic it denied is allowed");
       else if (before && after) {
         for (const [dir, peer] of [["ingress", "from"], ["egress", "to"]]) {
           const ra = get(before, ["spec", dir]) ?? [];
@@ -45676,13 +46046,13 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
           const newRules = rb.filter((x) => !existing.has(key(x)));
           if (newRules.length) {
             const wide = newRules.some((x) => widePeers(x, peer));
-            add(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
+            add3(r2, wide ? "high" : "medium", "network-policy-loosened", `${dir} rule${newRules.length === 1 ? "" : "s"} added or widened${wide ? " (open to any peer)" : ""}`);
           }
         }
         const pa = new Set(get(before, ["spec", "policyTypes"]) ?? []);
         const pb = new Set(get(after, ["spec", "policyTypes"]) ?? []);
         const dropped = [...pa].filter((p) => !pb.has(p));
-        if (dropped.length) add(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
+        if (dropped.length) add3(r2, "high", "network-policy-loosened", `policyTypes no longer include ${dropped.join(", ")}: that direction is no longer restricted`);
       }
     }
     const ha = ingressHosts(before);
@@ -45690,13 +46060,13 @@ function assessRisks(resources, lookup, prunes = () => true, headObjects = () =>
     if (newHosts.length && after) {
       const auth2 = exposureAuthentication(after, headObjects);
       const what = `new public host${newHosts.length === 1 ? "" : "s"}: ${newHosts.join(", ")}`;
-      if (auth2.none) add(r2, "high", "public-exposure", `${what}; ${auth2.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth2.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
-      else add(r2, "medium", "public-exposure", `${what}${auth2.edge ? " (authenticated at the ingress)" : ""}`);
+      if (auth2.none) add3(r2, "high", "public-exposure", `${what}; ${auth2.none} has no authentication of its own`, `Anyone on the internet can read and write ${auth2.none}: put authentication in front (ingress auth, an OAuth proxy) or keep it internal.`);
+      else add3(r2, "medium", "public-exposure", `${what}${auth2.edge ? " (authenticated at the ingress)" : ""}`);
     }
     if (kind === "Service") {
       const ta = get(before, ["spec", "type"]);
       const tb = get(after, ["spec", "type"]);
-      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
+      if (PUBLIC_SERVICE_TYPES.has(String(tb)) && ta !== tb) add3(r2, "high", "public-exposure", `Service type ${String(tb)}: exposed outside the cluster`);
     }
   }
   risks.push(...observabilityRisks(resources, lookup));
@@ -46081,10 +46451,11 @@ _… cut to fit GitHub's comment limit._
 }
 
 // node_modules/@carbon/diff/src/revisions.ts
-import { existsSync as existsSync13, mkdtempSync as mkdtempSync2, rmSync as rmSync5 } from "node:fs";
+import { existsSync as existsSync14, mkdtempSync as mkdtempSync2, rmSync as rmSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join17 } from "node:path";
 init_src();
+var diffSection3 = (input, options2) => spanSync("diff compare", () => diffSection2(input, options2));
 var RevisionError = class extends Error {
   constructor(ref2, message, hint) {
     super(message);
@@ -46193,7 +46564,7 @@ async function diffRevisions(options2) {
   const toolsRoot = options2.toolsRoot ?? options2.repo;
   const opened = [];
   try {
-    const baseTree = await checkout(options2.repo, baseCommit, runner);
+    const baseTree = await span("diff base worktree add", () => checkout(options2.repo, baseCommit, runner));
     opened.push(baseTree);
     let headDir = options2.repo;
     if (headCommit !== WORKTREE) {
@@ -46202,9 +46573,9 @@ async function diffRevisions(options2) {
       headDir = headTree.dir;
     }
     if (options2.clusters?.length) checkClusterNames(options2.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
-    const config = options2.config ?? (existsSync13(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
+    const config = options2.config ?? (existsSync14(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache), ...options2.charts ? { charts: options2.charts } : {} };
-    const [baseR, headR] = await Promise.all([render(baseTree.dir, common2), render(headDir, common2)]);
+    const [baseR, headR] = await Promise.all([span("diff render base", () => render(baseTree.dir, common2)), span("diff render head (or wait for validate)", () => render(headDir, common2))]);
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, "base"), ...otherIssues(headR, "head")];
@@ -46219,25 +46590,25 @@ async function diffRevisions(options2) {
       const b = baseR.find((c) => c.cluster === name3);
       const h = headR.find((c) => c.cluster === name3);
       const empty = /* @__PURE__ */ new Map();
-      const cap = { ...headroomChange(b, baseFacts.get(name3), h, headFacts.get(name3)), ...noPruneOf(b) };
+      const cap = { ...spanSync("diff capacity", () => headroomChange(b, baseFacts.get(name3), h, headFacts.get(name3))), ...noPruneOf(b) };
       const bPins = b ? pinsOf(b) : /* @__PURE__ */ new Map();
       const hPins = h ? pinsOf(h) : /* @__PURE__ */ new Map();
       const pinned = bPins.size > 0 || hPins.size > 0;
       const baseServices = b ? toServices(b) : empty;
       const headServices = h ? toServices(h) : empty;
       if (!pinned) {
-        sections.push(diffSection2({ cluster: name3, kind: "on-merge", title: `${short3(baseCommit)} → ${short3(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection3({ cluster: name3, kind: "on-merge", title: `${short3(baseCommit)} → ${short3(headCommit)}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
       const pinsChanged = [.../* @__PURE__ */ new Set([...bPins.keys(), ...hPins.keys()])].filter((k) => bPins.get(k) !== hPins.get(k));
       if (pinsChanged.length) {
         const list = pinsChanged.map((k) => `${k} ${short3(bPins.get(k) ?? "none")} → ${short3(hPins.get(k) ?? "none")}`).join(", ");
-        sections.push(diffSection2({ cluster: name3, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
+        sections.push(diffSection3({ cluster: name3, kind: "promotion", title: `pins: ${list}`, base: baseServices, head: headServices, ...cap }, { config, masker }));
         continue;
       }
-      const onMerge = diffSection2({ cluster: name3, kind: "on-merge", title: `cluster-wide files ${short3(baseCommit)} → ${short3(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
+      const onMerge = diffSection3({ cluster: name3, kind: "on-merge", title: `cluster-wide files ${short3(baseCommit)} → ${short3(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const [promotedBase, promotedHead] = await Promise.all([render(baseTree.dir, { ...common2, clusters: [name3], workingTree: true }), render(headDir, { ...common2, clusters: [name3], workingTree: true })]);
+      const [promotedBase, promotedHead] = await span("diff pending-promotion renders", () => Promise.all([render(baseTree.dir, { ...common2, clusters: [name3], workingTree: true }), render(headDir, { ...common2, clusters: [name3], workingTree: true })]));
       const pendingProblems = [...inputErrors(promotedBase, `base ${options2.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options2.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       const pb = promotedBase.find((c) => c.cluster === name3);
@@ -46245,16 +46616,16 @@ async function diffRevisions(options2) {
       const onlyPinned = (m) => new Map([...m].filter(([k]) => bPins.has(k)));
       const pbServices = pb ? onlyPinned(toServices(pb)) : empty;
       sections.push(
-        diffSection2(
+        diffSection3(
           { cluster: name3, kind: "pending-promotion", title: `this change as production receives it: services promoted to ${short3(baseCommit)} → promoted to ${short3(headCommit)}`, base: pbServices, head: ph ? onlyPinned(toServices(ph)) : empty, ...headroomChange(pb, headFacts.get(name3), ph, headFacts.get(name3)), ...noPruneOf(pb) },
           { config, masker }
         )
       );
-      sections.push(diffSection2({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short3(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
+      sections.push(diffSection3({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short3(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
-    for (const c of opened.reverse()) await c.dispose();
+    for (const c of opened.reverse()) await span("diff worktree remove", () => c.dispose());
   }
 }
 

@@ -3369,13 +3369,13 @@ var require_data_url = __commonJS({
     }
     function collectASequenceOfCodePointsFast(char, input, position) {
       const idx = input.indexOf(char, position.position);
-      const start = position.position;
+      const start2 = position.position;
       if (idx === -1) {
         position.position = input.length;
-        return input.slice(start);
+        return input.slice(start2);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input.slice(start2, position.position);
     }
     function stringPercentDecode(input) {
       const bytes2 = encoder.encode(input);
@@ -4080,7 +4080,7 @@ var require_util2 = __commonJS({
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
-    var { performance: performance2 } = __require("node:perf_hooks");
+    var { performance: performance4 } = __require("node:perf_hooks");
     var { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util();
     var assert = __require("node:assert");
     var { isUint8Array } = __require("node:util/types");
@@ -4239,7 +4239,7 @@ var require_util2 = __commonJS({
       };
     }
     function coarsenedSharedCurrentTime(crossOriginIsolatedCapability) {
-      return coarsenTime(performance2.now(), crossOriginIsolatedCapability);
+      return coarsenTime(performance4.now(), crossOriginIsolatedCapability);
     }
     function createOpaqueTimingInfo(timingInfo) {
       return {
@@ -5381,11 +5381,11 @@ var require_formdata_parser = __commonJS({
       return name3;
     }
     function collectASequenceOfBytes(condition, input, position) {
-      let start = position.position;
-      while (start < input.length && condition(input[start])) {
-        ++start;
+      let start2 = position.position;
+      while (start2 < input.length && condition(input[start2])) {
+        ++start2;
       }
-      return input.subarray(position.position, position.position = start);
+      return input.subarray(position.position, position.position = start2);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -5398,12 +5398,12 @@ var require_formdata_parser = __commonJS({
       }
       return lead === 0 && trail === buf.length - 1 ? buf : buf.subarray(lead, trail + 1);
     }
-    function bufferStartsWith(buffer, start, position) {
-      if (buffer.length < start.length) {
+    function bufferStartsWith(buffer, start2, position) {
+      if (buffer.length < start2.length) {
         return false;
       }
-      for (let i = 0; i < start.length; i++) {
-        if (start[i] !== buffer[position.position + i]) {
+      for (let i = 0; i < start2.length; i++) {
+        if (start2[i] !== buffer[position.position + i]) {
           return false;
         }
       }
@@ -5809,8 +5809,8 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_status: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert(currentParser.ptr === p);
@@ -5818,13 +5818,13 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_header_field: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_header_value: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert(currentParser.ptr === p);
@@ -5832,8 +5832,8 @@ var require_client_h1 = __commonJS({
           },
           wasm_on_body: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start2, len)) || 0;
           },
           wasm_on_message_complete: (p) => {
             assert(currentParser.ptr === p);
@@ -9281,8 +9281,8 @@ var require_retry_handler = __commonJS({
             this.abort(contentLengthError);
             return false;
           }
-          const { start, size, end = size - 1 } = contentRange;
-          if (this.start !== start || this.end != null && this.end !== end) {
+          const { start: start2, size, end = size - 1 } = contentRange;
+          if (this.start !== start2 || this.end != null && this.end !== end) {
             this.abort(
               new RequestRetryError("Content-Range mismatch", statusCode, {
                 headers,
@@ -9311,13 +9311,13 @@ var require_retry_handler = __commonJS({
               this.abort(contentLengthError);
               return false;
             }
-            const { start, size, end = size - 1 } = range;
+            const { start: start2, size, end = size - 1 } = range;
             assert(
-              start != null && Number.isFinite(start),
+              start2 != null && Number.isFinite(start2),
               "content-range mismatch"
             );
             assert(end != null && Number.isFinite(end), "invalid content-length");
-            this.start = start;
+            this.start = start2;
             this.end = end;
           }
           if (this.end == null) {
@@ -9643,9 +9643,9 @@ var require_readable = __commonJS({
       }
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
-        const start = state.bufferIndex;
+        const start2 = state.bufferIndex;
         const end = state.buffer.length;
-        for (let n = start; n < end; n++) {
+        for (let n = start2; n < end; n++) {
           consumePush(consume2, state.buffer[n]);
         }
       } else {
@@ -9670,8 +9670,8 @@ var require_readable = __commonJS({
       }
       const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
       const bufferLength = buffer.length;
-      const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
-      return buffer.utf8Slice(start, bufferLength);
+      const start2 = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
+      return buffer.utf8Slice(start2, bufferLength);
     }
     function chunksConcat(chunks, length) {
       if (chunks.length === 0 || length === 0) {
@@ -18321,19 +18321,19 @@ var require_eventsource_stream = __commonJS({
     var minParserItems = 1024;
     var maxParserItems = 131072;
     var bytesPerParserItem = 128;
-    function isASCIINumberBytes(buffer2, start) {
-      if (start >= buffer2.length) {
+    function isASCIINumberBytes(buffer2, start2) {
+      if (start2 >= buffer2.length) {
         return false;
       }
-      for (let i = start; i < buffer2.length; i++) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] < 48 || buffer2[i] > 57) {
           return false;
         }
       }
       return true;
     }
-    function isValidLastEventIdBytes(buffer2, start) {
-      for (let i = start; i < buffer2.length; i++) {
+    function isValidLastEventIdBytes(buffer2, start2) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] === 0) {
           return false;
         }
@@ -18636,9 +18636,9 @@ ${value}`;
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
-          const start = i === this.lineChunkIndex ? this.linePos : 0;
+          const start2 = i === this.lineChunkIndex ? this.linePos : 0;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
-          const slice = chunk.subarray(start, end);
+          const slice = chunk.subarray(start2, end);
           length += slice.length;
           chunks.push(slice);
         }
@@ -19268,8 +19268,8 @@ var require_dist = __commonJS({
       }
       return index;
     }
-    function trailingOWS(header, start, end) {
-      while (end > start) {
+    function trailingOWS(header, start2, end) {
+      while (end > start2) {
         const char = header.charCodeAt(end - 1);
         if (char !== SP && char !== HTAB)
           break;
@@ -20065,20 +20065,20 @@ var require_light = __commonJS({
             return Object.keys(this.instances);
           }
           async clusterKeys() {
-            var cursor, end, found, i, k, keys, len, next, start;
+            var cursor, end, found, i, k, keys, len, next, start2;
             if (this.connection == null) {
               return this.Promise.resolve(this.keys());
             }
             keys = [];
             cursor = null;
-            start = `b_${this.id}-`.length;
+            start2 = `b_${this.id}-`.length;
             end = "_settings".length;
             while (cursor !== 0) {
               [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
               cursor = ~~next;
               for (i = 0, len = found.length; i < len; i++) {
                 k = found[i];
-                keys.push(k.slice(start, -end));
+                keys.push(k.slice(start2, -end));
               }
             }
             return keys;
@@ -22787,13 +22787,13 @@ var require_Group = __commonJS({
         clusterKeys() {
           var _this2 = this;
           return _asyncToGenerator2(function* () {
-            var cursor, end, found, i, k, keys, len, next, start;
+            var cursor, end, found, i, k, keys, len, next, start2;
             if (_this2.connection == null) {
               return _this2.Promise.resolve(_this2.keys());
             }
             keys = [];
             cursor = null;
-            start = `b_${_this2.id}-`.length;
+            start2 = `b_${_this2.id}-`.length;
             end = "_settings".length;
             while (cursor !== 0) {
               var _ref = yield _this2.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${_this2.id}-*_settings`, "count", 1e4]);
@@ -22803,7 +22803,7 @@ var require_Group = __commonJS({
               cursor = ~~next;
               for (i = 0, len = found.length; i < len; i++) {
                 k = found[i];
-                keys.push(k.slice(start, -end));
+                keys.push(k.slice(start2, -end));
               }
             }
             return keys;
@@ -24552,18 +24552,18 @@ ${indent}${text.slice(fold + 1, end2)}`;
     }
     function consumeMoreIndentedLines(text, i, indent) {
       let end = i;
-      let start = i + 1;
-      let ch = text[start];
+      let start2 = i + 1;
+      let ch = text[start2];
       while (ch === " " || ch === "	") {
-        if (i < start + indent) {
+        if (i < start2 + indent) {
           ch = text[++i];
         } else {
           do {
             ch = text[++i];
           } while (ch && ch !== "\n");
           end = i;
-          start = i + 1;
-          ch = text[start];
+          start2 = i + 1;
+          ch = text[start2];
         }
       }
       return end;
@@ -24594,12 +24594,12 @@ var require_stringifyString = __commonJS({
       const strLen = str2.length;
       if (strLen <= limit)
         return false;
-      for (let i = 0, start = 0; i < strLen; ++i) {
+      for (let i = 0, start2 = 0; i < strLen; ++i) {
         if (str2[i] === "\n") {
-          if (i - start > limit)
+          if (i - start2 > limit)
             return true;
-          start = i + 1;
-          if (strLen - start <= limit)
+          start2 = i + 1;
+          if (strLen - start2 <= limit)
             return false;
         }
       }
@@ -24613,19 +24613,19 @@ var require_stringifyString = __commonJS({
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str2 = "";
-      let start = 0;
+      let start2 = 0;
       for (let i = 0, ch = json2[i]; ch; ch = json2[++i]) {
         if (ch === " " && json2[i + 1] === "\\" && json2[i + 2] === "n") {
-          str2 += json2.slice(start, i) + "\\ ";
+          str2 += json2.slice(start2, i) + "\\ ";
           i += 1;
-          start = i;
+          start2 = i;
           ch = "\\";
         }
         if (ch === "\\")
           switch (json2[i + 1]) {
             case "u":
               {
-                str2 += json2.slice(start, i);
+                str2 += json2.slice(start2, i);
                 const code = json2.substr(i + 2, 4);
                 switch (code) {
                   case "0000":
@@ -24659,14 +24659,14 @@ var require_stringifyString = __commonJS({
                       str2 += json2.substr(i, 6);
                 }
                 i += 5;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             case "n":
               if (implicitKey || json2[i + 2] === '"' || json2.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str2 += json2.slice(start, i) + "\n\n";
+                str2 += json2.slice(start2, i) + "\n\n";
                 while (json2[i + 2] === "\\" && json2[i + 3] === "n" && json2[i + 4] !== '"') {
                   str2 += "\n";
                   i += 2;
@@ -24675,14 +24675,14 @@ var require_stringifyString = __commonJS({
                 if (json2[i + 2] === " ")
                   str2 += "\\";
                 i += 1;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             default:
               i += 1;
           }
       }
-      str2 = start ? str2 + json2.slice(start) : json2;
+      str2 = start2 ? str2 + json2.slice(start2) : json2;
       return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
@@ -24761,10 +24761,10 @@ ${indent}`) + "'";
         else
           break;
       }
-      let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
-      if (start) {
-        value = value.substring(start.length);
-        start = start.replace(/\n+/g, `$&${indent}`);
+      let start2 = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      if (start2) {
+        value = value.substring(start2.length);
+        start2 = start2.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
       let header = (startWithSpace ? indentSize : "") + chomp;
@@ -24782,14 +24782,14 @@ ${indent}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start2}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
       return `|${header}
-${indent}${start}${value}${end}`;
+${indent}${start2}${value}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
       const { type: type2, value } = item;
@@ -25420,23 +25420,23 @@ ${indent}${line}` : "\n";
         lines.push(str2);
         linesAtValue = lines.length;
       }
-      const { start, end } = flowChars;
+      const { start: start2, end } = flowChars;
       if (lines.length === 0) {
-        return start + end;
+        return start2 + end;
       } else {
         if (!reqNewline) {
           const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str2 = start;
+          let str2 = start2;
           for (const line of lines)
             str2 += line ? `
 ${indentStep}${indent}${line}` : "\n";
           return `${str2}
 ${indent}${end}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+          return `${start2}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
         }
       }
     }
@@ -25489,7 +25489,7 @@ var require_YAMLMap = __commonJS({
       static from(schema2, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map2 = new this(schema2);
-        const add = (key, value) => {
+        const add3 = (key, value) => {
           if (typeof replacer === "function")
             value = replacer.call(obj, key, value);
           else if (Array.isArray(replacer) && !replacer.includes(key))
@@ -25499,10 +25499,10 @@ var require_YAMLMap = __commonJS({
         };
         if (obj instanceof Map) {
           for (const [key, value] of obj)
-            add(key, value);
+            add3(key, value);
         } else if (obj && typeof obj === "object") {
           for (const key of Object.keys(obj))
-            add(key, obj[key]);
+            add3(key, obj[key]);
         }
         if (typeof schema2.sortMapEntries === "function") {
           map2.items.sort(schema2.sortMapEntries);
@@ -27231,7 +27231,7 @@ var require_resolve_props = __commonJS({
       let newlineAfterProp = null;
       let comma = null;
       let found = null;
-      let start = null;
+      let start2 = null;
       for (const token of tokens) {
         if (reqSpace) {
           if (token.type !== "space" && token.type !== "newline" && token.type !== "comma")
@@ -27283,7 +27283,7 @@ var require_resolve_props = __commonJS({
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
             anchor = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -27292,7 +27292,7 @@ var require_resolve_props = __commonJS({
             if (tag)
               onError(token, "MULTIPLE_TAGS", "A node can have at most one tag");
             tag = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -27340,7 +27340,7 @@ var require_resolve_props = __commonJS({
         tag,
         newlineAfterProp,
         end,
-        start: start ?? end
+        start: start2 ?? end
       };
     }
     exports2.resolveProps = resolveProps;
@@ -27442,10 +27442,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep8, value } = collItem;
-        const keyProps = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep: sep9, value } = collItem;
+        const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
-          next: key ?? sep8?.[0],
+          next: key ?? sep9?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -27459,7 +27459,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep8) {
+          if (!keyProps.anchor && !keyProps.tag && !sep9) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -27470,20 +27470,20 @@ var require_resolve_block_map = __commonJS({
             continue;
           }
           if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+            onError(key ?? start2[start2.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode2(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key ? composeNode2(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start2, null, keyProps, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep8 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep9 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -27499,7 +27499,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep8, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep9, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -27547,8 +27547,8 @@ var require_resolve_block_seq = __commonJS({
         ctx.atKey = false;
       let offset = bs.offset;
       let commentEnd = null;
-      for (const { start, value } of bs.items) {
-        const props = resolveProps.resolveProps(start, {
+      for (const { start: start2, value } of bs.items) {
+        const props = resolveProps.resolveProps(start2, {
           indicator: "seq-item-ind",
           next: value,
           offset,
@@ -27569,7 +27569,7 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start2, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
         offset = node.range[2];
@@ -27590,7 +27590,7 @@ var require_resolve_end = __commonJS({
       let comment2 = "";
       if (end) {
         let hasSpace = false;
-        let sep8 = "";
+        let sep9 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -27604,13 +27604,13 @@ var require_resolve_end = __commonJS({
               if (!comment2)
                 comment2 = cb;
               else
-                comment2 += sep8 + cb;
-              sep8 = "";
+                comment2 += sep9 + cb;
+              sep9 = "";
               break;
             }
             case "newline":
               if (comment2)
-                sep8 += source;
+                sep9 += source;
               hasSpace = true;
               break;
             default:
@@ -27653,18 +27653,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep8, value } = collItem;
-        const props = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep: sep9, value } = collItem;
+        const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep8?.[0],
+          next: key ?? sep9?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep8 && !value) {
+          if (!props.anchor && !props.tag && !sep9 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -27694,7 +27694,7 @@ var require_resolve_flow_collection = __commonJS({
             onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`);
           if (props.comment) {
             let prevItemComment = "";
-            loop: for (const st of start) {
+            loop: for (const st of start2) {
               switch (st.type) {
                 case "comma":
                 case "space":
@@ -27718,8 +27718,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep8 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep8, null, props, onError);
+        if (!isMap3 && !sep9 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep9, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -27727,11 +27727,11 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode2(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          const keyNode = key ? composeNode2(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start2, null, props, onError);
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep8 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep9 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -27742,8 +27742,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep8)
-                for (const st of sep8) {
+              if (sep9)
+                for (const st of sep9) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -27760,7 +27760,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep8, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep9, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -27890,10 +27890,10 @@ var require_resolve_block_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar3, onError) {
-      const start = scalar3.offset;
+      const start2 = scalar3.offset;
       const header = parseBlockScalarHeader(scalar3, ctx.options.strict, onError);
       if (!header)
-        return { value: "", type: null, comment: "", range: [start, start, start] };
+        return { value: "", type: null, comment: "", range: [start2, start2, start2] };
       const type2 = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar3.source ? splitLines(scalar3.source) : [];
       let chompStart = lines.length;
@@ -27906,10 +27906,10 @@ var require_resolve_block_scalar = __commonJS({
       }
       if (chompStart === 0) {
         const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        let end2 = start2 + header.length;
         if (scalar3.source)
           end2 += scalar3.source.length;
-        return { value: value2, type: type2, comment: header.comment, range: [start, end2, end2] };
+        return { value: value2, type: type2, comment: header.comment, range: [start2, end2, end2] };
       }
       let trimIndent = scalar3.indent + header.indent;
       let offset = scalar3.offset + header.length;
@@ -27940,7 +27940,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep8 = "";
+      let sep9 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -27957,24 +27957,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep8 + indent.slice(trimIndent) + content2;
-          sep8 = "\n";
+          value += sep9 + indent.slice(trimIndent) + content2;
+          sep9 = "\n";
         } else if (indent.length > trimIndent || content2[0] === "	") {
-          if (sep8 === " ")
-            sep8 = "\n";
-          else if (!prevMoreIndented && sep8 === "\n")
-            sep8 = "\n\n";
-          value += sep8 + indent.slice(trimIndent) + content2;
-          sep8 = "\n";
+          if (sep9 === " ")
+            sep9 = "\n";
+          else if (!prevMoreIndented && sep9 === "\n")
+            sep9 = "\n\n";
+          value += sep9 + indent.slice(trimIndent) + content2;
+          sep9 = "\n";
           prevMoreIndented = true;
         } else if (content2 === "") {
-          if (sep8 === "\n")
+          if (sep9 === "\n")
             value += "\n";
           else
-            sep8 = "\n";
+            sep9 = "\n";
         } else {
-          value += sep8 + content2;
-          sep8 = " ";
+          value += sep9 + content2;
+          sep9 = " ";
           prevMoreIndented = false;
         }
       }
@@ -27990,8 +27990,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar3.source.length;
-      return { value, type: type2, comment: header.comment, range: [start, end, end] };
+      const end = start2 + header.length + scalar3.source.length;
+      return { value, type: type2, comment: header.comment, range: [start2, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -28157,25 +28157,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep8 = " ";
+      let sep9 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep8 === "\n")
-            res += sep8;
+          if (sep9 === "\n")
+            res += sep9;
           else
-            sep8 = "\n";
+            sep9 = "\n";
         } else {
-          res += sep8 + lm;
-          sep8 = " ";
+          res += sep9 + lm;
+          sep9 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep8 + (match?.[1] ?? "");
+      return res + sep9 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -28513,7 +28513,7 @@ var require_compose_doc = __commonJS({
     var composeNode2 = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options2, directives, { offset, start, value, end }, onError) {
+    function composeDoc(options2, directives, { offset, start: start2, value, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options2);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -28523,7 +28523,7 @@ var require_compose_doc = __commonJS({
         options: doc.options,
         schema: doc.schema
       };
-      const props = resolveProps.resolveProps(start, {
+      const props = resolveProps.resolveProps(start2, {
         indicator: "doc-start",
         next: value ?? end?.[0],
         offset,
@@ -28536,7 +28536,7 @@ var require_compose_doc = __commonJS({
         if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
           onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
       }
-      doc.contents = value ? composeNode2.composeNode(ctx, value, props, onError) : composeNode2.composeEmptyNode(ctx, props.end, start, null, props, onError);
+      doc.contents = value ? composeNode2.composeNode(ctx, value, props, onError) : composeNode2.composeEmptyNode(ctx, props.end, start2, null, props, onError);
       const contentEnd = doc.contents.range[2];
       const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
       if (re.comment)
@@ -28985,14 +28985,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep8, value }) {
+    function stringifyItem({ start: start2, key, sep: sep9, value }) {
       let res = "";
-      for (const st of start)
+      for (const st of start2)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep8)
-        for (const st of sep8)
+      if (sep9)
+        for (const st of sep9)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -29777,8 +29777,8 @@ var require_line_counter = __commonJS({
             return { line: low + 1, col: 1 };
           if (low === 0)
             return { line: 0, col: offset };
-          const start = this.lineStarts[low - 1];
-          return { line: low, col: offset - start + 1 };
+          const start2 = this.lineStarts[low - 1];
+          return { line: low, col: offset - start2 + 1 };
         };
       }
     };
@@ -30158,19 +30158,19 @@ var require_parser2 = __commonJS({
       *scalar(scalar3) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
-          const start = getFirstKeyStartProps(prev);
-          let sep8;
+          const start2 = getFirstKeyStartProps(prev);
+          let sep9;
           if (scalar3.end) {
-            sep8 = scalar3.end;
-            sep8.push(this.sourceToken);
+            sep9 = scalar3.end;
+            sep9.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep8 = [this.sourceToken];
+            sep9 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start, key: scalar3, sep: sep8 }]
+            items: [{ start: start2, key: scalar3, sep: sep9 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -30245,7 +30245,7 @@ var require_parser2 = __commonJS({
         if (this.indent >= map2.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map2.indent;
           const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
-          let start = [];
+          let start2 = [];
           if (atNextItem && it.sep && !it.value) {
             const nl = [];
             for (let i = 0; i < it.sep.length; ++i) {
@@ -30265,14 +30265,14 @@ var require_parser2 = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it.sep.splice(nl[1]);
+              start2 = it.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
               if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map2.items.push({ start });
+                start2.push(this.sourceToken);
+                map2.items.push({ start: start2 });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 it.sep.push(this.sourceToken);
@@ -30285,8 +30285,8 @@ var require_parser2 = __commonJS({
                 it.start.push(this.sourceToken);
                 it.explicitKey = true;
               } else if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map2.items.push({ start, explicitKey: true });
+                start2.push(this.sourceToken);
+                map2.items.push({ start: start2, explicitKey: true });
               } else {
                 this.stack.push({
                   type: "block-map",
@@ -30303,12 +30303,12 @@ var require_parser2 = __commonJS({
                   if (includesToken(it.start, "newline")) {
                     Object.assign(it, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it.start);
+                    const start3 = getFirstKeyStartProps(it.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
-                      items: [{ start: start2, key: null, sep: [this.sourceToken] }]
+                      items: [{ start: start3, key: null, sep: [this.sourceToken] }]
                     });
                   }
                 } else if (it.value) {
@@ -30318,23 +30318,23 @@ var require_parser2 = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                    items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it.start);
+                  const start3 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep8 = it.sep;
-                  sep8.push(this.sourceToken);
+                  const sep9 = it.sep;
+                  sep9.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep8 }]
+                    items: [{ start: start3, key, sep: sep9 }]
                   });
-                } else if (start.length > 0) {
-                  it.sep = it.sep.concat(start, this.sourceToken);
+                } else if (start2.length > 0) {
+                  it.sep = it.sep.concat(start2, this.sourceToken);
                 } else {
                   it.sep.push(this.sourceToken);
                 }
@@ -30342,7 +30342,7 @@ var require_parser2 = __commonJS({
                 if (!it.sep) {
                   Object.assign(it, { key: null, sep: [this.sourceToken] });
                 } else if (it.value || atNextItem) {
-                  map2.items.push({ start, key: null, sep: [this.sourceToken] });
+                  map2.items.push({ start: start2, key: null, sep: [this.sourceToken] });
                 } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
@@ -30362,7 +30362,7 @@ var require_parser2 = __commonJS({
             case "double-quoted-scalar": {
               const fs3 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map2.items.push({ start, key: fs3, sep: [] });
+                map2.items.push({ start: start2, key: fs3, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 this.stack.push(fs3);
@@ -30386,7 +30386,7 @@ var require_parser2 = __commonJS({
                     return;
                   }
                 } else if (atMapIndent) {
-                  map2.items.push({ start });
+                  map2.items.push({ start: start2 });
                 }
                 this.stack.push(bv);
                 return;
@@ -30523,15 +30523,15 @@ var require_parser2 = __commonJS({
             yield* this.step();
           } else if (this.type === "map-value-ind" && parent.type !== "flow-collection") {
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep8 = fc.end.splice(1, fc.end.length);
-            sep8.push(this.sourceToken);
+            const sep9 = fc.end.splice(1, fc.end.length);
+            sep9.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep8 }]
+              items: [{ start: start2, key: fc, sep: sep9 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30590,35 +30590,35 @@ var require_parser2 = __commonJS({
           case "explicit-key-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
-            start.push(this.sourceToken);
+            const start2 = getFirstKeyStartProps(prev);
+            start2.push(this.sourceToken);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, explicitKey: true }]
+              items: [{ start: start2, explicitKey: true }]
             };
           }
           case "map-value-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, key: null, sep: [this.sourceToken] }]
+              items: [{ start: start2, key: null, sep: [this.sourceToken] }]
             };
           }
         }
         return null;
       }
-      atIndentedComment(start, indent) {
+      atIndentedComment(start2, indent) {
         if (this.type !== "comment")
           return false;
         if (this.indent <= indent)
           return false;
-        return start.every((st) => st.type === "newline" || st.type === "space");
+        return start2.every((st) => st.type === "newline" || st.type === "space");
       }
       *documentEnd(docEnd) {
         if (this.type !== "doc-mode") {
@@ -33067,7 +33067,7 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync16 } from "node:fs";
+import { existsSync as existsSync17 } from "node:fs";
 import { join as join18, relative as relative7, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
@@ -33367,9 +33367,9 @@ function namespaceFacts(cluster, name3) {
 
 // node_modules/@carbon/render/src/render.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
-import { existsSync as existsSync10, mkdtempSync, rmSync as rmSync4, statSync as statSync6 } from "node:fs";
+import { existsSync as existsSync11, mkdtempSync, rmSync as rmSync4, statSync as statSync7 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join11, posix, relative as relative6, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join11, posix as posix2, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -33380,6 +33380,66 @@ import { basename } from "node:path";
 var listeners = /* @__PURE__ */ new Set();
 function noteToolRun(tool, phase) {
   for (const l of listeners) l({ tool: basename(tool), phase });
+}
+
+// node_modules/@carbon/toolchain/src/exec.ts
+import { performance as performance3 } from "node:perf_hooks";
+
+// node_modules/@carbon/toolchain/src/timing.ts
+import { basename as basename2 } from "node:path";
+import { performance as performance2 } from "node:perf_hooks";
+var TIMINGS_ENV = "PLATFORM_TIMINGS";
+var spans = /* @__PURE__ */ new Map();
+var firstAt;
+var hooked = false;
+function timingsEnabled(env = process.env) {
+  return env[TIMINGS_ENV] === "1";
+}
+function add(name3, ms) {
+  const s = spans.get(name3) ?? { count: 0, ms: 0 };
+  s.count++;
+  s.ms += ms;
+  spans.set(name3, s);
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => process.stderr.write(timingReport()));
+  }
+}
+function start() {
+  const t2 = performance2.now();
+  firstAt ??= t2;
+  return t2;
+}
+async function span(name3, fn) {
+  if (!timingsEnabled()) return fn();
+  const t2 = start();
+  try {
+    return await fn();
+  } finally {
+    add(name3, performance2.now() - t2);
+  }
+}
+function spanSync(name3, fn) {
+  if (!timingsEnabled()) return fn();
+  const t2 = start();
+  try {
+    return fn();
+  } finally {
+    add(name3, performance2.now() - t2);
+  }
+}
+function recordProcess(cmd, ms) {
+  if (timingsEnabled()) add(`proc ${basename2(cmd)}`, ms);
+}
+function processClock() {
+  return timingsEnabled() ? start() : void 0;
+}
+function timingReport() {
+  const rows = [...spans].sort((a, b) => b[1].ms - a[1].ms);
+  const lines = rows.map(([n, s]) => `  ${Math.round(s.ms).toString().padStart(8)} ms ${String(s.count).padStart(5)}×  ${n}`);
+  return `timings (PLATFORM_TIMINGS=1; concurrent spans summed): first span at ${Math.round(firstAt ?? 0)} ms, exit at ${Math.round(performance2.now())} ms since start
+${lines.join("\n")}
+`;
 }
 
 // node_modules/@carbon/toolchain/src/exec.ts
@@ -33412,9 +33472,14 @@ var ExecError = class extends Error {
     this.exitCode = result.exitCode;
   }
 };
+function programName(cmd, args) {
+  const i = args.lastIndexOf("--");
+  return /(^|\/)(unshare|prlimit)$/.test(cmd) && i >= 0 && args[i + 1] ? args[i + 1] : cmd;
+}
 var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
   const tool = options2.label ?? cmd;
   noteToolRun(tool, "start");
+  const clock = processClock();
   const child = spawn(cmd, [...args], {
     cwd: options2.cwd,
     env: childEnv(options2.env),
@@ -33444,6 +33509,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
     if (settled) return;
     settled = true;
     noteToolRun(tool, "end");
+    if (clock !== void 0) recordProcess(programName(cmd, args), performance3.now() - clock);
     if (timer) clearTimeout(timer);
     if (group2) {
       killGroup(group2);
@@ -33872,6 +33938,7 @@ function isObject(value) {
 
 // node_modules/@carbon/toolchain/src/schemas.ts
 import { dirname as dirname2, join as join4 } from "node:path";
+var CONVERTER_VERSION = 1;
 var schemasDir = (root) => join4(toolsDir(root), "schemas");
 var CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
 var CRD_SCHEMA_FOLDER = "crds";
@@ -33930,7 +33997,7 @@ async function runConfined(cmd, args, options2, runner = exec) {
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync6, statSync } from "node:fs";
-import { basename as basename2, dirname as dirname3, join as join6, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { basename as basename3, dirname as dirname3, join as join6, relative, resolve as resolve2, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -34889,10 +34956,10 @@ var directiveHandlers = {
     state.tagMap[handle] = prefix;
   }
 };
-function captureSegment(state, start, end, checkJson) {
+function captureSegment(state, start2, end, checkJson) {
   var _position, _length, _character, _result;
-  if (start < end) {
-    _result = state.input.slice(start, end);
+  if (start2 < end) {
+    _result = state.input.slice(start2, end);
     if (checkJson) {
       for (_position = 0, _length = _result.length; _position < _length; _position += 1) {
         _character = _result.charCodeAt(_position);
@@ -36201,22 +36268,22 @@ function foldLine(line, width) {
   if (line === "" || line[0] === " ") return line;
   var breakRe = / [^ ]/g;
   var match;
-  var start = 0, end, curr = 0, next = 0;
+  var start2 = 0, end, curr = 0, next = 0;
   var result = "";
   while (match = breakRe.exec(line)) {
     next = match.index;
-    if (next - start > width) {
-      end = curr > start ? curr : next;
-      result += "\n" + line.slice(start, end);
-      start = end + 1;
+    if (next - start2 > width) {
+      end = curr > start2 ? curr : next;
+      result += "\n" + line.slice(start2, end);
+      start2 = end + 1;
     }
     curr = next;
   }
   result += "\n";
-  if (line.length - start > width && curr > start) {
-    result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
+  if (line.length - start2 > width && curr > start2) {
+    result += line.slice(start2, curr) + "\n" + line.slice(curr + 1);
   } else {
-    result += line.slice(start);
+    result += line.slice(start2);
   }
   return result.slice(1);
 }
@@ -36569,12 +36636,12 @@ var DOC_SEP = /^---(?:[^\S\n][^\n]*)?$/gm;
 var CONTENT = /^\s*[^\s#]/m;
 function splitDocuments(text) {
   const out = [];
-  let start = 0;
+  let start2 = 0;
   for (const m of text.matchAll(DOC_SEP)) {
-    out.push(text.slice(start, Math.max(start, m.index - 1)));
-    start = m.index + m[0].length + 1;
+    out.push(text.slice(start2, Math.max(start2, m.index - 1)));
+    start2 = m.index + m[0].length + 1;
   }
-  out.push(text.slice(start));
+  out.push(text.slice(start2));
   return out.filter((d) => CONTENT.test(d));
 }
 var sourceTexts = /* @__PURE__ */ new WeakMap();
@@ -36634,7 +36701,7 @@ function scanDocuments(text) {
   const lines = text.split("\n");
   const docs2 = [];
   let complete = true;
-  let start = 0;
+  let start2 = 0;
   const flush = (from, to) => {
     let first = -1;
     let inMeta = false;
@@ -36657,11 +36724,11 @@ function scanDocuments(text) {
   };
   for (let i = 0; i < lines.length; i++) {
     if (DOC_SEP.test(lines[i])) {
-      flush(start, i);
-      start = i + 1;
+      flush(start2, i);
+      start2 = i + 1;
     }
   }
-  flush(start, lines.length);
+  flush(start2, lines.length);
   return { docs: docs2, complete };
 }
 
@@ -36755,27 +36822,27 @@ function scanFlux(root) {
 }
 function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
-  const add = (dir, how, declaredIn) => {
+  const add3 = (dir, how, declaredIn) => {
     const key = dir || ".";
     if (found.has(key) || !existsSync6(join6(root, dir)) || !statSync(join6(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
   const clustersDir = join6(root, "clusters");
   if (existsSync6(clustersDir) && statSync(clustersDir).isDirectory()) {
-    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add(`clusters/${e.name}`, "clusters-folder");
+    for (const e of readdirSync3(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add3(`clusters/${e.name}`, "clusters-folder");
   }
   const { kustomizations, instances } = scanFlux(root);
-  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add(k.path, "sync", k.file);
-  for (const i of instances) add(i.path, "flux-instance", i.file);
+  for (const k of kustomizations) if (k.sourceKind === "GitRepository" && under(k.dir, k.path)) add3(k.path, "sync", k.file);
+  for (const i of instances) add3(i.path, "flux-instance", i.file);
   if (!found.size) {
     const unreached = kustomizations.filter((k) => !kustomizations.some((o) => o.file !== k.file && under(k.dir, o.path)));
     const dirs = [...new Set(unreached.map((k) => k.dir))].sort();
-    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add(d, "unreached", unreached.find((k) => k.dir === d).file);
+    for (const d of dirs) if (!dirs.some((o) => o !== d && under(d, o))) add3(d, "unreached", unreached.find((k) => k.dir === d).file);
   }
   return name([...found.values()], root);
 }
 function name(clusters, root) {
-  const last = (c) => c.dir === "." ? basename2(root) : c.dir.split("/").pop();
+  const last = (c) => c.dir === "." ? basename3(root) : c.dir.split("/").pop();
   const counts = /* @__PURE__ */ new Map();
   for (const c of clusters) counts.set(last(c), (counts.get(last(c)) ?? 0) + 1);
   return clusters.map((c) => ({ ...c, name: (counts.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
@@ -36785,13 +36852,13 @@ function listFluxClusters(dir) {
   const repoRoot = findGitRoot(abs) ?? abs;
   const rel = toPosix(relative(repoRoot, abs));
   const all = discoverClusters(repoRoot);
-  if (!all.length) return { repoRoot, clusters: [{ name: basename2(abs), dir: rel || ".", how: "path" }] };
+  if (!all.length) return { repoRoot, clusters: [{ name: basename3(abs), dir: rel || ".", how: "path" }] };
   if (!rel) return { repoRoot, clusters: all };
   const below = all.filter((c) => c.dir !== "." && under(c.dir, rel));
   if (below.length) return { repoRoot, clusters: below };
   const enclosing = all.filter((c) => c.dir !== "." && under(rel, c.dir)).sort((a, b) => b.dir.length - a.dir.length)[0];
   if (enclosing) return { repoRoot, clusters: [enclosing] };
-  return { repoRoot, clusters: [{ name: basename2(abs), dir: rel, how: "path" }] };
+  return { repoRoot, clusters: [{ name: basename3(abs), dir: rel, how: "path" }] };
 }
 
 // node_modules/@carbon/render/src/helm.ts
@@ -36808,7 +36875,7 @@ import { dirname as dirname4, join as join8, relative as relative4, sep as sep5 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml4 = __toESM(require_dist2(), 1);
 import { isUtf8 } from "node:buffer";
-import { closeSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
+import { closeSync, fstatSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
@@ -36887,11 +36954,17 @@ function fileSize(abs) {
 function readBounded(abs, max) {
   const fd = openSync(abs, "r");
   try {
-    const buf = Buffer.alloc(max);
+    let buf = Buffer.allocUnsafe(Math.min(max, fstatSync(fd).size + 1));
     let n = 0;
     for (; ; ) {
-      const got = readSync(fd, buf, n, max - n, null);
-      if (got <= 0 || n + got >= max) return buf.subarray(0, n + Math.max(got, 0));
+      if (n === buf.length) {
+        if (n >= max) return buf;
+        const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got <= 0) return buf.subarray(0, n);
       n += got;
     }
   } finally {
@@ -37044,27 +37117,36 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync as existsSync7, mkdirSync as mkdirSync2, readdirSync as readdirSync4, readFileSync as readFileSync7, readlinkSync, realpathSync as realpathSync2, renameSync as renameSync2, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { join as join7, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
+var TOOL_ID_VERSION = "tool-id/1";
 var RenderCache = class {
   /** `dir`: a folder kept between runs (CI: actions/cache); without it, the cache lives as long as this object. */
   constructor(dir) {
     this.dir = dir;
   }
-  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0 };
+  stats = { hits: 0, diskHits: 0, misses: 0, corrupt: 0, writes: 0, uncacheable: 0, treeHits: 0 };
   memory = /* @__PURE__ */ new Map();
   tools = /* @__PURE__ */ new Map();
   results = /* @__PURE__ */ new Map();
-  /** SHA-256 of a tool binary, once per path/size/mtime. */
+  /**
+   * SHA-256 of a tool binary, once per path/size/mtime/ctime/inode: kept in the folder too, so a
+   * run does not re-read 30-60 MB of binaries (1.5 s of a warm check's CPU). The change time and
+   * inode cannot be set back by a program, so a replaced binary always gets a new lookup.
+   */
   toolId(path) {
     let st;
     try {
-      st = statSync3(path);
+      st = statSync3(path, { bigint: true });
     } catch {
       return `missing:${path}`;
     }
-    const memo = `${path}\0${st.size}\0${st.mtimeMs}`;
+    const memo = `${path}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.ino}\0${st.dev}`;
     let id = this.tools.get(memo);
     if (!id) {
-      id = createHash("sha256").update(readFileSync7(path)).digest("hex");
+      const key = sha256(`${TOOL_ID_VERSION}
+${memo}`);
+      const stored = this.getResult(key);
+      id = stored && /^[0-9a-f]{64}$/.test(stored) ? stored : createHash("sha256").update(readFileSync7(path)).digest("hex");
+      if (id !== stored) this.putResult(key, id, false);
       this.tools.set(memo, id);
     }
     return id;
@@ -37115,13 +37197,15 @@ var RenderCache = class {
     if (d !== void 0) this.results.set(key, d);
     return d;
   }
-  putResult(key, body) {
+  putResult(key, body, counted = true) {
     this.results.set(key, body);
-    this.write(key, body, "json");
+    this.write(key, body, "json", counted);
   }
   /** The stored body, or undefined when absent or not intact (then removed). */
   read(key, ext = "yaml") {
-    if (!this.dir) return void 0;
+    return this.dir ? spanSync(`cache read + verify (.${ext})`, () => this.readEntry(key, ext)) : void 0;
+  }
+  readEntry(key, ext) {
     const f = this.file(key, ext);
     let text;
     try {
@@ -37137,7 +37221,7 @@ var RenderCache = class {
     rmSync(f, { force: true });
     return void 0;
   }
-  write(key, body, ext = "yaml") {
+  write(key, body, ext = "yaml", counted = true) {
     if (!this.dir) return;
     const f = this.file(key, ext);
     const tmp = join7(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
@@ -37146,7 +37230,7 @@ var RenderCache = class {
       writeFileSync2(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync2(tmp, f);
-      this.stats.writes++;
+      if (counted) this.stats.writes++;
     } catch {
       rmSync(tmp, { force: true });
     }
@@ -37164,7 +37248,7 @@ function cacheOption(given) {
   return cache ? { cache } : {};
 }
 var sha256 = (s) => createHash("sha256").update(s).digest("hex");
-var REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
+var REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 var InputHasher = class {
   files = /* @__PURE__ */ new Map();
   trees = /* @__PURE__ */ new Map();
@@ -37202,8 +37286,8 @@ var InputHasher = class {
       } catch {
         return false;
       }
-      for (const s of strings(doc)) {
-        if (REMOTE.test(s)) return false;
+      for (const s of kustomizationStrings(doc)) {
+        if (REMOTE_INPUT.test(s)) return false;
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve4(dir, candidate);
@@ -37279,10 +37363,10 @@ function realInside(root, abs) {
 function inside(root, abs) {
   return abs === root || abs.startsWith(`${root}${sep4}`);
 }
-function strings(v, out = []) {
+function kustomizationStrings(v, out = []) {
   if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  else if (Array.isArray(v)) for (const x of v) kustomizationStrings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) kustomizationStrings(x, out);
   return out;
 }
 
@@ -37316,8 +37400,8 @@ function parseYamlFile(text, file) {
       problems.push({ file, ...pos ? { line: pos.line, column: pos.col } : {}, message: "document is not a mapping (a Kubernetes object is a YAML map with apiVersion and kind)" });
       return;
     }
-    const start = d.contents?.range?.[0] ?? 0;
-    const sp = lines.linePos(start);
+    const start2 = d.contents?.range?.[0] ?? 0;
+    const sp = lines.linePos(start2);
     out.push({
       file,
       documentIndex: i,
@@ -37403,32 +37487,32 @@ var guardIssue = (p) => ({ code: p.code, severity: "error", file: p.file, ...p.l
 function kustomizationReferences(spec) {
   const out = [];
   const list = (v) => Array.isArray(v) ? v : [];
-  const add = (at, v, what, kind) => {
+  const add3 = (at, v, what, kind) => {
     if (typeof v === "string" && v.trim() && !v.includes("\n")) out.push({ at, path: v.trim(), what, kind });
   };
-  for (const key of ["resources", "bases", "components"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
-  for (const key of ["generators", "transformers", "validators"]) list(spec[key]).forEach((v, i) => add([key, i], v, `${key} entry`, "kustomization"));
-  list(spec.patches).forEach((p, i) => add(["patches", i, "path"], p?.path, "patch path", "file"));
-  list(spec.patchesStrategicMerge).forEach((v, i) => add(["patchesStrategicMerge", i], v, "patchesStrategicMerge entry", "file"));
-  list(spec.patchesJson6902).forEach((p, i) => add(["patchesJson6902", i, "path"], p?.path, "patchesJson6902 path", "file"));
-  list(spec.replacements).forEach((p, i) => add(["replacements", i, "path"], p?.path, "replacements path", "file"));
-  list(spec.crds).forEach((v, i) => add(["crds", i], v, "crds entry", "file"));
-  list(spec.configurations).forEach((v, i) => add(["configurations", i], v, "configurations entry", "file"));
-  add(["openapi", "path"], spec.openapi?.path, "openapi path", "file");
+  for (const key of ["resources", "bases", "components"]) list(spec[key]).forEach((v, i) => add3([key, i], v, `${key} entry`, "kustomization"));
+  for (const key of ["generators", "transformers", "validators"]) list(spec[key]).forEach((v, i) => add3([key, i], v, `${key} entry`, "kustomization"));
+  list(spec.patches).forEach((p, i) => add3(["patches", i, "path"], p?.path, "patch path", "file"));
+  list(spec.patchesStrategicMerge).forEach((v, i) => add3(["patchesStrategicMerge", i], v, "patchesStrategicMerge entry", "file"));
+  list(spec.patchesJson6902).forEach((p, i) => add3(["patchesJson6902", i, "path"], p?.path, "patchesJson6902 path", "file"));
+  list(spec.replacements).forEach((p, i) => add3(["replacements", i, "path"], p?.path, "replacements path", "file"));
+  list(spec.crds).forEach((v, i) => add3(["crds", i], v, "crds entry", "file"));
+  list(spec.configurations).forEach((v, i) => add3(["configurations", i], v, "configurations entry", "file"));
+  add3(["openapi", "path"], spec.openapi?.path, "openapi path", "file");
   for (const key of ["configMapGenerator", "secretGenerator"]) {
     list(spec[key]).forEach((g, i) => {
-      list(g?.files).forEach((f, j) => add([key, i, "files", j], typeof f === "string" && f.includes("=") ? f.slice(f.indexOf("=") + 1) : f, `${key} file`, "data"));
-      list(g?.envs).forEach((f, j) => add([key, i, "envs", j], f, `${key} env file`, "data"));
-      add([key, i, "env"], g?.env, `${key} env file`, "data");
+      list(g?.files).forEach((f, j) => add3([key, i, "files", j], typeof f === "string" && f.includes("=") ? f.slice(f.indexOf("=") + 1) : f, `${key} file`, "data"));
+      list(g?.envs).forEach((f, j) => add3([key, i, "envs", j], f, `${key} env file`, "data"));
+      add3([key, i, "env"], g?.env, `${key} env file`, "data");
     });
   }
   const globals = spec.helmGlobals;
-  add(["helmGlobals", "chartHome"], globals?.chartHome, "helmGlobals.chartHome", "folder");
-  add(["helmGlobals", "configHome"], globals?.configHome, "helmGlobals.configHome", "folder");
+  add3(["helmGlobals", "chartHome"], globals?.chartHome, "helmGlobals.chartHome", "folder");
+  add3(["helmGlobals", "configHome"], globals?.configHome, "helmGlobals.configHome", "folder");
   list(spec.helmCharts).forEach((c, i) => {
-    add(["helmCharts", i, "repo"], c?.repo, "helmCharts repo", "folder");
-    add(["helmCharts", i, "valuesFile"], c?.valuesFile, "helmCharts valuesFile", "file");
-    list(c?.additionalValuesFiles).forEach((f, j) => add(["helmCharts", i, "additionalValuesFiles", j], f, "helmCharts additionalValuesFiles entry", "file"));
+    add3(["helmCharts", i, "repo"], c?.repo, "helmCharts repo", "folder");
+    add3(["helmCharts", i, "valuesFile"], c?.valuesFile, "helmCharts valuesFile", "file");
+    list(c?.additionalValuesFiles).forEach((f, j) => add3(["helmCharts", i, "additionalValuesFiles", j], f, "helmCharts additionalValuesFiles entry", "file"));
   });
   return out;
 }
@@ -37596,7 +37680,7 @@ var Builder = class {
     }
     if (issues.length) return { objects: [], issues };
     if (kfile) {
-      this.collect(walk, dir, seen, (abs) => files.push(abs));
+      spanSync("render walk + guard", () => this.collect(walk, dir, seen, (abs) => files.push(abs)));
       if (issues.length) return { objects: [], issues };
       if (!overlay) return { ...await this.runKustomize(walk, dir, kfile, files, problemsOf), dirs: [...seen] };
       const target = this.wrap(dir, [dir], overlay, components);
@@ -37750,7 +37834,7 @@ var Builder = class {
       list.forEach((g, i) => {
         if (typeof g?.name !== "string" || !g.name) return;
         const position = doc.locate([key, i]) ?? doc.position;
-        walk.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name } });
+        walk.generators.push({ kind, name: g.name, ...typeof g.namespace === "string" ? { namespace: g.namespace } : {}, doc: { file, position, locate: () => position, kind, name: g.name, fixed: true } });
       });
     }
   }
@@ -37763,7 +37847,8 @@ var Builder = class {
       this.kustomizeRuns++;
       return runConfined(this.kustomize, args, { timeoutMs }, this.runner);
     });
-    const res = this.cache ? await this.cache.run(this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize)), produce) : await produce();
+    const cacheKey = this.cache ? spanSync("render cache key", () => this.hasher.buildKey(root.dir, target, args, this.cache.toolId(this.kustomize))) : void 0;
+    const res = this.cache ? await this.cache.run(cacheKey, produce) : await produce();
     const where = kfile ? root.rel(kfile) : root.rel(dir);
     if (res.limit) {
       const what = res.limit === "memory" ? "ran out of its memory ceiling" : res.limit === "time" ? `did not finish within ${timeoutMs / 1e3} s` : "printed more output than the limit";
@@ -37782,6 +37867,10 @@ var Builder = class {
       });
       return { objects: [], issues };
     }
+    return spanSync("render match objects to sources", () => this.match(res.stdout, files, walk, overlay));
+  }
+  match(stdout, files, walk, overlay) {
+    const { root, issues } = walk;
     const byKey = /* @__PURE__ */ new Map();
     for (const f of files) {
       const scanned = this.scan(f, root.rel(f));
@@ -37790,7 +37879,7 @@ var Builder = class {
         byKey.set(key, [...byKey.get(key) ?? [], { doc: d, ...scanned.generatedFrom ? { generatedFrom: scanned.generatedFrom } : {} }]);
       }
     }
-    const objects = splitDocuments(res.stdout).map((raw) => {
+    const objects = splitDocuments(stdout).map((raw) => {
       const object = lazyObject(raw);
       const cands = byKey.get(`${object.kind}/${object.metadata?.name}`) ?? byKey.get(`${object.kind}/${unaffixed(String(object.metadata?.name ?? ""), overlay)}`) ?? [];
       const hit = cands.find((c) => c.doc.namespace === object.metadata?.namespace) ?? cands[cands.length - 1] ?? generated(walk.generators, object);
@@ -38114,6 +38203,198 @@ var HelmRenderer = class {
   }
 };
 
+// node_modules/@carbon/render/src/gittree.ts
+import { execFileSync } from "node:child_process";
+import { existsSync as existsSync10, statSync as statSync6 } from "node:fs";
+import { posix } from "node:path";
+var TREE_KEY_VERSION = "git-tree-key/1";
+var HASH = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+var GitTree = class _GitTree {
+  constructor(commit, repo, entries2, texts, refused) {
+    this.commit = commit;
+    this.repo = repo;
+    this.entries = entries2;
+    this.texts = texts;
+    this.refused = refused;
+    for (const p of entries2.keys()) for (let d = posix.dirname(p); d !== "." && !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
+  }
+  dirs = /* @__PURE__ */ new Set();
+  /** Reads `commit`'s listing and kustomization files: two git processes. */
+  static async load(repo, commit, runner = exec) {
+    if (!HASH.test(commit) && !/^[0-9a-f]{7,64}$/i.test(commit)) throw new Error(`"${commit}" is not a commit id`);
+    const [ls, plainConfig] = await Promise.all([runner("git", ["-C", repo, "ls-tree", "-r", "-z", "--full-tree", `${commit}^{tree}`]), convertingConfig(repo, runner)]);
+    const entries2 = /* @__PURE__ */ new Map();
+    let refused = plainConfig;
+    if (ls.exitCode !== 0) refused ??= `git ls-tree failed: ${ls.stderr.trim()}`;
+    for (const rec of ls.exitCode === 0 ? ls.stdout.split("\0") : []) {
+      const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
+      if (!m) continue;
+      const [, mode, type2, hash, path] = m;
+      if (mode === "120000" || type2 !== "blob") refused ??= `${path} is a ${type2 === "commit" ? "submodule" : "symbolic link"}`;
+      entries2.set(path, { mode, type: type2, hash });
+    }
+    const texts = /* @__PURE__ */ new Map();
+    const wanted = [...entries2].filter(([p, e]) => e.type === "blob" && [...KUSTOMIZATION_FILES, ".gitattributes"].includes(posix.basename(p)));
+    if (!refused && wanted.length) {
+      const cat = await runner("git", ["-C", repo, "cat-file", "--batch"], { input: `${wanted.map(([, e]) => e.hash).join("\n")}
+` });
+      const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+      if (!parsed) refused = "git cat-file --batch could not be read";
+      else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash));
+      for (const [p] of wanted) if (posix.basename(p) === ".gitattributes") refused ??= convertingAttributes(p, texts.get(p));
+    }
+    return new _GitTree(commit, repo, entries2, texts, refused);
+  }
+  /** The blob id of a file of the commit, if there is one. */
+  blob(path) {
+    const e = this.entries.get(path);
+    return e?.type === "blob" ? e.hash : void 0;
+  }
+  read = /* @__PURE__ */ new Map();
+  wanted = /* @__PURE__ */ new Set();
+  /** Files whose text will probably be asked for (sources of objects served from the cache): read together by `fetchWanted`. */
+  want(path) {
+    const h = this.blob(path);
+    if (h && !this.read.has(h)) this.wanted.add(h);
+  }
+  /** One `git cat-file --batch` for every wanted file not read yet. */
+  async fetchWanted(runner = exec) {
+    const hashes = [...this.wanted].filter((h) => !this.read.has(h));
+    this.wanted.clear();
+    if (!hashes.length) return;
+    const cat = await runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
+` });
+    const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+    for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+  }
+  /** A file's text at the commit (one `git cat-file`, only when a finding asks where a field is). */
+  text(path) {
+    const hash = this.blob(path);
+    if (!hash) return void 0;
+    let t2 = this.read.get(hash);
+    if (t2 === void 0) {
+      try {
+        t2 = execFileSync("git", ["-C", this.repo, "cat-file", "blob", hash], { encoding: "utf8", maxBuffer: LIMITS.fileBytes + 1, stdio: ["ignore", "pipe", "ignore"] });
+      } catch {
+        return void 0;
+      }
+      this.read.set(hash, t2);
+    }
+    return t2;
+  }
+  kfile(dir) {
+    for (const f of KUSTOMIZATION_FILES) {
+      const p = dir ? `${dir}/${f}` : f;
+      if (this.blob(p)) return p;
+    }
+    return void 0;
+  }
+  /** Whether the commit has a folder at `path` ('' is the root) with a kustomization file in it. */
+  hasKustomization(path) {
+    return (path === "" || this.dirs.has(path)) && this.kfile(path) !== void 0;
+  }
+  files(dir, recursive) {
+    const prefix = dir ? `${dir}/` : "";
+    const out = [];
+    for (const [p, e] of this.entries) {
+      if (!p.startsWith(prefix) || e.type !== "blob") continue;
+      if (!recursive && p.slice(prefix.length).includes("/")) continue;
+      out.push(`file ${p} ${e.hash}`);
+    }
+    return out.sort();
+  }
+  /**
+   * The key of building Flux path `path` (with the Flux Kustomization's `overlay`) from this
+   * commit with the kustomize binary `toolId`, as the source `paths` (its ignore allow-list; [] =
+   * all) hands it over; undefined when it cannot be known without the files (see the class).
+   */
+  buildKey(path, overlay, toolId, paths) {
+    if (this.refused || !this.hasKustomization(path)) return void 0;
+    const lines = [TREE_KEY_VERSION, RENDER_CACHE_VERSION, `tool ${toolId}`, `limits ${JSON.stringify(LIMITS)}`, `source ${JSON.stringify(paths)}`, `path ${path}`, `overlay ${JSON.stringify(overlay ?? null)}`];
+    const seen = /* @__PURE__ */ new Set();
+    const visit = (dir) => {
+      if (seen.has(dir)) return true;
+      seen.add(dir);
+      lines.push(`dir ${dir}`, ...this.files(dir, false));
+      const kfile = this.kfile(dir);
+      if (!kfile) return true;
+      const text = this.texts.get(kfile);
+      if (text === void 0) return false;
+      let doc;
+      try {
+        doc = parseYamlFast(text);
+      } catch {
+        return false;
+      }
+      for (const s of kustomizationStrings(doc)) {
+        if (REMOTE_INPUT.test(s)) return false;
+        for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
+          if (!candidate || candidate.includes("\n") || candidate.startsWith("/")) continue;
+          const p = posix.normalize(posix.join(dir || ".", candidate)).replace(/\/+$/, "");
+          if (p === ".." || p.startsWith("../")) return false;
+          const rel = p === "." ? "" : p;
+          if (this.blob(rel)) lines.push(`file ${rel} ${this.blob(rel)}`);
+          else if (rel === "" || this.dirs.has(rel)) {
+            if (this.kfile(rel)) {
+              if (!visit(rel)) return false;
+            } else lines.push(`tree ${rel}`, ...this.files(rel, true));
+          }
+        }
+      }
+      return true;
+    };
+    for (const c of overlay?.components ?? []) {
+      const p = posix.normalize(posix.join(path || ".", c));
+      if (c.startsWith("/") || p === ".." || p.startsWith("../") || !this.hasKustomization(p === "." ? "" : p)) return void 0;
+      if (!visit(p === "." ? "" : p)) return void 0;
+    }
+    if (!visit(path)) return void 0;
+    return sha256(lines.join("\n"));
+  }
+};
+var CONVERTING = /* @__PURE__ */ new Set(["text", "eol", "crlf", "filter", "ident", "export-subst", "export-ignore", "working-tree-encoding"]);
+function convertingAttributes(path, text) {
+  if (text === void 0) return `${path} could not be read`;
+  for (const line of text.split("\n")) {
+    const t2 = line.trim();
+    if (!t2 || t2.startsWith("#")) continue;
+    if (t2.startsWith("[attr]")) return `${path} defines attribute macros`;
+    const attrs = t2.split(/\s+/).slice(1).map((a) => a.replace(/^[-!]/, "").replace(/=.*$/, ""));
+    const hit = attrs.find((a) => CONVERTING.has(a));
+    if (hit) return `${path} sets ${hit}`;
+  }
+  return void 0;
+}
+function parseBatch(out) {
+  const buf = Buffer.from(out, "utf8");
+  const texts = /* @__PURE__ */ new Map();
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(10, at);
+    if (nl < 0) return void 0;
+    const head = /^([0-9a-f]+) blob (\d+)$/.exec(buf.subarray(at, nl).toString("utf8"));
+    if (!head) return void 0;
+    const size = Number(head[2]);
+    if (buf[nl + 1 + size] !== 10) return void 0;
+    texts.set(head[1], buf.subarray(nl + 1, nl + 1 + size).toString("utf8"));
+    at = nl + 2 + size;
+  }
+  return texts;
+}
+async function convertingConfig(repo, runner) {
+  const [cfg, path] = await Promise.all([
+    runner("git", ["-C", repo, "config", "--get-regexp", "^core\\.(autocrlf|eol|attributesfile)$"]),
+    runner("git", ["-C", repo, "rev-parse", "--git-path", "info/attributes"])
+  ]);
+  const set2 = cfg.stdout.split("\n").filter((l) => l.trim() && !/^core\.autocrlf false$/i.test(l.trim()));
+  if (set2.length) return `git configuration ${set2.join(", ")} may convert files`;
+  const xdg = process.env.XDG_CONFIG_HOME || (process.env.HOME ? posix.join(process.env.HOME, ".config") : "");
+  for (const f of [path.exitCode === 0 ? posix.resolve(repo, path.stdout.trim()) : "", xdg ? posix.join(xdg, "git", "attributes") : ""]) {
+    if (f && existsSync10(f) && statSync6(f).size > 0) return `${f} sets attributes`;
+  }
+  return void 0;
+}
+
 // node_modules/@carbon/render/src/git.ts
 import { mkdirSync as mkdirSync5, rmSync as rmSync3 } from "node:fs";
 import { join as join10 } from "node:path";
@@ -38207,23 +38488,95 @@ var RenderSession = class {
    * to the same commit share one extraction: `prefetch` asks for the union of their folders first,
    * so 22 services promoted together cost one `git archive`, not 22.
    */
-  commitRoot(commit, paths) {
+  commitRoot(commit, wanted) {
     const list = this.commits.get(commit) ?? [];
-    const hit = list.find((x) => covers(x.paths, paths));
+    const hit = list.find((x) => covers(x.paths, wanted));
     if (hit) return hit.dir;
+    const union = this.unions.get(commit);
+    const paths = union && covers(union, wanted) ? union : wanted;
     const into = this.temp();
-    const dir = extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec).then(() => into);
+    const dir = span("git extract pinned commit", () => extractCommit(this.repoRoot, commit, paths, into, this.options.runner ?? exec)).then(() => into);
     list.push({ paths, dir });
     this.commits.set(commit, list);
     return dir;
   }
-  /** Starts one extraction per commit for every pinned source a batch of Kustomizations needs. */
+  /**
+   * For every pinned commit a batch of Kustomizations needs: with a cache, reads its tree from git
+   * (no extraction: builds whose key is in the cache never need the files); without one, starts one
+   * extraction of the union of their folders.
+   */
   prefetch(wanted) {
     for (const [commit, lists] of wanted) {
       const all = lists.some((l) => !l.length);
       const union = all ? [] : [...new Set(lists.flat())].sort();
-      if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
+      const known = this.unions.get(commit);
+      this.unions.set(commit, known && covers(known, union) ? known : union);
+      if (this.options.cache) void this.gitTree(commit);
+      else if (!(this.commits.get(commit) ?? []).some((x) => covers(x.paths, union))) void this.commitRoot(commit, union).catch(() => void 0);
     }
+  }
+  /** Folders each pinned commit's Kustomizations need together ([] = the whole tree). */
+  unions = /* @__PURE__ */ new Map();
+  trees = /* @__PURE__ */ new Map();
+  /** The commit's tree from git's object database, once per run; undefined when it cannot be read. */
+  gitTree(commit) {
+    let t2 = this.trees.get(commit);
+    if (!t2) {
+      t2 = span("git tree listing (ls-tree + cat-file)", () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec)).catch(() => void 0);
+      this.trees.set(commit, t2);
+    }
+    return t2;
+  }
+  /**
+   * A pinned build answered from the cache by its git-object key, without extracting the commit;
+   * otherwise the key (when one can be made) to store the build under once it has run.
+   */
+  async fromTree(commit, paths, path, overlay) {
+    const cache = this.options.cache;
+    if (!cache || !covers(paths, [path])) return {};
+    const tree = await this.gitTree(commit);
+    const key = tree && spanSync("render tree key", () => tree.buildKey(path, overlay, cache.toolId(this.builder.kustomize), paths));
+    if (!tree || !key) return {};
+    const stored = cache.getResult(key);
+    if (stored === void 0) return { key };
+    let entry;
+    try {
+      entry = JSON.parse(stored);
+    } catch {
+      return { key };
+    }
+    if (!Array.isArray(entry.raws) || !Array.isArray(entry.docs) || entry.docs.length !== entry.raws.length) return { key };
+    cache.stats.treeHits++;
+    return { key, hit: { objects: entry.raws.map((raw, i) => this.treeObject(tree, raw, entry.docs[i] ?? void 0)), issues: [] } };
+  }
+  treeFiles = /* @__PURE__ */ new Map();
+  /** An object of a build served from the cache by git key: located from the stored match, fields located from the blob on demand. */
+  treeObject(tree, raw, d) {
+    const object = lazyObject(raw);
+    if (!d) return { object, raw };
+    const position = { line: d.line, column: d.column };
+    if (d.fixed) return { object, raw, doc: { file: d.file, position, locate: () => position, fixed: true, ...d.kind ? { kind: d.kind } : {}, ...d.name ? { name: d.name } : {} }, ...d.generatedFrom ? { generatedFrom: d.generatedFrom } : {} };
+    tree.want(d.file);
+    const locate = (path) => {
+      const memo = `${tree.commit}\0${d.file}`;
+      let parsed = this.treeFiles.get(memo);
+      if (!parsed) {
+        const text = tree.text(d.file);
+        parsed = text === void 0 ? { docs: [], problems: [] } : parseYamlFile(text, d.file);
+        this.treeFiles.set(memo, parsed);
+      }
+      return parsed.docs.find((x) => x.object.kind === d.kind && x.object.metadata?.name === d.name && (x.object.metadata?.namespace ?? void 0) === d.namespace)?.locate(path);
+    };
+    const doc = { file: d.file, position, locate, ...d.kind ? { kind: d.kind } : {}, ...d.name ? { name: d.name } : {}, ...d.namespace ? { namespace: d.namespace } : {} };
+    return { object, raw, doc, ...d.generatedFrom ? { generatedFrom: d.generatedFrom } : {} };
+  }
+  /** Stores a pinned build that ran (from the extraction) under its git-object key. */
+  storeTreeBuild(key, res) {
+    if (res.issues.length || !res.objects.every((o) => o.raw !== void 0)) return;
+    const docs2 = res.objects.map(
+      (o) => o.doc ? { file: o.doc.file, line: o.doc.position.line, column: o.doc.position.column, ...o.doc.kind ? { kind: o.doc.kind } : {}, ...o.doc.name ? { name: o.doc.name } : {}, ...o.doc.namespace ? { namespace: o.doc.namespace } : {}, ...o.generatedFrom ? { generatedFrom: o.generatedFrom } : {}, ...o.doc.fixed ? { fixed: true } : {} } : null
+    );
+    this.options.cache?.putResult(key, JSON.stringify({ raws: res.objects.map((o) => o.raw), docs: docs2 }));
   }
   async renderCluster(cluster, clusterDir) {
     const errors = [];
@@ -38236,7 +38589,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync10(join11(this.repoRoot, rootPath)),
+      pathExists: existsSync11(join11(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -38306,6 +38659,7 @@ var RenderSession = class {
     const renderEntry = async (e) => {
       let base = this.repoRoot;
       let commit;
+      let treeBuild;
       if (e !== root) {
         const sk = `${e.sourceRef.kind}/${e.sourceRef.namespace}/${e.sourceRef.name}`;
         const src = sources.get(sk);
@@ -38320,11 +38674,14 @@ var RenderSession = class {
           if (typeof pin === "string") e.sourceRef.commit = pin;
         } else if (src && e.sourceRef.kind === "GitRepository" && typeof pin === "string") {
           e.sourceRef.commit = pin;
+          const paths = includedPaths(src.spec?.ignore);
           try {
-            base = await this.commitRoot(pin, includedPaths(src.spec?.ignore));
+            if (e.path !== void 0 && !e.path.startsWith("..")) treeBuild = await this.fromTree(pin, paths, e.path, overlayOf(e.spec));
+            if (!treeBuild?.hit) base = await this.commitRoot(pin, paths);
             commit = pin;
             e.sourceRef.mode = "commit";
           } catch (err) {
+            treeBuild = void 0;
             const where = locOf(src, e);
             errors.push({ code: "source", severity: "warning", file: where.file, ...where.line ? { line: where.line } : {}, message: `GitRepository ${sk} pins ${pin}: ${err.message}; validated from the working tree instead`, hint: err instanceof GitSourceError ? "fetch full history (actions/checkout fetch-depth: 0) or validate with --working-tree" : "check the pin", kustomization: e.key });
             e.sourceRef.mode = "worktree";
@@ -38336,6 +38693,13 @@ var RenderSession = class {
         }
       }
       if (e.path === void 0 || e.path.startsWith("..")) return;
+      if (treeBuild?.hit) {
+        e.pathExists = true;
+        if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
+        const built = treeBuild.hit.objects;
+        e.objects = spanSync("render postBuild", () => this.postBuild(e, built, commit, errors, (kind, ns2, name3) => findObject(entries2, kind, ns2, name3)));
+        return;
+      }
       const dir = join11(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
       const away = new Root(base).escapes(dir);
@@ -38343,14 +38707,15 @@ var RenderSession = class {
         errors.push({ code: "outside", severity: "error", ...origin, message: `Kustomization ${e.key || e.name}: spec.path "${e.path}" ${away}; it is not rendered`, hint: "use a path inside the repository (no symlinked folder leading out of it)", kustomization: e.key || `${e.namespace}/${e.name}` });
         return;
       }
-      e.pathExists = existsSync10(dir) && statSync6(dir).isDirectory();
+      e.pathExists = existsSync11(dir) && statSync7(dir).isDirectory();
       if (!e.pathExists) return;
       const overlay = overlayOf(e.spec);
       const res = await this.builder.build(base, dir, overlay, commit ?? "worktree", origin);
+      if (treeBuild?.key) this.storeTreeBuild(treeBuild.key, res);
       for (const i of res.issues) errors.push({ ...i, kustomization: e.key || `${e.namespace}/${e.name}` });
       if (base === this.repoRoot) for (const d of res.dirs ?? []) kustomizationDirs.add(d);
       if (Array.isArray(e.spec.postBuild?.substituteFrom)) await afterDependencies(e);
-      e.objects = this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries2, kind, ns2, name3));
+      e.objects = spanSync("render postBuild", () => this.postBuild(e, res.objects, commit, errors, (kind, ns2, name3) => findObject(entries2, kind, ns2, name3)));
     };
     let queue = [root];
     let pending = [];
@@ -38379,14 +38744,15 @@ var RenderSession = class {
         queue = nowReady;
       }
     }
-    await this.renderHelmReleases(entries2, sources, rootSourceKey, errors);
+    await span("render helm", () => this.renderHelmReleases(entries2, sources, rootSourceKey, errors));
+    await Promise.all([...this.trees.values()].map(async (t2) => (await t2)?.fetchWanted(this.options.runner ?? exec)));
     const unapplied = [];
     const clusterAbs = join11(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
     for (const [d, recursive] of failed ? [] : [[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep7}`) && k !== clusterAbs).map((k) => [k, false])]) {
-      const found = this.builder.unread(repoRoot, d, recursive);
+      const found = spanSync("render unapplied walk", () => this.builder.unread(repoRoot, d, recursive));
       for (const f of found.files) unread.add(f);
       for (const p of found.refused) errors.push({ severity: "error", ...p });
     }
@@ -38568,8 +38934,8 @@ function locOf(_src, e) {
 }
 function normalisePath(p) {
   if (isAbsolute2(p) && !p.startsWith("/")) return void 0;
-  const n = posix.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
-  const raw = posix.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
+  const n = posix2.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
+  const raw = posix2.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
   return n === "." ? "" : n;
 }
@@ -38578,7 +38944,7 @@ function defaultParallelism() {
 }
 
 // node_modules/@carbon/render/src/clusters.ts
-import { existsSync as existsSync11, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync7 } from "node:fs";
+import { existsSync as existsSync12, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync8 } from "node:fs";
 import { join as join12 } from "node:path";
 var ClusterSelectionError = class extends Error {
   constructor(message, hint, choices = []) {
@@ -38606,7 +38972,7 @@ function holdsManifests(dir) {
   });
 }
 function selectFluxClusters(dir, requested) {
-  if (!existsSync11(dir) || !statSync7(dir).isDirectory()) throw new ClusterSelectionError(`${dir} is not a folder`, EXPECTED);
+  if (!existsSync12(dir) || !statSync8(dir).isDirectory()) throw new ClusterSelectionError(`${dir} is not a folder`, EXPECTED);
   const listed = listFluxClusters(dir);
   const only = listed.clusters.length === 1 ? listed.clusters[0] : void 0;
   if (only?.how === "path" && !holdsManifests(join12(listed.repoRoot, only.dir))) {
@@ -38740,17 +39106,17 @@ function jsonBytes(ro) {
 var WORKLOADS = /* @__PURE__ */ new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController", "PodTemplate"]);
 function metadatas(o) {
   const out = [];
-  const add = (path, m) => {
+  const add3 = (path, m) => {
     if (m && typeof m === "object" && !Array.isArray(m)) out.push({ path, meta: m });
   };
-  add(["metadata"], o.metadata);
+  add3(["metadata"], o.metadata);
   const kind = o.kind ?? "";
   if (!WORKLOADS.has(kind) && kind !== "CronJob") return out;
   const spec = o.spec ?? {};
-  if (kind === "CronJob") add(["spec", "jobTemplate", "spec", "template", "metadata"], spec.jobTemplate?.spec?.template?.metadata);
-  else if (kind === "PodTemplate") add(["template", "metadata"], o.template?.metadata);
-  else add(["spec", "template", "metadata"], spec.template?.metadata);
-  if (Array.isArray(spec.volumeClaimTemplates)) spec.volumeClaimTemplates.forEach((t2, i) => add(["spec", "volumeClaimTemplates", i, "metadata"], t2?.metadata));
+  if (kind === "CronJob") add3(["spec", "jobTemplate", "spec", "template", "metadata"], spec.jobTemplate?.spec?.template?.metadata);
+  else if (kind === "PodTemplate") add3(["template", "metadata"], o.template?.metadata);
+  else add3(["spec", "template", "metadata"], spec.template?.metadata);
+  if (Array.isArray(spec.volumeClaimTemplates)) spec.volumeClaimTemplates.forEach((t2, i) => add3(["spec", "volumeClaimTemplates", i, "metadata"], t2?.metadata));
   return out;
 }
 function checkMeta(ro, path, meta3, what, emit) {
@@ -39382,7 +39748,7 @@ function promotionSourcesReportHealth(byKey, emit) {
 }
 
 // node_modules/@carbon/validate/src/checks/metrics.ts
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import { join as join13 } from "node:path";
 
 // node_modules/@lezer/common/dist/index.js
@@ -39576,11 +39942,11 @@ var NodeSet = class _NodeSet {
     for (let type2 of this.types) {
       let newProps = null;
       for (let source of props) {
-        let add = source(type2);
-        if (add) {
+        let add3 = source(type2);
+        if (add3) {
           if (!newProps)
             newProps = Object.assign({}, type2.props);
-          let value = add[1], prop = add[0];
+          let value = add3[1], prop = add3[0];
           if (prop.combine && prop.id in newProps)
             value = prop.combine(newProps[prop.id], value);
           newProps[prop.id] = value;
@@ -39964,20 +40330,20 @@ var TreeNode = class _TreeNode extends BaseNode {
   nextChild(i, dir, pos, side, mode = 0) {
     for (let parent = this; ; ) {
       for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
-        let next = children[i], start = positions[i] + parent.from, mounted;
-        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
+        let next = children[i], start2 = positions[i] + parent.from, mounted;
+        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start2 && pos <= start2 + next.length) && !checkSide(side, pos, start2, start2 + next.length))
           continue;
         if (next instanceof TreeBuffer) {
           if (mode & IterMode.ExcludeBuffers)
             continue;
-          let index = next.findChild(0, next.buffer.length, dir, pos - start, side);
+          let index = next.findChild(0, next.buffer.length, dir, pos - start2, side);
           if (index > -1)
-            return new BufferNode(new BufferContext(parent, next, i, start), null, index);
+            return new BufferNode(new BufferContext(parent, next, i, start2), null, index);
         } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
           let mounted2;
           if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
-            return new _TreeNode(mounted2.tree, start, i, parent);
-          let inner = new _TreeNode(next, start, i, parent);
+            return new _TreeNode(mounted2.tree, start2, i, parent);
+          let inner = new _TreeNode(next, start2, i, parent);
           return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
         }
       }
@@ -40114,11 +40480,11 @@ function matchNodeContext(node, context, i = context.length - 1) {
   return true;
 }
 var BufferContext = class {
-  constructor(parent, buffer, index, start) {
+  constructor(parent, buffer, index, start2) {
     this.parent = parent;
     this.buffer = buffer;
     this.index = index;
-    this.start = start;
+    this.start = start2;
   }
 };
 var BufferNode = class _BufferNode extends BaseNode {
@@ -40322,10 +40688,10 @@ var TreeCursor = class {
   }
   yieldBuf(index, type2) {
     this.index = index;
-    let { start, buffer } = this.buffer;
+    let { start: start2, buffer } = this.buffer;
     this.type = type2 || buffer.set.types[buffer.buffer[index]];
-    this.from = start + buffer.buffer[index + 1];
-    this.to = start + buffer.buffer[index + 2];
+    this.from = start2 + buffer.buffer[index + 1];
+    this.to = start2 + buffer.buffer[index + 2];
     return true;
   }
   /**
@@ -40634,13 +41000,13 @@ function buildTree(data) {
   let types = nodeSet.types;
   let contextHash = 0, lookAhead = 0;
   function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
-    let { id, start, end, size } = cursor;
+    let { id, start: start2, end, size } = cursor;
     if (size < 0) {
       cursor.next();
       if (size == -1) {
         let node2 = reused[id];
         children2.push(node2);
-        positions2.push(start - parentStart);
+        positions2.push(start2 - parentStart);
         return;
       } else if (size == -3) {
         contextHash = id;
@@ -40653,8 +41019,8 @@ function buildTree(data) {
       }
     }
     let type2 = types[id], node, buffer2;
-    let startPos = start - parentStart;
-    if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
+    let startPos = start2 - parentStart;
+    if (end - start2 <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
       let data2 = new Uint16Array(buffer2.size - buffer2.skip);
       let endPos = cursor.pos - buffer2.size, index = data2.length;
       while (cursor.pos > endPos)
@@ -40671,34 +41037,34 @@ function buildTree(data) {
       while (cursor.pos > endPos) {
         if (localInRepeat >= 0 && cursor.id == localInRepeat && cursor.size >= 0) {
           if (cursor.end <= lastEnd - maxBufferLength) {
-            makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+            makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
             lastGroup = localChildren.length;
             lastEnd = cursor.end;
             groupLookAhead = lookAhead;
           }
           cursor.next();
         } else if (depth > 2500) {
-          takeFlatNode(start, endPos, localChildren, localPositions);
+          takeFlatNode(start2, endPos, localChildren, localPositions);
         } else {
           if (localInRepeat >= 0 && cursor.size == -1 && reused[cursor.id].type == nodeSet.types[localInRepeat]) {
             if (lastGroup < localChildren.length)
-              makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
+              makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextHash);
             lastGroup = localChildren.length + 1;
             lastEnd = cursor.start;
             groupLookAhead = lookAhead;
           }
-          takeNode(start, endPos, localChildren, localPositions, localInRepeat, depth + 1);
+          takeNode(start2, endPos, localChildren, localPositions, localInRepeat, depth + 1);
         }
       }
       if (localInRepeat >= 0 && lastGroup > 0 && lastGroup < localChildren.length)
-        makeRepeatLeaf(localChildren, localPositions, start, lastGroup, start, lastEnd, localInRepeat, groupLookAhead, contextHash);
+        makeRepeatLeaf(localChildren, localPositions, start2, lastGroup, start2, lastEnd, localInRepeat, groupLookAhead, contextHash);
       localChildren.reverse();
       localPositions.reverse();
       if (localInRepeat > -1 && lastGroup > 0) {
         let make = makeBalanced(type2);
-        node = balanceRange(type2, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
+        node = balanceRange(type2, localChildren, localPositions, 0, localChildren.length, 0, end - start2, make, make);
       } else {
-        node = makeTree(type2, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
+        node = makeTree(type2, localChildren, localPositions, end - start2, lookAheadAtStart - end, contextAtStart);
       }
     }
     children2.push(node);
@@ -40708,30 +41074,30 @@ function buildTree(data) {
     let nodes = [];
     let nodeCount = 0, stopAt = -1;
     while (cursor.pos > minPos) {
-      let { id, start, end, size } = cursor;
+      let { id, start: start2, end, size } = cursor;
       if (size > 4) {
         cursor.next();
-      } else if (stopAt > -1 && start < stopAt) {
+      } else if (stopAt > -1 && start2 < stopAt) {
         break;
       } else {
         if (stopAt < 0)
           stopAt = end - maxBufferLength;
-        nodes.push(id, start, end);
+        nodes.push(id, start2, end);
         nodeCount++;
         cursor.next();
       }
     }
     if (nodeCount) {
       let buffer2 = new Uint16Array(nodeCount * 4);
-      let start = nodes[nodes.length - 2];
+      let start2 = nodes[nodes.length - 2];
       for (let i = nodes.length - 3, j = 0; i >= 0; i -= 3) {
         buffer2[j++] = nodes[i];
-        buffer2[j++] = nodes[i + 1] - start;
-        buffer2[j++] = nodes[i + 2] - start;
+        buffer2[j++] = nodes[i + 1] - start2;
+        buffer2[j++] = nodes[i + 2] - start2;
         buffer2[j++] = j;
       }
-      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
-      positions2.push(start - parentStart);
+      children2.push(new TreeBuffer(buffer2, nodes[2] - start2, nodeSet));
+      positions2.push(start2 - parentStart);
     }
   }
   function makeBalanced(type2) {
@@ -40775,13 +41141,13 @@ function buildTree(data) {
   }
   function findBufferSize(maxSize, inRepeat) {
     let fork = cursor.fork();
-    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
+    let size = 0, start2 = 0, skip = 0, minStart = fork.end - maxBufferLength;
     let result = { size: 0, start: 0, skip: 0 };
     scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
       let nodeSize2 = fork.size;
       if (fork.id == inRepeat && nodeSize2 >= 0) {
         result.size = size;
-        result.start = start;
+        result.start = start2;
         result.skip = skip;
         skip += 4;
         size += 4;
@@ -40805,19 +41171,19 @@ function buildTree(data) {
         }
         fork.next();
       }
-      start = nodeStart;
+      start2 = nodeStart;
       size += nodeSize2;
       skip += localSkipped;
     }
     if (inRepeat < 0 || size == maxSize) {
       result.size = size;
-      result.start = start;
+      result.start = start2;
       result.skip = skip;
     }
     return result.size > 4 ? result : void 0;
   }
   function copyToBuffer(bufferStart, buffer2, index) {
-    let { id, start, end, size } = cursor;
+    let { id, start: start2, end, size } = cursor;
     cursor.next();
     if (size >= 0 && id < minRepeatType) {
       let startIndex = index;
@@ -40828,7 +41194,7 @@ function buildTree(data) {
       }
       buffer2[--index] = startIndex;
       buffer2[--index] = end - bufferStart;
-      buffer2[--index] = start - bufferStart;
+      buffer2[--index] = start2 - bufferStart;
       buffer2[--index] = id;
     } else if (size == -3) {
       contextHash = id;
@@ -40861,7 +41227,7 @@ function nodeSize(balanceType, node) {
   }
   return size;
 }
-function balanceRange(balanceType, children, positions, from, to, start, length, mkTop, mkTree) {
+function balanceRange(balanceType, children, positions, from, to, start2, length, mkTop, mkTree) {
   let total = 0;
   for (let i = from; i < to; i++)
     total += nodeSize(balanceType, children[i]);
@@ -40891,7 +41257,7 @@ function balanceRange(balanceType, children, positions, from, to, start, length,
         let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
         localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
       }
-      localPositions.push(groupStart + offset - start);
+      localPositions.push(groupStart + offset - start2);
     }
   }
   divide(children, positions, from, to, 0);
@@ -40991,8 +41357,8 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  pushState(state, start) {
-    this.stack.push(this.state, start, this.bufferBase + this.buffer.length);
+  pushState(state, start2) {
+    this.stack.push(this.state, start2, this.bufferBase + this.buffer.length);
     this.state = state;
   }
   // Apply a reduce action
@@ -41017,17 +41383,17 @@ var Stack = class _Stack {
       return;
     }
     let base = this.stack.length - (depth - 1) * 3 - (action & 262144 ? 6 : 0);
-    let start = base ? this.stack[base - 2] : this.p.ranges[0].from;
-    if (type2 < parser3.minRepeatTerm && start == this.reducePos && this.reducePos < this.pos)
+    let start2 = base ? this.stack[base - 2] : this.p.ranges[0].from;
+    if (type2 < parser3.minRepeatTerm && start2 == this.reducePos && this.reducePos < this.pos)
       this.reducePos = this.pos;
-    let size = this.reducePos - start;
+    let size = this.reducePos - start2;
     if (size >= 2e3 && !((_a = this.p.parser.nodeSet.types[type2]) === null || _a === void 0 ? void 0 : _a.isAnonymous)) {
-      if (start == this.p.lastBigReductionStart) {
+      if (start2 == this.p.lastBigReductionStart) {
         this.p.bigReductionCount++;
         this.p.lastBigReductionSize = size;
       } else if (this.p.lastBigReductionSize < size) {
         this.p.bigReductionCount = 1;
-        this.p.lastBigReductionStart = start;
+        this.p.lastBigReductionStart = start2;
         this.p.lastBigReductionSize = size;
       }
     }
@@ -41038,7 +41404,7 @@ var Stack = class _Stack {
         1
         /* StateFlag.Skipped */
       ) ? this.pos : this.reducePos;
-      this.storeNode(type2, start, pos, count + 4, true);
+      this.storeNode(type2, start2, pos, count + 4, true);
     }
     if (action & 262144) {
       this.state = this.stack[base];
@@ -41048,26 +41414,26 @@ var Stack = class _Stack {
     }
     while (this.stack.length > base)
       this.stack.pop();
-    this.reduceContext(type2, start);
+    this.reduceContext(type2, start2);
   }
   // Shift a value into the buffer
   /**
   @internal
   */
-  storeNode(term, start, end, size = 4, mustSink = false) {
+  storeNode(term, start2, end, size = 4, mustSink = false) {
     if (term == 0 && (!this.stack.length || this.stack[this.stack.length - 1] < this.buffer.length + this.bufferBase)) {
       let top = this.buffer.length;
       if (top > 0 && this.buffer[top - 4] == 0 && this.buffer[top - 1] > -1) {
-        if (start == end)
+        if (start2 == end)
           return;
-        if (this.buffer[top - 2] >= start) {
+        if (this.buffer[top - 2] >= start2) {
           this.buffer[top - 2] = end;
           return;
         }
       }
     }
     if (!mustSink || this.pos == end) {
-      this.buffer.push(term, start, end, size);
+      this.buffer.push(term, start2, end, size);
     } else {
       let index = this.buffer.length;
       if (index > 0 && (this.buffer[index - 4] != 0 || this.buffer[index - 1] < 0)) {
@@ -41090,7 +41456,7 @@ var Stack = class _Stack {
           }
       }
       this.buffer[index] = term;
-      this.buffer[index + 1] = start;
+      this.buffer[index + 1] = start2;
       this.buffer[index + 2] = end;
       this.buffer[index + 3] = size;
     }
@@ -41099,7 +41465,7 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  shift(action, type2, start, end) {
+  shift(action, type2, start2, end) {
     if (action & 131072) {
       this.pushState(action & 65535, this.pos);
     } else if ((action & 262144) == 0) {
@@ -41110,17 +41476,17 @@ var Stack = class _Stack {
         1
         /* StateFlag.Skipped */
       );
-      if (!skipped && (end > start || type2 <= parser3.maxNode))
+      if (!skipped && (end > start2 || type2 <= parser3.maxNode))
         this.reducePos = end;
-      this.pushState(nextState, skipped ? start : Math.min(start, this.reducePos));
-      this.shiftContext(type2, start);
+      this.pushState(nextState, skipped ? start2 : Math.min(start2, this.reducePos));
+      this.shiftContext(type2, start2);
       if (type2 <= parser3.maxNode)
-        this.buffer.push(type2, start, end, 4);
+        this.buffer.push(type2, start2, end, 4);
     } else {
       this.pos = end;
-      this.shiftContext(type2, start);
+      this.shiftContext(type2, start2);
       if (type2 <= this.p.parser.maxNode)
-        this.buffer.push(type2, start, end, 4);
+        this.buffer.push(type2, start2, end, 4);
     }
   }
   // Apply an action
@@ -41137,17 +41503,17 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  useNode(value, next, start) {
+  useNode(value, next, start2) {
     let index = this.p.reused.length - 1;
     if (index < 0 || this.p.reused[index] != value) {
       this.p.reused.push(value);
       index++;
     }
-    let end = this.reducePos = this.pos = start + value.length;
-    this.pushState(next, start);
+    let end = this.reducePos = this.pos = start2 + value.length;
+    this.pushState(next, start2);
     this.buffer.push(
       index,
-      start,
+      start2,
       end,
       -1
       /* size == -1 means this is a reused value */
@@ -41371,13 +41737,13 @@ var Stack = class _Stack {
   dialectEnabled(dialectID) {
     return this.p.parser.dialect.flags[dialectID];
   }
-  shiftContext(term, start) {
+  shiftContext(term, start2) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start));
+      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start2));
   }
-  reduceContext(term, start) {
+  reduceContext(term, start2) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start));
+      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start2));
   }
   /**
   @internal
@@ -41431,10 +41797,10 @@ var StackContext = class {
   }
 };
 var SimulatedStack = class {
-  constructor(start) {
-    this.start = start;
-    this.state = start.state;
-    this.stack = start.stack;
+  constructor(start2) {
+    this.start = start2;
+    this.state = start2.state;
+    this.stack = start2.stack;
     this.base = this.stack.length;
   }
   reduce(action) {
@@ -41766,7 +42132,7 @@ var LocalTokenGroup = class {
     this.data = typeof data == "string" ? decodeArray(data) : data;
   }
   token(input, stack) {
-    let start = input.pos, skipped = 0;
+    let start2 = input.pos, skipped = 0;
     for (; ; ) {
       let atEof = input.next < 0, nextPos = input.resolveOffset(1, 1);
       readToken(this.data, input, stack, 0, this.data, this.precTable);
@@ -41781,7 +42147,7 @@ var LocalTokenGroup = class {
       input.reset(nextPos, input.token);
     }
     if (skipped) {
-      input.reset(start, input.token);
+      input.reset(start2, input.token);
       input.acceptToken(this.elseToken, skipped);
     }
   }
@@ -41823,10 +42189,10 @@ function readToken(data, input, stack, group2, precTable, precOffset) {
     break;
   }
 }
-function findOffset(data, start, term) {
-  for (let i = start, next; (next = data[i]) != 65535; i++)
+function findOffset(data, start2, term) {
+  for (let i = start2, next; (next = data[i]) != 65535; i++)
     if (next == term)
-      return i - start;
+      return i - start2;
   return -1;
 }
 function overrides(token, prev, tableData, tableOffset) {
@@ -41915,33 +42281,33 @@ var FragmentCursor = class {
         continue;
       }
       let next = top.children[index];
-      let start = this.start[last] + top.positions[index];
-      if (start > pos) {
-        this.nextStart = start;
+      let start2 = this.start[last] + top.positions[index];
+      if (start2 > pos) {
+        this.nextStart = start2;
         return null;
       }
       if (next instanceof Tree) {
-        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
-        if (start == pos || storeRepeat) {
-          let end = start + next.length, lookahead;
-          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
+        let storeRepeat = start2 > this.lastRepeatPos && next.type.id >= this.minRepeat;
+        if (start2 == pos || storeRepeat) {
+          let end = start2 + next.length, lookahead;
+          if (start2 >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
             if (storeRepeat) {
               this.lastRepeat = next;
-              this.lastRepeatPos = start;
+              this.lastRepeatPos = start2;
             }
-            if (start == pos)
+            if (start2 == pos)
               return next;
           }
         }
         this.index[last]++;
-        if (start + next.length >= Math.max(this.safeFrom, pos)) {
+        if (start2 + next.length >= Math.max(this.safeFrom, pos)) {
           this.trees.push(next);
-          this.start.push(start);
+          this.start.push(start2);
           this.index.push(0);
         }
       } else {
         this.index[last]++;
-        this.nextStart = start + next.length;
+        this.nextStart = start2 + next.length;
       }
     }
   }
@@ -42013,8 +42379,8 @@ var TokenCache = class {
     return main;
   }
   updateCachedToken(token, tokenizer, stack) {
-    let start = this.stream.clipPos(stack.pos);
-    tokenizer.token(this.stream.reset(start, token), stack);
+    let start2 = this.stream.clipPos(stack.pos);
+    tokenizer.token(this.stream.reset(start2, token), stack);
     if (token.value > -1) {
       let { parser: parser3 } = stack.p;
       for (let i = 0; i < parser3.specialized.length; i++)
@@ -42030,7 +42396,7 @@ var TokenCache = class {
         }
     } else {
       token.value = 0;
-      token.end = this.stream.clipPos(start + 1);
+      token.end = this.stream.clipPos(start2 + 1);
     }
   }
   putAction(action, token, end, index) {
@@ -42194,14 +42560,14 @@ var Parse = class {
   }
   // See if a given tree, or a descendant right at its start, can be
   // reused in the given stack.
-  tryReuse(stack, start, tree, repeatOnly) {
+  tryReuse(stack, start2, tree, repeatOnly) {
     if (!tree)
       return null;
     let strictCx = stack.curContext && stack.curContext.tracker.strict, cxHash = strictCx ? stack.curContext.hash : 0;
     for (; tree; ) {
       let match = this.parser.nodeSet.types[tree.type.id] != tree.type ? -1 : this.parser.getGoto(stack.state, tree.type.id);
       if (match > -1 && tree.length && (!strictCx || (tree.prop(NodeProp.contextHash) || 0) == cxHash)) {
-        stack.useNode(tree, match, start);
+        stack.useNode(tree, match, start2);
         return tree;
       }
       if (tree.children.length == 0 || tree.positions[0] > 0)
@@ -42219,12 +42585,12 @@ var Parse = class {
   // given, stacks split off by ambiguous operations will be pushed to
   // `split`, or added to `stacks` if they move `pos` forward.
   advanceStack(stack, stacks, split) {
-    let start = stack.pos, { parser: parser3 } = this;
+    let start2 = stack.pos, { parser: parser3 } = this;
     let base = verbose ? this.stackID(stack) + " -> " : "";
-    if (this.stoppedAt != null && start > this.stoppedAt)
+    if (this.stoppedAt != null && start2 > this.stoppedAt)
       return stack.forceReduce() ? stack : null;
     if (this.fragments) {
-      let reused = stack.reducePos < start && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start, this.fragments.nodeAt(start), false);
+      let reused = stack.reducePos < start2 && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start2, this.fragments.nodeAt(start2), false);
       if (reused) {
         if (verbose)
           console.log(base + this.stackID(stack) + ` (via reuse of ${parser3.getName(reused.type.id)})`);
@@ -42260,10 +42626,10 @@ var Parse = class {
         console.log(base + this.stackID(localStack) + ` (via ${(action & 65536) == 0 ? "shift" : `reduce of ${parser3.getName(
           action & 65535
           /* Action.ValueMask */
-        )}`} for ${parser3.getName(term)} @ ${start}${localStack == stack ? "" : ", split"})`);
+        )}`} for ${parser3.getName(term)} @ ${start2}${localStack == stack ? "" : ", split"})`);
       if (last)
         return true;
-      else if (localStack.pos > start)
+      else if (localStack.pos > start2)
         stacks.push(localStack);
       else
         split.push(localStack);
@@ -43460,7 +43826,7 @@ var METRICS_FILE = "platform/metrics.yaml";
 var DASHBOARD_LABEL = "grafana_dashboard";
 function loadMetricCatalog(repo) {
   const abs = join13(repo, METRICS_FILE);
-  if (!existsSync12(abs)) return void 0;
+  if (!existsSync13(abs)) return void 0;
   const src = YamlSource.read(abs, METRICS_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -43668,7 +44034,7 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync13 } from "node:fs";
+import { existsSync as existsSync14 } from "node:fs";
 import { join as join14 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
@@ -43886,7 +44252,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync13(join14(root, facts.file)) ? YamlSource.read(join14(root, facts.file), facts.file) : void 0;
+    src = root && existsSync14(join14(root, facts.file)) ? YamlSource.read(join14(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -43969,12 +44335,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync14 } from "node:fs";
+import { existsSync as existsSync15 } from "node:fs";
 import { join as join15 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
   const abs = join15(root, POLICY_FILE);
-  if (!existsSync14(abs)) return { checks: {}, exceptions: [] };
+  if (!existsSync15(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -44001,7 +44367,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync14(join15(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync15(join15(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -44051,11 +44417,12 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 }
 
 // node_modules/@carbon/validate/src/promrules.ts
-var import_yaml11 = __toESM(require_dist2(), 1);
+var import_yaml12 = __toESM(require_dist2(), 1);
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join16 } from "node:path";
 var isPrometheusRule = (ro) => ro.object.kind === "PrometheusRule" && typeof ro.object.apiVersion === "string" && ro.object.apiVersion.startsWith("monitoring.coreos.com/");
+var PROMTOOL_CACHE_VERSION = "promtool-verdict/1";
 function parsePromtoolCheck(stderr) {
   const byIndex = /* @__PURE__ */ new Map();
   let current;
@@ -44081,29 +44448,46 @@ function errorPath(spec, message) {
   const field = /could not parse expression|expr/i.test(message) ? ["expr"] : [];
   return ["spec", "groups", gi, "rules", Number(m[2]) - 1, ...field];
 }
-async function promRulesCheck(promtool, objects, emit, runner = exec) {
+async function promRulesCheck(promtool, objects, emit, runner = exec, cache) {
   const rules = objects.filter(isPrometheusRule);
   if (!rules.length) return 0;
   const dir = mkdtempSync2(join16(tmpdir2(), "carbon-promtool-"));
   try {
-    const files = rules.map((ro, i) => {
-      const file = join16(dir, `${i}.yaml`);
-      const spec = ro.object.spec ?? {};
-      writeFileSync5(file, (0, import_yaml11.stringify)({ groups: spec.groups ?? [] }), { mode: 384 });
-      return file;
+    const groups2 = rules.map((ro) => (ro.object.spec ?? {}).groups ?? []);
+    const keys = cache ? groups2.map((g) => sha256(`${PROMTOOL_CACHE_VERSION}
+${cache.toolId(promtool)}
+${JSON.stringify(g)}`)) : [];
+    const errors = keys.map((k) => {
+      const v = cache?.getResult(k);
+      try {
+        return v === void 0 ? void 0 : JSON.parse(v);
+      } catch {
+        return void 0;
+      }
     });
-    const args = ["check", "rules", "--lint=none", ...files];
-    const res = await runner(promtool, args, { timeoutMs: 3e5 });
-    const results = parsePromtoolCheck(res.stderr.split(dir).join(""));
-    if (res.exitCode !== 0 && !results.length) throw new ExecError(promtool, args, res);
-    for (const r2 of results) {
-      const ro = rules[r2.index];
-      if (!ro) continue;
-      const spec = ro.object.spec ?? {};
-      for (const message of r2.errors) {
-        emit("PRM001", ro, `promtool check rules: ${message}`.slice(0, 400), errorPath(spec, message));
+    const todo = rules.map((_, i) => i).filter((i) => !errors[i]);
+    if (todo.length) {
+      const files = todo.map((i) => {
+        const file = join16(dir, `${i}.yaml`);
+        writeFileSync5(file, (0, import_yaml12.stringify)({ groups: groups2[i] }), { mode: 384 });
+        return file;
+      });
+      const args = ["check", "rules", "--lint=none", ...files];
+      const res = await runner(promtool, args, { timeoutMs: 3e5 });
+      const results = parsePromtoolCheck(res.stderr.split(dir).join(""));
+      if (res.exitCode !== 0 && !results.length) throw new ExecError(promtool, args, res);
+      for (const i of todo) errors[i] = [];
+      for (const r2 of results) if (errors[r2.index]) errors[r2.index] = r2.errors;
+      if (cache) {
+        for (const i of todo) if (res.exitCode === 0 || errors[i].length) cache.putResult(keys[i], JSON.stringify(errors[i]));
       }
     }
+    rules.forEach((ro, i) => {
+      const spec = ro.object.spec ?? {};
+      for (const message of errors[i] ?? []) {
+        emit("PRM001", ro, `promtool check rules: ${message}`.slice(0, 400), errorPath(spec, message));
+      }
+    });
     return rules.length;
   } finally {
     rmSync5(dir, { recursive: true, force: true });
@@ -44111,9 +44495,9 @@ async function promRulesCheck(promtool, objects, emit, runner = exec) {
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { existsSync as existsSync15, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync8, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync16, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync8, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { dirname as dirname5, join as join17 } from "node:path";
+import { dirname as dirname5, join as join17, sep as sep8 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -44128,26 +44512,61 @@ function withoutSops(o) {
 }
 var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
 var CRD_LAYOUT = join17("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
-function writeRepoCrdSchemas(objects, dir, emit) {
-  let n = 0;
-  for (const ro of objects) {
-    const o = ro.object;
-    if (o.kind !== "CustomResourceDefinition" || o.apiVersion !== "apiextensions.k8s.io/v1" || !o.spec?.group || !o.spec?.names?.kind || !Array.isArray(o.spec?.versions)) continue;
+function repoCrdSchemas(objects, emit) {
+  const out = /* @__PURE__ */ new Map();
+  for (const ro of objects.filter(isV1Crd)) {
     try {
-      for (const f of crdToSchemas(o)) {
-        mkdirSync6(dirname5(join17(dir, f.fileName)), { recursive: true });
-        writeFileSync6(join17(dir, f.fileName), JSON.stringify(f.schema));
-        n++;
-      }
+      for (const f of crdToSchemas(ro.object)) out.set(f.fileName, JSON.stringify(f.schema));
     } catch (e) {
-      if (e instanceof SchemaConversionError) emit("KCF001", ro, `CRD schema cannot be used: ${e.message}`, ["spec", "versions"]);
+      if (e instanceof SchemaConversionError) emit("KCF001", ro, crdError(e.message), ["spec", "versions"]);
       else throw e;
     }
   }
-  return n;
+  return out;
+}
+var isV1Crd = (ro) => {
+  const o = ro.object;
+  return o.kind === "CustomResourceDefinition" && o.apiVersion === "apiextensions.k8s.io/v1" && Boolean(o.spec?.group) && Boolean(o.spec?.names?.kind) && Array.isArray(o.spec?.versions);
+};
+var crdError = (message) => `CRD schema cannot be used: ${message}`;
+var CRD_SUMMARY_VERSION = "crd-conversion/1";
+function crdSchemaHashes(objects, emit, cache) {
+  if (!cache) return new Map([...repoCrdSchemas(objects, emit)].map(([n, t2]) => [n, sha256(t2)]));
+  const out = /* @__PURE__ */ new Map();
+  for (const ro of objects.filter(isV1Crd)) {
+    const key = sha256(`${CRD_SUMMARY_VERSION}
+${CONVERTER_VERSION}
+${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
+    let summary2;
+    try {
+      const stored = cache.getResult(key);
+      summary2 = stored === void 0 ? void 0 : JSON.parse(stored);
+    } catch {
+      summary2 = void 0;
+    }
+    if (!summary2 || !Array.isArray(summary2.files)) {
+      const errors = [];
+      const files = repoCrdSchemas([ro], (_id, _at, message) => errors.push(message));
+      summary2 = { files: [...files].map(([n, t2]) => [n, sha256(t2)]), ...errors.length ? { error: errors[0] } : {} };
+      cache.putResult(key, JSON.stringify(summary2));
+    }
+    for (const [n, h] of summary2.files) out.set(n, h);
+    if (summary2.error) emit("KCF001", ro, summary2.error, ["spec", "versions"]);
+  }
+  return out;
+}
+function writeSchemas(schemas, dir) {
+  for (const [name3, text] of schemas) {
+    mkdirSync6(dirname5(join17(dir, name3)), { recursive: true });
+    writeFileSync6(join17(dir, name3), text);
+  }
+}
+function schemasDigest(hashes) {
+  if (!hashes.size) return "";
+  return sha256([...hashes].map(([name3, h]) => `/${name3.split(sep8).join("/")} ${h}`).sort().join("\n"));
 }
 function folderDigest(dir) {
-  if (!existsSync15(dir)) return "";
+  if (!existsSync16(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
     for (const e of readdirSync8(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
@@ -44164,7 +44583,9 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
   const dir = mkdtempSync3(join17(tmpdir3(), "carbon-kubeconform-"));
   try {
     const crdDir = join17(dir, "crd-schemas");
-    const own = writeRepoCrdSchemas([...objects, ...options2.extraCrds ?? []], crdDir, emit) ? [join17(crdDir, CRD_LAYOUT)] : [];
+    const crds = [...objects, ...options2.extraCrds ?? []].filter(isV1Crd);
+    const crdHashes = crdSchemaHashes(crds, emit, options2.cache);
+    const own = crdHashes.size ? [join17(crdDir, CRD_LAYOUT)] : [];
     const extra = (options2.extraFolders ?? []).map((f) => join17(f, CRD_LAYOUT));
     const manifests = join17(dir, "objects");
     mkdirSync6(manifests);
@@ -44179,7 +44600,7 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     let keys = [];
     if (cache) {
       const stamp = join17(schemasDir(toolsRoot), "stamp.json");
-      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync15(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", folderDigest(crdDir), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync16(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", schemasDigest(crdHashes), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t2) => sha256(`${set2}
 ${t2}`));
     }
@@ -44195,6 +44616,7 @@ ${t2}`));
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
     for (const i of todo) writeFileSync6(join17(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
+      writeSchemas(repoCrdSchemas(crds, () => void 0), crdDir);
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
       const res = await runConfined(kubeconform, args, { timeoutMs: 3e5, memoryBytes: KUBECONFORM_MEMORY_BYTES }, runner);
@@ -44258,7 +44680,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync16(join18(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync17(join18(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
@@ -44271,7 +44693,7 @@ async function validate(options2) {
   const promtool = options2.rules === false ? "" : await checkTool(root, "promtool");
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const scope = options2.changedSince ? await changedScope(repo, options2.changedSince, runner) : void 0;
+  const scope = options2.changedSince ? await span("validate changed scope", () => changedScope(repo, options2.changedSince, runner)) : void 0;
   const cached = cacheOption(options2.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {}, ...options2.charts ? { charts: options2.charts } : {} });
   const findings = [];
@@ -44280,7 +44702,7 @@ async function validate(options2) {
   try {
     await Promise.all(
       selected.map(async (c) => {
-        const rc = await session.renderCluster(c.name, c.dir);
+        const rc = await span("validate render cluster", () => session.renderCluster(c.name, c.dir));
         options2.onRendered?.(rc);
         const own = [];
         const emit = emitter(rc.cluster, own);
@@ -44294,15 +44716,17 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join18(repo, d)), extraCrds: crds, ...cached }) : Promise.resolve();
-        const promRules = promtool ? promRulesCheck(promtool, checked, emit, runner) : Promise.resolve(0);
-        workloadChecks(view, emit);
-        apiLimitChecks(view, emit);
-        clusterChecks(view, emit);
-        fluxChecks(view, emit);
-        observabilityChecks(view, emit);
-        metricChecks(view, emit, metricCatalog);
-        const capacityReport = environmentChecks(view, emit, repo);
+        const schema2 = kubeconform ? span("validate kubeconform (keys, cache, process)", () => schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join18(repo, d)), extraCrds: crds, ...cached })) : Promise.resolve();
+        const promRules = promtool ? span("validate promtool", () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
+        const capacityReport = spanSync("validate checks", () => {
+          workloadChecks(view, emit);
+          apiLimitChecks(view, emit);
+          clusterChecks(view, emit);
+          fluxChecks(view, emit);
+          observabilityChecks(view, emit);
+          metricChecks(view, emit, metricCatalog);
+          return environmentChecks(view, emit, repo);
+        });
         await Promise.all([schema2, promRules]);
         summaries.push({ cluster: rc.cluster, kustomizations: rc.kustomizations.length, objects: objects.length, ...capacityReport ? { capacity: capacityReport } : {} });
         findings.push(...own);
