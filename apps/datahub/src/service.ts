@@ -1,5 +1,5 @@
 import { buildJob } from '@carbon/manifests';
-import { defineService, type Workload } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, jvmOptions, nonRootUser, resources, sharedPostgres, tcpProbes, type Workload } from '@carbon/platform';
 
 /**
  * DataHub v0.14: GMS (metadata service, also the internal schema registry and the MAE/MCE
@@ -15,8 +15,8 @@ const db = { secret: 'datahub', key: 'DB_PASSWORD' };
 const backendEnv: Workload['env'] = {
   DATAHUB_GMS_HOST: `datahub-gms.${ns}`,
   DATAHUB_GMS_PORT: '8080',
-  EBEAN_DATASOURCE_HOST: `postgresql.${ns}:5432`,
-  EBEAN_DATASOURCE_URL: `jdbc:postgresql://postgresql.${ns}:5432/datahub`,
+  EBEAN_DATASOURCE_HOST: sharedPostgres.address,
+  EBEAN_DATASOURCE_URL: sharedPostgres.jdbcUrl('datahub'),
   EBEAN_DATASOURCE_DRIVER: 'org.postgresql.Driver',
   EBEAN_DATASOURCE_USERNAME: 'datahub',
   EBEAN_DATASOURCE_PASSWORD: db,
@@ -37,7 +37,10 @@ const authEnv: Workload['env'] = {
 };
 
 // acryldata images run as the alpine system user "datahub" (uid 100, gid 101).
-const datahubUser = { runAsUser: 100, runAsGroup: 101 };
+const datahubUser = nonRootUser(100, { gid: 101 });
+// apache/kafka and opensearch images run as uid/gid 1000 and write their config at start.
+const writesConfig = (reason: string) => nonRootUser(1000, { ownsVolumes: true, writableRoot: reason });
+const ha = byCluster(1, 2);
 
 export const service = defineService({
   name: 'datahub',
@@ -80,18 +83,14 @@ export const service = defineService({
         UI_INGESTION_ENABLED: 'true',
         // The image's start script loads the JMX exporter agent on 4318.
         ENABLE_PROMETHEUS: 'true',
-        JAVA_OPTS: '-Xms512m -Xmx768m -XX:+ExitOnOutOfMemoryError',
+        JAVA_OPTS: jvmOptions({ xms: '512m', xmx: '768m', xx: ['+ExitOnOutOfMemoryError'] }),
       },
-      probes: {
-        startup: { http: '/health', port: 'http', initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 30 },
-        liveness: { http: '/health', port: 'http', periodSeconds: 15 },
-        readiness: { http: '/health', port: 'http' },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      probes: httpProbes('/health', 'http', {
+        startup: { initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 30 },
+        liveness: { periodSeconds: 15 },
+      }),
+      resources: byCluster(resources('250m/1Gi', '1/1536Mi')),
+      replicas: ha,
       security: datahubUser,
     },
     {
@@ -110,18 +109,21 @@ export const service = defineService({
         ELASTIC_CLIENT_HOST: `datahub-search.${ns}`,
         ELASTIC_CLIENT_PORT: '9200',
         // pidfile to /dev/null: Play writes RUNNING_PID next to the app otherwise (read-only root).
-        JAVA_OPTS:
-          '-Xms256m -Xmx384m -Dhttp.port=9002 -Dconfig.file=datahub-frontend/conf/application.conf -Djava.security.auth.login.config=datahub-frontend/conf/jaas.conf -Dlogback.configurationFile=datahub-frontend/conf/logback.xml -Dpidfile.path=/dev/null',
+        JAVA_OPTS: jvmOptions({
+          xms: '256m',
+          xmx: '384m',
+          props: {
+            'http.port': '9002',
+            'config.file': 'datahub-frontend/conf/application.conf',
+            'java.security.auth.login.config': 'datahub-frontend/conf/jaas.conf',
+            'logback.configurationFile': 'datahub-frontend/conf/logback.xml',
+            'pidfile.path': '/dev/null',
+          },
+        }),
       },
-      probes: {
-        liveness: { http: '/admin', port: 'http', initialDelaySeconds: 30 },
-        readiness: { http: '/admin', port: 'http', initialDelaySeconds: 15 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
-        'multi-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      probes: httpProbes('/admin', 'http', { liveness: { initialDelaySeconds: 30 }, readiness: { initialDelaySeconds: 15 } }),
+      resources: byCluster(resources('100m/512Mi', '500m/768Mi')),
+      replicas: ha,
       volumes: [{ name: 'users', secret: 'datahub-users' }],
       mounts: [{ name: 'users', mountPath: '/datahub-frontend/conf/user.props', subPath: 'user.props', readOnly: true }],
       security: datahubUser,
@@ -141,26 +143,16 @@ export const service = defineService({
         'discovery.type': 'single-node',
         DISABLE_SECURITY_PLUGIN: 'true',
         DISABLE_INSTALL_DEMO_CONFIG: 'true',
-        OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
+        OPENSEARCH_JAVA_OPTS: jvmOptions({ xms: '512m', xmx: '512m' }),
       },
-      probes: {
-        startup: { http: '/_cluster/health?local=true', port: 'http', initialDelaySeconds: 20, failureThreshold: 30 },
-        liveness: { http: '/_cluster/health?local=true', port: 'http', periodSeconds: 20 },
-        readiness: { http: '/_cluster/health?local=true', port: 'http' },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1536Mi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: '/usr/share/opensearch/data', size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
-      security: {
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        readOnlyRootFilesystem: false,
-        writableRootReason: 'the OpenSearch entrypoint writes the keystore and generated settings into /usr/share/opensearch/config',
-      },
+      probes: httpProbes('/_cluster/health?local=true', 'http', {
+        startup: { initialDelaySeconds: 20, failureThreshold: 30 },
+        liveness: { periodSeconds: 20 },
+      }),
+      resources: byCluster(resources('250m/1Gi', '1/1536Mi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: '/usr/share/opensearch/data', size: byCluster('10Gi', '20Gi') }],
+      security: writesConfig('the OpenSearch entrypoint writes the keystore and generated settings into /usr/share/opensearch/config'),
     },
     {
       name: 'kafka',
@@ -188,25 +180,13 @@ export const service = defineService({
         // A sub-directory: Kafka rejects lost+found in a log dir.
         KAFKA_LOG_DIRS: '/var/lib/kafka/data/logs',
         KAFKA_LOG_RETENTION_HOURS: '168',
-        KAFKA_HEAP_OPTS: '-Xms256m -Xmx384m',
+        KAFKA_HEAP_OPTS: jvmOptions({ xms: '256m', xmx: '384m' }),
       },
-      probes: {
-        liveness: { tcp: 'kafka', initialDelaySeconds: 30, periodSeconds: 15 },
-        readiness: { tcp: 'kafka', initialDelaySeconds: 10 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
-        'multi-node': { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '768Mi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: '/var/lib/kafka/data', size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
-      security: {
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        readOnlyRootFilesystem: false,
-        writableRootReason: 'the apache/kafka launcher renders server.properties from KAFKA_* variables into /opt/kafka/config',
-      },
+      probes: tcpProbes('kafka', { liveness: { initialDelaySeconds: 30, periodSeconds: 15 }, readiness: { initialDelaySeconds: 10 } }),
+      resources: byCluster(resources('100m/512Mi', '500m/768Mi'), resources('100m/512Mi', '1/768Mi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: '/var/lib/kafka/data', size: byCluster('10Gi', '20Gi') }],
+      security: writesConfig('the apache/kafka launcher renders server.properties from KAFKA_* variables into /opt/kafka/config'),
     },
   ],
   public: [
@@ -222,7 +202,7 @@ export const service = defineService({
   backup: { schedule: '15 3 * * *', ttl: '168h' },
   network: {
     egress: [
-      { workloads: ['gms'], peer: { service: 'postgresql' }, ports: [5432] },
+      egress.postgresql('gms'),
       // Ingestion recipes run inside GMS's executor against the platform's sources.
       { workloads: ['gms'], peer: { service: 'trino', workload: 'coordinator' }, ports: [8080] },
     ],
@@ -242,12 +222,12 @@ export const service = defineService({
             SCHEMA_REGISTRY_SYSTEM_UPDATE: 'true',
             SPRING_KAFKA_PROPERTIES_AUTO_REGISTER_SCHEMAS: 'true',
             SPRING_KAFKA_PROPERTIES_USE_LATEST_VERSION: 'true',
-            JAVA_OPTS: '-Xms256m -Xmx512m',
+            JAVA_OPTS: jvmOptions({ xms: '256m', xmx: '512m' }),
           },
-          resources: { default: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '768Mi' } } },
+          resources: everywhere(resources('100m/512Mi', '500m/768Mi')),
           security: datahubUser,
         },
-        egress: [{ peer: { service: 'postgresql' }, ports: [5432] }],
+        egress: [egress.postgresql()],
         activeDeadlineSeconds: 3600,
       },
       ctx.cluster,

@@ -1,4 +1,5 @@
-import { defineService, type ExtraObjectsContext } from '@carbon/platform';
+import { byCluster, defineService, httpGet, nonRootUser, resources, tcpSocket } from '@carbon/platform';
+import { beFiles, beHome, feFiles, feHome } from './config.ts';
 
 /**
  * Apache Doris 2.1: frontends (FE: metadata, query planning, MySQL protocol on 9030) and
@@ -20,87 +21,16 @@ import { defineService, type ExtraObjectsContext } from '@carbon/platform';
  * registration scripts already use DORIS_ROOT_PASSWORD when it works and fall back to empty.
  */
 const version = '2.1.7';
-const ns = 'data-platform.svc.cluster.local';
-const feHome = '/opt/apache-doris/fe';
-const beHome = '/opt/apache-doris/be';
-const leader = `doris-fe-0.doris-fe-headless.${ns}`;
-
-const heap: Record<string, string> = { 'single-node': '640m', 'multi-node': '768m' };
-
-const sql = `sql() { # statement; tries the Vault password, then the initial empty one
-  for pw in "\${DORIS_ROOT_PASSWORD:-}" ""; do
-    if MYSQL_PWD="$pw" mysql -h "$1" -P 9030 -u root -e "$2" 2>/tmp/sql.err; then return 0; fi
-    if grep -qi "already exist" /tmp/sql.err; then return 0; fi
-  done
-  cat /tmp/sql.err >&2
-  return 1
-}`;
-
-const feStart = `#!/bin/bash
-set -euo pipefail
-${sql}
-self="$(hostname -s).doris-fe-headless.${ns}"
-if [ "$(hostname -s)" = doris-fe-0 ] || [ -d ${feHome}/doris-meta/bdb ]; then
-  exec ${feHome}/bin/start_fe.sh --console
-fi
-# First start of a follower: the master must list it before it may join.
-until sql ${leader} "ALTER SYSTEM ADD FOLLOWER \\"$self:9010\\""; do sleep 5; done
-exec ${feHome}/bin/start_fe.sh --helper ${leader}:9010 --console
-`;
-
-const beStart = `#!/bin/bash
-set -euo pipefail
-${sql}
-self="$(hostname -s).doris-be-headless.${ns}"
-until sql doris-fe.${ns} "ALTER SYSTEM ADD BACKEND \\"$self:9050\\""; do sleep 5; done
-exec ${beHome}/bin/start_be.sh --console
-`;
-
-const feFiles = (ctx: ExtraObjectsContext): Record<string, string> => ({
-  'start.sh': feStart,
-  'fe.conf': [
-    `LOG_DIR = ${feHome}/log`,
-    'PID_DIR = /tmp',
-    `JAVA_OPTS_FOR_JDK_17 = "-Xmx${heap[ctx.cluster.name] ?? '640m'} -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Dlog4j2.formatMsgNoLookups=true"`,
-    `meta_dir = ${feHome}/doris-meta`,
-    'http_port = 8030',
-    'rpc_port = 9020',
-    'query_port = 9030',
-    'edit_log_port = 9010',
-    'enable_fqdn_mode = true',
-    'sys_log_level = INFO',
-    ...(ctx.cluster.nodes.length === 1 ? ['# One backend: every table gets one replica.', 'force_olap_table_replication_num = 1'] : []),
-    '',
-  ].join('\n'),
-});
-
-const beFiles = {
-  'start.sh': beStart,
-  'be.conf': [
-    `LOG_DIR = ${beHome}/log`,
-    'PID_DIR = /tmp',
-    'JAVA_OPTS_FOR_JDK_17 = "-Xmx512m -XX:+UseG1GC -Dlog4j2.formatMsgNoLookups=true"',
-    'be_port = 9060',
-    'webserver_port = 8040',
-    'heartbeat_service_port = 9050',
-    'brpc_port = 8060',
-    `storage_root_path = ${beHome}/storage`,
-    // Of the container's cgroup limit.
-    'mem_limit = 80%',
-    '',
-  ].join('\n'),
-};
 
 const rootPassword = { secret: 'doris-root', key: 'DORIS_ROOT_PASSWORD' };
 // Doris images run as root; here a fixed non-root uid owns the volumes (fsGroup). The start
 // scripts still write next to the binaries (fe_custom.conf, JNI scratch), hence the writable root.
-const security = {
-  runAsUser: 1000,
-  runAsGroup: 1000,
-  fsGroup: 1000,
-  readOnlyRootFilesystem: false,
-  writableRootReason: 'Doris start scripts and FE write runtime files (fe_custom.conf, pid, JNI scratch) under $DORIS_HOME',
-};
+const security = nonRootUser(1000, {
+  ownsVolumes: true,
+  writableRoot: 'Doris start scripts and FE write runtime files (fe_custom.conf, pid, JNI scratch) under $DORIS_HOME',
+});
+// Three FE (BDB-JE majority) and three BE (replication 3) on production; one of each on staging.
+const replicas = byCluster(1, 3);
 
 export const service = defineService({
   name: 'doris',
@@ -124,16 +54,13 @@ export const service = defineService({
       env: { DORIS_ROOT_PASSWORD: rootPassword },
       probes: {
         // Metadata replay can take minutes after a restart.
-        startup: { tcp: 'query', initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 60 },
-        liveness: { tcp: 'query', periodSeconds: 15 },
-        readiness: { http: '/api/health', port: 'http' },
+        startup: tcpSocket('query', { initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 60 }),
+        liveness: tcpSocket('query', { periodSeconds: 15 }),
+        readiness: httpGet('/api/health', 'http'),
       },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 3 },
-      storage: [{ name: 'meta', mountPath: `${feHome}/doris-meta`, size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
+      resources: byCluster(resources('250m/1Gi', '1/2Gi')),
+      replicas,
+      storage: [{ name: 'meta', mountPath: `${feHome}/doris-meta`, size: byCluster('10Gi', '20Gi') }],
       config: { mountPath: '/etc/doris', files: feFiles },
       volumes: [{ name: 'log', emptyDir: { sizeLimit: '2Gi' } }],
       mounts: [
@@ -156,16 +83,13 @@ export const service = defineService({
       ],
       env: { DORIS_ROOT_PASSWORD: rootPassword, SKIP_CHECK_ULIMIT: 'true' },
       probes: {
-        startup: { tcp: 'heartbeat', initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 30 },
-        liveness: { tcp: 'heartbeat', periodSeconds: 15 },
-        readiness: { http: '/api/health', port: 'web' },
+        startup: tcpSocket('heartbeat', { initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 30 }),
+        liveness: tcpSocket('heartbeat', { periodSeconds: 15 }),
+        readiness: httpGet('/api/health', 'web'),
       },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '1280Mi' }, limits: { cpu: '1', memory: '3Gi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '1280Mi' }, limits: { cpu: '2', memory: '4Gi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 3 },
-      storage: [{ name: 'storage', mountPath: `${beHome}/storage`, size: { 'single-node': '50Gi', 'multi-node': '100Gi' } }],
+      resources: byCluster(resources('250m/1280Mi', '1/3Gi'), resources('250m/1280Mi', '2/4Gi')),
+      replicas,
+      storage: [{ name: 'storage', mountPath: `${beHome}/storage`, size: byCluster('50Gi', '100Gi') }],
       config: { mountPath: '/etc/doris', files: beFiles },
       volumes: [{ name: 'log', emptyDir: { sizeLimit: '2Gi' } }],
       mounts: [

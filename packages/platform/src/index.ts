@@ -7,3 +7,4 @@ export * from './service.ts';
 export * from './check-service.ts';
 export * from './slo.ts';
 export * from './network-sides.ts';
+export * from './presets.ts';
