@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isDnsLabel, loadClusters } from '@carbon/platform';
-import { listServiceDirs, SERVICE_FILE } from './load.ts';
+import { isDnsLabel, loadClusters, oneSidedNetworkRules, type LoadedService, type NetworkAllow, type ServiceDefinition } from '@carbon/platform';
+import { listServiceDirs, loadServices, SERVICE_FILE } from './load.ts';
 
 /**
  * `platform new <service>`: a new service package under apps/<name>, shaped like the existing
@@ -30,6 +30,17 @@ export interface ScaffoldOptions {
   /** The container port (named `http`); probes use it. */
   port?: number;
   description?: string;
+  /** What it calls: `<service>[/<workload>]:<port>[,<port>…]` (the peer's port, by number or name). */
+  talksTo?: string[];
+  /** Who calls it: `<service>[/<workload>][:<port>[,<port>…]]` (its own port; default http). */
+  reachedFrom?: string[];
+}
+
+/** The other side of a rule the new definition declares: the peer's file, the list and the rule to add there. */
+export interface PeerEdit {
+  file: string;
+  field: 'network.ingress' | 'network.egress';
+  add: string;
 }
 
 export interface Scaffold {
@@ -37,6 +48,8 @@ export interface Scaffold {
   dir: string;
   /** repo-relative paths written */
   files: string[];
+  /** Rules the peers must add before the traffic flows (checked against their definitions as they are now). */
+  peerEdits: PeerEdit[];
   nextSteps: string[];
 }
 
@@ -56,9 +69,55 @@ export function parseImage(image: string): { upstream: string; tag: string } {
   return { upstream: tagged[1]!, tag: tagged[2]! };
 }
 
+const PEER = /^([a-z][a-z0-9-]{0,62})(?:\/([a-z][a-z0-9-]{0,62}))?(?::([a-z0-9-]+(?:,[a-z0-9-]+)*))?$/;
+
+/**
+ * `--talks-to` / `--reached-from` values → network rules, checked against the definitions: the
+ * peer is a service with workloads, the workload is one of its own, and each port is one the
+ * receiving side declares (the peer's for talks-to, the new service's `http` for reached-from).
+ */
+function networkRules(flag: '--talks-to' | '--reached-from', values: readonly string[], services: readonly LoadedService[], own: { port: number }): NetworkAllow[] {
+  const names = services.map((x) => x.definition.name).sort();
+  return values.map((v) => {
+    const m = PEER.exec(v);
+    const example = flag === '--talks-to' ? 'e.g. --talks-to postgresql:5432 or --talks-to trino/coordinator:http' : 'e.g. --reached-from superset or --reached-from superset:http';
+    if (!m) throw new ScaffoldError(`${flag} "${shown(v)}" is not <service>[/<workload>]${flag === '--talks-to' ? ':<port>' : '[:<port>]'}`, example);
+    const [, name, workload, portList] = m as unknown as [string, string, string | undefined, string | undefined];
+    const peer = services.find((x) => x.definition.name === name)?.definition;
+    if (!peer) throw new ScaffoldError(`${flag} "${shown(v)}": no service "${name}" in apps/`, `the services are: ${names.join(', ')}`);
+    if (!peer.workloads.length) throw new ScaffoldError(`${flag} "${shown(v)}": ${name} has no workloads of its own (its pods are run by an operator), so its side of the rule cannot be declared by service`, `declare the rule by namespace in ${flag === '--talks-to' ? 'network.egress' : 'network.ingress'} of the new definition: { peer: { namespace: '${peer.namespace}' }, ports: [...] }`);
+    if (workload && !peer.workloads.some((w) => w.name === workload)) throw new ScaffoldError(`${flag} "${shown(v)}": ${name} has no workload "${workload}"`, `its workloads are: ${peer.workloads.map((w) => w.name).join(', ')}`);
+    if (flag === '--talks-to' && !portList) throw new ScaffoldError(`${flag} "${shown(v)}" names no port`, `the ports ${name} declares: ${portsOf(peer, workload).join(', ')} (${example})`);
+    const ports = (portList ?? 'http').split(',').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const receiving = flag === '--talks-to' ? portsOf(peer, workload) : [own.port, 'http'];
+    const unknown = ports.filter((p) => !receiving.includes(p));
+    if (unknown.length) {
+      const whose = flag === '--talks-to' ? `${name}${workload ? `/${workload}` : ''} declares` : 'the new service declares';
+      throw new ScaffoldError(`${flag} "${shown(v)}": port ${unknown.join(', ')} is not one ${whose}`, `give one of: ${receiving.join(', ')}`);
+    }
+    return { peer: workload ? { service: name, workload } : { service: name }, ports };
+  });
+}
+
+/** A workload's container ports by number and by name (all workloads when none is named). */
+const portsOf = (d: ServiceDefinition, workload?: string): (number | string)[] => [...new Set(d.workloads.filter((w) => !workload || w.name === workload).flatMap((w) => w.ports.flatMap((p) => [p.port, p.name])))];
+
+const ruleSource = (r: NetworkAllow) => {
+  const peer = r.peer as { service: string; workload?: string };
+  return `{ peer: { service: ${q(peer.service)}${peer.workload ? `, workload: ${q(peer.workload)}` : ''} }, ports: [${r.ports.map((p) => (typeof p === 'number' ? String(p) : q(p))).join(', ')}] }`;
+};
+
+const networkSource = (n: { ingress: NetworkAllow[]; egress: NetworkAllow[] }) => {
+  const list = (key: string, rules: NetworkAllow[]) => (rules.length ? [`    ${key}: [\n${rules.map((r) => `      ${ruleSource(r)},\n`).join('')}    ],\n`] : []);
+  const body = [...list('ingress', n.ingress), ...list('egress', n.egress)];
+  return body.length ? `{\n${body.join('')}  }` : '{}';
+};
+
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-function serviceSource(o: Required<ScaffoldOptions>, image: { upstream: string; tag: string }, production: string[]): string {
+type Resolved = Required<Omit<ScaffoldOptions, 'talksTo' | 'reachedFrom'>> & { network: { ingress: NetworkAllow[]; egress: NetworkAllow[] } };
+
+function serviceSource(o: Resolved, image: { upstream: string; tag: string }, production: string[]): string {
   const replicas = [`default: 1`, ...production.map((c) => `${/^[a-z_$][\w$]*$/i.test(c) ? c : q(c)}: 2`)].join(', ');
   return `import { defineService } from '@carbon/platform';
 
@@ -89,12 +148,12 @@ export const service = defineService({
   ],
   monitoring: { none: 'scaffolded: no metrics endpoint declared yet' },
   // Default-deny: add allows, and the peer's matching rule (egress here needs ingress there).
-  network: {},
+  network: ${networkSource(o.network)},
 });
 `;
 }
 
-export function scaffoldService(root: string, options: ScaffoldOptions): Scaffold {
+export async function scaffoldService(root: string, options: ScaffoldOptions): Promise<Scaffold> {
   const { name } = options;
   if (!isDnsLabel(name)) throw new ScaffoldError(`"${shown(name)}" is not a service name (a DNS-1123 label)`, 'use lowercase letters, digits and "-", starting with a letter, at most 63 characters, e.g. redis-cache');
   const services = listServiceDirs(root);
@@ -109,8 +168,14 @@ export function scaffoldService(root: string, options: ScaffoldOptions): Scaffol
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ScaffoldError(`--port ${shown(String(options.port))} is not a port`, 'give a number from 1 to 65535');
   const image = parseImage(options.image);
-  const o: Required<ScaffoldOptions> = { name, namespace: options.namespace, image: options.image, port, description: options.description ?? `${name}: say what it does and who uses it` };
-  if (/[\n\r]/.test(o.description)) throw new ScaffoldError('--description must be one line', 'the portal and the diff show it on one line');
+  const description = options.description ?? `${name}: say what it does and who uses it`;
+  if (/[\n\r]/.test(description)) throw new ScaffoldError('--description must be one line', 'the portal and the diff show it on one line');
+  // The peers' definitions as they are now: the rules are checked against them before anything is written.
+  const talks = options.talksTo ?? [];
+  const reached = options.reachedFrom ?? [];
+  const existing = talks.length || reached.length ? await loadServices(root) : [];
+  const network = { egress: networkRules('--talks-to', talks, existing, { port }), ingress: networkRules('--reached-from', reached, existing, { port }) };
+  const o: Resolved = { name, namespace: options.namespace, image: options.image, port, description, network };
   const production = clusters.filter((c) => c.role === 'production').map((c) => c.name);
 
   const files: Record<string, string> = {
@@ -130,6 +195,12 @@ export function scaffoldService(root: string, options: ScaffoldOptions): Scaffol
     'scripts/generate.ts': `// Regenerates this service's Kustomize base and overlays: \`npm run generate -w @carbon/app-${name}\`.\nimport { generateServiceScript } from '@carbon/generate/script';\n\nawait generateServiceScript(${q(name)});\n`,
     [SERVICE_FILE]: serviceSource(o, image, production),
   };
+  // Both sides: what each peer must add for the new rules to let traffic through (its default-deny drops it otherwise).
+  const file = `${dir}/${SERVICE_FILE}`;
+  const draft = { name, namespace: o.namespace, workloads: [{ name, ports: [{ name: 'http', port }] }], network } as unknown as ServiceDefinition;
+  const peerEdits = oneSidedNetworkRules([...existing, { definition: draft, file }])
+    .filter((r) => r.file === file)
+    .map((r) => ({ file: r.peer.file, field: r.peer.field, add: r.peer.add }));
   const tmp = join(root, 'apps', `.${name}.new-${process.pid}`);
   try {
     for (const [rel, text] of Object.entries(files)) {
@@ -143,7 +214,9 @@ export function scaffoldService(root: string, options: ScaffoldOptions): Scaffol
   return {
     dir,
     files: Object.keys(files).map((f) => `${dir}/${f}`),
+    peerEdits,
     nextSteps: [
+      ...peerEdits.map((e) => `edit ${e.file}: add ${e.add} to ${e.field} (without it the peer's default-deny drops the traffic)`),
       `edit ${dir}/${SERVICE_FILE}: description, probes (http paths), resources, public/secrets/storage/monitoring/network (docs/adding-a-service.md)`,
       'npm install                      # links the new workspace',
       `npx platform generate --service ${name}`,

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -65,6 +66,69 @@ describe('platform new <service>', () => {
       expect(r.out).toBe('');
     }
     expect(tree(repo.root)).toEqual(before);
+  });
+
+  it('--talks-to/--reached-from write the rules, check them against the peers and name what each peer must add', async () => {
+    // api already allows ingress from cache; web does not, and no one has egress to cache yet.
+    const withIngress = serviceSource('api', { host: 'api' }).replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { ingress: [{ peer: { service: 'cache' }, ports: ['http'] }] },");
+    repo = fixtureRepo({ web: serviceSource('web'), api: withIngress });
+    repo.write('tsconfig.base.json', readFileSync(resolve(import.meta.dirname, '../../../tsconfig.base.json'), 'utf8'));
+    const r = await cli(repo.root, 'new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1', '--port', '6379', '--talks-to', 'web/web:http', '--talks-to', 'api:8080', '--reached-from', 'web');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('\nNetwork: 2 of 3 rules not yet allowed by the peer (steps 1, 2 below)\n');
+    expect(r.out).toContain("  1. edit apps/web/src/service.ts: add { workloads: ['web'], peer: { service: 'cache' }, ports: [8080] } to network.ingress (without it the peer's default-deny drops the traffic)\n");
+    expect(r.out).toContain("  2. edit apps/web/src/service.ts: add { peer: { service: 'cache' }, ports: [6379] } to network.egress (");
+    expect(r.out).not.toContain('apps/api/src/service.ts');
+    const source = readFileSync(join(repo.root, 'apps/cache/src/service.ts'), 'utf8');
+    expect(source).toContain("  network: {\n    ingress: [\n      { peer: { service: 'web' }, ports: ['http'] },\n    ],\n    egress: [\n      { peer: { service: 'web', workload: 'web' }, ports: ['http'] },\n      { peer: { service: 'api' }, ports: [8080] },\n    ],\n  },");
+
+    // generate accepts it, warns about exactly the two missing sides (same function), and is quiet once web adds them as told.
+    const g = await cli(repo.root, 'generate');
+    expect(g.code, g.err).toBe(0);
+    expect(g.err.match(/^warning: apps\/cache\/src\/service\.ts: network\.(ingress|egress)\[\d\]/gm)).toEqual(['warning: apps/cache/src/service.ts: network.egress[0]', 'warning: apps/cache/src/service.ts: network.ingress[0]']);
+    repo.write('apps/web/src/service.ts', serviceSource('web').replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { ingress: [{ workloads: ['web'], peer: { service: 'cache' }, ports: [8080] }], egress: [{ peer: { service: 'cache' }, ports: [6379] }] },"));
+    const fixed = await cli(repo.root, 'generate');
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(fixed.err).not.toMatch(/warning/);
+  });
+
+  it('a rule naming an unknown service, workload or port, or no port: exit 2 with what to give, nothing written', async () => {
+    repo = fixtureRepo({ web: serviceSource('web') });
+    const before = tree(repo.root);
+    const base = ['new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1'];
+    const cases: [string[], RegExp][] = [
+      [['--talks-to', 'nosuch:80'], /--talks-to "nosuch:80": no service "nosuch" in apps\/\n {2}the services are: web/],
+      [['--talks-to', 'web/api:80'], /--talks-to "web\/api:80": web has no workload "api"\n {2}its workloads are: web/],
+      [['--talks-to', 'web:5432'], /--talks-to "web:5432": port 5432 is not one web declares\n {2}give one of: 8080, http/],
+      [['--talks-to', 'web'], /--talks-to "web" names no port\n {2}the ports web declares: 8080, http/],
+      [['--talks-to', 'web:8080;rm'], /--talks-to "web:8080\?rm" is not <service>\[\/<workload>\]:<port>/],
+      [['--reached-from', 'web:9999'], /--reached-from "web:9999": port 9999 is not one the new service declares\n {2}give one of: 8080, http/],
+    ];
+    for (const [argv, said] of cases) {
+      const r = await cli(repo.root, ...base, ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(said);
+      expect(r.out).toBe('');
+    }
+    expect(tree(repo.root)).toEqual(before);
+  });
+
+  it("this repository's definitions (a copy): a cache Superset calls that calls PostgreSQL needs both peers to add a rule", async () => {
+    const real = resolve(import.meta.dirname, '../../..');
+    const copy = mkdtempSync(join(tmpdir(), 'carbon-new-real-'));
+    try {
+      symlinkSync(join(real, 'node_modules'), join(copy, 'node_modules'));
+      for (const f of ['package.json', 'turbo.json', 'tsconfig.base.json']) cpSync(join(real, f), join(copy, f));
+      cpSync(join(real, 'clusters'), join(copy, 'clusters'), { recursive: true, filter: (p) => !/\/(apps|flux-system|infrastructure)(\/|$)/.test(p.slice(real.length)) });
+      cpSync(join(real, 'apps'), join(copy, 'apps'), { recursive: true, filter: (p) => !/\/(deploy|\.turbo|node_modules)(\/|$)/.test(p.slice(real.length)) });
+      const r = await cli(copy, 'new', 'redis', '--namespace', 'data-platform', '--image', 'docker.io/library/redis:7.4.1', '--port', '6379', '--talks-to', 'postgresql:postgres', '--reached-from', 'superset');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('\nNetwork: 2 of 2 rules not yet allowed by the peer (steps 1, 2 below)\n');
+      expect(r.out).toContain("  1. edit apps/postgresql/src/service.ts: add { peer: { service: 'redis' }, ports: [5432] } to network.ingress");
+      expect(r.out).toContain("  2. edit apps/superset/src/service.ts: add { peer: { service: 'redis' }, ports: [6379] } to network.egress");
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('image references: tag or digest, registry ports, never latest', () => {

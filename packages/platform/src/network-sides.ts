@@ -16,6 +16,8 @@ export interface OneSidedRule {
   file: string;
   field: string;
   message: string;
+  /** The other side: its definition file, the list to add to and the rule that makes the traffic flow. */
+  peer: { service: string; file: string; field: 'network.ingress' | 'network.egress'; add: string };
 }
 
 const INGRESS_NAMESPACE = 'ingress-nginx';
@@ -52,6 +54,7 @@ function opened(owner: ServiceDefinition, dir: 'ingress' | 'egress', other: Serv
 
 export function oneSidedNetworkRules(services: readonly { definition: ServiceDefinition; file: string }[]): OneSidedRule[] {
   const byName = new Map(services.map((s) => [s.definition.name, s.definition]));
+  const fileOf = new Map(services.map((s) => [s.definition.name, s.file]));
   const out: OneSidedRule[] = [];
   for (const { definition: a, file } of services) {
     if (!a.workloads.length) continue;
@@ -67,16 +70,78 @@ export function oneSidedNetworkRules(services: readonly { definition: ServiceDef
         const missing = rule.ports.filter((p) => !have.has(resolvePort(target, p)));
         if (!missing.length) return;
         const ports = missing.join(', ');
+        const peerField = `network.${otherDir}` as const;
+        // The peer's rule names this service; the ports are the receiver's, so they read the same on both sides.
+        // An egress to one workload of B needs B's ingress on that workload only.
+        const only = dir === 'egress' && typeof rule.peer === 'object' && 'workload' in rule.peer && rule.peer.workload ? `workloads: ['${rule.peer.workload}'], ` : '';
+        const add = `{ ${only}peer: { service: '${a.name}' }, ports: [${missing.map((p) => JSON.stringify(resolvePort(target, p)).replace(/"/g, "'")).join(', ')}] }`;
+        const peer = { service: b.name, file: fileOf.get(b.name)!, field: peerField, add };
         out.push({
           file,
           field: `network.${dir}[${i}]`,
           message:
             dir === 'egress'
-              ? `${a.name} allows egress to ${b.name} on ${ports}, but ${b.name} has no ingress from ${a.name} there: its default-deny drops the traffic (add { peer: { service: '${a.name}' }, ports: [${missing.map((p) => JSON.stringify(p)).join(', ')}] } to ${b.name}'s network.ingress, or remove this rule)`
-              : `${a.name} allows ingress from ${b.name} on ${ports}, but ${b.name} has no egress to ${a.name} there: its default-deny drops the traffic (add the egress to ${b.name}'s network.egress, or remove this rule)`,
+              ? `${a.name} allows egress to ${b.name} on ${ports}, but ${b.name} has no ingress from ${a.name} there: its default-deny drops the traffic (add ${add} to ${b.name}'s network.ingress in ${peer.file}, or remove this rule)`
+              : `${a.name} allows ingress from ${b.name} on ${ports}, but ${b.name} has no egress to ${a.name} there: its default-deny drops the traffic (add ${add} to ${b.name}'s network.egress in ${peer.file}, or remove this rule)`,
+          peer,
         });
       });
     }
   }
   return out;
+}
+
+/**
+ * Where `network.<dir>[index]` is written in a definition's source: 1-based line and column of the
+ * rule's opening brace, found by scanning the text (strings and comments skipped) for the
+ * `network` property, then its `<dir>` array, then the index-th element. A list built by a spread
+ * or a helper has no such element: then the line of the `<dir>` key, or of `network`, or nothing.
+ */
+export function locateNetworkRule(source: string, dir: 'ingress' | 'egress', index: number): { line: number; column: number } | undefined {
+  const at = (offset: number) => {
+    const before = source.slice(0, offset);
+    return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+  };
+  const network = /(^|[\s{,])network\s*:\s*\{/m.exec(source);
+  if (!network) return undefined;
+  const start = network.index + network[0].length;
+  const key = new RegExp(`(^|[\\s{,])${dir}\\s*:\\s*\\[`, 'm').exec(source.slice(start));
+  if (!key) return at(network.index + network[1]!.length);
+  const open = start + key.index + key[0].length;
+  // Walk the array: top-level elements start after '[' or ','; count those that open with '{'.
+  let depth = 0;
+  let element = 0;
+  let expectElement = true;
+  for (let i = open; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === '/' && source[i + 1] === '/') {
+      i = source.indexOf('\n', i);
+      if (i < 0) break;
+      continue;
+    }
+    if (ch === '/' && source[i + 1] === '*') {
+      i = source.indexOf('*/', i + 2) + 1;
+      if (i <= 0) break;
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') {
+      for (i++; i < source.length && source[i] !== ch; i++) if (source[i] === '\\') i++;
+      expectElement = false;
+      continue;
+    }
+    if (/\s/.test(ch)) continue;
+    if (depth === 0 && expectElement) {
+      if (ch === '{' && element === index) return at(i);
+      if (ch === '.' || (ch !== '{' && ch !== ']')) return at(start + key.index + key[1]!.length); // a spread or an expression: counting stops
+      element++;
+    }
+    expectElement = false;
+    if (ch === '{' || ch === '[' || ch === '(') depth++;
+    else if (ch === '}' || ch === ')') depth--;
+    else if (ch === ']') {
+      if (depth === 0) break;
+      depth--;
+    } else if (ch === ',' && depth === 0) expectElement = true;
+  }
+  return at(start + key.index + key[1]!.length);
 }

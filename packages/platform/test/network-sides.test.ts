@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oneSidedNetworkRules, type ServiceDefinition, type Workload } from '../src/index.ts';
+import { locateNetworkRule, oneSidedNetworkRules, type ServiceDefinition, type Workload } from '../src/index.ts';
 
 const workload = (name: string, ports: Workload['ports']): Workload => ({
   name,
@@ -23,7 +23,8 @@ describe('both sides of a network rule', () => {
       {
         file: 'apps/superset/src/service.ts',
         field: 'network.egress[0]',
-        message: expect.stringMatching(/^superset allows egress to cache on 6379, but cache has no ingress from superset there: its default-deny drops the traffic \(add \{ peer: \{ service: 'superset' \}, ports: \[6379\] \} to cache's network.ingress/),
+        message: expect.stringMatching(/^superset allows egress to cache on 6379, but cache has no ingress from superset there: its default-deny drops the traffic \(add \{ peer: \{ service: 'superset' \}, ports: \[6379\] \} to cache's network.ingress in apps\/cache\/src\/service.ts/),
+        peer: { service: 'cache', file: 'apps/cache/src/service.ts', field: 'network.ingress', add: "{ peer: { service: 'superset' }, ports: [6379] }" },
       },
     ]);
   });
@@ -32,6 +33,8 @@ describe('both sides of a network rule', () => {
     const found = oneSidedNetworkRules([svc('minio', 'data', { network: { ingress: [{ peer: { service: 'loki' }, ports: ['http'] }] } }), svc('loki', 'monitoring')]);
     expect(found.map((f) => [f.file, f.field])).toEqual([['apps/minio/src/service.ts', 'network.ingress[0]']]);
     expect(found[0]!.message).toMatch(/^minio allows ingress from loki on http, but loki has no egress to minio there/);
+    // The rule to add names the receiver's port by number (minio's http is 8080).
+    expect(found[0]!.peer).toEqual({ service: 'loki', file: 'apps/loki/src/service.ts', field: 'network.egress', add: "{ peer: { service: 'minio' }, ports: [8080] }" });
   });
 
   it('both sides declared (a port by number on one side and by name on the other, or a namespace peer) is quiet', () => {
@@ -59,5 +62,33 @@ describe('both sides of a network rule', () => {
     const prometheus = svc('prometheus', 'monitoring', { workloads: [] });
     const grafana = svc('grafana', 'monitoring', { network: { egress: [{ peer: { service: 'prometheus' }, ports: [9090] }, { peer: { namespace: 'data' }, ports: [1] }, { peer: { cidr: '10.0.0.0/8' }, ports: [2] }, { peer: 'internet', ports: [443] }] } });
     expect(oneSidedNetworkRules([prometheus, grafana])).toEqual([]);
+  });
+});
+
+describe('where a network rule is written', () => {
+  const source = `export const service = defineService({
+  name: 'web', // network: { not this one }
+  network: {
+    ingress: [{ peer: { service: 'a' }, ports: ['http'] }],
+    egress: [
+      { peer: { service: 'b', workload: 'x' }, ports: [5432] }, // '{' in a comment
+      { peer: { namespace: 'c' }, ports: ["a,b"] },
+      {
+        peer: 'internet', ports: [443] },
+    ],
+  },
+});
+`;
+  it('finds the index-th element of the list (strings and comments skipped)', () => {
+    expect(locateNetworkRule(source, 'ingress', 0)).toEqual({ line: 4, column: 15 });
+    expect(locateNetworkRule(source, 'egress', 0)).toEqual({ line: 6, column: 7 });
+    expect(locateNetworkRule(source, 'egress', 1)).toEqual({ line: 7, column: 7 });
+    expect(locateNetworkRule(source, 'egress', 2)).toEqual({ line: 8, column: 7 });
+  });
+  it('falls back to the list, then to network, when the rule is not written literally', () => {
+    expect(locateNetworkRule(source, 'egress', 3)?.line).toBe(5);
+    expect(locateNetworkRule("network: {\n  egress: [...postgresClient, { peer: 'internet', ports: [443] }],\n}", 'egress', 1)?.line).toBe(2);
+    expect(locateNetworkRule('network: {\n  egress: postgres(),\n}', 'egress', 0)?.line).toBe(1);
+    expect(locateNetworkRule('no rules here', 'egress', 0)).toBeUndefined();
   });
 });

@@ -23,7 +23,7 @@ export async function changedScope(repo: string, ref: string, runner: Runner): P
   return { ref, files, services: [...services].sort(), clusters: [...clusters].sort(), everything };
 }
 
-type Located = { file?: string; sourceFile?: string; service?: string; generatedFrom?: string; id?: string; category?: string };
+type Located = { file?: string; sourceFile?: string; service?: string; generatedFrom?: string; id?: string; category?: string; related?: readonly string[] };
 
 /**
  * Findings about the cluster as a whole — whether pods fit (capacity, scheduling), survive a lost
@@ -48,5 +48,6 @@ export function inScope(scope: Scope, cluster: string, x: Located): boolean {
   if (x.category && ENVIRONMENT.has(x.category) && (scope.services.length > 0 || scope.clusters.includes(cluster))) return true;
   if (scope.clusters.includes(cluster) && file.startsWith(`clusters/${cluster}/`)) return true;
   if (scope.files.includes(file)) return true;
-  return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));
+  const files = [file, def, ...(x.related ?? [])];
+  return scope.services.some((s) => files.some((f) => f.startsWith(`apps/${s}/`)));
 }

@@ -5,6 +5,7 @@ export { workloadChecks, parseImage } from './checks/workload.ts';
 export { clusterChecks, allowedDisruptions } from './checks/cluster.ts';
 export { fluxChecks } from './checks/flux.ts';
 export { apiLimitChecks, API_LIMITS, dataBytes, jsonBytes, labelValueProblem, qualifiedNameProblem } from './checks/api.ts';
+export { networkSideChecks, type Definitions } from './checks/network-sides.ts';
 export { observabilityChecks } from './checks/observability.ts';
 export { metricChecks, metricNamesOf, loadMetricCatalog, METRICS_FILE, type MetricCatalog } from './checks/metrics.ts';
 export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, placementRules, placementViolations, type CapacityReport, type NamespaceUsage, type Placement, type PlacedPod, type PlacementRule } from './env.ts';

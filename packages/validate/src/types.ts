@@ -17,6 +17,8 @@ export type Finding = {
   service?: string;
   /** `Kind namespace/name` of the object concerned. */
   object?: string;
+  /** Other files the finding depends on (the peer of a network rule): --changed-since keeps it when one changed. */
+  related?: string[];
   /** Set when a policy exception suppressed it (kept for --format json). */
   suppressed?: { reason: string; expires?: string };
 };
@@ -36,7 +38,7 @@ export type Check = (view: ClusterView, emit: Emit) => void;
 
 export type Emit = (id: string, at: RenderedObject | FindingPlace | undefined, message: string, path?: readonly (string | number)[]) => void;
 
-export type FindingPlace = { file?: string; line?: number; column?: number; service?: string; object?: string };
+export type FindingPlace = { file?: string; line?: number; column?: number; service?: string; object?: string; related?: string[] };
 
 export const ref = (o: ManifestObject): string => `${o.kind ?? '?'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
 

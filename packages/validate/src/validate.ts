@@ -7,6 +7,7 @@ import { changedScope, inScope, type Scope } from './changed.ts';
 import { apiLimitChecks } from './checks/api.ts';
 import { clusterChecks } from './checks/cluster.ts';
 import { fluxChecks } from './checks/flux.ts';
+import { networkSideChecks, type Definitions } from './checks/network-sides.ts';
 import { loadMetricCatalog, metricChecks } from './checks/metrics.ts';
 import { observabilityChecks } from './checks/observability.ts';
 import { workloadChecks } from './checks/workload.ts';
@@ -37,6 +38,8 @@ export type ValidateOptions = {
   today?: string;
   /** Reuse kustomize builds (shared with a diff in the same check, or kept between runs); default: $PLATFORM_RENDER_CACHE, else this run only. */
   cache?: RenderCache;
+  /** The repository's service definitions (apps/<name>/src/service.ts, as loaded by @carbon/generate): NET007 checks both sides of their network rules. */
+  definitions?: Definitions;
   /** Receives each cluster's rendering (`platform check` hands it to the diff). */
   onRendered?: (cluster: RenderedCluster) => void;
 };
@@ -128,6 +131,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
           fluxChecks(view, emit);
           observabilityChecks(view, emit);
           metricChecks(view, emit, metricCatalog);
+          if (options.definitions) networkSideChecks(view, emit, options.definitions, repo);
           return environmentChecks(view, emit, repo);
         });
         await Promise.all([schema, promRules]);

@@ -85,7 +85,7 @@ describe('policy checks: each fails on its fixture and passes on the good set', 
   });
   it('every rule has an id, severity, rationale and hint; the catalogue is covered by fixtures', () => {
     for (const r of RULES) expect(r.rationale && r.hint && r.title).toBeTruthy();
-    const policyIds = RULES.filter((r) => ['security', 'supply-chain', 'reliability', 'efficiency', 'networking', 'rbac', 'secrets', 'hygiene'].includes(r.category) && r.id !== 'HYG003').map((r) => r.id); // HYG003 needs a cluster folder: validate.test.ts
+    const policyIds = RULES.filter((r) => ['security', 'supply-chain', 'reliability', 'efficiency', 'networking', 'rbac', 'secrets', 'hygiene'].includes(r.category) && r.id !== 'HYG003' && r.id !== 'NET007').map((r) => r.id); // HYG003 needs a cluster folder: validate.test.ts; NET007 service definitions: network-sides.test.ts
     expect(policyIds.filter((id) => !FAILING[id])).toEqual([]);
   });
 });

@@ -37326,6 +37326,7 @@ var RULES = [
   r("NET004", "networking", "warning", "NetworkPolicy targets exist", "A policy that selects no pods is dead configuration and hides a typo.", "Make podSelector match the workload's pod labels."),
   r("NET005", "networking", "error", "HPA/PDB targets exist", "An autoscaler or budget for a missing workload does nothing.", "Point it at an existing Deployment/StatefulSet (same namespace)."),
   r("NET006", "networking", "error", "Ingress TLS", "Every public host is served over TLS.", "Add spec.tls with the host and a cert-manager issuer annotation."),
+  r("NET007", "networking", "warning", "network rule on both sides", "Every namespace is default-deny both ways: traffic from A to B needs A's egress to B and B's ingress from A. A rule declared on one side only passes every schema and policy check and the traffic is dropped.", "Add the matching rule to the peer's definition (the message names its file, list and the rule to add), or remove this one."),
   r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
   r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),

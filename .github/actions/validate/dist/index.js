@@ -12279,13 +12279,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name3, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name3, 1: value } = names2[i];
           if (name3 === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name3, cookies[j]]);
@@ -31659,11 +31659,11 @@ function merge(defaults, route, options2) {
 }
 function addQueryParameters(url, parameters) {
   const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
+  const names2 = Object.keys(parameters);
+  if (names2.length === 0) {
     return url;
   }
-  return url + separator + names.map((name3) => {
+  return url + separator + names2.map((name3) => {
     if (name3 === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
@@ -33067,8 +33067,8 @@ var InputError = class extends Error {
 };
 
 // node_modules/@carbon/validate/src/validate.ts
-import { existsSync as existsSync17 } from "node:fs";
-import { join as join18, relative as relative7, resolve as resolve5 } from "node:path";
+import { existsSync as existsSync18 } from "node:fs";
+import { join as join19, relative as relative7, resolve as resolve5 } from "node:path";
 
 // node_modules/@carbon/platform/src/errors.ts
 var DefinitionError = class extends Error {
@@ -33363,6 +33363,110 @@ function parseClusterFacts(src, expectedName) {
 }
 function namespaceFacts(cluster, name3) {
   return cluster.namespaces.find((n) => n.name === name3);
+}
+
+// node_modules/@carbon/platform/src/network-sides.ts
+var INGRESS_NAMESPACE = "ingress-nginx";
+var MONITORING_NAMESPACE = "monitoring";
+var peerService = (peer) => typeof peer === "object" && "service" in peer ? peer.service : void 0;
+function resolvePort(target, port) {
+  if (typeof port === "number") return port;
+  for (const w of target.workloads) for (const p of w.ports) if (p.name === port) return p.port;
+  return port;
+}
+function names(rule2, other) {
+  const p = rule2.peer;
+  if (typeof p !== "object" || "cidr" in p) return false;
+  if ("namespace" in p && !p.service) return p.namespace === other.namespace;
+  return p.service === other.name;
+}
+function opened(owner, dir, other, target) {
+  const out = /* @__PURE__ */ new Set();
+  for (const r2 of owner.network?.[dir] ?? []) if (names(r2, other)) for (const p of r2.ports) out.add(resolvePort(target, p));
+  if (dir === "ingress") {
+    if (other.namespace === INGRESS_NAMESPACE) for (const p of owner.public ?? []) out.add(resolvePort(owner, p.port));
+    if (other.namespace === MONITORING_NAMESPACE && owner.monitoring && "port" in owner.monitoring) out.add(resolvePort(owner, owner.monitoring.port));
+  }
+  return out;
+}
+function oneSidedNetworkRules(services) {
+  const byName = new Map(services.map((s) => [s.definition.name, s.definition]));
+  const fileOf = new Map(services.map((s) => [s.definition.name, s.file]));
+  const out = [];
+  for (const { definition: a, file } of services) {
+    if (!a.workloads.length) continue;
+    for (const dir of ["egress", "ingress"]) {
+      const otherDir = dir === "egress" ? "ingress" : "egress";
+      (a.network?.[dir] ?? []).forEach((rule2, i) => {
+        const name3 = peerService(rule2.peer);
+        const b = name3 ? byName.get(name3) : void 0;
+        if (!b || b === a || !b.workloads.length) return;
+        const target = dir === "egress" ? b : a;
+        const have = opened(b, otherDir, a, target);
+        const missing = rule2.ports.filter((p) => !have.has(resolvePort(target, p)));
+        if (!missing.length) return;
+        const ports = missing.join(", ");
+        const peerField = `network.${otherDir}`;
+        const only = dir === "egress" && typeof rule2.peer === "object" && "workload" in rule2.peer && rule2.peer.workload ? `workloads: ['${rule2.peer.workload}'], ` : "";
+        const add3 = `{ ${only}peer: { service: '${a.name}' }, ports: [${missing.map((p) => JSON.stringify(resolvePort(target, p)).replace(/"/g, "'")).join(", ")}] }`;
+        const peer = { service: b.name, file: fileOf.get(b.name), field: peerField, add: add3 };
+        out.push({
+          file,
+          field: `network.${dir}[${i}]`,
+          message: dir === "egress" ? `${a.name} allows egress to ${b.name} on ${ports}, but ${b.name} has no ingress from ${a.name} there: its default-deny drops the traffic (add ${add3} to ${b.name}'s network.ingress in ${peer.file}, or remove this rule)` : `${a.name} allows ingress from ${b.name} on ${ports}, but ${b.name} has no egress to ${a.name} there: its default-deny drops the traffic (add ${add3} to ${b.name}'s network.egress in ${peer.file}, or remove this rule)`,
+          peer
+        });
+      });
+    }
+  }
+  return out;
+}
+function locateNetworkRule(source, dir, index) {
+  const at = (offset) => {
+    const before = source.slice(0, offset);
+    return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+  };
+  const network = /(^|[\s{,])network\s*:\s*\{/m.exec(source);
+  if (!network) return void 0;
+  const start2 = network.index + network[0].length;
+  const key = new RegExp(`(^|[\\s{,])${dir}\\s*:\\s*\\[`, "m").exec(source.slice(start2));
+  if (!key) return at(network.index + network[1].length);
+  const open2 = start2 + key.index + key[0].length;
+  let depth = 0;
+  let element = 0;
+  let expectElement = true;
+  for (let i = open2; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === "/" && source[i + 1] === "/") {
+      i = source.indexOf("\n", i);
+      if (i < 0) break;
+      continue;
+    }
+    if (ch === "/" && source[i + 1] === "*") {
+      i = source.indexOf("*/", i + 2) + 1;
+      if (i <= 0) break;
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === "`") {
+      for (i++; i < source.length && source[i] !== ch; i++) if (source[i] === "\\") i++;
+      expectElement = false;
+      continue;
+    }
+    if (/\s/.test(ch)) continue;
+    if (depth === 0 && expectElement) {
+      if (ch === "{" && element === index) return at(i);
+      if (ch === "." || ch !== "{" && ch !== "]") return at(start2 + key.index + key[1].length);
+      element++;
+    }
+    expectElement = false;
+    if (ch === "{" || ch === "[" || ch === "(") depth++;
+    else if (ch === "}" || ch === ")") depth--;
+    else if (ch === "]") {
+      if (depth === 0) break;
+      depth--;
+    } else if (ch === "," && depth === 0) expectElement = true;
+  }
+  return at(start2 + key.index + key[1].length);
 }
 
 // node_modules/@carbon/render/src/render.ts
@@ -33868,17 +33972,17 @@ var SchemaConversionError = class extends Error {
   name = "SchemaConversionError";
 };
 function crdToSchemas(crd) {
-  const { group: group2, names } = crd.spec;
+  const { group: group2, names: names2 } = crd.spec;
   return crd.spec.versions.filter((version) => version.served !== false).map((version) => {
     const source = version.schema?.openAPIV3Schema;
     const where = `${crd.metadata.name} ${version.name}`;
     if (!source) throw new SchemaConversionError(where, "served version has no schema.openAPIV3Schema");
-    const gvk = { group: group2, version: version.name, kind: names.kind };
+    const gvk = { group: group2, version: version.name, kind: names2.kind };
     const converted = convertSchema(source, { nullableProperties: false, resolveRef: () => {
       throw new SchemaConversionError(where, "CRD schemas cannot contain $ref");
     } });
     const apiVersion = apiVersionOf(gvk);
-    return { fileName: crdSchemaFileName(gvk), apiVersion, kind: names.kind, schema: pinTypeMeta(converted, apiVersion, names.kind, { nullable: false }) };
+    return { fileName: crdSchemaFileName(gvk), apiVersion, kind: names2.kind, schema: pinTypeMeta(converted, apiVersion, names2.kind, { nullable: false }) };
   });
 }
 function pinTypeMeta(schema2, apiVersion, kind, { nullable }) {
@@ -39022,7 +39126,8 @@ function inScope(scope, cluster, x) {
   if (x.category && ENVIRONMENT.has(x.category) && (scope.services.length > 0 || scope.clusters.includes(cluster))) return true;
   if (scope.clusters.includes(cluster) && file.startsWith(`clusters/${cluster}/`)) return true;
   if (scope.files.includes(file)) return true;
-  return scope.services.some((s) => file.startsWith(`apps/${s}/`) || def.startsWith(`apps/${s}/`));
+  const files = [file, def, ...x.related ?? []];
+  return scope.services.some((s) => files.some((f) => f.startsWith(`apps/${s}/`)));
 }
 
 // node_modules/@carbon/validate/src/checks/api.ts
@@ -39405,6 +39510,7 @@ var RULES = [
   r("NET004", "networking", "warning", "NetworkPolicy targets exist", "A policy that selects no pods is dead configuration and hides a typo.", "Make podSelector match the workload's pod labels."),
   r("NET005", "networking", "error", "HPA/PDB targets exist", "An autoscaler or budget for a missing workload does nothing.", "Point it at an existing Deployment/StatefulSet (same namespace)."),
   r("NET006", "networking", "error", "Ingress TLS", "Every public host is served over TLS.", "Add spec.tls with the host and a cert-manager issuer annotation."),
+  r("NET007", "networking", "warning", "network rule on both sides", "Every namespace is default-deny both ways: traffic from A to B needs A's egress to B and B's ingress from A. A rule declared on one side only passes every schema and policy check and the traffic is dropped.", "Add the matching rule to the peer's definition (the message names its file, list and the rule to add), or remove this one."),
   r("RBAC001", "rbac", "error", "no wildcards", "Wildcards grant every current and future verb/resource.", "List the apiGroups, resources and verbs needed."),
   r("RBAC002", "rbac", "error", "no cluster-admin", "Binding cluster-admin gives full control of the cluster.", "Bind a Role/ClusterRole with the permissions needed."),
   r("SECR001", "secrets", "error", "no literal Secrets", "A Secret with data in git is a credential in git (the seeds' admin/ChangeMe123!).", "Replace it with an ExternalSecret that reads Vault."),
@@ -39747,9 +39853,27 @@ function promotionSourcesReportHealth(byKey, emit) {
   }
 }
 
-// node_modules/@carbon/validate/src/checks/metrics.ts
-import { existsSync as existsSync13 } from "node:fs";
+// node_modules/@carbon/validate/src/checks/network-sides.ts
+import { existsSync as existsSync13, readFileSync as readFileSync10 } from "node:fs";
 import { join as join13 } from "node:path";
+function networkSideChecks(view, emit, definitions, repo) {
+  const rendered = new Set(view.objects.map((o) => o.generatedFrom).filter(Boolean));
+  const sources = /* @__PURE__ */ new Map();
+  const source = (file) => {
+    if (!sources.has(file)) sources.set(file, existsSync13(join13(repo, file)) ? readFileSync10(join13(repo, file), "utf8") : "");
+    return sources.get(file);
+  };
+  for (const r2 of oneSidedNetworkRules(definitions)) {
+    if (!rendered.has(r2.file)) continue;
+    const [, dir, index] = /^network\.(ingress|egress)\[(\d+)\]$/.exec(r2.field);
+    const at = locateNetworkRule(source(r2.file), dir, Number(index));
+    emit("NET007", { file: r2.file, ...at ?? {}, related: [r2.peer.file] }, `${r2.field}: ${r2.message}`);
+  }
+}
+
+// node_modules/@carbon/validate/src/checks/metrics.ts
+import { existsSync as existsSync14 } from "node:fs";
+import { join as join14 } from "node:path";
 
 // node_modules/@lezer/common/dist/index.js
 var DefaultBufferLength = 1024;
@@ -43825,8 +43949,8 @@ var parser2 = LRParser.deserialize({
 var METRICS_FILE = "platform/metrics.yaml";
 var DASHBOARD_LABEL = "grafana_dashboard";
 function loadMetricCatalog(repo) {
-  const abs = join13(repo, METRICS_FILE);
-  if (!existsSync13(abs)) return void 0;
+  const abs = join14(repo, METRICS_FILE);
+  if (!existsSync14(abs)) return void 0;
   const src = YamlSource.read(abs, METRICS_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -43849,14 +43973,14 @@ var withoutGrafanaVariables = (expr) => expr.replace(/\$__(rate_interval|interva
 function metricNamesOf(expr) {
   const text = withoutGrafanaVariables(expr);
   const tree = parser2.parse(text);
-  const names = /* @__PURE__ */ new Set();
+  const names2 = /* @__PURE__ */ new Set();
   let error2;
   const cursor = tree.cursor();
   do {
     if (cursor.type.isError && error2 === void 0) error2 = cursor.from;
-    if (cursor.name === "Identifier" && cursor.node.parent?.name === "VectorSelector") names.add(text.slice(cursor.from, cursor.to));
+    if (cursor.name === "Identifier" && cursor.node.parent?.name === "VectorSelector") names2.add(text.slice(cursor.from, cursor.to));
   } while (cursor.next());
-  return { names: [...names].sort(), ...error2 !== void 0 ? { error: error2 } : {} };
+  return { names: [...names2].sort(), ...error2 !== void 0 ? { error: error2 } : {} };
 }
 function recordedNames(objects) {
   const out = /* @__PURE__ */ new Set();
@@ -44034,8 +44158,8 @@ function parseImage(image) {
 }
 
 // node_modules/@carbon/validate/src/env.ts
-import { existsSync as existsSync14 } from "node:fs";
-import { join as join14 } from "node:path";
+import { existsSync as existsSync15 } from "node:fs";
+import { join as join15 } from "node:path";
 function nodesOf(facts) {
   return facts.nodes.map((n) => ({
     name: n.name,
@@ -44252,7 +44376,7 @@ function environmentChecks(view, emit, root) {
   const { report, groups: groups2, placement, nodes } = capacity({ ...view, facts });
   let src;
   try {
-    src = root && existsSync14(join14(root, facts.file)) ? YamlSource.read(join14(root, facts.file), facts.file) : void 0;
+    src = root && existsSync15(join15(root, facts.file)) ? YamlSource.read(join15(root, facts.file), facts.file) : void 0;
   } catch {
     src = void 0;
   }
@@ -44335,12 +44459,12 @@ function singletonReason(owner) {
 }
 
 // node_modules/@carbon/validate/src/policy.ts
-import { existsSync as existsSync15 } from "node:fs";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync16 } from "node:fs";
+import { join as join16 } from "node:path";
 var POLICY_FILE = "platform/policy.yaml";
 function loadPolicy(root) {
-  const abs = join15(root, POLICY_FILE);
-  if (!existsSync15(abs)) return { checks: {}, exceptions: [] };
+  const abs = join16(root, POLICY_FILE);
+  if (!existsSync16(abs)) return { checks: {}, exceptions: [] };
   const src = YamlSource.read(abs, POLICY_FILE);
   const raw = src.toJS() ?? {};
   const errors = [];
@@ -44367,7 +44491,7 @@ function loadPolicy(root) {
       raw.schemas.forEach((d, i) => {
         const rel = typeof d === "string" ? d.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "") : "";
         if (!rel || rel.startsWith("/") || rel.split("/").includes("..")) errors.push(src.error(`schemas.${i}`, "must be a folder inside the repository, relative to its root", "e.g. schemas/crds"));
-        else if (!existsSync15(join15(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
+        else if (!existsSync16(join16(root, rel))) errors.push(src.error(`schemas.${i}`, `folder ${rel} does not exist`));
         else schemas.push(rel);
       });
   }
@@ -44420,7 +44544,7 @@ function applyPolicy(findings, policy, today = (/* @__PURE__ */ new Date()).toIS
 var import_yaml12 = __toESM(require_dist2(), 1);
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var isPrometheusRule = (ro) => ro.object.kind === "PrometheusRule" && typeof ro.object.apiVersion === "string" && ro.object.apiVersion.startsWith("monitoring.coreos.com/");
 var PROMTOOL_CACHE_VERSION = "promtool-verdict/1";
 function parsePromtoolCheck(stderr) {
@@ -44451,7 +44575,7 @@ function errorPath(spec, message) {
 async function promRulesCheck(promtool, objects, emit, runner = exec, cache) {
   const rules = objects.filter(isPrometheusRule);
   if (!rules.length) return 0;
-  const dir = mkdtempSync2(join16(tmpdir2(), "carbon-promtool-"));
+  const dir = mkdtempSync2(join17(tmpdir2(), "carbon-promtool-"));
   try {
     const groups2 = rules.map((ro) => (ro.object.spec ?? {}).groups ?? []);
     const keys = cache ? groups2.map((g) => sha256(`${PROMTOOL_CACHE_VERSION}
@@ -44468,7 +44592,7 @@ ${JSON.stringify(g)}`)) : [];
     const todo = rules.map((_, i) => i).filter((i) => !errors[i]);
     if (todo.length) {
       const files = todo.map((i) => {
-        const file = join16(dir, `${i}.yaml`);
+        const file = join17(dir, `${i}.yaml`);
         writeFileSync5(file, (0, import_yaml12.stringify)({ groups: groups2[i] }), { mode: 384 });
         return file;
       });
@@ -44495,9 +44619,9 @@ ${JSON.stringify(g)}`)) : [];
 }
 
 // node_modules/@carbon/validate/src/schema.ts
-import { existsSync as existsSync16, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync8, readFileSync as readFileSync10, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync17, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync3, readdirSync as readdirSync8, readFileSync as readFileSync11, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { dirname as dirname5, join as join17, sep as sep8 } from "node:path";
+import { dirname as dirname5, join as join18, sep as sep8 } from "node:path";
 function redactSecret(o) {
   if (o.kind !== "Secret") return o;
   const out = { ...o };
@@ -44511,7 +44635,7 @@ function withoutSops(o) {
   return rest;
 }
 var SCHEMA_CACHE_VERSION = "kubeconform-verdict/1";
-var CRD_LAYOUT = join17("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join18("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 function repoCrdSchemas(objects, emit) {
   const out = /* @__PURE__ */ new Map();
   for (const ro of objects.filter(isV1Crd)) {
@@ -44557,8 +44681,8 @@ ${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
 }
 function writeSchemas(schemas, dir) {
   for (const [name3, text] of schemas) {
-    mkdirSync6(dirname5(join17(dir, name3)), { recursive: true });
-    writeFileSync6(join17(dir, name3), text);
+    mkdirSync6(dirname5(join18(dir, name3)), { recursive: true });
+    writeFileSync6(join18(dir, name3), text);
   }
 }
 function schemasDigest(hashes) {
@@ -44566,12 +44690,12 @@ function schemasDigest(hashes) {
   return sha256([...hashes].map(([name3, h]) => `/${name3.split(sep8).join("/")} ${h}`).sort().join("\n"));
 }
 function folderDigest(dir) {
-  if (!existsSync16(dir)) return "";
+  if (!existsSync17(dir)) return "";
   const lines = [];
   const walk = (d, shown) => {
     for (const e of readdirSync8(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (e.isDirectory()) walk(join17(d, e.name), `${shown}/${e.name}`);
-      else lines.push(`${shown}/${e.name} ${sha256(readFileSync10(join17(d, e.name)))}`);
+      if (e.isDirectory()) walk(join18(d, e.name), `${shown}/${e.name}`);
+      else lines.push(`${shown}/${e.name} ${sha256(readFileSync11(join18(d, e.name)))}`);
     }
   };
   walk(dir, "");
@@ -44580,14 +44704,14 @@ function folderDigest(dir) {
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec, options2 = {}) {
   if (!objects.length) return;
-  const dir = mkdtempSync3(join17(tmpdir3(), "carbon-kubeconform-"));
+  const dir = mkdtempSync3(join18(tmpdir3(), "carbon-kubeconform-"));
   try {
-    const crdDir = join17(dir, "crd-schemas");
+    const crdDir = join18(dir, "crd-schemas");
     const crds = [...objects, ...options2.extraCrds ?? []].filter(isV1Crd);
     const crdHashes = crdSchemaHashes(crds, emit, options2.cache);
-    const own = crdHashes.size ? [join17(crdDir, CRD_LAYOUT)] : [];
-    const extra = (options2.extraFolders ?? []).map((f) => join17(f, CRD_LAYOUT));
-    const manifests = join17(dir, "objects");
+    const own = crdHashes.size ? [join18(crdDir, CRD_LAYOUT)] : [];
+    const extra = (options2.extraFolders ?? []).map((f) => join18(f, CRD_LAYOUT));
+    const manifests = join18(dir, "objects");
     mkdirSync6(manifests);
     const texts = objects.map((ro) => {
       const sops = isSopsEncrypted(ro.object);
@@ -44599,8 +44723,8 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
     const cache = options2.cache;
     let keys = [];
     if (cache) {
-      const stamp = join17(schemasDir(toolsRoot), "stamp.json");
-      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync16(stamp) ? readFileSync10(stamp, "utf8") : "no stamp", schemasDigest(crdHashes), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
+      const stamp = join18(schemasDir(toolsRoot), "stamp.json");
+      const set2 = sha256([SCHEMA_CACHE_VERSION, cache.toolId(kubeconform), existsSync17(stamp) ? readFileSync11(stamp, "utf8") : "no stamp", schemasDigest(crdHashes), ...(options2.extraFolders ?? []).map(folderDigest), flags.join(" ")].join("\n"));
       keys = texts.map((t2) => sha256(`${set2}
 ${t2}`));
     }
@@ -44614,7 +44738,7 @@ ${t2}`));
       }
     });
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
-    for (const i of todo) writeFileSync6(join17(manifests, `${i}.yaml`), texts[i], { mode: 384 });
+    for (const i of todo) writeFileSync6(join18(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
       writeSchemas(repoCrdSchemas(crds, () => void 0), crdDir);
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
@@ -44680,7 +44804,7 @@ function issueFindings(issues, emit) {
   }
 }
 function factsFor(repo, cluster, dir) {
-  return dir === `clusters/${cluster}` && existsSync17(join18(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
+  return dir === `clusters/${cluster}` && existsSync18(join19(repo, dir, "cluster.yaml")) ? loadCluster(repo, cluster) : void 0;
 }
 async function validate(options2) {
   const started = performance.now();
@@ -44716,7 +44840,7 @@ async function validate(options2) {
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
         const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
-        const schema2 = kubeconform ? span("validate kubeconform (keys, cache, process)", () => schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join18(repo, d)), extraCrds: crds, ...cached })) : Promise.resolve();
+        const schema2 = kubeconform ? span("validate kubeconform (keys, cache, process)", () => schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join19(repo, d)), extraCrds: crds, ...cached })) : Promise.resolve();
         const promRules = promtool ? span("validate promtool", () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
         const capacityReport = spanSync("validate checks", () => {
           workloadChecks(view, emit);
@@ -44725,6 +44849,7 @@ async function validate(options2) {
           fluxChecks(view, emit);
           observabilityChecks(view, emit);
           metricChecks(view, emit, metricCatalog);
+          if (options2.definitions) networkSideChecks(view, emit, options2.definitions, repo);
           return environmentChecks(view, emit, repo);
         });
         await Promise.all([schema2, promRules]);
@@ -44835,7 +44960,7 @@ function formatCapacity(reports) {
 
 // .github/actions/validate/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname6, join as join19 } from "node:path";
+import { dirname as dirname6, join as join20 } from "node:path";
 
 // .github/actions/validate/src/run.ts
 import { isAbsolute as isAbsolute3, relative as relative8, resolve as resolve6 } from "node:path";
@@ -44893,7 +45018,7 @@ async function run2() {
       validate,
       writeFile: async (path, text) => {
         await mkdir2(dirname6(path), { recursive: true });
-        const tmp = join19(dirname6(path), `.${process.pid}.tmp`);
+        const tmp = join20(dirname6(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }

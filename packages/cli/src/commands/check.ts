@@ -3,7 +3,7 @@ import { exitCodeOf, formatCapacity, formatFindings, toJson } from '@carbon/vali
 import { RenderCache } from '@carbon/render';
 import { choice, colorOptions, option, repeatable } from '../args.ts';
 import { colorFor, EXIT, UsageError, withProgress, type Io } from '../io.ts';
-import { renderCache, repoRoot } from '../root.ts';
+import { definitionsOption, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'the pull-request check from one rendering: validate the working tree, diff it against --base REF, capacity (--format pretty|json)';
 
@@ -27,6 +27,7 @@ export async function run(values: Opts, io: Io): Promise<number> {
   if (!values.base) throw new UsageError('platform check: --base REF is required (e.g. --base origin/main)');
   const format = values.format;
   const root = repoRoot(io.cwd);
+  const definitions = await definitionsOption(root, root, io);
   let result;
   try {
     const base = values.base;
@@ -34,6 +35,7 @@ export async function run(values: Opts, io: Io): Promise<number> {
       check({
         root,
         base,
+        ...definitions,
         cache: renderCache(root).cache ?? new RenderCache(),
         ...(values.cluster?.length ? { clusters: values.cluster } : {}),
         ...(values.changedSince ? { changedSince: values.changedSince } : {}),

@@ -1,6 +1,6 @@
 import { scaffoldService } from '@carbon/generate';
 import { InvalidArgumentError } from 'commander';
-import { option } from '../args.ts';
+import { option, repeatable } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
 
@@ -16,17 +16,23 @@ export const options = [
     return Number(v);
   }),
   option('--description <text>', 'one line: what the service does and who uses it'),
+  repeatable('--talks-to <service[/workload]:port>', "an egress rule to another service's port (number or name), e.g. postgresql:5432"),
+  repeatable('--reached-from <service[/workload][:port]>', 'an ingress rule from another service to this one (default port: http)'),
 ];
 
 export const help = `Refuses a name that is not a DNS-1123 label, an existing apps/<service>, a namespace not
 declared in every cluster.yaml (listing the valid ones) and an unpinned image. Writes to a temporary
-folder renamed into place: on any error nothing is written. See docs/adding-a-service.md.`;
+folder renamed into place: on any error nothing is written. Each --talks-to/--reached-from rule is
+checked against the peer's definition (service, workload, port); when the peer does not allow the
+traffic yet, the next steps name its file, list and the rule to add. See docs/adding-a-service.md.`;
 
 interface Opts {
   namespace?: string;
   image?: string;
   port?: number;
   description?: string;
+  talksTo?: string[];
+  reachedFrom?: string[];
 }
 
 export async function run(values: Opts, io: Io, ctx: { args: string[] }): Promise<number> {
@@ -37,13 +43,17 @@ export async function run(values: Opts, io: Io, ctx: { args: string[] }): Promis
     return EXIT.usage;
   }
   const root = repoRoot(io.cwd);
-  const made = scaffoldService(root, {
+  const made = await scaffoldService(root, {
     name,
     namespace: values.namespace!,
     image: values.image!,
     ...(values.port !== undefined ? { port: values.port } : {}),
     ...(values.description !== undefined ? { description: values.description } : {}),
+    ...(values.talksTo ? { talksTo: values.talksTo } : {}),
+    ...(values.reachedFrom ? { reachedFrom: values.reachedFrom } : {}),
   });
-  io.out(`new: ${made.dir}\n${made.files.map((f) => `  wrote    ${f}\n`).join('')}\nNext:\n${made.nextSteps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`);
+  const rules = (values.talksTo?.length ?? 0) + (values.reachedFrom?.length ?? 0);
+  const sides = !rules ? '' : made.peerEdits.length ? `\nNetwork: ${made.peerEdits.length} of ${rules} rule${rules === 1 ? '' : 's'} not yet allowed by the peer (steps ${made.peerEdits.map((_, i) => i + 1).join(', ')} below)\n` : `\nNetwork: the peers already allow all ${rules} rule${rules === 1 ? '' : 's'}\n`;
+  io.out(`new: ${made.dir}\n${made.files.map((f) => `  wrote    ${f}\n`).join('')}${sides}\nNext:\n${made.nextSteps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`);
   return EXIT.ok;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { exitCodeOf, formatFindings, FORMATS, validate } from '@carbon/validate';
 import { choice, colorOptions, option, repeatable } from '../args.ts';
 import { colorFor, withProgress, type Io } from '../io.ts';
-import { chartOptions, renderCache, repoRoot } from '../root.ts';
+import { chartOptions, definitionsOption, renderCache, repoRoot } from '../root.ts';
 
 export const summary = 'schema (kubeconform), policy and environment checks of what Flux applies to each cluster';
 
@@ -30,10 +30,12 @@ export async function run(values: Opts, io: Io): Promise<number> {
   const format = values.format;
   const root = repoRoot(io.cwd);
   const path = values.path ? resolve(io.cwd, values.path) : root;
+  const definitions = await definitionsOption(root, path, io);
   const result = await withProgress(io, 'validate', () =>
     validate({
       root,
       path,
+      ...definitions,
       ...renderCache(root),
       ...chartOptions(root, values.fetchCharts),
       ...(values.cluster?.length ? { clusters: values.cluster } : {}),
