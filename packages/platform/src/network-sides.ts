@@ -94,8 +94,9 @@ export function oneSidedNetworkRules(services: readonly { definition: ServiceDef
 /**
  * Where `network.<dir>[index]` is written in a definition's source: 1-based line and column of the
  * rule's opening brace, found by scanning the text (strings and comments skipped) for the
- * `network` property, then its `<dir>` array, then the index-th element. A list built by a spread
- * or a helper has no such element: then the line of the `<dir>` key, or of `network`, or nothing.
+ * `network` property, then its `<dir>` array, then the index-th element (a literal or a preset call).
+ * After a spread, or for a list built by a function, the count is not in the text: then the line of
+ * the `<dir>` key, or of `network`, or nothing.
  */
 export function locateNetworkRule(source: string, dir: 'ingress' | 'egress', index: number): { line: number; column: number } | undefined {
   const at = (offset: number) => {
@@ -131,8 +132,9 @@ export function locateNetworkRule(source: string, dir: 'ingress' | 'egress', ind
     }
     if (/\s/.test(ch)) continue;
     if (depth === 0 && expectElement) {
-      if (ch === '{' && element === index) return at(i);
-      if (ch === '.' || (ch !== '{' && ch !== ']')) return at(start + key.index + key[1]!.length); // a spread or an expression: counting stops
+      if (ch === ']') break;
+      if (source.startsWith('...', i)) return at(start + key.index + key[1]!.length); // a spread: how many rules it adds is not in the text
+      if (element === index) return at(i); // a literal rule or a preset call (egress.postgresql())
       element++;
     }
     expectElement = false;

@@ -87,8 +87,33 @@ describe('where a network rule is written', () => {
   });
   it('falls back to the list, then to network, when the rule is not written literally', () => {
     expect(locateNetworkRule(source, 'egress', 3)?.line).toBe(5);
-    expect(locateNetworkRule("network: {\n  egress: [...postgresClient, { peer: 'internet', ports: [443] }],\n}", 'egress', 1)?.line).toBe(2);
+    expect(locateNetworkRule("network: {\n  egress: [\n    ...postgresClient,\n    { peer: 'internet', ports: [443] }],\n}", 'egress', 1)?.line).toBe(2);
+    expect(locateNetworkRule("network: {\n  egress: [\n    egress.postgresql('gms'),\n    egress.internet([443], 'a', 'b'),\n  ],\n}", 'egress', 1)).toEqual({ line: 4, column: 5 });
     expect(locateNetworkRule('network: {\n  egress: postgres(),\n}', 'egress', 0)?.line).toBe(1);
     expect(locateNetworkRule('no rules here', 'egress', 0)).toBeUndefined();
+  });
+});
+
+describe('this repository', () => {
+  it('each rule of every definition is located at its own element (a literal rule or a preset call)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    const { loadServices } = await import('../../generate/src/load.ts');
+    const root = resolve(import.meta.dirname, '../../..');
+    let located = 0;
+    for (const s of await loadServices(root)) {
+      const source = readFileSync(resolve(root, s.file), 'utf8');
+      const lines = source.split('\n');
+      for (const dir of ['ingress', 'egress'] as const) {
+        (s.definition.network?.[dir] ?? []).forEach((_, i) => {
+          const at = locateNetworkRule(source, dir, i);
+          expect(at, `${s.file} network.${dir}[${i}]`).toBeDefined();
+          const text = lines[at!.line - 1]!.slice(at!.column - 1);
+          expect(text, `${s.file} network.${dir}[${i}]`).toMatch(/^(\{|[a-zA-Z_$][\w$.]*\()/);
+          located++;
+        });
+      }
+    }
+    expect(located).toBeGreaterThan(30);
   });
 });

@@ -33454,8 +33454,9 @@ function locateNetworkRule(source, dir, index) {
     }
     if (/\s/.test(ch)) continue;
     if (depth === 0 && expectElement) {
-      if (ch === "{" && element === index) return at(i);
-      if (ch === "." || ch !== "{" && ch !== "]") return at(start2 + key.index + key[1].length);
+      if (ch === "]") break;
+      if (source.startsWith("...", i)) return at(start2 + key.index + key[1].length);
+      if (element === index) return at(i);
       element++;
     }
     expectElement = false;
