@@ -1,14 +1,13 @@
-import { defineService, type Workload } from '@carbon/platform';
+import { byCluster, defineService, egress, httpGet, nonRootUser, resources, tcpProbes, tcpSocket, type Workload } from '@carbon/platform';
 
 const VERSION = 'v1.16.5'; // same as the pinned CRD source in packages/toolchain/src/versions.ts
 const img = (name: string) => ({ upstream: `quay.io/jetstack/cert-manager-${name}`, tag: VERSION });
 const acmeSolver = img('acmesolver');
-const security = { runAsUser: 1000, runAsGroup: 1000 };
-const resources = {
-  'single-node': { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
-  'multi-node': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
-};
-const ha = { 'single-node': 1, 'multi-node': 2 };
+const security = nonRootUser(1000);
+const size = byCluster(resources('50m/96Mi', '250m/256Mi'), resources('100m/128Mi', '500m/384Mi'));
+const ha = byCluster(1, 2);
+// Every component: small, two replicas on production (leader election), the image's non-root user.
+const shared = { resources: size, replicas: ha, security };
 const read = ['get', 'list', 'watch'];
 const write = [...read, 'create', 'update', 'patch', 'delete'];
 const CM = ['cert-manager.io'];
@@ -33,10 +32,8 @@ const controller: Workload = {
     { name: 'http-metrics', port: 9402 },
     { name: 'http-healthz', port: 9403, internal: true },
   ],
-  probes: { liveness: { http: '/livez', port: 'http-healthz', initialDelaySeconds: 10 }, readiness: { tcp: 'http-metrics' } },
-  resources,
-  replicas: ha,
-  security,
+  probes: { liveness: httpGet('/livez', 'http-healthz', { initialDelaySeconds: 10 }), readiness: tcpSocket('http-metrics') },
+  ...shared,
   serviceAccount: {
     automountToken: true,
     clusterRules: [
@@ -77,10 +74,8 @@ const webhook: Workload = {
     { name: 'https', port: 10250 },
     { name: 'healthcheck', port: 6080, internal: true },
   ],
-  probes: { liveness: { http: '/livez', port: 'healthcheck', initialDelaySeconds: 60 }, readiness: { http: '/healthz', port: 'healthcheck', initialDelaySeconds: 5 } },
-  resources,
-  replicas: ha,
-  security,
+  probes: { liveness: httpGet('/livez', 'healthcheck', { initialDelaySeconds: 60 }), readiness: httpGet('/healthz', 'healthcheck', { initialDelaySeconds: 5 }) },
+  ...shared,
   serviceAccount: {
     automountToken: true,
     rules: [{ apiGroups: [''], resources: ['secrets'], verbs: [...read, 'create', 'update'] }],
@@ -94,10 +89,8 @@ const cainjector: Workload = {
   image: img('cainjector'),
   args: ['--v=2', '--leader-election-namespace=cert-manager'],
   ports: [{ name: 'http-metrics', port: 9402 }],
-  probes: { liveness: { tcp: 'http-metrics', initialDelaySeconds: 20 }, readiness: { tcp: 'http-metrics' } },
-  resources,
-  replicas: ha,
-  security,
+  probes: tcpProbes('http-metrics', { liveness: { initialDelaySeconds: 20 } }),
+  ...shared,
   serviceAccount: {
     automountToken: true,
     clusterRules: [
@@ -155,8 +148,8 @@ export const service = defineService({
     // The API server calls the webhook from the control plane's address, which the generator cannot know.
     ingress: [{ workloads: ['webhook'], peer: { cidr: '0.0.0.0/0' }, ports: ['https'] }],
     egress: [
-      { peer: 'kube-apiserver', ports: [443, 6443] },
-      { workloads: ['controller'], peer: 'internet', ports: [443, 80] },
+      egress.kubeApi(),
+      egress.internet([443, 80], 'controller'),
     ],
   },
   extraObjects: () => [

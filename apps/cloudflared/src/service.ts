@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { defineService, egress, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 import { tunnelConfig } from '@carbon/manifests';
 
 export const TUNNEL = '254carbon';
@@ -17,26 +17,21 @@ export const service = defineService({
       image: { upstream: 'docker.io/cloudflare/cloudflared', tag: '2024.10.0' },
       args: ['tunnel', '--config', '/etc/cloudflared/config/config.yaml', 'run'],
       ports: [{ name: 'metrics', port: 2000 }],
-      probes: {
-        liveness: { http: '/ready', port: 'metrics', initialDelaySeconds: 10 },
-        readiness: { http: '/ready', port: 'metrics', initialDelaySeconds: 5 },
-      },
-      resources: {
-        default: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
-      },
+      probes: httpProbes('/ready', 'metrics', { liveness: { initialDelaySeconds: 10 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: everywhere(resources('50m/64Mi', '250m/256Mi')),
       // The seeds ran 2 connectors; both clusters keep 2 so a restart never drops the tunnel.
-      replicas: { default: 2 },
+      replicas: everywhere(2),
       // One route per public host of the platform, from the services' `public` declarations.
       config: { mountPath: '/etc/cloudflared/config', files: ({ publicRoutes }) => ({ 'config.yaml': tunnelConfig(publicRoutes, TUNNEL) }) },
       volumes: [{ name: 'creds', secret: 'cloudflared-credentials' }],
       mounts: [{ name: 'creds', mountPath: '/etc/cloudflared/creds', readOnly: true }],
-      security: { runAsUser: 65532, runAsGroup: 65532 },
+      security: nonRootUser(65532),
     },
   ],
   monitoring: { workload: 'cloudflared', port: 'metrics', path: '/metrics' },
   network: {
     egress: [
-      { peer: 'internet', ports: [443, 7844] },
+      egress.internet([443, 7844]),
       { peer: { service: 'ingress-nginx' }, ports: [8443] },
     ],
   },

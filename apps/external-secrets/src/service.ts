@@ -1,13 +1,12 @@
-import { defineService, type Workload } from '@carbon/platform';
+import { byCluster, defineService, egress, httpGet, httpProbes, nonRootUser, resources, tcpSocket, type Workload } from '@carbon/platform';
 
 const VERSION = 'v0.12.1'; // same as the pinned CRD source in packages/toolchain/src/versions.ts
 const image = { upstream: 'ghcr.io/external-secrets/external-secrets', tag: VERSION };
-const security = { runAsUser: 1000, runAsGroup: 1000 };
-const small = {
-  'single-node': { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
-  'multi-node': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
-};
-const ha = { 'single-node': 1, 'multi-node': 2 };
+const security = nonRootUser(1000);
+const small = byCluster(resources('50m/96Mi', '250m/256Mi'), resources('100m/128Mi', '500m/384Mi'));
+const ha = byCluster(1, 2);
+// Every component: small, two replicas on production (leader election), the image's non-root user.
+const shared = { resources: small, replicas: ha, security };
 const ESO = ['external-secrets.io'];
 const read = ['get', 'list', 'watch'];
 const webhookName = 'external-secrets-webhook';
@@ -21,10 +20,8 @@ const controller: Workload = {
     { name: 'metrics', port: 8080 },
     { name: 'live', port: 8082, internal: true },
   ],
-  probes: { liveness: { http: '/healthz', port: 'live' }, readiness: { tcp: 'metrics' } },
-  resources: small,
-  replicas: ha,
-  security,
+  probes: { liveness: httpGet('/healthz', 'live'), readiness: tcpSocket('metrics') },
+  ...shared,
   serviceAccount: {
     automountToken: true,
     clusterRules: [
@@ -52,7 +49,7 @@ const webhook: Workload = {
     { name: 'metrics', port: 8080 },
     { name: 'healthz', port: 8081, internal: true },
   ],
-  probes: { liveness: { http: '/readyz', port: 'healthz', initialDelaySeconds: 20 }, readiness: { http: '/readyz', port: 'healthz', initialDelaySeconds: 20 } },
+  probes: httpProbes('/readyz', 'healthz', { liveness: { initialDelaySeconds: 20 }, readiness: { initialDelaySeconds: 20 } }),
   resources: small,
   replicas: ha,
   volumes: [{ name: 'certs', secret: webhookName }],
@@ -69,10 +66,8 @@ const certController: Workload = {
     { name: 'metrics', port: 8080 },
     { name: 'healthz', port: 8081, internal: true },
   ],
-  probes: { liveness: { http: '/readyz', port: 'healthz', initialDelaySeconds: 20 }, readiness: { http: '/readyz', port: 'healthz', initialDelaySeconds: 20 } },
-  resources: small,
-  replicas: ha,
-  security,
+  probes: httpProbes('/readyz', 'healthz', { liveness: { initialDelaySeconds: 20 }, readiness: { initialDelaySeconds: 20 } }),
+  ...shared,
   serviceAccount: {
     automountToken: true,
     clusterRules: [
@@ -110,8 +105,8 @@ export const service = defineService({
   network: {
     ingress: [{ workloads: ['webhook'], peer: { cidr: '0.0.0.0/0' }, ports: ['webhook'] }],
     egress: [
-      { workloads: ['controller', 'cert-controller'], peer: 'kube-apiserver', ports: [443, 6443] },
-      { workloads: ['controller'], peer: { service: 'vault' }, ports: [8200] },
+      egress.kubeApi('controller', 'cert-controller'),
+      egress.vault('controller'),
     ],
   },
   extraObjects: () => [

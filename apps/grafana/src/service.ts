@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 import { dashboardsConfigMap, platformOverviewDashboard, sloDashboard } from '@carbon/manifests';
 
 const HOST = 'grafana';
@@ -94,16 +94,10 @@ export const service = defineService({
         'Grafana keeps users, sessions and dashboards in SQLite on its volume; a second replica needs a shared PostgreSQL database (data-platform/grafana), to come once postgresql provisions one',
       image: { upstream: 'docker.io/grafana/grafana', tag: '11.3.0' },
       ports: [{ name: 'http', port: 3000 }],
-      probes: {
-        liveness: { http: '/api/health', port: 'http', initialDelaySeconds: 30, failureThreshold: 5 },
-        readiness: { http: '/api/health', port: 'http', initialDelaySeconds: 5 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '200m', memory: '384Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: '/var/lib/grafana', size: { 'single-node': '2Gi', 'multi-node': '5Gi' } }],
+      probes: httpProbes('/api/health', 'http', { liveness: { initialDelaySeconds: 30, failureThreshold: 5 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: byCluster(resources('200m/384Mi', '500m/1Gi'), resources('250m/512Mi', '1/1Gi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: '/var/lib/grafana', size: byCluster('2Gi', '5Gi') }],
       config: {
         mountPath: '/etc/grafana',
         files: ({ cluster }) => ({
@@ -120,7 +114,7 @@ export const service = defineService({
         GF_SECURITY_ADMIN_PASSWORD: { secret: 'grafana-admin', key: 'ADMIN_PASSWORD' },
       },
       // The image's grafana user.
-      security: { runAsUser: 472, runAsGroup: 472, fsGroup: 472 },
+      security: nonRootUser(472, { ownsVolumes: true }),
     },
   ],
   public: [

@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, egress, httpProbes, resources } from '@carbon/platform';
 import { commonLabels, INGRESS_CLASS } from '@carbon/manifests';
 
 const CONTROLLER_CLASS = 'k8s.io/ingress-nginx';
@@ -44,15 +44,9 @@ export const service = defineService({
         { name: 'https', port: 8443, servicePort: 443 },
         { name: 'metrics', port: 10254 },
       ],
-      probes: {
-        liveness: { http: '/healthz', port: 'metrics', initialDelaySeconds: 10, failureThreshold: 5 },
-        readiness: { http: '/healthz', port: 'metrics', initialDelaySeconds: 10 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '768Mi' } },
-        'multi-node': { requests: { cpu: '200m', memory: '384Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      probes: httpProbes('/healthz', 'metrics', { liveness: { initialDelaySeconds: 10, failureThreshold: 5 }, readiness: { initialDelaySeconds: 10 } }),
+      resources: byCluster(resources('200m/256Mi', '1/768Mi'), resources('200m/384Mi', '1/1Gi')),
+      replicas: byCluster(1, 2),
       terminationGracePeriodSeconds: 60,
       security: {
         runAsUser: 101,
@@ -97,7 +91,7 @@ export const service = defineService({
   network: {
     // cloudflared sends to https only (its egress: 8443); no http allow that nothing uses.
     ingress: [{ workloads: ['controller'], peer: { service: 'cloudflared' }, ports: ['https'] }],
-    egress: [{ peer: 'kube-apiserver', ports: [443, 6443] }],
+    egress: [egress.kubeApi()],
   },
   extraObjects: ({ namespace, service }) => [
     {

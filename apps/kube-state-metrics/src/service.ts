@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, nonRootUser, resources } from '@carbon/platform';
 
 const NAME = 'kube-state-metrics';
 const watch = ['list', 'watch'];
@@ -66,14 +66,12 @@ export const service = defineService({
         liveness: { http: '/livez', port: 'metrics', initialDelaySeconds: 5 },
         readiness: { http: '/readyz', port: 'telemetry', initialDelaySeconds: 5 },
       },
-      resources: {
-        default: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
-      },
+      resources: everywhere(resources('50m/128Mi', '200m/256Mi')),
       // HA in production: both replicas export the same series (Prometheus scrapes both; the
       // platform alerts aggregate with max so a duplicate never doubles a figure).
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      replicas: byCluster(1, 2),
       config: { mountPath: '/etc/kube-state-metrics', files: { 'flux.yaml': fluxState } },
-      security: { runAsUser: 65534, runAsGroup: 65534 },
+      security: nonRootUser(65534),
       serviceAccount: {
         automountToken: true,
         // Read-only list/watch of exactly the kinds exported; never Secrets or ConfigMaps.
@@ -93,6 +91,6 @@ export const service = defineService({
   // honorLabels: the namespace, pod and node labels describe the objects, not the exporter's own pod.
   monitoring: { workload: NAME, port: 'metrics', path: '/metrics', honorLabels: true },
   network: {
-    egress: [{ peer: 'kube-apiserver', ports: [443, 6443] }],
+    egress: [egress.kubeApi()],
   },
 });

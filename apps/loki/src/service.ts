@@ -1,4 +1,4 @@
-import { defineService, forCluster, type PerCluster } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, forCluster, nonRootUser, resources, type PerCluster } from '@carbon/platform';
 import { selectorLabels, serviceMonitorFor } from '@carbon/manifests';
 
 const VERSION = '3.3.2';
@@ -105,15 +105,12 @@ export const service = defineService({
         liveness: { tcp: 'http', initialDelaySeconds: 30 },
         readiness: { http: '/ready', port: 'http', initialDelaySeconds: 15 },
       },
-      resources: {
-        'single-node': { requests: { cpu: '300m', memory: '768Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-        'multi-node': { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '3Gi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: '/var/loki', size: { 'single-node': '30Gi', 'multi-node': '100Gi' } }],
+      resources: byCluster(resources('300m/768Mi', '1/2Gi'), resources('500m/1Gi', '1/3Gi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: '/var/loki', size: byCluster('30Gi', '100Gi') }],
       config: { mountPath: '/etc/loki', files: ({ cluster }) => ({ 'loki.yaml': lokiConfig(forCluster(retention, cluster.name)!) }) },
       // The image's loki user.
-      security: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 },
+      security: nonRootUser(10001, { ownsVolumes: true }),
     },
     {
       name: 'promtail',
@@ -126,9 +123,7 @@ export const service = defineService({
         liveness: { tcp: 'http', initialDelaySeconds: 10 },
         readiness: { http: '/ready', port: 'http', initialDelaySeconds: 10 },
       },
-      resources: {
-        default: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
-      },
+      resources: everywhere(resources('50m/96Mi', '200m/256Mi')),
       config: { mountPath: '/etc/promtail', files: ({ cluster }) => ({ 'promtail.yaml': promtailConfig(cluster.name) }) },
       volumes: [
         {
@@ -144,7 +139,7 @@ export const service = defineService({
       ],
       tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
       // Non-root; gid 0 only because the kubelet writes pod log files as root:root 0640.
-      security: { runAsUser: 10001, runAsGroup: 0 },
+      security: nonRootUser(10001, { gid: 0 }),
       serviceAccount: {
         automountToken: true,
         clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
@@ -159,7 +154,7 @@ export const service = defineService({
       // `monitoring` covers loki; promtail's own metrics are scraped through the ServiceMonitor below.
       { workloads: ['promtail'], peer: { service: 'prometheus' }, ports: ['http'] },
     ],
-    egress: [{ workloads: ['promtail'], peer: 'kube-apiserver', ports: [443, 6443] }],
+    egress: [egress.kubeApi('promtail')],
   },
   extraObjects: ({ namespace, service }) => [serviceMonitorFor({ name: 'loki-promtail', namespace, service }, selectorLabels(service, 'promtail'), [{ port: 'http' }])],
 });

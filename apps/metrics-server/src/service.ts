@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, egress, nonRootUser, resources } from '@carbon/platform';
 import { commonLabels } from '@carbon/manifests';
 
 const NAME = 'metrics-server';
@@ -27,14 +27,11 @@ export const service = defineService({
         liveness: { http: '/livez', port: 'https', scheme: 'HTTPS', initialDelaySeconds: 20, periodSeconds: 10 },
         readiness: { http: '/readyz', port: 'https', scheme: 'HTTPS', initialDelaySeconds: 20, periodSeconds: 10 },
       },
-      resources: {
-        'single-node': { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '400m', memory: '448Mi' } },
-        'multi-node': { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '400m', memory: '448Mi' } },
-      },
+      resources: byCluster(resources('100m/200Mi', '400m/448Mi')),
       // Upstream's high-availability manifest runs 2 replicas behind the APIService.
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      replicas: byCluster(1, 2),
       priorityClassName: 'system-cluster-critical',
-      security: { runAsUser: 1000, runAsGroup: 1000 },
+      security: nonRootUser(1000),
       serviceAccount: {
         automountToken: true,
         // system:metrics-server, per upstream components.yaml (v0.7).
@@ -50,7 +47,7 @@ export const service = defineService({
     // The API server proxies metrics.k8s.io requests from the control plane's address, unknown to the generator.
     ingress: [{ peer: 'kube-apiserver', ports: ['https'] }],
     egress: [
-      { peer: 'kube-apiserver', ports: [443, 6443] },
+      egress.kubeApi(),
       // Every node's kubelet; node addresses are not part of the cluster facts.
       { peer: { cidr: '0.0.0.0/0' }, ports: [10250] },
     ],

@@ -1,4 +1,4 @@
-import { defineService, type ExtraObjectsContext } from '@carbon/platform';
+import { byCluster, defineService, nonRootUser, resources, type ExtraObjectsContext } from '@carbon/platform';
 
 /**
  * MinIO: S3 for the lake (trino), Velero backups, Loki chunks and Harbor's registry blobs.
@@ -60,17 +60,14 @@ export const service = defineService({
         // quorum once every pod runs, so pod 0 must count as ready while it waits for its peers.
         readiness: { tcp: 's3', initialDelaySeconds: 5 },
       },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-        'multi-node': { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-      },
+      resources: byCluster(resources('250m/512Mi', '1/1Gi'), resources('200m/512Mi', '1/2Gi')),
       replicas,
       storage: [
-        { name: 'data0', mountPath: '/data0', size: { 'single-node': '25Gi', 'multi-node': '100Gi' } },
-        { name: 'data1', mountPath: '/data1', size: { 'single-node': '25Gi', 'multi-node': '100Gi' } },
+        { name: 'data0', mountPath: '/data0', size: byCluster('25Gi', '100Gi') },
+        { name: 'data1', mountPath: '/data1', size: byCluster('25Gi', '100Gi') },
       ],
       config: { mountPath: '/etc/minio', files: configEnv },
-      security: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+      security: nonRootUser(1000, { ownsVolumes: true }),
     },
   ],
   public: [

@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { defineService, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 
 const NAME = 'node-exporter';
 
@@ -30,13 +30,8 @@ export const service = defineService({
         '--collector.filesystem.mount-points-exclude=^/(dev|proc|run|sys|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)',
       ],
       ports: [{ name: 'metrics', port: 9100 }],
-      probes: {
-        liveness: { http: '/', port: 'metrics', initialDelaySeconds: 5 },
-        readiness: { http: '/', port: 'metrics', initialDelaySeconds: 5 },
-      },
-      resources: {
-        default: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-      },
+      probes: httpProbes('/', 'metrics', { liveness: { initialDelaySeconds: 5 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: everywhere(resources('50m/64Mi', '200m/128Mi')),
       volumes: [
         { name: 'proc', hostPath: { path: '/proc', type: 'Directory', reason: "the node's kernel counters (CPU, memory, pressure) exist only in the host's /proc; mounted read-only" } },
         { name: 'sys', hostPath: { path: '/sys', type: 'Directory', reason: "disk and CPU statistics exist only in the host's /sys; mounted read-only" } },
@@ -49,7 +44,7 @@ export const service = defineService({
       ],
       tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
       // nobody: statfs and /proc, /sys reads need no privilege.
-      security: { runAsUser: 65534, runAsGroup: 65534 },
+      security: nonRootUser(65534),
     },
   ],
   monitoring: { workload: NAME, port: 'metrics', path: '/metrics', nodeLabel: true },

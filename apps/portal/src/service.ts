@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 import { portalCatalog } from '@carbon/manifests';
 
 /** A static page that lists the catalog; the data is services.json, generated from every `public` declaration. */
@@ -51,12 +51,9 @@ export const service = defineService({
       kind: 'Deployment',
       image: { upstream: 'docker.io/nginxinc/nginx-unprivileged', tag: '1.27.2-alpine' },
       ports: [{ name: 'http', port: 8080 }],
-      probes: {
-        liveness: { http: '/healthz', port: 'http', initialDelaySeconds: 5 },
-        readiness: { http: '/healthz', port: 'http', initialDelaySeconds: 2 },
-      },
-      resources: { default: { requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } } },
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      probes: httpProbes('/healthz', 'http', { liveness: { initialDelaySeconds: 5 }, readiness: { initialDelaySeconds: 2 } }),
+      resources: everywhere(resources('25m/32Mi', '200m/128Mi')),
+      replicas: byCluster(1, 2),
       config: {
         mountPath: '/usr/share/nginx/html',
         files: ({ publicRoutes }) => ({ 'index.html': indexHtml, 'services.json': portalCatalog(publicRoutes) }),
@@ -69,7 +66,7 @@ export const service = defineService({
         { name: 'nginx-conf', mountPath: '/etc/nginx/conf.d', readOnly: true },
         { name: 'cache', mountPath: '/var/cache/nginx' },
       ],
-      security: { runAsUser: 101, runAsGroup: 101 },
+      security: nonRootUser(101),
     },
   ],
   public: [

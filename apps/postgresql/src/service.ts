@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, everywhere, execProbes, httpProbes, nonRootUser, resources } from '@carbon/platform';
 
 /**
  * PostgreSQL 16: one primary shared by trino (database `analytics`), superset and datahub.
@@ -62,16 +62,10 @@ export const service = defineService({
         DATAHUB_PASSWORD: { secret: 'postgresql', key: 'DATAHUB_PASSWORD' },
         EXPORTER_PASSWORD: { secret: 'postgresql', key: 'EXPORTER_PASSWORD' },
       },
-      probes: {
-        liveness: { exec: ['pg_isready', '-U', 'postgres', '-h', '127.0.0.1'], initialDelaySeconds: 30 },
-        readiness: { exec: ['pg_isready', '-U', 'postgres', '-h', '127.0.0.1'], initialDelaySeconds: 5 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '768Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: pgdata, size: { 'single-node': '20Gi', 'multi-node': '50Gi' } }],
+      probes: execProbes(['pg_isready', '-U', 'postgres', '-h', '127.0.0.1'], { liveness: { initialDelaySeconds: 30 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: byCluster(resources('250m/512Mi', '1/1Gi'), resources('250m/768Mi', '2/2Gi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: pgdata, size: byCluster('20Gi', '50Gi') }],
       config: { mountPath: '/docker-entrypoint-initdb.d', files: { '10-roles.sh': initRoles } },
       volumes: [
         { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
@@ -83,7 +77,7 @@ export const service = defineService({
         { name: 'shm', mountPath: '/dev/shm' },
       ],
       // The official image's postgres user.
-      security: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+      security: nonRootUser(999, { ownsVolumes: true }),
       terminationGracePeriodSeconds: 60,
     },
     {
@@ -97,16 +91,11 @@ export const service = defineService({
         DATA_SOURCE_USER: 'postgres_exporter',
         DATA_SOURCE_PASS: { secret: 'postgresql', key: 'EXPORTER_PASSWORD' },
       },
-      probes: {
-        liveness: { http: '/', port: 'metrics' },
-        readiness: { http: '/', port: 'metrics' },
-      },
-      resources: {
-        default: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
-      },
-      replicas: { default: 1 },
+      probes: httpProbes('/', 'metrics'),
+      resources: everywhere(resources('50m/64Mi', '100m/128Mi')),
+      replicas: everywhere(1),
       // The image's nobody user.
-      security: { runAsUser: 65534, runAsGroup: 65534 },
+      security: nonRootUser(65534),
     },
   ],
   monitoring: { workload: 'exporter', port: 'metrics', path: '/metrics' },

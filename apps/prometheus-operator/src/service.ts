@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 
 // Same as the pinned CRD source `prometheus-operator` in packages/toolchain/src/versions.ts.
 const VERSION = 'v0.78.2';
@@ -28,16 +28,10 @@ export const service = defineService({
       ],
       env: { GOGC: '30' },
       ports: [{ name: 'http', port: 8080 }],
-      probes: {
-        liveness: { http: '/healthz', port: 'http', initialDelaySeconds: 10 },
-        readiness: { http: '/healthz', port: 'http', initialDelaySeconds: 5 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '300m', memory: '256Mi' } },
-        'multi-node': { requests: { cpu: '100m', memory: '160Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
-      },
-      replicas: { default: 1 },
-      security: { runAsUser: 65534, runAsGroup: 65534 },
+      probes: httpProbes('/healthz', 'http', { liveness: { initialDelaySeconds: 10 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: byCluster(resources('100m/128Mi', '300m/256Mi'), resources('100m/160Mi', '500m/384Mi')),
+      replicas: everywhere(1),
+      security: nonRootUser(65534),
       serviceAccount: {
         automountToken: true,
         // Per upstream example/rbac/prometheus-operator (v0.78.2), with '*' spelled out as verbs.
@@ -68,6 +62,6 @@ export const service = defineService({
   ],
   monitoring: { workload: 'operator', port: 'http', path: '/metrics' },
   network: {
-    egress: [{ peer: 'kube-apiserver', ports: [443, 6443] }],
+    egress: [egress.kubeApi()],
   },
 });

@@ -1,4 +1,4 @@
-import { defineService, forCluster, type PerCluster, type Resources } from '@carbon/platform';
+import { byCluster, defineService, everywhere, forCluster, resources, type PerCluster, type Resources } from '@carbon/platform';
 import {
   alertmanagerConfig,
   alertmanagerResource,
@@ -21,18 +21,10 @@ const alertmanagerImage = { upstream: 'quay.io/prometheus/alertmanager', tag: 'v
 // Both images run as nobody.
 const NOBODY = 65534;
 
-const replicas: PerCluster<number> = { 'single-node': 1, 'multi-node': 2 };
-const prometheusResources: PerCluster<Resources> = {
-  'single-node': { requests: { cpu: '400m', memory: '1536Mi' }, limits: { cpu: '1', memory: '3Gi' } },
-  'multi-node': { requests: { cpu: '400m', memory: '2Gi' }, limits: { cpu: '1', memory: '4Gi' } },
-};
-const alertmanagerResources: PerCluster<Resources> = {
-  default: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
-};
-const storage = {
-  prometheus: { 'single-node': '20Gi', 'multi-node': '50Gi' } as PerCluster<string>,
-  alertmanager: { default: '1Gi' } as PerCluster<string>,
-};
+const replicas = byCluster(1, 2);
+const prometheusResources = byCluster(resources('400m/1536Mi', '1/3Gi'), resources('400m/2Gi', '1/4Gi'));
+const alertmanagerResources = everywhere(resources('50m/96Mi', '200m/256Mi'));
+const storage = { prometheus: byCluster('20Gi', '50Gi'), alertmanager: everywhere('1Gi') };
 // retentionSize stays below the volume so compaction never fills it.
 const retention: PerCluster<{ time: string; size: string }> = {
   'single-node': { time: '7d', size: '16GB' },

@@ -1,5 +1,5 @@
 import { buildJob } from '@carbon/manifests';
-import { defineService, type Workload } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, nonRootUser, resources, type Workload } from '@carbon/platform';
 
 /**
  * Apache Superset: dashboards over Trino (and Doris), metadata in PostgreSQL database `superset`.
@@ -38,7 +38,7 @@ const config = { mountPath: '/app/pythonpath', files: { 'superset_config.py': su
 const volumes: Workload['volumes'] = [{ name: 'home', emptyDir: { sizeLimit: '512Mi' } }];
 const mounts: Workload['mounts'] = [{ name: 'home', mountPath: '/app/superset_home' }];
 // The image's superset user.
-const security = { runAsUser: 1000, runAsGroup: 1000 };
+const security = nonRootUser(1000);
 
 export const service = defineService({
   name: 'superset',
@@ -65,15 +65,9 @@ export const service = defineService({
       image,
       ports: [{ name: 'http', port: 8088 }],
       env,
-      probes: {
-        liveness: { http: '/health', port: 'http', initialDelaySeconds: 30, periodSeconds: 15 },
-        readiness: { http: '/health', port: 'http', initialDelaySeconds: 15 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '250m', memory: '640Mi' }, limits: { cpu: '1', memory: '1536Mi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '768Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-      },
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      probes: httpProbes('/health', 'http', { liveness: { initialDelaySeconds: 30, periodSeconds: 15 }, readiness: { initialDelaySeconds: 15 } }),
+      resources: byCluster(resources('250m/640Mi', '1/1536Mi'), resources('250m/768Mi', '1/2Gi')),
+      replicas: byCluster(1, 2),
       autoscale: { 'single-node': { min: 1, max: 2, cpuPercent: 75 }, 'multi-node': { min: 2, max: 4, cpuPercent: 70 } },
       config,
       volumes,
@@ -93,7 +87,7 @@ export const service = defineService({
   monitoring: { none: 'Superset has no Prometheus endpoint; its /health is probed and ingress-nginx metrics cover request rates and latency' },
   network: {
     egress: [
-      { peer: { service: 'postgresql' }, ports: [5432] },
+      egress.postgresql(),
       { peer: { service: 'trino', workload: 'coordinator' }, ports: [8080] },
       { peer: { service: 'doris', workload: 'fe' }, ports: [9030] },
     ],
@@ -116,13 +110,13 @@ export const service = defineService({
             ].join(' && '),
           ],
           env: { ...env, ADMIN_PASSWORD: { secret: 'superset', key: 'ADMIN_PASSWORD' } },
-          resources: { default: { requests: { cpu: '100m', memory: '384Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
+          resources: everywhere(resources('100m/384Mi', '500m/1Gi')),
           config,
           volumes,
           mounts,
           security,
         },
-        egress: [{ peer: { service: 'postgresql' }, ports: [5432] }],
+        egress: [egress.postgresql()],
         activeDeadlineSeconds: 1800,
       },
       ctx.cluster,

@@ -1,19 +1,10 @@
-import { defineService, type Resources } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 
 const image = { upstream: 'docker.io/trinodb/trino', tag: '455' };
-const security = { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 };
-const probes = {
-  liveness: { http: '/v1/info', port: 'http', initialDelaySeconds: 30 },
-  readiness: { http: '/v1/info', port: 'http', initialDelaySeconds: 15 },
-};
-const coordinatorResources: Record<string, Resources> = {
-  'single-node': { requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '2', memory: '3Gi' } },
-  'multi-node': { requests: { cpu: '1', memory: '3Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-};
-const workerResources: Record<string, Resources> = {
-  'single-node': { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '3Gi' } },
-  'multi-node': { requests: { cpu: '1', memory: '3Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-};
+const security = nonRootUser(1000, { ownsVolumes: true });
+const probes = httpProbes('/v1/info', 'http', { liveness: { initialDelaySeconds: 30 }, readiness: { initialDelaySeconds: 15 } });
+const coordinatorResources = byCluster(resources('500m/1536Mi', '2/3Gi'), resources('1/3Gi', '2/4Gi'));
+const workerResources = byCluster(resources('500m/2Gi', '2/3Gi'), resources('1/3Gi', '2/4Gi'));
 
 const common = (coordinator: boolean, heap: string) => ({
   'node.properties': 'node.environment=carbon\nnode.data-dir=/data/trino\n',
@@ -52,7 +43,7 @@ export const service = defineService({
       ports: [{ name: 'http', port: 8080 }],
       probes,
       resources: coordinatorResources,
-      replicas: { default: 1 },
+      replicas: everywhere(1),
       config: { mountPath: '/etc/trino', files: common(true, '2G') },
       env: {
         POSTGRES_USER: { secret: 'trino-postgresql', key: 'POSTGRES_USER' },
@@ -69,7 +60,7 @@ export const service = defineService({
       ports: [{ name: 'http', port: 8080 }],
       probes,
       resources: workerResources,
-      replicas: { 'single-node': 1, 'multi-node': 2 },
+      replicas: byCluster(1, 2),
       autoscale: { 'single-node': { min: 1, max: 2, cpuPercent: 75 }, 'multi-node': { min: 2, max: 4, cpuPercent: 70 } },
       config: { mountPath: '/etc/trino', files: common(false, '2G') },
       env: {
@@ -97,8 +88,8 @@ export const service = defineService({
   network: {
     ingress: [{ workloads: ['coordinator'], peer: { service: 'superset' }, ports: ['http'] }, { workloads: ['coordinator'], peer: { service: 'datahub' }, ports: ['http'] }],
     egress: [
-      { peer: { service: 'postgresql' }, ports: [5432] },
-      { peer: { service: 'minio' }, ports: [9000] },
+      egress.postgresql(),
+      egress.minio(),
     ],
   },
 });

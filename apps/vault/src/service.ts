@@ -1,4 +1,4 @@
-import { defineService } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, nonRootUser, resources } from '@carbon/platform';
 
 const config = `ui = true
 disable_mlock = true
@@ -49,21 +49,15 @@ export const service = defineService({
         SKIP_SETCAP: 'true',
         SKIP_CHOWN: 'true',
       },
-      probes: {
-        // 200 when active; sealed/uninitialised answer 204 so the pod is Ready for an operator to unseal it.
-        liveness: { http: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204', port: 'http', initialDelaySeconds: 60 },
-        readiness: { http: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204', port: 'http', initialDelaySeconds: 5 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-        'multi-node': { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      },
-      replicas: { default: 1 },
-      storage: [{ name: 'data', mountPath: '/vault/data', size: { 'single-node': '10Gi', 'multi-node': '20Gi' } }],
+      // 200 when active; sealed/uninitialised answer 204 so the pod is Ready for an operator to unseal it.
+      probes: httpProbes('/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204', 'http', { liveness: { initialDelaySeconds: 60 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: byCluster(resources('100m/256Mi', '500m/512Mi'), resources('250m/512Mi', '1/1Gi')),
+      replicas: everywhere(1),
+      storage: [{ name: 'data', mountPath: '/vault/data', size: byCluster('10Gi', '20Gi') }],
       config: { mountPath: '/vault/config', files: { 'vault.hcl': config } },
       volumes: [{ name: 'home', emptyDir: { sizeLimit: '64Mi' } }],
       mounts: [{ name: 'home', mountPath: '/home/vault' }],
-      security: { runAsUser: 100, runAsGroup: 1000, fsGroup: 1000 },
+      security: nonRootUser(100, { gid: 1000, ownsVolumes: true }),
       serviceAccount: {
         // Vault's Kubernetes auth method reviews tokens with the TokenReview API.
         automountToken: true,
@@ -86,6 +80,6 @@ export const service = defineService({
     ingress: [
       { peer: { service: 'external-secrets' }, ports: ['http'] },
     ],
-    egress: [{ peer: 'kube-apiserver', ports: [443, 6443] }],
+    egress: [egress.kubeApi()],
   },
 });

@@ -1,9 +1,11 @@
-import { defineService, type PolicyRule } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpGet, resources, tcpSocket, type PolicyRule } from '@carbon/platform';
 import { backupSchedule, commonLabels, selectorLabels, serviceMonitorFor } from '@carbon/manifests';
 
 // Same as the pinned CRD source `velero` in packages/toolchain/src/versions.ts.
 const VERSION = 'v1.15.2';
 const image = { upstream: 'docker.io/velero/velero', tag: VERSION };
+// Velero serves no health endpoint; /metrics answers once the server (or node-agent) is up.
+const probes = { liveness: tcpSocket('metrics', { initialDelaySeconds: 30 }), readiness: httpGet('/metrics', 'metrics', { initialDelaySeconds: 10 }) };
 // velero-plugin-for-aws v1.11.x is the line built for Velero v1.15.
 const awsPlugin = { upstream: 'docker.io/velero/velero-plugin-for-aws', tag: 'v1.11.1' };
 // The velero images are distroless :nonroot.
@@ -75,23 +77,16 @@ export const service = defineService({
       args: ['server', '--uploader-type=kopia', '--log-format=json', '--metrics-address=:8085'],
       env: { ...commonEnv, LD_LIBRARY_PATH: '/plugins' },
       ports: [{ name: 'metrics', port: 8085 }],
-      // Velero serves no health endpoint; /metrics answers once the server is up.
-      probes: {
-        liveness: { tcp: 'metrics', initialDelaySeconds: 30 },
-        readiness: { http: '/metrics', port: 'metrics', initialDelaySeconds: 10 },
-      },
-      resources: {
-        'single-node': { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-        'multi-node': { requests: { cpu: '200m', memory: '384Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      },
-      replicas: { default: 1 },
+      probes,
+      resources: byCluster(resources('200m/256Mi', '1/1Gi'), resources('200m/384Mi', '1/1Gi')),
+      replicas: everywhere(1),
       initContainers: [
         {
           // The image's entrypoint copies the plugin binary into /target.
           name: 'velero-plugin-for-aws',
           image: awsPlugin,
           mounts: [{ name: 'plugins', mountPath: '/target' }],
-          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+          resources: resources('10m/32Mi', '100m/64Mi'),
         },
       ],
       volumes: [{ name: 'plugins', emptyDir: { sizeLimit: '256Mi' } }, ...commonVolumes],
@@ -107,13 +102,8 @@ export const service = defineService({
       args: ['node-agent', 'server', '--log-format=json', '--metrics-address=:8085'],
       env: { ...commonEnv, NODE_NAME: { fieldPath: 'spec.nodeName' } },
       ports: [{ name: 'metrics', port: 8085 }],
-      probes: {
-        liveness: { tcp: 'metrics', initialDelaySeconds: 30 },
-        readiness: { http: '/metrics', port: 'metrics', initialDelaySeconds: 10 },
-      },
-      resources: {
-        default: { requests: { cpu: '100m', memory: '384Mi' }, limits: { cpu: '600m', memory: '1Gi' } },
-      },
+      probes,
+      resources: everywhere(resources('100m/384Mi', '600m/1Gi')),
       volumes: [
         {
           name: 'host-pods',
@@ -148,8 +138,8 @@ export const service = defineService({
     // `monitoring` covers the server; the node agents' kopia metrics are scraped through their own ServiceMonitor.
     ingress: [{ workloads: ['node-agent'], peer: { service: 'prometheus' }, ports: ['metrics'] }],
     egress: [
-      { peer: 'kube-apiserver', ports: [443, 6443] },
-      { peer: { service: 'minio' }, ports: [9000] },
+      egress.kubeApi(),
+      egress.minio(),
     ],
   },
   extraObjects: ({ namespace, service, backups }) => [
