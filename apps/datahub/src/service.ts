@@ -1,5 +1,6 @@
 import { buildJob } from '@carbon/manifests';
-import { byCluster, defineService, egress, everywhere, httpProbes, jvmOptions, nonRootUser, resources, sharedPostgres, tcpProbes, type Workload } from '@carbon/platform';
+import { byCluster, defineService, egress, everywhere, httpProbes, jvmOptions, nonRootUser, resources, tcpProbes } from '@carbon/platform';
+import { authEnv, backendEnv, kafkaEnv, ns } from './config.ts';
 
 /**
  * DataHub v0.14: GMS (metadata service, also the internal schema registry and the MAE/MCE
@@ -8,34 +9,6 @@ import { byCluster, defineService, egress, everywhere, httpProbes, jvmOptions, n
  * creates indices and topics and migrates once per version; GMS waits for it.
  */
 const version = 'v0.14.1';
-const ns = 'data-platform.svc';
-const db = { secret: 'datahub', key: 'DB_PASSWORD' };
-
-// Shared by GMS and the system-update job.
-const backendEnv: Workload['env'] = {
-  DATAHUB_GMS_HOST: `datahub-gms.${ns}`,
-  DATAHUB_GMS_PORT: '8080',
-  EBEAN_DATASOURCE_HOST: sharedPostgres.address,
-  EBEAN_DATASOURCE_URL: sharedPostgres.jdbcUrl('datahub'),
-  EBEAN_DATASOURCE_DRIVER: 'org.postgresql.Driver',
-  EBEAN_DATASOURCE_USERNAME: 'datahub',
-  EBEAN_DATASOURCE_PASSWORD: db,
-  KAFKA_BOOTSTRAP_SERVER: `datahub-kafka.${ns}:9092`,
-  SCHEMA_REGISTRY_TYPE: 'INTERNAL',
-  KAFKA_SCHEMAREGISTRY_URL: `http://datahub-gms.${ns}:8080/schema-registry/api/`,
-  ELASTICSEARCH_HOST: `datahub-search.${ns}`,
-  ELASTICSEARCH_PORT: '9200',
-  ELASTICSEARCH_USE_SSL: 'false',
-  GRAPH_SERVICE_IMPL: 'elasticsearch',
-  ENTITY_REGISTRY_CONFIG_PATH: '/datahub/datahub-gms/resources/entity-registry.yml',
-};
-
-const authEnv: Workload['env'] = {
-  METADATA_SERVICE_AUTH_ENABLED: 'true',
-  DATAHUB_SYSTEM_CLIENT_ID: '__datahub_system',
-  DATAHUB_SYSTEM_CLIENT_SECRET: { secret: 'datahub', key: 'SYSTEM_CLIENT_SECRET' },
-};
-
 // acryldata images run as the alpine system user "datahub" (uid 100, gid 101).
 const datahubUser = nonRootUser(100, { gid: 101 });
 // apache/kafka and opensearch images run as uid/gid 1000 and write their config at start.
@@ -165,21 +138,7 @@ export const service = defineService({
         { name: 'controller', port: 9093, internal: true },
       ],
       env: {
-        CLUSTER_ID: 'Y2FyYm9uLWRhdGFodWItaw',
-        KAFKA_NODE_ID: '1',
-        KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
-        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://datahub-kafka.${ns}:9092`,
-        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-        // A sub-directory: Kafka rejects lost+found in a log dir.
-        KAFKA_LOG_DIRS: '/var/lib/kafka/data/logs',
-        KAFKA_LOG_RETENTION_HOURS: '168',
+        ...kafkaEnv,
         KAFKA_HEAP_OPTS: jvmOptions({ xms: '256m', xmx: '384m' }),
       },
       probes: tcpProbes('kafka', { liveness: { initialDelaySeconds: 30, periodSeconds: 15 }, readiness: { initialDelaySeconds: 10 } }),
