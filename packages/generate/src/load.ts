@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   DefinitionError,
@@ -66,7 +66,7 @@ export async function loadServices(root: string, only?: string[]): Promise<Loade
       out.push({ definition, file, dir });
     } catch (e) {
       if (e instanceof DefinitionErrors) errors.push(...e.errors);
-      else errors.push(loadError(file, e));
+      else errors.push(loadError(file, e, root));
     }
   }
   if (errors.length) throw new DefinitionErrors(errors);
@@ -78,20 +78,34 @@ export async function loadServices(root: string, only?: string[]): Promise<Loade
  * message. esbuild (tsx, vite) reports `Transform failed with 1 error:` on the first line and the
  * location and message (`file.ts:44:8: ERROR: Unexpected "="`) on the next, or as `errors[]`.
  */
-export function loadError(file: string, e: unknown): DefinitionError {
-  const err = e as { message?: string; errors?: Array<{ text?: string; location?: { line?: number; column?: number } | null }>; loc?: { line?: number } };
+export function loadError(file: string, e: unknown, root?: string): DefinitionError {
+  const err = e as { message?: string; errors?: Array<{ text?: string; location?: { file?: string; line?: number; column?: number } | null }>; loc?: { line?: number } };
   const first = err.errors?.find((x) => x.text);
-  if (first?.text) return new DefinitionError({ file, field: '', message: `does not compile: ${first.text}${first.location?.column !== undefined ? ` (column ${first.location.column + 1})` : ''}`, hint: 'fix the TypeScript syntax', ...(first.location?.line ? { line: first.location.line } : {}) });
+  if (first?.text) return new DefinitionError({ file: sourceFile(file, first.location?.file, root), field: '', message: `does not compile: ${first.text}${first.location?.column !== undefined ? ` (column ${first.location.column + 1})` : ''}`, hint: 'fix the TypeScript syntax', ...(first.location?.line ? { line: first.location.line } : {}) });
   // eslint-disable-next-line no-control-regex
   const text = String(err.message ?? e).replace(/\u001b\[[0-9;]*m/g, '');
   // esbuild: `path:44:8: ERROR: Unexpected "="` (0-based column).
-  const m = /:(\d+):(\d+):\s*ERROR:\s*(.+)/.exec(text);
-  if (m) return new DefinitionError({ file, field: '', message: `does not compile: ${m[3]!.trim()} (column ${Number(m[2]) + 1})`, hint: 'fix the TypeScript syntax', line: Number(m[1]) });
+  const m = /(?:^|\n)\s*(?:✘ \[ERROR\] )?([^\n]*?):(\d+):(\d+):\s*ERROR:\s*(.+)/.exec(text);
+  if (m) return new DefinitionError({ file: sourceFile(file, m[1], root), field: '', message: `does not compile: ${m[4]!.trim()} (column ${Number(m[3]) + 1})`, hint: 'fix the TypeScript syntax', line: Number(m[2]) });
   // oxc (vite): `[PARSE_ERROR] Unexpected token` then `╭─[ path:3:9 ]` (1-based column).
-  const oxc = /\[([A-Z_]+)\]\s*([^\n]+)[\s\S]*?:(\d+):(\d+)\s*\]/.exec(text);
-  if (oxc) return new DefinitionError({ file, field: '', message: `does not compile: ${oxc[2]!.trim()} (column ${oxc[4]})`, hint: 'fix the TypeScript syntax', line: Number(oxc[3]) });
+  const oxc = /\[([A-Z_]+)\]\s*([^\n]+)[\s\S]*?─\[\s*([^\n]*?):(\d+):(\d+)\s*\]/.exec(text);
+  if (oxc) return new DefinitionError({ file: sourceFile(file, oxc[3], root), field: '', message: `does not compile: ${oxc[2]!.trim()} (column ${oxc[5]})`, hint: 'fix the TypeScript syntax', line: Number(oxc[4]) });
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   return new DefinitionError({ file, field: '', message: `cannot load: ${lines.slice(0, 2).join(' ')}`, ...(err.loc?.line ? { line: err.loc.line } : {}) });
+}
+
+/**
+ * The file the compiler blamed, when it is a sibling module of the service (a `src/config.ts` the
+ * definition imports), relative to the repo; otherwise the service file itself.
+ */
+function sourceFile(file: string, reported: string | undefined, root: string | undefined): string {
+  if (!reported || !root) return file;
+  // vite names the module by its import URL: drop the `?mtime=…` query and a file:// scheme.
+  const path = reported.replace(/\?.*$/, '').replace(/^file:\/\//, '');
+  const abs = isAbsolute(path) ? path : resolve(root, path);
+  const rel = relative(root, abs).split('\\').join('/');
+  const pkg = file.slice(0, file.lastIndexOf('/src/') + 1);
+  return pkg && rel.startsWith(pkg) && !rel.includes('..') ? rel : file;
 }
 
 /** Reads clusters/<name>/pins.yaml: which commit each service runs at on a pinned cluster. */

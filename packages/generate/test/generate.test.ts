@@ -112,6 +112,16 @@ describe('bad definitions fail clearly and write nothing', () => {
     expect(loadError('apps/web/src/service.ts', new Error('boom\nat line two')).message).toBe('apps/web/src/service.ts: cannot load: boom at line two');
   });
 
+  it('a compile error in a module the definition imports (src/config.ts) names that file, not service.ts', () => {
+    const text = new Error('Transform failed with 1 error:\n/repo/apps/web/src/config.ts:3:22: ERROR: Unexpected ";"');
+    expect(loadError('apps/web/src/service.ts', text, '/repo').message).toBe('apps/web/src/config.ts:3: does not compile: Unexpected ";" (column 23) (fix the TypeScript syntax)');
+    const structured = Object.assign(new Error('Transform failed with 1 error:'), { errors: [{ text: 'Unexpected ";"', location: { file: 'apps/web/src/config.ts', line: 3, column: 22 } }] });
+    expect(loadError('apps/web/src/service.ts', structured, '/repo').message).toBe('apps/web/src/config.ts:3: does not compile: Unexpected ";" (column 23) (fix the TypeScript syntax)');
+    // A path outside the service's own package is not trusted as the culprit: the service file is named.
+    const outside = new Error('Transform failed with 1 error:\n/etc/x.ts:3:22: ERROR: Unexpected ";"');
+    expect(loadError('apps/web/src/service.ts', outside, '/repo').message).toBe('apps/web/src/service.ts:3: does not compile: Unexpected ";" (column 23) (fix the TypeScript syntax)');
+  });
+
   it('an unknown cluster on the command line', async () => {
     repo = fixtureRepo({ web: serviceSource('web') });
     const r = await cli(repo.root, 'inventory', '--cluster', 'nope');
