@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 import { YamlSource, DefinitionErrors, type DefinitionError } from '@carbon/platform';
 import type { PathFilter } from './fields.ts';
 import type { K8sObject } from './types.ts';
@@ -7,7 +8,12 @@ import type { K8sObject } from './types.ts';
 export const CONFIG_FILE = 'platform/diff.yaml';
 
 export interface IgnoreRules {
-  /** Field path globs: `*` matches within one segment, `**` across segments; e.g. `status`, `metadata.annotations`, `spec.template.metadata.annotations`. */
+  /**
+   * Field path globs (picomatch over the path's segments): `*` matches within one segment, `**` (a
+   * whole segment) across segments, `?` one character, `{a,b}` either; `[...]` is the path's own
+   * list selector (`containers[name=app]`, `[0]`), matched literally (with `*` inside), never a
+   * character class. E.g. `status`, `metadata.annotations`, `spec.template.spec.containers[*].image`.
+   */
   paths: string[];
   /** Annotation key globs, ignored on the object and in pod templates. */
   annotations: string[];
@@ -78,32 +84,70 @@ export function parseDiffConfig(src: YamlSource): DiffConfig {
   return config;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob
-    .split('**')
-    .map((part) =>
-      part
-        .split('*')
-        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('[^.]*'),
-    )
-    .join('.*');
-  return new RegExp(`^${re}$`);
+/**
+ * A field path's segments: split at the dots between fields, not at dots inside a `[...]` list
+ * selector (`[name=a.b]`), a quoted key (`["helm.sh/chart"]`) or a glob's `{a,b}`.
+ */
+export function pathSegments(path: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if (quoted) {
+      if (ch === '\\') current += path[i++] ?? '';
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '[' || ch === '{') depth++;
+    else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+    else if (ch === '.' && depth === 0) {
+      out.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  out.push(current);
+  return out;
 }
+
+/** Stands for a '/' inside a segment (a key like `checksum/config`): picomatch's separator is ours. */
+const SLASH = '\uE000';
+const PICO = { dot: true, windows: false, nonegate: true, noextglob: true } as const;
+
+/** A path as picomatch sees it: its segments joined with '/'. */
+const asPosix = (path: string) => pathSegments(path).map((s) => s.replaceAll('/', SLASH)).join('/');
+
+/**
+ * A field path glob → a matcher over paths. Each segment keeps `*`, `?` and `{a,b}` as glob syntax;
+ * `[`, `]`, `(`, `)`, `"` (picomatch quotes a literal with it) and `\` are escaped, so `[name=x]` is
+ * the path's list selector, not a character class, and `["checksum/*"]` a quoted key whose `*` is a glob.
+ */
+function pathMatcher(glob: string): (path: string) => boolean {
+  const pattern = pathSegments(glob)
+    .map((seg) => (seg === '**' ? seg : seg.replaceAll('/', SLASH).replace(/[[\]()"\\]/g, '\\$&')))
+    .join('/');
+  const test = picomatch(pattern, PICO);
+  return (path) => test(asPosix(path));
+}
+
+/** An annotation or label key glob: picomatch as written, `/` separating the prefix from the name (`checksum/*`). */
+const keyMatcher = (glob: string): ((key: string) => boolean) => picomatch(glob, PICO);
 
 /** Path filter for one resource; matched against the path and each of its prefixes (so `status` drops `status.x.y`). */
 export function ignoreFilter(rules: IgnoreRules): PathFilter {
-  const paths = rules.paths.map(globToRegExp);
-  const annotations = rules.annotations.map(globToRegExp);
-  const labels = rules.labels.map(globToRegExp);
+  const paths = rules.paths.map(pathMatcher);
+  const annotations = rules.annotations.map(keyMatcher);
+  const labels = rules.labels.map(keyMatcher);
   return (path) => {
-    if (paths.some((r) => r.test(path))) return true;
+    if (paths.some((test) => test(path))) return true;
     const m = /(^|\.)(annotations|labels)\["([^"]+)"\]$|(^|\.)(annotations|labels)\.([A-Za-z_$][\w$-]*)$/.exec(path);
     if (!m) return false;
     const which = m[2] ?? m[5];
     const key = m[3] ?? m[6]!;
     if (/selector/i.test(path)) return false;
-    return (which === 'annotations' ? annotations : labels).some((r) => r.test(key));
+    return (which === 'annotations' ? annotations : labels).some((test) => test(key));
   };
 }
 
