@@ -2162,9 +2162,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2202,12 +2202,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve5(data);
+              ) : resolve6(data);
             });
           });
         }
@@ -4474,8 +4474,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6726,12 +6726,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7401,12 +7401,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7885,16 +7885,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7905,7 +7905,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7956,7 +7956,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7968,7 +7968,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -8304,8 +8304,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9574,7 +9574,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve6, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9587,7 +9587,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve6(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9606,7 +9606,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9623,7 +9623,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -9693,18 +9693,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve5, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve6(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve6(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9961,9 +9961,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10186,9 +10186,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10473,9 +10473,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10567,9 +10567,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -14432,7 +14432,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14508,7 +14508,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status,
                 statusText,
                 headersList,
@@ -14551,7 +14551,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18292,8 +18292,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve6) => {
+        setTimeout(resolve6, ms).unref();
       });
     }
     module2.exports = {
@@ -19743,8 +19743,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve5, reject) {
-            return setTimeout(resolve5, t2);
+          return new this.Promise(function(resolve6, reject) {
+            return setTimeout(resolve6, t2);
           });
         }
         computePenalty() {
@@ -19955,15 +19955,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve5, returned, task;
+          var args, cb, error2, reject, resolve6, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve5, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve5(returned);
+                  return resolve6(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -19978,13 +19978,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve5;
-          resolve5 = reject = null;
+          var promise, reject, resolve6;
+          resolve6 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve5 = _resolve;
+            resolve6 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve5, reject });
+          this._queue.push({ task, args, resolve: resolve6, reject });
           this._tryToRun();
           return promise;
         }
@@ -20385,14 +20385,14 @@ var require_light = __commonJS({
                 counts2 = this._states.counts;
                 return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
-              return new this.Promise((resolve5, reject) => {
+              return new this.Promise((resolve6, reject) => {
                 if (finished()) {
-                  return resolve5();
+                  return resolve6();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve5();
+                      return resolve6();
                     }
                   });
                 }
@@ -20485,9 +20485,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve5, reject) {
+              return new this.Promise(function(resolve6, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve5)(args3);
+                  return (args3[0] != null ? reject : resolve6)(args3);
                 });
               });
             };
@@ -20728,7 +20728,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20737,7 +20737,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20745,13 +20745,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -20943,7 +20943,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20952,7 +20952,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20960,13 +20960,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21147,7 +21147,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21156,7 +21156,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21164,13 +21164,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21239,8 +21239,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve5, reject) {
-          return setTimeout(resolve5, t2);
+        return new this.Promise(function(resolve6, reject) {
+          return setTimeout(resolve6, t2);
         });
       }
       computePenalty() {
@@ -21710,7 +21710,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21719,7 +21719,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21727,13 +21727,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21774,7 +21774,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve5, reject) => {
+          return new this.Promise((resolve6, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -21785,14 +21785,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve5();
+              return resolve6();
             } else {
-              return client.once("ready", resolve5);
+              return client.once("ready", resolve6);
             }
           });
         }
         _loadScript(name3) {
-          return new this.Promise((resolve5, reject) => {
+          return new this.Promise((resolve6, reject) => {
             var payload;
             payload = Scripts.payload(name3);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -21800,7 +21800,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name3] = replies[0];
-              return resolve5(replies[0]);
+              return resolve6(replies[0]);
             });
           });
         }
@@ -21813,12 +21813,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve5, reject) => {
+            return new _this.Promise((resolve6, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve5(replies[0]);
+                  return resolve6(replies[0]);
                 }
               });
             });
@@ -21826,13 +21826,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve5, reject) => {
+            return new this.Promise((resolve6, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve5();
+                  return resolve6();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -21846,13 +21846,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve5, reject) => {
+                  yield new _this2.Promise((resolve6, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve5();
+                        return resolve6();
                       }
                     });
                   });
@@ -21937,7 +21937,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21946,7 +21946,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21954,13 +21954,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22006,7 +22006,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve5, reject) => {
+          return new this.Promise((resolve6, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22017,9 +22017,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve5();
+              return resolve6();
             } else {
-              return client.once("ready", resolve5);
+              return client.once("ready", resolve6);
             }
           });
         }
@@ -22045,10 +22045,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve5, reject) => {
+            return new this.Promise((resolve6, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve5();
+                return resolve6();
               });
             });
           }));
@@ -22146,7 +22146,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22155,7 +22155,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22163,13 +22163,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22305,7 +22305,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name3 === "init" || name3 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve5, reject) => {
+          return new _this3.Promise((resolve6, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name3}.lua`, all_args);
@@ -22313,7 +22313,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve5(replies);
+              return resolve6(replies);
             });
             return _this3.connection.__scriptFn__(name3)(...arr);
           }).catch((e) => {
@@ -22544,7 +22544,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22553,7 +22553,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22561,13 +22561,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22590,19 +22590,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve5, returned, task;
+          var args, cb, error2, reject, resolve6, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve5 = _this$_queue$shift.resolve;
+            resolve6 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve5(returned);
+                  return resolve6(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -22618,16 +22618,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve5;
-        resolve5 = reject = null;
+        var promise, reject, resolve6;
+        resolve6 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve5 = _resolve;
+          resolve6 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve5,
+          resolve: resolve6,
           reject
         });
         this._tryToRun();
@@ -22680,7 +22680,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22689,7 +22689,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22697,13 +22697,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22966,7 +22966,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22975,7 +22975,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve5(value);
+        resolve6(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22983,13 +22983,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve6, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve5, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23227,14 +23227,14 @@ var require_Bottleneck = __commonJS({
               counts2 = this._states.counts;
               return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
             };
-            return new this.Promise((resolve5, reject) => {
+            return new this.Promise((resolve6, reject) => {
               if (finished()) {
-                return resolve5();
+                return resolve6();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve5();
+                    return resolve6();
                   }
                 });
               }
@@ -23342,9 +23342,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser3.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve5, reject) {
+            return new this.Promise(function(resolve6, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve5)(args3);
+                return (args3[0] != null ? reject : resolve6)(args3);
               });
             });
           };
@@ -30949,7 +30949,7 @@ var init_exec = __esm({
         this.exitCode = result.exitCode;
       }
     };
-    exec = (cmd, args, options2 = {}) => new Promise((resolve5) => {
+    exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
       const tool = options2.label ?? cmd;
       noteToolRun(tool, "start");
       const clock = processClock();
@@ -30988,7 +30988,7 @@ var init_exec = __esm({
           killGroup(group);
           liveGroups.delete(group);
         }
-        resolve5(result);
+        resolve6(result);
       };
       const timer = options2.timeoutMs ? setTimeout(() => {
         timedOut = true;
@@ -33255,11 +33255,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33275,7 +33275,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -35692,7 +35692,7 @@ async function createWithoutDuplicates(api, input, body, isOurs) {
     } catch (error2) {
       if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
       const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
-      if (wait > 0) await new Promise((resolve5) => setTimeout(resolve5, wait));
+      if (wait > 0) await new Promise((resolve6) => setTimeout(resolve6, wait));
       const adopted = (await api.listIssueComments(input.issueNumber)).find((comment2) => isOurs(comment2) && normalize(comment2.body) === body);
       if (adopted) return adopted;
     }
@@ -36422,7 +36422,7 @@ import { join as join6 } from "node:path";
 
 // node_modules/@carbon/generate/src/load.ts
 import { existsSync as existsSync5, readdirSync as readdirSync2, statSync } from "node:fs";
-import { join as join5 } from "node:path";
+import { isAbsolute, join as join5, relative, resolve as resolve2 } from "node:path";
 var SERVICE_FILE = "src/service.ts";
 function listServiceDirs(root) {
   const apps = join5(root, "apps");
@@ -36533,7 +36533,7 @@ async function persistently(deps, write) {
     } catch (error2) {
       if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
       const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
-      if (wait > 0) await new Promise((resolve5) => setTimeout(resolve5, wait));
+      if (wait > 0) await new Promise((resolve6) => setTimeout(resolve6, wait));
     }
   }
 }
@@ -37010,11 +37010,11 @@ var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
 import { existsSync as existsSync12, mkdtempSync, rmSync as rmSync4, statSync as statSync8 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join14, posix as posix2, relative as relative6, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join14, posix as posix2, relative as relative7, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync7, readdirSync as readdirSync4, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { basename as basename3, dirname as dirname2, join as join9, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { basename as basename3, dirname as dirname2, join as join9, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -39781,7 +39781,7 @@ var MAX_FILE_BYTES = 2 * 1024 * 1024;
 var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 var FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
 function findGitRoot(dir) {
-  for (let d = resolve2(dir); ; ) {
+  for (let d = resolve3(dir); ; ) {
     if (existsSync7(join9(d, ".git"))) return d;
     const up = dirname2(d);
     if (up === d) return void 0;
@@ -39816,7 +39816,7 @@ function scanFlux(root) {
       return;
     }
     if (!FLUX_KIND.test(text)) return;
-    const file = toPosix(relative(root, abs));
+    const file = toPosix(relative2(root, abs));
     let docs2;
     try {
       docs2 = parseManifestStream(text).filter((o) => o && typeof o === "object");
@@ -39828,7 +39828,7 @@ function scanFlux(root) {
       if (o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
         const path = cleanPath(spec.path ?? "");
         if (path === void 0) continue;
-        kustomizations.push({ file, dir: toPosix(relative(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
+        kustomizations.push({ file, dir: toPosix(relative2(root, d)), path, sourceKind: String(spec.sourceRef?.kind ?? "GitRepository") });
       } else if (o.kind === "FluxInstance" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("fluxcd.controlplane.io/")) {
         const path = cleanPath(spec.sync?.path);
         if (path !== void 0) instances.push({ file, path });
@@ -39865,9 +39865,9 @@ function name(clusters, root) {
   return clusters.map((c) => ({ ...c, name: (counts2.get(last(c)) ?? 0) > 1 ? c.dir.replace(/\//g, "-") : last(c) })).sort((a, b) => a.dir < b.dir ? -1 : 1);
 }
 function listFluxClusters(dir) {
-  const abs = resolve2(dir);
+  const abs = resolve3(dir);
   const repoRoot = findGitRoot(abs) ?? abs;
-  const rel = toPosix(relative(repoRoot, abs));
+  const rel = toPosix(relative2(repoRoot, abs));
   const all = discoverClusters(repoRoot);
   if (!all.length) return { repoRoot, clusters: [{ name: basename3(abs), dir: rel || ".", how: "path" }] };
   if (!rel) return { repoRoot, clusters: all };
@@ -39883,19 +39883,19 @@ var import_yaml11 = __toESM(require_dist2(), 1);
 init_src();
 import { createHash as createHash4 } from "node:crypto";
 import { existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync7, realpathSync as realpathSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join12, relative as relative5, sep as sep6 } from "node:path";
+import { join as join12, relative as relative6, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
 init_src();
 import { copyFileSync, existsSync as existsSync9, mkdirSync as mkdirSync2, readdirSync as readdirSync6, readFileSync as readFileSync6, realpathSync as realpathSync3, statSync as statSync5, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname3, join as join11, relative as relative4, sep as sep5 } from "node:path";
+import { dirname as dirname3, join as join11, relative as relative5, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
 import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, lstatSync as lstatSync2, openSync, readSync, realpathSync, statSync as statSync3 } from "node:fs";
-import { isAbsolute, relative as relative2, resolve as resolve3, sep as sep3 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative3, resolve as resolve4, sep as sep3 } from "node:path";
 var LIMITS = {
   /** Bytes per file. The API server refuses objects over ~1.5 MiB; the largest file here (a CRD) is 0.75 MiB. */
   fileBytes: 8 * 1024 * 1024,
@@ -39934,7 +39934,7 @@ var Root = class {
   }
   real;
   rel(abs) {
-    return relative2(this.dir, abs).split(sep3).join("/") || ".";
+    return relative3(this.dir, abs).split(sep3).join("/") || ".";
   }
   /**
    * Checks a path written in `from` (repo-relative display name, line) relative to folder `base`.
@@ -39945,10 +39945,10 @@ var Root = class {
     if (isRemote(ref2)) {
       return { problem: { code: "remote", ...at, message: `${what} "${ref2}" is remote: rendering never fetches (no network during validate and diff)`, hint: "vendor the files into the repository and reference them by a relative path" } };
     }
-    if (isAbsolute(ref2) || /^[a-z]:[\\/]/i.test(ref2)) {
+    if (isAbsolute2(ref2) || /^[a-z]:[\\/]/i.test(ref2)) {
       return { problem: { code: "outside", ...at, message: `${what} "${ref2}" is an absolute path: only files inside the repository are read`, hint: "use a path relative to the kustomization, inside the repository" } };
     }
-    const abs = resolve3(base, ref2);
+    const abs = resolve4(base, ref2);
     const escape = this.escapes(abs);
     if (escape) return { problem: { code: "outside", ...at, message: `${what} "${ref2}" ${escape}: only files inside the repository are read, and nothing of it was`, hint: "reference files inside the repository only (no `..` out of it, no symlink out of it)" } };
     return { abs };
@@ -40135,7 +40135,7 @@ function deepByScan(text) {
 init_src();
 import { createHash as createHash3, randomBytes } from "node:crypto";
 import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync5, readFileSync as readFileSync5, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
-import { join as join10, relative as relative3, resolve as resolve4, sep as sep4 } from "node:path";
+import { join as join10, relative as relative4, resolve as resolve5, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
 var TOOL_ID_VERSION = "tool-id/1";
 var RenderCache = class {
@@ -40260,7 +40260,7 @@ var RENDER_CACHE_ENV = "PLATFORM_RENDER_CACHE";
 function renderCacheFor(fallbackDir, env = process.env) {
   const v = env[RENDER_CACHE_ENV]?.trim();
   if (v === "off") return void 0;
-  if (v) return new RenderCache(resolve4(v));
+  if (v) return new RenderCache(resolve5(v));
   return new RenderCache(fallbackDir);
 }
 function cacheOption(given) {
@@ -40288,7 +40288,7 @@ var InputHasher = class {
    */
   buildKey(root, target, args, toolId) {
     const lines = [RENDER_CACHE_VERSION, `tool ${toolId}`, `args ${args.map((a) => a === target ? "<target>" : a).join(" ")}`];
-    const name3 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative3(root, abs).split(sep4).join("/") || "." : void 0;
+    const name3 = (abs) => abs === target && !inside(root, abs) ? "<target>" : inside(root, abs) ? relative4(root, abs).split(sep4).join("/") || "." : void 0;
     const seen = /* @__PURE__ */ new Set();
     const visit = (dir) => {
       if (seen.has(dir)) return true;
@@ -40310,7 +40310,7 @@ var InputHasher = class {
         if (REMOTE_INPUT.test(s)) return false;
         for (const candidate of s.includes("=") ? [s, s.slice(s.indexOf("=") + 1)] : [s]) {
           if (!candidate || candidate.includes("\n")) continue;
-          const abs = resolve4(dir, candidate);
+          const abs = resolve5(dir, candidate);
           if (!existsSync8(abs)) continue;
           const n = name3(abs);
           if (n === void 0) return false;
@@ -40367,7 +40367,7 @@ var InputHasher = class {
   }
 };
 function rootFree(text, root, wrapperDir) {
-  const rel = relative3(wrapperDir, root).split(sep4).join("/");
+  const rel = relative4(wrapperDir, root).split(sep4).join("/");
   const out = text.split(root).join("<root>");
   if (!rel) return out;
   const esc = rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -40668,7 +40668,7 @@ var Builder = class {
     return p;
   }
   rel(root, abs) {
-    return relative4(root, abs).split(sep5).join("/") || ".";
+    return relative5(root, abs).split(sep5).join("/") || ".";
   }
   async doBuild(rootDir, dir, overlay, origin) {
     const root = this.allow(rootDir);
@@ -40763,8 +40763,8 @@ var Builder = class {
   wrap(dir, resources, o, components) {
     const d = this.tempDir();
     const listed = resources.map((r2) => {
-      if (r2 === dir || statSync5(r2).isDirectory()) return relative4(d, r2).split(sep5).join("/");
-      const rel = join11("files", relative4(dir, r2));
+      if (r2 === dir || statSync5(r2).isDirectory()) return relative5(d, r2).split(sep5).join("/");
+      const rel = join11("files", relative5(dir, r2));
       mkdirSync2(dirname3(join11(d, rel)), { recursive: true });
       copyFileSync(r2, join11(d, rel));
       return rel.split(sep5).join("/");
@@ -40775,7 +40775,7 @@ var Builder = class {
     if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
-    if (components.length) k.components = components.map((c) => relative4(d, c).split(sep5).join("/"));
+    if (components.length) k.components = components.map((c) => relative5(d, c).split(sep5).join("/"));
     writeFileSync2(join11(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
     return d;
   }
@@ -40991,7 +40991,7 @@ function linkOutside(dir, root) {
     } catch {
       return false;
     }
-    if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) found = relative5(root, p);
+    if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) found = relative6(root, p);
     return found !== void 0;
   });
   return found;
@@ -41218,7 +41218,7 @@ var HelmRenderer = class {
       if (o.kind && !CLUSTER_SCOPED.has(o.kind) && o.metadata && !o.metadata.namespace) o.metadata = { ...o.metadata, namespace: releaseNs };
       return o;
     });
-    const shown = relative5(ctx.repoRoot, chart).startsWith("..") ? chart.split(sep6).pop() : relative5(ctx.repoRoot, chart);
+    const shown = relative6(ctx.repoRoot, chart).startsWith("..") ? chart.split(sep6).pop() : relative6(ctx.repoRoot, chart);
     return { kind: "rendered", objects, chart: shown };
   }
 };
@@ -41783,7 +41783,7 @@ var RenderSession = class {
       for (const p of found.refused) errors.push({ severity: "error", ...p });
     }
     for (const abs of [...unread].sort()) {
-      const display = relative6(this.repoRoot, abs).split(sep7).join("/");
+      const display = relative7(this.repoRoot, abs).split(sep7).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
@@ -41959,7 +41959,7 @@ function locOf(_src, e) {
   return { file: e.definedIn?.file ?? e.path, ...e.definedIn?.line ? { line: e.definedIn.line } : {} };
 }
 function normalisePath(p) {
-  if (isAbsolute2(p) && !p.startsWith("/")) return void 0;
+  if (isAbsolute3(p) && !p.startsWith("/")) return void 0;
   const n = posix2.normalize(`/${p.replace(/\\/g, "/")}`).replace(/^\/+/, "").replace(/\/+$/, "");
   const raw = posix2.normalize(p.replace(/\\/g, "/").replace(/^\/+/, ""));
   if (raw === ".." || raw.startsWith("../")) return void 0;
