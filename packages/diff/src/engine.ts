@@ -1,10 +1,37 @@
-import { documentText } from '@carbon/render';
+import { documentText, type RenderedObject } from '@carbon/render';
+import { podTemplateOf } from '@carbon/validate';
 import { DEFAULT_CONFIG, ignoreFilter, stripIgnored, type DiffConfig } from './config.ts';
 import { canonical, diffFields, type PathFilter } from './fields.ts';
 import { createMasker, maskObject, type Masker } from './mask.ts';
 import { capacityChange, capacityRisks, headroomRisks, type CapacityInput, type CapacitySnapshot } from './capacity.ts';
 import { assessRisks, sortRisks } from './risks.ts';
-import type { CapacityChange, FieldChange, K8sObject, RepeatedChange, ResourceChange, ResourceId, SectionKind, SectionReport, ServiceObjects, ServiceSummary } from './types.ts';
+import type { CapacityChange, FieldChange, K8sObject, RepeatedChange, ResourceChange, ResourceId, SectionKind, SectionReport, ServiceObjects, ServiceSummary, ShownValue } from './types.ts';
+
+/**
+ * What a reviewer needs to see of a new workload (a new service's PR used to say only
+ * "Deployment data-platform/redis added"): replicas, the pod's security context, and per container
+ * its image, resources and security context. Values come from the masked object; nothing else of
+ * it (env, volumes, probes) is listed.
+ */
+export function addedWorkloadFields(o: K8sObject): FieldChange[] {
+  if (o.kind === 'Pod') return [];
+  const t = podTemplateOf({ object: o } as unknown as RenderedObject);
+  if (!t) return [];
+  const out: FieldChange[] = [];
+  const add = (path: string, v: unknown) => {
+    if (v !== undefined && v !== null) out.push({ path, op: 'added', after: v as ShownValue });
+  };
+  add('spec.replicas', (o.spec as { replicas?: unknown } | undefined)?.replicas);
+  const base = t.path.join('.');
+  add(`${base}.securityContext`, t.spec.securityContext);
+  for (const field of ['initContainers', 'containers'] as const) {
+    for (const c of (t.spec[field] as Record<string, unknown>[] | undefined) ?? []) {
+      const at = `${base}.${field}[name=${String(c.name)}]`;
+      for (const key of ['image', 'resources', 'securityContext']) add(`${at}.${key}`, c[key]);
+    }
+  }
+  return out;
+}
 
 export function resourceId(o: K8sObject): ResourceId {
   const api = o.apiVersion ?? '';
@@ -188,7 +215,7 @@ export function diffSection(input: SectionInput, options: EngineOptions = {}): S
     });
   }
   for (const r of removed) if (!renamedFrom.has(r.key)) resources.push({ change: 'removed', id: r.id, ref: refOf(r.id), service: r.service, fields: [] });
-  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: 'added', id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
+  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: 'added', id: a.id, ref: refOf(a.id), service: a.service, fields: addedWorkloadFields(a.object) });
 
   resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
   const repeated = collapseRepeated(resources, config.collapseThreshold);

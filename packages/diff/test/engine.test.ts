@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { diffFields, DEFAULT_CONFIG, createMasker, diffSection, maskObject, parseDiffConfig } from '../src/index.ts';
+import { diffFields, DEFAULT_CONFIG, createMasker, diffSection, maskObject, parseDiffConfig, renderMarkdown } from '../src/index.ts';
 import { YamlSource } from '@carbon/platform';
-import { deployment, section, services } from './fixtures.ts';
+import { deployment, report, section, services } from './fixtures.ts';
 
 describe('field diff', () => {
   it('matches keyed lists by natural key, so reordering is no change', () => {
@@ -45,6 +45,33 @@ describe('section diff', () => {
     const by = Object.fromEntries(s.resources.map((r) => [r.ref, r.change]));
     expect(by).toEqual({ 'Deployment data/web': 'changed', 'Deployment data/old': 'removed', 'Deployment data/new': 'added' });
     expect(s.resources.find((r) => r.change === 'changed')!.fields).toEqual([{ path: 'spec.replicas', op: 'changed', before: 2, after: 3 }]);
+  });
+
+  it('a new workload shows its replicas, image, resources and security contexts, not just "added" (env values never)', () => {
+    const redis = deployment('redis', { image: 'harbor.example/redis:7.4.1', env: [{ name: 'REDIS_PASSWORD', value: 'hunter2-never-shown' }] });
+    const pod = (redis.spec as any).template.spec;
+    pod.securityContext = { runAsNonRoot: true, runAsUser: 65532 };
+    pod.containers[0].securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+    pod.initContainers = [{ name: 'init', image: 'harbor.example/dockerhub/library/busybox:1.37' }];
+    const s = section({ app: [] }, { app: [redis] });
+    const added = s.resources.find((r) => r.ref === 'Deployment data/redis')!;
+    expect(added.change).toBe('added');
+    expect(added.fields.map((f) => f.path)).toEqual([
+      'spec.replicas',
+      'spec.template.spec.securityContext',
+      'spec.template.spec.initContainers[name=init].image',
+      'spec.template.spec.containers[name=main].image',
+      'spec.template.spec.containers[name=main].resources',
+      'spec.template.spec.containers[name=main].securityContext',
+    ]);
+    const md = renderMarkdown(report([s])).full;
+    expect(md).toContain('harbor.example/redis:7.4.1');
+    expect(md).toMatch(/runAsUser: 65532/);
+    expect(md).toMatch(/memory: 1Gi/);
+    expect(md).not.toContain('hunter2-never-shown');
+    // A ConfigMap or a Service added stays one line.
+    const cm = section({ app: [] }, { app: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'data' }, data: { a: 'b' } }] });
+    expect(cm.resources[0]!.fields).toEqual([]);
   });
 
   it('detects configMapGenerator hash-suffix renames', () => {

@@ -47883,6 +47883,25 @@ function sortRisks(risks) {
 }
 
 // node_modules/@carbon/diff/src/engine.ts
+function addedWorkloadFields(o) {
+  if (o.kind === "Pod") return [];
+  const t2 = podTemplateOf({ object: o });
+  if (!t2) return [];
+  const out = [];
+  const add3 = (path, v) => {
+    if (v !== void 0 && v !== null) out.push({ path, op: "added", after: v });
+  };
+  add3("spec.replicas", o.spec?.replicas);
+  const base = t2.path.join(".");
+  add3(`${base}.securityContext`, t2.spec.securityContext);
+  for (const field of ["initContainers", "containers"]) {
+    for (const c of t2.spec[field] ?? []) {
+      const at = `${base}.${field}[name=${String(c.name)}]`;
+      for (const key of ["image", "resources", "securityContext"]) add3(`${at}.${key}`, c[key]);
+    }
+  }
+  return out;
+}
 function resourceId(o) {
   const api = o.apiVersion ?? "";
   return { group: api.includes("/") ? api.split("/")[0] : "", kind: o.kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" };
@@ -48007,7 +48026,7 @@ function diffSection2(input, options2 = {}) {
     });
   }
   for (const r2 of removed) if (!renamedFrom.has(r2.key)) resources.push({ change: "removed", id: r2.id, ref: refOf(r2.id), service: r2.service, fields: [] });
-  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: [] });
+  for (const a of added) if (!renamedTo.has(a.key)) resources.push({ change: "added", id: a.id, ref: refOf(a.id), service: a.service, fields: addedWorkloadFields(a.object) });
   resources.sort((x, y) => x.service.localeCompare(y.service) || x.ref.localeCompare(y.ref));
   const repeated = collapseRepeated(resources, config.collapseThreshold);
   const lookup = (change, side) => {
