@@ -30,6 +30,8 @@ export interface ScaffoldOptions {
   /** The container port (named `http`); probes use it. */
   port?: number;
   description?: string;
+  /** Who is paged for it (alerts route on it); default: the team that owns every service of the namespace. */
+  team?: string;
   /** What it calls: `<service>[/<workload>]:<port>[,<port>…]` (the peer's port, by number or name). */
   talksTo?: string[];
   /** Who calls it: `<service>[/<workload>][:<port>[,<port>…]]` (its own port; default http). */
@@ -115,7 +117,7 @@ const networkSource = (n: { ingress: NetworkAllow[]; egress: NetworkAllow[] }) =
 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-type Resolved = Required<Omit<ScaffoldOptions, 'talksTo' | 'reachedFrom'>> & { network: { ingress: NetworkAllow[]; egress: NetworkAllow[] } };
+type Resolved = Required<Omit<ScaffoldOptions, 'talksTo' | 'reachedFrom' | 'team'>> & { team?: string; network: { ingress: NetworkAllow[]; egress: NetworkAllow[] } };
 
 function serviceSource(o: Resolved, image: { upstream: string; tag: string }, production: string[]): string {
   const replicas = [`default: 1`, ...production.map((c) => `${/^[a-z_$][\w$]*$/i.test(c) ? c : q(c)}: 2`)].join(', ');
@@ -127,7 +129,7 @@ export const service = defineService({
   name: ${q(o.name)},
   namespace: ${q(o.namespace)},
   layer: 'apps',
-  description: ${q(o.description)},
+  description: ${q(o.description)},${o.team ? `\n  // Alerts of the namespace go to one team only while all its services name the same one.\n  team: ${q(o.team)},` : ''}
   workloads: [
     {
       name: ${q(o.name)},
@@ -173,9 +175,15 @@ export async function scaffoldService(root: string, options: ScaffoldOptions): P
   // The peers' definitions as they are now: the rules are checked against them before anything is written.
   const talks = options.talksTo ?? [];
   const reached = options.reachedFrom ?? [];
-  const existing = talks.length || reached.length ? await loadServices(root) : [];
+  const existing = await loadServices(root);
+  // A namespace's alerts go to the team all its services name; a service without one makes it
+  // mixed and sends them to platform (packages/manifests/src/alertmanager.ts): inherit the owner.
+  const owners = [...new Set(existing.filter((x) => x.definition.namespace === options.namespace).map((x) => x.definition.team ?? 'platform'))];
+  const owner = owners.length === 1 && owners[0] !== 'platform' ? owners[0] : undefined;
+  if (options.team !== undefined && !isDnsLabel(options.team)) throw new ScaffoldError(`--team "${shown(options.team)}" is not a team name`, 'lowercase letters, digits and "-", e.g. data');
+  const team = options.team ?? owner;
   const network = { egress: networkRules('--talks-to', talks, existing, { port }), ingress: networkRules('--reached-from', reached, existing, { port }) };
-  const o: Resolved = { name, namespace: options.namespace, image: options.image, port, description, network };
+  const o: Resolved = { name, namespace: options.namespace, image: options.image, port, description, network, ...(team ? { team } : {}) };
   const production = clusters.filter((c) => c.role === 'production').map((c) => c.name);
 
   const files: Record<string, string> = {
@@ -217,6 +225,7 @@ export async function scaffoldService(root: string, options: ScaffoldOptions): P
     peerEdits,
     nextSteps: [
       ...peerEdits.map((e) => `edit ${e.file}: add ${e.add} to ${e.field} (without it the peer's default-deny drops the traffic)`),
+      ...(owner && team !== owner ? [`note: ${o.namespace}'s alerts go to team ${owner} today; a service of team ${team ?? 'platform'} there sends them all to platform (docs/observability.md)`] : []),
       `edit ${dir}/${SERVICE_FILE}: description, probes (http paths), resources, public/secrets/storage/monitoring/network (docs/adding-a-service.md)`,
       'npm install                      # links the new workspace',
       `npx platform generate --service ${name}`,

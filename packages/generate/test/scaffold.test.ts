@@ -92,6 +92,23 @@ describe('platform new <service>', () => {
     expect(fixed.err).not.toMatch(/warning/);
   });
 
+  it("inherits the namespace's team, so the namespace's alerts keep their route; another --team is said to move them", async () => {
+    const owned = (name: string) => serviceSource(name).replace(`description: 'fixture service ${name}',`, `description: 'fixture service ${name}',\n  team: 'data',`);
+    repo = fixtureRepo({ web: owned('web'), api: owned('api') });
+    repo.write('tsconfig.base.json', readFileSync(resolve(import.meta.dirname, '../../../tsconfig.base.json'), 'utf8'));
+    const r = await cli(repo.root, 'new', 'cache', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1');
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(repo.root, 'apps/cache/src/service.ts'), 'utf8')).toContain("\n  team: 'data',\n");
+    expect(r.out).not.toContain('note:');
+    const other = await cli(repo.root, 'new', 'queue', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1', '--team', 'ops');
+    expect(other.code, other.err).toBe(0);
+    expect(readFileSync(join(repo.root, 'apps/queue/src/service.ts'), 'utf8')).toContain("\n  team: 'ops',\n");
+    expect(other.out).toContain("note: data's alerts go to team data today; a service of team ops there sends them all to platform");
+    const bad = await cli(repo.root, 'new', 'x', '--namespace', 'data', '--image', 'docker.io/library/redis:7.4.1', '--team', 'Ops Team');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--team "Ops\?Team" is not a team name/);
+  });
+
   it('a rule naming an unknown service, workload or port, or no port: exit 2 with what to give, nothing written', async () => {
     repo = fixtureRepo({ web: serviceSource('web') });
     const before = tree(repo.root);
@@ -126,6 +143,7 @@ describe('platform new <service>', () => {
       expect(r.out).toContain('\nNetwork: 2 of 2 rules not yet allowed by the peer (steps 1, 2 below)\n');
       expect(r.out).toContain("  1. edit apps/postgresql/src/service.ts: add { peer: { service: 'redis' }, ports: [5432] } to network.ingress");
       expect(r.out).toContain("  2. edit apps/superset/src/service.ts: add { peer: { service: 'redis' }, ports: [6379] } to network.egress");
+      expect(readFileSync(join(copy, 'apps/redis/src/service.ts'), 'utf8')).toContain("\n  team: 'data',\n"); // data-platform's alerts keep going to data
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

@@ -16,6 +16,7 @@ export const options = [
     return Number(v);
   }),
   option('--description <text>', 'one line: what the service does and who uses it'),
+  option('--team <team>', "who is paged for it (default: the team owning every service of the namespace, so its alerts keep their route)"),
   repeatable('--talks-to <service[/workload]:port>', "an egress rule to another service's port (number or name), e.g. postgresql:5432"),
   repeatable('--reached-from <service[/workload][:port]>', 'an ingress rule from another service to this one (default port: http)'),
 ];
@@ -31,6 +32,7 @@ interface Opts {
   image?: string;
   port?: number;
   description?: string;
+  team?: string;
   talksTo?: string[];
   reachedFrom?: string[];
 }
@@ -49,6 +51,7 @@ export async function run(values: Opts, io: Io, ctx: { args: string[] }): Promis
     image: values.image!,
     ...(values.port !== undefined ? { port: values.port } : {}),
     ...(values.description !== undefined ? { description: values.description } : {}),
+    ...(values.team !== undefined ? { team: values.team } : {}),
     ...(values.talksTo ? { talksTo: values.talksTo } : {}),
     ...(values.reachedFrom ? { reachedFrom: values.reachedFrom } : {}),
   });
