@@ -195,3 +195,19 @@ describe('generate warns about a network rule declared on one side only', () => 
     expect(fixed.err).not.toMatch(/warning/);
   });
 });
+
+describe('generate warns about a literal credential in a generated config file (validate: SECR003)', () => {
+  it('names the definition, the ConfigMap, the file, the key and the line, never the value; code reading the environment is quiet', async () => {
+    const config = (line: string) => serviceSource('web').replace('security: { runAsUser: 101 },', `security: { runAsUser: 101 },\n    config: { mountPath: '/etc/app', files: { 'app_config.py': ${JSON.stringify(`import os\nDEBUG = False\n${line}\n`)} } },`);
+    repo = fixtureRepo({ web: config("SECRET_KEY = 'hunter2-canary'") });
+    const g = await cli(repo.root, 'generate');
+    expect(g.code, JSON.stringify(g.err)).toBe(0);
+    expect(g.err).toMatch(/^warning: apps\/web\/src\/service\.ts: ConfigMap data\/web-config: app_config\.py assigns a literal credential to SECRET_KEY \(line 3\) \(SECR003: read it from the environment, backed by an ExternalSecret from Vault\)$/m);
+    expect(g.err.match(/SECRET_KEY/g)).toHaveLength(1); // once, not per cluster
+    expect(g.err).not.toContain('hunter2-canary');
+    repo.write('apps/web/src/service.ts', config('SECRET_KEY = os.environ["SECRET_KEY"]'));
+    const fixed = await cli(repo.root, 'generate');
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(fixed.err).not.toMatch(/warning/);
+  });
+});

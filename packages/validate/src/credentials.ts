@@ -67,3 +67,17 @@ export function literalCredentials(text: string): LiteralCredential[] {
   });
   return out;
 }
+
+/** Literal credentials in each file (data key) of a ConfigMap: what SECR003 reports and `platform generate` warns about. */
+export function configMapCredentials(configMap: { data?: Record<string, unknown> }): { file: string; found: LiteralCredential[] }[] {
+  const out: { file: string; found: LiteralCredential[] }[] = [];
+  for (const [file, text] of Object.entries(configMap.data ?? {})) {
+    if (typeof text !== 'string') continue;
+    const found = literalCredentials(text);
+    if (found.length) out.push({ file, found });
+  }
+  return out;
+}
+
+/** `superset_config.py assigns a literal credential to SECRET_KEY (line 12), …`: names and lines, never values. */
+export const describeCredentials = (c: { file: string; found: LiteralCredential[] }): string => `${c.file} assigns a literal credential to ${c.found.map((f) => `${f.key} (line ${f.line})`).join(', ')}`;

@@ -16,4 +16,4 @@ export { promRulesCheck, parsePromtoolCheck, isPrometheusRule } from './promrule
 export { changedScope, inScope, type Scope } from './changed.ts';
 export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
 export { formatCapacity } from './format/capacity.ts';
-export { literalCredentials, readsSecretElsewhere, type LiteralCredential } from './credentials.ts';
+export { configMapCredentials, describeCredentials, literalCredentials, readsSecretElsewhere, type LiteralCredential } from './credentials.ts';

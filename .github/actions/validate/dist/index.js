@@ -39472,6 +39472,16 @@ function literalCredentials(text) {
   });
   return out;
 }
+function configMapCredentials(configMap) {
+  const out = [];
+  for (const [file, text] of Object.entries(configMap.data ?? {})) {
+    if (typeof text !== "string") continue;
+    const found = literalCredentials(text);
+    if (found.length) out.push({ file, found });
+  }
+  return out;
+}
+var describeCredentials = (c) => `${c.file} assigns a literal credential to ${c.found.map((f) => `${f.key} (line ${f.line})`).join(", ")}`;
 
 // node_modules/@carbon/validate/src/rules.ts
 var r = (id, category, severity, title, rationale, hint) => ({ id, category, severity, title, rationale, hint });
@@ -39707,13 +39717,7 @@ var clusterChecks = (view, emit) => {
     const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
     if (keys.length) emit("SECR001", ro, `Secret carries literal values for ${keys.length} key${keys.length === 1 ? "" : "s"} (${keys.join(", ")})`, [o.data ? "data" : "stringData"]);
   }
-  for (const ro of byKind("ConfigMap")) {
-    for (const [file, text] of Object.entries(ro.object.data ?? {})) {
-      if (typeof text !== "string") continue;
-      const found = literalCredentials(text);
-      if (found.length) emit("SECR003", ro, `${file} assigns a literal credential to ${found.map((f) => `${f.key} (line ${f.line})`).join(", ")}`, ["data", file]);
-    }
-  }
+  for (const ro of byKind("ConfigMap")) for (const c of configMapCredentials(ro.object)) emit("SECR003", ro, describeCredentials(c), ["data", c.file]);
   for (const ro of byKind("ExternalSecret")) {
     const st = ro.object.spec?.secretStoreRef ?? {};
     const kind = st.kind ?? "SecretStore";

@@ -1,5 +1,6 @@
 import { generate, unpinnedServices } from '@carbon/generate';
 import { oneSidedNetworkRules } from '@carbon/platform';
+import { configMapCredentials, describeCredentials } from '@carbon/validate';
 import { option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
@@ -14,6 +15,21 @@ export async function run(values: { check?: boolean; service?: string }, io: Io)
   const stale = [...result.changed, ...result.removed];
   // A network rule declared on one side only is valid YAML and valid policy, and drops the traffic: say so.
   for (const r of oneSidedNetworkRules(result.platform.services)) io.err(`warning: ${r.file}: ${r.field}: ${r.message}\n`);
+  // A literal credential in a generated config file is a credential in git (validate's SECR003 fails the PR): say so here first.
+  const said = new Set<string>();
+  const fileOf = new Map(result.platform.services.map((s) => [s.definition.name, s.file]));
+  for (const [, byService] of result.rendered.objects) {
+    for (const [service, objects] of byService) {
+      for (const o of objects) {
+        if (o.kind !== 'ConfigMap') continue;
+        for (const c of configMapCredentials(o as { data?: Record<string, unknown> })) {
+          const line = `warning: ${fileOf.get(service) ?? `apps/${service}`}: ConfigMap ${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}: ${describeCredentials(c)} (SECR003: read it from the environment, backed by an ExternalSecret from Vault)\n`;
+          if (!said.has(line)) io.err(line);
+          said.add(line);
+        }
+      }
+    }
+  }
   // A pinned cluster gets no Flux wiring for a service without a pin: say so (stderr, so stdout stays the file list).
   for (const u of unpinnedServices(result.platform)) {
     io.err(`note: ${u.service} has no pin on ${u.cluster}: nothing is deployed there until its first promotion (npx platform promote --service ${u.service} --revision <sha on main>)\n`);

@@ -1,7 +1,7 @@
 import { isSopsEncrypted } from '@carbon/render';
 import type { RenderedObject } from '@carbon/render';
 import { mapMatches, operatorPodLabels, podTemplateOf, selectorMatches } from '../pods.ts';
-import { literalCredentials } from '../credentials.ts';
+import { configMapCredentials, describeCredentials } from '../credentials.ts';
 import { ref, type Check } from '../types.ts';
 
 const CLUSTER_SCOPED = new Set([
@@ -136,13 +136,7 @@ export const clusterChecks: Check = (view, emit) => {
     if (keys.length) emit('SECR001', ro, `Secret carries literal values for ${keys.length} key${keys.length === 1 ? '' : 's'} (${keys.join(', ')})`, [o.data ? 'data' : 'stringData']);
   }
   // Config files (ConfigMap values) that assign a literal to a secret-named key: a credential in git.
-  for (const ro of byKind('ConfigMap')) {
-    for (const [file, text] of Object.entries(((ro.object as any).data ?? {}) as Record<string, unknown>)) {
-      if (typeof text !== 'string') continue;
-      const found = literalCredentials(text);
-      if (found.length) emit('SECR003', ro, `${file} assigns a literal credential to ${found.map((f) => `${f.key} (line ${f.line})`).join(', ')}`, ['data', file]);
-    }
-  }
+  for (const ro of byKind('ConfigMap')) for (const c of configMapCredentials(ro.object as { data?: Record<string, unknown> })) emit('SECR003', ro, describeCredentials(c), ['data', c.file]);
   for (const ro of byKind('ExternalSecret')) {
     const st = (ro.object as any).spec?.secretStoreRef ?? {};
     const kind = st.kind ?? 'SecretStore';
