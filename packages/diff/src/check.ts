@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
-import { discoverFluxKustomizations, RenderCache, renderCacheFor, type RenderedCluster, type RenderOptions } from '@carbon/render';
-import { validate, type CapacityReport, type ValidateOptions, type ValidateResult } from '@carbon/validate';
+import { join, resolve } from 'node:path';
+import { discoverFluxKustomizations, INPUT_ERROR_CODES, RenderCache, renderCacheFor, type RenderedCluster, type RenderOptions } from '@carbon/render';
+import { span } from '@carbon/toolchain';
+import { folderDigest, loadPolicy, validate, type CapacityReport, type ValidateOptions, type ValidateResult } from '@carbon/validate';
+import { environmentLines, memoKey, readMemo, unkeyedRead, worktreeState } from './memo.ts';
 import { diffRevisions, resolveRevision, WORKTREE, type DiffRevisionsOptions } from './revisions.ts';
 import type { DiffReport } from './types.ts';
 
@@ -11,6 +13,8 @@ export type CheckOptions = Omit<ValidateOptions, 'cache' | 'onRendered'> & {
   cache?: RenderCache;
   /** For tests: the diff's other options. */
   diff?: Pick<DiffRevisionsOptions, 'masker' | 'config'>;
+  /** Keep whole results in the cache folder (default: on when the cache has a folder and no runner or diff options are injected). */
+  memo?: boolean;
 };
 
 export type CheckResult = {
@@ -19,8 +23,37 @@ export type CheckResult = {
   /** base → working tree, from the same renderings. */
   diff: DiffReport;
   capacity: CapacityReport[];
-  render: { kustomizeRuns: number; cache: RenderCache['stats'] };
+  /** `memo`: 'hit' (the whole result read back), 'stored', or why no memo was kept or used. */
+  render: { kustomizeRuns: number; cache: RenderCache['stats']; memo?: string };
 };
+
+/**
+ * The key of a whole check (memo.ts): the environment, the working tree's content, what git
+ * leaves out of it, the base commit, the changed-since commit, every option that changes a
+ * finding (today's date: policy exceptions expire), and the schema folders policy.yaml adds.
+ */
+async function checkKey(options: CheckOptions, root: string, repo: string, cache: RenderCache, baseCommit: string): Promise<{ key: string; folders: string[]; env: string[] } | string> {
+  const [env, tree] = await Promise.all([environmentLines({ repo, toolsRoot: root, cache, ...(options.charts ? { charts: options.charts } : {}) }), worktreeState(repo)]);
+  if (typeof env === 'string') return env;
+  if (typeof tree === 'string') return tree;
+  const since = options.changedSince ? await resolveRevision(repo, options.changedSince) : '';
+  let schemas: string[] = [];
+  try {
+    schemas = (loadPolicy(repo).schemas ?? []).map((d) => `schemas ${d} ${folderDigest(join(repo, d))}`);
+  } catch (e) {
+    return `platform/policy.yaml: ${(e as Error).message}`;
+  }
+  const opts = {
+    clusters: options.clusters ?? null,
+    changedSince: since,
+    workingTree: Boolean(options.workingTree),
+    schema: options.schema !== false,
+    rules: options.rules !== false,
+    today: options.today ?? new Date().toISOString().slice(0, 10),
+    charts: options.charts ?? null,
+  };
+  return { key: memoKey([...env, 'whole check', `root ${root}`, `repo ${repo}`, ...tree.lines, `base ${baseCommit}`, `options ${JSON.stringify(opts)}`, ...schemas]), folders: tree.folders, env };
+}
 
 /**
  * The whole pull-request check from one rendering of each revision: validate renders the working
@@ -34,8 +67,19 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const repo = resolve(options.path ?? root);
   const cache = options.cache ?? renderCacheFor() ?? new RenderCache();
   const runner = options.runner;
-  await resolveRevision(repo, options.base, runner); // a bad --base fails before anything renders
+  const baseCommit = await resolveRevision(repo, options.base, runner); // a bad --base fails before anything renders
+  const started = performance.now();
+  let memo: { key: string; folders: string[]; env: string[] } | string = 'off';
+  if (cache.dir && !runner && !options.diff && options.memo !== false) {
+    memo = await span('check memo key', () => checkKey(options, root, repo, cache, baseCommit));
+    const hit = typeof memo === 'string' ? undefined : readMemo<CheckResult>(cache, memo.key);
+    if (hit?.validate && hit.diff && hit.render) {
+      return { ...hit, validate: { ...hit.validate, stats: { ...hit.validate.stats, kustomizeRuns: 0, durationMs: Math.round(performance.now() - started) } }, render: { kustomizeRuns: 0, cache: { ...cache.stats }, memo: 'hit' } };
+    }
+  }
   const rendered: RenderedCluster[] = [];
+  /** Working-tree renderings of the head (validate's and the diff's pending-promotion view): what the check read. */
+  const headRenders: RenderedCluster[] = [];
   let headDone!: () => void;
   const head = new Promise<void>((r) => (headDone = r));
   // The diff's head is the working tree validate renders: hand it that rendering once it is complete.
@@ -44,7 +88,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       await head;
       return rendered.filter((c) => !o.clusters || o.clusters.includes(c.cluster));
     }
-    return discoverFluxKustomizations(dir, o);
+    const out = await discoverFluxKustomizations(dir, o);
+    if (resolve(dir) === repo) headRenders.push(...out);
+    return out;
   };
   const validating = validate({ ...options, root, path: repo, cache, onRendered: (c) => rendered.push(c) }).finally(() => headDone());
   const diffing = diffRevisions({
@@ -57,15 +103,26 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     ...(options.diff ?? {}),
     cache,
     render,
+    ...(typeof memo !== 'string' ? { environment: memo.env } : {}),
   });
   // Both are awaited before either error surfaces, so no promise is left unobserved.
   const [v, d] = await Promise.allSettled([validating, diffing]);
   if (v.status === 'rejected') throw v.reason;
   if (d.status === 'rejected') throw d.reason;
-  return {
+  const result: CheckResult = {
     validate: v.value,
     diff: d.value,
     capacity: v.value.clusters.flatMap((c) => (c.capacity ? [c.capacity] : [])),
     render: { kustomizeRuns: cache.stats.misses + cache.stats.uncacheable, cache: { ...cache.stats } },
   };
+  if (typeof memo !== 'string') {
+    const all = [...rendered, ...headRenders];
+    // Not kept: a build that read something remote (uncacheable), a pin this clone lacks, input that could not be read (a limit hit under load is not a fact about the tree), or an unkeyed folder the check reads.
+    const why =
+      cache.stats.uncacheable > 0 ? 'a build was not cacheable' : all.some((c) => c.errors.some((e) => e.code === 'source' || (e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code)))) ? 'the rendering had input errors or missing pins' : unkeyedRead(memo.folders, all);
+    if (why) memo = why;
+    else cache.putResult(memo.key, JSON.stringify(result), false);
+  }
+  if (memo !== 'off') result.render.memo = typeof memo === 'string' ? `not kept: ${memo}` : 'stored';
+  return result;
 }

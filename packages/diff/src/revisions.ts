@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
 import { capacitySnapshot, type CapacitySnapshot } from './capacity.ts';
 import { diffSection as compare, type SectionInput } from './engine.ts';
 import { createMasker, type Masker } from './mask.ts';
+import { environmentLines, memoKey, readMemo, restoreClusters, storeClusters, type StoredCluster } from './memo.ts';
 import { totalsOf } from './report.ts';
 import type { DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
 
@@ -49,7 +50,14 @@ export interface DiffRevisionsOptions {
   cache?: RenderCache;
   /** HelmReleases: chart cache and whether to fetch (RenderOptions.charts). */
   charts?: RenderOptions['charts'];
+  /** Keep the base revision's renderings in the cache folder by commit (default: on when the cache has a folder and no runner is injected). */
+  memo?: boolean;
+  /** The memo environment (memo.ts environmentLines), when the caller has it already. */
+  environment?: string[];
 }
+
+/** What a base revision contributes to a diff, kept by commit (memo.ts). */
+type BaseMemo = { names: string[]; config: DiffConfig; facts: [string, ClusterFacts][]; rendered: StoredCluster[]; promoted: Record<string, StoredCluster[]> };
 
 const SAFE_REF = /^[A-Za-z0-9._/@{}^~+-]+$/;
 
@@ -184,9 +192,33 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
   const headCommit = options.head === WORKTREE ? WORKTREE : await resolveRevision(options.repo, options.head, runner);
   const toolsRoot = options.toolsRoot ?? options.repo;
   const opened: Checkout[] = [];
+  // The base revision's renderings, facts and settings by commit: a hit checks out and renders nothing there.
+  const cache = options.cache;
+  let baseKey: string | undefined;
+  let stored: BaseMemo | undefined;
+  if (cache?.dir && !options.runner && options.memo !== false) {
+    const env = options.environment ?? (await span('diff base memo key', () => environmentLines({ repo: options.repo, toolsRoot, cache, ...(options.charts ? { charts: options.charts } : {}) })));
+    if (typeof env !== 'string') {
+      baseKey = memoKey([...env, 'base revision', baseCommit, `clusters ${JSON.stringify(options.clusters ?? null)}`]);
+      stored = readMemo<BaseMemo>(cache, baseKey);
+    }
+  }
+  let baseTreeP: Promise<Checkout> | undefined;
+  const baseDir = async (): Promise<string> => {
+    baseTreeP ??= span('diff base worktree add', () => checkout(options.repo, baseCommit, runner)).then((c) => {
+      opened.push(c);
+      return c;
+    });
+    return (await baseTreeP).dir;
+  };
   try {
-    const baseTree = await span('diff base worktree add', () => checkout(options.repo, baseCommit, runner));
-    opened.push(baseTree);
+    const record: BaseMemo = stored ?? { names: [], config: DEFAULT_CONFIG, facts: [], rendered: [], promoted: {} };
+    if (!stored) {
+      const dir = await baseDir();
+      record.names = listFluxClusters(dir).clusters.map((c) => c.name);
+      record.config = existsSync(dir) ? loadDiffConfig(dir) : DEFAULT_CONFIG;
+      record.facts = [...factsFor(dir)];
+    }
     let headDir = options.repo;
     if (headCommit !== WORKTREE) {
       const headTree = await checkout(options.repo, headCommit, runner);
@@ -195,14 +227,17 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     }
     // An unknown --cluster is bad usage (exit 2 with the choices), never an empty "no changes":
     // a cluster counts when it exists at base or at head (a new or a removed cluster is a change).
-    if (options.clusters?.length) checkClusterNames(options.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
-    const config = options.config ?? (existsSync(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
+    if (options.clusters?.length) checkClusterNames(options.clusters, [...new Set([...record.names, ...listFluxClusters(headDir).clusters.map((c) => c.name)])]);
+    const config = options.config ?? record.config;
     const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache), ...(options.charts ? { charts: options.charts } : {}) };
-    const [baseR, headR] = await Promise.all([span('diff render base', () => render(baseTree.dir, common)), span('diff render head (or wait for validate)', () => render(headDir, common))]);
+    const renderBase = async (o: RenderOptions): Promise<RenderedCluster[]> => render(await baseDir(), o);
+    const [baseR, headR] = await Promise.all([span('diff render base', async () => (stored ? restoreClusters(stored.rendered) : renderBase(common))), span('diff render head (or wait for validate)', () => render(headDir, common))]);
+    if (!stored) record.rendered = storeClusters(baseR);
+    let added = !stored;
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, 'base'), ...otherIssues(headR, 'head')];
-    const baseFacts = factsFor(baseTree.dir);
+    const baseFacts = new Map(record.facts);
     const headFacts = factsFor(headDir);
     const sections: SectionReport[] = [];
     const short = (c: string) => (c === WORKTREE ? 'working tree' : c.slice(0, 7));
@@ -237,7 +272,15 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       // Cluster-wide objects are left out here (they are in the section above, applied on merge), and
       // capacity is measured against head's cluster facts on both sides, so a quota change is listed
       // once, where it applies (on merge).
-      const [promotedBase, promotedHead] = await span('diff pending-promotion renders', () => Promise.all([render(baseTree.dir, { ...common, clusters: [name], workingTree: true }), render(headDir, { ...common, clusters: [name], workingTree: true })]));
+      const promotedOf = async (): Promise<RenderedCluster[]> => {
+        const kept = record.promoted[name];
+        if (kept) return restoreClusters(kept);
+        const r = await renderBase({ ...common, clusters: [name], workingTree: true });
+        record.promoted[name] = storeClusters(r);
+        added = true;
+        return r;
+      };
+      const [promotedBase, promotedHead] = await span('diff pending-promotion renders', () => Promise.all([promotedOf(), render(headDir, { ...common, clusters: [name], workingTree: true })]));
       const pendingProblems = [...inputErrors(promotedBase, `base ${options.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       const pb = promotedBase.find((c) => c.cluster === name);
@@ -253,6 +296,8 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       // The production backlog: on main (base) already, not promoted yet. Not this change's doing.
       sections.push(diffSection({ cluster: name, kind: 'backlog', title: `production pins (${pinSummary(bPins)}) → services promoted to ${short(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
+    // Kept only when nothing in the base depended on what this machine happens to have (a pin missing from a shallow clone).
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === 'source'))) cache.putResult(baseKey, JSON.stringify(record), false);
     return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span('diff worktree remove', () => c.dispose());

@@ -135,6 +135,11 @@ export class Builder {
   kustomizeRuns = 0;
   private readonly hasher = new InputHasher();
 
+  /** Every folder and file a working-tree build's key was made from (absolute paths). */
+  get inputPaths(): ReadonlySet<string> {
+    return this.hasher.visited;
+  }
+
   constructor(
     toolsRoot: string,
     private readonly tempDir: () => string,

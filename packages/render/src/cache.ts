@@ -187,6 +187,8 @@ export const REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|
 export class InputHasher {
   private readonly files = new Map<string, string>();
   private readonly trees = new Map<string, string[] | undefined>();
+  /** Every folder and file a key was made from (absolute): what a build can read, for the check memo's ignored-file rule. */
+  readonly visited = new Set<string>();
 
   fileHash(abs: string): string {
     let h = this.files.get(abs);
@@ -210,6 +212,7 @@ export class InputHasher {
     const visit = (dir: string): boolean => {
       if (seen.has(dir)) return true;
       seen.add(dir);
+      this.visited.add(dir);
       const dn = name(dir);
       if (dn === undefined) return false;
       const tree = this.tree(dir, false, dn, root);
@@ -229,6 +232,7 @@ export class InputHasher {
           if (!candidate || candidate.includes('\n')) continue;
           const abs = resolve(dir, candidate);
           if (!existsSync(abs)) continue;
+          this.visited.add(abs);
           const n = name(abs);
           if (n === undefined) return false; // outside the source: refused or unknowable
           if (!realInside(root, abs)) return false; // a symlink out of the source: never read, not even to hash it

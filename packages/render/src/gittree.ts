@@ -82,14 +82,25 @@ export class GitTree {
     if (h && !this.read.has(h)) this.wanted.add(h);
   }
 
-  /** One `git cat-file --batch` for every wanted file not read yet. */
+  private readonly fetching: Promise<void>[] = [];
+
+  /**
+   * One `git cat-file --batch` for every wanted file not read yet; returns when every fetch started
+   * so far is done (another cluster's fetch may hold files this one wants: returning before it ends
+   * left a finding to read each such file with a process of its own).
+   */
   async fetchWanted(runner: Runner = exec): Promise<void> {
     const hashes = [...this.wanted].filter((h) => !this.read.has(h));
     this.wanted.clear();
-    if (!hashes.length) return;
-    const cat = await runner('git', ['-C', this.repo, 'cat-file', '--batch'], { input: `${hashes.join('\n')}\n` });
-    const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : undefined;
-    for (const [h, t] of parsed ?? []) this.read.set(h, t);
+    if (hashes.length) {
+      this.fetching.push(
+        runner('git', ['-C', this.repo, 'cat-file', '--batch'], { input: `${hashes.join('\n')}\n` }).then((cat) => {
+          const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : undefined;
+          for (const [h, t] of parsed ?? []) this.read.set(h, t);
+        }),
+      );
+    }
+    await Promise.all(this.fetching);
   }
 
   /** A file's text at the commit (one `git cat-file`, only when a finding asks where a field is). */
@@ -218,7 +229,7 @@ function parseBatch(out: string): Map<string, string> | undefined {
 }
 
 /** Why `git archive` could write other bytes than the blobs (line-ending conversion, attributes), or undefined. */
-async function convertingConfig(repo: string, runner: Runner): Promise<string | undefined> {
+export async function convertingConfig(repo: string, runner: Runner): Promise<string | undefined> {
   const [cfg, path] = await Promise.all([
     runner('git', ['-C', repo, 'config', '--get-regexp', '^core\\.(autocrlf|eol|attributesfile)$']),
     runner('git', ['-C', repo, 'rev-parse', '--git-path', 'info/attributes']),

@@ -11,4 +11,4 @@ export { documentText, lazyObject, parseManifestStream, scanDocuments, splitDocu
 export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } from './fast-yaml.ts';
 export { RenderCache, InputHasher, renderCacheFor, cacheOption, sha256, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';
 export { checkEncoding, checkFile, checkYamlText, isRemote, LIMITS, Root, type GuardCode, type GuardProblem } from './guard.ts';
-export { GitTree, TREE_KEY_VERSION } from './gittree.ts';
+export { GitTree, TREE_KEY_VERSION, convertingAttributes, convertingConfig } from './gittree.ts';

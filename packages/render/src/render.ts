@@ -409,6 +409,10 @@ export class RenderSession {
         });
       if (objects.length) unapplied.push({ file: display, objects });
     }
+    const inputs = [...this.builder.inputPaths].flatMap((abs) => {
+      const rel = relative(this.repoRoot, abs);
+      return rel.startsWith('..') || isAbsolute(rel) ? [] : [rel.split(sep).join('/')];
+    });
     return {
       cluster,
       clusterDir,
@@ -416,6 +420,7 @@ export class RenderSession {
       kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
       unapplied,
       errors,
+      inputs: [...new Set(inputs)].sort(),
     };
   }
 

@@ -81,6 +81,12 @@ export type RenderedCluster = {
   /** YAML files under the cluster folder, or next to a kustomization file a build read, that no build reads (Flux never applies them). */
   unapplied: { file: string; objects: RenderedObject[] }[];
   errors: RenderIssue[];
+  /**
+   * Repo-relative folders and files the working-tree builds of this render read (kustomization
+   * folders, everything a kustomization names), as far as known when the cluster was done: the
+   * check memo refuses itself when a git-ignored folder is among them (its content is not keyed).
+   */
+  inputs?: string[];
 };
 
 export type RenderOptions = {

@@ -11,7 +11,7 @@ export { metricChecks, metricNamesOf, loadMetricCatalog, METRICS_FILE, type Metr
 export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, placementRules, placementViolations, type CapacityReport, type NamespaceUsage, type Placement, type PlacedPod, type PlacementRule } from './env.ts';
 export { podGroups, podResources, containerResources, podTemplateOf, selectorMatches, CONFIG_RELOADER, type PodGroup, type Resources } from './pods.ts';
 export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyException } from './policy.ts';
-export { schemaCheck, redactSecret } from './schema.ts';
+export { schemaCheck, redactSecret, folderDigest } from './schema.ts';
 export { promRulesCheck, parsePromtoolCheck, isPrometheusRule } from './promrules.ts';
 export { changedScope, inScope, type Scope } from './changed.ts';
 export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';

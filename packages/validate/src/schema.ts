@@ -48,14 +48,19 @@ function repoCrdSchemas(objects: RenderedObject[], emit: Emit): Map<string, stri
   return out;
 }
 
+/** A CRD by its top-level fields only (no parse of its spec, 95% of a rendering's bytes); isV1Crd decides. */
+const maybeV1Crd = (ro: RenderedObject): boolean => ro.object.kind === 'CustomResourceDefinition' && ro.object.apiVersion === 'apiextensions.k8s.io/v1';
+
 const isV1Crd = (ro: RenderedObject): boolean => {
   const o = ro.object as Record<string, any>;
   return o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1' && Boolean(o.spec?.group) && Boolean(o.spec?.names?.kind) && Array.isArray(o.spec?.versions);
 };
+/** `group/Kind` of an object (the core group is ''), as a CRD names what it defines. */
+const typeOf = (o: Record<string, any>): string => `${typeof o.apiVersion === 'string' && o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf('/')) : ''}/${String(o.kind)}`;
 const crdError = (message: string) => `CRD schema cannot be used: ${message}`;
 
 /** Raised when how a CRD's conversion summary is keyed or what it holds changes. */
-const CRD_SUMMARY_VERSION = 'crd-conversion/1';
+const CRD_SUMMARY_VERSION = 'crd-conversion/2';
 
 /**
  * The schema files the repository's CRDs convert to, as file name → SHA-256 of the JSON (what the
@@ -63,29 +68,47 @@ const CRD_SUMMARY_VERSION = 'crd-conversion/1';
  * kept by its text and the converter version, so a warm run converts nothing; the files themselves
  * are converted (again) only when kubeconform has something to check (repoCrdSchemas).
  */
-function crdSchemaHashes(objects: RenderedObject[], emit: Emit, cache: RenderCache | undefined): Map<string, string> {
-  if (!cache) return new Map([...repoCrdSchemas(objects, emit)].map(([n, t]) => [n, sha256(t)]));
+/**
+ * `objects`: candidates (maybeV1Crd). Returns the schema hashes and each usable CRD with the
+ * `group/Kind` it defines. The summary also records whether the object is a usable v1 CRD and what
+ * it defines, so a warm run parses no CRD at all.
+ */
+function crdSchemaHashes(objects: RenderedObject[], emit: Emit, cache: RenderCache | undefined): { hashes: Map<string, string>; crds: Map<RenderedObject, string> } {
+  if (!cache) {
+    const crds = objects.filter(isV1Crd);
+    return { hashes: new Map([...repoCrdSchemas(crds, emit)].map(([n, t]) => [n, sha256(t)])), crds: new Map(crds.map((c) => [c, crdType(c)])) };
+  }
   const out = new Map<string, string>();
-  for (const ro of objects.filter(isV1Crd)) {
+  const crds = new Map<RenderedObject, string>();
+  for (const ro of objects) {
     const key = sha256(`${CRD_SUMMARY_VERSION}\n${CONVERTER_VERSION}\n${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
-    let summary: { files: [string, string][]; error?: string } | undefined;
+    let summary: { files: [string, string][]; error?: string; type: string | null } | undefined;
     try {
       const stored = cache.getResult(key);
       summary = stored === undefined ? undefined : JSON.parse(stored);
     } catch {
       summary = undefined;
     }
-    if (!summary || !Array.isArray(summary.files)) {
+    if (!summary || !Array.isArray(summary.files) || summary.type === undefined) {
       const errors: string[] = [];
-      const files = repoCrdSchemas([ro], (_id, _at, message) => errors.push(message));
-      summary = { files: [...files].map(([n, t]) => [n, sha256(t)]), ...(errors.length ? { error: errors[0]! } : {}) };
+      const usable = isV1Crd(ro);
+      const files = usable ? repoCrdSchemas([ro], (_id, _at, message) => errors.push(message)) : new Map<string, string>();
+      summary = { files: [...files].map(([n, t]) => [n, sha256(t)]), ...(errors.length ? { error: errors[0]! } : {}), type: usable ? crdType(ro) : null };
       cache.putResult(key, JSON.stringify(summary));
     }
+    if (summary.type === null) continue;
+    crds.set(ro, summary.type);
     for (const [n, h] of summary.files) out.set(n, h);
     if (summary.error) emit('KCF001', ro, summary.error, ['spec', 'versions']);
   }
-  return out;
+  return { hashes: out, crds };
 }
+
+/** `group/Kind` a CRD defines. */
+const crdType = (ro: RenderedObject): string => {
+  const spec = (ro.object as Record<string, any>).spec;
+  return `${String(spec.group)}/${String(spec.names.kind)}`;
+};
 
 function writeSchemas(schemas: Map<string, string>, dir: string): void {
   for (const [name, text] of schemas) {
@@ -116,7 +139,7 @@ export type SchemaOptions = {
 type Verdict = { status: string; msg?: string; validationErrors?: { path: string; msg: string }[] };
 
 /** Hash of every file under `dir` (names and contents), '' when it does not exist. */
-function folderDigest(dir: string): string {
+export function folderDigest(dir: string): string {
   if (!existsSync(dir)) return '';
   const lines: string[] = [];
   const walk = (d: string, shown: string) => {
@@ -143,8 +166,7 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
   const dir = mkdtempSync(join(tmpdir(), 'carbon-kubeconform-'));
   try {
     const crdDir = join(dir, 'crd-schemas');
-    const crds = [...objects, ...(options.extraCrds ?? [])].filter(isV1Crd);
-    const crdHashes = crdSchemaHashes(crds, emit, options.cache);
+    const { hashes: crdHashes, crds } = crdSchemaHashes([...objects, ...(options.extraCrds ?? [])].filter(maybeV1Crd), emit, options.cache);
     const own = crdHashes.size ? [join(crdDir, CRD_LAYOUT)] : [];
     const extra = (options.extraFolders ?? []).map((f) => join(f, CRD_LAYOUT));
     const manifests = join(dir, 'objects');
@@ -177,7 +199,11 @@ export async function schemaCheck(kubeconform: string, toolsRoot: string, object
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
     for (const i of todo) writeFileSync(join(manifests, `${i}.yaml`), texts[i]!, { mode: 0o600 });
     if (todo.length) {
-      writeSchemas(repoCrdSchemas(crds, () => undefined), crdDir); // errors were emitted above
+      // Only the CRDs kubeconform can look up for what it checks: a schema file is found by the object's group and kind
+      // (CRD_LAYOUT), so the others are never read; converting every CRD of the repository cost most of a changed-only check.
+      const wanted = new Set(todo.map((i) => typeOf(objects[i]!.object as Record<string, any>)));
+      mkdirSync(crdDir, { recursive: true });
+      writeSchemas(repoCrdSchemas([...crds].filter(([, type]) => wanted.has(type)).map(([c]) => c), () => undefined), crdDir); // errors were emitted above
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ['-schema-location', l]), manifests];
       // Confined like kustomize (own network namespace, memory and time ceilings, output cap): its

@@ -126,7 +126,9 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
         const promRules = promtool ? span('validate promtool', () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
         const capacityReport = spanSync('validate checks', () => {
           workloadChecks(view, emit);
-          apiLimitChecks(view, emit);
+          // Per-object findings (INP003/INP004) of an object outside a changed-only scope are dropped below: not computed
+          // (sizing the largest CRDs means parsing them). An object without a file makes in-scope findings, so it is kept.
+          apiLimitChecks(scope ? { ...view, objects: objects.filter((o) => !o.sourceFile || inScope(scope, rc.cluster, o)) } : view, emit);
           clusterChecks(view, emit);
           fluxChecks(view, emit);
           observabilityChecks(view, emit);

@@ -591,10 +591,10 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message, code, data) {
+      constructor(message, code2, data) {
         super(message);
         this.name = "HTTPParserError";
-        this.code = code ? `HPE_${code}` : void 0;
+        this.code = code2 ? `HPE_${code2}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -617,12 +617,12 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
+      constructor(message, code2, { headers, data }) {
         super(message);
         this.name = "RequestRetryError";
         this.message = message || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -633,12 +633,12 @@ var require_errors = __commonJS({
     };
     var kResponseError = Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
+      constructor(message, code2, { headers, data }) {
         super(message);
         this.name = "ResponseError";
         this.message = message || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -848,8 +848,8 @@ var require_tree = __commonJS({
         if (index2 === void 0 || index2 >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code = this.code = key.charCodeAt(index2);
-        if (code > 127) {
+        const code2 = this.code = key.charCodeAt(index2);
+        if (code2 > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index2) {
@@ -870,11 +870,11 @@ var require_tree = __commonJS({
         let index2 = 0;
         let node = this;
         while (true) {
-          const code = key.charCodeAt(index2);
-          if (code > 127) {
+          const code2 = key.charCodeAt(index2);
+          if (code2 > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node.code === code) {
+          if (node.code === code2) {
             if (length === ++index2) {
               node.value = value;
               break;
@@ -884,7 +884,7 @@ var require_tree = __commonJS({
               node.middle = new _TstNode(key, value, index2);
               break;
             }
-          } else if (node.code < code) {
+          } else if (node.code < code2) {
             if (node.left !== null) {
               node = node.left;
             } else {
@@ -908,19 +908,19 @@ var require_tree = __commonJS({
         let index2 = 0;
         let node = this;
         while (node !== null && index2 < keylength) {
-          let code = key[index2];
-          if (code <= 90 && code >= 65) {
-            code |= 32;
+          let code2 = key[index2];
+          if (code2 <= 90 && code2 >= 65) {
+            code2 |= 32;
           }
           while (node !== null) {
-            if (code === node.code) {
+            if (code2 === node.code) {
               if (keylength === ++index2) {
                 return node;
               }
               node = node.middle;
               break;
             }
-            node = node.code < code ? node.left : node.right;
+            node = node.code < code2 ? node.left : node.right;
           }
         }
         return null;
@@ -1627,11 +1627,11 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code: code2, reason } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
-          code,
+          code2,
           reason
         );
       });
@@ -2162,9 +2162,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve6(data);
+              return err ? reject(err) : resolve7(data);
             });
           });
         }
@@ -2202,12 +2202,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve6(data);
+              ) : resolve7(data);
             });
           });
         }
@@ -4119,9 +4119,9 @@ var require_util2 = __commonJS({
     }
     function isValidEncodedURL(url) {
       for (let i = 0; i < url.length; ++i) {
-        const code = url.charCodeAt(i);
-        if (code > 126 || // Non-US-ASCII + DEL
-        code < 32) {
+        const code2 = url.charCodeAt(i);
+        if (code2 > 126 || // Non-US-ASCII + DEL
+        code2 < 32) {
           return false;
         }
       }
@@ -4474,8 +4474,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve6, reject) => {
-        res = resolve6;
+      const promise = new Promise((resolve7, reject) => {
+        res = resolve7;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -4712,8 +4712,8 @@ var require_util2 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -4739,8 +4739,8 @@ var require_util2 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -6726,12 +6726,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7031,9 +7031,9 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err;
       this[kClient][kOnError](err);
     }
-    function onHttp2FrameError(type2, code, id) {
+    function onHttp2FrameError(type2, code2, id) {
       if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`);
+        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`);
         this[kSocket][kError] = err;
         this[kClient][kOnError](err);
       }
@@ -7043,8 +7043,8 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function onHTTP2GoAway(code) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
+    function onHTTP2GoAway(code2) {
+      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code2}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
@@ -7249,8 +7249,8 @@ var require_client_h2 = __commonJS({
       stream.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type2, code) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`));
+      stream.once("frameError", (type2, code2) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`));
       });
       return true;
       function writeBodyH2() {
@@ -7401,12 +7401,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7885,16 +7885,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve6;
+            this[kClosedResolve] = resolve7;
           } else {
-            resolve6(null);
+            resolve7(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7905,7 +7905,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve6(null);
+            resolve7(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7956,7 +7956,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve6, reject) => {
+        const socket = await new Promise((resolve7, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7968,7 +7968,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve6(socket2);
+              resolve7(socket2);
             }
           });
         });
@@ -8304,8 +8304,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve6) => {
-            this[kClosedResolve] = resolve6;
+          await new Promise((resolve7) => {
+            this[kClosedResolve] = resolve7;
           });
         }
       }
@@ -9188,7 +9188,7 @@ var require_retry_handler = __commonJS({
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
       static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
-        const { statusCode, code, headers } = err;
+        const { statusCode, code: code2, headers } = err;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9200,7 +9200,7 @@ var require_retry_handler = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state;
-        if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
+        if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code2)) {
           cb(err);
           return;
         }
@@ -9574,7 +9574,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve6, reject) => {
+        return await new Promise((resolve7, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9587,7 +9587,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve6(null);
+              resolve7(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9606,7 +9606,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve6, reject) => {
+      return new Promise((resolve7, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9623,7 +9623,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve6,
+              resolve: resolve7,
               reject,
               length: 0,
               body: []
@@ -9693,18 +9693,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve6, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve7, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve6(chunksDecode(body, length));
+          resolve7(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve6(JSON.parse(chunksDecode(body, length)));
+          resolve7(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve6(chunksConcat(body, length).buffer);
+          resolve7(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve6(new Blob(body, { type: stream[kContentType] }));
+          resolve7(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve6(chunksConcat(body, length));
+          resolve7(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9961,9 +9961,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10186,9 +10186,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10473,9 +10473,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10567,9 +10567,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -11943,8 +11943,8 @@ var require_headers = __commonJS({
     var util = __require("node:util");
     var kHeadersMap = Symbol("headers map");
     var kHeadersSortedMap = Symbol("headers map sorted");
-    function isHTTPWhiteSpaceCharCode(code) {
-      return code === 10 || code === 13 || code === 9 || code === 32;
+    function isHTTPWhiteSpaceCharCode(code2) {
+      return code2 === 10 || code2 === 13 || code2 === 9 || code2 === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
@@ -14432,7 +14432,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve6, reject) => agent.dispatch(
+        return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14508,7 +14508,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve6({
+              resolve7({
                 status,
                 statusText,
                 headersList,
@@ -14551,7 +14551,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve6({
+              resolve7({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16099,8 +16099,8 @@ var require_util6 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i = 0; i < value.length; ++i) {
-        const code = value.charCodeAt(i);
-        if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
+        const code2 = value.charCodeAt(i);
+        if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
           return true;
         }
       }
@@ -16108,26 +16108,26 @@ var require_util6 = __commonJS({
     }
     function validateCookieName(name3) {
       for (let i = 0; i < name3.length; ++i) {
-        const code = name3.charCodeAt(i);
-        if (code < 33 || // exclude CTLs (0-31), SP and HT
-        code > 126 || // exclude non-ascii and DEL
-        code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 60 || // <
-        code === 62 || // >
-        code === 64 || // @
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 58 || // :
-        code === 92 || // \
-        code === 47 || // /
-        code === 91 || // [
-        code === 93 || // ]
-        code === 63 || // ?
-        code === 61 || // =
-        code === 123 || // {
-        code === 125) {
+        const code2 = name3.charCodeAt(i);
+        if (code2 < 33 || // exclude CTLs (0-31), SP and HT
+        code2 > 126 || // exclude non-ascii and DEL
+        code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 60 || // <
+        code2 === 62 || // >
+        code2 === 64 || // @
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 58 || // :
+        code2 === 92 || // \
+        code2 === 47 || // /
+        code2 === 91 || // [
+        code2 === 93 || // ]
+        code2 === 63 || // ?
+        code2 === 61 || // =
+        code2 === 123 || // {
+        code2 === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -16143,31 +16143,31 @@ var require_util6 = __commonJS({
         ++i;
       }
       while (i < len) {
-        const code = value.charCodeAt(i++);
-        if (code < 33 || // exclude CTLs (0-31)
-        code > 126 || // non-ascii and DEL (127)
-        code === 34 || // "
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 92) {
+        const code2 = value.charCodeAt(i++);
+        if (code2 < 33 || // exclude CTLs (0-31)
+        code2 > 126 || // non-ascii and DEL (127)
+        code2 === 34 || // "
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
     function validateCookiePath(path) {
       for (let i = 0; i < path.length; ++i) {
-        const code = path.charCodeAt(i);
-        if (code < 32 || // exclude CTLs (0-31)
-        code > 126 || // exclude DEL and non-ascii
-        code === 59) {
+        const code2 = path.charCodeAt(i);
+        if (code2 < 32 || // exclude CTLs (0-31)
+        code2 > 126 || // exclude DEL and non-ascii
+        code2 === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code) {
-      return code >= 48 && code <= 57 || // 0-9
-      code >= 65 && code <= 90 || // A-Z
-      code >= 97 && code <= 122;
+    function isLetterOrDigit(code2) {
+      return code2 >= 48 && code2 <= 57 || // 0-9
+      code2 >= 65 && code2 <= 90 || // A-Z
+      code2 >= 97 && code2 <= 122;
     }
     function validateCookieDomain(domain) {
       if (domain === " ") {
@@ -16178,8 +16178,8 @@ var require_util6 = __commonJS({
       }
       let labelLength = 0;
       for (let i = 0; i < domain.length; ++i) {
-        const code = domain.charCodeAt(i);
-        if (code === 46) {
+        const code2 = domain.charCodeAt(i);
+        if (code2 === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -16189,10 +16189,10 @@ var require_util6 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code)) {
+        if (labelLength === 0 && !isLetterOrDigit(code2)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code) && code !== 45) {
+        if (!isLetterOrDigit(code2) && code2 !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -16966,37 +16966,37 @@ var require_util7 = __commonJS({
         return false;
       }
       for (let i = 0; i < protocol.length; ++i) {
-        const code = protocol.charCodeAt(i);
-        if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code > 126 || code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 44 || // ,
-        code === 47 || // /
-        code === 58 || // :
-        code === 59 || // ;
-        code === 60 || // <
-        code === 61 || // =
-        code === 62 || // >
-        code === 63 || // ?
-        code === 64 || // @
-        code === 91 || // [
-        code === 92 || // \
-        code === 93 || // ]
-        code === 123 || // {
-        code === 125) {
+        const code2 = protocol.charCodeAt(i);
+        if (code2 < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code2 > 126 || code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 44 || // ,
+        code2 === 47 || // /
+        code2 === 58 || // :
+        code2 === 59 || // ;
+        code2 === 60 || // <
+        code2 === 61 || // =
+        code2 === 62 || // >
+        code2 === 63 || // ?
+        code2 === 64 || // @
+        code2 === 91 || // [
+        code2 === 92 || // \
+        code2 === 93 || // ]
+        code2 === 123 || // {
+        code2 === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code) {
-      if (code >= 1e3 && code < 1015) {
-        return code !== 1004 && // reserved
-        code !== 1005 && // "MUST NOT be set as a status code"
-        code !== 1006;
+    function isValidStatusCode(code2) {
+      if (code2 >= 1e3 && code2 < 1015) {
+        return code2 !== 1004 && // reserved
+        code2 !== 1005 && // "MUST NOT be set as a status code"
+        code2 !== 1006;
       }
-      return code >= 3e3 && code <= 4999;
+      return code2 >= 3e3 && code2 <= 4999;
     }
     function failWebsocketConnection(ws, reason) {
       const { [kController]: controller, [kResponse]: response } = ws;
@@ -17265,7 +17265,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code2, reason, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17273,12 +17273,12 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code2 !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+          frame.frameData.writeUInt16BE(code2, 0);
+        } else if (code2 !== void 0 && reason !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
-          frame.frameData.writeUInt16BE(code, 0);
+          frame.frameData.writeUInt16BE(code2, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -17303,25 +17303,25 @@ var require_connection = __commonJS({
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
-      let code = 1005;
+      let code2 = 1005;
       let reason = "";
       const result = ws[kByteParser].closingInfo;
       if (result && !result.error) {
-        code = result.code ?? 1005;
+        code2 = result.code ?? 1005;
         reason = result.reason;
       } else if (!ws[kReceivedClose]) {
-        code = 1006;
+        code2 = 1006;
       }
       ws[kReadyState] = states.CLOSED;
       fireEvent("close", ws, (type2, init) => new CloseEvent(type2, init), {
         wasClean,
-        code,
+        code: code2,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
-          code,
+          code: code2,
           reason
         });
       }
@@ -17446,8 +17446,8 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
+    function failWebsocketConnectionWithCode(ws, code2, reason) {
+      closeWebSocketConnection(ws, code2, reason, Buffer.byteLength(reason));
       failWebsocketConnection(ws, reason);
     }
     var ByteParser = class extends Writable {
@@ -17634,8 +17634,8 @@ var require_receiver = __commonJS({
                   this.#info.fin,
                   (error2, data) => {
                     if (error2) {
-                      const code = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code, error2.message);
+                      const code2 = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code2, error2.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17721,11 +17721,11 @@ var require_receiver = __commonJS({
       }
       parseCloseBody(data) {
         assert(data.length !== 1);
-        let code;
+        let code2;
         if (data.length >= 2) {
-          code = data.readUInt16BE(0);
+          code2 = data.readUInt16BE(0);
         }
-        if (code !== void 0 && !isValidStatusCode(code)) {
+        if (code2 !== void 0 && !isValidStatusCode(code2)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -17737,7 +17737,7 @@ var require_receiver = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code: code2, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -17752,8 +17752,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
+            const { code: code2, reason } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code2, reason, reason.length);
             failWebsocketConnection(this.ws, reason);
             return false;
           }
@@ -17991,17 +17991,17 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code2 = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code !== void 0) {
-          code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
+        if (code2 !== void 0) {
+          code2 = webidl.converters["unsigned short"](code2, prefix, "code", { clamp: true });
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason, prefix, "reason");
         }
-        if (code !== void 0) {
-          if (code !== 1e3 && (code < 3e3 || code > 4999)) {
+        if (code2 !== void 0) {
+          if (code2 !== 1e3 && (code2 < 3e3 || code2 > 4999)) {
             throw new DOMException("invalid code", "InvalidAccessError");
           }
         }
@@ -18015,7 +18015,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code2, reason, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18261,15 +18261,15 @@ var require_websocket = __commonJS({
     }
     function onParserError(err) {
       let message;
-      let code;
+      let code2;
       if (err instanceof CloseEvent) {
         message = err.reason;
-        code = err.code;
+        code2 = err.code;
       } else {
         message = err.message;
       }
       fireEvent("error", this, () => new ErrorEvent("error", { error: err, message }));
-      closeWebSocketConnection(this, code);
+      closeWebSocketConnection(this, code2);
     }
     module2.exports = {
       WebSocket
@@ -18292,8 +18292,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve6) => {
-        setTimeout(resolve6, ms).unref();
+      return new Promise((resolve7) => {
+        setTimeout(resolve7, ms).unref();
       });
     }
     module2.exports = {
@@ -19212,12 +19212,12 @@ var require_dist = __commonJS({
         index2 = skipOWS(header2, index2 + 1, len);
         const keyStart = index2;
         while (index2 < len) {
-          const code = header2.charCodeAt(index2);
-          if (code === stopChar)
+          const code2 = header2.charCodeAt(index2);
+          if (code2 === stopChar)
             break parameter;
-          if (code === SEMI)
+          if (code2 === SEMI)
             continue parameter;
-          if (code === EQ) {
+          if (code2 === EQ) {
             const keyEnd = trailingOWS(header2, keyStart, index2);
             const key = header2.slice(keyStart, keyEnd).toLowerCase();
             index2 = skipOWS(header2, index2 + 1, len);
@@ -19225,18 +19225,18 @@ var require_dist = __commonJS({
               index2++;
               let value = "";
               while (index2 < len) {
-                const code2 = header2.charCodeAt(index2++);
-                if (code2 === DQUOTE) {
+                const code3 = header2.charCodeAt(index2++);
+                if (code3 === DQUOTE) {
                   index2 = skipValue(header2, index2, len, stopChar);
                   if (parameters[key] === void 0)
                     parameters[key] = value;
                   break;
                 }
-                if (code2 === BSLASH && index2 < len) {
+                if (code3 === BSLASH && index2 < len) {
                   value += header2[index2++];
                   continue;
                 }
-                value += String.fromCharCode(code2);
+                value += String.fromCharCode(code3);
               }
               continue parameter;
             }
@@ -19255,8 +19255,8 @@ var require_dist = __commonJS({
     }
     function skipValue(str4, index2, len, stopChar) {
       while (index2 < len) {
-        const code = str4.charCodeAt(index2);
-        if (code === SEMI || code === stopChar)
+        const code2 = str4.charCodeAt(index2);
+        if (code2 === SEMI || code2 === stopChar)
           break;
         index2++;
       }
@@ -19743,8 +19743,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve6, reject) {
-            return setTimeout(resolve6, t2);
+          return new this.Promise(function(resolve7, reject) {
+            return setTimeout(resolve7, t2);
           });
         }
         computePenalty() {
@@ -19955,15 +19955,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve7, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve7, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -19978,13 +19978,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve6;
-          resolve6 = reject = null;
+          var promise, reject, resolve7;
+          resolve7 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve6 = _resolve;
+            resolve7 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve6, reject });
+          this._queue.push({ task, args, resolve: resolve7, reject });
           this._tryToRun();
           return promise;
         }
@@ -20385,14 +20385,14 @@ var require_light = __commonJS({
                 counts2 = this._states.counts;
                 return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
-              return new this.Promise((resolve6, reject) => {
+              return new this.Promise((resolve7, reject) => {
                 if (finished()) {
-                  return resolve6();
+                  return resolve7();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve6();
+                      return resolve7();
                     }
                   });
                 }
@@ -20485,9 +20485,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve6, reject) {
+              return new this.Promise(function(resolve7, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve6)(args3);
+                  return (args3[0] != null ? reject : resolve7)(args3);
                 });
               });
             };
@@ -20728,7 +20728,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20737,7 +20737,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20745,13 +20745,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -20943,7 +20943,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20952,7 +20952,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20960,13 +20960,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21147,7 +21147,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21156,7 +21156,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21164,13 +21164,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21239,8 +21239,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve6, reject) {
-          return setTimeout(resolve6, t2);
+        return new this.Promise(function(resolve7, reject) {
+          return setTimeout(resolve7, t2);
         });
       }
       computePenalty() {
@@ -21710,7 +21710,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21719,7 +21719,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21727,13 +21727,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21774,7 +21774,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -21785,14 +21785,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve6();
+              return resolve7();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve7);
             }
           });
         }
         _loadScript(name3) {
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             var payload;
             payload = Scripts.payload(name3);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -21800,7 +21800,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name3] = replies[0];
-              return resolve6(replies[0]);
+              return resolve7(replies[0]);
             });
           });
         }
@@ -21813,12 +21813,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve6, reject) => {
+            return new _this.Promise((resolve7, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve6(replies[0]);
+                  return resolve7(replies[0]);
                 }
               });
             });
@@ -21826,13 +21826,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve6();
+                  return resolve7();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -21846,13 +21846,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve6, reject) => {
+                  yield new _this2.Promise((resolve7, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve6();
+                        return resolve7();
                       }
                     });
                   });
@@ -21937,7 +21937,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -21946,7 +21946,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21954,13 +21954,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22006,7 +22006,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve6, reject) => {
+          return new this.Promise((resolve7, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22017,9 +22017,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve6();
+              return resolve7();
             } else {
-              return client.once("ready", resolve6);
+              return client.once("ready", resolve7);
             }
           });
         }
@@ -22045,10 +22045,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve6();
+                return resolve7();
               });
             });
           }));
@@ -22146,7 +22146,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22155,7 +22155,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22163,13 +22163,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22305,7 +22305,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name3 === "init" || name3 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve6, reject) => {
+          return new _this3.Promise((resolve7, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name3}.lua`, all_args);
@@ -22313,7 +22313,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve6(replies);
+              return resolve7(replies);
             });
             return _this3.connection.__scriptFn__(name3)(...arr);
           }).catch((e) => {
@@ -22544,7 +22544,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22553,7 +22553,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22561,13 +22561,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22590,19 +22590,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve6, returned, task;
+          var args, cb, error2, reject, resolve7, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve6 = _this$_queue$shift.resolve;
+            resolve7 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -22618,16 +22618,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve6;
-        resolve6 = reject = null;
+        var promise, reject, resolve7;
+        resolve7 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve6 = _resolve;
+          resolve7 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve6,
+          resolve: resolve7,
           reject
         });
         this._tryToRun();
@@ -22680,7 +22680,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22689,7 +22689,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22697,13 +22697,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22966,7 +22966,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -22975,7 +22975,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve6(value);
+        resolve7(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22983,13 +22983,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve6, reject) {
+        return new Promise(function(resolve7, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve6, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23227,14 +23227,14 @@ var require_Bottleneck = __commonJS({
               counts2 = this._states.counts;
               return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
             };
-            return new this.Promise((resolve6, reject) => {
+            return new this.Promise((resolve7, reject) => {
               if (finished()) {
-                return resolve6();
+                return resolve7();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve6();
+                    return resolve7();
                   }
                 });
               }
@@ -23342,9 +23342,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser3.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve6, reject) {
+            return new this.Promise(function(resolve7, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve6)(args3);
+                return (args3[0] != null ? reject : resolve7)(args3);
               });
             });
           };
@@ -24629,8 +24629,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str4 += json2.slice(start2, i);
-                const code = json2.substr(i + 2, 4);
-                switch (code) {
+                const code2 = json2.substr(i + 2, 4);
+                switch (code2) {
                   case "0000":
                     str4 += "\\0";
                     break;
@@ -24656,8 +24656,8 @@ var require_stringifyString = __commonJS({
                     str4 += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str4 += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str4 += "\\x" + code2.substr(2);
                     else
                       str4 += json2.substr(i, 6);
                 }
@@ -27156,22 +27156,22 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name3, pos, code, message) {
+      constructor(name3, pos, code2, message) {
         super();
         this.name = name3;
-        this.code = code;
+        this.code = code2;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLParseError", pos, code2, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLWarning", pos, code2, message);
       }
     };
     var prettifyError = (src, lc) => (error2) => {
@@ -28080,7 +28080,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type: type2, source, end } = scalar3;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type2) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -28278,9 +28278,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -28602,12 +28602,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code2, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message));
         };
         this.directives = new directives.Directives({ version: options2.version || "1.2" });
         this.options = options2;
@@ -28769,12 +28769,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code2, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code2, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
         };
         switch (token.type) {
           case "scalar":
@@ -30949,7 +30949,7 @@ var init_exec = __esm({
         this.exitCode = result.exitCode;
       }
     };
-    exec = (cmd, args, options2 = {}) => new Promise((resolve6) => {
+    exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
       const tool = options2.label ?? cmd;
       noteToolRun(tool, "start");
       const clock = processClock();
@@ -30988,7 +30988,7 @@ var init_exec = __esm({
           killGroup(group);
           liveGroups.delete(group);
         }
-        resolve6(result);
+        resolve7(result);
       };
       const timer = options2.timeoutMs ? setTimeout(() => {
         timedOut = true;
@@ -31011,7 +31011,7 @@ var init_exec = __esm({
         const exitCode = error2.code === "ENOENT" ? EXIT_COMMAND_NOT_FOUND : 1;
         finish({ stdout: "", stderr: `${cmd}: ${error2.message}`, exitCode });
       });
-      child.on("close", (code, signal) => {
+      child.on("close", (code2, signal) => {
         const err = Buffer.concat(stderr).toString("utf8");
         if (overflow) {
           finish({ stdout: "", stderr: `${cmd}: output over ${options2.maxOutputBytes} bytes, killed`, exitCode: EXIT_OUTPUT_LIMIT });
@@ -31021,7 +31021,7 @@ var init_exec = __esm({
           finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: `${err}${cmd}: timed out after ${options2.timeoutMs}ms`, exitCode: EXIT_TIMED_OUT });
           return;
         }
-        finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: err, exitCode: code ?? signalExitCode(signal) });
+        finish({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: err, exitCode: code2 ?? signalExitCode(signal) });
       });
       child.stdin.on("error", () => void 0);
       child.stdin.end(options2.input ?? "");
@@ -31223,7 +31223,8 @@ var init_openapi = __esm({
 });
 
 // node_modules/@carbon/toolchain/src/schemas.ts
-var CORE_SCHEMA_FOLDER;
+import { dirname as dirname2, join as join5 } from "node:path";
+var schemasDir, CORE_SCHEMA_FOLDER;
 var init_schemas = __esm({
   "node_modules/@carbon/toolchain/src/schemas.ts"() {
     init_exec();
@@ -31232,6 +31233,7 @@ var init_schemas = __esm({
     init_openapi();
     init_repo();
     init_versions();
+    schemasDir = (root) => join5(toolsDir(root), "schemas");
     CORE_SCHEMA_FOLDER = `v${KUBERNETES_VERSION}-standalone-strict`;
   }
 });
@@ -31620,8 +31622,8 @@ var require_scan = __commonJS({
       CHAR_RIGHT_SQUARE_BRACKET: CHAR_RIGHT_SQUARE_BRACKET2
       /* ] */
     } = require_constants6();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
     };
     var depth = (token) => {
       if (token.isPrefix !== true) {
@@ -31651,38 +31653,38 @@ var require_scan = __commonJS({
       let finished = false;
       let braces = 0;
       let prev;
-      let code;
+      let code2;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index2 >= length;
       const peek = () => str4.charCodeAt(index2 + 1);
       const advance = () => {
-        prev = code;
+        prev = code2;
         return str4.charCodeAt(++index2);
       };
       while (index2 < length) {
-        code = advance();
+        code2 = advance();
         let next;
-        if (code === CHAR_BACKWARD_SLASH) {
+        if (code2 === CHAR_BACKWARD_SLASH) {
           backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
             braceEscaped = true;
           }
           continue;
         }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
           braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
               advance();
               continue;
             }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
               braces++;
               continue;
             }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -31691,7 +31693,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (braceEscaped !== true && code === CHAR_COMMA2) {
+            if (braceEscaped !== true && code2 === CHAR_COMMA2) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -31700,7 +31702,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
               braces--;
               if (braces === 0) {
                 braceEscaped = false;
@@ -31715,7 +31717,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_FORWARD_SLASH) {
+        if (code2 === CHAR_FORWARD_SLASH) {
           slashes.push(index2);
           tokens.push(token);
           token = { value: "", depth: 0, isGlob: false };
@@ -31728,27 +31730,27 @@ var require_scan = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK2 || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK2 || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
             finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index2 === start2) {
+            if (code2 === CHAR_EXCLAMATION_MARK && index2 === start2) {
               negatedExtglob = true;
             }
             if (scanToEnd === true) {
               let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
                   backslashes = token.backslashes = true;
                   advance();
                   continue;
                 }
-                if (code === CHAR_LEFT_PARENTHESES) {
+                if (code2 === CHAR_LEFT_PARENTHESES) {
                   parens++;
                   continue;
                 }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                   finished = true;
                   break;
                 }
@@ -31758,7 +31760,7 @@ var require_scan = __commonJS({
             break;
           }
         }
-        if (code === CHAR_ASTERISK2) {
+        if (code2 === CHAR_ASTERISK2) {
           if (prev === CHAR_ASTERISK2) isGlobstar = token.isGlobstar = true;
           isGlob = token.isGlob = true;
           finished = true;
@@ -31767,7 +31769,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_QUESTION_MARK) {
+        if (code2 === CHAR_QUESTION_MARK) {
           isGlob = token.isGlob = true;
           finished = true;
           if (scanToEnd === true) {
@@ -31775,7 +31777,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_LEFT_SQUARE_BRACKET2) {
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET2) {
           while (eos() !== true && (next = advance())) {
             if (next === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
@@ -31794,26 +31796,26 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index2 === start2) {
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index2 === start2) {
           negated = token.negated = true;
           start2++;
           continue;
         }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
           isGlob = token.isGlob = true;
           if (scanToEnd === true) {
             let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
                 backslashes = token.backslashes = true;
                 advance();
                 continue;
               }
-              if (code === CHAR_LEFT_PARENTHESES) {
+              if (code2 === CHAR_LEFT_PARENTHESES) {
                 parens++;
                 continue;
               }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                 finished = true;
                 break;
               }
@@ -31878,7 +31880,7 @@ var require_scan = __commonJS({
       };
       if (opts.tokens === true) {
         state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
+        if (!isPathSeparator(code2)) {
           tokens.push(token);
         }
         state.tokens = tokens;
@@ -33255,11 +33257,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
+    return value instanceof P ? value : new P(function(resolve7) {
+      resolve7(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve6, reject) {
+  return new (P || (P = Promise))(function(resolve7, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33275,7 +33277,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -33405,9 +33407,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addCodeBlock(code, lang) {
+  addCodeBlock(code2, lang) {
     const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
+    const element = this.wrap("pre", this.wrap("code", code2), attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -33597,9 +33599,9 @@ function error(message, properties = {}) {
 // node_modules/@carbon/github/src/context.ts
 import { readFileSync } from "node:fs";
 var ContextError = class extends Error {
-  constructor(code, message, where) {
+  constructor(code2, message, where) {
     super(`${where}: ${message}`);
-    this.code = code;
+    this.code = code2;
     this.where = where;
   }
   name = "ContextError";
@@ -35692,7 +35694,7 @@ async function createWithoutDuplicates(api, input, body, isOurs) {
     } catch (error2) {
       if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
       const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
-      if (wait > 0) await new Promise((resolve6) => setTimeout(resolve6, wait));
+      if (wait > 0) await new Promise((resolve7) => setTimeout(resolve7, wait));
       const adopted = (await api.listIssueComments(input.issueNumber)).find((comment2) => isOurs(comment2) && normalize(comment2.body) === body);
       if (adopted) return adopted;
     }
@@ -36418,16 +36420,16 @@ ${fenced(f.message || "(no message)")}`);
 import { createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir2, readFile, rename as rename2, rm as rm2, symlink as symlink2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 
 // node_modules/@carbon/generate/src/load.ts
 import { existsSync as existsSync5, readdirSync as readdirSync2, statSync } from "node:fs";
-import { isAbsolute, join as join5, relative, resolve as resolve2 } from "node:path";
+import { isAbsolute, join as join6, relative, resolve as resolve2 } from "node:path";
 var SERVICE_FILE = "src/service.ts";
 function listServiceDirs(root) {
-  const apps = join5(root, "apps");
+  const apps = join6(root, "apps");
   if (!existsSync5(apps)) return [];
-  return readdirSync2(apps, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync5(join5(apps, d.name, SERVICE_FILE))).map((d) => d.name).sort();
+  return readdirSync2(apps, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync5(join6(apps, d.name, SERVICE_FILE))).map((d) => d.name).sort();
 }
 
 // node_modules/@carbon/manifests/src/catalog.ts
@@ -36533,7 +36535,7 @@ async function persistently(deps, write) {
     } catch (error2) {
       if (!mayHaveBeenStored(error2) || attempt >= attempts) throw error2;
       const wait = delayMs * Math.max(attempt, retryAfterSeconds(error2) ?? 0);
-      if (wait > 0) await new Promise((resolve6) => setTimeout(resolve6, wait));
+      if (wait > 0) await new Promise((resolve7) => setTimeout(resolve7, wait));
     }
   }
 }
@@ -36773,15 +36775,15 @@ async function diffMarkdown(deps, ctx, state, baseCommit, headCommit) {
 }
 async function writeBranch(input, deps, ctx) {
   const target = ctx.policy.targetCluster;
-  const dir = join6(deps.root, ".git", "carbon-promote", input.branch.replace("/", "-"));
+  const dir = join7(deps.root, ".git", "carbon-promote", input.branch.replace("/", "-"));
   await rm2(dir, { recursive: true, force: true });
   await deps.git.run(["worktree", "prune"]);
-  await mkdir2(join6(deps.root, ".git", "carbon-promote"), { recursive: true });
+  await mkdir2(join7(deps.root, ".git", "carbon-promote"), { recursive: true });
   await deps.git.run(["worktree", "add", "--quiet", "--force", "--detach", dir, ctx.baseRef]);
   try {
-    if (existsSync6(join6(deps.root, ".tools")) && !existsSync6(join6(dir, ".tools"))) await symlink2(join6(deps.root, ".tools"), join6(dir, ".tools"), "dir");
-    await atomicEdit(join6(dir, pinsPath(target)), (text) => writePin(text, input.state.service, input.state.to, input.entry.at));
-    await atomicEdit(join6(dir, logPath(target)), (text) => appendAudit(text, input.entry));
+    if (existsSync6(join7(deps.root, ".tools")) && !existsSync6(join7(dir, ".tools"))) await symlink2(join7(deps.root, ".tools"), join7(dir, ".tools"), "dir");
+    await atomicEdit(join7(dir, pinsPath(target)), (text) => writePin(text, input.state.service, input.state.to, input.entry.at));
+    await atomicEdit(join7(dir, logPath(target)), (text) => appendAudit(text, input.entry));
     await deps.regenerate(dir);
     await deps.git.run(["add", "--all", "--", `clusters/${target}`], { cwd: dir });
     await deps.git.run(["commit", "--quiet", "-F", "-"], { cwd: dir, input: input.message });
@@ -36796,7 +36798,7 @@ async function writeBranch(input, deps, ctx) {
 }
 async function atomicEdit(path, edit) {
   const before = existsSync6(path) ? await readFile(path, "utf8") : void 0;
-  await mkdir2(join6(path, ".."), { recursive: true });
+  await mkdir2(join7(path, ".."), { recursive: true });
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile2(temp, edit(before));
   await rename2(temp, path);
@@ -36873,7 +36875,7 @@ function diffFields(before, after, ignore = () => false) {
   walk(before, after, "", "", out, ignore);
   return out;
 }
-function join7(path, key) {
+function join8(path, key) {
   if (path === "") return /^[A-Za-z_$][\w$-]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
   return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
@@ -36920,7 +36922,7 @@ function walk(a, b, path, lastKey, out, ignore) {
   }
   if (isObj(a) && isObj(b)) {
     const keys = [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) walk(a[k], b[k], join7(path, k), k, out, ignore);
+    for (const k of keys) walk(a[k], b[k], join8(path, k), k, out, ignore);
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -37010,11 +37012,11 @@ var import_yaml12 = __toESM(require_dist2(), 1);
 init_src();
 import { existsSync as existsSync12, mkdtempSync, rmSync as rmSync4, statSync as statSync8 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute3, join as join14, posix as posix2, relative as relative7, sep as sep7 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join15, posix as posix2, relative as relative7, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/render/src/discover.ts
 import { existsSync as existsSync7, readdirSync as readdirSync4, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import { basename as basename3, dirname as dirname2, join as join9, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { basename as basename3, dirname as dirname3, join as join10, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // node_modules/@carbon/render/node_modules/js-yaml/dist/js-yaml.mjs
 function isNothing(subject) {
@@ -37649,11 +37651,11 @@ var merge2 = new type("tag:yaml.org,2002:merge", {
 var BASE64_MAP = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r";
 function resolveYamlBinary(data) {
   if (data === null) return false;
-  var code, idx, bitlen = 0, max = data.length, map2 = BASE64_MAP;
+  var code2, idx, bitlen = 0, max = data.length, map2 = BASE64_MAP;
   for (idx = 0; idx < max; idx++) {
-    code = map2.indexOf(data.charAt(idx));
-    if (code > 64) continue;
-    if (code < 0) return false;
+    code2 = map2.indexOf(data.charAt(idx));
+    if (code2 > 64) continue;
+    if (code2 < 0) return false;
     bitlen += 6;
   }
   return bitlen % 8 === 0;
@@ -39751,7 +39753,7 @@ function scanDocuments(text) {
 
 // node_modules/@carbon/render/src/walk.ts
 import { readdirSync as readdirSync3 } from "node:fs";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function walkTree(root, options2, visit) {
   const counts2 = options2.counts ?? (() => true);
   let seen = 0;
@@ -39763,7 +39765,7 @@ function walkTree(root, options2, visit) {
     } catch {
       return;
     }
-    for (const entry of entries.sort((a, b) => a.name < b.name ? 1 : -1)) if (!options2.skip?.(entry.name)) stack.push({ path: join8(dir, entry.name), entry, dir });
+    for (const entry of entries.sort((a, b) => a.name < b.name ? 1 : -1)) if (!options2.skip?.(entry.name)) stack.push({ path: join9(dir, entry.name), entry, dir });
   };
   push(root);
   while (stack.length) {
@@ -39782,8 +39784,8 @@ var SKIP_DIRS = /* @__PURE__ */ new Set(["node_modules", "vendor"]);
 var FLUX_KIND = /^kind:[ \t]*["']?(?:Kustomization|FluxInstance)["']?[ \t]*(?:#.*)?$/m;
 function findGitRoot(dir) {
   for (let d = resolve3(dir); ; ) {
-    if (existsSync7(join9(d, ".git"))) return d;
-    const up = dirname2(d);
+    if (existsSync7(join10(d, ".git"))) return d;
+    const up = dirname3(d);
     if (up === d) return void 0;
     d = up;
   }
@@ -39841,10 +39843,10 @@ function discoverClusters(root) {
   const found = /* @__PURE__ */ new Map();
   const add3 = (dir, how, declaredIn) => {
     const key = dir || ".";
-    if (found.has(key) || !existsSync7(join9(root, dir)) || !statSync2(join9(root, dir)).isDirectory()) return;
+    if (found.has(key) || !existsSync7(join10(root, dir)) || !statSync2(join10(root, dir)).isDirectory()) return;
     found.set(key, { name: "", dir: key, how, ...declaredIn ? { declaredIn } : {} });
   };
-  const clustersDir = join9(root, "clusters");
+  const clustersDir = join10(root, "clusters");
   if (existsSync7(clustersDir) && statSync2(clustersDir).isDirectory()) {
     for (const e of readdirSync4(clustersDir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) add3(`clusters/${e.name}`, "clusters-folder");
   }
@@ -39883,13 +39885,13 @@ var import_yaml11 = __toESM(require_dist2(), 1);
 init_src();
 import { createHash as createHash4 } from "node:crypto";
 import { existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync7, realpathSync as realpathSync4, renameSync as renameSync2, rmSync as rmSync2, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join12, relative as relative6, sep as sep6 } from "node:path";
+import { join as join13, relative as relative6, sep as sep6 } from "node:path";
 
 // node_modules/@carbon/render/src/build.ts
 var import_yaml9 = __toESM(require_dist2(), 1);
 init_src();
 import { copyFileSync, existsSync as existsSync9, mkdirSync as mkdirSync2, readdirSync as readdirSync6, readFileSync as readFileSync6, realpathSync as realpathSync3, statSync as statSync5, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname3, join as join11, relative as relative5, sep as sep5 } from "node:path";
+import { dirname as dirname4, join as join12, relative as relative5, sep as sep5 } from "node:path";
 
 // node_modules/@carbon/render/src/guard.ts
 var import_yaml7 = __toESM(require_dist2(), 1);
@@ -40135,7 +40137,7 @@ function deepByScan(text) {
 init_src();
 import { createHash as createHash3, randomBytes } from "node:crypto";
 import { existsSync as existsSync8, mkdirSync, readdirSync as readdirSync5, readFileSync as readFileSync5, readlinkSync, realpathSync as realpathSync2, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
-import { join as join10, relative as relative4, resolve as resolve5, sep as sep4 } from "node:path";
+import { join as join11, relative as relative4, resolve as resolve5, sep as sep4 } from "node:path";
 var RENDER_CACHE_VERSION = "render-cache/1";
 var TOOL_ID_VERSION = "tool-id/1";
 var RenderCache = class {
@@ -40204,7 +40206,7 @@ ${memo}`);
     return res;
   }
   file(key, ext = "yaml") {
-    return join10(this.dir, key.slice(0, 2), `${key}.${ext}`);
+    return join11(this.dir, key.slice(0, 2), `${key}.${ext}`);
   }
   /**
    * Other results keyed by content (kubeconform's verdict on an object): the same verified, atomic
@@ -40244,9 +40246,9 @@ ${memo}`);
   write(key, body, ext = "yaml", counted = true) {
     if (!this.dir) return;
     const f = this.file(key, ext);
-    const tmp = join10(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tmp = join11(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {
-      mkdirSync(join10(this.dir, key.slice(0, 2)), { recursive: true });
+      mkdirSync(join11(this.dir, key.slice(0, 2)), { recursive: true });
       writeFileSync(tmp, `# ${RENDER_CACHE_VERSION} ${key} ${sha256(body)} ${Buffer.byteLength(body)}
 ${body}`, { mode: 384 });
       renameSync(tmp, f);
@@ -40272,6 +40274,8 @@ var REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 var InputHasher = class {
   files = /* @__PURE__ */ new Map();
   trees = /* @__PURE__ */ new Map();
+  /** Every folder and file a key was made from (absolute): what a build can read, for the check memo's ignored-file rule. */
+  visited = /* @__PURE__ */ new Set();
   fileHash(abs) {
     let h = this.files.get(abs);
     if (!h) {
@@ -40293,6 +40297,7 @@ var InputHasher = class {
     const visit = (dir) => {
       if (seen.has(dir)) return true;
       seen.add(dir);
+      this.visited.add(dir);
       const dn = name3(dir);
       if (dn === void 0) return false;
       const tree = this.tree(dir, false, dn, root);
@@ -40312,6 +40317,7 @@ var InputHasher = class {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve5(dir, candidate);
           if (!existsSync8(abs)) continue;
+          this.visited.add(abs);
           const n = name3(abs);
           if (n === void 0) return false;
           if (!realInside(root, abs)) return false;
@@ -40339,7 +40345,7 @@ var InputHasher = class {
     const out = [`dir ${display}`];
     const walk2 = (d, shown) => {
       for (const e of readdirSync5(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join10(d, e.name);
+        const p = join11(d, e.name);
         const n = `${shown}/${e.name}`;
         if (e.isDirectory()) {
           if (recursive) walk2(p, n);
@@ -40474,7 +40480,7 @@ function opening(text, message, at) {
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function kustomizationFile(dir) {
   for (const f of KUSTOMIZATION_FILES) {
-    const p = join11(dir, f);
+    const p = join12(dir, f);
     if (existsSync9(p) && statSync5(p).isFile()) return p;
   }
   return void 0;
@@ -40556,6 +40562,10 @@ var Builder = class {
   kustomize;
   kustomizeRuns = 0;
   hasher = new InputHasher();
+  /** Every folder and file a working-tree build's key was made from (absolute paths). */
+  get inputPaths() {
+    return this.hasher.visited;
+  }
   /** Parses a file once per run; `display` is the repo-relative name used in messages. */
   file(abs, display) {
     const cached = this.files.get(abs);
@@ -40599,7 +40609,7 @@ var Builder = class {
     const walk2 = (d) => {
       if (!existsSync9(d)) return;
       for (const e of readdirSync6(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join11(d, e.name);
+        const p = join12(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -40709,7 +40719,7 @@ var Builder = class {
     const subdirs = [];
     const walkDir = (d) => {
       for (const e of readdirSync6(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-        const p = join11(d, e.name);
+        const p = join12(d, e.name);
         if (e.isSymbolicLink()) {
           const why = root.escapes(p);
           if (why) {
@@ -40764,9 +40774,9 @@ var Builder = class {
     const d = this.tempDir();
     const listed = resources.map((r2) => {
       if (r2 === dir || statSync5(r2).isDirectory()) return relative5(d, r2).split(sep5).join("/");
-      const rel = join11("files", relative5(dir, r2));
-      mkdirSync2(dirname3(join11(d, rel)), { recursive: true });
-      copyFileSync(r2, join11(d, rel));
+      const rel = join12("files", relative5(dir, r2));
+      mkdirSync2(dirname4(join12(d, rel)), { recursive: true });
+      copyFileSync(r2, join12(d, rel));
       return rel.split(sep5).join("/");
     });
     const k = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: listed };
@@ -40776,7 +40786,7 @@ var Builder = class {
     if (o.patches) k.patches = o.patches;
     if (o.images) k.images = o.images;
     if (components.length) k.components = components.map((c) => relative5(d, c).split(sep5).join("/"));
-    writeFileSync2(join11(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
+    writeFileSync2(join12(d, "kustomization.yaml"), (0, import_yaml9.stringify)(k));
     return d;
   }
   /** Checks one file kustomize will read against LIMITS, and the build's running totals. */
@@ -40836,7 +40846,7 @@ var Builder = class {
         if (ref2.kind === "kustomization") this.collect(walk2, r2.abs, seen, addFile);
         continue;
       }
-      if (!isInside(realDir, realpathSync3(dirname3(r2.abs)))) {
+      if (!isInside(realDir, realpathSync3(dirname4(r2.abs)))) {
         issues.push(guardIssue({ code: "outside", file: kdisplay, ...line ? { line } : {}, message: `${ref2.what} "${ref2.path}" is outside the folder of its kustomization: kustomize reads files only from that folder and below`, hint: "move the file under the kustomization's folder, or give its folder a kustomization.yaml and list the folder" }));
         continue;
       }
@@ -40997,7 +41007,7 @@ function linkOutside(dir, root) {
   return found;
 }
 function chartCacheDir(cacheDir, url, chart, version) {
-  return join12(cacheDir, createHash4("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
+  return join13(cacheDir, createHash4("sha256").update(`${url}\0${chart}\0${version}`).digest("hex").slice(0, 32));
 }
 function mergeValues(base, over2) {
   const out = { ...base };
@@ -41054,7 +41064,7 @@ var HelmRenderer = class {
    */
   async run(args, network, timeoutMs = 12e4) {
     const home = this.tempDir();
-    const env = { HELM_CACHE_HOME: join12(home, "cache"), HELM_CONFIG_HOME: join12(home, "config"), HELM_DATA_HOME: join12(home, "data"), HELM_PLUGINS: join12(home, "plugins") };
+    const env = { HELM_CACHE_HOME: join13(home, "cache"), HELM_CONFIG_HOME: join13(home, "config"), HELM_DATA_HOME: join13(home, "data"), HELM_PLUGINS: join13(home, "plugins") };
     return this.limit(() => {
       this.runs++;
       return network ? this.runner(this.helm, args, { timeoutMs, env, killTree: true }) : runConfined(this.helm, args, { timeoutMs, env }, this.runner);
@@ -41068,7 +41078,7 @@ var HelmRenderer = class {
     if (p) return p;
     p = (async () => {
       const cached = existsSync10(dir) ? readdirSync7(dir).find((f) => f.endsWith(".tgz")) : void 0;
-      if (cached) return join12(dir, cached);
+      if (cached) return join13(dir, cached);
       const what = `chart ${chart}${version !== "*" ? `@${version}` : ""} from ${url}`;
       if (!this.charts.fetch) return { reason: `needs network: ${what} is not in the chart cache (${this.charts.cacheDir})`, hint: "run with --fetch-charts once where the chart repository or registry is reachable (it downloads charts into the cache; rendering itself stays offline)" };
       const into = this.tempDir();
@@ -41082,14 +41092,14 @@ var HelmRenderer = class {
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync2(tmp, { recursive: true, force: true });
       mkdirSync3(tmp);
-      renameSync2(join12(into, got), join12(tmp, got));
+      renameSync2(join13(into, got), join13(tmp, got));
       try {
         renameSync2(tmp, dir);
       } catch {
         rmSync2(tmp, { recursive: true, force: true });
       }
       const final = readdirSync7(dir).find((f) => f.endsWith(".tgz"));
-      return final ? join12(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
+      return final ? join13(dir, final) : { reason: `${what}: the chart cache is unreadable`, hint: `remove ${dir}` };
     })();
     this.pulls.set(key, p);
     return p;
@@ -41136,7 +41146,7 @@ var HelmRenderer = class {
       if (outside) return notSupported(`the chart is in another repository (${outside.replace(/^its source is /, "")})`);
       const rel = chart.replace(/\\/g, "/").replace(/^\.\//, "");
       if (rel.startsWith("/") || rel.split("/").includes("..")) return { reason: `chart path "${chart}" leaves the repository`, hint: "use a path inside the repository, like ./charts/<name>" };
-      const dir = join12(ctx.repoRoot, rel);
+      const dir = join13(ctx.repoRoot, rel);
       let real2;
       try {
         real2 = realpathSync4(dir);
@@ -41145,7 +41155,7 @@ var HelmRenderer = class {
       }
       const root = realpathSync4(ctx.repoRoot);
       if (real2 !== root && !real2.startsWith(`${root}${sep6}`)) return { reason: `chart path ./${rel} leads outside the repository`, hint: "charts are read from inside the repository only" };
-      if (!statSync6(real2).isDirectory() || !existsSync10(join12(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
+      if (!statSync6(real2).isDirectory() || !existsSync10(join13(real2, "Chart.yaml"))) return { reason: `./${rel} is not a chart (no Chart.yaml)`, hint: "point spec.chart.spec.chart at a chart folder" };
       const escape = linkOutside(real2, root);
       if (escape) return { reason: `chart ./${rel} holds ${escape}, a symbolic link that leads outside the repository; nothing of it was read`, hint: "charts are read from inside the repository only" };
       return real2;
@@ -41192,8 +41202,8 @@ var HelmRenderer = class {
     const name3 = String(hr.metadata?.name ?? "release");
     const release = typeof spec.releaseName === "string" && spec.releaseName ? spec.releaseName : spec.targetNamespace ? `${spec.targetNamespace}-${name3}` : name3;
     const work = this.tempDir();
-    writeFileSync3(join12(work, "values.yaml"), (0, import_yaml11.stringify)(merged.values));
-    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join12(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
+    writeFileSync3(join13(work, "values.yaml"), (0, import_yaml11.stringify)(merged.values));
+    const args = ["template", release, chart, "--namespace", releaseNs, "--values", join13(work, "values.yaml"), "--skip-tests", "--kube-version", KUBERNETES_VERSION];
     if ((spec.install?.crds ?? "Create") !== "Skip") args.push("--include-crds");
     const r2 = await this.run(args, false);
     if ("limit" in r2 && r2.limit) return { kind: "failed", message: `helm template stopped: it exceeded its ${r2.limit} limit`, hint: "the chart or its values expand too much" };
@@ -41202,13 +41212,13 @@ var HelmRenderer = class {
     for (const [i, pr] of (Array.isArray(spec.postRenderers) ? spec.postRenderers : []).entries()) {
       const k = pr?.kustomize;
       if (!isObject3(k)) continue;
-      const d = join12(work, `post-${i}`);
+      const d = join13(work, `post-${i}`);
       mkdirSync3(d);
-      writeFileSync3(join12(d, "rendered.yaml"), text);
+      writeFileSync3(join13(d, "rendered.yaml"), text);
       const kus = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["rendered.yaml"] };
       if (Array.isArray(k.patches)) kus.patches = k.patches;
       if (Array.isArray(k.images)) kus.images = k.images;
-      writeFileSync3(join12(d, "kustomization.yaml"), (0, import_yaml11.stringify)(kus));
+      writeFileSync3(join13(d, "kustomization.yaml"), (0, import_yaml11.stringify)(kus));
       const b = await this.limit(() => runConfined(this.kustomize, ["build", d], { timeoutMs: 12e4 }, this.runner));
       if (b.exitCode !== 0) return { kind: "failed", message: `postRenderers[${i}] kustomize failed: ${firstErrorLine(b.stderr || b.stdout)}`, hint: "check the post-renderer patches against the chart output" };
       text = b.stdout;
@@ -41278,15 +41288,25 @@ var GitTree = class _GitTree {
     const h = this.blob(path);
     if (h && !this.read.has(h)) this.wanted.add(h);
   }
-  /** One `git cat-file --batch` for every wanted file not read yet. */
+  fetching = [];
+  /**
+   * One `git cat-file --batch` for every wanted file not read yet; returns when every fetch started
+   * so far is done (another cluster's fetch may hold files this one wants: returning before it ends
+   * left a finding to read each such file with a process of its own).
+   */
   async fetchWanted(runner = exec) {
     const hashes = [...this.wanted].filter((h) => !this.read.has(h));
     this.wanted.clear();
-    if (!hashes.length) return;
-    const cat = await runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
-` });
-    const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
-    for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+    if (hashes.length) {
+      this.fetching.push(
+        runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
+` }).then((cat) => {
+          const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+          for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+        })
+      );
+    }
+    await Promise.all(this.fetching);
   }
   /** A file's text at the commit (one `git cat-file`, only when a finding asks where a field is). */
   text(path) {
@@ -41419,7 +41439,7 @@ async function convertingConfig(repo, runner) {
 // node_modules/@carbon/render/src/git.ts
 init_src();
 import { mkdirSync as mkdirSync4, rmSync as rmSync3 } from "node:fs";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var SHA4 = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -41439,7 +41459,7 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
   const has = await runner("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`]);
   if (has.exitCode !== 0) throw new GitSourceError(commit, `commit ${commit} is not in the local clone`);
   mkdirSync4(into, { recursive: true });
-  const tar = join13(into, ".source.tar");
+  const tar = join14(into, ".source.tar");
   let existing = [];
   if (paths.length) {
     const ls = await runner("git", ["-C", repo, "ls-tree", "--name-only", commit, "--", ...paths]);
@@ -41502,7 +41522,7 @@ var RenderSession = class {
     return this.builder.kustomizeRuns;
   }
   temp() {
-    const d = mkdtempSync(join14(tmpdir(), "carbon-render-"));
+    const d = mkdtempSync(join15(tmpdir(), "carbon-render-"));
     this.temps.push(d);
     return d;
   }
@@ -41615,7 +41635,7 @@ var RenderSession = class {
       name: clusterDir.split("/").pop() ?? cluster,
       namespace: "flux-system",
       path: rootPath,
-      pathExists: existsSync12(join14(this.repoRoot, rootPath)),
+      pathExists: existsSync12(join15(this.repoRoot, rootPath)),
       dependsOn: [],
       sourceRef: { kind: "GitRepository", name: "(working tree)", namespace: "flux-system", mode: "worktree" },
       spec: {},
@@ -41726,7 +41746,7 @@ var RenderSession = class {
         e.objects = spanSync("render postBuild", () => this.postBuild(e, built, commit, errors, (kind, ns2, name3) => findObject(entries, kind, ns2, name3)));
         return;
       }
-      const dir = join14(base, e.path);
+      const dir = join15(base, e.path);
       const origin = e.definedIn ? { file: e.definedIn.file, ...e.definedIn.line ? { line: e.definedIn.line } : {} } : { file: clusterDir };
       const away = new Root(base).escapes(dir);
       if (away) {
@@ -41773,7 +41793,7 @@ var RenderSession = class {
     await span("render helm", () => this.renderHelmReleases(entries, sources, rootSourceKey, errors));
     await Promise.all([...this.trees.values()].map(async (t2) => (await t2)?.fetchWanted(this.options.runner ?? exec)));
     const unapplied = [];
-    const clusterAbs = join14(this.repoRoot, clusterDir);
+    const clusterAbs = join15(this.repoRoot, clusterDir);
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
@@ -41793,13 +41813,18 @@ var RenderSession = class {
       });
       if (objects.length) unapplied.push({ file: display, objects });
     }
+    const inputs = [...this.builder.inputPaths].flatMap((abs) => {
+      const rel = relative7(this.repoRoot, abs);
+      return rel.startsWith("..") || isAbsolute3(rel) ? [] : [rel.split(sep7).join("/")];
+    });
     return {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
       kustomizations: entries.map(({ raw: _raw, key: _key, ...k }) => k),
       unapplied,
-      errors
+      errors,
+      inputs: [...new Set(inputs)].sort()
     };
   }
   helmRenderer;
@@ -41814,7 +41839,7 @@ var RenderSession = class {
   async renderHelmReleases(entries, sources, rootSourceKey, errors) {
     const releases = entries.flatMap((e) => e.objects.filter((o) => isHelmRelease(o.object)).map((o) => ({ e, o })));
     if (!releases.length) return;
-    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join14(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
+    this.helmRenderer ??= new HelmRenderer(this.toolsRoot, () => this.temp(), { cacheDir: this.options.charts?.cacheDir ?? join15(this.toolsRoot, ".cache", "charts"), fetch: this.options.charts?.fetch ?? false }, this.options.runner ?? exec);
     const helm = this.helmRenderer;
     const rootSource = sources.get(rootSourceKey);
     const ctx = {
@@ -46568,9 +46593,9 @@ var import_yaml15 = __toESM(require_dist2(), 1);
 init_src();
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname4, join as join15, sep as sep8 } from "node:path";
+import { dirname as dirname5, join as join16, sep as sep8 } from "node:path";
 init_src();
-var CRD_LAYOUT = join15("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
+var CRD_LAYOUT = join16("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 
 // node_modules/@carbon/diff/src/mask.ts
@@ -46655,7 +46680,7 @@ function maskObject(o, masker) {
 // node_modules/@carbon/diff/src/config.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 import { existsSync as existsSync13 } from "node:fs";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var CONFIG_FILE = "platform/diff.yaml";
 var DEFAULT_CONFIG = {
   ignore: {
@@ -46667,7 +46692,7 @@ var DEFAULT_CONFIG = {
   renameSimilarity: 0.9
 };
 function loadDiffConfig(root) {
-  const abs = join16(root, CONFIG_FILE);
+  const abs = join17(root, CONFIG_FILE);
   if (!existsSync13(abs)) return DEFAULT_CONFIG;
   return parseDiffConfig(YamlSource.read(abs, CONFIG_FILE));
 }
@@ -48274,10 +48299,110 @@ _… cut to fit GitHub's comment limit._
 }
 
 // node_modules/@carbon/diff/src/revisions.ts
-import { existsSync as existsSync14, mkdtempSync as mkdtempSync2, rmSync as rmSync5 } from "node:fs";
+import { existsSync as existsSync15, mkdtempSync as mkdtempSync3, rmSync as rmSync6 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join17 } from "node:path";
+import { join as join19 } from "node:path";
 init_src();
+
+// node_modules/@carbon/diff/src/memo.ts
+import { createHash as createHash6 } from "node:crypto";
+import { copyFileSync as copyFileSync2, existsSync as existsSync14, mkdtempSync as mkdtempSync2, readdirSync as readdirSync8, readFileSync as readFileSync7, rmSync as rmSync5, statSync as statSync9, utimesSync } from "node:fs";
+import { join as join18, relative as relative8, resolve as resolve6 } from "node:path";
+import { fileURLToPath } from "node:url";
+init_src();
+var MEMO_VERSION = "check-memo/1";
+var code;
+function codeVersion() {
+  if (code) return code;
+  const here = fileURLToPath(import.meta.url);
+  const m = /^(.*)[\\/]packages[\\/]diff[\\/]src[\\/]memo\.ts$/.exec(here);
+  code = m ? codeVersionOf(m[1]) : createHash6("sha256").update(`${MEMO_VERSION}
+${process.version}
+`).update(readFileSync7(here)).digest("hex");
+  return code;
+}
+function codeVersionOf(root) {
+  const h = createHash6("sha256").update(`${MEMO_VERSION}
+${process.version}
+`);
+  for (const f of codeFiles(root)) h.update(`${relative8(root, f)}
+`).update(existsSync14(f) ? readFileSync7(f) : "missing").update("\n");
+  return h.digest("hex");
+}
+function codeFiles(root) {
+  const files = [join18(root, "package-lock.json")];
+  const walk2 = (d) => {
+    for (const e of readdirSync8(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+      if (e.isDirectory()) walk2(join18(d, e.name));
+      else if (e.isFile()) files.push(join18(d, e.name));
+    }
+  };
+  for (const pkg of readdirSync8(join18(root, "packages")).sort()) if (existsSync14(join18(root, "packages", pkg, "src"))) walk2(join18(root, "packages", pkg, "src"));
+  return files;
+}
+function statSignature(dir) {
+  if (!existsSync14(dir)) return "absent";
+  const lines = [];
+  const walk2 = (d, shown) => {
+    for (const e of readdirSync8(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      const p = join18(d, e.name);
+      const st = statSync9(p, { bigint: true, throwIfNoEntry: false });
+      lines.push(`${shown}/${e.name} ${e.isDirectory() ? "d" : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : "?"}`);
+      if (e.isDirectory()) walk2(p, `${shown}/${e.name}`);
+    }
+  };
+  walk2(dir, "");
+  return sha256(lines.join("\n"));
+}
+async function environmentLines(env) {
+  if (env.charts?.fetch) return "charts may be fetched (network input)";
+  const runner = env.runner ?? exec;
+  const [converting, origin] = await Promise.all([convertingConfig(env.repo, runner), runner("git", ["-C", env.repo, "config", "--get", "remote.origin.url"])]);
+  if (converting) return converting;
+  const tools = ["kustomize", "helm", "kubeconform", "promtool"].map((t2) => `tool ${t2} ${env.cache.toolId(toolPath(env.toolsRoot, t2))}`);
+  const stamp = join18(schemasDir(env.toolsRoot), "stamp.json");
+  const charts = resolve6(env.charts?.cacheDir ?? join18(env.toolsRoot, ".cache", "charts"));
+  const vars = Object.keys(process.env).filter((k) => k.startsWith("PLATFORM_") && k !== "PLATFORM_TIMINGS" && k !== "PLATFORM_RENDER_CACHE").sort().map((k) => `env ${k}=${process.env[k]}`);
+  return [
+    MEMO_VERSION,
+    RENDER_CACHE_VERSION,
+    `code ${codeVersion()}`,
+    `tools root ${resolve6(env.toolsRoot)}`,
+    ...tools,
+    `schemas ${existsSync14(stamp) ? sha256(readFileSync7(stamp)) : "no stamp"}`,
+    `charts ${charts} ${statSignature(charts)}`,
+    `origin ${origin.exitCode === 0 ? origin.stdout.trim() : ""}`,
+    ...vars
+  ];
+}
+function storeObject(o) {
+  const { object, ...rest } = o;
+  const t2 = documentText(object);
+  return t2 !== void 0 ? { ...rest, t: t2 } : { ...rest, j: object };
+}
+function restoreObject(s) {
+  const { t: t2, j, ...rest } = s;
+  return { object: t2 !== void 0 ? lazyObject(t2) : j, ...rest };
+}
+function storeClusters(clusters) {
+  return clusters.map((c) => ({ ...c, kustomizations: c.kustomizations.map((k) => ({ ...k, objects: k.objects.map(storeObject) })), unapplied: c.unapplied.map((u) => ({ file: u.file, objects: u.objects.map(storeObject) })) }));
+}
+function restoreClusters(stored) {
+  return stored.map((c) => ({ ...c, kustomizations: c.kustomizations.map((k) => ({ ...k, objects: k.objects.map(restoreObject) })), unapplied: c.unapplied.map((u) => ({ file: u.file, objects: u.objects.map(restoreObject) })) }));
+}
+function readMemo(cache, key) {
+  const body = cache.getResult(key);
+  if (body === void 0) return void 0;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return void 0;
+  }
+}
+var memoKey = (lines) => sha256(lines.join("\n"));
+
+// node_modules/@carbon/diff/src/revisions.ts
 var diffSection3 = (input, options2) => spanSync("diff compare", () => diffSection2(input, options2));
 var RevisionError = class extends Error {
   constructor(ref2, message, hint) {
@@ -48296,18 +48421,18 @@ async function resolveRevision(repo, ref2, runner = exec) {
   return r2.stdout.trim();
 }
 async function checkout(repo, commit, runner) {
-  const tmp = mkdtempSync2(join17(tmpdir2(), "carbon-diff-"));
-  const dir = join17(tmp, "tree");
+  const tmp = mkdtempSync3(join19(tmpdir2(), "carbon-diff-"));
+  const dir = join19(tmp, "tree");
   const r2 = await runner("git", ["-C", repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach", dir, commit]);
   if (r2.exitCode !== 0) {
-    rmSync5(tmp, { recursive: true, force: true });
+    rmSync6(tmp, { recursive: true, force: true });
     throw new RevisionError(commit, `cannot check out ${commit} into a temporary worktree: ${r2.stderr.trim()}`);
   }
   return {
     dir,
     dispose: async () => {
       await runner("git", ["-C", repo, "worktree", "remove", "--force", dir]);
-      rmSync5(tmp, { recursive: true, force: true });
+      rmSync6(tmp, { recursive: true, force: true });
       await runner("git", ["-C", repo, "worktree", "prune"]);
     }
   };
@@ -48386,23 +48511,49 @@ async function diffRevisions(options2) {
   const headCommit = options2.head === WORKTREE ? WORKTREE : await resolveRevision(options2.repo, options2.head, runner);
   const toolsRoot = options2.toolsRoot ?? options2.repo;
   const opened = [];
+  const cache = options2.cache;
+  let baseKey;
+  let stored;
+  if (cache?.dir && !options2.runner && options2.memo !== false) {
+    const env = options2.environment ?? await span("diff base memo key", () => environmentLines({ repo: options2.repo, toolsRoot, cache, ...options2.charts ? { charts: options2.charts } : {} }));
+    if (typeof env !== "string") {
+      baseKey = memoKey([...env, "base revision", baseCommit, `clusters ${JSON.stringify(options2.clusters ?? null)}`]);
+      stored = readMemo(cache, baseKey);
+    }
+  }
+  let baseTreeP;
+  const baseDir = async () => {
+    baseTreeP ??= span("diff base worktree add", () => checkout(options2.repo, baseCommit, runner)).then((c) => {
+      opened.push(c);
+      return c;
+    });
+    return (await baseTreeP).dir;
+  };
   try {
-    const baseTree = await span("diff base worktree add", () => checkout(options2.repo, baseCommit, runner));
-    opened.push(baseTree);
+    const record = stored ?? { names: [], config: DEFAULT_CONFIG, facts: [], rendered: [], promoted: {} };
+    if (!stored) {
+      const dir = await baseDir();
+      record.names = listFluxClusters(dir).clusters.map((c) => c.name);
+      record.config = existsSync15(dir) ? loadDiffConfig(dir) : DEFAULT_CONFIG;
+      record.facts = [...factsFor(dir)];
+    }
     let headDir = options2.repo;
     if (headCommit !== WORKTREE) {
       const headTree = await checkout(options2.repo, headCommit, runner);
       opened.push(headTree);
       headDir = headTree.dir;
     }
-    if (options2.clusters?.length) checkClusterNames(options2.clusters, [...new Set([baseTree.dir, headDir].flatMap((d) => listFluxClusters(d).clusters.map((c) => c.name)))]);
-    const config = options2.config ?? (existsSync14(baseTree.dir) ? loadDiffConfig(baseTree.dir) : DEFAULT_CONFIG);
+    if (options2.clusters?.length) checkClusterNames(options2.clusters, [.../* @__PURE__ */ new Set([...record.names, ...listFluxClusters(headDir).clusters.map((c) => c.name)])]);
+    const config = options2.config ?? record.config;
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache), ...options2.charts ? { charts: options2.charts } : {} };
-    const [baseR, headR] = await Promise.all([span("diff render base", () => render(baseTree.dir, common2)), span("diff render head (or wait for validate)", () => render(headDir, common2))]);
+    const renderBase = async (o) => render(await baseDir(), o);
+    const [baseR, headR] = await Promise.all([span("diff render base", async () => stored ? restoreClusters(stored.rendered) : renderBase(common2)), span("diff render head (or wait for validate)", () => render(headDir, common2))]);
+    if (!stored) record.rendered = storeClusters(baseR);
+    let added = !stored;
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
     const warnings = [...otherIssues(baseR, "base"), ...otherIssues(headR, "head")];
-    const baseFacts = factsFor(baseTree.dir);
+    const baseFacts = new Map(record.facts);
     const headFacts = factsFor(headDir);
     const sections = [];
     const short3 = (c) => c === WORKTREE ? "working tree" : c.slice(0, 7);
@@ -48431,7 +48582,15 @@ async function diffRevisions(options2) {
       }
       const onMerge = diffSection3({ cluster: name3, kind: "on-merge", title: `cluster-wide files ${short3(baseCommit)} → ${short3(headCommit)}; services stay at their pins`, base: baseServices, head: headServices, ...cap }, { config, masker });
       if (onMerge.resources.length) sections.push(onMerge);
-      const [promotedBase, promotedHead] = await span("diff pending-promotion renders", () => Promise.all([render(baseTree.dir, { ...common2, clusters: [name3], workingTree: true }), render(headDir, { ...common2, clusters: [name3], workingTree: true })]));
+      const promotedOf = async () => {
+        const kept = record.promoted[name3];
+        if (kept) return restoreClusters(kept);
+        const r2 = await renderBase({ ...common2, clusters: [name3], workingTree: true });
+        record.promoted[name3] = storeClusters(r2);
+        added = true;
+        return r2;
+      };
+      const [promotedBase, promotedHead] = await span("diff pending-promotion renders", () => Promise.all([promotedOf(), render(headDir, { ...common2, clusters: [name3], workingTree: true })]));
       const pendingProblems = [...inputErrors(promotedBase, `base ${options2.base} (as promoted)`), ...inputErrors(promotedHead, `head ${options2.head} (as promoted)`)];
       if (pendingProblems.length) throw new RenderFailedError(pendingProblems);
       const pb = promotedBase.find((c) => c.cluster === name3);
@@ -48446,11 +48605,15 @@ async function diffRevisions(options2) {
       );
       sections.push(diffSection3({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short3(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === "source"))) cache.putResult(baseKey, JSON.stringify(record), false);
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span("diff worktree remove", () => c.dispose());
   }
 }
+
+// node_modules/@carbon/diff/src/check.ts
+init_src();
 
 // node_modules/@carbon/promote/src/diff.ts
 var DIFF_BUDGET = 4e4;
@@ -48465,10 +48628,10 @@ async function multiNodeDiff(request2) {
 }
 
 // node_modules/@carbon/promote/src/cli-support.ts
-import { join as join18 } from "node:path";
+import { join as join20 } from "node:path";
 init_src();
 function checkoutGenerator(root, runner = exec) {
-  const cli = join18(root, "packages", "cli", "bin", "platform.mjs");
+  const cli = join20(root, "packages", "cli", "bin", "platform.mjs");
   return async (dir) => {
     const result = await runner(process.execPath, [cli, "generate"], { cwd: dir, timeoutMs: 10 * 6e4 });
     if (result.exitCode !== 0) throw new ExecError("platform", ["generate"], result);

@@ -37357,6 +37357,8 @@ var REMOTE_INPUT = /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@|^ssh:|^oci:/i;
 var InputHasher = class {
   files = /* @__PURE__ */ new Map();
   trees = /* @__PURE__ */ new Map();
+  /** Every folder and file a key was made from (absolute): what a build can read, for the check memo's ignored-file rule. */
+  visited = /* @__PURE__ */ new Set();
   fileHash(abs) {
     let h = this.files.get(abs);
     if (!h) {
@@ -37378,6 +37380,7 @@ var InputHasher = class {
     const visit = (dir) => {
       if (seen.has(dir)) return true;
       seen.add(dir);
+      this.visited.add(dir);
       const dn = name3(dir);
       if (dn === void 0) return false;
       const tree = this.tree(dir, false, dn, root);
@@ -37397,6 +37400,7 @@ var InputHasher = class {
           if (!candidate || candidate.includes("\n")) continue;
           const abs = resolve4(dir, candidate);
           if (!existsSync7(abs)) continue;
+          this.visited.add(abs);
           const n = name3(abs);
           if (n === void 0) return false;
           if (!realInside(root, abs)) return false;
@@ -37641,6 +37645,10 @@ var Builder = class {
   kustomize;
   kustomizeRuns = 0;
   hasher = new InputHasher();
+  /** Every folder and file a working-tree build's key was made from (absolute paths). */
+  get inputPaths() {
+    return this.hasher.visited;
+  }
   /** Parses a file once per run; `display` is the repo-relative name used in messages. */
   file(abs, display) {
     const cached = this.files.get(abs);
@@ -38362,15 +38370,25 @@ var GitTree = class _GitTree {
     const h = this.blob(path);
     if (h && !this.read.has(h)) this.wanted.add(h);
   }
-  /** One `git cat-file --batch` for every wanted file not read yet. */
+  fetching = [];
+  /**
+   * One `git cat-file --batch` for every wanted file not read yet; returns when every fetch started
+   * so far is done (another cluster's fetch may hold files this one wants: returning before it ends
+   * left a finding to read each such file with a process of its own).
+   */
   async fetchWanted(runner = exec) {
     const hashes = [...this.wanted].filter((h) => !this.read.has(h));
     this.wanted.clear();
-    if (!hashes.length) return;
-    const cat = await runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
-` });
-    const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
-    for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+    if (hashes.length) {
+      this.fetching.push(
+        runner("git", ["-C", this.repo, "cat-file", "--batch"], { input: `${hashes.join("\n")}
+` }).then((cat) => {
+          const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
+          for (const [h, t2] of parsed ?? []) this.read.set(h, t2);
+        })
+      );
+    }
+    await Promise.all(this.fetching);
   }
   /** A file's text at the commit (one `git cat-file`, only when a finding asks where a field is). */
   text(path) {
@@ -38872,13 +38890,18 @@ var RenderSession = class {
       });
       if (objects.length) unapplied.push({ file: display, objects });
     }
+    const inputs = [...this.builder.inputPaths].flatMap((abs) => {
+      const rel = relative6(this.repoRoot, abs);
+      return rel.startsWith("..") || isAbsolute2(rel) ? [] : [rel.split(sep7).join("/")];
+    });
     return {
       cluster,
       clusterDir,
       repoRoot: this.repoRoot,
       kustomizations: entries2.map(({ raw: _raw, key: _key, ...k }) => k),
       unapplied,
-      errors
+      errors,
+      inputs: [...new Set(inputs)].sort()
     };
   }
   helmRenderer;
@@ -44653,16 +44676,22 @@ function repoCrdSchemas(objects, emit) {
   }
   return out;
 }
+var maybeV1Crd = (ro) => ro.object.kind === "CustomResourceDefinition" && ro.object.apiVersion === "apiextensions.k8s.io/v1";
 var isV1Crd = (ro) => {
   const o = ro.object;
   return o.kind === "CustomResourceDefinition" && o.apiVersion === "apiextensions.k8s.io/v1" && Boolean(o.spec?.group) && Boolean(o.spec?.names?.kind) && Array.isArray(o.spec?.versions);
 };
+var typeOf = (o) => `${typeof o.apiVersion === "string" && o.apiVersion.includes("/") ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf("/")) : ""}/${String(o.kind)}`;
 var crdError = (message) => `CRD schema cannot be used: ${message}`;
-var CRD_SUMMARY_VERSION = "crd-conversion/1";
+var CRD_SUMMARY_VERSION = "crd-conversion/2";
 function crdSchemaHashes(objects, emit, cache) {
-  if (!cache) return new Map([...repoCrdSchemas(objects, emit)].map(([n, t2]) => [n, sha256(t2)]));
+  if (!cache) {
+    const crds2 = objects.filter(isV1Crd);
+    return { hashes: new Map([...repoCrdSchemas(crds2, emit)].map(([n, t2]) => [n, sha256(t2)])), crds: new Map(crds2.map((c) => [c, crdType(c)])) };
+  }
   const out = /* @__PURE__ */ new Map();
-  for (const ro of objects.filter(isV1Crd)) {
+  const crds = /* @__PURE__ */ new Map();
+  for (const ro of objects) {
     const key = sha256(`${CRD_SUMMARY_VERSION}
 ${CONVERTER_VERSION}
 ${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
@@ -44673,17 +44702,24 @@ ${rawYaml(ro) ?? JSON.stringify(ro.object)}`);
     } catch {
       summary2 = void 0;
     }
-    if (!summary2 || !Array.isArray(summary2.files)) {
+    if (!summary2 || !Array.isArray(summary2.files) || summary2.type === void 0) {
       const errors = [];
-      const files = repoCrdSchemas([ro], (_id, _at, message) => errors.push(message));
-      summary2 = { files: [...files].map(([n, t2]) => [n, sha256(t2)]), ...errors.length ? { error: errors[0] } : {} };
+      const usable = isV1Crd(ro);
+      const files = usable ? repoCrdSchemas([ro], (_id, _at, message) => errors.push(message)) : /* @__PURE__ */ new Map();
+      summary2 = { files: [...files].map(([n, t2]) => [n, sha256(t2)]), ...errors.length ? { error: errors[0] } : {}, type: usable ? crdType(ro) : null };
       cache.putResult(key, JSON.stringify(summary2));
     }
+    if (summary2.type === null) continue;
+    crds.set(ro, summary2.type);
     for (const [n, h] of summary2.files) out.set(n, h);
     if (summary2.error) emit("KCF001", ro, summary2.error, ["spec", "versions"]);
   }
-  return out;
+  return { hashes: out, crds };
 }
+var crdType = (ro) => {
+  const spec = ro.object.spec;
+  return `${String(spec.group)}/${String(spec.names.kind)}`;
+};
 function writeSchemas(schemas, dir) {
   for (const [name3, text] of schemas) {
     mkdirSync6(dirname5(join18(dir, name3)), { recursive: true });
@@ -44712,8 +44748,7 @@ async function schemaCheck(kubeconform, toolsRoot, objects, emit, runner = exec,
   const dir = mkdtempSync3(join18(tmpdir3(), "carbon-kubeconform-"));
   try {
     const crdDir = join18(dir, "crd-schemas");
-    const crds = [...objects, ...options2.extraCrds ?? []].filter(isV1Crd);
-    const crdHashes = crdSchemaHashes(crds, emit, options2.cache);
+    const { hashes: crdHashes, crds } = crdSchemaHashes([...objects, ...options2.extraCrds ?? []].filter(maybeV1Crd), emit, options2.cache);
     const own = crdHashes.size ? [join18(crdDir, CRD_LAYOUT)] : [];
     const extra = (options2.extraFolders ?? []).map((f) => join18(f, CRD_LAYOUT));
     const manifests = join18(dir, "objects");
@@ -44745,7 +44780,9 @@ ${t2}`));
     const todo = objects.map((_, i) => i).filter((i) => !verdicts[i]);
     for (const i of todo) writeFileSync6(join18(manifests, `${i}.yaml`), texts[i], { mode: 384 });
     if (todo.length) {
-      writeSchemas(repoCrdSchemas(crds, () => void 0), crdDir);
+      const wanted = new Set(todo.map((i) => typeOf(objects[i].object)));
+      mkdirSync6(crdDir, { recursive: true });
+      writeSchemas(repoCrdSchemas([...crds].filter(([, type2]) => wanted.has(type2)).map(([c]) => c), () => void 0), crdDir);
       const locations = [...own, ...extra, ...schemaLocations(toolsRoot)];
       const args = [...flags, ...locations.flatMap((l) => ["-schema-location", l]), manifests];
       const res = await runConfined(kubeconform, args, { timeoutMs: 3e5, memoryBytes: KUBECONFORM_MEMORY_BYTES }, runner);
@@ -44849,7 +44886,7 @@ async function validate(options2) {
         const promRules = promtool ? span("validate promtool", () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
         const capacityReport = spanSync("validate checks", () => {
           workloadChecks(view, emit);
-          apiLimitChecks(view, emit);
+          apiLimitChecks(scope ? { ...view, objects: objects.filter((o) => !o.sourceFile || inScope(scope, rc.cluster, o)) } : view, emit);
           clusterChecks(view, emit);
           fluxChecks(view, emit);
           observabilityChecks(view, emit);

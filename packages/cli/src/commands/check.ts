@@ -57,7 +57,8 @@ export async function run(values: Opts, io: Io): Promise<number> {
     io.out(`\n${renderTerminal(result.diff, { color })}`);
     if (result.capacity.length) io.out(`\n${formatCapacity(result.capacity)}\n`);
     const s = result.render.cache;
-    io.err(`check: ${result.render.kustomizeRuns} kustomize build(s) ran, ${s.hits + s.diskHits} reused (${s.diskHits} from the cache folder)\n`);
+    if (result.render.memo === 'hit') io.err('check: the whole result was read back from the cache folder (nothing that can change it changed since it was kept)\n');
+    else io.err(`check: ${result.render.kustomizeRuns} kustomize build(s) ran, ${s.hits + s.diskHits} reused (${s.diskHits} from the cache folder)\n`);
   }
   return exitCodeOf(result.validate);
 }

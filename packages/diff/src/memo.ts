@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { convertingAttributes, convertingConfig, documentText, lazyObject, RENDER_CACHE_VERSION, sha256, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
+import { exec, schemasDir, toolPath, type Runner } from '@carbon/toolchain';
+
+/**
+ * Whole results kept by what produced them (docs/performance.md, "Memos"):
+ *
+ *  - a **base revision** (`platform check`/`diff`'s base): its renderings, cluster facts, diff
+ *    settings and cluster names, keyed by the commit id (immutable content), so a check against the
+ *    same base renders nothing there and checks out no worktree;
+ *  - a **whole check** (validate + diff + capacity): keyed by the working tree's content as git
+ *    hashes it (a temporary copy of the index, `git add -A`, `git write-tree`: git's stat cache
+ *    makes this cheap), the untracked and git-ignored entries left over, the base commit and the
+ *    options, so a check of an unchanged tree is read back whole.
+ *
+ * Both keys also hold the environment (`environmentLines`): every tool binary's id, the pinned
+ * schema set, the chart cache, the git configuration that converts files on checkout, `origin`'s
+ * URL, PLATFORM_* variables, and the code version (every source file of the platform packages, or
+ * the bundle that runs, plus the lock file and Node's version). A key that cannot be made
+ * soundly is refused (no memo: the check runs as before), never guessed.
+ */
+export const MEMO_VERSION = 'check-memo/1';
+
+let code: string | undefined;
+
+/** SHA-256 over the code that computes results: the monorepo's sources when running from them, else the bundle that runs. */
+export function codeVersion(): string {
+  if (code) return code;
+  const here = fileURLToPath(import.meta.url);
+  const m = /^(.*)[\\/]packages[\\/]diff[\\/]src[\\/]memo\.ts$/.exec(here);
+  code = m ? codeVersionOf(m[1]!) : createHash('sha256').update(`${MEMO_VERSION}\n${process.version}\n`).update(readFileSync(here)).digest('hex');
+  return code;
+}
+
+/** Every file under `<root>/packages/<pkg>/src` (names and bytes), `<root>/package-lock.json` and Node's version. */
+export function codeVersionOf(root: string): string {
+  const h = createHash('sha256').update(`${MEMO_VERSION}\n${process.version}\n`);
+  for (const f of codeFiles(root)) h.update(`${relative(root, f)}\n`).update(existsSync(f) ? readFileSync(f) : 'missing').update('\n');
+  return h.digest('hex');
+}
+
+export function codeFiles(root: string): string[] {
+  const files: string[] = [join(root, 'package-lock.json')];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.isFile()) files.push(join(d, e.name));
+    }
+  };
+  for (const pkg of readdirSync(join(root, 'packages')).sort()) if (existsSync(join(root, 'packages', pkg, 'src'))) walk(join(root, 'packages', pkg, 'src'));
+  return files;
+}
+
+/** Names, sizes and change times of everything under `dir` ('' when absent): a changed or replaced file always changes it. */
+function statSignature(dir: string): string {
+  if (!existsSync(dir)) return 'absent';
+  const lines: string[] = [];
+  const walk = (d: string, shown: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      const st = statSync(p, { bigint: true, throwIfNoEntry: false });
+      lines.push(`${shown}/${e.name} ${e.isDirectory() ? 'd' : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : '?'}`);
+      if (e.isDirectory()) walk(p, `${shown}/${e.name}`);
+    }
+  };
+  walk(dir, '');
+  return sha256(lines.join('\n'));
+}
+
+export type MemoEnvironment = {
+  repo: string;
+  toolsRoot: string;
+  cache: RenderCache;
+  runner?: Runner;
+  charts?: { cacheDir?: string; fetch?: boolean };
+};
+
+/** What every memo's key holds besides its own inputs; a string when no sound key can be made. */
+export async function environmentLines(env: MemoEnvironment): Promise<string[] | string> {
+  if (env.charts?.fetch) return 'charts may be fetched (network input)';
+  const runner = env.runner ?? exec;
+  const [converting, origin] = await Promise.all([convertingConfig(env.repo, runner), runner('git', ['-C', env.repo, 'config', '--get', 'remote.origin.url'])]);
+  if (converting) return converting;
+  const tools = ['kustomize', 'helm', 'kubeconform', 'promtool'].map((t) => `tool ${t} ${env.cache.toolId(toolPath(env.toolsRoot, t as Parameters<typeof toolPath>[1]))}`);
+  const stamp = join(schemasDir(env.toolsRoot), 'stamp.json');
+  const charts = resolve(env.charts?.cacheDir ?? join(env.toolsRoot, '.cache', 'charts'));
+  const vars = Object.keys(process.env)
+    .filter((k) => k.startsWith('PLATFORM_') && k !== 'PLATFORM_TIMINGS' && k !== 'PLATFORM_RENDER_CACHE')
+    .sort()
+    .map((k) => `env ${k}=${process.env[k]}`);
+  return [
+    MEMO_VERSION,
+    RENDER_CACHE_VERSION,
+    `code ${codeVersion()}`,
+    `tools root ${resolve(env.toolsRoot)}`,
+    ...tools,
+    `schemas ${existsSync(stamp) ? sha256(readFileSync(stamp)) : 'no stamp'}`,
+    `charts ${charts} ${statSignature(charts)}`,
+    `origin ${origin.exitCode === 0 ? origin.stdout.trim() : ''}`,
+    ...vars,
+  ];
+}
+
+/** The working tree's content as key lines, and the untracked entries git collapsed into folders (their content is not in the key). */
+export type WorktreeState = { lines: string[]; folders: string[] };
+
+/**
+ * The working tree of `repo` (a git work tree's top folder) as git would commit it with
+ * `git add -A`, done on a temporary copy of its index (the user's index is not touched; blobs of
+ * changed files are written to the object database, as `git add` does), plus what `add -A` leaves
+ * out: git-ignored entries and empty folders (`git ls-files -o --directory`), each file with its
+ * size, change time and inode. Refused (a string) when git's bytes could differ from the files'
+ * (converting attributes or configuration), when entries are marked assume-unchanged or
+ * skip-worktree, or when the tree holds symbolic links or submodules.
+ */
+export async function worktreeState(repo: string, runner: Runner = exec): Promise<WorktreeState | string> {
+  const top = await runner('git', ['-C', repo, 'rev-parse', '--show-toplevel', '--git-path', 'index']);
+  if (top.exitCode !== 0) return `not a git work tree: ${top.stderr.trim()}`;
+  const [root, indexPath] = top.stdout.trim().split('\n') as [string, string];
+  if (resolve(root) !== resolve(repo)) return `${repo} is not the top of its git work tree`;
+  const tmp = mkdtempSync(join(tmpdir(), 'carbon-memo-index-'));
+  try {
+    const index = join(tmp, 'index');
+    const original = resolve(repo, indexPath);
+    if (existsSync(original)) {
+      copyFileSync(original, index);
+      // The copy keeps the original's modification time (rounded down): git's racy-entry check re-reads what it must.
+      const st = statSync(original);
+      utimesSync(index, st.atime, new Date(Math.floor(st.mtimeMs) - 1));
+    }
+    const env = { GIT_INDEX_FILE: index, GIT_OPTIONAL_LOCKS: '0' };
+    const git = (...args: string[]) => runner('git', ['-C', repo, ...args], { env });
+    const add = await git('add', '-A', '--', '.');
+    if (add.exitCode !== 0) return `git add -A failed: ${add.stderr.trim()}`;
+    const tree = await git('write-tree');
+    if (tree.exitCode !== 0) return `git write-tree failed: ${tree.stderr.trim()}`;
+    const [listing, flags, untracked] = await Promise.all([git('ls-tree', '-r', '-z', '--full-tree', tree.stdout.trim()), git('ls-files', '-v', '-z'), git('ls-files', '-z', '-o', '--directory')]);
+    if (listing.exitCode !== 0 || flags.exitCode !== 0 || untracked.exitCode !== 0) return 'git could not list the working tree';
+    for (const rec of listing.stdout.split('\0')) {
+      const m = /^(\d{6}) (\w+) [0-9a-f]+\t(.+)$/s.exec(rec);
+      if (!m) continue;
+      if (m[1] === '120000' || m[2] !== 'blob') return `${m[3]} is a ${m[2] === 'commit' ? 'submodule' : 'symbolic link'}`;
+      if (m[3]!.split('/').pop() === '.gitattributes') {
+        const why = convertingAttributes(m[3]!, readText(join(repo, m[3]!)));
+        if (why) return why;
+      }
+    }
+    const marked = flags.stdout.split('\0').find((r) => r && !r.startsWith('H '));
+    if (marked) return `${marked.slice(2)} is marked assume-unchanged or skip-worktree`;
+    const lines = [`worktree ${tree.stdout.trim()}`];
+    const folders: string[] = [];
+    for (const p of untracked.stdout.split('\0').filter(Boolean).sort()) {
+      if (p.endsWith('/')) {
+        folders.push(p.slice(0, -1));
+        lines.push(`untracked folder ${p}`);
+        continue;
+      }
+      const st = statSync(join(repo, p), { bigint: true, throwIfNoEntry: false });
+      lines.push(`untracked ${p} ${st ? `${st.mode} ${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : 'gone'}`);
+    }
+    return { lines, folders };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readText(abs: string): string | undefined {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+const inside = (child: string, parent: string): boolean => parent === '' || child === parent || child.startsWith(`${parent}/`);
+
+/**
+ * Why a whole-check memo of this tree would be unsound, or undefined: a folder whose content is not
+ * in the key (git-ignored, or empty) that the check may read. Cluster discovery reads every folder
+ * except dot folders, node_modules and vendor; builds read what their kustomizations name
+ * (`RenderedCluster.inputs`), Flux paths and cluster folders whole, and charts named by path.
+ */
+export function unkeyedRead(folders: string[], clusters: RenderedCluster[]): string | undefined {
+  const reads = new Set<string>(['platform']);
+  for (const c of clusters) {
+    reads.add(c.clusterDir);
+    for (const p of c.inputs ?? []) reads.add(p);
+    for (const k of c.kustomizations) {
+      reads.add(k.path);
+      for (const o of k.objects) {
+        if (o.object.kind !== 'HelmRelease') continue; // the kind first: reading spec parses the object
+        const chart = (o.object.spec as any)?.chart?.spec?.chart;
+        if (typeof chart === 'string') reads.add(chart.replace(/^\.\//, '').replace(/\/+$/, ''));
+      }
+    }
+  }
+  for (const f of folders) {
+    if (!f.split('/').some((s) => s.startsWith('.') || s === 'node_modules' || s === 'vendor')) return `${f}/ is not in git (ignored or empty) and cluster discovery reads it`;
+    const hit = [...reads].find((r) => inside(r, f) || inside(f, r));
+    if (hit !== undefined) return `${f}/ is not in git (ignored or empty) and the check reads ${hit || 'the repository root'}`;
+  }
+  return undefined;
+}
+
+type StoredObject = Omit<RenderedObject, 'object'> & { t?: string; j?: ManifestObject };
+type StoredCluster = Omit<RenderedCluster, 'kustomizations' | 'unapplied'> & {
+  kustomizations: (Omit<RenderedCluster['kustomizations'][number], 'objects'> & { objects: StoredObject[] })[];
+  unapplied: { file: string; objects: StoredObject[] }[];
+};
+
+function storeObject(o: RenderedObject): StoredObject {
+  const { object, ...rest } = o;
+  const t = documentText(object);
+  return t !== undefined ? { ...rest, t } : { ...rest, j: object };
+}
+
+function restoreObject(s: StoredObject): RenderedObject {
+  const { t, j, ...rest } = s;
+  return { object: t !== undefined ? lazyObject(t) : (j as ManifestObject), ...rest };
+}
+
+/** Renderings as JSON: each object by the text kustomize printed when there is one (restored lazily, as rendered), else as data. */
+export function storeClusters(clusters: RenderedCluster[]): StoredCluster[] {
+  return clusters.map((c) => ({ ...c, kustomizations: c.kustomizations.map((k) => ({ ...k, objects: k.objects.map(storeObject) })), unapplied: c.unapplied.map((u) => ({ file: u.file, objects: u.objects.map(storeObject) })) }));
+}
+
+export function restoreClusters(stored: StoredCluster[]): RenderedCluster[] {
+  return stored.map((c) => ({ ...c, kustomizations: c.kustomizations.map((k) => ({ ...k, objects: k.objects.map(restoreObject) })), unapplied: c.unapplied.map((u) => ({ file: u.file, objects: u.objects.map(restoreObject) })) }));
+}
+
+export type { StoredCluster };
+
+/** A memo entry (JSON) by key, or undefined; a body that does not parse is a miss. */
+export function readMemo<T>(cache: RenderCache, key: string): T | undefined {
+  const body = cache.getResult(key);
+  if (body === undefined) return undefined;
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export const memoKey = (lines: string[]): string => sha256(lines.join('\n'));
