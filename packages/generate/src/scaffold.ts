@@ -7,7 +7,9 @@ import { listServiceDirs, loadServices, SERVICE_FILE } from './load.ts';
  * `platform new <service>`: a new service package under apps/<name>, shaped like the existing
  * ones (package.json, tsconfig.json, scripts/generate.ts, src/service.ts) with a minimal definition
  * that `platform generate` accepts as it is: one Deployment with a pinned image, probes, requests
- * and limits, a non-root security profile, 2 replicas on production clusters, default-deny network.
+ * and limits, a non-root security profile, 2 replicas on production clusters, the namespace's team,
+ * default-deny network plus the rules --talks-to/--reached-from ask for (checked against the peers'
+ * definitions; what each peer must add is returned, never written into their code).
  * Written to a temporary folder next to apps/ and renamed into place: a failure leaves nothing.
  */
 
