@@ -85,7 +85,7 @@ describe('platform new <service>', () => {
     // generate accepts it, warns about exactly the two missing sides (same function), and is quiet once web adds them as told.
     const g = await cli(repo.root, 'generate');
     expect(g.code, g.err).toBe(0);
-    expect(g.err.match(/^warning: apps\/cache\/src\/service\.ts: network\.(ingress|egress)\[\d\]/gm)).toEqual(['warning: apps/cache/src/service.ts: network.egress[0]', 'warning: apps/cache/src/service.ts: network.ingress[0]']);
+    expect(g.err.match(/^warning: apps\/cache\/src\/service\.ts:\d+:\d+: network\.(ingress|egress)\[\d\]/gm)?.map((w) => w.replace(/:\d+:\d+:/, ':'))).toEqual(['warning: apps/cache/src/service.ts: network.egress[0]', 'warning: apps/cache/src/service.ts: network.ingress[0]']);
     repo.write('apps/web/src/service.ts', serviceSource('web').replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { ingress: [{ workloads: ['web'], peer: { service: 'cache' }, ports: [8080] }], egress: [{ peer: { service: 'cache' }, ports: [6379] }] },"));
     const fixed = await cli(repo.root, 'generate');
     expect(fixed.code, fixed.err).toBe(0);
@@ -188,7 +188,19 @@ describe('generate warns about a network rule declared on one side only', () => 
     repo = fixtureRepo({ web: withEgress, api: serviceSource('api', { host: 'api' }) });
     const g = await cli(repo.root, 'generate');
     expect(g.code, g.err).toBe(0);
-    expect(g.err).toMatch(/^warning: apps\/web\/src\/service\.ts: network\.egress\[0\]: web allows egress to api on 8080, but api has no ingress from web there/m);
+    // At the rule: the line of `network:` in the source, the column of the rule's `{`.
+    const lines = withEgress.split('\n');
+    const line = lines.findIndex((l) => l.includes('network: { egress')) + 1;
+    const column = lines[line - 1]!.indexOf('[{') + 2;
+    expect(g.err).toMatch(new RegExp(`^warning: apps/web/src/service\\.ts:${line}:${column}: network\\.egress\\[0\\]: web allows egress to api on 8080, but api has no ingress from web there`, 'm'));
+    expect(g.out).not.toContain('::warning'); // annotations only in GitHub Actions
+    process.env.GITHUB_ACTIONS = 'true';
+    try {
+      const ci = await cli(repo.root, 'generate', '--check');
+      expect(ci.out).toContain(`::warning file=apps/web/src/service.ts,line=${line},col=${column},title=NET007::network.egress[0]: web allows egress to api on 8080`);
+    } finally {
+      delete process.env.GITHUB_ACTIONS;
+    }
     repo.write('apps/api/src/service.ts', serviceSource('api', { host: 'api' }).replace("monitoring: { none: 'fixture' },", "monitoring: { none: 'fixture' },\n  network: { ingress: [{ peer: { service: 'web' }, ports: ['http'] }] },"));
     const fixed = await cli(repo.root, 'generate');
     expect(fixed.code).toBe(0);

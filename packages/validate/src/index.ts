@@ -5,7 +5,7 @@ export { workloadChecks, parseImage } from './checks/workload.ts';
 export { clusterChecks, allowedDisruptions } from './checks/cluster.ts';
 export { fluxChecks } from './checks/flux.ts';
 export { apiLimitChecks, API_LIMITS, dataBytes, jsonBytes, labelValueProblem, qualifiedNameProblem } from './checks/api.ts';
-export { networkSideChecks, type Definitions } from './checks/network-sides.ts';
+export { locatedOneSidedRules, networkSideChecks, type Definitions, type LocatedOneSidedRule } from './checks/network-sides.ts';
 export { observabilityChecks } from './checks/observability.ts';
 export { metricChecks, metricNamesOf, loadMetricCatalog, METRICS_FILE, type MetricCatalog } from './checks/metrics.ts';
 export { environmentChecks, capacity, placePods, nodesOf, describeUnplaceable, placementRules, placementViolations, type CapacityReport, type NamespaceUsage, type Placement, type PlacedPod, type PlacementRule } from './env.ts';
@@ -14,6 +14,6 @@ export { loadPolicy, applyPolicy, POLICY_FILE, type PolicyConfig, type PolicyExc
 export { schemaCheck, redactSecret, folderDigest } from './schema.ts';
 export { promRulesCheck, parsePromtoolCheck, isPrometheusRule } from './promrules.ts';
 export { changedScope, inScope, type Scope } from './changed.ts';
-export { formatFindings, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
+export { formatFindings, githubAnnotation, toJson, toSarif, FORMATS, type Format } from './format/index.ts';
 export { formatCapacity } from './format/capacity.ts';
 export { configMapCredentials, describeCredentials, literalCredentials, readsSecretElsewhere, type LiteralCredential } from './credentials.ts';

@@ -39884,18 +39884,22 @@ function promotionSourcesReportHealth(byKey, emit) {
 // node_modules/@carbon/validate/src/checks/network-sides.ts
 import { existsSync as existsSync13, readFileSync as readFileSync10 } from "node:fs";
 import { join as join13 } from "node:path";
-function networkSideChecks(view, emit, definitions, repo) {
-  const rendered = new Set(view.objects.map((o) => o.generatedFrom).filter(Boolean));
+function locatedOneSidedRules(definitions, repo) {
   const sources = /* @__PURE__ */ new Map();
   const source = (file) => {
     if (!sources.has(file)) sources.set(file, existsSync13(join13(repo, file)) ? readFileSync10(join13(repo, file), "utf8") : "");
     return sources.get(file);
   };
-  for (const r2 of oneSidedNetworkRules(definitions)) {
-    if (!rendered.has(r2.file)) continue;
+  return oneSidedNetworkRules(definitions).map((r2) => {
     const [, dir, index] = /^network\.(ingress|egress)\[(\d+)\]$/.exec(r2.field);
-    const at = locateNetworkRule(source(r2.file), dir, Number(index));
-    emit("NET007", { file: r2.file, ...at ?? {}, related: [r2.peer.file] }, `${r2.field}: ${r2.message}`);
+    return { ...r2, ...locateNetworkRule(source(r2.file), dir, Number(index)) ?? {} };
+  });
+}
+function networkSideChecks(view, emit, definitions, repo) {
+  const rendered = new Set(view.objects.map((o) => o.generatedFrom).filter(Boolean));
+  for (const r2 of locatedOneSidedRules(definitions, repo)) {
+    if (!rendered.has(r2.file)) continue;
+    emit("NET007", { file: r2.file, ...r2.line ? { line: r2.line, column: r2.column } : {}, related: [r2.peer.file] }, `${r2.field}: ${r2.message}`);
   }
 }
 

@@ -1,6 +1,5 @@
 import { generate, unpinnedServices } from '@carbon/generate';
-import { oneSidedNetworkRules } from '@carbon/platform';
-import { configMapCredentials, describeCredentials } from '@carbon/validate';
+import { configMapCredentials, describeCredentials, githubAnnotation, locatedOneSidedRules } from '@carbon/validate';
 import { option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { repoRoot } from '../root.ts';
@@ -14,7 +13,11 @@ export async function run(values: { check?: boolean; service?: string }, io: Io)
   const result = await generate(root, { check: Boolean(values.check), ...(values.service ? { service: values.service } : {}) });
   const stale = [...result.changed, ...result.removed];
   // A network rule declared on one side only is valid YAML and valid policy, and drops the traffic: say so.
-  for (const r of oneSidedNetworkRules(result.platform.services)) io.err(`warning: ${r.file}: ${r.field}: ${r.message}\n`);
+  // The same findings as validate's NET007, at the rule's line; in GitHub Actions also an annotation on the PR's file.
+  for (const r of locatedOneSidedRules(result.platform.services, root)) {
+    io.err(`warning: ${r.file}${r.line ? `:${r.line}:${r.column}` : ''}: ${r.field}: ${r.message}\n`);
+    if (process.env.GITHUB_ACTIONS === 'true') io.out(githubAnnotation('warning', { file: r.file, ...(r.line ? { line: r.line, column: r.column } : {}), title: 'NET007' }, `${r.field}: ${r.message}`));
+  }
   // A literal credential in a generated config file is a credential in git (validate's SECR003 fails the PR): say so here first.
   const said = new Set<string>();
   const fileOf = new Map(result.platform.services.map((s) => [s.definition.name, s.file]));

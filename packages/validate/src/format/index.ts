@@ -149,14 +149,17 @@ export function toSarif(r: ValidateResult) {
 const escData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
+/** One GitHub workflow command (`::warning file=…,line=…::message`): an annotation on the file, escaped. */
+export function githubAnnotation(severity: Finding['severity'], at: { file?: string; line?: number; column?: number; title: string }, message: string): string {
+  const cmd = severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'notice';
+  const props = [at.file ? `file=${escProp(at.file)}` : '', at.line ? `line=${at.line}` : '', at.column ? `col=${at.column}` : '', `title=${escProp(at.title)}`].filter(Boolean).join(',');
+  return `::${cmd} ${props}::${escData(message)}\n`;
+}
+
 /** Workflow commands: one annotation per finding. */
 function toGithub(r: ValidateResult): string {
-  const cmd = (s: Finding['severity']) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'notice');
   return r.findings
     .filter((f) => !f.suppressed)
-    .map((f) => {
-      const props = [f.file ? `file=${escProp(f.file)}` : '', f.line ? `line=${f.line}` : '', f.column ? `col=${f.column}` : '', `title=${escProp(f.id)}`].filter(Boolean).join(',');
-      return `::${cmd(f.severity)} ${props}::${escData(`[${f.cluster}] ${f.object ? `${f.object}: ` : ''}${f.message} — fix: ${f.hint}`)}\n`;
-    })
+    .map((f) => githubAnnotation(f.severity, { ...f, title: f.id }, `[${f.cluster}] ${f.object ? `${f.object}: ` : ''}${f.message} — fix: ${f.hint}`))
     .join('');
 }
