@@ -123,7 +123,7 @@ type Resolved = Required<Omit<ScaffoldOptions, 'talksTo' | 'reachedFrom' | 'team
 
 function serviceSource(o: Resolved, image: { upstream: string; tag: string }, production: string[]): string {
   const replicas = [`default: 1`, ...production.map((c) => `${/^[a-z_$][\w$]*$/i.test(c) ? c : q(c)}: 2`)].join(', ');
-  return `import { defineService } from '@carbon/platform';
+  return `import { defineService, nonRootUser, resources, tcpProbes } from '@carbon/platform';
 
 // Scaffolded by \`platform new ${o.name}\`. The types in packages/platform/src/service.ts are the
 // reference; docs/adding-a-service.md says what to decide (public, secrets, storage, network).
@@ -138,16 +138,13 @@ export const service = defineService({
       kind: 'Deployment',
       image: { upstream: ${q(image.upstream)}, tag: ${q(image.tag)} },
       ports: [{ name: 'http', port: ${o.port} }],
-      probes: {
-        liveness: { tcp: 'http', initialDelaySeconds: 10 },
-        readiness: { tcp: 'http', initialDelaySeconds: 5 },
-      },
-      resources: {
-        default: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-      },
+      // Presets (packages/platform/src/presets.ts, docs/adding-a-service.md): httpProbes('/healthz', 'http')
+      // once the service has a health endpoint.
+      probes: tcpProbes('http', { liveness: { initialDelaySeconds: 10 }, readiness: { initialDelaySeconds: 5 } }),
+      resources: { default: resources('100m/128Mi', '500m/512Mi') },
       // Production runs at least 2 of a stateless service (or says why not: \`singleton: '<why>'\`).
       replicas: { ${replicas} },
-      security: { runAsUser: 65532, runAsGroup: 65532 },
+      security: nonRootUser(65532),
     },
   ],
   monitoring: { none: 'scaffolded: no metrics endpoint declared yet' },
