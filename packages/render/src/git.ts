@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { exec, type Runner } from '@carbon/toolchain';
+import { LIMITS } from './guard.ts';
 
 const SHA = /^[0-9a-f]{7,64}$/i;
 
@@ -44,11 +45,29 @@ export async function extractCommit(repo: string, commit: string, paths: string[
     existing = paths.filter((p) => found.has(p));
   }
   if (paths.length && !existing.length) return; // nothing the source keeps exists at that commit: an empty artifact
-  const arch = await runner('git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit, '--', ...existing]);
+  // Files over the one-file limit are never written out: the sizes come from the listing, the archive leaves them
+  // out, and each is stood in for by a sparse file of its size (no data), which the guard refuses by its size alone
+  // exactly as it refuses the real file, before reading a byte.
+  const sized = await runner('git', ['-C', repo, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', ...existing]);
+  if (sized.exitCode !== 0) throw new GitSourceError(commit, `git ls-tree ${commit} failed: ${sized.stderr.trim()}`);
+  const big: { path: string; size: number }[] = [];
+  for (const rec of sized.stdout.split('\0')) {
+    const m = /^\d{6} blob [0-9a-f]+ +(\d+)\t(.+)$/s.exec(rec);
+    if (m && Number(m[1]) > LIMITS.fileBytes) big.push({ path: m[2]!, size: Number(m[1]) });
+  }
+  const arch = await runner('git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit, '--', ...existing, ...big.map((b) => `:(exclude,literal)${b.path}`)]);
   if (arch.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch.stderr.trim()}`);
   const x = await runner('tar', ['-xf', tar, '-C', into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
   rmSync(tar, { force: true });
+  const top = resolve(into);
+  for (const b of big) {
+    const at = resolve(top, b.path);
+    if (!at.startsWith(`${top}${sep}`)) continue; // git never lists such a path; never written if it did
+    mkdirSync(dirname(at), { recursive: true });
+    writeFileSync(at, '');
+    truncateSync(at, b.size);
+  }
 }
 
 /** Whether an extraction of `have` (folders; [] = the whole tree) contains everything `want` needs. */
