@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { discoverFluxKustomizations, INPUT_ERROR_CODES, RenderCache, renderCacheFor, type RenderedCluster, type RenderOptions } from '@carbon/render';
-import { span } from '@carbon/toolchain';
+import { span, spanSync } from '@carbon/toolchain';
 import { folderDigest, loadPolicy, validate, type CapacityReport, type ValidateOptions, type ValidateResult } from '@carbon/validate';
 import { environmentLines, memoKey, readMemo, unkeyedRead, worktreeState } from './memo.ts';
 import { diffRevisions, resolveRevision, WORKTREE, type DiffRevisionsOptions } from './revisions.ts';
@@ -33,7 +33,7 @@ export type CheckResult = {
  * finding (today's date: policy exceptions expire), and the schema folders policy.yaml adds.
  */
 async function checkKey(options: CheckOptions, root: string, repo: string, cache: RenderCache, baseCommit: string): Promise<{ key: string; folders: string[]; env: string[] } | string> {
-  const [env, tree] = await Promise.all([environmentLines({ repo, toolsRoot: root, cache, ...(options.charts ? { charts: options.charts } : {}) }), worktreeState(repo)]);
+  const [env, tree] = await Promise.all([environmentLines({ repo, toolsRoot: root, ...(options.charts ? { charts: options.charts } : {}) }), worktreeState(repo)]);
   if (typeof env === 'string') return env;
   if (typeof tree === 'string') return tree;
   const since = options.changedSince ? await resolveRevision(repo, options.changedSince) : '';
@@ -49,7 +49,7 @@ async function checkKey(options: CheckOptions, root: string, repo: string, cache
     workingTree: Boolean(options.workingTree),
     schema: options.schema !== false,
     rules: options.rules !== false,
-    today: options.today ?? new Date().toISOString().slice(0, 10),
+    today: options.today,
     charts: options.charts ?? null,
   };
   return { key: memoKey([...env, 'whole check', `root ${root}`, `repo ${repo}`, ...tree.lines, `base ${baseCommit}`, `options ${JSON.stringify(opts)}`, ...schemas]), folders: tree.folders, env };
@@ -67,6 +67,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const repo = resolve(options.path ?? root);
   const cache = options.cache ?? renderCacheFor() ?? new RenderCache();
   const runner = options.runner;
+  // One date for the key and for validate's policy (a check running over midnight is not keyed by the other day).
+  options = { ...options, today: options.today ?? new Date().toISOString().slice(0, 10) };
   const baseCommit = await resolveRevision(repo, options.base, runner); // a bad --base fails before anything renders
   const started = performance.now();
   let memo: { key: string; folders: string[]; env: string[] } | string = 'off';
@@ -104,6 +106,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     cache,
     render,
     ...(typeof memo !== 'string' ? { environment: memo.env } : {}),
+    ...(options.memo === false ? { memo: false } : {}),
   });
   // Both are awaited before either error surfaces, so no promise is left unobserved.
   const [v, d] = await Promise.allSettled([validating, diffing]);
@@ -121,7 +124,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     const why =
       cache.stats.uncacheable > 0 ? 'a build was not cacheable' : all.some((c) => c.errors.some((e) => e.code === 'source' || (e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code)))) ? 'the rendering had input errors or missing pins' : unkeyedRead(memo.folders, all);
     if (why) memo = why;
-    else cache.putResult(memo.key, JSON.stringify(result), false);
+    else spanSync('check memo store', () => cache.putResult((memo as { key: string }).key, JSON.stringify(result), false));
   }
   if (memo !== 'off') result.render.memo = typeof memo === 'string' ? `not kept: ${memo}` : 'stored';
   return result;

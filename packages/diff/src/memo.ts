@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertingAttributes, convertingConfig, documentText, lazyObject, RENDER_CACHE_VERSION, sha256, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
+import { convertingAttributes, convertingConfig, documentText, lazyObject, LIMITS, RENDER_CACHE_VERSION, sha256, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
 import { exec, schemasDir, toolPath, type Runner } from '@carbon/toolchain';
 
 /**
@@ -75,7 +75,6 @@ function statSignature(dir: string): string {
 export type MemoEnvironment = {
   repo: string;
   toolsRoot: string;
-  cache: RenderCache;
   runner?: Runner;
   charts?: { cacheDir?: string; fetch?: boolean };
 };
@@ -86,7 +85,13 @@ export async function environmentLines(env: MemoEnvironment): Promise<string[] |
   const runner = env.runner ?? exec;
   const [converting, origin] = await Promise.all([convertingConfig(env.repo, runner), runner('git', ['-C', env.repo, 'config', '--get', 'remote.origin.url'])]);
   if (converting) return converting;
-  const tools = ['kustomize', 'helm', 'kubeconform', 'promtool'].map((t) => `tool ${t} ${env.cache.toolId(toolPath(env.toolsRoot, t as Parameters<typeof toolPath>[1]))}`);
+  // A binary by where it is and its inode, size and change times (a replaced or rewritten binary always gets a new
+  // change time, which no program can set back): hashing helm's 120 MB would cost a cold run half a second.
+  const tools = ['kustomize', 'helm', 'kubeconform', 'promtool'].map((t) => {
+    const path = toolPath(env.toolsRoot, t as Parameters<typeof toolPath>[1]);
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return `tool ${t} ${path} ${st ? `${st.dev} ${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}` : 'missing'}`;
+  });
   const stamp = join(schemasDir(env.toolsRoot), 'stamp.json');
   const charts = resolve(env.charts?.cacheDir ?? join(env.toolsRoot, '.cache', 'charts'));
   const vars = Object.keys(process.env)
@@ -135,12 +140,19 @@ export async function worktreeState(repo: string, runner: Runner = exec): Promis
     }
     const env = { GIT_INDEX_FILE: index, GIT_OPTIONAL_LOCKS: '0' };
     const git = (...args: string[]) => runner('git', ['-C', repo, ...args], { env });
+    // What `add -A` would hash and store: nothing over the one-file limit (a 10 GB untracked dump is not copied into .git).
+    const [pending, flags] = await Promise.all([git('ls-files', '-z', '-o', '-m', '--exclude-standard'), git('ls-files', '-v', '-z')]);
+    if (pending.exitCode !== 0 || flags.exitCode !== 0) return 'git could not list the changed files';
+    const marked = flags.stdout.split('\0').find((r) => r && !r.startsWith('H '));
+    if (marked) return `${marked.slice(2)} is marked assume-unchanged or skip-worktree`;
+    const huge = pending.stdout.split('\0').find((p) => p && (statSync(join(repo, p), { throwIfNoEntry: false })?.size ?? 0) > LIMITS.fileBytes);
+    if (huge) return `${huge} is over ${LIMITS.fileBytes / 1024 / 1024} MiB`;
     const add = await git('add', '-A', '--', '.');
     if (add.exitCode !== 0) return `git add -A failed: ${add.stderr.trim()}`;
     const tree = await git('write-tree');
     if (tree.exitCode !== 0) return `git write-tree failed: ${tree.stderr.trim()}`;
-    const [listing, flags, untracked] = await Promise.all([git('ls-tree', '-r', '-z', '--full-tree', tree.stdout.trim()), git('ls-files', '-v', '-z'), git('ls-files', '-z', '-o', '--directory')]);
-    if (listing.exitCode !== 0 || flags.exitCode !== 0 || untracked.exitCode !== 0) return 'git could not list the working tree';
+    const [listing, untracked] = await Promise.all([git('ls-tree', '-r', '-z', '--full-tree', tree.stdout.trim()), git('ls-files', '-z', '-o', '--directory')]);
+    if (listing.exitCode !== 0 || untracked.exitCode !== 0) return 'git could not list the working tree';
     for (const rec of listing.stdout.split('\0')) {
       const m = /^(\d{6}) (\w+) [0-9a-f]+\t(.+)$/s.exec(rec);
       if (!m) continue;
@@ -150,8 +162,6 @@ export async function worktreeState(repo: string, runner: Runner = exec): Promis
         if (why) return why;
       }
     }
-    const marked = flags.stdout.split('\0').find((r) => r && !r.startsWith('H '));
-    if (marked) return `${marked.slice(2)} is marked assume-unchanged or skip-worktree`;
     const lines = [`worktree ${tree.stdout.trim()}`];
     const folders: string[] = [];
     for (const p of untracked.stdout.split('\0').filter(Boolean).sort()) {

@@ -197,7 +197,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
   let baseKey: string | undefined;
   let stored: BaseMemo | undefined;
   if (cache?.dir && !options.runner && options.memo !== false) {
-    const env = options.environment ?? (await span('diff base memo key', () => environmentLines({ repo: options.repo, toolsRoot, cache, ...(options.charts ? { charts: options.charts } : {}) })));
+    const env = options.environment ?? (await span('diff base memo key', () => environmentLines({ repo: options.repo, toolsRoot, ...(options.charts ? { charts: options.charts } : {}) })));
     if (typeof env !== 'string') {
       baseKey = memoKey([...env, 'base revision', baseCommit, `clusters ${JSON.stringify(options.clusters ?? null)}`]);
       stored = readMemo<BaseMemo>(cache, baseKey);
@@ -232,7 +232,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
     const common: RenderOptions = { toolsRoot, ...(options.clusters ? { clusters: options.clusters } : {}), runner, ...cacheOption(options.cache), ...(options.charts ? { charts: options.charts } : {}) };
     const renderBase = async (o: RenderOptions): Promise<RenderedCluster[]> => render(await baseDir(), o);
     const [baseR, headR] = await Promise.all([span('diff render base', async () => (stored ? restoreClusters(stored.rendered) : renderBase(common))), span('diff render head (or wait for validate)', () => render(headDir, common))]);
-    if (!stored) record.rendered = storeClusters(baseR);
+    if (!stored && baseKey) record.rendered = spanSync('diff base memo serialise', () => storeClusters(baseR));
     let added = !stored;
     const problems = [...inputErrors(baseR, `base ${options.base}`), ...inputErrors(headR, `head ${options.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
@@ -297,7 +297,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       sections.push(diffSection({ cluster: name, kind: 'backlog', title: `production pins (${pinSummary(bPins)}) → services promoted to ${short(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     // Kept only when nothing in the base depended on what this machine happens to have (a pin missing from a shallow clone).
-    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === 'source'))) cache.putResult(baseKey, JSON.stringify(record), false);
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === 'source'))) spanSync('diff base memo store', () => cache.putResult(baseKey!, JSON.stringify(record), false));
     return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span('diff worktree remove', () => c.dispose());

@@ -101,13 +101,11 @@ describe('check memo (a whole result kept by everything that produced it)', () =
     const repo = fixture();
     try {
       write(tools, '.tools/bin/kustomize', 'v1');
-      const cache = new RenderCache(mkdtempSync(join(tmpdir(), 'memo-cache-')));
-      const before = await environmentLines({ repo, toolsRoot: tools, cache });
+      const before = await environmentLines({ repo, toolsRoot: tools });
       write(tools, '.tools/bin/kustomize', 'v2 (a different build)');
-      const after = await environmentLines({ repo, toolsRoot: tools, cache });
+      const after = await environmentLines({ repo, toolsRoot: tools });
       expect(before).not.toEqual(after);
-      expect(await environmentLines({ repo, toolsRoot: tools, cache, charts: { fetch: true } })).toMatch(/network/);
-      rmSync(cache.dir!, { recursive: true, force: true });
+      expect(await environmentLines({ repo, toolsRoot: tools, charts: { fetch: true } })).toMatch(/network/);
 
       write(tools, 'package-lock.json', '{}');
       write(tools, 'packages/validate/src/rules.ts', 'export const RULES = 1;\n');
@@ -123,7 +121,7 @@ describe('check memo (a whole result kept by everything that produced it)', () =
     }
   });
 
-  it('worktreeState: content by git, refused for symlinks and assume-unchanged entries', async () => {
+  it('worktreeState: content by git, refused for symlinks, assume-unchanged entries and files over the one-file limit (never hashed into .git)', async () => {
     const repo = fixture();
     try {
       const a = await worktreeState(repo);
@@ -134,7 +132,11 @@ describe('check memo (a whole result kept by everything that produced it)', () =
       gitIn(repo)('update-index', '--assume-unchanged', 'apps/b/deployment.yaml');
       expect(await worktreeState(repo)).toMatch(/assume-unchanged/);
       gitIn(repo)('update-index', '--no-assume-unchanged', 'apps/b/deployment.yaml');
-      const { symlinkSync } = await import('node:fs');
+      write(repo, 'apps/a/dump.bin', '');
+      const { symlinkSync, truncateSync } = await import('node:fs');
+      truncateSync(join(repo, 'apps/a/dump.bin'), 9 * 1024 * 1024);
+      expect(await worktreeState(repo)).toMatch(/apps\/a\/dump.bin is over 8 MiB/);
+      rmSync(join(repo, 'apps/a/dump.bin'));
       symlinkSync('deployment.yaml', join(repo, 'apps/a/link.yaml'));
       expect(await worktreeState(repo)).toMatch(/symbolic link/);
     } finally {
