@@ -2159,9 +2159,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve7, reject) => {
+          return new Promise((resolve8, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve7(data);
+              return err ? reject(err) : resolve8(data);
             });
           });
         }
@@ -2199,12 +2199,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve7, reject) => {
+          return new Promise((resolve8, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve7(data);
+              ) : resolve8(data);
             });
           });
         }
@@ -4471,8 +4471,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve7, reject) => {
-        res = resolve7;
+      const promise = new Promise((resolve8, reject) => {
+        res = resolve8;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6723,12 +6723,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve7, reject) => {
+      const waitForDrain = () => new Promise((resolve8, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve7;
+          callback = resolve8;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7398,12 +7398,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve7, reject) => {
+      const waitForDrain = () => new Promise((resolve8, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve7;
+          callback = resolve8;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7882,16 +7882,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve7) => {
+        return new Promise((resolve8) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve7;
+            this[kClosedResolve] = resolve8;
           } else {
-            resolve7(null);
+            resolve8(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve7) => {
+        return new Promise((resolve8) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7902,7 +7902,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve7(null);
+            resolve8(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7953,7 +7953,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve7, reject) => {
+        const socket = await new Promise((resolve8, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7965,7 +7965,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve7(socket2);
+              resolve8(socket2);
             }
           });
         });
@@ -8301,8 +8301,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve7) => {
-            this[kClosedResolve] = resolve7;
+          await new Promise((resolve8) => {
+            this[kClosedResolve] = resolve8;
           });
         }
       }
@@ -9571,7 +9571,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve7, reject) => {
+        return await new Promise((resolve8, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9584,7 +9584,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve7(null);
+              resolve8(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9603,7 +9603,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type2) {
       assert(!stream[kConsume]);
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9620,7 +9620,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type: type2,
               stream,
-              resolve: resolve7,
+              resolve: resolve8,
               reject,
               length: 0,
               body: []
@@ -9690,18 +9690,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type: type2, body, resolve: resolve7, stream, length } = consume2;
+      const { type: type2, body, resolve: resolve8, stream, length } = consume2;
       try {
         if (type2 === "text") {
-          resolve7(chunksDecode(body, length));
+          resolve8(chunksDecode(body, length));
         } else if (type2 === "json") {
-          resolve7(JSON.parse(chunksDecode(body, length)));
+          resolve8(JSON.parse(chunksDecode(body, length)));
         } else if (type2 === "arrayBuffer") {
-          resolve7(chunksConcat(body, length).buffer);
+          resolve8(chunksConcat(body, length).buffer);
         } else if (type2 === "blob") {
-          resolve7(new Blob(body, { type: stream[kContentType] }));
+          resolve8(new Blob(body, { type: stream[kContentType] }));
         } else if (type2 === "bytes") {
-          resolve7(chunksConcat(body, length));
+          resolve8(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9958,9 +9958,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve7(data);
+            return err ? reject(err) : resolve8(data);
           });
         });
       }
@@ -10183,9 +10183,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve7(data);
+            return err ? reject(err) : resolve8(data);
           });
         });
       }
@@ -10470,9 +10470,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve7(data);
+            return err ? reject(err) : resolve8(data);
           });
         });
       }
@@ -10564,9 +10564,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve7(data);
+            return err ? reject(err) : resolve8(data);
           });
         });
       }
@@ -14429,7 +14429,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve7, reject) => agent.dispatch(
+        return new Promise((resolve8, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14505,7 +14505,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve7({
+              resolve8({
                 status,
                 statusText,
                 headersList,
@@ -14548,7 +14548,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve7({
+              resolve8({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18289,8 +18289,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve7) => {
-        setTimeout(resolve7, ms).unref();
+      return new Promise((resolve8) => {
+        setTimeout(resolve8, ms).unref();
       });
     }
     module2.exports = {
@@ -23111,10 +23111,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start: start2, key, sep: sep9, value } = collItem;
+        const { start: start2, key, sep: sep10, value } = collItem;
         const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
-          next: key ?? sep9?.[0],
+          next: key ?? sep10?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -23128,7 +23128,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep9) {
+          if (!keyProps.anchor && !keyProps.tag && !sep10) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -23152,7 +23152,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep9 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep10 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -23168,7 +23168,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep9, null, valueProps, onError);
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep10, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -23259,7 +23259,7 @@ var require_resolve_end = __commonJS({
       let comment2 = "";
       if (end) {
         let hasSpace = false;
-        let sep9 = "";
+        let sep10 = "";
         for (const token of end) {
           const { source, type: type2 } = token;
           switch (type2) {
@@ -23273,13 +23273,13 @@ var require_resolve_end = __commonJS({
               if (!comment2)
                 comment2 = cb;
               else
-                comment2 += sep9 + cb;
-              sep9 = "";
+                comment2 += sep10 + cb;
+              sep10 = "";
               break;
             }
             case "newline":
               if (comment2)
-                sep9 += source;
+                sep10 += source;
               hasSpace = true;
               break;
             default:
@@ -23322,18 +23322,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start: start2, key, sep: sep9, value } = collItem;
+        const { start: start2, key, sep: sep10, value } = collItem;
         const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep9?.[0],
+          next: key ?? sep10?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep9 && !value) {
+          if (!props.anchor && !props.tag && !sep10 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -23387,8 +23387,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep9 && !props.found) {
-          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep9, null, props, onError);
+        if (!isMap3 && !sep10 && !props.found) {
+          const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep10, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -23400,7 +23400,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep9 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep10 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -23411,8 +23411,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep9)
-                for (const st of sep9) {
+              if (sep10)
+                for (const st of sep10) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -23429,7 +23429,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep9, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep10, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -23609,7 +23609,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep9 = "";
+      let sep10 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -23626,24 +23626,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type2 === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep9 + indent.slice(trimIndent) + content2;
-          sep9 = "\n";
+          value += sep10 + indent.slice(trimIndent) + content2;
+          sep10 = "\n";
         } else if (indent.length > trimIndent || content2[0] === "	") {
-          if (sep9 === " ")
-            sep9 = "\n";
-          else if (!prevMoreIndented && sep9 === "\n")
-            sep9 = "\n\n";
-          value += sep9 + indent.slice(trimIndent) + content2;
-          sep9 = "\n";
+          if (sep10 === " ")
+            sep10 = "\n";
+          else if (!prevMoreIndented && sep10 === "\n")
+            sep10 = "\n\n";
+          value += sep10 + indent.slice(trimIndent) + content2;
+          sep10 = "\n";
           prevMoreIndented = true;
         } else if (content2 === "") {
-          if (sep9 === "\n")
+          if (sep10 === "\n")
             value += "\n";
           else
-            sep9 = "\n";
+            sep10 = "\n";
         } else {
-          value += sep9 + content2;
-          sep9 = " ";
+          value += sep10 + content2;
+          sep10 = " ";
           prevMoreIndented = false;
         }
       }
@@ -23826,25 +23826,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep9 = " ";
+      let sep10 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep9 === "\n")
-            res += sep9;
+          if (sep10 === "\n")
+            res += sep10;
           else
-            sep9 = "\n";
+            sep10 = "\n";
         } else {
-          res += sep9 + lm;
-          sep9 = " ";
+          res += sep10 + lm;
+          sep10 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep9 + (match?.[1] ?? "");
+      return res + sep10 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -24654,14 +24654,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start: start2, key, sep: sep9, value }) {
+    function stringifyItem({ start: start2, key, sep: sep10, value }) {
       let res = "";
       for (const st of start2)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep9)
-        for (const st of sep9)
+      if (sep10)
+        for (const st of sep10)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -25828,18 +25828,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start2 = getFirstKeyStartProps(prev);
-          let sep9;
+          let sep10;
           if (scalar3.end) {
-            sep9 = scalar3.end;
-            sep9.push(this.sourceToken);
+            sep10 = scalar3.end;
+            sep10.push(this.sourceToken);
             delete scalar3.end;
           } else
-            sep9 = [this.sourceToken];
+            sep10 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar3.offset,
             indent: scalar3.indent,
-            items: [{ start: start2, key: scalar3, sep: sep9 }]
+            items: [{ start: start2, key: scalar3, sep: sep10 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -25992,15 +25992,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start3 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep9 = it.sep;
-                  sep9.push(this.sourceToken);
+                  const sep10 = it.sep;
+                  sep10.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start3, key, sep: sep9 }]
+                    items: [{ start: start3, key, sep: sep10 }]
                   });
                 } else if (start2.length > 0) {
                   it.sep = it.sep.concat(start2, this.sourceToken);
@@ -26194,13 +26194,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start2 = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep9 = fc.end.splice(1, fc.end.length);
-            sep9.push(this.sourceToken);
+            const sep10 = fc.end.splice(1, fc.end.length);
+            sep10.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start: start2, key: fc, sep: sep9 }]
+              items: [{ start: start2, key: fc, sep: sep10 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -28846,8 +28846,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t2 = 0) {
-          return new this.Promise(function(resolve7, reject) {
-            return setTimeout(resolve7, t2);
+          return new this.Promise(function(resolve8, reject) {
+            return setTimeout(resolve8, t2);
           });
         }
         computePenalty() {
@@ -29058,15 +29058,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error2, reject, resolve7, returned, task;
+          var args, cb, error2, reject, resolve8, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve7, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve8, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve7(returned);
+                  return resolve8(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -29081,13 +29081,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve7;
-          resolve7 = reject = null;
+          var promise, reject, resolve8;
+          resolve8 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve7 = _resolve;
+            resolve8 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve7, reject });
+          this._queue.push({ task, args, resolve: resolve8, reject });
           this._tryToRun();
           return promise;
         }
@@ -29488,14 +29488,14 @@ var require_light = __commonJS({
                 counts2 = this._states.counts;
                 return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
-              return new this.Promise((resolve7, reject) => {
+              return new this.Promise((resolve8, reject) => {
                 if (finished()) {
-                  return resolve7();
+                  return resolve8();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve7();
+                      return resolve8();
                     }
                   });
                 }
@@ -29588,9 +29588,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve7, reject) {
+              return new this.Promise(function(resolve8, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve7)(args3);
+                  return (args3[0] != null ? reject : resolve8)(args3);
                 });
               });
             };
@@ -29831,7 +29831,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -29840,7 +29840,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -29848,13 +29848,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30046,7 +30046,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -30055,7 +30055,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -30063,13 +30063,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30250,7 +30250,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -30259,7 +30259,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -30267,13 +30267,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30342,8 +30342,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t2 = 0) {
-        return new this.Promise(function(resolve7, reject) {
-          return setTimeout(resolve7, t2);
+        return new this.Promise(function(resolve8, reject) {
+          return setTimeout(resolve8, t2);
         });
       }
       computePenalty() {
@@ -30813,7 +30813,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -30822,7 +30822,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -30830,13 +30830,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -30877,7 +30877,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve7, reject) => {
+          return new this.Promise((resolve8, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -30888,14 +30888,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve7();
+              return resolve8();
             } else {
-              return client.once("ready", resolve7);
+              return client.once("ready", resolve8);
             }
           });
         }
         _loadScript(name3) {
-          return new this.Promise((resolve7, reject) => {
+          return new this.Promise((resolve8, reject) => {
             var payload;
             payload = Scripts.payload(name3);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -30903,7 +30903,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name3] = replies[0];
-              return resolve7(replies[0]);
+              return resolve8(replies[0]);
             });
           });
         }
@@ -30916,12 +30916,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve7, reject) => {
+            return new _this.Promise((resolve8, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve7(replies[0]);
+                  return resolve8(replies[0]);
                 }
               });
             });
@@ -30929,13 +30929,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve7, reject) => {
+            return new this.Promise((resolve8, reject) => {
               var handler;
               handler = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler);
                   this.limiters[channel] = instance;
-                  return resolve7();
+                  return resolve8();
                 }
               };
               this.subscriber.on("subscribe", handler);
@@ -30949,13 +30949,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve7, reject) => {
+                  yield new _this2.Promise((resolve8, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve7();
+                        return resolve8();
                       }
                     });
                   });
@@ -31040,7 +31040,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -31049,7 +31049,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -31057,13 +31057,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -31109,7 +31109,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve7, reject) => {
+          return new this.Promise((resolve8, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -31120,9 +31120,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve7();
+              return resolve8();
             } else {
-              return client.once("ready", resolve7);
+              return client.once("ready", resolve8);
             }
           });
         }
@@ -31148,10 +31148,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve7, reject) => {
+            return new this.Promise((resolve8, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve7();
+                return resolve8();
               });
             });
           }));
@@ -31249,7 +31249,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -31258,7 +31258,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -31266,13 +31266,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -31408,7 +31408,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name3 === "init" || name3 === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve7, reject) => {
+          return new _this3.Promise((resolve8, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name3}.lua`, all_args);
@@ -31416,7 +31416,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve7(replies);
+              return resolve8(replies);
             });
             return _this3.connection.__scriptFn__(name3)(...arr);
           }).catch((e) => {
@@ -31647,7 +31647,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -31656,7 +31656,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -31664,13 +31664,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -31693,19 +31693,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error2, reject, resolve7, returned, task;
+          var args, cb, error2, reject, resolve8, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve7 = _this$_queue$shift.resolve;
+            resolve8 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve7(returned);
+                  return resolve8(returned);
                 };
               } catch (error1) {
                 error2 = error1;
@@ -31721,16 +31721,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve7;
-        resolve7 = reject = null;
+        var promise, reject, resolve8;
+        resolve8 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve7 = _resolve;
+          resolve8 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve: resolve7,
+          resolve: resolve8,
           reject
         });
         this._tryToRun();
@@ -31783,7 +31783,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -31792,7 +31792,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -31800,13 +31800,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -32069,7 +32069,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -32078,7 +32078,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info.done) {
-        resolve7(value);
+        resolve8(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -32086,13 +32086,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve7, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve8, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -32330,14 +32330,14 @@ var require_Bottleneck = __commonJS({
               counts2 = this._states.counts;
               return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
             };
-            return new this.Promise((resolve7, reject) => {
+            return new this.Promise((resolve8, reject) => {
               if (finished()) {
-                return resolve7();
+                return resolve8();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve7();
+                    return resolve8();
                   }
                 });
               }
@@ -32445,9 +32445,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser3.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve7, reject) {
+            return new this.Promise(function(resolve8, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve7)(args3);
+                return (args3[0] != null ? reject : resolve8)(args3);
               });
             });
           };
@@ -32747,11 +32747,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve7) {
-      resolve7(value);
+    return value instanceof P ? value : new P(function(resolve8) {
+      resolve8(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve7, reject) {
+  return new (P || (P = Promise))(function(resolve8, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -32767,7 +32767,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -33517,7 +33517,7 @@ function namespaceFacts(cluster, name3) {
 var import_yaml9 = __toESM(require_dist(), 1);
 import { existsSync as existsSync9, mkdtempSync, rmSync as rmSync4, statSync as statSync7 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join12, posix as posix2, relative as relative6, sep as sep6 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join12, posix as posix2, relative as relative6, sep as sep7 } from "node:path";
 
 // node_modules/@carbon/toolchain/src/exec.ts
 import { spawn } from "node:child_process";
@@ -33607,7 +33607,7 @@ function programName(cmd, args) {
   const i = args.lastIndexOf("--");
   return /(^|\/)(unshare|prlimit)$/.test(cmd) && i >= 0 && args[i + 1] ? args[i + 1] : cmd;
 }
-var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
+var exec = (cmd, args, options2 = {}) => new Promise((resolve8) => {
   const tool = options2.label ?? cmd;
   noteToolRun(tool, "start");
   const clock = processClock();
@@ -33646,7 +33646,7 @@ var exec = (cmd, args, options2 = {}) => new Promise((resolve7) => {
       killGroup(group);
       liveGroups.delete(group);
     }
-    resolve7(result);
+    resolve8(result);
   };
   const timer = options2.timeoutMs ? setTimeout(() => {
     timedOut = true;
@@ -38306,8 +38306,8 @@ async function convertingConfig(repo, runner) {
 }
 
 // node_modules/@carbon/render/src/git.ts
-import { mkdirSync as mkdirSync4, rmSync as rmSync3 } from "node:fs";
-import { join as join11 } from "node:path";
+import { mkdirSync as mkdirSync4, rmSync as rmSync3, truncateSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { dirname as dirname5, join as join11, resolve as resolve5, sep as sep6 } from "node:path";
 var SHA = /^[0-9a-f]{7,64}$/i;
 function includedPaths(ignore) {
   if (typeof ignore !== "string") return [];
@@ -38335,11 +38335,26 @@ async function extractCommit(repo, commit, paths, into, runner = exec) {
     existing = paths.filter((p) => found.has(p));
   }
   if (paths.length && !existing.length) return;
-  const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing]);
+  const sized = await runner("git", ["-C", repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", ...existing]);
+  if (sized.exitCode !== 0) throw new GitSourceError(commit, `git ls-tree ${commit} failed: ${sized.stderr.trim()}`);
+  const big = [];
+  for (const rec of sized.stdout.split("\0")) {
+    const m = /^\d{6} blob [0-9a-f]+ +(\d+)\t(.+)$/s.exec(rec);
+    if (m && Number(m[1]) > LIMITS.fileBytes) big.push({ path: m[2], size: Number(m[1]) });
+  }
+  const arch2 = await runner("git", ["-C", repo, "archive", "--format=tar", "-o", tar, commit, "--", ...existing, ...big.map((b) => `:(exclude,literal)${b.path}`)]);
   if (arch2.exitCode !== 0) throw new GitSourceError(commit, `git archive ${commit} failed: ${arch2.stderr.trim()}`);
   const x = await runner("tar", ["-xf", tar, "-C", into]);
   if (x.exitCode !== 0) throw new GitSourceError(commit, `extracting ${commit} failed: ${x.stderr.trim()}`);
   rmSync3(tar, { force: true });
+  const top = resolve5(into);
+  for (const b of big) {
+    const at = resolve5(top, b.path);
+    if (!at.startsWith(`${top}${sep6}`)) continue;
+    mkdirSync4(dirname5(at), { recursive: true });
+    writeFileSync4(at, "");
+    truncateSync(at, b.size);
+  }
 }
 function covers(have, want) {
   if (!have.length) return true;
@@ -38665,13 +38680,13 @@ var RenderSession = class {
     const unread = /* @__PURE__ */ new Set();
     const failed = errors.some((x) => x.severity === "error" && INPUT_ERROR_CODES.includes(x.code));
     const repoRoot = this.builder.allow(this.repoRoot);
-    for (const [d, recursive] of failed ? [] : [[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep6}`) && k !== clusterAbs).map((k) => [k, false])]) {
+    for (const [d, recursive] of failed ? [] : [[clusterAbs, true], ...[...kustomizationDirs].filter((k) => !k.startsWith(`${clusterAbs}${sep7}`) && k !== clusterAbs).map((k) => [k, false])]) {
       const found = spanSync("render unapplied walk", () => this.builder.unread(repoRoot, d, recursive));
       for (const f of found.files) unread.add(f);
       for (const p of found.refused) errors.push({ severity: "error", ...p });
     }
     for (const abs of [...unread].sort()) {
-      const display = relative6(this.repoRoot, abs).split(sep6).join("/");
+      const display = relative6(this.repoRoot, abs).split(sep7).join("/");
       const parsed = this.builder.file(abs, display);
       for (const p of parsed.problems.filter((x) => !x.message.startsWith("document is not"))) errors.push({ code: /^duplicate key/.test(p.message) ? "duplicate-key" : "yaml", severity: "error", file: p.file, ...p.line ? { line: p.line } : {}, ...p.column ? { column: p.column } : {}, message: p.message, hint: "fix the YAML in this file" });
       const objects = parsed.docs.filter((d) => typeof d.object.apiVersion === "string" && typeof d.object.kind === "string" && !d.object.apiVersion.startsWith("platform.254carbon.com/")).map((d, i) => {
@@ -38683,7 +38698,7 @@ var RenderSession = class {
     }
     const inputs = [...this.builder.inputPaths].flatMap((abs) => {
       const rel = relative6(this.repoRoot, abs);
-      return rel.startsWith("..") || isAbsolute2(rel) ? [] : [rel.split(sep6).join("/")];
+      return rel.startsWith("..") || isAbsolute2(rel) ? [] : [rel.split(sep7).join("/")];
     });
     return {
       cluster,
@@ -43454,7 +43469,7 @@ function capacity(view) {
 var import_yaml12 = __toESM(require_dist(), 1);
 
 // node_modules/@carbon/validate/src/schema.ts
-import { dirname as dirname5, join as join13, sep as sep7 } from "node:path";
+import { dirname as dirname6, join as join13, sep as sep8 } from "node:path";
 var CRD_LAYOUT = join13("{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 var KUBECONFORM_MEMORY_BYTES = 768 * 1024 * 1024;
 
@@ -43482,10 +43497,10 @@ var URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)(@)/gi;
 var MAYBE_SENSITIVE = /pass|token|secret|credential|key|:\/\//i;
 function maskInline(text, masker) {
   if (!MAYBE_SENSITIVE.test(text)) return text;
-  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep9, value) => {
+  return text.replace(URL_CREDENTIALS, (_m, pre, secret, at) => `${pre}${masker.mask(secret)}${at}`).replace(INLINE, (m, quote, key, sep10, value) => {
     if (REFERENCE.test(key) || value === '""' || value === "''" || value.startsWith("‹masked") || readsSecretElsewhere(value)) return m;
     const inner = /^(["'])(.*)\1$/.exec(value);
-    return `${quote}${key}${quote}${sep9}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
+    return `${quote}${key}${quote}${sep10}${inner ? `${inner[1]}${masker.mask(inner[2])}${inner[1]}` : masker.mask(value)}`;
   });
 }
 function maskTree(value, masker, underKey) {
@@ -45172,7 +45187,7 @@ import { join as join16 } from "node:path";
 // node_modules/@carbon/diff/src/memo.ts
 import { createHash as createHash4 } from "node:crypto";
 import { copyFileSync as copyFileSync2, existsSync as existsSync11, mkdtempSync as mkdtempSync2, readdirSync as readdirSync7, readFileSync as readFileSync6, rmSync as rmSync5, statSync as statSync8, utimesSync } from "node:fs";
-import { join as join15, relative as relative7, resolve as resolve5 } from "node:path";
+import { join as join15, relative as relative7, resolve as resolve6 } from "node:path";
 import { fileURLToPath } from "node:url";
 var MEMO_VERSION = "check-memo/1";
 var code;
@@ -45224,15 +45239,19 @@ async function environmentLines(env) {
   const runner = env.runner ?? exec;
   const [converting, origin] = await Promise.all([convertingConfig(env.repo, runner), runner("git", ["-C", env.repo, "config", "--get", "remote.origin.url"])]);
   if (converting) return converting;
-  const tools = ["kustomize", "helm", "kubeconform", "promtool"].map((t2) => `tool ${t2} ${env.cache.toolId(toolPath(env.toolsRoot, t2))}`);
+  const tools = ["kustomize", "helm", "kubeconform", "promtool"].map((t2) => {
+    const path = toolPath(env.toolsRoot, t2);
+    const st = statSync8(path, { bigint: true, throwIfNoEntry: false });
+    return `tool ${t2} ${path} ${st ? `${st.dev} ${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}` : "missing"}`;
+  });
   const stamp = join15(schemasDir(env.toolsRoot), "stamp.json");
-  const charts = resolve5(env.charts?.cacheDir ?? join15(env.toolsRoot, ".cache", "charts"));
+  const charts = resolve6(env.charts?.cacheDir ?? join15(env.toolsRoot, ".cache", "charts"));
   const vars = Object.keys(process.env).filter((k) => k.startsWith("PLATFORM_") && k !== "PLATFORM_TIMINGS" && k !== "PLATFORM_RENDER_CACHE").sort().map((k) => `env ${k}=${process.env[k]}`);
   return [
     MEMO_VERSION,
     RENDER_CACHE_VERSION,
     `code ${codeVersion()}`,
-    `tools root ${resolve5(env.toolsRoot)}`,
+    `tools root ${resolve6(env.toolsRoot)}`,
     ...tools,
     `schemas ${existsSync11(stamp) ? sha256(readFileSync6(stamp)) : "no stamp"}`,
     `charts ${charts} ${statSignature(charts)}`,
@@ -45379,7 +45398,7 @@ async function diffRevisions(options2) {
   let baseKey;
   let stored;
   if (cache?.dir && !options2.runner && options2.memo !== false) {
-    const env = options2.environment ?? await span("diff base memo key", () => environmentLines({ repo: options2.repo, toolsRoot, cache, ...options2.charts ? { charts: options2.charts } : {} }));
+    const env = options2.environment ?? await span("diff base memo key", () => environmentLines({ repo: options2.repo, toolsRoot, ...options2.charts ? { charts: options2.charts } : {} }));
     if (typeof env !== "string") {
       baseKey = memoKey([...env, "base revision", baseCommit, `clusters ${JSON.stringify(options2.clusters ?? null)}`]);
       stored = readMemo(cache, baseKey);
@@ -45412,7 +45431,7 @@ async function diffRevisions(options2) {
     const common2 = { toolsRoot, ...options2.clusters ? { clusters: options2.clusters } : {}, runner, ...cacheOption(options2.cache), ...options2.charts ? { charts: options2.charts } : {} };
     const renderBase = async (o) => render(await baseDir(), o);
     const [baseR, headR] = await Promise.all([span("diff render base", async () => stored ? restoreClusters(stored.rendered) : renderBase(common2)), span("diff render head (or wait for validate)", () => render(headDir, common2))]);
-    if (!stored) record.rendered = storeClusters(baseR);
+    if (!stored && baseKey) record.rendered = spanSync("diff base memo serialise", () => storeClusters(baseR));
     let added = !stored;
     const problems = [...inputErrors(baseR, `base ${options2.base}`), ...inputErrors(headR, `head ${options2.head}`)];
     if (problems.length) throw new RenderFailedError(problems);
@@ -45469,7 +45488,7 @@ async function diffRevisions(options2) {
       );
       sections.push(diffSection2({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short2(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
-    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === "source"))) cache.putResult(baseKey, JSON.stringify(record), false);
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === "source"))) spanSync("diff base memo store", () => cache.putResult(baseKey, JSON.stringify(record), false));
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span("diff worktree remove", () => c.dispose());
@@ -46740,8 +46759,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep8 = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep8}${b64url}${sep8}${b64url}$`);
+var sep9 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep9}${b64url}${sep9}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);
@@ -47239,17 +47258,17 @@ var InputError = class extends Error {
 
 // .github/actions/diff/src/main.ts
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname6, join as join18 } from "node:path";
+import { dirname as dirname7, join as join18 } from "node:path";
 
 // .github/actions/diff/src/run.ts
-import { isAbsolute as isAbsolute3, join as join17, relative as relative8, resolve as resolve6 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join17, relative as relative8, resolve as resolve7 } from "node:path";
 var STEP_SUMMARY_LIMIT = 1024 * 1024 - 1024;
 async function run(inputs, context, deps) {
   const pr = context.event.kind === "pull_request" ? context.event.pullRequest : void 0;
   const base = inputs.base || pr?.base.sha;
   const head = inputs.head || pr?.head.sha || "HEAD";
   if (!base) throw new InputError("base", `is required when the event is "${context.eventName}" (only pull_request events carry a base)`);
-  const outDir = resolve6(context.workspace, inputs.outputDir);
+  const outDir = resolve7(context.workspace, inputs.outputDir);
   const rel = relative8(context.workspace, outDir);
   if (isAbsolute3(inputs.outputDir) || rel.startsWith("..")) throw new InputError("output-dir", "must be a folder inside the workspace");
   const report = await deps.diff({ repo: context.workspace, base, head, toolsRoot: context.workspace });
@@ -47280,8 +47299,8 @@ async function run2() {
     const { outputs, summary: summary2 } = await run(inputs, context, {
       diff: diffRevisions,
       writeFile: async (path, text) => {
-        await mkdir2(dirname6(path), { recursive: true });
-        const tmp = join18(dirname6(path), `.${process.pid}.tmp`);
+        await mkdir2(dirname7(path), { recursive: true });
+        const tmp = join18(dirname7(path), `.${process.pid}.tmp`);
         await writeFile2(tmp, text);
         await rename2(tmp, path);
       }
