@@ -141,8 +141,16 @@ export async function worktreeState(repo: string, runner: Runner = exec): Promis
     const env = { GIT_INDEX_FILE: index, GIT_OPTIONAL_LOCKS: '0' };
     const git = (...args: string[]) => runner('git', ['-C', repo, ...args], { env });
     // What `add -A` would hash and store: nothing over the one-file limit (a 10 GB untracked dump is not copied into .git).
-    const [pending, flags] = await Promise.all([git('ls-files', '-z', '-o', '-m', '--exclude-standard'), git('ls-files', '-v', '-z')]);
-    if (pending.exitCode !== 0 || flags.exitCode !== 0) return 'git could not list the changed files';
+    // Before any git command that compares contents (`ls-files -m`, `add -A`): a .gitattributes of the tree (pull
+    // request content) naming a filter the configuration defines would have git run that filter.
+    const [attributes, flags] = await Promise.all([git('ls-files', '-z', '-c', '-o', '--exclude-standard', '--', '.gitattributes', '*/.gitattributes'), git('ls-files', '-v', '-z')]);
+    if (attributes.exitCode !== 0 || flags.exitCode !== 0) return 'git could not list the working tree';
+    for (const a of new Set(attributes.stdout.split('\0').filter(Boolean))) {
+      const why = convertingAttributes(a, readText(join(repo, a)));
+      if (why) return why;
+    }
+    const pending = await git('ls-files', '-z', '-o', '-m', '--exclude-standard');
+    if (pending.exitCode !== 0) return 'git could not list the changed files';
     const marked = flags.stdout.split('\0').find((r) => r && !r.startsWith('H '));
     if (marked) return `${marked.slice(2)} is marked assume-unchanged or skip-worktree`;
     const huge = pending.stdout.split('\0').find((p) => p && (statSync(join(repo, p), { throwIfNoEntry: false })?.size ?? 0) > LIMITS.fileBytes);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,7 +121,7 @@ describe('check memo (a whole result kept by everything that produced it)', () =
     }
   });
 
-  it('worktreeState: content by git, refused for symlinks, assume-unchanged entries and files over the one-file limit (never hashed into .git)', async () => {
+  it('worktreeState: content by git, refused for symlinks, assume-unchanged entries, converting .gitattributes (before git add runs) and files over the one-file limit (never hashed into .git)', async () => {
     const repo = fixture();
     try {
       const a = await worktreeState(repo);
@@ -132,6 +132,13 @@ describe('check memo (a whole result kept by everything that produced it)', () =
       gitIn(repo)('update-index', '--assume-unchanged', 'apps/b/deployment.yaml');
       expect(await worktreeState(repo)).toMatch(/assume-unchanged/);
       gitIn(repo)('update-index', '--no-assume-unchanged', 'apps/b/deployment.yaml');
+      // A filter the repository's configuration defines would run inside `git add`: refused before that.
+      const marker = join(repo, '..', `filter-ran-${Date.now()}`);
+      gitIn(repo)('config', 'filter.anything.clean', `touch '${marker}'; cat`);
+      write(repo, 'apps/.gitattributes', '*.yaml filter=anything\n');
+      expect(await worktreeState(repo)).toMatch(/apps\/.gitattributes sets filter/);
+      expect(existsSync(marker)).toBe(false);
+      rmSync(join(repo, 'apps/.gitattributes'));
       write(repo, 'apps/a/dump.bin', '');
       const { symlinkSync, truncateSync } = await import('node:fs');
       truncateSync(join(repo, 'apps/a/dump.bin'), 9 * 1024 * 1024);
