@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { discoverFluxKustomizations, INPUT_ERROR_CODES, RenderCache, renderCacheFor, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { span, spanSync } from '@carbon/toolchain';
 import { folderDigest, loadPolicy, validate, type CapacityReport, type ValidateOptions, type ValidateResult } from '@carbon/validate';
-import { environmentLines, memoKey, readMemo, unkeyedRead, worktreeState } from './memo.ts';
+import { environmentLines, faithfulJson, memoKey, readMemo, unkeyedRead, worktreeState } from './memo.ts';
 import { diffRevisions, resolveRevision, WORKTREE, type DiffRevisionsOptions } from './revisions.ts';
 import type { DiffReport } from './types.ts';
 
@@ -122,7 +122,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     const all = [...rendered, ...headRenders];
     // Not kept: a build that read something remote (uncacheable), a pin this clone lacks, input that could not be read (a limit hit under load is not a fact about the tree), or an unkeyed folder the check reads.
     const why =
-      cache.stats.uncacheable > 0 ? 'a build was not cacheable' : all.some((c) => c.errors.some((e) => e.code === 'source' || (e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code)))) ? 'the rendering had input errors or missing pins' : unkeyedRead(memo.folders, all);
+      cache.stats.uncacheable > 0 ? 'a build was not cacheable' : all.some((c) => c.errors.some((e) => e.code === 'source' || (e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code)))) ? 'the rendering had input errors or missing pins' : (unkeyedRead(memo.folders, all) ?? (faithfulJson(result) ? undefined : 'the result holds a value JSON does not keep (.inf, NaN)'));
     if (why) memo = why;
     else spanSync('check memo store', () => cache.putResult((memo as { key: string }).key, JSON.stringify(result), false));
   }

@@ -253,6 +253,23 @@ export function restoreClusters(stored: StoredCluster[]): RenderedCluster[] {
 
 export type { StoredCluster };
 
+/**
+ * Whether JSON gives `v` back as it is: finite numbers (not -0), no undefined inside arrays, plain
+ * objects, arrays, strings, booleans and null only. A YAML `.inf` would come back as null: such a
+ * result is not kept.
+ */
+export function faithfulJson(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every((x) => x !== undefined && faithfulJson(x));
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return false;
+    return Object.values(v as Record<string, unknown>).every((x) => x === undefined || faithfulJson(x));
+  }
+  return false;
+}
+
 /** A memo entry (JSON) by key, or undefined; a body that does not parse is a miss. */
 export function readMemo<T>(cache: RenderCache, key: string): T | undefined {
   const body = cache.getResult(key);

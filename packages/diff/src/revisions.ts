@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, loadDiffConfig, type DiffConfig } from './config.ts';
 import { capacitySnapshot, type CapacitySnapshot } from './capacity.ts';
 import { diffSection as compare, type SectionInput } from './engine.ts';
 import { createMasker, type Masker } from './mask.ts';
-import { environmentLines, memoKey, readMemo, restoreClusters, storeClusters, type StoredCluster } from './memo.ts';
+import { environmentLines, faithfulJson, memoKey, readMemo, restoreClusters, storeClusters, type StoredCluster } from './memo.ts';
 import { totalsOf } from './report.ts';
 import type { DiffReport, Headroom, K8sObject, SectionReport, ServiceObjects } from './types.ts';
 
@@ -297,7 +297,7 @@ export async function diffRevisions(options: DiffRevisionsOptions): Promise<Diff
       sections.push(diffSection({ cluster: name, kind: 'backlog', title: `production pins (${pinSummary(bPins)}) → services promoted to ${short(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
     // Kept only when nothing in the base depended on what this machine happens to have (a pin missing from a shallow clone).
-    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === 'source'))) spanSync('diff base memo store', () => cache.putResult(baseKey!, JSON.stringify(record), false));
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === 'source')) && faithfulJson(record)) spanSync('diff base memo store', () => cache.putResult(baseKey!, JSON.stringify(record), false));
     return { schemaVersion: 1, base: { ref: options.base, commit: baseCommit }, head: { ref: options.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span('diff worktree remove', () => c.dispose());

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RenderCache, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { check, diffRevisions, WORKTREE, type CheckOptions } from '../src/index.ts';
-import { codeFiles, codeVersionOf, environmentLines, unkeyedRead, worktreeState } from '../src/memo.ts';
+import { codeFiles, codeVersionOf, environmentLines, faithfulJson, unkeyedRead, worktreeState } from '../src/memo.ts';
 import { deployment, fixture, gitIn } from './check-fixture.ts';
 import { discoverFluxKustomizations } from '@carbon/render';
 
@@ -88,6 +88,11 @@ describe('check memo (a whole result kept by everything that produced it)', () =
     }
   }, 60_000);
 
+  it('faithfulJson: only what JSON gives back as it was', () => {
+    expect(faithfulJson({ a: [1, 'x', null, { b: true }], c: undefined })).toBe(true);
+    for (const bad of [{ a: Infinity }, { a: [NaN] }, [undefined], { a: -0 }, { d: new Date(0) }]) expect(faithfulJson(bad)).toBe(false);
+  });
+
   it('unkeyedRead: ignored folders are fine only when no read reaches them and cluster discovery skips them', () => {
     const c = { cluster: 'one', clusterDir: 'clusters/one', repoRoot: '/r', kustomizations: [{ name: 'a', namespace: 'flux-system', path: 'apps/a', pathExists: true, dependsOn: [], sourceRef: { kind: 'GitRepository', name: 'x', namespace: 'flux-system', mode: 'worktree' }, spec: {}, objects: [] }], unapplied: [], errors: [], inputs: ['apps/a', 'shared/.hidden/base'] } as RenderedCluster;
     expect(unkeyedRead(['.cache', 'node_modules', 'apps/b/.turbo'], [c])).toBeUndefined();
@@ -153,6 +158,27 @@ describe('check memo (a whole result kept by everything that produced it)', () =
 });
 
 describe('base revision memo', () => {
+  it('is not kept when a base object holds a value JSON would not give back (a YAML .inf in a folder read without kustomize)', async () => {
+    // kustomize refuses such a value; a Flux path without a kustomization file is read as it is.
+    const repo = fixture({ 'apps/b/kustomization.yaml': '', 'apps/b/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: weights, namespace: team }\ndata: { a: b }\nweight: .inf\n' });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'memo-cache-'));
+    try {
+      const dirs: string[] = [];
+      const render = (dir: string, o: RenderOptions): Promise<RenderedCluster[]> => (dirs.push(dir), discoverFluxKustomizations(dir, o));
+      rmSync(join(repo, 'apps/b/kustomization.yaml'));
+      gitIn(repo)('add', '-A');
+      gitIn(repo)('commit', '-q', '-m', 'plain folder');
+      const first = await diffRevisions({ repo, base: 'HEAD', head: WORKTREE, toolsRoot: ROOT, cache: new RenderCache(cacheDir), render });
+      dirs.length = 0;
+      const second = await diffRevisions({ repo, base: 'HEAD', head: WORKTREE, toolsRoot: ROOT, cache: new RenderCache(cacheDir), render });
+      expect(dirs.some((d) => d !== repo)).toBe(true); // the base was rendered again: nothing was kept
+      expect(second).toEqual(first);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a second diff against the same base checks out and renders nothing there, with the same report', async () => {
     const repo = fixture(extra);
     const cacheDir = mkdtempSync(join(tmpdir(), 'memo-cache-'));

@@ -45274,6 +45274,17 @@ function storeClusters(clusters) {
 function restoreClusters(stored) {
   return stored.map((c) => ({ ...c, kustomizations: c.kustomizations.map((k) => ({ ...k, objects: k.objects.map(restoreObject) })), unapplied: c.unapplied.map((u) => ({ file: u.file, objects: u.objects.map(restoreObject) })) }));
 }
+function faithfulJson(v) {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every((x) => x !== void 0 && faithfulJson(x));
+  if (typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return false;
+    return Object.values(v).every((x) => x === void 0 || faithfulJson(x));
+  }
+  return false;
+}
 function readMemo(cache, key) {
   const body = cache.getResult(key);
   if (body === void 0) return void 0;
@@ -45488,7 +45499,7 @@ async function diffRevisions(options2) {
       );
       sections.push(diffSection2({ cluster: name3, kind: "backlog", title: `production pins (${pinSummary(bPins)}) → services promoted to ${short2(baseCommit)}`, base: onlyPinned(baseServices), head: pbServices, ...noPruneOf(b) }, { config, masker }));
     }
-    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === "source"))) spanSync("diff base memo store", () => cache.putResult(baseKey, JSON.stringify(record), false));
+    if (baseKey && cache && added && ![...baseR, ...Object.values(record.promoted).flat()].some((c) => c.errors.some((e) => e.code === "source")) && faithfulJson(record)) spanSync("diff base memo store", () => cache.putResult(baseKey, JSON.stringify(record), false));
     return { schemaVersion: 1, base: { ref: options2.base, commit: baseCommit }, head: { ref: options2.head, commit: headCommit }, sections, totals: totalsOf(sections), warnings };
   } finally {
     for (const c of opened.reverse()) await span("diff worktree remove", () => c.dispose());
