@@ -223,3 +223,16 @@ describe('generate warns about a literal credential in a generated config file (
     expect(fixed.err).not.toMatch(/warning/);
   });
 });
+
+describe('generate warns when a service without the team of its namespace takes its alerts away', () => {
+  it('names the service file and the team to set; a namespace whose services agree is quiet', async () => {
+    const team = (src: string) => src.replace("layer: 'apps',", "layer: 'apps',\n  team: 'data',");
+    repo = fixtureRepo({ web: team(serviceSource('web')), api: team(serviceSource('api', { host: 'api' })), redis: serviceSource('redis', { host: 'redis' }) });
+    const g = await cli(repo.root, 'generate');
+    expect(g.code, g.err).toBe(0);
+    expect(g.err).toContain("warning: apps/redis/src/service.ts: team: redis names no team (platform) while namespace data's other services name 'data', so alerts routed by namespace data go to platform, not data (set team: 'data'");
+    repo.write('apps/redis/src/service.ts', team(serviceSource('redis', { host: 'redis' })));
+    const fixed = await cli(repo.root, 'generate');
+    expect(fixed.err).not.toContain('team:');
+  });
+});

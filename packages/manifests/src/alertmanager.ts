@@ -29,6 +29,31 @@ export function teamsOf(services: ServiceDefinition[]): TeamRouting[] {
   return [...teams].map(([team, namespaces]) => ({ team, namespaces })).sort((a, b) => a.team.localeCompare(b.team));
 }
 
+/**
+ * Namespaces whose services name different teams (a missing `team` counts as `platform`): their
+ * namespace-routed alerts go to `platform` instead of the team that otherwise owns them. Each entry
+ * lists the services that name a team other than the majority's, so a warning can name the file to fix.
+ */
+export function mixedTeamNamespaces(services: ServiceDefinition[]): { namespace: string; owner: string; teams: string[]; outliers: { service: string; team: string }[] }[] {
+  const byNamespace = new Map<string, ServiceDefinition[]>();
+  for (const s of services) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s]);
+  const out: { namespace: string; owner: string; teams: string[]; outliers: { service: string; team: string }[] }[] = [];
+  for (const [namespace, members] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
+    const count = new Map<string, number>();
+    for (const s of members) count.set(s.team ?? DEFAULT_TEAM, (count.get(s.team ?? DEFAULT_TEAM) ?? 0) + 1);
+    if (count.size < 2) continue;
+    // The team most services name (ties: a named team before platform, then by name) is the one that loses its routing.
+    const owner = [...count].sort(([a, x], [b, y]) => y - x || Number(a === DEFAULT_TEAM) - Number(b === DEFAULT_TEAM) || a.localeCompare(b))[0]![0];
+    out.push({
+      namespace,
+      owner,
+      teams: [...count.keys()].sort(),
+      outliers: members.filter((s) => (s.team ?? DEFAULT_TEAM) !== owner).map((s) => ({ service: s.name, team: s.team ?? DEFAULT_TEAM })),
+    });
+  }
+  return out;
+}
+
 /** Vault references for the receivers' credentials: one PagerDuty key and one Slack webhook per team. */
 export function receiverSecretData(teams: TeamRouting[]): Record<string, string> {
   return Object.fromEntries(teams.flatMap((t) => [[`pagerduty-${t.team}`, `monitoring/alertmanager#pagerduty-${t.team}`], [`slack-${t.team}`, `monitoring/alertmanager#slack-${t.team}`]]));

@@ -16,6 +16,7 @@ import {
   slosOf,
   slisOf,
   teamsOf,
+  mixedTeamNamespaces,
   type K8sObject,
 } from '../src/index.ts';
 
@@ -134,6 +135,14 @@ describe('Alertmanager routing from the definitions', () => {
       { team: 'data', namespaces: ['data-platform'] },
       { team: 'platform', namespaces: ['monitoring'] },
     ]);
+  });
+
+  it('a mixed namespace names its majority team and the services that break it (what generate warns about)', () => {
+    expect(mixedTeamNamespaces(defs)).toEqual([{ namespace: 'monitoring', owner: 'data', teams: ['data', 'platform'], outliers: [{ service: 'other', team: 'platform' }] }]);
+    // Two services naming data and one naming none: the one without a team is what takes data's routing away.
+    const three = [web({}, { team: 'data' }), { ...web({}, { team: 'data' }), name: 'b' }, { ...web({}), name: 'redis' }];
+    expect(mixedTeamNamespaces(three)).toEqual([{ namespace: 'data-platform', owner: 'data', teams: ['data', 'platform'], outliers: [{ service: 'redis', team: 'platform' }] }]);
+    expect(mixedTeamNamespaces([web({}, { team: 'data' }), { ...web({}, { team: 'data' }), name: 'b' }])).toEqual([]);
   });
 
   it('critical pages the team, the rest goes to chat; credentials are Secret references; node down inhibits its pods', () => {

@@ -1,4 +1,5 @@
 import { generate, unpinnedServices } from '@carbon/generate';
+import { mixedTeamNamespaces } from '@carbon/manifests';
 import { configMapCredentials, describeCredentials, githubAnnotation, locatedOneSidedRules } from '@carbon/validate';
 import { option } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -31,6 +32,12 @@ export async function run(values: { check?: boolean; service?: string }, io: Io)
           said.add(line);
         }
       }
+    }
+  }
+  // A namespace whose services name different teams routes its alerts to platform: the owning team stops being paged.
+  for (const m of mixedTeamNamespaces(result.platform.services.map((s) => s.definition)).filter((x) => x.owner !== 'platform')) {
+    for (const o of m.outliers) {
+      io.err(`warning: ${fileOf.get(o.service) ?? `apps/${o.service}`}: team: ${o.service} names ${o.team === 'platform' ? 'no team (platform)' : `team '${o.team}'`} while namespace ${m.namespace}'s other services name '${m.owner}', so alerts routed by namespace ${m.namespace} go to platform, not ${m.owner} (set team: '${m.owner}', or move the service to its own namespace)\n`);
     }
   }
   // A pinned cluster gets no Flux wiring for a service without a pin: say so (stderr, so stdout stays the file list).
