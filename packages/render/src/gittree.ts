@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { exec, type Runner } from '@carbon/toolchain';
 import { KUSTOMIZATION_FILES, type Overlay } from './build.ts';
-import { kustomizationStrings, REMOTE_INPUT, RENDER_CACHE_VERSION, sha256 } from './cache.ts';
+import { kustomizationStrings, REMOTE_INPUT, RENDER_CACHE_VERSION, sha256, type RenderCache } from './cache.ts';
 import { parseYamlFast } from './fast-yaml.ts';
 import { LIMITS } from './guard.ts';
 
@@ -41,13 +41,19 @@ export class GitTree {
     for (const p of entries.keys()) for (let d = posix.dirname(p); d !== '.' && !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
   }
 
-  /** Reads `commit`'s listing and kustomization files: two git processes. */
-  static async load(repo: string, commit: string, runner: Runner = exec): Promise<GitTree> {
+  /**
+   * Reads `commit`'s listing and kustomization files: two git processes, or none when `cache` holds
+   * them (a full commit id names immutable content; the configuration is read every time).
+   */
+  static async load(repo: string, commit: string, runner: Runner = exec, cache?: RenderCache): Promise<GitTree> {
     if (!HASH.test(commit) && !/^[0-9a-f]{7,64}$/i.test(commit)) throw new Error(`"${commit}" is not a commit id`);
+    const key = cache && HASH.test(commit) ? sha256(`${LISTING_VERSION}\n${commit}`) : undefined;
+    const kept = key ? keptListing(cache!.getResult(key)) : undefined;
+    if (kept) return new GitTree(commit, repo, new Map(kept.entries.map(([p, mode, type, hash]) => [p, { mode, type, hash }])), new Map(kept.texts), (await convertingConfig(repo, runner)) ?? kept.refused);
     const [ls, plainConfig] = await Promise.all([runner('git', ['-C', repo, 'ls-tree', '-r', '-z', '--full-tree', `${commit}^{tree}`]), convertingConfig(repo, runner)]);
     const entries = new Map<string, Entry>();
-    let refused = plainConfig;
-    if (ls.exitCode !== 0) refused ??= `git ls-tree failed: ${ls.stderr.trim()}`;
+    let refused: string | undefined;
+    if (ls.exitCode !== 0) refused = `git ls-tree failed: ${ls.stderr.trim()}`;
     for (const rec of ls.exitCode === 0 ? ls.stdout.split('\0') : []) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
       if (!m) continue;
@@ -57,14 +63,19 @@ export class GitTree {
     }
     const texts = new Map<string, string>();
     const wanted = [...entries].filter(([p, e]) => e.type === 'blob' && ([...KUSTOMIZATION_FILES, '.gitattributes'] as string[]).includes(posix.basename(p)));
-    if (!refused && wanted.length) {
+    let complete = ls.exitCode === 0;
+    if (!refused && !plainConfig && wanted.length) {
       const cat = await runner('git', ['-C', repo, 'cat-file', '--batch'], { input: `${wanted.map(([, e]) => e.hash).join('\n')}\n` });
       const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : undefined;
-      if (!parsed) refused = 'git cat-file --batch could not be read';
-      else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash)!);
+      if (!parsed) {
+        refused = 'git cat-file --batch could not be read';
+        complete = false;
+      } else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash)!);
       for (const [p] of wanted) if (posix.basename(p) === '.gitattributes') refused ??= convertingAttributes(p, texts.get(p));
     }
-    return new GitTree(commit, repo, entries, texts, refused);
+    // Kept only when read whole (not cut short by the configuration or a failed git).
+    if (key && complete && !plainConfig) cache!.putResult(key, JSON.stringify({ entries: [...entries].map(([p, e]) => [p, e.mode, e.type, e.hash]), texts: [...texts], ...(refused ? { refused } : {}) } satisfies Listing), false);
+    return new GitTree(commit, repo, entries, texts, plainConfig ?? refused);
   }
 
   /** The blob id of a file of the commit, if there is one. */
@@ -190,6 +201,20 @@ export class GitTree {
     }
     if (!visit(path)) return undefined;
     return sha256(lines.join('\n'));
+  }
+}
+
+/** Raised when what a kept commit listing holds changes. */
+const LISTING_VERSION = 'git-tree-listing/1';
+type Listing = { entries: [string, string, string, string][]; texts: [string, string][]; refused?: string };
+
+function keptListing(body: string | undefined): Listing | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const l = JSON.parse(body) as Listing;
+    return Array.isArray(l.entries) && Array.isArray(l.texts) ? l : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -138,7 +138,7 @@ export class RenderSession {
   private gitTree(commit: string): Promise<GitTree | undefined> {
     let t = this.trees.get(commit);
     if (!t) {
-      t = span('git tree listing (ls-tree + cat-file)', () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec)).catch(() => undefined);
+      t = span('git tree listing (ls-tree + cat-file)', () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec, this.options.cache)).catch(() => undefined);
       this.trees.set(commit, t);
     }
     return t;

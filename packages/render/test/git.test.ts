@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exec, type Runner } from '@carbon/toolchain';
-import { checkFile, extractCommit, LIMITS, RenderSession } from '../src/index.ts';
-import { commitAll, gitRepo, ks, writeFiles, writeRepo } from './fixture.ts';
+import { checkFile, extractCommit, GitTree, LIMITS, RenderCache, RenderSession } from '../src/index.ts';
+import { commitAll, gitRepo, head, ks, writeFiles, writeRepo } from './fixture.ts';
 
 const toolsRoot = resolve(import.meta.dirname, '../../..');
 
@@ -54,6 +54,34 @@ describe('extracting a pinned commit', () => {
       expect(pinned).toEqual(await limitOf(true));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a pinned commit\'s listing', () => {
+  it('is kept by full commit id: a second load runs no ls-tree or cat-file (the configuration is still read), with the same keys', async () => {
+    const dir = writeRepo({ 'app/kustomization.yaml': 'resources: [cm.yaml, ../base]\n', 'app/cm.yaml': 'a: 1\n', 'base/kustomization.yaml': 'resources: [x.yaml]\n', 'base/x.yaml': 'b: 2\n' }, { git: true });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'listing-cache-'));
+    try {
+      const commit = head(dir);
+      const calls: string[] = [];
+      const runner: Runner = (cmd, args, o) => (calls.push(args.filter((a) => !a.startsWith('-') && a !== dir).join(' ')), exec(cmd, args, o));
+      const first = await GitTree.load(dir, commit, runner, new RenderCache(cacheDir));
+      expect(calls.some((c) => c.startsWith('ls-tree')) && calls.some((c) => c.startsWith('cat-file'))).toBe(true);
+      calls.length = 0;
+      const second = await GitTree.load(dir, commit, runner, new RenderCache(cacheDir));
+      expect(calls.filter((c) => c.startsWith('ls-tree') || c.startsWith('cat-file'))).toEqual([]);
+      expect(calls.some((c) => c.startsWith('config'))).toBe(true);
+      expect(second.buildKey('app', undefined, 't', [])).toBe(first.buildKey('app', undefined, 't', []));
+      expect(second.buildKey('app', undefined, 't', [])).toMatch(/^[0-9a-f]{64}$/);
+      // An abbreviated id is never kept (what it names could change as objects arrive).
+      calls.length = 0;
+      await GitTree.load(dir, commit.slice(0, 10), runner, new RenderCache(cacheDir));
+      await GitTree.load(dir, commit.slice(0, 10), runner, new RenderCache(cacheDir));
+      expect(calls.filter((c) => c.startsWith('ls-tree'))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });

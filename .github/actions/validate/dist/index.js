@@ -38332,13 +38332,20 @@ var GitTree = class _GitTree {
     for (const p of entries2.keys()) for (let d = posix.dirname(p); d !== "." && !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
   }
   dirs = /* @__PURE__ */ new Set();
-  /** Reads `commit`'s listing and kustomization files: two git processes. */
-  static async load(repo, commit, runner = exec) {
+  /**
+   * Reads `commit`'s listing and kustomization files: two git processes, or none when `cache` holds
+   * them (a full commit id names immutable content; the configuration is read every time).
+   */
+  static async load(repo, commit, runner = exec, cache) {
     if (!HASH.test(commit) && !/^[0-9a-f]{7,64}$/i.test(commit)) throw new Error(`"${commit}" is not a commit id`);
+    const key = cache && HASH.test(commit) ? sha256(`${LISTING_VERSION}
+${commit}`) : void 0;
+    const kept = key ? keptListing(cache.getResult(key)) : void 0;
+    if (kept) return new _GitTree(commit, repo, new Map(kept.entries.map(([p, mode, type2, hash]) => [p, { mode, type: type2, hash }])), new Map(kept.texts), await convertingConfig(repo, runner) ?? kept.refused);
     const [ls, plainConfig] = await Promise.all([runner("git", ["-C", repo, "ls-tree", "-r", "-z", "--full-tree", `${commit}^{tree}`]), convertingConfig(repo, runner)]);
     const entries2 = /* @__PURE__ */ new Map();
-    let refused = plainConfig;
-    if (ls.exitCode !== 0) refused ??= `git ls-tree failed: ${ls.stderr.trim()}`;
+    let refused;
+    if (ls.exitCode !== 0) refused = `git ls-tree failed: ${ls.stderr.trim()}`;
     for (const rec of ls.exitCode === 0 ? ls.stdout.split("\0") : []) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
       if (!m) continue;
@@ -38348,15 +38355,19 @@ var GitTree = class _GitTree {
     }
     const texts = /* @__PURE__ */ new Map();
     const wanted = [...entries2].filter(([p, e]) => e.type === "blob" && [...KUSTOMIZATION_FILES, ".gitattributes"].includes(posix.basename(p)));
-    if (!refused && wanted.length) {
+    let complete = ls.exitCode === 0;
+    if (!refused && !plainConfig && wanted.length) {
       const cat = await runner("git", ["-C", repo, "cat-file", "--batch"], { input: `${wanted.map(([, e]) => e.hash).join("\n")}
 ` });
       const parsed = cat.exitCode === 0 ? parseBatch(cat.stdout) : void 0;
-      if (!parsed) refused = "git cat-file --batch could not be read";
-      else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash));
+      if (!parsed) {
+        refused = "git cat-file --batch could not be read";
+        complete = false;
+      } else for (const [p, e] of wanted) if (parsed.has(e.hash)) texts.set(p, parsed.get(e.hash));
       for (const [p] of wanted) if (posix.basename(p) === ".gitattributes") refused ??= convertingAttributes(p, texts.get(p));
     }
-    return new _GitTree(commit, repo, entries2, texts, refused);
+    if (key && complete && !plainConfig) cache.putResult(key, JSON.stringify({ entries: [...entries2].map(([p, e]) => [p, e.mode, e.type, e.hash]), texts: [...texts], ...refused ? { refused } : {} }), false);
+    return new _GitTree(commit, repo, entries2, texts, plainConfig ?? refused);
   }
   /** The blob id of a file of the commit, if there is one. */
   blob(path) {
@@ -38475,6 +38486,16 @@ var GitTree = class _GitTree {
     return sha256(lines.join("\n"));
   }
 };
+var LISTING_VERSION = "git-tree-listing/1";
+function keptListing(body) {
+  if (body === void 0) return void 0;
+  try {
+    const l = JSON.parse(body);
+    return Array.isArray(l.entries) && Array.isArray(l.texts) ? l : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var CONVERTING = /* @__PURE__ */ new Set(["text", "eol", "crlf", "filter", "ident", "export-subst", "export-ignore", "working-tree-encoding"]);
 function convertingAttributes(path, text) {
   if (text === void 0) return `${path} could not be read`;
@@ -38660,7 +38681,7 @@ var RenderSession = class {
   gitTree(commit) {
     let t2 = this.trees.get(commit);
     if (!t2) {
-      t2 = span("git tree listing (ls-tree + cat-file)", () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec)).catch(() => void 0);
+      t2 = span("git tree listing (ls-tree + cat-file)", () => GitTree.load(this.repoRoot, commit, this.options.runner ?? exec, this.options.cache)).catch(() => void 0);
       this.trees.set(commit, t2);
     }
     return t2;
