@@ -72,7 +72,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const baseCommit = await resolveRevision(repo, options.base, runner); // a bad --base fails before anything renders
   const started = performance.now();
   let memo: { key: string; folders: string[]; env: string[] } | string = 'off';
-  if (cache.dir && !runner && !options.diff && options.memo !== false) {
+  // Not for --changed-since: its tree changes with every push, so a memo would rarely be read and its key (~0.2 s of git) always paid.
+  if (cache.dir && !runner && !options.diff && options.memo !== false && !options.changedSince) {
     memo = await span('check memo key', () => checkKey(options, root, repo, cache, baseCommit));
     const hit = typeof memo === 'string' ? undefined : readMemo<CheckResult>(cache, memo.key);
     if (hit?.validate && hit.diff && hit.render) {

@@ -97,7 +97,9 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   // Exceptions name the validated repository's objects: its own platform/policy.yaml applies.
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const scope = options.changedSince ? await span('validate changed scope', () => changedScope(repo, options.changedSince!, runner)) : undefined;
+  // What the change touches (git diff) is found while the clusters render; each cluster waits for it after its rendering.
+  const scoping = options.changedSince ? span('validate changed scope', () => changedScope(repo, options.changedSince!, runner)) : Promise.resolve(undefined);
+  scoping.catch(() => undefined); // awaited below; no unhandled rejection while the clusters render
   const cached = cacheOption(options.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...(options.workingTree ? { workingTree: true } : {}), ...(options.charts ? { charts: options.charts } : {}) });
   const findings: Finding[] = [];
@@ -109,6 +111,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
       selected.map(async (c) => {
         const rc: RenderedCluster = await span('validate render cluster', () => session.renderCluster(c.name, c.dir));
         options.onRendered?.(rc);
+        const scope = await scoping;
         const own: Finding[] = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);
@@ -149,6 +152,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     const where = selected.map((c) => c.dir).join(', ') || '(none)';
     findings.push({ id: 'INP001', severity: 'error', category: rule('INP001').category, cluster: selected[0]?.name ?? '', file: relative(repo, given) || '.', message: `no objects rendered from ${where}: nothing was checked`, hint: 'point --path at a Flux repository root or a cluster folder (`platform clusters --path DIR` lists what is found there)' });
   }
+  const scope = await scoping;
   const kept = scope ? findings.filter((f) => inScope(scope, f.cluster, f)) : findings;
   const final = applyPolicy(kept, policy, options.today);
   final.sort((a, b) => (a.cluster + (a.file ?? '') + String(a.line ?? 0).padStart(6, '0') + a.id < b.cluster + (b.file ?? '') + String(b.line ?? 0).padStart(6, '0') + b.id ? -1 : 1));

@@ -44899,7 +44899,8 @@ async function validate(options2) {
   const promtool = options2.rules === false ? "" : await checkTool(root, "promtool");
   const policy = loadPolicy(repo);
   const metricCatalog = loadMetricCatalog(repo);
-  const scope = options2.changedSince ? await span("validate changed scope", () => changedScope(repo, options2.changedSince, runner)) : void 0;
+  const scoping = options2.changedSince ? span("validate changed scope", () => changedScope(repo, options2.changedSince, runner)) : Promise.resolve(void 0);
+  scoping.catch(() => void 0);
   const cached = cacheOption(options2.cache);
   const session = new RenderSession(repo, { toolsRoot: root, runner, ...cached, ...options2.workingTree ? { workingTree: true } : {}, ...options2.charts ? { charts: options2.charts } : {} });
   const findings = [];
@@ -44910,6 +44911,7 @@ async function validate(options2) {
       selected.map(async (c) => {
         const rc = await span("validate render cluster", () => session.renderCluster(c.name, c.dir));
         options2.onRendered?.(rc);
+        const scope2 = await scoping;
         const own = [];
         const emit = emitter(rc.cluster, own);
         issueFindings(rc.errors, emit);
@@ -44920,13 +44922,13 @@ async function validate(options2) {
         const view = { cluster: rc.cluster, objects, kustomizations: rc.kustomizations, ...facts ? { facts } : {}, ...registry ? { registry } : {} };
         for (const u of rc.unapplied) emit("HYG003", u.objects[0], `${u.file} is not listed by the kustomization next to it: Flux never applies its ${u.objects.length} object${u.objects.length === 1 ? "" : "s"}`, []);
         const unapplied = rc.unapplied.flatMap((u) => u.objects);
-        const checked = [...objects, ...unapplied].filter((o) => !scope || inScope(scope, rc.cluster, o));
+        const checked = [...objects, ...unapplied].filter((o) => !scope2 || inScope(scope2, rc.cluster, o));
         const crds = [...objects, ...unapplied].filter((o) => o.object.kind === "CustomResourceDefinition" && !checked.includes(o));
         const schema2 = kubeconform ? span("validate kubeconform (keys, cache, process)", () => schemaCheck(kubeconform, root, checked, emit, runner, { extraFolders: (policy.schemas ?? []).map((d) => join19(repo, d)), extraCrds: crds, ...cached })) : Promise.resolve();
         const promRules = promtool ? span("validate promtool", () => promRulesCheck(promtool, checked, emit, runner, cached.cache)) : Promise.resolve(0);
         const capacityReport = spanSync("validate checks", () => {
           workloadChecks(view, emit);
-          apiLimitChecks(scope ? { ...view, objects: objects.filter((o) => !o.sourceFile || inScope(scope, rc.cluster, o)) } : view, emit);
+          apiLimitChecks(scope2 ? { ...view, objects: objects.filter((o) => !o.sourceFile || inScope(scope2, rc.cluster, o)) } : view, emit);
           clusterChecks(view, emit);
           fluxChecks(view, emit);
           observabilityChecks(view, emit);
@@ -44946,6 +44948,7 @@ async function validate(options2) {
     const where = selected.map((c) => c.dir).join(", ") || "(none)";
     findings.push({ id: "INP001", severity: "error", category: rule("INP001").category, cluster: selected[0]?.name ?? "", file: relative7(repo, given) || ".", message: `no objects rendered from ${where}: nothing was checked`, hint: "point --path at a Flux repository root or a cluster folder (`platform clusters --path DIR` lists what is found there)" });
   }
+  const scope = await scoping;
   const kept = scope ? findings.filter((f) => inScope(scope, f.cluster, f)) : findings;
   const final = applyPolicy(kept, policy, options2.today);
   final.sort((a, b) => a.cluster + (a.file ?? "") + String(a.line ?? 0).padStart(6, "0") + a.id < b.cluster + (b.file ?? "") + String(b.line ?? 0).padStart(6, "0") + b.id ? -1 : 1);
