@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discoverFluxKustomizations, INPUT_ERROR_CODES, RenderCache, renderCacheFor, type RenderedCluster, type RenderOptions } from '@carbon/render';
 import { span, spanSync } from '@carbon/toolchain';
@@ -27,13 +28,18 @@ export type CheckResult = {
   render: { kustomizeRuns: number; cache: RenderCache['stats']; memo?: string };
 };
 
+type MemoKey = { key: string; folders: string[]; env: string[] };
+
+/** Written into the cache folder when it first keeps a whole check (see check()). */
+const MEMO_MARK = 'check-memo.kept';
+
 /**
  * The key of a whole check (memo.ts): the environment, the working tree's content, what git
  * leaves out of it, the base commit, the changed-since commit, every option that changes a
  * finding (today's date: policy exceptions expire), and the schema folders policy.yaml adds.
  */
-async function checkKey(options: CheckOptions, root: string, repo: string, cache: RenderCache, baseCommit: string): Promise<{ key: string; folders: string[]; env: string[] } | string> {
-  const [env, tree] = await Promise.all([environmentLines({ repo, toolsRoot: root, ...(options.charts ? { charts: options.charts } : {}) }), worktreeState(repo)]);
+async function checkKey(options: CheckOptions, root: string, repo: string, cache: RenderCache, baseCommit: string): Promise<MemoKey | string> {
+  const [env, tree] = await Promise.all([environmentLines({ repo, toolsRoot: root, ...(options.charts ? { charts: options.charts } : {}) }), worktreeState(repo, undefined, cache.dir)]);
   if (typeof env === 'string') return env;
   if (typeof tree === 'string') return tree;
   const since = options.changedSince ? await resolveRevision(repo, options.changedSince) : '';
@@ -71,10 +77,15 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   options = { ...options, today: options.today ?? new Date().toISOString().slice(0, 10) };
   const baseCommit = await resolveRevision(repo, options.base, runner); // a bad --base fails before anything renders
   const started = performance.now();
-  let memo: { key: string; folders: string[]; env: string[] } | string = 'off';
+  let memo = 'off' as MemoKey | string;
+  let keying: Promise<MemoKey | string> | undefined;
   // Not for --changed-since: its tree changes with every push, so a memo would rarely be read and its key (~0.2 s of git) always paid.
   if (cache.dir && !runner && !options.diff && options.memo !== false && !options.changedSince) {
-    memo = await span('check memo key', () => checkKey(options, root, repo, cache, baseCommit));
+    keying = span('check memo key', () => checkKey(options, root, repo, cache, baseCommit)).catch((e: Error) => `no key: ${e.message}`);
+  }
+  // A folder that never kept a check cannot answer one: there the key is made while the check runs (only storing needs it).
+  if (keying && existsSync(join(cache.dir!, MEMO_MARK))) {
+    memo = await keying;
     const hit = typeof memo === 'string' ? undefined : readMemo<CheckResult>(cache, memo.key);
     if (hit?.validate && hit.diff && hit.render) {
       return { ...hit, validate: { ...hit.validate, stats: { ...hit.validate.stats, kustomizeRuns: 0, durationMs: Math.round(performance.now() - started) } }, render: { kustomizeRuns: 0, cache: { ...cache.stats }, memo: 'hit' } };
@@ -119,13 +130,21 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     capacity: v.value.clusters.flatMap((c) => (c.capacity ? [c.capacity] : [])),
     render: { kustomizeRuns: cache.stats.misses + cache.stats.uncacheable, cache: { ...cache.stats } },
   };
+  if (keying && memo === 'off') memo = await keying;
   if (typeof memo !== 'string') {
     const all = [...rendered, ...headRenders];
     // Not kept: a build that read something remote (uncacheable), a pin this clone lacks, input that could not be read (a limit hit under load is not a fact about the tree), or an unkeyed folder the check reads.
     const why =
       cache.stats.uncacheable > 0 ? 'a build was not cacheable' : all.some((c) => c.errors.some((e) => e.code === 'source' || (e.severity === 'error' && (INPUT_ERROR_CODES as readonly string[]).includes(e.code)))) ? 'the rendering had input errors or missing pins' : (unkeyedRead(memo.folders, all) ?? (faithfulJson(result) ? undefined : 'the result holds a value JSON does not keep (.inf, NaN)'));
     if (why) memo = why;
-    else spanSync('check memo store', () => cache.putResult((memo as { key: string }).key, JSON.stringify(result), false));
+    else {
+      spanSync('check memo store', () => cache.putResult((memo as { key: string }).key, JSON.stringify(result), false));
+      try {
+        writeFileSync(join(cache.dir!, MEMO_MARK), '');
+      } catch {
+        // a folder that cannot be written keeps nothing anyway
+      }
+    }
   }
   if (memo !== 'off') result.render.memo = typeof memo === 'string' ? `not kept: ${memo}` : 'stored';
   return result;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertingAttributes, convertingConfig, documentText, lazyObject, LIMITS, RENDER_CACHE_VERSION, sha256, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
 import { exec, schemasDir, toolPath, type Runner } from '@carbon/toolchain';
@@ -123,7 +123,11 @@ export type WorktreeState = { lines: string[]; folders: string[] };
  * (converting attributes or configuration), when entries are marked assume-unchanged or
  * skip-worktree, or when the tree holds symbolic links or submodules.
  */
-export async function worktreeState(repo: string, runner: Runner = exec): Promise<WorktreeState | string> {
+export async function worktreeState(repo: string, runner: Runner = exec, cacheDir?: string): Promise<WorktreeState | string> {
+  // The cache folder itself (`.cache/render` by default, git-ignored) is written while a check runs: its name is not
+  // part of the tree's content (a read into it is still found by unkeyedRead), and it must not be in git's view.
+  const cacheRel = cacheDir ? relative(resolve(repo), resolve(cacheDir)).split(sep).join('/') : undefined;
+  const ofCache = (p: string) => cacheRel !== undefined && !cacheRel.startsWith('..') && !isAbsolute(cacheRel) && (p === cacheRel || p.startsWith(`${cacheRel}/`) || cacheRel.startsWith(`${p}/`));
   const top = await runner('git', ['-C', repo, 'rev-parse', '--show-toplevel', '--git-path', 'index']);
   if (top.exitCode !== 0) return `not a git work tree: ${top.stderr.trim()}`;
   const [root, indexPath] = top.stdout.trim().split('\n') as [string, string];
@@ -165,6 +169,7 @@ export async function worktreeState(repo: string, runner: Runner = exec): Promis
       const m = /^(\d{6}) (\w+) [0-9a-f]+\t(.+)$/s.exec(rec);
       if (!m) continue;
       if (m[1] === '120000' || m[2] !== 'blob') return `${m[3]} is a ${m[2] === 'commit' ? 'submodule' : 'symbolic link'}`;
+      if (ofCache(m[3]!)) return `the cache folder ${cacheRel} is inside the repository and not git-ignored`;
       if (m[3]!.split('/').pop() === '.gitattributes') {
         const why = convertingAttributes(m[3]!, readText(join(repo, m[3]!)));
         if (why) return why;
@@ -175,7 +180,11 @@ export async function worktreeState(repo: string, runner: Runner = exec): Promis
     for (const p of untracked.stdout.split('\0').filter(Boolean).sort()) {
       if (p.endsWith('/')) {
         folders.push(p.slice(0, -1));
-        lines.push(`untracked folder ${p}`);
+        if (!ofCache(p.slice(0, -1))) lines.push(`untracked folder ${p}`);
+        continue;
+      }
+      if (ofCache(p)) {
+        folders.push(p);
         continue;
       }
       const st = statSync(join(repo, p), { bigint: true, throwIfNoEntry: false });

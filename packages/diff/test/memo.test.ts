@@ -91,6 +91,17 @@ describe('check memo (a whole result kept by everything that produced it)', () =
     }
   }, 60_000);
 
+  it('a cache folder inside the repository (git-ignored, created by the first run) does not change the key: the second run is a hit', async () => {
+    const repo = fixture({ ...extra, '.gitignore': '.cache/\n' });
+    try {
+      const cacheDir = join(repo, '.cache', 'render');
+      expect((await run(repo, cacheDir)).render.memo).toBe('stored');
+      expect((await run(repo, cacheDir)).render.memo).toBe('hit');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('faithfulJson: only what JSON gives back as it was', () => {
     expect(faithfulJson({ a: [1, 'x', null, { b: true }], c: undefined })).toBe(true);
     for (const bad of [{ a: Infinity }, { a: [NaN] }, [undefined], { a: -0 }, { d: new Date(0) }]) expect(faithfulJson(bad)).toBe(false);
