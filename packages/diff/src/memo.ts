@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertingAttributes, convertingConfig, documentText, lazyObject, LIMITS, RENDER_CACHE_VERSION, sha256, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
+import { convertingAttributes, convertingConfig, documentText, lazyObject, LIMITS, RENDER_CACHE_VERSION, sha256, walkTree, type ManifestObject, type RenderCache, type RenderedCluster, type RenderedObject } from '@carbon/render';
 import { exec, schemasDir, toolPath, type Runner } from '@carbon/toolchain';
 
 /**
@@ -43,32 +43,26 @@ export function codeVersionOf(root: string): string {
   return h.digest('hex');
 }
 
+/** A whole folder tree, however large: a key made from a truncated walk would not be sound. */
+const UNBOUNDED = { maxEntries: Number.POSITIVE_INFINITY };
+
 export function codeFiles(root: string): string[] {
   const files: string[] = [join(root, 'package-lock.json')];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.isFile()) files.push(join(d, e.name));
-    }
-  };
-  for (const pkg of readdirSync(join(root, 'packages')).sort()) if (existsSync(join(root, 'packages', pkg, 'src'))) walk(join(root, 'packages', pkg, 'src'));
+  const walk = { ...UNBOUNDED, skip: (name: string) => name === 'node_modules' || name.startsWith('.') };
+  for (const pkg of readdirSync(join(root, 'packages')).sort()) {
+    walkTree(join(root, 'packages', pkg, 'src'), walk, (path, e) => void (e.isFile() && files.push(path)));
+  }
   return files;
 }
 
-/** Names, sizes and change times of everything under `dir` ('' when absent): a changed or replaced file always changes it. */
+/** Names, sizes and change times of everything under `dir` ('absent' when absent): a changed or replaced file always changes it. */
 function statSignature(dir: string): string {
   if (!existsSync(dir)) return 'absent';
   const lines: string[] = [];
-  const walk = (d: string, shown: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(d, e.name);
-      const st = statSync(p, { bigint: true, throwIfNoEntry: false });
-      lines.push(`${shown}/${e.name} ${e.isDirectory() ? 'd' : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : '?'}`);
-      if (e.isDirectory()) walk(p, `${shown}/${e.name}`);
-    }
-  };
-  walk(dir, '');
+  walkTree(dir, UNBOUNDED, (path, e) => {
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    lines.push(`${relative(dir, path)} ${e.isDirectory() ? 'd' : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : '?'}`);
+  });
   return sha256(lines.join('\n'));
 }
 
@@ -170,10 +164,6 @@ export async function worktreeState(repo: string, runner: Runner = exec, cacheDi
       if (!m) continue;
       if (m[1] === '120000' || m[2] !== 'blob') return `${m[3]} is a ${m[2] === 'commit' ? 'submodule' : 'symbolic link'}`;
       if (ofCache(m[3]!)) return `the cache folder ${cacheRel} is inside the repository and not git-ignored`;
-      if (m[3]!.split('/').pop() === '.gitattributes') {
-        const why = convertingAttributes(m[3]!, readText(join(repo, m[3]!)));
-        if (why) return why;
-      }
     }
     const lines = [`worktree ${tree.stdout.trim()}`];
     const folders: string[] = [];

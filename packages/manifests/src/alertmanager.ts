@@ -16,14 +16,23 @@ import { commonLabels, obj, type K8sObject } from './objects.ts';
 
 export const RECEIVERS_SECRET = 'alertmanager-receivers';
 
+/** Each namespace's services by the team they name (a missing `team` is `platform`), namespaces in name order. */
+function namespaceTeams(services: ServiceDefinition[]): [string, Map<string, ServiceDefinition[]>][] {
+  const byNamespace = new Map<string, Map<string, ServiceDefinition[]>>();
+  for (const s of services) {
+    const teams = byNamespace.get(s.namespace) ?? new Map<string, ServiceDefinition[]>();
+    teams.set(s.team ?? DEFAULT_TEAM, [...(teams.get(s.team ?? DEFAULT_TEAM) ?? []), s]);
+    byNamespace.set(s.namespace, teams);
+  }
+  return [...byNamespace].sort(([a], [b]) => a.localeCompare(b));
+}
+
 /** Teams and the namespaces whose alerts they receive, from the definitions. */
 export function teamsOf(services: ServiceDefinition[]): TeamRouting[] {
-  const byNamespace = new Map<string, Set<string>>();
-  for (const s of services) byNamespace.set(s.namespace, (byNamespace.get(s.namespace) ?? new Set()).add(s.team ?? DEFAULT_TEAM));
   const teams = new Map<string, string[]>([[DEFAULT_TEAM, []]]);
   for (const s of services) if (!teams.has(s.team ?? DEFAULT_TEAM)) teams.set(s.team ?? DEFAULT_TEAM, []);
-  for (const [ns, owners] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
-    const owner = owners.size === 1 ? [...owners][0]! : DEFAULT_TEAM;
+  for (const [ns, owners] of namespaceTeams(services)) {
+    const owner = owners.size === 1 ? [...owners.keys()][0]! : DEFAULT_TEAM;
     teams.get(owner)!.push(ns);
   }
   return [...teams].map(([team, namespaces]) => ({ team, namespaces })).sort((a, b) => a.team.localeCompare(b.team));
@@ -35,20 +44,16 @@ export function teamsOf(services: ServiceDefinition[]): TeamRouting[] {
  * lists the services that name a team other than the majority's, so a warning can name the file to fix.
  */
 export function mixedTeamNamespaces(services: ServiceDefinition[]): { namespace: string; owner: string; teams: string[]; outliers: { service: string; team: string }[] }[] {
-  const byNamespace = new Map<string, ServiceDefinition[]>();
-  for (const s of services) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s]);
   const out: { namespace: string; owner: string; teams: string[]; outliers: { service: string; team: string }[] }[] = [];
-  for (const [namespace, members] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
-    const count = new Map<string, number>();
-    for (const s of members) count.set(s.team ?? DEFAULT_TEAM, (count.get(s.team ?? DEFAULT_TEAM) ?? 0) + 1);
-    if (count.size < 2) continue;
+  for (const [namespace, teams] of namespaceTeams(services)) {
+    if (teams.size < 2) continue;
     // The team most services name (ties: a named team before platform, then by name) is the one that loses its routing.
-    const owner = [...count].sort(([a, x], [b, y]) => y - x || Number(a === DEFAULT_TEAM) - Number(b === DEFAULT_TEAM) || a.localeCompare(b))[0]![0];
+    const owner = [...teams].sort(([a, x], [b, y]) => y.length - x.length || Number(a === DEFAULT_TEAM) - Number(b === DEFAULT_TEAM) || a.localeCompare(b))[0]![0];
     out.push({
       namespace,
       owner,
-      teams: [...count.keys()].sort(),
-      outliers: members.filter((s) => (s.team ?? DEFAULT_TEAM) !== owner).map((s) => ({ service: s.name, team: s.team ?? DEFAULT_TEAM })),
+      teams: [...teams.keys()].sort(),
+      outliers: [...teams].filter(([team]) => team !== owner).flatMap(([team, members]) => members.map((s) => ({ service: s.name, team }))),
     });
   }
   return out;

@@ -12,3 +12,4 @@ export { parseYamlFast, parseYamlFastWith, YAML_CORE_SCHEMA, type FastParse } fr
 export { RenderCache, InputHasher, renderCacheFor, cacheOption, sha256, RENDER_CACHE_ENV, RENDER_CACHE_VERSION, type RenderCacheStats } from './cache.ts';
 export { checkEncoding, checkFile, checkYamlText, isRemote, LIMITS, Root, type GuardCode, type GuardProblem } from './guard.ts';
 export { GitTree, TREE_KEY_VERSION, convertingAttributes, convertingConfig } from './gittree.ts';
+export { walkTree, type WalkOptions } from './walk.ts';

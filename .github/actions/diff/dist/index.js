@@ -45229,30 +45229,22 @@ ${process.version}
 `).update(existsSync11(f) ? readFileSync6(f) : "missing").update("\n");
   return h.digest("hex");
 }
+var UNBOUNDED = { maxEntries: Number.POSITIVE_INFINITY };
 function codeFiles(root) {
   const files = [join15(root, "package-lock.json")];
-  const walk2 = (d) => {
-    for (const e of readdirSync7(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (e.name === "node_modules" || e.name.startsWith(".")) continue;
-      if (e.isDirectory()) walk2(join15(d, e.name));
-      else if (e.isFile()) files.push(join15(d, e.name));
-    }
-  };
-  for (const pkg of readdirSync7(join15(root, "packages")).sort()) if (existsSync11(join15(root, "packages", pkg, "src"))) walk2(join15(root, "packages", pkg, "src"));
+  const walk2 = { ...UNBOUNDED, skip: (name3) => name3 === "node_modules" || name3.startsWith(".") };
+  for (const pkg of readdirSync7(join15(root, "packages")).sort()) {
+    walkTree(join15(root, "packages", pkg, "src"), walk2, (path, e) => void (e.isFile() && files.push(path)));
+  }
   return files;
 }
 function statSignature(dir) {
   if (!existsSync11(dir)) return "absent";
   const lines = [];
-  const walk2 = (d, shown) => {
-    for (const e of readdirSync7(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      const p = join15(d, e.name);
-      const st = statSync8(p, { bigint: true, throwIfNoEntry: false });
-      lines.push(`${shown}/${e.name} ${e.isDirectory() ? "d" : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : "?"}`);
-      if (e.isDirectory()) walk2(p, `${shown}/${e.name}`);
-    }
-  };
-  walk2(dir, "");
+  walkTree(dir, UNBOUNDED, (path, e) => {
+    const st = statSync8(path, { bigint: true, throwIfNoEntry: false });
+    lines.push(`${relative7(dir, path)} ${e.isDirectory() ? "d" : st ? `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}` : "?"}`);
+  });
   return sha256(lines.join("\n"));
 }
 async function environmentLines(env) {
