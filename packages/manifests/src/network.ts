@@ -1,9 +1,8 @@
-import { workloadObjectName, type NetworkAllow, type NetworkPeer, type ServiceDefinition, type Workload } from '@carbon/platform';
+import { INGRESS_NAMESPACE, MONITORING_NAMESPACE, workloadObjectName, type NetworkAllow, type NetworkPeer, type ServiceDefinition, type Workload } from '@carbon/platform';
 import { commonLabels, obj, selectorLabels, type K8sObject } from './objects.ts';
 
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-export const INGRESS_NAMESPACE = 'ingress-nginx';
-export const MONITORING_NAMESPACE = 'monitoring';
+export { INGRESS_NAMESPACE, MONITORING_NAMESPACE };
 
 export type NamespaceOf = (service: string) => string | undefined;
 

@@ -20,8 +20,9 @@ export interface OneSidedRule {
   peer: { service: string; file: string; field: 'network.ingress' | 'network.egress'; add: string };
 }
 
-const INGRESS_NAMESPACE = 'ingress-nginx';
-const MONITORING_NAMESPACE = 'monitoring';
+/** The namespaces whose traffic buildNetworkPolicies (@carbon/manifests) allows by itself: ingress to public ports, scrapes of the metrics port. */
+export const INGRESS_NAMESPACE = 'ingress-nginx';
+export const MONITORING_NAMESPACE = 'monitoring';
 
 const peerService = (peer: NetworkPeer): string | undefined => (typeof peer === 'object' && 'service' in peer ? peer.service : undefined);
 
